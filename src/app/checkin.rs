@@ -1,0 +1,207 @@
+//! Check-in: identify the customer, match today's appointment or join the walk-in queue,
+//! number the ticket, estimate the wait, alert the staff. One function serves the kiosk and
+//! the command line.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use super::queue::lines;
+use super::{App, AppError, Result};
+use crate::domain::checkin::TicketKind;
+use crate::domain::customer::greeting_name;
+use crate::domain::idcard::IdCardKey;
+use crate::domain::model::{Appointment, AppointmentStatus, Customer, QueueEntry};
+use crate::domain::phone::Phone;
+use crate::domain::time::{day_bounds, local_hm};
+use crate::store::{NewNotification, NewQueueEntry, Tx};
+
+/// How the customer identified themselves.
+#[derive(Debug, Clone)]
+pub enum Identity {
+    Phone(Phone),
+    IdCard(IdCardKey),
+    MemberCode(String),
+}
+
+impl Identity {
+    fn how(&self) -> &'static str {
+        match self {
+            Identity::Phone(_) => "phone",
+            Identity::IdCard(_) => "id_card",
+            Identity::MemberCode(_) => "member_code",
+        }
+    }
+
+    /// What may be said about it in a message (masked).
+    fn shown(&self) -> String {
+        match self {
+            Identity::Phone(p) => p.masked(),
+            Identity::IdCard(k) => k.masked.clone(),
+            Identity::MemberCode(c) => c.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckinRequest {
+    pub identity: Identity,
+    /// For a walk-in: the service (id or name). Ignored when an appointment matches.
+    pub service: Option<String>,
+    /// For a walk-in: the beautician asked for (id or name), if any.
+    pub staff: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckinOutcome {
+    /// 王女士
+    pub greeting: String,
+    pub customer_id: String,
+    pub tier: Option<String>,
+    pub entry: QueueEntry,
+    pub appointment: Option<Appointment>,
+    /// Entries waiting before this one.
+    pub ahead: usize,
+    pub estimated_start_at: Option<DateTime<Utc>>,
+    pub wait_minutes: Option<i64>,
+    /// The customer already had an unfinished ticket today: it is returned, not doubled.
+    pub already_checked_in: bool,
+}
+
+fn find(tx: &Tx<'_>, id: &Identity) -> Result<Option<Customer>> {
+    Ok(match id {
+        Identity::Phone(p) => tx.customer_by_phone(p)?,
+        Identity::IdCard(k) => tx.customer_by_id_card(&k.hash)?,
+        Identity::MemberCode(c) => tx.customer_by_member_code(c)?,
+    })
+}
+
+impl App {
+    /// Who this is and their appointment today that the check-in window matches, if any
+    /// (for the kiosk's greeting before the customer confirms).
+    pub fn identify(&mut self, identity: &Identity) -> Result<Option<(Customer, Option<Appointment>)>> {
+        let now = self.now();
+        let window = self.config.checkin.window;
+        let date = self.today();
+        self.store.read(|tx| {
+            let Some(c) = find(tx, identity)? else { return Ok(None) };
+            let booked = tx.customer_booked(&c.id, day_bounds(date, tx.tz()))?;
+            let appt = match window.pick(booked.iter().map(|(id, s)| (id.as_str(), *s)), now) {
+                Some(id) => Some(tx.appointment(id)?),
+                None => None,
+            };
+            Ok::<_, AppError>(Some((c, appt)))
+        })
+    }
+
+    /// Checks a customer in, in one transaction: the queue entry with its ticket number,
+    /// the appointment's new status, the sync events and the staff alert.
+    pub fn check_in(&mut self, req: &CheckinRequest) -> Result<CheckinOutcome> {
+        let now = self.now();
+        let window = self.config.checkin.window;
+        let date = self.today();
+        self.store.write(|tx| {
+            let customer = find(tx, &req.identity)?.ok_or_else(|| AppError::UnknownCustomer(req.identity.shown()))?;
+            let greeting = greeting_name(&customer.name, customer.gender);
+            if let Some(existing) = tx.active_entry_for(&customer.id, date)? {
+                let appointment = existing.appointment_id.as_deref().map(|a| tx.appointment(a)).transpose()?;
+                return outcome(tx, now, customer, greeting, existing, appointment, true);
+            }
+            let booked = tx.customer_booked(&customer.id, day_bounds(date, tx.tz()))?;
+            let matched = window.pick(booked.iter().map(|(id, s)| (id.as_str(), *s)), now).map(str::to_string);
+            let (kind, service_id, staff_id, appointment) = match matched {
+                Some(appt_id) => {
+                    let a = tx.set_appointment_status(&appt_id, AppointmentStatus::CheckedIn, None, now)?;
+                    (TicketKind::Appointment, a.service_id.clone(), a.staff_id.clone(), Some(a))
+                }
+                None => {
+                    let service = match &req.service {
+                        Some(s) => tx.find_service(s)?,
+                        None => return Err(AppError::ServiceRequired),
+                    };
+                    if !service.active {
+                        return Err(AppError::input("服务 service", format!("「{}」已停用 / \"{}\" is no longer offered", service.name, service.name)));
+                    }
+                    let staff = match &req.staff {
+                        Some(s) => Some(tx.find_staff(s)?.id),
+                        None => None,
+                    };
+                    (TicketKind::Walkin, service.id, staff, None)
+                }
+            };
+            let entry = tx.insert_queue_entry(
+                &NewQueueEntry {
+                    business_date: date,
+                    kind,
+                    customer_id: customer.id.clone(),
+                    appointment_id: appointment.as_ref().map(|a| a.id.clone()),
+                    service_id,
+                    staff_id,
+                    identified_by: req.identity.how().to_string(),
+                    estimated_start_at: None,
+                },
+                now,
+            )?;
+            let vip = match &customer.tier {
+                Some(t) => tx.tier_rank(t)? >= 2,
+                None => false,
+            };
+            let arrival = if vip {
+                "vip"
+            } else if kind == TicketKind::Appointment {
+                "appointment"
+            } else {
+                "walkin"
+            };
+            tx.enqueue_notification(
+                &NewNotification {
+                    dedupe_key: format!("arrival:{}", entry.id),
+                    kind: "staff",
+                    channel: "staff_group",
+                    customer_id: Some(customer.id.clone()),
+                    recipient: None,
+                    template: "staff_arrival",
+                    params: json!({
+                        "arrival": arrival,
+                        "ticket": entry.ticket,
+                        "customer": greeting,
+                        "tier": customer.tier,
+                        "service": entry.service_name,
+                        "staff": entry.staff_name,
+                        "appointment_time": appointment.as_ref().map(|a| local_hm(a.starts_at, tx.tz())),
+                        "allergies": customer.allergies,
+                        "contraindications": customer.contraindications,
+                    }),
+                    not_before: now,
+                    not_after: None,
+                },
+                now,
+            )?;
+            outcome(tx, now, customer, greeting, entry, appointment, false)
+        })
+    }
+}
+
+fn outcome(
+    tx: &Tx<'_>,
+    now: DateTime<Utc>,
+    customer: Customer,
+    greeting: String,
+    entry: QueueEntry,
+    appointment: Option<Appointment>,
+    already: bool,
+) -> Result<CheckinOutcome> {
+    let line = lines(tx, now, entry.business_date)?.into_iter().find(|l| l.entry.id == entry.id);
+    let (ahead, est, wait) = line.map_or((0, None, None), |l| (l.ahead, l.estimated_start_at, l.wait_minutes));
+    Ok(CheckinOutcome {
+        greeting,
+        customer_id: customer.id,
+        tier: customer.tier,
+        entry,
+        appointment,
+        ahead,
+        estimated_start_at: est,
+        wait_minutes: wait,
+        already_checked_in: already,
+    })
+}

@@ -1,0 +1,191 @@
+//! Registering, finding and editing customers.
+
+use chrono::NaiveDate;
+
+use super::{App, AppError, Result};
+use crate::domain::customer::Gender;
+use crate::domain::idcard::IdNumber;
+use crate::domain::model::Customer;
+use crate::domain::phone::Phone;
+use crate::store::{CustomerPatch, NewCustomer, StoreError};
+
+/// A registration as typed at the kiosk or on the command line (unvalidated text).
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    pub name: String,
+    pub phone: String,
+    pub gender: Option<String>,
+    pub birthday: Option<String>,
+    /// Read from a card or typed; validated, hashed and masked here, never stored.
+    pub id_number: Option<String>,
+    pub skin_type: Option<String>,
+    pub skin_concerns: Vec<String>,
+    pub allergies: String,
+    pub contraindications: String,
+    pub notes: String,
+    pub tier: Option<String>,
+    /// The privacy notice version the customer accepted (required at the kiosk).
+    pub privacy_notice: Option<String>,
+    pub marketing_consent: bool,
+    pub source: String,
+}
+
+/// Parses a birthday as salons write it: 1990-05-02, 1990/5/2, 19900502, 1990年5月2日, 1990.5.2.
+pub fn parse_birthday(s: &str) -> Result<NaiveDate, String> {
+    let t = s.trim().replace(['年', '月', '/', '.'], "-").replace('日', "");
+    let t = t.trim_end_matches('-');
+    let parsed = if t.len() == 8 && t.chars().all(|c| c.is_ascii_digit()) {
+        NaiveDate::parse_from_str(t, "%Y%m%d")
+    } else {
+        NaiveDate::parse_from_str(t, "%Y-%m-%d")
+    };
+    match parsed {
+        Ok(d) if d.year_ok() => Ok(d),
+        _ => Err(format!("无法识别的日期 \"{}\"（例如 1990-05-02）/ unrecognised date \"{}\" (e.g. 1990-05-02)", s.trim(), s.trim())),
+    }
+}
+
+trait YearOk {
+    fn year_ok(&self) -> bool;
+}
+impl YearOk for NaiveDate {
+    fn year_ok(&self) -> bool {
+        use chrono::Datelike;
+        (1900..=2100).contains(&self.year())
+    }
+}
+
+pub fn parse_gender(s: &str) -> Result<Gender, String> {
+    Gender::parse(s).ok_or_else(|| format!("无法识别的性别 \"{s}\"（女/男）/ unrecognised gender \"{s}\" (female/male)"))
+}
+
+impl App {
+    /// Validates and stores a new customer. An identity-card number is checked, then kept
+    /// only as keyed hash + masked form; its birth date and sex fill empty fields.
+    pub fn register(&mut self, r: &Registration) -> Result<Customer> {
+        let name = r.name.trim();
+        if name.is_empty() {
+            return Err(AppError::input("姓名 name", "不能为空 / must not be empty"));
+        }
+        if name.chars().count() > 40 {
+            return Err(AppError::input("姓名 name", "过长（最多 40 字）/ too long (40 characters at most)"));
+        }
+        let phone = Phone::parse(&r.phone).map_err(|e| AppError::input("手机号 phone", e.to_string()))?;
+        let mut gender = match &r.gender {
+            Some(g) => parse_gender(g).map_err(|m| AppError::input("性别 gender", m))?,
+            None => Gender::Unknown,
+        };
+        let mut birthday = match &r.birthday {
+            Some(b) if !b.trim().is_empty() => Some(parse_birthday(b).map_err(|m| AppError::input("生日 birthday", m))?),
+            _ => None,
+        };
+        let id_card = match &r.id_number {
+            Some(n) if !n.trim().is_empty() => {
+                let id = IdNumber::parse(n).map_err(|e| AppError::input("身份证 id card", e.to_string()))?;
+                if gender == Gender::Unknown {
+                    gender = id.gender();
+                }
+                if birthday.is_none() {
+                    birthday = id.birth_date();
+                }
+                Some(id.key(self.device_key()))
+            }
+            _ => None,
+        };
+        let now = self.now();
+        let new = NewCustomer {
+            name: name.to_string(),
+            phone: Some(phone),
+            gender,
+            birthday,
+            id_card,
+            tier: r.tier.clone(),
+            skin_type: r.skin_type.clone(),
+            skin_concerns: r.skin_concerns.clone(),
+            allergies: r.allergies.trim().to_string(),
+            contraindications: r.contraindications.trim().to_string(),
+            tags: Vec::new(),
+            notes: r.notes.trim().to_string(),
+            source: r.source.clone(),
+            privacy_notice: r.privacy_notice.clone(),
+            marketing_consent: r.marketing_consent,
+        };
+        let actor = r.source.clone();
+        self.store.write(|tx| {
+            let c = tx.insert_customer(&new, now)?;
+            tx.audit(now, &actor, "customer.add", "customer", &c.id, &serde_json::json!({ "source": actor }))?;
+            Ok::<_, AppError>(c)
+        })
+    }
+
+    /// A customer by phone number, member code (M100001) or id.
+    pub fn customer_by_key(&mut self, key: &str) -> Result<Customer> {
+        let key = key.trim();
+        let phone = Phone::parse(key).ok();
+        self.store.read(|tx| {
+            if let Some(p) = &phone
+                && let Some(c) = tx.customer_by_phone(p)?
+            {
+                return Ok(c);
+            }
+            if let Some(c) = tx.customer_by_member_code(key)? {
+                return Ok(c);
+            }
+            match tx.customer(key) {
+                Ok(c) => Ok(c),
+                Err(StoreError::NotFound { .. }) => {
+                    Err(StoreError::NotFound { what: "顾客", what_en: "customer", key: key.to_string() }.into())
+                }
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
+    pub fn edit_customer(&mut self, key: &str, patch: CustomerPatch, actor: &str) -> Result<Customer> {
+        if patch.is_empty() {
+            return Err(AppError::input("edit", "没有要修改的字段 / nothing to change"));
+        }
+        let id = self.customer_by_key(key)?.id;
+        let now = self.now();
+        self.store.write(|tx| Ok::<_, AppError>(tx.update_customer(&id, &patch, actor, now)?))
+    }
+
+    /// Sets a customer's identity card (validated; stored only as hash + masked form).
+    pub fn id_card_key(&self, number: &str) -> Result<crate::domain::idcard::IdCardKey> {
+        let id = IdNumber::parse(number).map_err(|e| AppError::input("身份证 id card", e.to_string()))?;
+        Ok(id.key(self.device_key()))
+    }
+
+    pub fn list_customers(&mut self, limit: u32, offset: u32) -> Result<Vec<Customer>> {
+        self.store.read(|tx| Ok(tx.list_customers(limit, offset)?))
+    }
+
+    /// By phone number when the query is one, else by name / phone / member code fragment.
+    pub fn find_customers(&mut self, query: &str, limit: u32) -> Result<Vec<Customer>> {
+        match Phone::parse(query) {
+            Ok(p) => self.store.read(|tx| Ok(tx.customer_by_phone(&p)?.into_iter().collect())),
+            Err(_) => self.store.read(|tx| Ok(tx.find_customers(query, limit)?)),
+        }
+    }
+
+    /// The current privacy notice: `(version, text)`.
+    pub fn privacy_notice(&mut self) -> Result<(String, String)> {
+        self.store.read(|tx| Ok(tx.privacy_notice()?))
+    }
+
+    /// Visits, total spend, last visit and points balance of a customer.
+    pub fn customer_summary(&mut self, id: &str) -> Result<CustomerSummary> {
+        self.store.read(|tx| {
+            let (visits, spent, last) = tx.visit_summary(id)?;
+            Ok(CustomerSummary { visits, total_spent: crate::domain::money::from_fen(spent), last_visit_at: last, points: tx.points_balance(id)? })
+        })
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CustomerSummary {
+    pub visits: i64,
+    pub total_spent: rust_decimal::Decimal,
+    pub last_visit_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub points: i64,
+}

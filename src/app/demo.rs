@@ -1,0 +1,269 @@
+//! `demo-data`: a realistic seeded shop (8 staff, 30 services, 2,000 customers, a year of
+//! visits, today's shifts and appointments), deterministic for a given seed.
+
+use std::collections::HashSet;
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{App, AppError, Result};
+use crate::domain::booking::{BookingContext, Proposed, check};
+use crate::domain::customer::Gender;
+use crate::domain::model::StaffRole;
+use crate::domain::money::to_fen;
+use crate::domain::phone::Phone;
+use crate::domain::time::{Interval, business_date, day_bounds, local_to_utc};
+use crate::store::{NewAppointment, NewCustomer, NewService, NewStaff, NewVisit, NewVisitItem, Table};
+
+#[derive(Debug, Clone, Copy)]
+pub struct DemoSize {
+    pub customers: usize,
+    pub days_of_history: i64,
+}
+
+impl Default for DemoSize {
+    fn default() -> Self {
+        DemoSize { customers: 2000, days_of_history: 365 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReport {
+    pub staff: i64,
+    pub services: i64,
+    pub customers: i64,
+    pub visits: i64,
+    pub appointments: i64,
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "欧阳", "萧", "田", "董",
+];
+const GIVEN_F: &[&str] = &["丽", "娜", "静", "敏", "燕", "婷", "雪", "慧", "欣怡", "梓涵", "诗琪", "晓燕", "佳怡", "雨桐", "可馨", "思琪", "美琳", "紫薇", "梦瑶", "玉兰", "秀英", "桂芳", "海燕", "丹丹"];
+const GIVEN_M: &[&str] = &["伟", "强", "磊", "军", "洋", "勇", "杰", "涛", "浩然", "子轩", "宇航", "俊杰"];
+
+/// (name, category, minutes, price yuan, resource kind)
+const SERVICES: &[(&str, &str, u32, i64, Option<&str>)] = &[
+    ("面部深层清洁", "面部护理", 60, 198, Some("facial")),
+    ("补水保湿护理", "面部护理", 60, 268, Some("facial")),
+    ("美白嫩肤护理", "面部护理", 75, 368, Some("facial")),
+    ("抗衰紧致护理", "面部护理", 90, 588, Some("facial")),
+    ("祛痘修复护理", "面部护理", 60, 298, Some("facial")),
+    ("敏感肌舒缓护理", "面部护理", 60, 328, Some("facial")),
+    ("眼部护理", "面部护理", 45, 168, Some("facial")),
+    ("小气泡清洁", "面部护理", 30, 128, Some("facial")),
+    ("光子嫩肤", "仪器项目", 45, 880, Some("ipl")),
+    ("热玛吉体验", "仪器项目", 90, 2980, Some("ipl")),
+    ("水光针导入", "仪器项目", 60, 680, Some("ipl")),
+    ("射频紧致", "仪器项目", 60, 780, Some("ipl")),
+    ("肩颈舒缓按摩", "身体护理", 60, 198, Some("body")),
+    ("全身精油SPA", "身体护理", 90, 398, Some("body")),
+    ("背部排毒护理", "身体护理", 60, 268, Some("body")),
+    ("足部护理", "身体护理", 45, 158, None),
+    ("热石理疗", "身体护理", 75, 358, Some("body")),
+    ("淋巴排毒", "身体护理", 60, 298, Some("body")),
+    ("美甲-纯色", "美甲美睫", 45, 98, None),
+    ("美甲-款式", "美甲美睫", 75, 198, None),
+    ("卸甲护理", "美甲美睫", 20, 38, None),
+    ("嫁接睫毛", "美甲美睫", 90, 268, None),
+    ("睫毛补种", "美甲美睫", 45, 128, None),
+    ("半永久眉", "美甲美睫", 120, 1280, None),
+    ("修眉造型", "美甲美睫", 20, 48, None),
+    ("头皮护理", "头部护理", 60, 238, None),
+    ("头疗放松", "头部护理", 45, 168, None),
+    ("产后修复", "身体护理", 90, 498, Some("body")),
+    ("皮肤检测", "咨询", 20, 0, None),
+    ("新客体验套餐", "面部护理", 90, 99, Some("facial")),
+];
+
+const STAFF: &[(&str, StaffRole, &str)] = &[
+    ("李娜", StaffRole::Beautician, "15"),
+    ("王芳", StaffRole::Beautician, "15"),
+    ("张敏", StaffRole::Beautician, "12"),
+    ("陈静", StaffRole::Beautician, "12"),
+    ("刘婷", StaffRole::Beautician, "10"),
+    ("赵雪", StaffRole::Beautician, "10"),
+    ("周晓燕", StaffRole::FrontDesk, "0"),
+    ("孙慧", StaffRole::Manager, "5"),
+];
+
+const CONCERNS: &[&str] = &["干燥", "出油", "痘痘", "色斑", "细纹", "敏感", "毛孔粗大", "暗沉"];
+const ALLERGIES: &[&str] = &["", "", "", "", "", "", "", "", "", "果酸过敏", "酒精过敏", "对芦荟过敏", "花粉过敏"];
+
+impl App {
+    /// Seeds the shop. Refuses a database that already has customers.
+    pub fn seed_demo(&mut self, size: DemoSize, seed: u64) -> Result<DemoReport> {
+        let now = self.now();
+        let tz = self.tz();
+        let today = business_date(now, tz);
+        let opening = self.config.shop.opening_hours.clone();
+        let mut rng = StdRng::seed_from_u64(seed);
+        self.store.write(|tx| {
+            if tx.count(Table::Customers)? > 0 {
+                return Err(AppError::input("demo-data", "数据库中已有顾客，演示数据只能写入空的店 / the database already has customers: demo data only goes into an empty shop"));
+            }
+            for (name, kind) in [("1号房", "facial"), ("2号房", "facial"), ("3号房", "facial"), ("光子仪", "ipl"), ("SPA房", "body"), ("SPA双人房", "body")] {
+                tx.insert_resource(name, kind, now)?;
+            }
+            let mut staff = Vec::new();
+            for (i, (name, role, pct)) in STAFF.iter().enumerate() {
+                let phone = Phone::parse(&format!("1390000{:04}", i + 1)).ok();
+                let s = tx.insert_staff(
+                    &NewStaff {
+                        name: (*name).into(),
+                        role: *role,
+                        phone,
+                        pin_hash: None,
+                        service_commission_pct: pct.parse().unwrap_or_default(),
+                        product_commission_pct: Decimal::from(8),
+                    },
+                    now,
+                )?;
+                staff.push(s);
+            }
+            let beauticians: Vec<_> = staff.iter().filter(|s| s.role == StaffRole::Beautician).cloned().collect();
+            let mut services = Vec::new();
+            for (name, cat, min, price, res) in SERVICES {
+                services.push(tx.insert_service(
+                    &NewService { name: (*name).into(), category: (*cat).into(), duration_min: *min, price: Decimal::from(*price), resource_kind: res.map(Into::into) },
+                    now,
+                )?);
+            }
+            // Shifts: every beautician works six days of seven, from 7 days back to 14 ahead.
+            for d in -7..=14 {
+                let date = today + Duration::days(d);
+                let Some(open) = opening.on(date, tz) else { continue };
+                for (i, s) in staff.iter().enumerate() {
+                    if (date.num_days_from_ce() as usize + i) % 7 == 0 {
+                        continue;
+                    }
+                    let late = i % 2 == 1;
+                    let start = if late { open.start + Duration::hours(2) } else { open.start };
+                    let end = if late { open.end } else { open.end - Duration::hours(2) };
+                    tx.insert_shift(&s.id, Interval::new(start, end), now)?;
+                }
+            }
+            let mut phones = HashSet::new();
+            let mut customers = Vec::with_capacity(size.customers);
+            for i in 0..size.customers {
+                let female = rng.random_bool(0.88);
+                let surname = SURNAMES[rng.random_range(0..SURNAMES.len())];
+                let given = if female { GIVEN_F[rng.random_range(0..GIVEN_F.len())] } else { GIVEN_M[rng.random_range(0..GIVEN_M.len())] };
+                let phone = loop {
+                    let p = format!("1{}{:09}", [3, 5, 7, 8, 9][rng.random_range(0..5)], rng.random_range(0..1_000_000_000u64));
+                    if phones.insert(p.clone()) {
+                        break Phone::parse(&p).map_err(AppError::from)?;
+                    }
+                };
+                let birthday = NaiveDate::from_ymd_opt(rng.random_range(1965..2004), rng.random_range(1..=12), rng.random_range(1..=28));
+                let concerns: Vec<String> = (0..rng.random_range(0..3)).map(|_| CONCERNS[rng.random_range(0..CONCERNS.len())].to_string()).collect::<HashSet<_>>().into_iter().collect();
+                let tier = match rng.random_range(0..100) {
+                    0..=59 => "普通",
+                    60..=84 => "银卡",
+                    85..=96 => "金卡",
+                    _ => "钻石",
+                };
+                let c = tx.insert_customer(
+                    &NewCustomer {
+                        name: format!("{surname}{given}"),
+                        phone: Some(phone),
+                        gender: if female { Gender::Female } else { Gender::Male },
+                        birthday,
+                        tier: Some(tier.into()),
+                        skin_type: Some(["干性", "油性", "混合性", "中性", "敏感性"][i % 5].into()),
+                        skin_concerns: concerns,
+                        allergies: ALLERGIES[rng.random_range(0..ALLERGIES.len())].into(),
+                        source: "demo".into(),
+                        privacy_notice: Some("2026-11".into()),
+                        marketing_consent: rng.random_bool(0.6),
+                        ..NewCustomer::default()
+                    },
+                    now - Duration::days(rng.random_range(0..size.days_of_history.max(1) + 200)),
+                )?;
+                customers.push(c);
+            }
+            // A year of visits: each customer has a rhythm of 2 to 10 weeks.
+            for c in &customers {
+                let rhythm = rng.random_range(14..70);
+                let mut day = size.days_of_history - rng.random_range(0..rhythm);
+                while day > 0 {
+                    let date = today - Duration::days(day);
+                    let Some(open) = opening.on(date, tz) else {
+                        day -= 1;
+                        continue;
+                    };
+                    let minute = rng.random_range(0..(open.end - open.start).num_minutes() - 120);
+                    let at = open.start + Duration::minutes(minute + 90);
+                    let s = &services[rng.random_range(0..services.len())];
+                    let b = &beauticians[rng.random_range(0..beauticians.len())];
+                    let list = to_fen(s.price)?;
+                    let amount = match c.tier.as_deref() {
+                        Some("银卡") => list * 95 / 100,
+                        Some("金卡") => list * 90 / 100,
+                        Some("钻石") => list * 85 / 100,
+                        _ => list,
+                    };
+                    let mut items = vec![NewVisitItem { kind: "service", service_id: Some(s.id.clone()), product_id: None, staff_id: Some(b.id.clone()), quantity: 1, list_price_fen: list, amount_fen: amount }];
+                    if rng.random_bool(0.1) {
+                        let extra = &services[rng.random_range(0..services.len())];
+                        let p = to_fen(extra.price)?;
+                        items.push(NewVisitItem { kind: "service", service_id: Some(extra.id.clone()), product_id: None, staff_id: Some(b.id.clone()), quantity: 1, list_price_fen: p, amount_fen: p });
+                    }
+                    let total: i64 = items.iter().map(|i| i.amount_fen).sum();
+                    let method = ["wechat", "wechat", "alipay", "cash", "card"][rng.random_range(0..5)];
+                    tx.insert_visit(&NewVisit {
+                        customer_id: Some(c.id.clone()),
+                        queue_entry_id: None,
+                        appointment_id: None,
+                        items,
+                        payments: if total > 0 { vec![(method, total)] } else { vec![] },
+                        points_earned: total / 100,
+                        at,
+                    })?;
+                    day -= rhythm + rng.random_range(-3..=3);
+                }
+            }
+            // Today and the next days: appointments that respect every booking rule.
+            for d in 0..7 {
+                let date = today + Duration::days(d);
+                let Some(open) = opening.on(date, tz) else { continue };
+                let shifts_day = tx.shifts(None, day_bounds(date, tz))?;
+                for _ in 0..14 {
+                    let c = &customers[rng.random_range(0..customers.len())];
+                    let s = &services[rng.random_range(0..services.len())];
+                    let b = &beauticians[rng.random_range(0..beauticians.len())];
+                    let slot = rng.random_range(0..((open.end - open.start).num_minutes() / 30));
+                    let start = open.start + Duration::minutes(slot * 30);
+                    let when = Interval::new(start, start + Duration::minutes(s.duration_min.into()));
+                    let shifts: Vec<Interval> = shifts_day.iter().filter(|x| x.staff_id == b.id).map(|x| Interval::new(x.starts_at, x.ends_at)).collect();
+                    let existing = tx.booked_overlapping(when)?;
+                    let resource = match &s.resource_kind {
+                        Some(kind) => tx.resources_of_kind(kind)?.into_iter().find(|(id, _)| !existing.iter().any(|e| e.resource_id.as_deref() == Some(id))),
+                        None => Some((String::new(), String::new())),
+                    };
+                    let Some((resource_id, resource_name)) = resource else { continue };
+                    let resource_id = (!resource_id.is_empty()).then_some(resource_id);
+                    let p = Proposed { customer_id: c.id.clone(), staff_id: Some(b.id.clone()), resource_id: resource_id.clone(), when };
+                    let ctx = BookingContext { tz, opening: Some(open), staff_shifts: &shifts, staff_name: &b.name, resource_name: &resource_name, existing: &existing, ignore_id: None };
+                    if check(&p, now, &ctx).is_ok() {
+                        tx.insert_appointment(
+                            &NewAppointment { customer_id: c.id.clone(), service_id: s.id.clone(), staff_id: p.staff_id, resource_id, when, note: String::new(), source: "demo".into() },
+                            now,
+                        )?;
+                    }
+                }
+            }
+            let _ = local_to_utc(today, NaiveTime::MIN, tz);
+            Ok(DemoReport {
+                staff: tx.count(Table::Staff)?,
+                services: tx.count(Table::Services)?,
+                customers: tx.count(Table::Customers)?,
+                visits: tx.count(Table::Visits)?,
+                appointments: tx.count(Table::Appointments)?,
+            })
+        })
+    }
+}

@@ -1,0 +1,457 @@
+//! `import customers`: the spreadsheets salons really have.
+//!
+//! `.xlsx` (first sheet) and `.csv` in UTF-8, UTF-8 with BOM, UTF-16 with BOM or
+//! GB18030/GBK (detected), comma- or tab-separated, Chinese or English headers. Every bad row
+//! is reported with its row number (as the spreadsheet shows it) and reason. Nothing is
+//! written unless every row is good or partial import is asked for; then all good rows go in
+//! one transaction. Rows with a phone number already known (in the file or the database)
+//! are merged into that customer, never doubled.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader, open_workbook_auto};
+use chrono::NaiveDate;
+use serde::Serialize;
+use thiserror::Error;
+
+use super::customers::{parse_birthday, parse_gender};
+use super::{App, Result};
+use crate::domain::customer::Gender;
+use crate::domain::model::Customer;
+use crate::domain::phone::Phone;
+use crate::store::{CustomerPatch, NewCustomer};
+
+#[derive(Debug, Error)]
+pub enum ImportError {
+    #[error("无法读取 {path}：{source} / cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("无法打开表格 {path}：{message} / cannot open the spreadsheet {path}: {message}")]
+    Spreadsheet { path: PathBuf, message: String },
+    #[error("{path} 第 {line} 行：CSV 格式错误：{message} / {path} line {line}: malformed CSV: {message}")]
+    Csv { path: PathBuf, line: u64, message: String },
+    #[error("{path}：文件编码无法识别（不是 UTF-8 也不是 GB18030）/ {path}: unknown text encoding (neither UTF-8 nor GB18030)")]
+    Encoding { path: PathBuf },
+    #[error("{path}：不支持的文件类型（请用 .xlsx 或 .csv）/ {path}: unsupported file type (use .xlsx or .csv)")]
+    Format { path: PathBuf },
+    #[error("{path}：找不到必需的列「{column}」（表头：{headers}）/ {path}: required column \"{column}\" not found (headers: {headers})")]
+    MissingColumn { path: PathBuf, column: &'static str, headers: String },
+    #[error("{path}：文件中没有数据 / {path}: the file holds no rows")]
+    Empty { path: PathBuf },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Field {
+    Name,
+    Phone,
+    Gender,
+    Birthday,
+    Notes,
+    Tier,
+    Allergies,
+    SkinType,
+}
+
+fn field_of(header: &str) -> Option<Field> {
+    let h: String = header.trim().trim_matches(['*', '（', '）', '(', ')', ':', '：']).to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+    Some(match h.as_str() {
+        "姓名" | "名字" | "顾客姓名" | "客户姓名" | "会员姓名" | "顾客" | "客户" | "name" | "customer" | "customer name" | "full name" => Field::Name,
+        "手机" | "手机号" | "手机号码" | "电话" | "电话号码" | "联系电话" | "联系方式" | "phone" | "mobile" | "tel" | "telephone" | "phone number" | "mobile phone" => {
+            Field::Phone
+        }
+        "性别" | "gender" | "sex" => Field::Gender,
+        "生日" | "出生日期" | "出生年月日" | "出生年月" | "birthday" | "birth date" | "date of birth" | "dob" => Field::Birthday,
+        "备注" | "说明" | "备注信息" | "notes" | "note" | "remark" | "remarks" | "comment" | "comments" => Field::Notes,
+        "会员等级" | "等级" | "会员级别" | "会员卡等级" | "级别" | "tier" | "level" | "membership" | "member level" => Field::Tier,
+        "过敏" | "过敏史" | "过敏信息" | "allergies" | "allergy" => Field::Allergies,
+        "肤质" | "皮肤类型" | "skin type" | "skin" => Field::SkinType,
+        _ => return None,
+    })
+}
+
+/// One bad row: its number as the spreadsheet shows it (header = row 1) and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RowError {
+    pub row: usize,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub file: PathBuf,
+    /// Detected text encoding (CSV only).
+    pub encoding: Option<&'static str>,
+    /// Data rows read (blank rows not counted).
+    pub rows: usize,
+    /// New customers (created, or that would be in a dry run).
+    pub created: usize,
+    /// Rows merged into an existing customer or an earlier row of the file.
+    pub merged: usize,
+    pub bad: Vec<RowError>,
+    pub ignored_columns: Vec<String>,
+    /// Whether anything was written.
+    pub imported: bool,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    pub dry_run: bool,
+    pub force_partial: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Good {
+    row: usize,
+    name: String,
+    phone: Option<Phone>,
+    gender: Gender,
+    birthday: Option<NaiveDate>,
+    notes: String,
+    tier: Option<String>,
+    allergies: String,
+    skin_type: Option<String>,
+}
+
+/// A table of text cells: header row and data rows with their spreadsheet row numbers.
+struct Table {
+    headers: Vec<String>,
+    rows: Vec<(usize, Vec<String>)>,
+    encoding: Option<&'static str>,
+}
+
+fn read_table(path: &Path) -> Result<Table, ImportError> {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).unwrap_or_default();
+    match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_sheet(path),
+        "csv" | "txt" | "tsv" => read_csv(path),
+        _ => Err(ImportError::Format { path: path.to_path_buf() }),
+    }
+}
+
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_string(),
+        Data::Int(i) => i.to_string(),
+        // Phone numbers typed into Excel become numbers: 13812345678.0
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) => {
+            let (y, m, d, ..) = dt.to_ymd_hms_milli();
+            format!("{y:04}-{m:02}-{d:02}")
+        }
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+fn read_sheet(path: &Path) -> Result<Table, ImportError> {
+    let err = |message: String| ImportError::Spreadsheet { path: path.to_path_buf(), message };
+    let mut wb = open_workbook_auto(path).map_err(|e| err(e.to_string()))?;
+    let first = wb.sheet_names().first().cloned().ok_or_else(|| err("no worksheet".into()))?;
+    let range = wb.worksheet_range(&first).map_err(|e| err(e.to_string()))?;
+    let start_row = range.start().map_or(0, |(r, _)| r as usize);
+    let mut rows = range.rows().enumerate().map(|(i, r)| (start_row + i + 1, r.iter().map(cell_text).collect::<Vec<_>>()));
+    let Some((_, headers)) = rows.next() else {
+        return Err(ImportError::Empty { path: path.to_path_buf() });
+    };
+    Ok(Table { headers, rows: rows.collect(), encoding: None })
+}
+
+/// Decodes CSV bytes: a BOM decides; else valid UTF-8 is UTF-8; else GB18030 (which covers
+/// GBK and GB2312), refused if it is not valid GB18030 either.
+fn decode(bytes: &[u8]) -> Option<(String, &'static str)> {
+    if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+        return (!had_errors).then(|| (text.into_owned(), if enc == encoding_rs::UTF_8 { "UTF-8 (BOM)" } else { enc.name() }));
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Some((s.to_string(), "UTF-8"));
+    }
+    encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes).map(|t| (t.into_owned(), "GB18030"))
+}
+
+fn read_csv(path: &Path) -> Result<Table, ImportError> {
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?;
+    let (text, encoding) = decode(&bytes).ok_or_else(|| ImportError::Encoding { path: path.to_path_buf() })?;
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.contains('\t') && !first_line.contains(',') { b'\t' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    let mut records = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| ImportError::Csv {
+            path: path.to_path_buf(),
+            line: e.position().map_or(0, |p| p.line()),
+            message: e.to_string(),
+        })?;
+        let line = rec.position().map_or(records.len() + 1, |p| p.line() as usize);
+        records.push((line, rec.iter().map(|s| s.trim().to_string()).collect::<Vec<_>>()));
+    }
+    let mut it = records.into_iter();
+    let Some((_, headers)) = it.next() else {
+        return Err(ImportError::Empty { path: path.to_path_buf() });
+    };
+    Ok(Table { headers, rows: it.collect(), encoding: Some(encoding) })
+}
+
+impl App {
+    /// Imports customers from `path`. `progress(done, total)` is called as rows are
+    /// checked and written.
+    pub fn import_customers(&mut self, path: &Path, opts: ImportOptions, progress: &mut dyn FnMut(usize, usize)) -> Result<ImportReport> {
+        let table = read_table(path)?;
+        let mut columns: HashMap<Field, usize> = HashMap::new();
+        let mut ignored = Vec::new();
+        for (i, h) in table.headers.iter().enumerate() {
+            match field_of(h) {
+                Some(f) => {
+                    columns.entry(f).or_insert(i);
+                }
+                None if !h.trim().is_empty() => ignored.push(h.trim().to_string()),
+                None => {}
+            }
+        }
+        let headers = table.headers.join(", ");
+        for (f, name) in [(Field::Name, "姓名 name"), (Field::Phone, "手机 phone")] {
+            if !columns.contains_key(&f) {
+                return Err(ImportError::MissingColumn { path: path.to_path_buf(), column: name, headers }.into());
+            }
+        }
+        let tiers = self.store.read(|tx| tx.tier_names())?;
+        let get = |cells: &[String], f: Field| columns.get(&f).and_then(|&i| cells.get(i)).map(|s| s.trim().to_string()).unwrap_or_default();
+
+        let total = table.rows.len();
+        let mut bad = Vec::new();
+        let mut good: Vec<Good> = Vec::new();
+        let mut by_phone: HashMap<Phone, usize> = HashMap::new();
+        let mut rows = 0;
+        let mut merged = 0;
+        for (i, (row, cells)) in table.rows.iter().enumerate() {
+            if i % 256 == 0 {
+                progress(i, total * 2);
+            }
+            if cells.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            rows += 1;
+            match parse_row(*row, cells, &get, &tiers) {
+                Ok(g) => {
+                    let key = g.phone.clone();
+                    match key.as_ref().and_then(|p| by_phone.get(p)) {
+                        Some(&at) => {
+                            merge_rows(&mut good[at], g);
+                            merged += 1;
+                        }
+                        None => {
+                            if let Some(p) = key {
+                                by_phone.insert(p, good.len());
+                            }
+                            good.push(g);
+                        }
+                    }
+                }
+                Err(reason) => bad.push(RowError { row: *row, reason }),
+            }
+        }
+        if rows == 0 {
+            return Err(ImportError::Empty { path: path.to_path_buf() }.into());
+        }
+        let mut report = ImportReport {
+            file: path.to_path_buf(),
+            encoding: table.encoding,
+            rows,
+            created: 0,
+            merged,
+            bad,
+            ignored_columns: ignored,
+            imported: false,
+            dry_run: opts.dry_run,
+        };
+        if !report.bad.is_empty() && !opts.force_partial {
+            // Count what would have happened, but write nothing.
+            let (created, merged_db) = self.store.read(|tx| count_existing(tx, &good))?;
+            report.created = created;
+            report.merged += merged_db;
+            return Ok(report);
+        }
+        let now = self.now();
+        let write = !opts.dry_run;
+        let outcome = {
+            let f = |tx: &crate::store::Tx<'_>| -> Result<(usize, usize)> {
+                let mut created = 0;
+                let mut merged_db = 0;
+                for (i, g) in good.iter().enumerate() {
+                    if i % 256 == 0 {
+                        progress(total + i * total / good.len().max(1), total * 2);
+                    }
+                    let existing = match &g.phone {
+                        Some(p) => tx.customer_by_phone(p)?,
+                        None => None,
+                    };
+                    match existing {
+                        Some(c) => {
+                            merged_db += 1;
+                            let patch = fill_blanks(&c, g);
+                            if write && !patch.is_empty() {
+                                tx.update_customer(&c.id, &patch, "import", now)?;
+                            }
+                        }
+                        None => {
+                            created += 1;
+                            if write {
+                                tx.insert_customer(&to_new(g), now)?;
+                            }
+                        }
+                    }
+                }
+                if write {
+                    tx.audit(now, "cli", "import.customers", "file", &path.display().to_string(), &serde_json::json!({ "rows": rows, "created": created, "merged": merged_db }))?;
+                }
+                Ok((created, merged_db))
+            };
+            if write { self.store.write(f)? } else { self.store.read(f)? }
+        };
+        progress(total * 2, total * 2);
+        report.created = outcome.0;
+        report.merged += outcome.1;
+        report.imported = write;
+        Ok(report)
+    }
+}
+
+fn count_existing(tx: &crate::store::Tx<'_>, good: &[Good]) -> Result<(usize, usize)> {
+    let mut created = 0;
+    let mut merged = 0;
+    for g in good {
+        match &g.phone {
+            Some(p) if tx.customer_by_phone(p)?.is_some() => merged += 1,
+            _ => created += 1,
+        }
+    }
+    Ok((created, merged))
+}
+
+fn parse_row(row: usize, cells: &[String], get: &dyn Fn(&[String], Field) -> String, tiers: &[String]) -> Result<Good, String> {
+    let _ = row;
+    let name = get(cells, Field::Name);
+    if name.is_empty() {
+        return Err("姓名为空 / name is empty".into());
+    }
+    if name.chars().count() > 40 {
+        return Err("姓名过长（最多 40 字）/ name too long (40 characters at most)".into());
+    }
+    let phone_text = get(cells, Field::Phone);
+    let phone = Phone::parse(&phone_text).map_err(|e| format!("手机号 \"{phone_text}\"：{e}"))?;
+    let gender = parse_gender(&get(cells, Field::Gender))?;
+    let b = get(cells, Field::Birthday);
+    let birthday = if b.is_empty() { None } else { Some(parse_birthday(&b)?) };
+    let t = get(cells, Field::Tier);
+    let tier = if t.is_empty() {
+        None
+    } else if let Some(known) = tiers.iter().find(|k| k.as_str() == t || t.starts_with(k.as_str()) || k.starts_with(t.as_str())) {
+        Some(known.clone())
+    } else {
+        return Err(format!("未知会员等级 \"{t}\"（可用：{}）/ unknown tier \"{t}\" (known: {})", tiers.join("、"), tiers.join(", ")));
+    };
+    let skin = get(cells, Field::SkinType);
+    Ok(Good {
+        row,
+        name,
+        phone: Some(phone),
+        gender,
+        birthday,
+        notes: get(cells, Field::Notes),
+        tier,
+        allergies: get(cells, Field::Allergies),
+        skin_type: (!skin.is_empty()).then_some(skin),
+    })
+}
+
+fn join_text(a: &str, b: &str) -> String {
+    match (a.trim().is_empty(), b.trim().is_empty()) {
+        (_, true) => a.to_string(),
+        (true, false) => b.to_string(),
+        (false, false) if a.contains(b.trim()) => a.to_string(),
+        (false, false) => format!("{a}；{b}"),
+    }
+}
+
+/// A later row of the file with the same phone: fills what the earlier one left blank.
+fn merge_rows(into: &mut Good, other: Good) {
+    if into.gender == Gender::Unknown {
+        into.gender = other.gender;
+    }
+    into.birthday = into.birthday.or(other.birthday);
+    into.tier = into.tier.take().or(other.tier);
+    into.skin_type = into.skin_type.take().or(other.skin_type);
+    into.notes = join_text(&into.notes, &other.notes);
+    into.allergies = join_text(&into.allergies, &other.allergies);
+}
+
+/// What a row adds to a customer already on file: blanks filled, notes appended; nothing
+/// the shop already has is overwritten.
+fn fill_blanks(c: &Customer, g: &Good) -> CustomerPatch {
+    let mut p = CustomerPatch::default();
+    if c.gender == Gender::Unknown && g.gender != Gender::Unknown {
+        p.gender = Some(g.gender);
+    }
+    if c.birthday.is_none() {
+        p.birthday = g.birthday;
+    }
+    if c.tier.is_none() {
+        p.tier = g.tier.clone();
+    }
+    if c.skin_type.is_none() {
+        p.skin_type = g.skin_type.clone();
+    }
+    let notes = join_text(&c.notes, &g.notes);
+    if notes != c.notes {
+        p.notes = Some(notes);
+    }
+    let allergies = join_text(&c.allergies, &g.allergies);
+    if allergies != c.allergies {
+        p.allergies = Some(allergies);
+    }
+    p
+}
+
+fn to_new(g: &Good) -> NewCustomer {
+    let _ = g.row;
+    NewCustomer {
+        name: g.name.clone(),
+        phone: g.phone.clone(),
+        gender: g.gender,
+        birthday: g.birthday,
+        tier: g.tier.clone(),
+        skin_type: g.skin_type.clone(),
+        allergies: g.allergies.clone(),
+        notes: g.notes.clone(),
+        source: "import".into(),
+        ..NewCustomer::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_encodings() {
+        let text = "姓名,手机\n王小丽,13812345678\n";
+        let (gbk, _, _) = encoding_rs::GB18030.encode(text);
+        assert_eq!(decode(&gbk).unwrap(), (text.to_string(), "GB18030"));
+        assert_eq!(decode(text.as_bytes()).unwrap().1, "UTF-8");
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice(text.as_bytes());
+        assert_eq!(decode(&bom).unwrap(), (text.to_string(), "UTF-8 (BOM)"));
+        assert!(decode(&[0x81, 0x20, 0xFF]).is_none());
+    }
+
+    #[test]
+    fn headers() {
+        assert_eq!(field_of(" 手机号码 "), Some(Field::Phone));
+        assert_eq!(field_of("*姓名"), Some(Field::Name));
+        assert_eq!(field_of("Date of Birth"), Some(Field::Birthday));
+        assert_eq!(field_of("消费金额"), None);
+    }
+}

@@ -1,0 +1,166 @@
+//! Use cases shared by the command line, the kiosk and the daemon: check in, register,
+//! book, queue, import, backup. Each is one store transaction with its outbox rows.
+//!
+//! Architecture Invariant: `app` knows the store's `Tx` methods but writes no SQL, and
+//! knows neither Slint, clap, HTTP nor devices.
+
+pub mod booking;
+pub mod checkin;
+pub mod customers;
+pub mod demo;
+pub mod import;
+pub mod queue;
+pub mod staff;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use thiserror::Error;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::booking::BookingConflict;
+use crate::domain::idcard::IdNumberError;
+use crate::domain::money::MoneyError;
+use crate::domain::phone::PhoneError;
+use crate::domain::queue::IllegalTransition;
+use crate::domain::time::business_date;
+use crate::store::{BackupReport, DB_FILE, Store, StoreError};
+
+pub const DEVICE_KEY_FILE: &str = "device.key";
+
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Phone(#[from] PhoneError),
+    #[error(transparent)]
+    IdNumber(#[from] IdNumberError),
+    #[error(transparent)]
+    Booking(#[from] BookingConflict),
+    #[error(transparent)]
+    Queue(#[from] IllegalTransition),
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+    #[error("{field}：{message}")]
+    Input { field: String, message: String },
+    #[error("数据目录 {0} 尚未初始化，请先运行 `salonbox init` / the data directory {0} is not initialised: run `salonbox init` first")]
+    NotInitialized(PathBuf),
+    #[error("文件错误 {path}：{source} / file error {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("设备密钥 {path} 无效（应为 32 字节）/ the device key {path} is invalid (expected 32 bytes)")]
+    BadDeviceKey { path: PathBuf },
+    #[error(transparent)]
+    Import(#[from] import::ImportError),
+    #[error("未找到该顾客（{0}），请先登记 / no customer found ({0}): please register first")]
+    UnknownCustomer(String),
+    #[error("没有今天的预约，请选择服务项目 / no appointment today: choose a service to join the queue")]
+    ServiceRequired,
+}
+
+impl AppError {
+    pub fn input(field: impl Into<String>, message: impl Into<String>) -> AppError {
+        AppError::Input { field: field.into(), message: message.into() }
+    }
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// What `init` did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InitReport {
+    pub data_dir: PathBuf,
+    pub database: PathBuf,
+    pub created_key: bool,
+    pub schema_version: i64,
+}
+
+/// An open shop: configuration, database, clock and device key.
+pub struct App {
+    pub config: Config,
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    data_dir: PathBuf,
+    device_key: Vec<u8>,
+}
+
+/// Creates the data directory, the device key (owner-only) and the database. Safe to run
+/// again: nothing existing is replaced.
+pub fn init(config: &Config, data_dir: &Path) -> Result<InitReport> {
+    std::fs::create_dir_all(data_dir).map_err(|source| AppError::Io { path: data_dir.to_path_buf(), source })?;
+    let key_path = data_dir.join(DEVICE_KEY_FILE);
+    let created_key = if key_path.exists() {
+        false
+    } else {
+        let key: [u8; 32] = rand::random();
+        write_private(&key_path, &key)?;
+        true
+    };
+    let store = Store::open_in(data_dir, config.shop.time_zone)?;
+    Ok(InitReport {
+        data_dir: data_dir.to_path_buf(),
+        database: store.path().to_path_buf(),
+        created_key,
+        schema_version: store.schema_version()?,
+    })
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |source| AppError::Io { path: path.to_path_buf(), source };
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    Ok(())
+}
+
+impl App {
+    /// Opens an initialised data directory.
+    pub fn open(config: Config, data_dir: &Path, clock: Arc<dyn Clock>) -> Result<App> {
+        let key_path = data_dir.join(DEVICE_KEY_FILE);
+        if !data_dir.join(DB_FILE).exists() || !key_path.exists() {
+            return Err(AppError::NotInitialized(data_dir.to_path_buf()));
+        }
+        let device_key = std::fs::read(&key_path).map_err(|source| AppError::Io { path: key_path.clone(), source })?;
+        if device_key.len() != 32 {
+            return Err(AppError::BadDeviceKey { path: key_path });
+        }
+        let store = Store::open_in(data_dir, config.shop.time_zone)?;
+        Ok(App { config, store, clock, data_dir: data_dir.to_path_buf(), device_key })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.config.shop.time_zone
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        business_date(self.now(), self.tz())
+    }
+
+    pub(crate) fn device_key(&self) -> &[u8] {
+        &self.device_key
+    }
+
+    /// A verified online backup into `dir` (default `<data dir>/backups`).
+    pub fn backup(&self, dir: Option<&Path>) -> Result<BackupReport> {
+        let dir = dir.map_or_else(|| self.data_dir.join("backups"), Path::to_path_buf);
+        Ok(self.store.backup_to(&dir, self.now())?)
+    }
+}

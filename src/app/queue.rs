@@ -1,0 +1,131 @@
+//! The live queue: listing with estimates, calling, starting, finishing.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::{App, AppError, Result};
+use crate::domain::model::{QueueEntry, StaffRole};
+use crate::domain::queue::{Job, QueueStatus, StaffAvailability, estimate_start};
+use crate::domain::time::{Interval, day_bounds};
+use crate::store::Tx;
+
+/// A queue entry with its place and estimate.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueLine {
+    #[serde(flatten)]
+    pub entry: QueueEntry,
+    /// Entries waiting before this one (0 = next).
+    pub ahead: usize,
+    pub estimated_start_at: Option<DateTime<Utc>>,
+    pub wait_minutes: Option<i64>,
+}
+
+/// Beauticians on shift at `now` with when they are free and what they have booked today.
+pub(crate) fn availability(tx: &Tx<'_>, now: DateTime<Utc>, date: NaiveDate, queue: &[QueueEntry]) -> Result<Vec<StaffAvailability>> {
+    let day = day_bounds(date, tx.tz());
+    let shifts = tx.shifts(None, Interval::new(now, day.end.max(now + Duration::seconds(1))))?;
+    let mut out: Vec<StaffAvailability> = Vec::new();
+    let appointments = tx.appointments(Interval::new(now, day.end.max(now)), None, false)?;
+    for shift in shifts {
+        if shift.starts_at > now + Duration::hours(12) {
+            continue;
+        }
+        let Ok(staff) = tx.staff(&shift.staff_id) else { continue };
+        if !staff.active || staff.role != StaffRole::Beautician {
+            continue;
+        }
+        if out.iter().any(|s| s.staff_id == staff.id) {
+            continue;
+        }
+        let busy_until = queue
+            .iter()
+            .filter(|q| q.status == QueueStatus::InService && q.staff_id.as_deref() == Some(&staff.id))
+            .filter_map(|q| q.started_at.map(|s| s + Duration::minutes(q.duration_min.into())))
+            .max()
+            .unwrap_or(now);
+        let booked = appointments
+            .iter()
+            .filter(|a| a.staff_id.as_deref() == Some(&staff.id) && a.status == crate::domain::model::AppointmentStatus::Booked)
+            .map(|a| Interval::new(a.starts_at, a.ends_at))
+            .collect();
+        out.push(StaffAvailability { staff_id: staff.id, free_from: busy_until.max(shift.starts_at).max(now), shift_end: shift.ends_at, booked });
+    }
+    Ok(out)
+}
+
+fn job(q: &QueueEntry) -> Job {
+    Job { staff_id: q.staff_id.clone(), duration: Duration::minutes(q.duration_min.into()) }
+}
+
+/// The queue of a business day with places and estimates, in order.
+pub(crate) fn lines(tx: &Tx<'_>, now: DateTime<Utc>, date: NaiveDate) -> Result<Vec<QueueLine>> {
+    let queue = tx.queue(date, false)?;
+    let staff = availability(tx, now, date, &queue)?;
+    let waiting: Vec<&QueueEntry> = queue.iter().filter(|q| matches!(q.status, QueueStatus::Waiting | QueueStatus::Called)).collect();
+    let mut out = Vec::with_capacity(queue.len());
+    for q in &queue {
+        let (ahead, est) = match waiting.iter().position(|w| w.id == q.id) {
+            Some(pos) => {
+                let before: Vec<Job> = waiting[..pos].iter().map(|w| job(w)).collect();
+                (pos, estimate_start(now, &staff, &before, &job(q)))
+            }
+            None => (0, q.started_at),
+        };
+        out.push(QueueLine {
+            entry: q.clone(),
+            ahead,
+            estimated_start_at: est,
+            wait_minutes: est.map(|t| ((t - now).num_seconds().max(0) + 59) / 60),
+        });
+    }
+    Ok(out)
+}
+
+impl App {
+    /// Today's queue (or all of today's entries with `include_finished`).
+    pub fn queue(&mut self, include_finished: bool) -> Result<Vec<QueueLine>> {
+        let now = self.now();
+        let date = self.today();
+        self.store.read(|tx| {
+            let mut l = lines(tx, now, date)?;
+            if include_finished {
+                let all = tx.queue(date, true)?;
+                for e in all.into_iter().filter(|e| !e.status.is_active()) {
+                    l.push(QueueLine { entry: e, ahead: 0, estimated_start_at: None, wait_minutes: None });
+                }
+            }
+            Ok::<_, AppError>(l)
+        })
+    }
+
+    /// Moves a ticket (A001, or an entry id; `None` with `Called`: the next waiting one)
+    /// to `to`, checking the transition. Starting service may name who serves.
+    pub fn queue_move(&mut self, ticket: Option<&str>, to: QueueStatus, served_by: Option<&str>, actor: &str) -> Result<QueueEntry> {
+        let now = self.now();
+        let date = self.today();
+        self.store.write(|tx| {
+            let entry = match ticket {
+                Some(t) => tx.find_queue_entry(date, t)?,
+                None if to == QueueStatus::Called => tx
+                    .queue(date, false)?
+                    .into_iter()
+                    .find(|q| q.status == QueueStatus::Waiting)
+                    .ok_or_else(|| AppError::input("queue", "没有等候中的顾客 / nobody is waiting"))?,
+                None => return Err(AppError::input("ticket", "请给出排队号 / give a ticket number")),
+            };
+            entry.status.transition(to)?;
+            let served = match served_by {
+                Some(s) => Some(tx.find_staff(s)?.id),
+                None => None,
+            };
+            let updated = tx.set_queue_status(&entry.id, to, served.as_deref(), now)?;
+            if to == QueueStatus::Done
+                && let Some(a) = &entry.appointment_id
+            {
+                tx.set_appointment_status(a, crate::domain::model::AppointmentStatus::Completed, None, now)?;
+            }
+            tx.audit(now, actor, &format!("queue.{}", to.as_str()), "queue_entry", &entry.id, &serde_json::json!({ "ticket": entry.ticket }))?;
+            Ok(updated)
+        })
+    }
+}

@@ -1,0 +1,153 @@
+//! Staff, shifts, services and resources: what the owner sets up.
+
+use argon2::password_hash::{PasswordHasher, SaltString};
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::{App, AppError, Result};
+use crate::domain::model::{Service, Shift, Staff, StaffRole};
+use crate::domain::money::parse_yuan;
+use crate::domain::phone::Phone;
+use crate::domain::time::{Interval, OpeningHours, local_to_utc};
+use crate::store::{NewService, NewStaff};
+
+/// Hashes a staff PIN (4 to 8 digits) with Argon2id.
+pub fn hash_pin(pin: &str) -> Result<String> {
+    if !(4..=8).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+        return Err(AppError::input("PIN", "应为 4-8 位数字 / must be 4 to 8 digits"));
+    }
+    let salt_bytes: [u8; 16] = rand::random();
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| AppError::input("PIN", e.to_string()))?;
+    Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::input("PIN", e.to_string()))
+}
+
+/// Checks a PIN against its stored Argon2 hash.
+pub fn verify_pin(pin: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
+}
+
+fn percent(field: &str, s: Option<&str>) -> Result<Decimal> {
+    let Some(s) = s else { return Ok(Decimal::ZERO) };
+    let d: Decimal = s.trim().trim_end_matches('%').parse().map_err(|_| AppError::input(field, format!("不是百分比 \"{s}\" / not a percentage \"{s}\"")))?;
+    if d < Decimal::ZERO || d > Decimal::ONE_HUNDRED {
+        return Err(AppError::input(field, "应在 0-100 之间 / must be between 0 and 100"));
+    }
+    Ok(d)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StaffInput {
+    pub name: String,
+    pub role: String,
+    pub phone: Option<String>,
+    pub pin: Option<String>,
+    pub service_commission: Option<String>,
+    pub product_commission: Option<String>,
+}
+
+impl App {
+    pub fn add_staff(&mut self, s: &StaffInput, actor: &str) -> Result<Staff> {
+        let name = s.name.trim();
+        if name.is_empty() {
+            return Err(AppError::input("姓名 name", "不能为空 / must not be empty"));
+        }
+        let role = StaffRole::parse(&s.role)
+            .ok_or_else(|| AppError::input("角色 role", format!("未知角色 \"{}\"（beautician/front_desk/manager/owner）/ unknown role", s.role)))?;
+        let phone = s.phone.as_deref().map(Phone::parse).transpose().map_err(|e| AppError::input("手机号 phone", e.to_string()))?;
+        let pin_hash = s.pin.as_deref().map(hash_pin).transpose()?;
+        let new = NewStaff {
+            name: name.to_string(),
+            role,
+            phone,
+            pin_hash,
+            service_commission_pct: percent("服务提成 service commission", s.service_commission.as_deref())?,
+            product_commission_pct: percent("产品提成 product commission", s.product_commission.as_deref())?,
+        };
+        let now = self.now();
+        self.store.write(|tx| {
+            let st = tx.insert_staff(&new, now)?;
+            tx.audit(now, actor, "staff.add", "staff", &st.id, &serde_json::json!({ "role": role.as_str() }))?;
+            Ok(st)
+        })
+    }
+
+    pub fn list_staff(&mut self) -> Result<Vec<Staff>> {
+        self.store.read(|tx| Ok(tx.list_staff()?))
+    }
+
+    /// Adds a shift on a shop-local date, `hours` as `"10:00-18:00"`.
+    pub fn add_shift(&mut self, staff: &str, date: NaiveDate, hours: &str, actor: &str) -> Result<Shift> {
+        let (open, close) = OpeningHours::parse_day(hours)
+            .map_err(|m| AppError::input("班次 hours", m))?
+            .ok_or_else(|| AppError::input("班次 hours", "应为 \"10:00-18:00\" / expected \"10:00-18:00\""))?;
+        let tz = self.tz();
+        let when = Interval::new(local_to_utc(date, open, tz), local_to_utc(date, close, tz));
+        let now = self.now();
+        self.store.write(|tx| {
+            let st = tx.find_staff(staff)?;
+            let shift = tx.insert_shift(&st.id, when, now)?;
+            tx.audit(now, actor, "shift.add", "staff", &st.id, &serde_json::json!({ "date": date, "hours": hours }))?;
+            Ok(shift)
+        })
+    }
+
+    /// Shifts of a shop-local date.
+    pub fn shifts_on(&mut self, date: NaiveDate) -> Result<Vec<(Staff, Shift)>> {
+        let tz = self.tz();
+        self.store.read(|tx| {
+            let shifts = tx.shifts(None, crate::domain::time::day_bounds(date, tz))?;
+            shifts.into_iter().map(|s| Ok((tx.staff(&s.staff_id)?, s))).collect()
+        })
+    }
+
+    pub fn add_service(&mut self, name: &str, category: &str, duration_min: u32, price: &str, resource_kind: Option<&str>, actor: &str) -> Result<Service> {
+        if name.trim().is_empty() {
+            return Err(AppError::input("名称 name", "不能为空 / must not be empty"));
+        }
+        if duration_min == 0 || duration_min > 600 {
+            return Err(AppError::input("时长 duration", "应在 1-600 分钟之间 / must be 1 to 600 minutes"));
+        }
+        let price = parse_yuan(price).map_err(|e| AppError::input("价格 price", e.to_string()))?;
+        let new = NewService {
+            name: name.trim().to_string(),
+            category: category.trim().to_string(),
+            duration_min,
+            price,
+            resource_kind: resource_kind.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        };
+        let now = self.now();
+        self.store.write(|tx| {
+            let s = tx.insert_service(&new, now)?;
+            tx.audit(now, actor, "service.add", "service", &s.id, &serde_json::json!({ "price": s.price }))?;
+            Ok(s)
+        })
+    }
+
+    pub fn list_services(&mut self, include_inactive: bool) -> Result<Vec<Service>> {
+        self.store.read(|tx| Ok(tx.list_services(include_inactive)?))
+    }
+
+    pub fn add_resource(&mut self, name: &str, kind: &str) -> Result<String> {
+        let now = self.now();
+        self.store.write(|tx| Ok(tx.insert_resource(name.trim(), kind.trim(), now)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins() {
+        let h = hash_pin("2468").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_pin("2468", &h));
+        assert!(!verify_pin("2469", &h));
+        assert!(hash_pin("12a4").is_err());
+        assert!(hash_pin("123").is_err());
+    }
+}

@@ -1,0 +1,875 @@
+//! The `salonbox` command line: clap definitions, dispatch, tables and `--json`.
+//!
+//! Architecture Invariant: the command line calls `app` use cases only (the same ones the
+//! kiosk calls) and prints; it holds no business rule and no SQL. Its messages live in
+//! `messages.rs`.
+
+pub mod messages;
+mod table;
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::app::booking::BookingRequest;
+use crate::app::checkin::{CheckinRequest, Identity};
+use crate::app::customers::{CustomerSummary, Registration, parse_birthday, parse_gender};
+use crate::app::demo::DemoSize;
+use crate::app::import::ImportOptions;
+use crate::app::staff::StaffInput;
+use crate::app::{App, AppError};
+use crate::clock::{Clock, FixedClock, SystemClock};
+use crate::config::{Config, ConfigError, SYSTEM_CONFIG, DEFAULT_DATA_DIR};
+use crate::domain::model::Customer;
+use crate::domain::phone::Phone;
+use crate::domain::queue::QueueStatus;
+use crate::domain::time::{local_dt, local_hm};
+use crate::store::CustomerPatch;
+use messages as msg;
+
+#[derive(Debug, Parser)]
+#[command(name = "salonbox", version, about = "美容院门店一体机 / an in-store appliance for beauty salons", propagate_version = true)]
+pub struct Cli {
+    /// 配置文件 / configuration file (default: /etc/salonbox/salonbox.toml if present)
+    #[arg(long, global = true, env = "SALONBOX_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// 数据目录，覆盖配置 / data directory, overrides the configuration
+    #[arg(long, global = true, env = "SALONBOX_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 初始化数据目录、设备密钥和数据库 / create the data directory, device key and database
+    Init,
+    /// 在临时目录中运行演示店铺 / run a demo shop in a temporary data directory
+    Demo {
+        /// 演示顾客数 / number of demo customers
+        #[arg(long, default_value_t = 2000)]
+        customers: usize,
+    },
+    /// 生成演示数据（8 名员工、30 项服务、2000 位顾客、一年消费）/ seed a realistic demo shop
+    DemoData {
+        #[arg(long, default_value_t = 2000)]
+        customers: usize,
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// 顾客 / customers
+    #[command(subcommand)]
+    Customer(CustomerCmd),
+    /// 导入 / import
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// 服务项目 / services
+    #[command(subcommand)]
+    Service(ServiceCmd),
+    /// 员工与排班 / staff and shifts
+    #[command(subcommand)]
+    Staff(StaffCmd),
+    /// 房间与设备 / rooms and devices
+    #[command(subcommand)]
+    Resource(ResourceCmd),
+    /// 预约 / appointments
+    #[command(subcommand)]
+    Appointment(AppointmentCmd),
+    /// 签到 / check a customer in
+    Checkin(CheckinArgs),
+    /// 排队 / the queue
+    Queue {
+        #[command(subcommand)]
+        action: Option<QueueCmd>,
+    },
+    /// 在线备份并校验 / verified online backup
+    Backup {
+        /// 备份目录 / target directory (default: <data dir>/backups)
+        #[arg(long)]
+        to: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CustomerFields {
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    phone: Option<String>,
+    /// 女/男 female/male
+    #[arg(long)]
+    gender: Option<String>,
+    /// 1990-05-02
+    #[arg(long)]
+    birthday: Option<String>,
+    /// 从标准输入读取身份证号（不要写在命令行上）/ read the ID card number from standard input
+    #[arg(long)]
+    id_card_stdin: bool,
+    #[arg(long)]
+    tier: Option<String>,
+    #[arg(long)]
+    skin_type: Option<String>,
+    /// 皮肤问题，逗号分隔 / skin concerns, comma separated
+    #[arg(long)]
+    concerns: Option<String>,
+    #[arg(long)]
+    allergies: Option<String>,
+    #[arg(long)]
+    contraindications: Option<String>,
+    #[arg(long)]
+    notes: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CustomerCmd {
+    /// 登记顾客（须已告知隐私政策）/ register a customer (privacy notice given)
+    Add {
+        #[command(flatten)]
+        fields: CustomerFields,
+        /// 顾客同意接收营销信息 / the customer agrees to marketing messages
+        #[arg(long)]
+        marketing: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 列出顾客 / list customers
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 按姓名、手机号或会员号查找 / find by name, phone or member code
+    Find {
+        query: String,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 查看顾客（手机号、会员号或编号）/ show a customer (phone, member code or id)
+    Show {
+        key: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 修改顾客 / edit a customer
+    Edit {
+        key: String,
+        #[command(flatten)]
+        fields: CustomerFields,
+        /// 营销同意：yes/no / marketing consent: yes/no
+        #[arg(long)]
+        marketing: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCmd {
+    /// 导入顾客表（.xlsx / .csv）/ import customers from .xlsx or .csv
+    Customers {
+        file: PathBuf,
+        /// 只检查，不写入 / check only, write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// 有错误时仍导入正确的行 / import the good rows even if some are bad
+        #[arg(long)]
+        force_partial: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceCmd {
+    /// 添加服务 / add a service
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "其他")]
+        category: String,
+        /// 时长（分钟）/ duration in minutes
+        #[arg(long)]
+        minutes: u32,
+        /// 价格（元）/ price in yuan
+        #[arg(long)]
+        price: String,
+        /// 需要的房间/设备类型 / kind of room or device it needs
+        #[arg(long)]
+        resource_kind: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 服务价目表 / the price list
+    List {
+        /// 包括已停用 / include inactive
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCmd {
+    /// 添加员工 / add a staff member
+    Add {
+        #[arg(long)]
+        name: String,
+        /// beautician / front_desk / manager / owner（美容师/前台/店长/店主）
+        #[arg(long, default_value = "beautician")]
+        role: String,
+        #[arg(long)]
+        phone: Option<String>,
+        /// 从标准输入读取 4-8 位 PIN / read a 4-8 digit PIN from standard input
+        #[arg(long)]
+        pin_stdin: bool,
+        /// 服务提成 % / service commission %
+        #[arg(long)]
+        service_commission: Option<String>,
+        /// 产品提成 % / product commission %
+        #[arg(long)]
+        product_commission: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 员工列表 / list staff
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// 排班 / add a shift
+    Shift {
+        /// 员工姓名或编号 / staff name or id
+        staff: String,
+        /// 日期 / date (default today)
+        #[arg(long)]
+        date: Option<String>,
+        /// 10:00-18:00
+        #[arg(long)]
+        hours: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 某日排班 / shifts of a day
+    Shifts {
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResourceCmd {
+    /// 添加房间或设备 / add a room or device
+    Add {
+        name: String,
+        /// 类型，如 facial、ipl、body / kind, e.g. facial, ipl, body
+        #[arg(long)]
+        kind: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppointmentCmd {
+    /// 预约 / book
+    Book {
+        /// 顾客手机号、会员号或编号 / customer phone, member code or id
+        #[arg(long)]
+        customer: String,
+        #[arg(long)]
+        service: String,
+        #[arg(long)]
+        staff: Option<String>,
+        #[arg(long)]
+        resource: Option<String>,
+        /// 开始时间（店铺时区）/ start, shop time: "2026-11-23 14:30"
+        #[arg(long)]
+        at: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 某日预约 / appointments of a day
+    List {
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        staff: Option<String>,
+        /// 包括已取消 / include cancelled
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 取消预约 / cancel
+    Cancel {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+#[group(id = "who", required = true, multiple = false)]
+pub struct CheckinWho {
+    #[arg(long, group = "who")]
+    phone: Option<String>,
+    #[arg(long, group = "who")]
+    member_code: Option<String>,
+    /// 从标准输入读取身份证号 / read the ID card number from standard input
+    #[arg(long, group = "who")]
+    id_card_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckinArgs {
+    #[command(flatten)]
+    who: CheckinWho,
+    /// 无预约时的服务项目 / service for a walk-in
+    #[arg(long)]
+    service: Option<String>,
+    /// 指定美容师 / beautician asked for
+    #[arg(long)]
+    staff: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCmd {
+    /// 当前排队 / the live queue
+    List {
+        /// 包括已完成和离开 / include done and left
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 叫号（不给号码则叫下一位）/ call a ticket (the next one if none given)
+    Call {
+        ticket: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 开始服务 / start service
+    Start {
+        ticket: String,
+        /// 服务的美容师 / beautician serving
+        #[arg(long)]
+        staff: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 服务完成 / done
+    Done {
+        ticket: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 顾客离开 / the customer left
+    Left {
+        ticket: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("输出失败：{0} / cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+    #[error("JSON 输出失败：{0} / cannot write JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("SALONBOX_NOW 无效（应为 RFC 3339，如 2026-11-23T10:00:00+08:00）：{0} / SALONBOX_NOW is not RFC 3339: {0}")]
+    BadNow(String),
+}
+
+/// How the command ended, for the exit code.
+pub enum Outcome {
+    Ok,
+    /// The command ran but found problems the user must fix (e.g. bad import rows).
+    Problems,
+}
+
+impl Outcome {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Outcome::Ok => ExitCode::SUCCESS,
+            Outcome::Problems => ExitCode::from(1),
+        }
+    }
+}
+
+fn clock() -> Result<Arc<dyn Clock>, CliError> {
+    match std::env::var("SALONBOX_NOW") {
+        Ok(v) if !v.trim().is_empty() => {
+            let t = DateTime::parse_from_rfc3339(v.trim()).map_err(|_| CliError::BadNow(v.clone()))?;
+            Ok(Arc::new(FixedClock::new(t.with_timezone(&Utc))))
+        }
+        _ => Ok(Arc::new(SystemClock)),
+    }
+}
+
+/// The configuration: `--config`/`SALONBOX_CONFIG`, else the system file if present,
+/// else defaults; `--data-dir` overrides the data directory.
+pub fn load_config(cli: &Cli) -> Result<(Config, PathBuf), CliError> {
+    let path = cli.config.clone().or_else(|| Path::new(SYSTEM_CONFIG).exists().then(|| PathBuf::from(SYSTEM_CONFIG)));
+    let config = Config::load(path.as_deref())?;
+    let dir = cli.data_dir.clone().unwrap_or_else(|| {
+        if config.source.is_some() { config.shop.data_dir.clone() } else { PathBuf::from(DEFAULT_DATA_DIR) }
+    });
+    Ok((config, dir))
+}
+
+fn out() -> std::io::StdoutLock<'static> {
+    std::io::stdout().lock()
+}
+
+fn print_json<T: Serialize>(v: &T) -> Result<(), CliError> {
+    let mut o = out();
+    serde_json::to_writer_pretty(&mut o, v)?;
+    writeln!(o)?;
+    Ok(())
+}
+
+fn say(s: &str) -> Result<(), CliError> {
+    writeln!(out(), "{s}")?;
+    Ok(())
+}
+
+fn read_secret_line(prompt: &str) -> Result<String, CliError> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("{prompt}");
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    Ok(line.trim().to_string())
+}
+
+fn parse_date(s: Option<&str>) -> Result<Option<NaiveDate>, CliError> {
+    s.map(|d| parse_birthday(d).map_err(|m| CliError::Usage(format!("日期 date: {m}")))).transpose()
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<Outcome, CliError> {
+    let (config, dir) = load_config(&cli)?;
+    let clock = clock()?;
+    match cli.command {
+        Command::Init => {
+            let r = crate::app::init(&config, &dir)?;
+            say(&msg::initialised(&r.data_dir, r.created_key, r.schema_version))?;
+            Ok(Outcome::Ok)
+        }
+        Command::Demo { customers } => demo(config, clock, customers),
+        Command::DemoData { customers, days, seed } => {
+            let mut app = App::open(config, &dir, clock)?;
+            let r = app.seed_demo(DemoSize { customers, days_of_history: days }, seed)?;
+            say(&msg::demo_seeded(r.staff, r.services, r.customers, r.visits, r.appointments))?;
+            Ok(Outcome::Ok)
+        }
+        command => {
+            let mut app = App::open(config, &dir, clock)?;
+            dispatch(&mut app, command)
+        }
+    }
+}
+
+fn demo(config: Config, clock: Arc<dyn Clock>, customers: usize) -> Result<Outcome, CliError> {
+    let dir = std::env::temp_dir().join(format!("salonbox-demo-{}-{}", std::process::id(), Utc::now().timestamp()));
+    crate::app::init(&config, &dir)?;
+    let mut app = App::open(config, &dir, clock)?;
+    let r = app.seed_demo(DemoSize { customers, days_of_history: 365 }, 2026)?;
+    say(&msg::demo_seeded(r.staff, r.services, r.customers, r.visits, r.appointments))?;
+    say(&format!("\n{}", app.config.shop.name))?;
+    // A walk-in by a regular customer, then today's appointments and the queue.
+    let regular = app.list_customers(1, 0)?;
+    let services = app.list_services(false)?;
+    if let (Some(c), Some(s)) = (regular.first(), services.first())
+        && let Some(phone) = c.phone.clone()
+    {
+        let o = app.check_in(&CheckinRequest { identity: Identity::Phone(phone), service: Some(s.name.clone()), staff: None })?;
+        say(&msg::checked_in(&o.greeting, &o.entry.ticket, o.already_checked_in))?;
+        say(&msg::wait(o.ahead, o.wait_minutes))?;
+    }
+    say("")?;
+    let appointments = app.appointments_on(None, None, false)?;
+    print_appointments(&app, &appointments)?;
+    say("")?;
+    let queue = app.queue(false)?;
+    print_queue(&app, &queue)?;
+    say(&format!("\n{}", msg::demo_dir(&dir)))?;
+    Ok(Outcome::Ok)
+}
+
+fn registration(fields: &CustomerFields, source: &str) -> Result<Registration, CliError> {
+    let id_number = if fields.id_card_stdin { Some(read_secret_line(msg::id_card_prompt())?) } else { None };
+    Ok(Registration {
+        name: fields.name.clone().unwrap_or_default(),
+        phone: fields.phone.clone().unwrap_or_default(),
+        gender: fields.gender.clone(),
+        birthday: fields.birthday.clone(),
+        id_number,
+        skin_type: fields.skin_type.clone(),
+        skin_concerns: split_list(fields.concerns.as_deref()),
+        allergies: fields.allergies.clone().unwrap_or_default(),
+        contraindications: fields.contraindications.clone().unwrap_or_default(),
+        notes: fields.notes.clone().unwrap_or_default(),
+        tier: fields.tier.clone(),
+        privacy_notice: None,
+        marketing_consent: false,
+        source: source.into(),
+    })
+}
+
+fn split_list(s: Option<&str>) -> Vec<String> {
+    s.map(|s| s.split([',', '，', '、']).map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()).unwrap_or_default()
+}
+
+fn patch(app: &App, f: &CustomerFields, marketing: Option<&str>) -> Result<CustomerPatch, CliError> {
+    let field_err = |field: &str, m: String| CliError::App(AppError::input(field, m));
+    Ok(CustomerPatch {
+        name: f.name.clone(),
+        phone: f.phone.as_deref().map(Phone::parse).transpose().map_err(|e| field_err("手机号 phone", e.to_string()))?,
+        gender: f.gender.as_deref().map(parse_gender).transpose().map_err(|m| field_err("性别 gender", m))?,
+        birthday: f.birthday.as_deref().map(parse_birthday).transpose().map_err(|m| field_err("生日 birthday", m))?,
+        id_card: if f.id_card_stdin { Some(app.id_card_key(&read_secret_line(msg::id_card_prompt())?)?) } else { None },
+        tier: f.tier.clone(),
+        skin_type: f.skin_type.clone(),
+        skin_concerns: f.concerns.as_deref().map(|c| split_list(Some(c))),
+        allergies: f.allergies.clone(),
+        contraindications: f.contraindications.clone(),
+        tags: None,
+        notes: f.notes.clone(),
+        marketing_consent: match marketing.map(|m| m.trim().to_lowercase()) {
+            None => None,
+            Some(m) if ["yes", "y", "true", "1", "是", "同意"].contains(&m.as_str()) => Some(true),
+            Some(m) if ["no", "n", "false", "0", "否", "不同意"].contains(&m.as_str()) => Some(false),
+            Some(m) => return Err(field_err("营销同意 marketing", format!("应为 yes 或 no / expected yes or no, got \"{m}\""))),
+        },
+    })
+}
+
+fn customer_rows(cs: &[Customer]) -> Vec<[String; 7]> {
+    cs.iter()
+        .map(|c| {
+            [
+                c.member_code.clone(),
+                c.name.clone(),
+                c.phone.as_ref().map(Phone::to_string).unwrap_or_default(),
+                msg::gender_label(c.gender).to_string(),
+                c.birthday.map(|b| b.to_string()).unwrap_or_default(),
+                c.tier.clone().unwrap_or_default(),
+                c.id.clone(),
+            ]
+        })
+        .collect()
+}
+
+fn print_customers(cs: &[Customer], json: bool) -> Result<(), CliError> {
+    if json {
+        return print_json(&cs);
+    }
+    if cs.is_empty() {
+        return say(msg::no_customers());
+    }
+    say(table::render(msg::headers_customers(), &customer_rows(cs)).trim_end())
+}
+
+#[derive(Serialize)]
+struct CustomerDetail<'a> {
+    #[serde(flatten)]
+    customer: &'a Customer,
+    #[serde(flatten)]
+    summary: &'a CustomerSummary,
+}
+
+fn show_customer(app: &mut App, c: &Customer, json: bool) -> Result<(), CliError> {
+    let summary = app.customer_summary(&c.id)?;
+    if json {
+        return print_json(&CustomerDetail { customer: c, summary: &summary });
+    }
+    let (visits, spent, last, points) = (summary.visits, summary.total_spent.to_string(), summary.last_visit_at, summary.points);
+    let tz = app.tz();
+    let lines = [
+        ("姓名 Name", c.name.clone()),
+        ("会员号 Member code", c.member_code.clone()),
+        ("手机 Phone", c.phone.as_ref().map(Phone::to_string).unwrap_or_default()),
+        ("性别 Gender", msg::gender_label(c.gender).into()),
+        ("生日 Birthday", c.birthday.map(|b| b.to_string()).unwrap_or_default()),
+        ("身份证 ID card", c.id_card_masked.clone().unwrap_or_default()),
+        ("等级 Tier", c.tier.clone().unwrap_or_default()),
+        ("肤质 Skin type", c.skin_type.clone().unwrap_or_default()),
+        ("皮肤问题 Concerns", c.skin_concerns.join("、")),
+        ("过敏 Allergies", c.allergies.clone()),
+        ("禁忌 Contraindications", c.contraindications.clone()),
+        ("备注 Notes", c.notes.clone()),
+        ("营销同意 Marketing", msg::yes_no(c.marketing_consent).into()),
+        ("消费次数 Visits", visits.to_string()),
+        ("累计消费 Spent", format!("¥{spent}")),
+        ("最近到店 Last visit", last.map(|t| local_dt(t, tz)).unwrap_or_default()),
+        ("积分 Points", points.to_string()),
+        ("编号 Id", c.id.clone()),
+    ];
+    let rows: Vec<[String; 2]> = lines.into_iter().map(|(k, v)| [k.to_string(), v]).collect();
+    let t = table::render(["", ""], &rows);
+    say(t.trim_start_matches('\n').trim_end())
+}
+
+fn print_appointments(app: &App, list: &[crate::domain::model::Appointment]) -> Result<(), CliError> {
+    let tz = app.tz();
+    let rows: Vec<[String; 6]> = list
+        .iter()
+        .map(|a| {
+            [
+                format!("{}–{}", local_dt(a.starts_at, tz), local_hm(a.ends_at, tz)),
+                a.customer_name.clone(),
+                a.service_name.clone(),
+                a.staff_name.clone().unwrap_or_default(),
+                a.status.label_zh().to_string(),
+                a.id.clone(),
+            ]
+        })
+        .collect();
+    say(table::render(msg::headers_appointments(), &rows).trim_end())
+}
+
+fn print_queue(app: &App, lines: &[crate::app::queue::QueueLine]) -> Result<(), CliError> {
+    if lines.is_empty() {
+        return say(msg::queue_empty());
+    }
+    let tz = app.tz();
+    let rows: Vec<[String; 7]> = lines
+        .iter()
+        .map(|l| {
+            let e = &l.entry;
+            [
+                e.ticket.clone(),
+                crate::domain::customer::greeting_name(&e.customer_name, e.customer_gender),
+                e.service_name.clone(),
+                e.staff_name.clone().unwrap_or_default(),
+                e.status.label_zh().to_string(),
+                if e.status == QueueStatus::Waiting { l.ahead.to_string() } else { String::new() },
+                l.estimated_start_at.filter(|_| e.status == QueueStatus::Waiting).map(|t| local_hm(t, tz)).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    say(table::render(msg::headers_queue(), &rows).trim_end())
+}
+
+fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
+    match command {
+        Command::Init | Command::Demo { .. } | Command::DemoData { .. } => unreachable!("handled in run"),
+        Command::Customer(c) => match c {
+            CustomerCmd::Add { fields, marketing, json } => {
+                let mut r = registration(&fields, "cli")?;
+                r.marketing_consent = marketing;
+                r.privacy_notice = Some(app.privacy_notice()?.0);
+                let c = app.register(&r)?;
+                if json { print_json(&c)? } else { say(&msg::customer_added(&c.name, &c.member_code))? }
+            }
+            CustomerCmd::List { limit, offset, json } => {
+                let cs = app.list_customers(limit, offset)?;
+                print_customers(&cs, json)?;
+            }
+            CustomerCmd::Find { query, limit, json } => {
+                let cs = app.find_customers(&query, limit)?;
+                print_customers(&cs, json)?;
+            }
+            CustomerCmd::Show { key, json } => {
+                let c = app.customer_by_key(&key)?;
+                show_customer(app, &c, json)?;
+            }
+            CustomerCmd::Edit { key, fields, marketing, json } => {
+                let p = patch(app, &fields, marketing.as_deref())?;
+                let c = app.edit_customer(&key, p, "cli")?;
+                if json { print_json(&c)? } else { say(&msg::customer_updated(&c.name))? }
+            }
+        },
+        Command::Import(ImportCmd::Customers { file, dry_run, force_partial, json }) => {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+            let show = !json && std::io::stderr().is_terminal();
+            let mut progress = |done: usize, total: usize| {
+                if show && total > 1000 {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                }
+            };
+            let r = app.import_customers(&file, ImportOptions { dry_run, force_partial }, &mut progress)?;
+            bar.finish_and_clear();
+            if json {
+                print_json(&r)?;
+            } else {
+                if let Some(enc) = r.encoding {
+                    say(&msg::import_encoding(enc))?;
+                }
+                if !r.ignored_columns.is_empty() {
+                    say(&msg::import_ignored(&r.ignored_columns.join(", ")))?;
+                }
+                for b in &r.bad {
+                    say(&msg::import_bad_row(b.row, &b.reason))?;
+                }
+                say(&msg::import_summary(r.rows, r.created, r.merged, r.bad.len(), r.imported, r.dry_run))?;
+            }
+            if !r.bad.is_empty() && !force_partial {
+                return Ok(Outcome::Problems);
+            }
+        }
+        Command::Service(s) => match s {
+            ServiceCmd::Add { name, category, minutes, price, resource_kind, json } => {
+                let s = app.add_service(&name, &category, minutes, &price, resource_kind.as_deref(), "cli")?;
+                if json { print_json(&s)? } else { say(&msg::service_added(&s.name, &s.price.to_string(), s.duration_min))? }
+            }
+            ServiceCmd::List { all, json } => {
+                let list = app.list_services(all)?;
+                if json {
+                    print_json(&list)?;
+                } else {
+                    let rows: Vec<[String; 5]> = list
+                        .iter()
+                        .map(|s| [s.name.clone(), s.category.clone(), s.duration_min.to_string(), format!("¥{}", s.price), s.id.clone()])
+                        .collect();
+                    say(table::render(msg::headers_services(), &rows).trim_end())?;
+                }
+            }
+        },
+        Command::Staff(s) => match s {
+            StaffCmd::Add { name, role, phone, pin_stdin, service_commission, product_commission, json } => {
+                let pin = if pin_stdin { Some(read_secret_line("PIN: ")?) } else { None };
+                let st = app.add_staff(&StaffInput { name, role, phone, pin, service_commission, product_commission }, "cli")?;
+                if json { print_json(&st)? } else { say(&msg::staff_added(&st.name, st.role.label_zh()))? }
+            }
+            StaffCmd::List { json } => {
+                let list = app.list_staff()?;
+                if json {
+                    print_json(&list)?;
+                } else {
+                    let rows: Vec<[String; 5]> = list
+                        .iter()
+                        .map(|s| {
+                            [s.name.clone(), s.role.label_zh().into(), s.phone.as_ref().map(Phone::to_string).unwrap_or_default(), msg::yes_no(s.active).into(), s.id.clone()]
+                        })
+                        .collect();
+                    say(table::render(msg::headers_staff(), &rows).trim_end())?;
+                }
+            }
+            StaffCmd::Shift { staff, date, hours, json } => {
+                let date = parse_date(date.as_deref())?.unwrap_or_else(|| app.today());
+                let shift = app.add_shift(&staff, date, &hours, "cli")?;
+                if json {
+                    print_json(&shift)?;
+                } else {
+                    let tz = app.tz();
+                    say(&msg::shift_added(&staff, &format!("{}–{}", local_dt(shift.starts_at, tz), local_hm(shift.ends_at, tz))))?;
+                }
+            }
+            StaffCmd::Shifts { date, json } => {
+                let date = parse_date(date.as_deref())?.unwrap_or_else(|| app.today());
+                let list = app.shifts_on(date)?;
+                if json {
+                    print_json(&list.iter().map(|(s, sh)| serde_json::json!({ "staff": s.name, "staff_id": s.id, "shift": sh })).collect::<Vec<_>>())?;
+                } else {
+                    let tz = app.tz();
+                    let rows: Vec<[String; 3]> =
+                        list.iter().map(|(s, sh)| [s.name.clone(), format!("{}–{}", local_dt(sh.starts_at, tz), local_hm(sh.ends_at, tz)), sh.id.clone()]).collect();
+                    say(table::render(msg::headers_shifts(), &rows).trim_end())?;
+                }
+            }
+        },
+        Command::Resource(ResourceCmd::Add { name, kind }) => {
+            app.add_resource(&name, &kind)?;
+            say(&msg::resource_added(&name))?;
+        }
+        Command::Appointment(a) => match a {
+            AppointmentCmd::Book { customer, service, staff, resource, at, note, json } => {
+                let appt = app.book(&BookingRequest { customer, service, staff, resource, start: at, note, source: "cli".into() })?;
+                if json {
+                    print_json(&appt)?;
+                } else {
+                    let tz = app.tz();
+                    say(&msg::booked(&appt.id, &local_dt(appt.starts_at, tz), &appt.service_name, appt.staff_name.as_deref()))?;
+                }
+            }
+            AppointmentCmd::List { date, staff, all, json } => {
+                let date = parse_date(date.as_deref())?;
+                let list = app.appointments_on(date, staff.as_deref(), all)?;
+                if json { print_json(&list)? } else { print_appointments(app, &list)? }
+            }
+            AppointmentCmd::Cancel { id, reason, json } => {
+                let a = app.cancel_appointment(&id, reason.as_deref(), "cli")?;
+                if json { print_json(&a)? } else { say(&msg::cancelled(&a.id))? }
+            }
+        },
+        Command::Checkin(c) => {
+            let identity = if let Some(p) = &c.who.phone {
+                Identity::Phone(Phone::parse(p).map_err(AppError::from)?)
+            } else if let Some(m) = &c.who.member_code {
+                Identity::MemberCode(m.clone())
+            } else {
+                Identity::IdCard(app.id_card_key(&read_secret_line(msg::id_card_prompt())?)?)
+            };
+            let o = app.check_in(&CheckinRequest { identity, service: c.service, staff: c.staff })?;
+            if c.json {
+                print_json(&o)?;
+            } else {
+                say(&msg::checked_in(&o.greeting, &o.entry.ticket, o.already_checked_in))?;
+                say(&msg::wait(o.ahead, o.wait_minutes))?;
+            }
+        }
+        Command::Queue { action } => {
+            let (ticket, to, staff, json) = match action {
+                None => (None, None, None, false),
+                Some(QueueCmd::List { all, json }) => {
+                    let lines = app.queue(all)?;
+                    if json { print_json(&lines)? } else { print_queue(app, &lines)? }
+                    return Ok(Outcome::Ok);
+                }
+                Some(QueueCmd::Call { ticket, json }) => (ticket, Some(QueueStatus::Called), None, json),
+                Some(QueueCmd::Start { ticket, staff, json }) => (Some(ticket), Some(QueueStatus::InService), staff, json),
+                Some(QueueCmd::Done { ticket, json }) => (Some(ticket), Some(QueueStatus::Done), None, json),
+                Some(QueueCmd::Left { ticket, json }) => (Some(ticket), Some(QueueStatus::Left), None, json),
+            };
+            match to {
+                None => {
+                    let lines = app.queue(false)?;
+                    print_queue(app, &lines)?;
+                }
+                Some(to) => {
+                    let e = app.queue_move(ticket.as_deref(), to, staff.as_deref(), "cli")?;
+                    if json { print_json(&e)? } else { say(&msg::queue_moved(&e.ticket, e.status.label_zh(), e.status.as_str()))? }
+                }
+            }
+        }
+        Command::Backup { to, json } => {
+            let r = app.backup(to.as_deref())?;
+            if json { print_json(&r)? } else { say(&msg::backup_done(&r.path, r.bytes, r.customers))? }
+        }
+    }
+    Ok(Outcome::Ok)
+}

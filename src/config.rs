@@ -1,0 +1,568 @@
+//! The configuration file (`config/salonbox.example.toml` documents every key).
+//!
+//! Unknown keys are errors; a bad value is refused with the file, line, column and key.
+//! Secrets may be given inline or as `*_file = "path"`; they are read here and held in
+//! [`Secret`], whose `Debug` never shows them.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::Duration;
+use chrono_tz::Tz;
+use serde::{Deserialize, Deserializer};
+use thiserror::Error;
+
+use crate::domain::checkin::CheckinWindow;
+use crate::domain::time::OpeningHours;
+
+/// Where the configuration file is looked for when neither `--config` nor
+/// `SALONBOX_CONFIG` names one (it may be absent: then defaults serve).
+pub const SYSTEM_CONFIG: &str = "/etc/salonbox/salonbox.toml";
+/// Data directory when neither the file nor `--data-dir` names one.
+pub const DEFAULT_DATA_DIR: &str = "/var/lib/salonbox";
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("无法读取配置文件 {path}：{source} / cannot read the configuration file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("配置文件 {path} 第 {line} 行第 {column} 列（{key}）：{message} / configuration file {path}, line {line}, column {column} ({key}): {message}")]
+    Invalid { path: PathBuf, line: usize, column: usize, key: String, message: String },
+    #[error("配置文件 {path}：{key} 与 {key}_file 只能给出其一 / configuration file {path}: give {key} or {key}_file, not both")]
+    SecretTwice { path: PathBuf, key: String },
+    #[error("配置文件 {path}：{key}_file 指向的 {file} 无法读取：{source} / configuration file {path}: {key}_file {file} cannot be read: {source}")]
+    SecretFile { path: PathBuf, key: String, file: PathBuf, source: std::io::Error },
+    #[error("配置文件 {path}：{key}_file 指向的 {file} 为空 / configuration file {path}: {key}_file {file} is empty")]
+    SecretEmpty { path: PathBuf, key: String, file: PathBuf },
+}
+
+/// A secret read from the configuration: shown as `***` everywhere.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub source: Option<PathBuf>,
+    pub shop: Shop,
+    pub checkin: Checkin,
+    pub hardware: Hardware,
+    pub channels: Channels,
+    pub cloud: Cloud,
+}
+
+#[derive(Debug, Clone)]
+pub struct Shop {
+    pub name: String,
+    pub time_zone: Tz,
+    pub data_dir: PathBuf,
+    pub opening_hours: OpeningHours,
+}
+
+#[derive(Debug, Clone)]
+pub struct Checkin {
+    pub window: CheckinWindow,
+    pub kiosk_idle_seconds: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HardwareMode {
+    Sim,
+    Real,
+}
+
+#[derive(Debug, Clone)]
+pub struct Hardware {
+    pub mode: HardwareMode,
+    pub id_reader_port: String,
+    pub id_reader_baud: u32,
+    pub card_reader_port: Option<String>,
+    pub printer: String,
+    pub paper_width_mm: u32,
+    pub buzzer_gpio: Option<u8>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Channels {
+    pub sms_provider: SmsProvider,
+    pub aliyun: Option<Aliyun>,
+    pub tencent: Option<Tencent>,
+    pub wecom_webhook: Option<Secret>,
+    pub dingtalk_webhook: Option<Secret>,
+    pub dingtalk_secret: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsProvider {
+    #[default]
+    None,
+    Aliyun,
+    Tencent,
+    Relay,
+}
+
+#[derive(Debug, Clone)]
+pub struct Aliyun {
+    pub access_key_id: String,
+    pub access_key_secret: Secret,
+    pub sign_name: String,
+    pub endpoint: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tencent {
+    pub secret_id: String,
+    pub secret_key: Secret,
+    pub sdk_app_id: String,
+    pub sign_name: String,
+    pub region: String,
+    pub endpoint: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cloud {
+    pub enabled: bool,
+    pub base_url: String,
+    pub store_id: String,
+    pub device_token: Option<Secret>,
+    pub push_interval_seconds: u32,
+    pub pull_interval_seconds: u32,
+    pub timeout_seconds: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        // An empty file is a valid configuration: every key has a default.
+        match raw_defaults() {
+            Ok(c) => c,
+            Err(e) => unreachable!("defaults are valid: {e}"),
+        }
+    }
+}
+
+fn raw_defaults() -> Result<Config, ConfigError> {
+    Config::from_toml("", Path::new("<defaults>"))
+}
+
+impl Config {
+    /// Loads a file; `None` means "no file": the defaults.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let Some(path) = path else {
+            return Ok(Config::default());
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let mut c = Config::from_toml(&text, path)?;
+        c.source = Some(path.to_path_buf());
+        Ok(c)
+    }
+
+    /// Parses configuration text; `path` is used in messages and to resolve relative
+    /// `*_file` paths.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let (line, column, key) = locate(text, e.span());
+            ConfigError::Invalid { path: path.to_path_buf(), line, column, key, message: e.message().trim().to_string() }
+        })?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let secret = |key: &str, inline: Option<String>, file: Option<PathBuf>| -> Result<Option<Secret>, ConfigError> {
+            match (inline, file) {
+                (Some(_), Some(_)) => Err(ConfigError::SecretTwice { path: path.to_path_buf(), key: key.to_string() }),
+                (Some(v), None) => Ok(Some(Secret(v))),
+                (None, Some(f)) => {
+                    let f = if f.is_relative() { base.join(f) } else { f };
+                    let v = std::fs::read_to_string(&f).map_err(|source| ConfigError::SecretFile {
+                        path: path.to_path_buf(),
+                        key: key.to_string(),
+                        file: f.clone(),
+                        source,
+                    })?;
+                    let v = v.trim().to_string();
+                    if v.is_empty() {
+                        return Err(ConfigError::SecretEmpty { path: path.to_path_buf(), key: key.to_string(), file: f });
+                    }
+                    Ok(Some(Secret(v)))
+                }
+                (None, None) => Ok(None),
+            }
+        };
+        let missing = |key: &str| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            key: key.to_string(),
+            message: "缺少必填的密钥 / a required secret is missing".to_string(),
+        };
+
+        let r = raw;
+        let aliyun = match r.channels.aliyun {
+            Some(a) => Some(Aliyun {
+                access_key_secret: secret("channels.aliyun.access_key_secret", a.access_key_secret, a.access_key_secret_file)?
+                    .ok_or_else(|| missing("channels.aliyun.access_key_secret"))?,
+                access_key_id: a.access_key_id,
+                sign_name: a.sign_name,
+                endpoint: a.endpoint,
+            }),
+            None => None,
+        };
+        let tencent = match r.channels.tencent {
+            Some(t) => Some(Tencent {
+                secret_key: secret("channels.tencent.secret_key", t.secret_key, t.secret_key_file)?
+                    .ok_or_else(|| missing("channels.tencent.secret_key"))?,
+                secret_id: t.secret_id,
+                sdk_app_id: t.sdk_app_id,
+                sign_name: t.sign_name,
+                region: t.region,
+                endpoint: t.endpoint,
+            }),
+            None => None,
+        };
+        let oh = r.shop.opening_hours;
+        Ok(Config {
+            source: None,
+            shop: Shop {
+                name: r.shop.name,
+                time_zone: r.shop.time_zone.0,
+                data_dir: r.shop.data_dir,
+                opening_hours: OpeningHours { days: [oh.mon.0, oh.tue.0, oh.wed.0, oh.thu.0, oh.fri.0, oh.sat.0, oh.sun.0] },
+            },
+            checkin: Checkin {
+                window: CheckinWindow {
+                    early: Duration::minutes(r.checkin.early_minutes.into()),
+                    late: Duration::minutes(r.checkin.late_minutes.into()),
+                },
+                kiosk_idle_seconds: r.checkin.kiosk_idle_seconds,
+            },
+            hardware: Hardware {
+                mode: r.hardware.mode,
+                id_reader_port: r.hardware.id_reader_port,
+                id_reader_baud: r.hardware.id_reader_baud,
+                card_reader_port: r.hardware.card_reader_port,
+                printer: r.hardware.printer,
+                paper_width_mm: r.hardware.paper_width_mm,
+                buzzer_gpio: r.hardware.buzzer_gpio,
+            },
+            channels: Channels {
+                sms_provider: r.channels.sms_provider,
+                aliyun,
+                tencent,
+                wecom_webhook: secret("channels.wecom_webhook", r.channels.wecom_webhook, r.channels.wecom_webhook_file)?,
+                dingtalk_webhook: secret("channels.dingtalk_webhook", r.channels.dingtalk_webhook, r.channels.dingtalk_webhook_file)?,
+                dingtalk_secret: secret("channels.dingtalk_secret", r.channels.dingtalk_secret, r.channels.dingtalk_secret_file)?,
+            },
+            cloud: Cloud {
+                device_token: secret("cloud.device_token", r.cloud.device_token, r.cloud.device_token_file)?,
+                enabled: r.cloud.enabled,
+                base_url: r.cloud.base_url,
+                store_id: r.cloud.store_id,
+                push_interval_seconds: r.cloud.push_interval_seconds,
+                pull_interval_seconds: r.cloud.pull_interval_seconds,
+                timeout_seconds: r.cloud.timeout_seconds,
+            },
+        })
+    }
+}
+
+/// Line and column (1-based) of a byte offset, and the dotted key written there.
+fn locate(text: &str, span: Option<std::ops::Range<usize>>) -> (usize, usize, String) {
+    let Some(span) = span else {
+        return (0, 0, String::from("-"));
+    };
+    let offset = span.start.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    let mut section = String::new();
+    for l in text[..line_start].lines() {
+        let t = l.trim();
+        if t.starts_with('[') && !t.starts_with("[[") {
+            section = t.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+        }
+    }
+    let this_line = text[line_start..].lines().next().unwrap_or("");
+    let t = this_line.trim();
+    let key = if t.starts_with('[') {
+        t.trim_matches(|c| c == '[' || c == ']').trim().to_string()
+    } else {
+        let k = t.split('=').next().unwrap_or("").trim().trim_matches('"');
+        match (section.is_empty(), k.is_empty()) {
+            (_, true) => section.clone(),
+            (true, false) => k.to_string(),
+            (false, false) => format!("{section}.{k}"),
+        }
+    };
+    (line, column, if key.is_empty() { "-".into() } else { key })
+}
+
+// ---- the file as written ----
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawConfig {
+    shop: RawShop,
+    checkin: RawCheckin,
+    hardware: RawHardware,
+    channels: RawChannels,
+    cloud: RawCloud,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawShop {
+    name: String,
+    time_zone: TzValue,
+    data_dir: PathBuf,
+    opening_hours: RawOpeningHours,
+}
+
+impl Default for RawShop {
+    fn default() -> Self {
+        RawShop {
+            name: "salonbox 美容院".into(),
+            time_zone: TzValue(chrono_tz::Asia::Shanghai),
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            opening_hours: RawOpeningHours::default(),
+        }
+    }
+}
+
+struct TzValue(Tz);
+
+impl Default for TzValue {
+    fn default() -> Self {
+        TzValue(chrono_tz::Asia::Shanghai)
+    }
+}
+
+impl<'de> Deserialize<'de> for TzValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse::<Tz>()
+            .map(TzValue)
+            .map_err(|_| serde::de::Error::custom(format!("未知时区 \"{s}\"（例如 Asia/Shanghai）/ unknown time zone \"{s}\" (e.g. Asia/Shanghai)")))
+    }
+}
+
+struct DayHours(Option<(chrono::NaiveTime, chrono::NaiveTime)>);
+
+impl Default for DayHours {
+    fn default() -> Self {
+        DayHours(OpeningHours::default().days[0])
+    }
+}
+
+impl<'de> Deserialize<'de> for DayHours {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        OpeningHours::parse_day(&s).map(DayHours).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawOpeningHours {
+    mon: DayHours,
+    tue: DayHours,
+    wed: DayHours,
+    thu: DayHours,
+    fri: DayHours,
+    sat: DayHours,
+    sun: DayHours,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawCheckin {
+    early_minutes: u16,
+    late_minutes: u16,
+    kiosk_idle_seconds: u32,
+}
+
+impl Default for RawCheckin {
+    fn default() -> Self {
+        RawCheckin { early_minutes: 60, late_minutes: 30, kiosk_idle_seconds: 30 }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawHardware {
+    mode: HardwareMode,
+    id_reader_port: String,
+    id_reader_baud: u32,
+    card_reader_port: Option<String>,
+    printer: String,
+    paper_width_mm: u32,
+    buzzer_gpio: Option<u8>,
+}
+
+impl Default for RawHardware {
+    fn default() -> Self {
+        RawHardware {
+            mode: HardwareMode::Sim,
+            id_reader_port: "/dev/ttyUSB0".into(),
+            id_reader_baud: 115_200,
+            card_reader_port: None,
+            printer: "usb".into(),
+            paper_width_mm: 58,
+            buzzer_gpio: Some(18),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawChannels {
+    sms_provider: SmsProvider,
+    aliyun: Option<RawAliyun>,
+    tencent: Option<RawTencent>,
+    wecom_webhook: Option<String>,
+    wecom_webhook_file: Option<PathBuf>,
+    dingtalk_webhook: Option<String>,
+    dingtalk_webhook_file: Option<PathBuf>,
+    dingtalk_secret: Option<String>,
+    dingtalk_secret_file: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAliyun {
+    access_key_id: String,
+    access_key_secret: Option<String>,
+    access_key_secret_file: Option<PathBuf>,
+    sign_name: String,
+    #[serde(default = "aliyun_endpoint")]
+    endpoint: String,
+}
+
+fn aliyun_endpoint() -> String {
+    "https://dysmsapi.aliyuncs.com".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTencent {
+    secret_id: String,
+    secret_key: Option<String>,
+    secret_key_file: Option<PathBuf>,
+    sdk_app_id: String,
+    sign_name: String,
+    #[serde(default = "tencent_region")]
+    region: String,
+    #[serde(default = "tencent_endpoint")]
+    endpoint: String,
+}
+
+fn tencent_region() -> String {
+    "ap-guangzhou".into()
+}
+fn tencent_endpoint() -> String {
+    "https://sms.tencentcloudapi.com".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawCloud {
+    enabled: bool,
+    base_url: String,
+    store_id: String,
+    device_token: Option<String>,
+    device_token_file: Option<PathBuf>,
+    push_interval_seconds: u32,
+    pull_interval_seconds: u32,
+    timeout_seconds: u32,
+}
+
+impl Default for RawCloud {
+    fn default() -> Self {
+        RawCloud {
+            enabled: false,
+            base_url: String::new(),
+            store_id: String::new(),
+            device_token: None,
+            device_token_file: None,
+            push_interval_seconds: 60,
+            pull_interval_seconds: 60,
+            timeout_seconds: 15,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_toml(text, Path::new("/etc/salonbox/salonbox.toml"))
+    }
+
+    #[test]
+    fn defaults() {
+        let c = Config::default();
+        assert_eq!(c.shop.time_zone, chrono_tz::Asia::Shanghai);
+        assert_eq!(c.hardware.mode, HardwareMode::Sim);
+        assert_eq!(c.channels.sms_provider, SmsProvider::None);
+        assert_eq!(c.checkin.window, CheckinWindow::default());
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let e = parse("[shop]\nname = \"悦颜\"\ncolour = \"red\"\n").unwrap_err();
+        match e {
+            ConfigError::Invalid { line, key, message, .. } => {
+                assert_eq!(line, 3);
+                assert_eq!(key, "shop.colour");
+                assert!(message.contains("colour"), "{message}");
+            }
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn bad_values_name_line_and_key() {
+        let e = parse("[shop]\ntime_zone = \"Asia/Shangai\"\n").unwrap_err().to_string();
+        assert!(e.contains("第 2 行") && e.contains("shop.time_zone") && e.contains("Asia/Shangai"), "{e}");
+        let e = parse("[shop.opening_hours]\nmon = \"closed\"\ntue = \"21:00-10:00\"\n").unwrap_err().to_string();
+        assert!(e.contains("line 3") && e.contains("shop.opening_hours.tue"), "{e}");
+        let e = parse("[checkin]\nearly_minutes = -5\n").unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("checkin.early_minutes"), "{e}");
+    }
+
+    #[test]
+    fn secrets_from_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("token"), "s3cret\n").unwrap();
+        let cfg = dir.path().join("salonbox.toml");
+        let c = Config::from_toml("[cloud]\ndevice_token_file = \"token\"\n", &cfg).unwrap();
+        assert_eq!(c.cloud.device_token.as_ref().map(Secret::expose), Some("s3cret"));
+        assert!(!format!("{c:?}").contains("s3cret"));
+        let e = Config::from_toml("[cloud]\ndevice_token = \"a\"\ndevice_token_file = \"token\"\n", &cfg).unwrap_err();
+        assert!(matches!(e, ConfigError::SecretTwice { .. }));
+        let e = Config::from_toml("[cloud]\ndevice_token_file = \"missing\"\n", &cfg).unwrap_err().to_string();
+        assert!(e.contains("missing") && e.contains("cloud.device_token_file"), "{e}");
+    }
+
+    #[test]
+    fn example_file_is_valid() {
+        let text = include_str!("../config/salonbox.example.toml");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("aliyun.secret"), "x").unwrap();
+        std::fs::write(dir.path().join("device-token"), "y").unwrap();
+        let c = Config::from_toml(text, &dir.path().join("salonbox.toml")).unwrap();
+        assert_eq!(c.shop.name, "悦颜美容 Yueyan Beauty");
+    }
+}

@@ -1,0 +1,14 @@
+//! Pure rules and types of the salon: no I/O, no async, no SQL, no Slint, no HTTP.
+//!
+//! Architecture Invariant: nothing in `domain` reads a clock, a file, a device or the
+//! network; `now` and the shop's time zone are always parameters.
+
+pub mod booking;
+pub mod checkin;
+pub mod customer;
+pub mod idcard;
+pub mod model;
+pub mod money;
+pub mod phone;
+pub mod queue;
+pub mod time;

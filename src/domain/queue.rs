@@ -1,0 +1,186 @@
+//! The queue: its status machine and the wait estimate.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::time::Interval;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueStatus {
+    Waiting,
+    Called,
+    InService,
+    Done,
+    Left,
+}
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("排队状态不能从「{}」变为「{}」/ a queue entry cannot go from {} to {}", from.label_zh(), to.label_zh(), from.as_str(), to.as_str())]
+pub struct IllegalTransition {
+    pub from: QueueStatus,
+    pub to: QueueStatus,
+}
+
+impl QueueStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueStatus::Waiting => "waiting",
+            QueueStatus::Called => "called",
+            QueueStatus::InService => "in_service",
+            QueueStatus::Done => "done",
+            QueueStatus::Left => "left",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            QueueStatus::Waiting => "等候中",
+            QueueStatus::Called => "已叫号",
+            QueueStatus::InService => "服务中",
+            QueueStatus::Done => "已完成",
+            QueueStatus::Left => "已离开",
+        }
+    }
+
+    pub fn from_db(s: &str) -> Option<QueueStatus> {
+        Some(match s {
+            "waiting" => QueueStatus::Waiting,
+            "called" => QueueStatus::Called,
+            "in_service" => QueueStatus::InService,
+            "done" => QueueStatus::Done,
+            "left" => QueueStatus::Left,
+            _ => return None,
+        })
+    }
+
+    /// Still in the shop's queue (not finished).
+    pub fn is_active(self) -> bool {
+        matches!(self, QueueStatus::Waiting | QueueStatus::Called | QueueStatus::InService)
+    }
+
+    /// waiting → called → in service → done; waiting or called → left; a called customer
+    /// who is not there can be put back to waiting. Nothing else.
+    pub fn transition(self, to: QueueStatus) -> Result<QueueStatus, IllegalTransition> {
+        use QueueStatus::*;
+        match (self, to) {
+            (Waiting, Called) | (Called, InService) | (InService, Done) | (Waiting, Left) | (Called, Left) | (Called, Waiting) => Ok(to),
+            _ => Err(IllegalTransition { from: self, to }),
+        }
+    }
+}
+
+/// A beautician as the estimate sees them.
+#[derive(Debug, Clone)]
+pub struct StaffAvailability {
+    pub staff_id: String,
+    /// When they finish what they are doing now (or `now` when idle).
+    pub free_from: DateTime<Utc>,
+    /// End of today's shift: nothing is started that would end after it.
+    pub shift_end: DateTime<Utc>,
+    /// Appointments still ahead of them today.
+    pub booked: Vec<Interval>,
+}
+
+/// One queue entry waiting for a beautician.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub staff_id: Option<String>,
+    pub duration: Duration,
+}
+
+fn earliest_slot(s: &StaffAvailability, duration: Duration) -> Option<DateTime<Utc>> {
+    let mut start = s.free_from;
+    let mut booked = s.booked.clone();
+    booked.sort_by_key(|i| i.start);
+    for b in &booked {
+        if b.end <= start {
+            continue;
+        }
+        if start + duration <= b.start {
+            break;
+        }
+        start = start.max(b.end);
+    }
+    (start + duration <= s.shift_end).then_some(start)
+}
+
+/// When `job` can expect to start, given the beautician on shift and the jobs ahead of it
+/// in queue order. Each job ahead is given to the beautician it asked for, or to whoever can
+/// start it soonest. `None`: nobody on shift can take it today.
+pub fn estimate_start(now: DateTime<Utc>, staff: &[StaffAvailability], ahead: &[Job], job: &Job) -> Option<DateTime<Utc>> {
+    let mut staff: Vec<StaffAvailability> = staff
+        .iter()
+        .cloned()
+        .map(|mut s| {
+            s.free_from = s.free_from.max(now);
+            s
+        })
+        .collect();
+    let best = |staff: &[StaffAvailability], j: &Job| -> Option<(usize, DateTime<Utc>)> {
+        staff
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| j.staff_id.as_ref().is_none_or(|w| *w == s.staff_id))
+            .filter_map(|(i, s)| earliest_slot(s, j.duration).map(|t| (i, t)))
+            .min_by_key(|(_, t)| *t)
+    };
+    for j in ahead {
+        if let Some((i, t)) = best(&staff, j) {
+            staff[i].free_from = t + j.duration;
+        }
+    }
+    best(&staff, job).map(|(_, t)| t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use QueueStatus::*;
+
+    #[test]
+    fn transitions() {
+        assert_eq!(Waiting.transition(Called), Ok(Called));
+        assert_eq!(Called.transition(InService), Ok(InService));
+        assert_eq!(InService.transition(Done), Ok(Done));
+        assert!(Waiting.transition(InService).is_err());
+        assert!(Waiting.transition(Done).is_err());
+        assert!(Done.transition(Waiting).is_err());
+        assert!(Left.transition(Called).is_err());
+        assert!(InService.transition(Left).is_err());
+        let e = Waiting.transition(Done).unwrap_err();
+        assert!(e.to_string().contains("等候中") && e.to_string().contains("done"));
+    }
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0).unwrap()
+    }
+    fn staff(id: &str, free: DateTime<Utc>, booked: Vec<Interval>) -> StaffAvailability {
+        StaffAvailability { staff_id: id.into(), free_from: free, shift_end: t(18, 0), booked }
+    }
+    fn job(staff: Option<&str>, min: i64) -> Job {
+        Job { staff_id: staff.map(Into::into), duration: Duration::minutes(min) }
+    }
+
+    #[test]
+    fn estimate_uses_queue_and_staff() {
+        let now = t(10, 0);
+        let s = [staff("a", now, vec![]), staff("b", t(10, 30), vec![])];
+        // nobody ahead: a is free now
+        assert_eq!(estimate_start(now, &s, &[], &job(None, 60)), Some(now));
+        // one 60-min job ahead goes to a; b frees at 10:30
+        assert_eq!(estimate_start(now, &s, &[job(None, 60)], &job(None, 60)), Some(t(10, 30)));
+        // asking for a specifically waits for a
+        assert_eq!(estimate_start(now, &s, &[job(None, 60)], &job(Some("a"), 30)), Some(t(11, 0)));
+        // an appointment in the way pushes the start past it
+        let s2 = [staff("a", now, vec![Interval::new(t(10, 30), t(11, 30))])];
+        assert_eq!(estimate_start(now, &s2, &[], &job(None, 60)), Some(t(11, 30)));
+        assert_eq!(estimate_start(now, &s2, &[], &job(None, 30)), Some(now));
+        // past the end of the shift: no estimate
+        assert_eq!(estimate_start(t(17, 30), &s2, &[], &job(None, 60)), None);
+        // nobody on shift
+        assert_eq!(estimate_start(now, &[], &[], &job(None, 60)), None);
+    }
+}

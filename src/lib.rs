@@ -1,0 +1,9 @@
+//! salonbox: an in-store appliance for beauty salons. The library holds everything; the
+//! `salonbox` binary is thin glue over it. See ARCHITECTURE.md for the code map.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod store;

@@ -1,0 +1,357 @@
+//! Customers and their consent records.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{OptionalExtension, Row, params};
+use serde_json::json;
+
+use super::{Result, StoreError, Tx, from_ms, ms, new_id};
+use crate::domain::customer::Gender;
+use crate::domain::idcard::IdCardKey;
+use crate::domain::model::Customer;
+use crate::domain::phone::Phone;
+
+/// A customer to create.
+#[derive(Debug, Clone, Default)]
+pub struct NewCustomer {
+    pub name: String,
+    pub phone: Option<Phone>,
+    pub gender: Gender,
+    pub birthday: Option<NaiveDate>,
+    pub id_card: Option<IdCardKey>,
+    pub tier: Option<String>,
+    pub skin_type: Option<String>,
+    pub skin_concerns: Vec<String>,
+    pub allergies: String,
+    pub contraindications: String,
+    pub tags: Vec<String>,
+    pub notes: String,
+    /// kiosk, cli, import, cloud, demo
+    pub source: String,
+    /// The privacy-notice version the customer accepted, if the channel records one.
+    pub privacy_notice: Option<String>,
+    pub marketing_consent: bool,
+}
+
+/// Fields to change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerPatch {
+    pub name: Option<String>,
+    pub phone: Option<Phone>,
+    pub gender: Option<Gender>,
+    pub birthday: Option<NaiveDate>,
+    pub id_card: Option<IdCardKey>,
+    pub tier: Option<String>,
+    pub skin_type: Option<String>,
+    pub skin_concerns: Option<Vec<String>>,
+    pub allergies: Option<String>,
+    pub contraindications: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub notes: Option<String>,
+    pub marketing_consent: Option<bool>,
+}
+
+impl CustomerPatch {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.phone.is_none()
+            && self.gender.is_none()
+            && self.birthday.is_none()
+            && self.id_card.is_none()
+            && self.tier.is_none()
+            && self.skin_type.is_none()
+            && self.skin_concerns.is_none()
+            && self.allergies.is_none()
+            && self.contraindications.is_none()
+            && self.tags.is_none()
+            && self.notes.is_none()
+            && self.marketing_consent.is_none()
+    }
+}
+
+const SELECT: &str = "SELECT c.id, c.member_code, c.name, c.phone, c.gender, c.birthday, c.id_card_masked, t.name,
+    c.skin_type, c.skin_concerns, c.allergies, c.contraindications, c.tags, c.notes, c.source,
+    c.marketing_opt_out_at IS NULL AND COALESCE((SELECT granted FROM consents k WHERE k.customer_id = c.id AND k.kind = 'marketing' ORDER BY k.at DESC, k.rowid DESC LIMIT 1), 0),
+    c.created_at, c.updated_at
+    FROM customers c LEFT JOIN membership_tiers t ON t.id = c.tier_id";
+
+fn row_to_customer(r: &Row<'_>) -> rusqlite::Result<Customer> {
+    let phone: Option<String> = r.get(3)?;
+    let birthday: Option<String> = r.get(5)?;
+    let concerns: String = r.get(9)?;
+    let tags: String = r.get(12)?;
+    Ok(Customer {
+        id: r.get(0)?,
+        member_code: r.get(1)?,
+        name: r.get(2)?,
+        phone: phone.and_then(|p| Phone::parse(&p).ok()),
+        gender: Gender::from_db(&r.get::<_, String>(4)?),
+        birthday: birthday.and_then(|b| NaiveDate::parse_from_str(&b, "%Y-%m-%d").ok()),
+        id_card_masked: r.get(6)?,
+        tier: r.get(7)?,
+        skin_type: r.get(8)?,
+        skin_concerns: serde_json::from_str(&concerns).unwrap_or_default(),
+        allergies: r.get(10)?,
+        contraindications: r.get(11)?,
+        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        notes: r.get(13)?,
+        source: r.get(14)?,
+        marketing_consent: r.get::<_, i64>(15)? == 1,
+        created_at: from_ms(r.get(16)?),
+        updated_at: from_ms(r.get(17)?),
+    })
+}
+
+impl Tx<'_> {
+    fn tier_id(&self, name: &str) -> Result<String> {
+        self.conn()
+            .query_row("SELECT id FROM membership_tiers WHERE name = ?1", [name], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound { what: "会员等级", what_en: "membership tier", key: name.to_string() })
+    }
+
+    /// Names of the membership tiers, entry tier first.
+    pub fn tier_names(&self) -> Result<Vec<String>> {
+        let mut st = self.conn().prepare_cached("SELECT name FROM membership_tiers ORDER BY rank")?;
+        let names = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(names)
+    }
+
+    fn next_member_code(&self) -> Result<String> {
+        let n: i64 = self.conn().query_row(
+            "INSERT INTO settings (key, value) VALUES ('member_seq', '100001')
+             ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(format!("M{n}"))
+    }
+
+    /// Creates a customer with its consent records and its `customer.upserted` event.
+    pub fn insert_customer(&self, c: &NewCustomer, now: DateTime<Utc>) -> Result<Customer> {
+        if let Some(p) = &c.phone
+            && self.customer_by_phone(p)?.is_some()
+        {
+            return Err(StoreError::Duplicate { what: "手机号", what_en: "phone number", key: p.masked() });
+        }
+        if let Some(card) = &c.id_card
+            && self.customer_by_id_card(&card.hash)?.is_some()
+        {
+            return Err(StoreError::Duplicate { what: "身份证", what_en: "identity card", key: card.masked.clone() });
+        }
+        let tier_id = match &c.tier {
+            Some(t) => Some(self.tier_id(t)?),
+            None => None,
+        };
+        let id = new_id();
+        let code = self.next_member_code()?;
+        self.conn().execute(
+            "INSERT INTO customers (id, member_code, name, phone, gender, birthday, id_card_hash, id_card_masked, tier_id,
+                skin_type, skin_concerns, allergies, contraindications, tags, notes, source, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)",
+            params![
+                id,
+                code,
+                c.name.trim(),
+                c.phone.as_ref().map(Phone::as_str),
+                c.gender.as_str(),
+                c.birthday.map(|d| d.to_string()),
+                c.id_card.as_ref().map(|k| k.hash.as_str()),
+                c.id_card.as_ref().map(|k| k.masked.as_str()),
+                tier_id,
+                c.skin_type,
+                serde_json::to_string(&c.skin_concerns)?,
+                c.allergies,
+                c.contraindications,
+                serde_json::to_string(&c.tags)?,
+                c.notes,
+                c.source,
+                ms(now),
+            ],
+        )?;
+        if let Some(version) = &c.privacy_notice {
+            self.add_consent(&id, "privacy", true, Some(version), &c.source, now)?;
+        }
+        if c.marketing_consent {
+            self.add_consent(&id, "marketing", true, c.privacy_notice.as_deref(), &c.source, now)?;
+        }
+        let customer = self.customer(&id)?;
+        self.emit_customer(&customer, now)?;
+        Ok(customer)
+    }
+
+    fn add_consent(&self, customer_id: &str, kind: &str, granted: bool, version: Option<&str>, channel: &str, now: DateTime<Utc>) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO consents (id, customer_id, kind, granted, notice_version, channel, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![new_id(), customer_id, kind, granted as i64, version, channel, ms(now)],
+        )?;
+        Ok(())
+    }
+
+    /// The current privacy-notice version and its text.
+    pub fn privacy_notice(&self) -> Result<(String, String)> {
+        Ok(self.conn().query_row("SELECT version, text FROM privacy_notices ORDER BY published_at DESC, version DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?)
+    }
+
+    /// Changes a customer, writing the consent change (if any), an audit row and a
+    /// `customer.upserted` event.
+    pub fn update_customer(&self, id: &str, p: &CustomerPatch, actor: &str, now: DateTime<Utc>) -> Result<Customer> {
+        let before = self.customer(id)?;
+        if let Some(phone) = &p.phone
+            && let Some(other) = self.customer_by_phone(phone)?
+            && other.id != id
+        {
+            return Err(StoreError::Duplicate { what: "手机号", what_en: "phone number", key: phone.masked() });
+        }
+        let tier_id = match &p.tier {
+            Some(t) => Some(self.tier_id(t)?),
+            None => None,
+        };
+        self.conn().execute(
+            "UPDATE customers SET
+                name = COALESCE(?2, name), phone = COALESCE(?3, phone), gender = COALESCE(?4, gender),
+                birthday = COALESCE(?5, birthday), id_card_hash = COALESCE(?6, id_card_hash),
+                id_card_masked = COALESCE(?7, id_card_masked), tier_id = COALESCE(?8, tier_id),
+                skin_type = COALESCE(?9, skin_type), skin_concerns = COALESCE(?10, skin_concerns),
+                allergies = COALESCE(?11, allergies), contraindications = COALESCE(?12, contraindications),
+                tags = COALESCE(?13, tags), notes = COALESCE(?14, notes), updated_at = ?15
+             WHERE id = ?1",
+            params![
+                id,
+                p.name.as_deref().map(str::trim),
+                p.phone.as_ref().map(Phone::as_str),
+                p.gender.map(Gender::as_str),
+                p.birthday.map(|d| d.to_string()),
+                p.id_card.as_ref().map(|k| k.hash.as_str()),
+                p.id_card.as_ref().map(|k| k.masked.as_str()),
+                tier_id,
+                p.skin_type,
+                p.skin_concerns.as_ref().map(serde_json::to_string).transpose()?,
+                p.allergies,
+                p.contraindications,
+                p.tags.as_ref().map(serde_json::to_string).transpose()?,
+                p.notes,
+                ms(now),
+            ],
+        )?;
+        if let Some(m) = p.marketing_consent
+            && m != before.marketing_consent
+        {
+            self.add_consent(id, "marketing", m, None, actor, now)?;
+            if m {
+                self.conn().execute("UPDATE customers SET marketing_opt_out_at = NULL WHERE id = ?1", [id])?;
+            }
+        }
+        let after = self.customer(id)?;
+        self.audit(now, actor, "customer.edit", "customer", id, &json!({ "fields": changed_fields(p) }))?;
+        self.emit_customer(&after, now)?;
+        Ok(after)
+    }
+
+    pub fn customer(&self, id: &str) -> Result<Customer> {
+        self.conn()
+            .query_row(&format!("{SELECT} WHERE c.id = ?1 AND c.deleted_at IS NULL"), [id], row_to_customer)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound { what: "顾客", what_en: "customer", key: id.to_string() })
+    }
+
+    pub fn customer_by_phone(&self, phone: &Phone) -> Result<Option<Customer>> {
+        Ok(self
+            .conn()
+            .prepare_cached(&format!("{SELECT} WHERE c.phone = ?1 AND c.deleted_at IS NULL"))?
+            .query_row([phone.as_str()], row_to_customer)
+            .optional()?)
+    }
+
+    pub fn customer_by_member_code(&self, code: &str) -> Result<Option<Customer>> {
+        Ok(self
+            .conn()
+            .prepare_cached(&format!("{SELECT} WHERE c.member_code = ?1 AND c.deleted_at IS NULL"))?
+            .query_row([code.trim().to_uppercase()], row_to_customer)
+            .optional()?)
+    }
+
+    pub fn customer_by_id_card(&self, hash: &str) -> Result<Option<Customer>> {
+        Ok(self
+            .conn()
+            .prepare_cached(&format!("{SELECT} WHERE c.id_card_hash = ?1 AND c.deleted_at IS NULL"))?
+            .query_row([hash], row_to_customer)
+            .optional()?)
+    }
+
+    /// Customers whose name, phone or member code contains `query`, newest first.
+    pub fn find_customers(&self, query: &str, limit: u32) -> Result<Vec<Customer>> {
+        let like = format!("%{}%", query.trim().replace('%', "\\%").replace('_', "\\_"));
+        let mut st = self.conn().prepare_cached(&format!(
+            "{SELECT} WHERE c.deleted_at IS NULL AND (c.name LIKE ?1 ESCAPE '\\' OR c.phone LIKE ?1 ESCAPE '\\' OR c.member_code LIKE ?1 ESCAPE '\\')
+             ORDER BY c.created_at DESC LIMIT ?2"
+        ))?;
+        let rows = st.query_map(params![like, limit], row_to_customer)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn list_customers(&self, limit: u32, offset: u32) -> Result<Vec<Customer>> {
+        let mut st = self
+            .conn()
+            .prepare_cached(&format!("{SELECT} WHERE c.deleted_at IS NULL ORDER BY c.created_at DESC, c.id DESC LIMIT ?1 OFFSET ?2"))?;
+        let rows = st.query_map(params![limit, offset], row_to_customer)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    fn emit_customer(&self, c: &Customer, now: DateTime<Utc>) -> Result<()> {
+        let tz = self.tz();
+        let payload = json!({
+            "id": c.id,
+            "member_code": c.member_code,
+            "name": c.name,
+            "phone": c.phone,
+            "gender": c.gender,
+            "birthday": c.birthday,
+            "id_card_masked": c.id_card_masked,
+            "tier": c.tier,
+            "skin_type": c.skin_type,
+            "skin_concerns": c.skin_concerns,
+            "allergies": c.allergies,
+            "contraindications": c.contraindications,
+            "tags": c.tags,
+            "notes": c.notes,
+            "marketing_consent": c.marketing_consent,
+            "created_at": c.created_at.with_timezone(&tz).to_rfc3339(),
+            "updated_at": c.updated_at.with_timezone(&tz).to_rfc3339(),
+        });
+        self.emit_event("customer.upserted", now, &payload)
+    }
+}
+
+fn changed_fields(p: &CustomerPatch) -> Vec<&'static str> {
+    let mut f = Vec::new();
+    let checks: [(&'static str, bool); 13] = [
+        ("name", p.name.is_some()),
+        ("phone", p.phone.is_some()),
+        ("gender", p.gender.is_some()),
+        ("birthday", p.birthday.is_some()),
+        ("id_card", p.id_card.is_some()),
+        ("tier", p.tier.is_some()),
+        ("skin_type", p.skin_type.is_some()),
+        ("skin_concerns", p.skin_concerns.is_some()),
+        ("allergies", p.allergies.is_some()),
+        ("contraindications", p.contraindications.is_some()),
+        ("tags", p.tags.is_some()),
+        ("notes", p.notes.is_some()),
+        ("marketing_consent", p.marketing_consent.is_some()),
+    ];
+    for (name, set) in checks {
+        if set {
+            f.push(name);
+        }
+    }
+    f
+}
+
+impl Tx<'_> {
+    /// The rank of a tier (0 = entry tier).
+    pub fn tier_rank(&self, name: &str) -> Result<i64> {
+        Ok(self.conn().query_row("SELECT rank FROM membership_tiers WHERE name = ?1", [name], |r| r.get(0)).optional()?.unwrap_or(0))
+    }
+}

@@ -1,0 +1,336 @@
+//! The only SQL in salonbox: the SQLite file, its migrations, queries and outboxes.
+//!
+//! Architecture Invariant: every write runs in a `BEGIN IMMEDIATE` transaction through
+//! [`Store::write`]; a change and the outbox rows it causes (sync events, notifications,
+//! audit) are written in the same transaction, so they exist together or not at all.
+//!
+//! Architecture Invariant: the connection always runs with WAL, `synchronous=FULL`,
+//! `foreign_keys=ON` and a `busy_timeout`, so the kiosk and the daemon can share one file.
+
+mod appointments;
+mod backup;
+mod customers;
+mod outbox;
+mod queue;
+mod services;
+mod staff;
+mod visits;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+pub use backup::BackupReport;
+pub use customers::{CustomerPatch, NewCustomer};
+pub use outbox::{NewNotification, OutboxStats};
+pub use appointments::NewAppointment;
+pub use queue::NewQueueEntry;
+pub use services::NewService;
+pub use staff::NewStaff;
+pub use visits::{NewVisit, NewVisitItem};
+
+/// How long a writer waits for the other process's transaction before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
+pub const DB_FILE: &str = "salonbox.sqlite3";
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sql: &'static str,
+}
+
+/// Embedded migrations, applied in order. Never edit a released one: add the next.
+const MIGRATIONS: &[Migration] = &[Migration { version: 1, name: "init", sql: include_str!("migrations/0001_init.sql") }];
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("数据库错误：{0} / database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("无法打开数据库 {path}：{source} / cannot open the database {path}: {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("数据库迁移 {version} ({name}) 失败：{source} / migration {version} ({name}) failed: {source}")]
+    Migration { version: i64, name: String, source: rusqlite::Error },
+    #[error("已应用的迁移 {version} 与程序内置的不一致（迁移发布后不可修改）/ applied migration {version} differs from the built-in one (released migrations must never be edited)")]
+    EditedMigration { version: i64 },
+    #[error("数据库版本 {found} 比本程序 ({known}) 新，请升级 salonbox / the database schema {found} is newer than this program knows ({known}); upgrade salonbox")]
+    NewerSchema { found: i64, known: i64 },
+    #[error("找不到{what}：{key} / no such {what_en}: {key}")]
+    NotFound { what: &'static str, what_en: &'static str, key: String },
+    #[error("{what}已存在：{key} / {what_en} already exists: {key}")]
+    Duplicate { what: &'static str, what_en: &'static str, key: String },
+    #[error("数据库中的值无效（{table}.{column}）：{value} / invalid value in the database ({table}.{column}): {value}")]
+    Corrupt { table: &'static str, column: &'static str, value: String },
+    #[error("JSON 错误：{0} / JSON error: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("文件错误 {path}：{source} / file error {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("备份校验失败：{0} / backup verification failed: {0}")]
+    BackupVerify(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    tz: Tz,
+}
+
+/// A transaction: every query of salonbox is a method of `Tx`.
+pub struct Tx<'a> {
+    tx: rusqlite::Transaction<'a>,
+    tz: Tz,
+}
+
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_ms(v: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(v).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn checksum(sql: &str) -> String {
+    hex::encode(Sha256::digest(sql.as_bytes()))
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path, tz: Tz) -> Result<Store> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        configure(&conn).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        let mut store = Store { conn, path: path.to_path_buf(), tz };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens the database of a data directory (`<dir>/salonbox.sqlite3`).
+    pub fn open_in(dir: &Path, tz: Tz) -> Result<Store> {
+        Store::open(&dir.join(DB_FILE), tz)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        self.conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL
+            ) STRICT",
+        )?;
+        let known = MIGRATIONS.last().map_or(0, |m| m.version);
+        for m in MIGRATIONS {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let applied: Option<String> = tx
+                .query_row("SELECT checksum FROM schema_migrations WHERE version = ?1", [m.version], |r| r.get(0))
+                .optional()?;
+            match applied {
+                Some(sum) if sum == checksum(m.sql) => continue,
+                Some(_) => return Err(StoreError::EditedMigration { version: m.version }),
+                None => {
+                    tx.execute_batch(m.sql).map_err(|source| StoreError::Migration {
+                        version: m.version,
+                        name: m.name.to_string(),
+                        source,
+                    })?;
+                    tx.execute(
+                        "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
+                        params![m.version, m.name, checksum(m.sql), ms(Utc::now())],
+                    )?;
+                    tx.commit()?;
+                    tracing::info!(version = m.version, name = m.name, "applied migration");
+                }
+            }
+        }
+        let found: i64 = self.conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+        if found > known {
+            return Err(StoreError::NewerSchema { found, known });
+        }
+        Ok(())
+    }
+
+    /// The schema version (the last migration applied).
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?)
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction: committed if `f` returns `Ok`, rolled
+    /// back otherwise.
+    pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| E::from(StoreError::from(e)))?;
+        let tx = Tx { tx, tz: self.tz };
+        let out = f(&tx)?;
+        tx.tx.commit().map_err(|e| E::from(StoreError::from(e)))?;
+        Ok(out)
+    }
+
+    /// Runs `f` in a read transaction: one consistent snapshot.
+    pub fn read<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(|e| E::from(StoreError::from(e)))?;
+        let tx = Tx { tx, tz: self.tz };
+        f(&tx)
+    }
+
+    /// `PRAGMA integrity_check`: `"ok"` on a sound file.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// `PRAGMA data_version`: changes when another connection commits (for cheap watching).
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if mode != "wal" {
+        tracing::warn!(mode, "could not switch the database to WAL");
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    Ok(())
+}
+
+/// A bare connection with salonbox's pragmas, for benchmarks that compare against a plain
+/// insert.
+pub fn bare_connection(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+impl Tx<'_> {
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+
+    pub(crate) fn conn(&self) -> &rusqlite::Transaction<'_> {
+        &self.tx
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.tx.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Writes an audit-log row: who did what to which entity.
+    pub fn audit(&self, at: DateTime<Utc>, actor: &str, action: &str, entity: &str, entity_id: &str, detail: &serde_json::Value) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![ms(at), actor, action, entity, entity_id, detail.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// Counts rows of a table (for reports and checks).
+    pub fn count(&self, table: Table) -> Result<i64> {
+        Ok(self.tx.query_row(&format!("SELECT COUNT(*) FROM {}", table.name()), [], |r| r.get(0))?)
+    }
+}
+
+/// Tables whose size a caller may ask for.
+#[derive(Debug, Clone, Copy)]
+pub enum Table {
+    Customers,
+    Staff,
+    Services,
+    Appointments,
+    QueueEntries,
+    Visits,
+    SyncOutbox,
+    NotificationOutbox,
+    AuditLog,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::Customers => "customers",
+            Table::Staff => "staff",
+            Table::Services => "services",
+            Table::Appointments => "appointments",
+            Table::QueueEntries => "queue_entries",
+            Table::Visits => "visits",
+            Table::SyncOutbox => "sync_outbox",
+            Table::NotificationOutbox => "notification_outbox",
+            Table::AuditLog => "audit_log",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_once_and_refuses_edits_and_newer_schemas() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite3");
+        let tz = chrono_tz::Asia::Shanghai;
+        let s = Store::open(&path, tz).unwrap();
+        assert_eq!(s.schema_version().unwrap(), 1);
+        let mode: String = s.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = s.conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1);
+        let sync: i64 = s.conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        assert_eq!(sync, 2, "FULL");
+        drop(s);
+        // reopening applies nothing again
+        let s = Store::open(&path, tz).unwrap();
+        s.conn.execute("UPDATE schema_migrations SET checksum = 'x' WHERE version = 1", []).unwrap();
+        drop(s);
+        assert!(matches!(Store::open(&path, tz), Err(StoreError::EditedMigration { version: 1 })));
+        let c = Connection::open(&path).unwrap();
+        c.execute("UPDATE schema_migrations SET checksum = ?1 WHERE version = 1", [checksum(MIGRATIONS[0].sql)]).unwrap();
+        c.execute("INSERT INTO schema_migrations VALUES (99, 'future', 'x', 0)", []).unwrap();
+        drop(c);
+        assert!(matches!(Store::open(&path, tz), Err(StoreError::NewerSchema { found: 99, known: 1 })));
+    }
+
+    #[test]
+    fn failed_write_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("t.sqlite3"), chrono_tz::Asia::Shanghai).unwrap();
+        let r: Result<()> = s.write(|tx| {
+            tx.set_setting("a", "1")?;
+            Err(StoreError::BackupVerify("boom".into()))
+        });
+        assert!(r.is_err());
+        let v = s.read(|tx| tx.setting("a")).unwrap();
+        assert_eq!(v, None);
+    }
+}

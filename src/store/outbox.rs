@@ -1,0 +1,109 @@
+//! The two outboxes: events for the cloud and messages for people.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::{Result, Tx, from_ms, ms, new_id};
+
+/// A message to send (SMS, WeChat, staff group, ...), deduplicated by `dedupe_key`.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub dedupe_key: String,
+    /// transactional, marketing, staff
+    pub kind: &'static str,
+    pub channel: &'static str,
+    pub customer_id: Option<String>,
+    pub recipient: Option<String>,
+    pub template: &'static str,
+    pub params: serde_json::Value,
+    pub not_before: DateTime<Utc>,
+    pub not_after: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct OutboxStats {
+    pub sync_pending: i64,
+    pub sync_rejected: i64,
+    pub oldest_pending_at: Option<DateTime<Utc>>,
+    pub notifications_pending: i64,
+}
+
+impl Tx<'_> {
+    /// Records a sync event (`spec/cloud-sync-v1.md`): a fresh UUIDv7 id and the next `seq`.
+    /// The payload must never hold an identity-card number: callers pass snapshots built
+    /// from stored fields, and the store holds none.
+    pub fn emit_event(&self, event_type: &str, occurred: DateTime<Utc>, payload: &serde_json::Value) -> Result<()> {
+        let occurred_at = occurred.with_timezone(&self.tz()).to_rfc3339();
+        self.conn()
+            .prepare_cached("INSERT INTO sync_outbox (id, type, occurred_at, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(params![new_id(), event_type, occurred_at, payload.to_string(), ms(occurred)])?;
+        Ok(())
+    }
+
+    /// Queues a message; a second one with the same dedupe key is ignored. Returns whether
+    /// a row was written.
+    pub fn enqueue_notification(&self, n: &NewNotification, now: DateTime<Utc>) -> Result<bool> {
+        let written = self
+            .conn()
+            .prepare_cached(
+                "INSERT OR IGNORE INTO notification_outbox (id, dedupe_key, kind, channel, customer_id, recipient, template, params,
+                    not_before, not_after, status, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', ?11, ?11)",
+            )?
+            .execute(params![
+                new_id(),
+                n.dedupe_key,
+                n.kind,
+                n.channel,
+                n.customer_id,
+                n.recipient,
+                n.template,
+                n.params.to_string(),
+                ms(n.not_before),
+                n.not_after.map(ms),
+                ms(now),
+            ])?;
+        Ok(written == 1)
+    }
+
+    pub fn outbox_stats(&self) -> Result<OutboxStats> {
+        let (pending, rejected): (i64, i64) = self.conn().query_row(
+            "SELECT COALESCE(SUM(status = 'pending'), 0), COALESCE(SUM(status = 'rejected'), 0) FROM sync_outbox",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let oldest: Option<i64> = self
+            .conn()
+            .query_row("SELECT MIN(created_at) FROM sync_outbox WHERE status = 'pending'", [], |r| r.get(0))
+            .optional()?
+            .flatten();
+        let notifications: i64 =
+            self.conn().query_row("SELECT COUNT(*) FROM notification_outbox WHERE status = 'pending'", [], |r| r.get(0))?;
+        Ok(OutboxStats { sync_pending: pending, sync_rejected: rejected, oldest_pending_at: oldest.map(from_ms), notifications_pending: notifications })
+    }
+
+    /// The pending sync events, oldest first: `(seq, id, type, payload)`.
+    pub fn pending_events(&self, limit: u32) -> Result<Vec<(i64, String, String, serde_json::Value)>> {
+        let mut st = self
+            .conn()
+            .prepare_cached("SELECT seq, id, type, payload FROM sync_outbox WHERE status = 'pending' ORDER BY seq LIMIT ?1")?;
+        let rows = st
+            .query_map([limit], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(seq, id, t, p)| Ok((seq, id, t, serde_json::from_str(&p)?)))
+            .collect()
+    }
+
+    /// Pending notifications of a template, oldest first: `(dedupe_key, params)`.
+    pub fn pending_notifications(&self, template: &str) -> Result<Vec<(String, serde_json::Value)>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT dedupe_key, params FROM notification_outbox WHERE status = 'pending' AND template = ?1 ORDER BY created_at, id",
+        )?;
+        let rows = st
+            .query_map([template], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(|(k, p)| Ok((k, serde_json::from_str(&p)?))).collect()
+    }
+}
