@@ -25,11 +25,17 @@ pub const DEFAULT_DATA_DIR: &str = "/var/lib/salonbox";
 pub enum ConfigError {
     #[error("无法读取配置文件 {path}：{source} / cannot read the configuration file {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("配置文件 {path} 第 {line} 行第 {column} 列（{key}）：{message} / configuration file {path}, line {line}, column {column} ({key}): {message}")]
+    #[error(
+        "配置文件 {path} 第 {line} 行第 {column} 列（{key}）：{message} / configuration file {path}, line {line}, column {column} ({key}): {message}"
+    )]
     Invalid { path: PathBuf, line: usize, column: usize, key: String, message: String },
-    #[error("配置文件 {path}：{key} 与 {key}_file 只能给出其一 / configuration file {path}: give {key} or {key}_file, not both")]
+    #[error(
+        "配置文件 {path}：{key} 与 {key}_file 只能给出其一 / configuration file {path}: give {key} or {key}_file, not both"
+    )]
     SecretTwice { path: PathBuf, key: String },
-    #[error("配置文件 {path}：{key}_file 指向的 {file} 无法读取：{source} / configuration file {path}: {key}_file {file} cannot be read: {source}")]
+    #[error(
+        "配置文件 {path}：{key}_file 指向的 {file} 无法读取：{source} / configuration file {path}: {key}_file {file} cannot be read: {source}"
+    )]
     SecretFile { path: PathBuf, key: String, file: PathBuf, source: std::io::Error },
     #[error("配置文件 {path}：{key}_file 指向的 {file} 为空 / configuration file {path}: {key}_file {file} is empty")]
     SecretEmpty { path: PathBuf, key: String, file: PathBuf },
@@ -164,7 +170,8 @@ impl Config {
         let Some(path) = path else {
             return Ok(Config::default());
         };
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
         let mut c = Config::from_toml(&text, path)?;
         c.source = Some(path.to_path_buf());
         Ok(c)
@@ -175,10 +182,19 @@ impl Config {
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let (line, column, key) = locate(text, e.span());
-            ConfigError::Invalid { path: path.to_path_buf(), line, column, key, message: e.message().trim().to_string() }
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column,
+                key,
+                message: e.message().trim().to_string(),
+            }
         })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let secret = |key: &str, inline: Option<String>, file: Option<PathBuf>| -> Result<Option<Secret>, ConfigError> {
+        let secret = |key: &str,
+                      inline: Option<String>,
+                      file: Option<PathBuf>|
+         -> Result<Option<Secret>, ConfigError> {
             match (inline, file) {
                 (Some(_), Some(_)) => Err(ConfigError::SecretTwice { path: path.to_path_buf(), key: key.to_string() }),
                 (Some(v), None) => Ok(Some(Secret(v))),
@@ -192,7 +208,11 @@ impl Config {
                     })?;
                     let v = v.trim().to_string();
                     if v.is_empty() {
-                        return Err(ConfigError::SecretEmpty { path: path.to_path_buf(), key: key.to_string(), file: f });
+                        return Err(ConfigError::SecretEmpty {
+                            path: path.to_path_buf(),
+                            key: key.to_string(),
+                            file: f,
+                        });
                     }
                     Ok(Some(Secret(v)))
                 }
@@ -210,8 +230,12 @@ impl Config {
         let r = raw;
         let aliyun = match r.channels.aliyun {
             Some(a) => Some(Aliyun {
-                access_key_secret: secret("channels.aliyun.access_key_secret", a.access_key_secret, a.access_key_secret_file)?
-                    .ok_or_else(|| missing("channels.aliyun.access_key_secret"))?,
+                access_key_secret: secret(
+                    "channels.aliyun.access_key_secret",
+                    a.access_key_secret,
+                    a.access_key_secret_file,
+                )?
+                .ok_or_else(|| missing("channels.aliyun.access_key_secret"))?,
                 access_key_id: a.access_key_id,
                 sign_name: a.sign_name,
                 endpoint: a.endpoint,
@@ -237,7 +261,9 @@ impl Config {
                 name: r.shop.name,
                 time_zone: r.shop.time_zone.0,
                 data_dir: r.shop.data_dir,
-                opening_hours: OpeningHours { days: [oh.mon.0, oh.tue.0, oh.wed.0, oh.thu.0, oh.fri.0, oh.sat.0, oh.sun.0] },
+                opening_hours: OpeningHours {
+                    days: [oh.mon.0, oh.tue.0, oh.wed.0, oh.thu.0, oh.fri.0, oh.sat.0, oh.sun.0],
+                },
             },
             checkin: Checkin {
                 window: CheckinWindow {
@@ -259,9 +285,21 @@ impl Config {
                 sms_provider: r.channels.sms_provider,
                 aliyun,
                 tencent,
-                wecom_webhook: secret("channels.wecom_webhook", r.channels.wecom_webhook, r.channels.wecom_webhook_file)?,
-                dingtalk_webhook: secret("channels.dingtalk_webhook", r.channels.dingtalk_webhook, r.channels.dingtalk_webhook_file)?,
-                dingtalk_secret: secret("channels.dingtalk_secret", r.channels.dingtalk_secret, r.channels.dingtalk_secret_file)?,
+                wecom_webhook: secret(
+                    "channels.wecom_webhook",
+                    r.channels.wecom_webhook,
+                    r.channels.wecom_webhook_file,
+                )?,
+                dingtalk_webhook: secret(
+                    "channels.dingtalk_webhook",
+                    r.channels.dingtalk_webhook,
+                    r.channels.dingtalk_webhook_file,
+                )?,
+                dingtalk_secret: secret(
+                    "channels.dingtalk_secret",
+                    r.channels.dingtalk_secret,
+                    r.channels.dingtalk_secret_file,
+                )?,
             },
             cloud: Cloud {
                 device_token: secret("cloud.device_token", r.cloud.device_token, r.cloud.device_token_file)?,
@@ -351,9 +389,11 @@ impl Default for TzValue {
 impl<'de> Deserialize<'de> for TzValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        s.parse::<Tz>()
-            .map(TzValue)
-            .map_err(|_| serde::de::Error::custom(format!("未知时区 \"{s}\"（例如 Asia/Shanghai）/ unknown time zone \"{s}\" (e.g. Asia/Shanghai)")))
+        s.parse::<Tz>().map(TzValue).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "未知时区 \"{s}\"（例如 Asia/Shanghai）/ unknown time zone \"{s}\" (e.g. Asia/Shanghai)"
+            ))
+        })
     }
 }
 

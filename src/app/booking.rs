@@ -27,8 +27,16 @@ pub struct BookingRequest {
 /// Parses a shop-local `YYYY-MM-DD HH:MM` (also `YYYY-MM-DDTHH:MM`).
 pub fn parse_local_datetime(s: &str) -> Result<NaiveDateTime> {
     let t = s.trim().replace('T', " ");
-    NaiveDateTime::parse_from_str(&t, "%Y-%m-%d %H:%M")
-        .map_err(|_| AppError::input("时间 time", format!("应为 \"2026-11-23 14:30\" 格式，收到 \"{}\" / expected \"2026-11-23 14:30\", got \"{}\"", s.trim(), s.trim())))
+    NaiveDateTime::parse_from_str(&t, "%Y-%m-%d %H:%M").map_err(|_| {
+        AppError::input(
+            "时间 time",
+            format!(
+                "应为 \"2026-11-23 14:30\" 格式，收到 \"{}\" / expected \"2026-11-23 14:30\", got \"{}\"",
+                s.trim(),
+                s.trim()
+            ),
+        )
+    })
 }
 
 impl App {
@@ -43,14 +51,21 @@ impl App {
         self.store.write(|tx| {
             let service = tx.find_service(&r.service)?;
             if !service.active {
-                return Err(AppError::input("服务 service", format!("「{}」已停用 / \"{}\" is no longer offered", service.name, service.name)));
+                return Err(AppError::input(
+                    "服务 service",
+                    format!("「{}」已停用 / \"{}\" is no longer offered", service.name, service.name),
+                ));
             }
             let start = local_to_utc(local.date(), local.time(), tz);
             let when = Interval::new(start, start + Duration::minutes(service.duration_min.into()));
             let date = business_date(start, tz);
             let staff = r.staff.as_deref().map(|s| tx.find_staff(s)).transpose()?;
             let shifts: Vec<Interval> = match &staff {
-                Some(s) => tx.shifts(Some(&s.id), day_bounds(date, tz))?.iter().map(|x| Interval::new(x.starts_at, x.ends_at)).collect(),
+                Some(s) => tx
+                    .shifts(Some(&s.id), day_bounds(date, tz))?
+                    .iter()
+                    .map(|x| Interval::new(x.starts_at, x.ends_at))
+                    .collect(),
                 None => Vec::new(),
             };
             let existing = tx.booked_overlapping(when)?;
@@ -62,7 +77,10 @@ impl App {
                 (None, Some(kind)) => {
                     let all = tx.resources_of_kind(kind)?;
                     if all.is_empty() {
-                        return Err(AppError::input("房间/设备 resource", format!("没有「{kind}」类的房间或设备 / no room or device of kind \"{kind}\"")));
+                        return Err(AppError::input(
+                            "房间/设备 resource",
+                            format!("没有「{kind}」类的房间或设备 / no room or device of kind \"{kind}\""),
+                        ));
                     }
                     all.into_iter().map(|(id, name)| (Some(id), name)).collect()
                 }
@@ -118,7 +136,11 @@ impl App {
             if a.status != AppointmentStatus::Booked {
                 return Err(AppError::input(
                     "预约 appointment",
-                    format!("状态为「{}」，不能取消 / it is {}, it cannot be cancelled", a.status.label_zh(), a.status.as_str()),
+                    format!(
+                        "状态为「{}」，不能取消 / it is {}, it cannot be cancelled",
+                        a.status.label_zh(),
+                        a.status.as_str()
+                    ),
                 ));
             }
             let a = tx.set_appointment_status(&a.id, AppointmentStatus::Cancelled, reason, now)?;
@@ -128,7 +150,12 @@ impl App {
     }
 
     /// Appointments of a shop-local date (today by default).
-    pub fn appointments_on(&mut self, date: Option<NaiveDate>, staff: Option<&str>, include_cancelled: bool) -> Result<Vec<Appointment>> {
+    pub fn appointments_on(
+        &mut self,
+        date: Option<NaiveDate>,
+        staff: Option<&str>,
+        include_cancelled: bool,
+    ) -> Result<Vec<Appointment>> {
         let date = date.unwrap_or_else(|| self.today());
         let tz = self.tz();
         self.store.read(|tx| {

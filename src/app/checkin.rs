@@ -120,7 +120,10 @@ impl App {
                         None => return Err(AppError::ServiceRequired),
                     };
                     if !service.active {
-                        return Err(AppError::input("服务 service", format!("「{}」已停用 / \"{}\" is no longer offered", service.name, service.name)));
+                        return Err(AppError::input(
+                            "服务 service",
+                            format!("「{}」已停用 / \"{}\" is no longer offered", service.name, service.name),
+                        ));
                     }
                     let staff = match &req.staff {
                         Some(s) => Some(tx.find_staff(s)?.id),

@@ -41,7 +41,11 @@ pub fn parse_birthday(s: &str) -> Result<NaiveDate, String> {
     };
     match parsed {
         Ok(d) if d.year_ok() => Ok(d),
-        _ => Err(format!("无法识别的日期 \"{}\"（例如 1990-05-02）/ unrecognised date \"{}\" (e.g. 1990-05-02)", s.trim(), s.trim())),
+        _ => Err(format!(
+            "无法识别的日期 \"{}\"（例如 1990-05-02）/ unrecognised date \"{}\" (e.g. 1990-05-02)",
+            s.trim(),
+            s.trim()
+        )),
     }
 }
 
@@ -56,7 +60,8 @@ impl YearOk for NaiveDate {
 }
 
 pub fn parse_gender(s: &str) -> Result<Gender, String> {
-    Gender::parse(s).ok_or_else(|| format!("无法识别的性别 \"{s}\"（女/男）/ unrecognised gender \"{s}\" (female/male)"))
+    Gender::parse(s)
+        .ok_or_else(|| format!("无法识别的性别 \"{s}\"（女/男）/ unrecognised gender \"{s}\" (female/male)"))
 }
 
 impl App {
@@ -76,7 +81,9 @@ impl App {
             None => Gender::Unknown,
         };
         let mut birthday = match &r.birthday {
-            Some(b) if !b.trim().is_empty() => Some(parse_birthday(b).map_err(|m| AppError::input("生日 birthday", m))?),
+            Some(b) if !b.trim().is_empty() => {
+                Some(parse_birthday(b).map_err(|m| AppError::input("生日 birthday", m))?)
+            }
             _ => None,
         };
         let id_card = match &r.id_number {
@@ -177,7 +184,12 @@ impl App {
     pub fn customer_summary(&mut self, id: &str) -> Result<CustomerSummary> {
         self.store.read(|tx| {
             let (visits, spent, last) = tx.visit_summary(id)?;
-            Ok(CustomerSummary { visits, total_spent: crate::domain::money::from_fen(spent), last_visit_at: last, points: tx.points_balance(id)? })
+            Ok(CustomerSummary {
+                visits,
+                total_spent: crate::domain::money::from_fen(spent),
+                last_visit_at: last,
+                points: tx.points_balance(id)?,
+            })
         })
     }
 }

@@ -30,11 +30,15 @@ pub enum ImportError {
     Spreadsheet { path: PathBuf, message: String },
     #[error("{path} 第 {line} 行：CSV 格式错误：{message} / {path} line {line}: malformed CSV: {message}")]
     Csv { path: PathBuf, line: u64, message: String },
-    #[error("{path}：文件编码无法识别（不是 UTF-8 也不是 GB18030）/ {path}: unknown text encoding (neither UTF-8 nor GB18030)")]
+    #[error(
+        "{path}：文件编码无法识别（不是 UTF-8 也不是 GB18030）/ {path}: unknown text encoding (neither UTF-8 nor GB18030)"
+    )]
     Encoding { path: PathBuf },
     #[error("{path}：不支持的文件类型（请用 .xlsx 或 .csv）/ {path}: unsupported file type (use .xlsx or .csv)")]
     Format { path: PathBuf },
-    #[error("{path}：找不到必需的列「{column}」（表头：{headers}）/ {path}: required column \"{column}\" not found (headers: {headers})")]
+    #[error(
+        "{path}：找不到必需的列「{column}」（表头：{headers}）/ {path}: required column \"{column}\" not found (headers: {headers})"
+    )]
     MissingColumn { path: PathBuf, column: &'static str, headers: String },
     #[error("{path}：文件中没有数据 / {path}: the file holds no rows")]
     Empty { path: PathBuf },
@@ -53,16 +57,28 @@ enum Field {
 }
 
 fn field_of(header: &str) -> Option<Field> {
-    let h: String = header.trim().trim_matches(['*', '（', '）', '(', ')', ':', '：']).to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+    let h: String = header
+        .trim()
+        .trim_matches(['*', '（', '）', '(', ')', ':', '：'])
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     Some(match h.as_str() {
-        "姓名" | "名字" | "顾客姓名" | "客户姓名" | "会员姓名" | "顾客" | "客户" | "name" | "customer" | "customer name" | "full name" => Field::Name,
-        "手机" | "手机号" | "手机号码" | "电话" | "电话号码" | "联系电话" | "联系方式" | "phone" | "mobile" | "tel" | "telephone" | "phone number" | "mobile phone" => {
-            Field::Phone
-        }
+        "姓名" | "名字" | "顾客姓名" | "客户姓名" | "会员姓名" | "顾客" | "客户" | "name" | "customer"
+        | "customer name" | "full name" => Field::Name,
+        "手机" | "手机号" | "手机号码" | "电话" | "电话号码" | "联系电话" | "联系方式" | "phone" | "mobile" | "tel"
+        | "telephone" | "phone number" | "mobile phone" => Field::Phone,
         "性别" | "gender" | "sex" => Field::Gender,
-        "生日" | "出生日期" | "出生年月日" | "出生年月" | "birthday" | "birth date" | "date of birth" | "dob" => Field::Birthday,
-        "备注" | "说明" | "备注信息" | "notes" | "note" | "remark" | "remarks" | "comment" | "comments" => Field::Notes,
-        "会员等级" | "等级" | "会员级别" | "会员卡等级" | "级别" | "tier" | "level" | "membership" | "member level" => Field::Tier,
+        "生日" | "出生日期" | "出生年月日" | "出生年月" | "birthday" | "birth date" | "date of birth" | "dob" => {
+            Field::Birthday
+        }
+        "备注" | "说明" | "备注信息" | "notes" | "note" | "remark" | "remarks" | "comment" | "comments" => {
+            Field::Notes
+        }
+        "会员等级" | "等级" | "会员级别" | "会员卡等级" | "级别" | "tier" | "level" | "membership" | "member level" => {
+            Field::Tier
+        }
         "过敏" | "过敏史" | "过敏信息" | "allergies" | "allergy" => Field::Allergies,
         "肤质" | "皮肤类型" | "skin type" | "skin" => Field::SkinType,
         _ => return None,
@@ -152,7 +168,8 @@ fn read_sheet(path: &Path) -> Result<Table, ImportError> {
     let first = wb.sheet_names().first().cloned().ok_or_else(|| err("no worksheet".into()))?;
     let range = wb.worksheet_range(&first).map_err(|e| err(e.to_string()))?;
     let start_row = range.start().map_or(0, |(r, _)| r as usize);
-    let mut rows = range.rows().enumerate().map(|(i, r)| (start_row + i + 1, r.iter().map(cell_text).collect::<Vec<_>>()));
+    let mut rows =
+        range.rows().enumerate().map(|(i, r)| (start_row + i + 1, r.iter().map(cell_text).collect::<Vec<_>>()));
     let Some((_, headers)) = rows.next() else {
         return Err(ImportError::Empty { path: path.to_path_buf() });
     };
@@ -164,7 +181,8 @@ fn read_sheet(path: &Path) -> Result<Table, ImportError> {
 fn decode(bytes: &[u8]) -> Option<(String, &'static str)> {
     if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
-        return (!had_errors).then(|| (text.into_owned(), if enc == encoding_rs::UTF_8 { "UTF-8 (BOM)" } else { enc.name() }));
+        return (!had_errors)
+            .then(|| (text.into_owned(), if enc == encoding_rs::UTF_8 { "UTF-8 (BOM)" } else { enc.name() }));
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Some((s.to_string(), "UTF-8"));
@@ -177,7 +195,8 @@ fn read_csv(path: &Path) -> Result<Table, ImportError> {
     let (text, encoding) = decode(&bytes).ok_or_else(|| ImportError::Encoding { path: path.to_path_buf() })?;
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.contains('\t') && !first_line.contains(',') { b'\t' } else { b',' };
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut records = Vec::new();
     for rec in reader.records() {
         let rec = rec.map_err(|e| ImportError::Csv {
@@ -198,7 +217,12 @@ fn read_csv(path: &Path) -> Result<Table, ImportError> {
 impl App {
     /// Imports customers from `path`. `progress(done, total)` is called as rows are
     /// checked and written.
-    pub fn import_customers(&mut self, path: &Path, opts: ImportOptions, progress: &mut dyn FnMut(usize, usize)) -> Result<ImportReport> {
+    pub fn import_customers(
+        &mut self,
+        path: &Path,
+        opts: ImportOptions,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportReport> {
         let table = read_table(path)?;
         let mut columns: HashMap<Field, usize> = HashMap::new();
         let mut ignored = Vec::new();
@@ -218,7 +242,9 @@ impl App {
             }
         }
         let tiers = self.store.read(|tx| tx.tier_names())?;
-        let get = |cells: &[String], f: Field| columns.get(&f).and_then(|&i| cells.get(i)).map(|s| s.trim().to_string()).unwrap_or_default();
+        let get = |cells: &[String], f: Field| {
+            columns.get(&f).and_then(|&i| cells.get(i)).map(|s| s.trim().to_string()).unwrap_or_default()
+        };
 
         let total = table.rows.len();
         let mut bad = Vec::new();
@@ -305,7 +331,14 @@ impl App {
                     }
                 }
                 if write {
-                    tx.audit(now, "cli", "import.customers", "file", &path.display().to_string(), &serde_json::json!({ "rows": rows, "created": created, "merged": merged_db }))?;
+                    tx.audit(
+                        now,
+                        "cli",
+                        "import.customers",
+                        "file",
+                        &path.display().to_string(),
+                        &serde_json::json!({ "rows": rows, "created": created, "merged": merged_db }),
+                    )?;
                 }
                 Ok((created, merged_db))
             };
@@ -331,7 +364,12 @@ fn count_existing(tx: &crate::store::Tx<'_>, good: &[Good]) -> Result<(usize, us
     Ok((created, merged))
 }
 
-fn parse_row(row: usize, cells: &[String], get: &dyn Fn(&[String], Field) -> String, tiers: &[String]) -> Result<Good, String> {
+fn parse_row(
+    row: usize,
+    cells: &[String],
+    get: &dyn Fn(&[String], Field) -> String,
+    tiers: &[String],
+) -> Result<Good, String> {
     let _ = row;
     let name = get(cells, Field::Name);
     if name.is_empty() {
@@ -348,10 +386,16 @@ fn parse_row(row: usize, cells: &[String], get: &dyn Fn(&[String], Field) -> Str
     let t = get(cells, Field::Tier);
     let tier = if t.is_empty() {
         None
-    } else if let Some(known) = tiers.iter().find(|k| k.as_str() == t || t.starts_with(k.as_str()) || k.starts_with(t.as_str())) {
+    } else if let Some(known) =
+        tiers.iter().find(|k| k.as_str() == t || t.starts_with(k.as_str()) || k.starts_with(t.as_str()))
+    {
         Some(known.clone())
     } else {
-        return Err(format!("未知会员等级 \"{t}\"（可用：{}）/ unknown tier \"{t}\" (known: {})", tiers.join("、"), tiers.join(", ")));
+        return Err(format!(
+            "未知会员等级 \"{t}\"（可用：{}）/ unknown tier \"{t}\" (known: {})",
+            tiers.join("、"),
+            tiers.join(", ")
+        ));
     };
     let skin = get(cells, Field::SkinType);
     Ok(Good {

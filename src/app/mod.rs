@@ -47,7 +47,9 @@ pub enum AppError {
     Money(#[from] MoneyError),
     #[error("{field}：{message}")]
     Input { field: String, message: String },
-    #[error("数据目录 {0} 尚未初始化，请先运行 `salonbox init` / the data directory {0} is not initialised: run `salonbox init` first")]
+    #[error(
+        "数据目录 {0} 尚未初始化，请先运行 `salonbox init` / the data directory {0} is not initialised: run `salonbox init` first"
+    )]
     NotInitialized(PathBuf),
     #[error("文件错误 {path}：{source} / file error {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },

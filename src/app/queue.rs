@@ -21,7 +21,12 @@ pub struct QueueLine {
 }
 
 /// Beauticians on shift at `now` with when they are free and what they have booked today.
-pub(crate) fn availability(tx: &Tx<'_>, now: DateTime<Utc>, date: NaiveDate, queue: &[QueueEntry]) -> Result<Vec<StaffAvailability>> {
+pub(crate) fn availability(
+    tx: &Tx<'_>,
+    now: DateTime<Utc>,
+    date: NaiveDate,
+    queue: &[QueueEntry],
+) -> Result<Vec<StaffAvailability>> {
     let day = day_bounds(date, tx.tz());
     let shifts = tx.shifts(None, Interval::new(now, day.end.max(now + Duration::seconds(1))))?;
     let mut out: Vec<StaffAvailability> = Vec::new();
@@ -45,10 +50,17 @@ pub(crate) fn availability(tx: &Tx<'_>, now: DateTime<Utc>, date: NaiveDate, que
             .unwrap_or(now);
         let booked = appointments
             .iter()
-            .filter(|a| a.staff_id.as_deref() == Some(&staff.id) && a.status == crate::domain::model::AppointmentStatus::Booked)
+            .filter(|a| {
+                a.staff_id.as_deref() == Some(&staff.id) && a.status == crate::domain::model::AppointmentStatus::Booked
+            })
             .map(|a| Interval::new(a.starts_at, a.ends_at))
             .collect();
-        out.push(StaffAvailability { staff_id: staff.id, free_from: busy_until.max(shift.starts_at).max(now), shift_end: shift.ends_at, booked });
+        out.push(StaffAvailability {
+            staff_id: staff.id,
+            free_from: busy_until.max(shift.starts_at).max(now),
+            shift_end: shift.ends_at,
+            booked,
+        });
     }
     Ok(out)
 }
@@ -61,7 +73,8 @@ fn job(q: &QueueEntry) -> Job {
 pub(crate) fn lines(tx: &Tx<'_>, now: DateTime<Utc>, date: NaiveDate) -> Result<Vec<QueueLine>> {
     let queue = tx.queue(date, false)?;
     let staff = availability(tx, now, date, &queue)?;
-    let waiting: Vec<&QueueEntry> = queue.iter().filter(|q| matches!(q.status, QueueStatus::Waiting | QueueStatus::Called)).collect();
+    let waiting: Vec<&QueueEntry> =
+        queue.iter().filter(|q| matches!(q.status, QueueStatus::Waiting | QueueStatus::Called)).collect();
     let mut out = Vec::with_capacity(queue.len());
     for q in &queue {
         let (ahead, est) = match waiting.iter().position(|w| w.id == q.id) {
@@ -100,7 +113,13 @@ impl App {
 
     /// Moves a ticket (A001, or an entry id; `None` with `Called`: the next waiting one)
     /// to `to`, checking the transition. Starting service may name who serves.
-    pub fn queue_move(&mut self, ticket: Option<&str>, to: QueueStatus, served_by: Option<&str>, actor: &str) -> Result<QueueEntry> {
+    pub fn queue_move(
+        &mut self,
+        ticket: Option<&str>,
+        to: QueueStatus,
+        served_by: Option<&str>,
+        actor: &str,
+    ) -> Result<QueueEntry> {
         let now = self.now();
         let date = self.today();
         self.store.write(|tx| {
@@ -124,7 +143,14 @@ impl App {
             {
                 tx.set_appointment_status(a, crate::domain::model::AppointmentStatus::Completed, None, now)?;
             }
-            tx.audit(now, actor, &format!("queue.{}", to.as_str()), "queue_entry", &entry.id, &serde_json::json!({ "ticket": entry.ticket }))?;
+            tx.audit(
+                now,
+                actor,
+                &format!("queue.{}", to.as_str()),
+                "queue_entry",
+                &entry.id,
+                &serde_json::json!({ "ticket": entry.ticket }),
+            )?;
             Ok(updated)
         })
     }

@@ -32,7 +32,11 @@ pub fn verify_pin(pin: &str, hash: &str) -> bool {
 
 fn percent(field: &str, s: Option<&str>) -> Result<Decimal> {
     let Some(s) = s else { return Ok(Decimal::ZERO) };
-    let d: Decimal = s.trim().trim_end_matches('%').parse().map_err(|_| AppError::input(field, format!("不是百分比 \"{s}\" / not a percentage \"{s}\"")))?;
+    let d: Decimal = s
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| AppError::input(field, format!("不是百分比 \"{s}\" / not a percentage \"{s}\"")))?;
     if d < Decimal::ZERO || d > Decimal::ONE_HUNDRED {
         return Err(AppError::input(field, "应在 0-100 之间 / must be between 0 and 100"));
     }
@@ -55,9 +59,18 @@ impl App {
         if name.is_empty() {
             return Err(AppError::input("姓名 name", "不能为空 / must not be empty"));
         }
-        let role = StaffRole::parse(&s.role)
-            .ok_or_else(|| AppError::input("角色 role", format!("未知角色 \"{}\"（beautician/front_desk/manager/owner）/ unknown role", s.role)))?;
-        let phone = s.phone.as_deref().map(Phone::parse).transpose().map_err(|e| AppError::input("手机号 phone", e.to_string()))?;
+        let role = StaffRole::parse(&s.role).ok_or_else(|| {
+            AppError::input(
+                "角色 role",
+                format!("未知角色 \"{}\"（beautician/front_desk/manager/owner）/ unknown role", s.role),
+            )
+        })?;
+        let phone = s
+            .phone
+            .as_deref()
+            .map(Phone::parse)
+            .transpose()
+            .map_err(|e| AppError::input("手机号 phone", e.to_string()))?;
         let pin_hash = s.pin.as_deref().map(hash_pin).transpose()?;
         let new = NewStaff {
             name: name.to_string(),
@@ -104,7 +117,15 @@ impl App {
         })
     }
 
-    pub fn add_service(&mut self, name: &str, category: &str, duration_min: u32, price: &str, resource_kind: Option<&str>, actor: &str) -> Result<Service> {
+    pub fn add_service(
+        &mut self,
+        name: &str,
+        category: &str,
+        duration_min: u32,
+        price: &str,
+        resource_kind: Option<&str>,
+        actor: &str,
+    ) -> Result<Service> {
         if name.trim().is_empty() {
             return Err(AppError::input("名称 name", "不能为空 / must not be empty"));
         }

@@ -6,8 +6,15 @@ use std::path::Path;
 pub const ERROR_PREFIX: &str = "错误 / error";
 
 pub fn initialised(dir: &Path, created_key: bool, version: i64) -> String {
-    let key = if created_key { "已创建设备密钥 / device key created" } else { "设备密钥已存在 / device key kept" };
-    format!("已初始化数据目录 / initialised data directory: {}\n{key}; 数据库版本 / schema version {version}", dir.display())
+    let key = if created_key {
+        "已创建设备密钥 / device key created"
+    } else {
+        "设备密钥已存在 / device key kept"
+    };
+    format!(
+        "已初始化数据目录 / initialised data directory: {}\n{key}; 数据库版本 / schema version {version}",
+        dir.display()
+    )
 }
 
 pub fn customer_added(name: &str, code: &str) -> String {
@@ -71,7 +78,10 @@ pub fn queue_empty() -> &'static str {
 }
 
 pub fn backup_done(path: &Path, bytes: u64, customers: i64) -> String {
-    format!("备份完成并已校验 / backup written and verified: {}（{bytes} 字节 / bytes，{customers} 位顾客 / customers）", path.display())
+    format!(
+        "备份完成并已校验 / backup written and verified: {}（{bytes} 字节 / bytes，{customers} 位顾客 / customers）",
+        path.display()
+    )
 }
 
 pub fn import_bad_row(row: usize, reason: &str) -> String {

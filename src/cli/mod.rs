@@ -25,7 +25,7 @@ use crate::app::import::ImportOptions;
 use crate::app::staff::StaffInput;
 use crate::app::{App, AppError};
 use crate::clock::{Clock, FixedClock, SystemClock};
-use crate::config::{Config, ConfigError, SYSTEM_CONFIG, DEFAULT_DATA_DIR};
+use crate::config::{Config, ConfigError, DEFAULT_DATA_DIR, SYSTEM_CONFIG};
 use crate::domain::model::Customer;
 use crate::domain::phone::Phone;
 use crate::domain::queue::QueueStatus;
@@ -34,7 +34,12 @@ use crate::store::CustomerPatch;
 use messages as msg;
 
 #[derive(Debug, Parser)]
-#[command(name = "salonbox", version, about = "美容院门店一体机 / an in-store appliance for beauty salons", propagate_version = true)]
+#[command(
+    name = "salonbox",
+    version,
+    about = "美容院门店一体机 / an in-store appliance for beauty salons",
+    propagate_version = true
+)]
 pub struct Cli {
     /// 配置文件 / configuration file (default: /etc/salonbox/salonbox.toml if present)
     #[arg(long, global = true, env = "SALONBOX_CONFIG", value_name = "PATH")]
@@ -405,7 +410,9 @@ pub enum CliError {
     Output(#[from] std::io::Error),
     #[error("JSON 输出失败：{0} / cannot write JSON: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("SALONBOX_NOW 无效（应为 RFC 3339，如 2026-11-23T10:00:00+08:00）：{0} / SALONBOX_NOW is not RFC 3339: {0}")]
+    #[error(
+        "SALONBOX_NOW 无效（应为 RFC 3339，如 2026-11-23T10:00:00+08:00）：{0} / SALONBOX_NOW is not RFC 3339: {0}"
+    )]
     BadNow(String),
 }
 
@@ -513,7 +520,11 @@ fn demo(config: Config, clock: Arc<dyn Clock>, customers: usize) -> Result<Outco
     if let (Some(c), Some(s)) = (regular.first(), services.first())
         && let Some(phone) = c.phone.clone()
     {
-        let o = app.check_in(&CheckinRequest { identity: Identity::Phone(phone), service: Some(s.name.clone()), staff: None })?;
+        let o = app.check_in(&CheckinRequest {
+            identity: Identity::Phone(phone),
+            service: Some(s.name.clone()),
+            staff: None,
+        })?;
         say(&msg::checked_in(&o.greeting, &o.entry.ticket, o.already_checked_in))?;
         say(&msg::wait(o.ahead, o.wait_minutes))?;
     }
@@ -548,14 +559,20 @@ fn registration(fields: &CustomerFields, source: &str) -> Result<Registration, C
 }
 
 fn split_list(s: Option<&str>) -> Vec<String> {
-    s.map(|s| s.split([',', '，', '、']).map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()).unwrap_or_default()
+    s.map(|s| s.split([',', '，', '、']).map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
+        .unwrap_or_default()
 }
 
 fn patch(app: &App, f: &CustomerFields, marketing: Option<&str>) -> Result<CustomerPatch, CliError> {
     let field_err = |field: &str, m: String| CliError::App(AppError::input(field, m));
     Ok(CustomerPatch {
         name: f.name.clone(),
-        phone: f.phone.as_deref().map(Phone::parse).transpose().map_err(|e| field_err("手机号 phone", e.to_string()))?,
+        phone: f
+            .phone
+            .as_deref()
+            .map(Phone::parse)
+            .transpose()
+            .map_err(|e| field_err("手机号 phone", e.to_string()))?,
         gender: f.gender.as_deref().map(parse_gender).transpose().map_err(|m| field_err("性别 gender", m))?,
         birthday: f.birthday.as_deref().map(parse_birthday).transpose().map_err(|m| field_err("生日 birthday", m))?,
         id_card: if f.id_card_stdin { Some(app.id_card_key(&read_secret_line(msg::id_card_prompt())?)?) } else { None },
@@ -570,7 +587,12 @@ fn patch(app: &App, f: &CustomerFields, marketing: Option<&str>) -> Result<Custo
             None => None,
             Some(m) if ["yes", "y", "true", "1", "是", "同意"].contains(&m.as_str()) => Some(true),
             Some(m) if ["no", "n", "false", "0", "否", "不同意"].contains(&m.as_str()) => Some(false),
-            Some(m) => return Err(field_err("营销同意 marketing", format!("应为 yes 或 no / expected yes or no, got \"{m}\""))),
+            Some(m) => {
+                return Err(field_err(
+                    "营销同意 marketing",
+                    format!("应为 yes 或 no / expected yes or no, got \"{m}\""),
+                ));
+            }
         },
     })
 }
@@ -614,7 +636,8 @@ fn show_customer(app: &mut App, c: &Customer, json: bool) -> Result<(), CliError
     if json {
         return print_json(&CustomerDetail { customer: c, summary: &summary });
     }
-    let (visits, spent, last, points) = (summary.visits, summary.total_spent.to_string(), summary.last_visit_at, summary.points);
+    let (visits, spent, last, points) =
+        (summary.visits, summary.total_spent.to_string(), summary.last_visit_at, summary.points);
     let tz = app.tz();
     let lines = [
         ("姓名 Name", c.name.clone()),
@@ -675,7 +698,10 @@ fn print_queue(app: &App, lines: &[crate::app::queue::QueueLine]) -> Result<(), 
                 e.staff_name.clone().unwrap_or_default(),
                 e.status.label_zh().to_string(),
                 if e.status == QueueStatus::Waiting { l.ahead.to_string() } else { String::new() },
-                l.estimated_start_at.filter(|_| e.status == QueueStatus::Waiting).map(|t| local_hm(t, tz)).unwrap_or_default(),
+                l.estimated_start_at
+                    .filter(|_| e.status == QueueStatus::Waiting)
+                    .map(|t| local_hm(t, tz))
+                    .unwrap_or_default(),
             ]
         })
         .collect();
@@ -713,7 +739,10 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         },
         Command::Import(ImportCmd::Customers { file, dry_run, force_partial, json }) => {
             let bar = indicatif::ProgressBar::new(0);
-            bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
             let show = !json && std::io::stderr().is_terminal();
             let mut progress = |done: usize, total: usize| {
                 if show && total > 1000 {
@@ -744,7 +773,11 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         Command::Service(s) => match s {
             ServiceCmd::Add { name, category, minutes, price, resource_kind, json } => {
                 let s = app.add_service(&name, &category, minutes, &price, resource_kind.as_deref(), "cli")?;
-                if json { print_json(&s)? } else { say(&msg::service_added(&s.name, &s.price.to_string(), s.duration_min))? }
+                if json {
+                    print_json(&s)?
+                } else {
+                    say(&msg::service_added(&s.name, &s.price.to_string(), s.duration_min))?
+                }
             }
             ServiceCmd::List { all, json } => {
                 let list = app.list_services(all)?;
@@ -753,7 +786,15 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
                 } else {
                     let rows: Vec<[String; 5]> = list
                         .iter()
-                        .map(|s| [s.name.clone(), s.category.clone(), s.duration_min.to_string(), format!("¥{}", s.price), s.id.clone()])
+                        .map(|s| {
+                            [
+                                s.name.clone(),
+                                s.category.clone(),
+                                s.duration_min.to_string(),
+                                format!("¥{}", s.price),
+                                s.id.clone(),
+                            ]
+                        })
                         .collect();
                     say(table::render(msg::headers_services(), &rows).trim_end())?;
                 }
@@ -762,7 +803,8 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         Command::Staff(s) => match s {
             StaffCmd::Add { name, role, phone, pin_stdin, service_commission, product_commission, json } => {
                 let pin = if pin_stdin { Some(read_secret_line("PIN: ")?) } else { None };
-                let st = app.add_staff(&StaffInput { name, role, phone, pin, service_commission, product_commission }, "cli")?;
+                let st = app
+                    .add_staff(&StaffInput { name, role, phone, pin, service_commission, product_commission }, "cli")?;
                 if json { print_json(&st)? } else { say(&msg::staff_added(&st.name, st.role.label_zh()))? }
             }
             StaffCmd::List { json } => {
@@ -773,7 +815,13 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
                     let rows: Vec<[String; 5]> = list
                         .iter()
                         .map(|s| {
-                            [s.name.clone(), s.role.label_zh().into(), s.phone.as_ref().map(Phone::to_string).unwrap_or_default(), msg::yes_no(s.active).into(), s.id.clone()]
+                            [
+                                s.name.clone(),
+                                s.role.label_zh().into(),
+                                s.phone.as_ref().map(Phone::to_string).unwrap_or_default(),
+                                msg::yes_no(s.active).into(),
+                                s.id.clone(),
+                            ]
                         })
                         .collect();
                     say(table::render(msg::headers_staff(), &rows).trim_end())?;
@@ -786,18 +834,34 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
                     print_json(&shift)?;
                 } else {
                     let tz = app.tz();
-                    say(&msg::shift_added(&staff, &format!("{}–{}", local_dt(shift.starts_at, tz), local_hm(shift.ends_at, tz))))?;
+                    say(&msg::shift_added(
+                        &staff,
+                        &format!("{}–{}", local_dt(shift.starts_at, tz), local_hm(shift.ends_at, tz)),
+                    ))?;
                 }
             }
             StaffCmd::Shifts { date, json } => {
                 let date = parse_date(date.as_deref())?.unwrap_or_else(|| app.today());
                 let list = app.shifts_on(date)?;
                 if json {
-                    print_json(&list.iter().map(|(s, sh)| serde_json::json!({ "staff": s.name, "staff_id": s.id, "shift": sh })).collect::<Vec<_>>())?;
+                    print_json(
+                        &list
+                            .iter()
+                            .map(|(s, sh)| serde_json::json!({ "staff": s.name, "staff_id": s.id, "shift": sh }))
+                            .collect::<Vec<_>>(),
+                    )?;
                 } else {
                     let tz = app.tz();
-                    let rows: Vec<[String; 3]> =
-                        list.iter().map(|(s, sh)| [s.name.clone(), format!("{}–{}", local_dt(sh.starts_at, tz), local_hm(sh.ends_at, tz)), sh.id.clone()]).collect();
+                    let rows: Vec<[String; 3]> = list
+                        .iter()
+                        .map(|(s, sh)| {
+                            [
+                                s.name.clone(),
+                                format!("{}–{}", local_dt(sh.starts_at, tz), local_hm(sh.ends_at, tz)),
+                                sh.id.clone(),
+                            ]
+                        })
+                        .collect();
                     say(table::render(msg::headers_shifts(), &rows).trim_end())?;
                 }
             }
@@ -808,12 +872,25 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         }
         Command::Appointment(a) => match a {
             AppointmentCmd::Book { customer, service, staff, resource, at, note, json } => {
-                let appt = app.book(&BookingRequest { customer, service, staff, resource, start: at, note, source: "cli".into() })?;
+                let appt = app.book(&BookingRequest {
+                    customer,
+                    service,
+                    staff,
+                    resource,
+                    start: at,
+                    note,
+                    source: "cli".into(),
+                })?;
                 if json {
                     print_json(&appt)?;
                 } else {
                     let tz = app.tz();
-                    say(&msg::booked(&appt.id, &local_dt(appt.starts_at, tz), &appt.service_name, appt.staff_name.as_deref()))?;
+                    say(&msg::booked(
+                        &appt.id,
+                        &local_dt(appt.starts_at, tz),
+                        &appt.service_name,
+                        appt.staff_name.as_deref(),
+                    ))?;
                 }
             }
             AppointmentCmd::List { date, staff, all, json } => {
@@ -847,11 +924,17 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
                 None => (None, None, None, false),
                 Some(QueueCmd::List { all, json }) => {
                     let lines = app.queue(all)?;
-                    if json { print_json(&lines)? } else { print_queue(app, &lines)? }
+                    if json {
+                        print_json(&lines)?
+                    } else {
+                        print_queue(app, &lines)?
+                    }
                     return Ok(Outcome::Ok);
                 }
                 Some(QueueCmd::Call { ticket, json }) => (ticket, Some(QueueStatus::Called), None, json),
-                Some(QueueCmd::Start { ticket, staff, json }) => (Some(ticket), Some(QueueStatus::InService), staff, json),
+                Some(QueueCmd::Start { ticket, staff, json }) => {
+                    (Some(ticket), Some(QueueStatus::InService), staff, json)
+                }
                 Some(QueueCmd::Done { ticket, json }) => (Some(ticket), Some(QueueStatus::Done), None, json),
                 Some(QueueCmd::Left { ticket, json }) => (Some(ticket), Some(QueueStatus::Left), None, json),
             };
@@ -862,7 +945,11 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
                 }
                 Some(to) => {
                     let e = app.queue_move(ticket.as_deref(), to, staff.as_deref(), "cli")?;
-                    if json { print_json(&e)? } else { say(&msg::queue_moved(&e.ticket, e.status.label_zh(), e.status.as_str()))? }
+                    if json {
+                        print_json(&e)?
+                    } else {
+                        say(&msg::queue_moved(&e.ticket, e.status.label_zh(), e.status.as_str()))?
+                    }
                 }
             }
         }

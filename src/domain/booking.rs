@@ -58,11 +58,17 @@ pub enum BookingConflict {
     OutsideOpeningHours { opens: String, closes: String },
     #[error("美容师 {staff} 该时段不在班 / beautician {staff} has no shift covering that time")]
     StaffOffShift { staff: String },
-    #[error("美容师 {staff} 在 {at} 已有预约（{other}，编号 {other_id}）/ beautician {staff} is already booked at {at} ({other}, id {other_id})")]
+    #[error(
+        "美容师 {staff} 在 {at} 已有预约（{other}，编号 {other_id}）/ beautician {staff} is already booked at {at} ({other}, id {other_id})"
+    )]
     StaffBusy { staff: String, at: String, other: String, other_id: String },
-    #[error("{resource} 在 {at} 已被占用（{other}，编号 {other_id}）/ {resource} is already taken at {at} ({other}, id {other_id})")]
+    #[error(
+        "{resource} 在 {at} 已被占用（{other}，编号 {other_id}）/ {resource} is already taken at {at} ({other}, id {other_id})"
+    )]
     ResourceBusy { resource: String, at: String, other: String, other_id: String },
-    #[error("该顾客在 {at} 已有预约（{other}，编号 {other_id}）/ the customer already has an appointment at {at} ({other}, id {other_id})")]
+    #[error(
+        "该顾客在 {at} 已有预约（{other}，编号 {other_id}）/ the customer already has an appointment at {at} ({other}, id {other_id})"
+    )]
     CustomerBusy { at: String, other: String, other_id: String },
 }
 
@@ -89,10 +95,7 @@ pub fn check(p: &Proposed, now: DateTime<Utc>, ctx: &BookingContext<'_>) -> Resu
     if p.staff_id.is_some() && !ctx.staff_shifts.iter().any(|s| s.contains(&p.when)) {
         return Err(BookingConflict::StaffOffShift { staff: ctx.staff_name.to_string() });
     }
-    let others = ctx
-        .existing
-        .iter()
-        .filter(|b| Some(b.id.as_str()) != ctx.ignore_id && b.when.overlaps(&p.when));
+    let others = ctx.existing.iter().filter(|b| Some(b.id.as_str()) != ctx.ignore_id && b.when.overlaps(&p.when));
     let mut first_resource = None;
     let mut first_customer = None;
     for b in others {
@@ -120,7 +123,11 @@ pub fn check(p: &Proposed, now: DateTime<Utc>, ctx: &BookingContext<'_>) -> Resu
         });
     }
     if let Some(b) = first_customer {
-        return Err(BookingConflict::CustomerBusy { at: span(&b.when, ctx.tz), other: b.label.clone(), other_id: b.id.clone() });
+        return Err(BookingConflict::CustomerBusy {
+            at: span(&b.when, ctx.tz),
+            other: b.label.clone(),
+            other_id: b.id.clone(),
+        });
     }
     Ok(())
 }
@@ -175,7 +182,12 @@ mod tests {
         let e = check(&prop("c2", Some("s1"), None, iv(11, 30, 12, 30)), now, &c).unwrap_err();
         assert!(matches!(&e, BookingConflict::StaffBusy { other_id, .. } if other_id == "a1"), "{e}");
         assert!(e.to_string().contains("李娜") && e.to_string().contains("11:00–12:00"), "{e}");
-        let e = check(&prop("c2", Some("s2"), Some("r1"), iv(11, 30, 12, 30)), now, &BookingContext { staff_shifts: &[iv(10, 0, 18, 0)], ..c.clone() }).unwrap_err();
+        let e = check(
+            &prop("c2", Some("s2"), Some("r1"), iv(11, 30, 12, 30)),
+            now,
+            &BookingContext { staff_shifts: &[iv(10, 0, 18, 0)], ..c.clone() },
+        )
+        .unwrap_err();
         assert!(matches!(e, BookingConflict::ResourceBusy { .. }), "{e}");
         let e = check(&prop("c1", None, None, iv(11, 59, 12, 30)), now, &c).unwrap_err();
         assert!(matches!(e, BookingConflict::CustomerBusy { .. }), "{e}");
@@ -191,9 +203,18 @@ mod tests {
         let shifts = [iv(10, 0, 14, 0)];
         let c = ctx(&shifts, &[]);
         let now = at(9, 0);
-        assert!(matches!(check(&prop("c", None, None, iv(20, 30, 21, 30)), now, &c), Err(BookingConflict::OutsideOpeningHours { .. })));
-        assert!(matches!(check(&prop("c", Some("s"), None, iv(13, 30, 14, 30)), now, &c), Err(BookingConflict::StaffOffShift { .. })));
-        assert!(matches!(check(&prop("c", None, None, iv(12, 0, 13, 0)), at(12, 30), &c), Err(BookingConflict::InThePast { .. })));
+        assert!(matches!(
+            check(&prop("c", None, None, iv(20, 30, 21, 30)), now, &c),
+            Err(BookingConflict::OutsideOpeningHours { .. })
+        ));
+        assert!(matches!(
+            check(&prop("c", Some("s"), None, iv(13, 30, 14, 30)), now, &c),
+            Err(BookingConflict::StaffOffShift { .. })
+        ));
+        assert!(matches!(
+            check(&prop("c", None, None, iv(12, 0, 13, 0)), at(12, 30), &c),
+            Err(BookingConflict::InThePast { .. })
+        ));
         assert_eq!(check(&prop("c", None, None, iv(12, 0, 12, 0)), now, &c), Err(BookingConflict::EmptyInterval));
         let closed = BookingContext { opening: None, ..c };
         assert_eq!(check(&prop("c", None, None, iv(12, 0, 13, 0)), now, &closed), Err(BookingConflict::ShopClosed));

@@ -90,10 +90,7 @@ impl IdNumber {
 
     /// `HMAC-SHA256(device key, id number)` (hex) with the masked form.
     pub fn key(&self, device_key: &[u8]) -> IdCardKey {
-        IdCardKey {
-            hash: keyed_hash(device_key, self.0.as_bytes()),
-            masked: self.masked(),
-        }
+        IdCardKey { hash: keyed_hash(device_key, self.0.as_bytes()), masked: self.masked() }
     }
 }
 

@@ -139,7 +139,8 @@ mod tests {
         fn any_valid_number_survives_decoration(second in 3u8..=9, rest in "[0-9]{9}", sep in prop::sample::select(vec!["", " ", "-"]), prefix in prop::sample::select(vec!["", "+86", "+86 ", "0086", "86"])) {
             let bare = format!("1{second}{rest}");
             let decorated = format!("{prefix}{}{sep}{}{sep}{}", &bare[..3], &bare[3..7], &bare[7..]);
-            prop_assert_eq!(Phone::parse(&decorated).unwrap().as_str(), bare.as_str());
+            let parsed = Phone::parse(&decorated).unwrap();
+            prop_assert_eq!(parsed.as_str(), bare.as_str());
         }
 
         #[test]

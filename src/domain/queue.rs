@@ -65,7 +65,12 @@ impl QueueStatus {
     pub fn transition(self, to: QueueStatus) -> Result<QueueStatus, IllegalTransition> {
         use QueueStatus::*;
         match (self, to) {
-            (Waiting, Called) | (Called, InService) | (InService, Done) | (Waiting, Left) | (Called, Left) | (Called, Waiting) => Ok(to),
+            (Waiting, Called)
+            | (Called, InService)
+            | (InService, Done)
+            | (Waiting, Left)
+            | (Called, Left)
+            | (Called, Waiting) => Ok(to),
             _ => Err(IllegalTransition { from: self, to }),
         }
     }
@@ -109,7 +114,12 @@ fn earliest_slot(s: &StaffAvailability, duration: Duration) -> Option<DateTime<U
 /// When `job` can expect to start, given the beautician on shift and the jobs ahead of it
 /// in queue order. Each job ahead is given to the beautician it asked for, or to whoever can
 /// start it soonest. `None`: nobody on shift can take it today.
-pub fn estimate_start(now: DateTime<Utc>, staff: &[StaffAvailability], ahead: &[Job], job: &Job) -> Option<DateTime<Utc>> {
+pub fn estimate_start(
+    now: DateTime<Utc>,
+    staff: &[StaffAvailability],
+    ahead: &[Job],
+    job: &Job,
+) -> Option<DateTime<Utc>> {
     let mut staff: Vec<StaffAvailability> = staff
         .iter()
         .cloned()
@@ -137,8 +147,8 @@ pub fn estimate_start(now: DateTime<Utc>, staff: &[StaffAvailability], ahead: &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
     use QueueStatus::*;
+    use chrono::TimeZone;
 
     #[test]
     fn transitions() {

@@ -92,11 +92,13 @@ impl OpeningHours {
         if s.eq_ignore_ascii_case("closed") || s == "休息" || s == "休" {
             return Ok(None);
         }
-        let (a, b) = s
-            .split_once('-')
-            .ok_or_else(|| format!("应为 \"10:00-21:00\" 或 \"closed\" / expected \"10:00-21:00\" or \"closed\", got \"{s}\""))?;
-        let open = NaiveTime::parse_from_str(a.trim(), "%H:%M").map_err(|_| format!("无效时间 / invalid time \"{}\"", a.trim()))?;
-        let close = NaiveTime::parse_from_str(b.trim(), "%H:%M").map_err(|_| format!("无效时间 / invalid time \"{}\"", b.trim()))?;
+        let (a, b) = s.split_once('-').ok_or_else(|| {
+            format!("应为 \"10:00-21:00\" 或 \"closed\" / expected \"10:00-21:00\" or \"closed\", got \"{s}\"")
+        })?;
+        let open = NaiveTime::parse_from_str(a.trim(), "%H:%M")
+            .map_err(|_| format!("无效时间 / invalid time \"{}\"", a.trim()))?;
+        let close = NaiveTime::parse_from_str(b.trim(), "%H:%M")
+            .map_err(|_| format!("无效时间 / invalid time \"{}\"", b.trim()))?;
         if close <= open {
             return Err(format!("打烊时间须晚于开门时间 / closing time must be after opening time in \"{s}\""));
         }

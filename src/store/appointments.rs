@@ -20,7 +20,8 @@ pub struct NewAppointment {
     pub source: String,
 }
 
-const SELECT: &str = "SELECT a.id, a.customer_id, c.name, a.service_id, s.name, a.staff_id, st.name, a.resource_id, r.name,
+const SELECT: &str =
+    "SELECT a.id, a.customer_id, c.name, a.service_id, s.name, a.staff_id, st.name, a.resource_id, r.name,
     a.starts_at, a.ends_at, a.status, a.note
     FROM appointments a
     JOIN customers c ON c.id = a.customer_id
@@ -82,7 +83,12 @@ impl Tx<'_> {
     }
 
     /// Appointments starting within `within`, in time order; cancelled ones only if asked.
-    pub fn appointments(&self, within: Interval, staff_id: Option<&str>, include_cancelled: bool) -> Result<Vec<Appointment>> {
+    pub fn appointments(
+        &self,
+        within: Interval,
+        staff_id: Option<&str>,
+        include_cancelled: bool,
+    ) -> Result<Vec<Appointment>> {
         let mut st = self.conn().prepare_cached(&format!(
             "{SELECT} WHERE a.starts_at >= ?1 AND a.starts_at < ?2 AND (?3 IS NULL OR a.staff_id = ?3)
              AND (?4 OR a.status <> 'cancelled') ORDER BY a.starts_at, a.id"
@@ -122,13 +128,21 @@ impl Tx<'_> {
             "SELECT id, starts_at FROM appointments WHERE customer_id = ?1 AND starts_at >= ?2 AND starts_at < ?3 AND status = 'booked'",
         )?;
         let rows = st
-            .query_map(params![customer_id, ms(within.start), ms(within.end)], |r| Ok((r.get::<_, String>(0)?, from_ms(r.get(1)?))))?
+            .query_map(params![customer_id, ms(within.start), ms(within.end)], |r| {
+                Ok((r.get::<_, String>(0)?, from_ms(r.get(1)?)))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
     /// Moves an appointment to a new status, writing its event.
-    pub fn set_appointment_status(&self, id: &str, status: AppointmentStatus, reason: Option<&str>, now: DateTime<Utc>) -> Result<Appointment> {
+    pub fn set_appointment_status(
+        &self,
+        id: &str,
+        status: AppointmentStatus,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Appointment> {
         let cancelled_at = (status == AppointmentStatus::Cancelled).then(|| ms(now));
         self.conn()
             .prepare_cached(
@@ -137,7 +151,8 @@ impl Tx<'_> {
             )?
             .execute(params![id, status.as_str(), ms(now), cancelled_at, reason])?;
         let appt = self.appointment(id)?;
-        let event = if status == AppointmentStatus::Cancelled { "appointment.cancelled" } else { "appointment.upserted" };
+        let event =
+            if status == AppointmentStatus::Cancelled { "appointment.cancelled" } else { "appointment.upserted" };
         self.emit_appointment(event, &appt, now)?;
         Ok(appt)
     }

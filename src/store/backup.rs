@@ -54,7 +54,8 @@ impl Store {
 }
 
 fn verify(path: &Path, src_version: i64, src_customers: i64) -> Result<BackupReport> {
-    let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+    let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
     let integrity: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     if integrity != "ok" {
         return Err(StoreError::BackupVerify(format!("integrity_check: {integrity}")));

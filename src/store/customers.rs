@@ -106,7 +106,9 @@ impl Tx<'_> {
         self.conn()
             .query_row("SELECT id FROM membership_tiers WHERE name = ?1", [name], |r| r.get(0))
             .optional()?
-            .ok_or_else(|| StoreError::NotFound { what: "会员等级", what_en: "membership tier", key: name.to_string() })
+            .ok_or_else(|| StoreError::NotFound {
+                what: "会员等级", what_en: "membership tier", key: name.to_string()
+            })
     }
 
     /// Names of the membership tiers, entry tier first.
@@ -136,7 +138,9 @@ impl Tx<'_> {
         if let Some(card) = &c.id_card
             && self.customer_by_id_card(&card.hash)?.is_some()
         {
-            return Err(StoreError::Duplicate { what: "身份证", what_en: "identity card", key: card.masked.clone() });
+            return Err(StoreError::Duplicate {
+                what: "身份证", what_en: "identity card", key: card.masked.clone()
+            });
         }
         let tier_id = match &c.tier {
             Some(t) => Some(self.tier_id(t)?),
@@ -179,7 +183,15 @@ impl Tx<'_> {
         Ok(customer)
     }
 
-    fn add_consent(&self, customer_id: &str, kind: &str, granted: bool, version: Option<&str>, channel: &str, now: DateTime<Utc>) -> Result<()> {
+    fn add_consent(
+        &self,
+        customer_id: &str,
+        kind: &str,
+        granted: bool,
+        version: Option<&str>,
+        channel: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         self.conn().execute(
             "INSERT INTO consents (id, customer_id, kind, granted, notice_version, channel, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![new_id(), customer_id, kind, granted as i64, version, channel, ms(now)],
@@ -189,9 +201,11 @@ impl Tx<'_> {
 
     /// The current privacy-notice version and its text.
     pub fn privacy_notice(&self) -> Result<(String, String)> {
-        Ok(self.conn().query_row("SELECT version, text FROM privacy_notices ORDER BY published_at DESC, version DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?)
+        Ok(self.conn().query_row(
+            "SELECT version, text FROM privacy_notices ORDER BY published_at DESC, version DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
     }
 
     /// Changes a customer, writing the consent change (if any), an audit row and a
@@ -292,9 +306,9 @@ impl Tx<'_> {
     }
 
     pub fn list_customers(&self, limit: u32, offset: u32) -> Result<Vec<Customer>> {
-        let mut st = self
-            .conn()
-            .prepare_cached(&format!("{SELECT} WHERE c.deleted_at IS NULL ORDER BY c.created_at DESC, c.id DESC LIMIT ?1 OFFSET ?2"))?;
+        let mut st = self.conn().prepare_cached(&format!(
+            "{SELECT} WHERE c.deleted_at IS NULL ORDER BY c.created_at DESC, c.id DESC LIMIT ?1 OFFSET ?2"
+        ))?;
         let rows = st.query_map(params![limit, offset], row_to_customer)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -352,6 +366,10 @@ fn changed_fields(p: &CustomerPatch) -> Vec<&'static str> {
 impl Tx<'_> {
     /// The rank of a tier (0 = entry tier).
     pub fn tier_rank(&self, name: &str) -> Result<i64> {
-        Ok(self.conn().query_row("SELECT rank FROM membership_tiers WHERE name = ?1", [name], |r| r.get(0)).optional()?.unwrap_or(0))
+        Ok(self
+            .conn()
+            .query_row("SELECT rank FROM membership_tiers WHERE name = ?1", [name], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
     }
 }

@@ -25,10 +25,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+pub use appointments::NewAppointment;
 pub use backup::BackupReport;
 pub use customers::{CustomerPatch, NewCustomer};
 pub use outbox::{NewNotification, OutboxStats};
-pub use appointments::NewAppointment;
 pub use queue::NewQueueEntry;
 pub use services::NewService;
 pub use staff::NewStaff;
@@ -45,7 +45,8 @@ struct Migration {
 }
 
 /// Embedded migrations, applied in order. Never edit a released one: add the next.
-const MIGRATIONS: &[Migration] = &[Migration { version: 1, name: "init", sql: include_str!("migrations/0001_init.sql") }];
+const MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, name: "init", sql: include_str!("migrations/0001_init.sql") }];
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -55,15 +56,21 @@ pub enum StoreError {
     Open { path: PathBuf, source: rusqlite::Error },
     #[error("数据库迁移 {version} ({name}) 失败：{source} / migration {version} ({name}) failed: {source}")]
     Migration { version: i64, name: String, source: rusqlite::Error },
-    #[error("已应用的迁移 {version} 与程序内置的不一致（迁移发布后不可修改）/ applied migration {version} differs from the built-in one (released migrations must never be edited)")]
+    #[error(
+        "已应用的迁移 {version} 与程序内置的不一致（迁移发布后不可修改）/ applied migration {version} differs from the built-in one (released migrations must never be edited)"
+    )]
     EditedMigration { version: i64 },
-    #[error("数据库版本 {found} 比本程序 ({known}) 新，请升级 salonbox / the database schema {found} is newer than this program knows ({known}); upgrade salonbox")]
+    #[error(
+        "数据库版本 {found} 比本程序 ({known}) 新，请升级 salonbox / the database schema {found} is newer than this program knows ({known}); upgrade salonbox"
+    )]
     NewerSchema { found: i64, known: i64 },
     #[error("找不到{what}：{key} / no such {what_en}: {key}")]
     NotFound { what: &'static str, what_en: &'static str, key: String },
     #[error("{what}已存在：{key} / {what_en} already exists: {key}")]
     Duplicate { what: &'static str, what_en: &'static str, key: String },
-    #[error("数据库中的值无效（{table}.{column}）：{value} / invalid value in the database ({table}.{column}): {value}")]
+    #[error(
+        "数据库中的值无效（{table}.{column}）：{value} / invalid value in the database ({table}.{column}): {value}"
+    )]
     Corrupt { table: &'static str, column: &'static str, value: String },
     #[error("JSON 错误：{0} / JSON error: {0}")]
     Json(#[from] serde_json::Error),
@@ -161,7 +168,8 @@ impl Store {
                 }
             }
         }
-        let found: i64 = self.conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+        let found: i64 =
+            self.conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
         if found > known {
             return Err(StoreError::NewerSchema { found, known });
         }
@@ -247,7 +255,15 @@ impl Tx<'_> {
     }
 
     /// Writes an audit-log row: who did what to which entity.
-    pub fn audit(&self, at: DateTime<Utc>, actor: &str, action: &str, entity: &str, entity_id: &str, detail: &serde_json::Value) -> Result<()> {
+    pub fn audit(
+        &self,
+        at: DateTime<Utc>,
+        actor: &str,
+        action: &str,
+        entity: &str,
+        entity_id: &str,
+        detail: &serde_json::Value,
+    ) -> Result<()> {
         self.tx.execute(
             "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![ms(at), actor, action, entity, entity_id, detail.to_string()],
@@ -315,7 +331,8 @@ mod tests {
         drop(s);
         assert!(matches!(Store::open(&path, tz), Err(StoreError::EditedMigration { version: 1 })));
         let c = Connection::open(&path).unwrap();
-        c.execute("UPDATE schema_migrations SET checksum = ?1 WHERE version = 1", [checksum(MIGRATIONS[0].sql)]).unwrap();
+        c.execute("UPDATE schema_migrations SET checksum = ?1 WHERE version = 1", [checksum(MIGRATIONS[0].sql)])
+            .unwrap();
         c.execute("INSERT INTO schema_migrations VALUES (99, 'future', 'x', 0)", []).unwrap();
         drop(c);
         assert!(matches!(Store::open(&path, tz), Err(StoreError::NewerSchema { found: 99, known: 1 })));

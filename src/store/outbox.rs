@@ -36,7 +36,9 @@ impl Tx<'_> {
     pub fn emit_event(&self, event_type: &str, occurred: DateTime<Utc>, payload: &serde_json::Value) -> Result<()> {
         let occurred_at = occurred.with_timezone(&self.tz()).to_rfc3339();
         self.conn()
-            .prepare_cached("INSERT INTO sync_outbox (id, type, occurred_at, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .prepare_cached(
+                "INSERT INTO sync_outbox (id, type, occurred_at, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
             .execute(params![new_id(), event_type, occurred_at, payload.to_string(), ms(occurred)])?;
         Ok(())
     }
@@ -79,21 +81,27 @@ impl Tx<'_> {
             .optional()?
             .flatten();
         let notifications: i64 =
-            self.conn().query_row("SELECT COUNT(*) FROM notification_outbox WHERE status = 'pending'", [], |r| r.get(0))?;
-        Ok(OutboxStats { sync_pending: pending, sync_rejected: rejected, oldest_pending_at: oldest.map(from_ms), notifications_pending: notifications })
+            self.conn()
+                .query_row("SELECT COUNT(*) FROM notification_outbox WHERE status = 'pending'", [], |r| r.get(0))?;
+        Ok(OutboxStats {
+            sync_pending: pending,
+            sync_rejected: rejected,
+            oldest_pending_at: oldest.map(from_ms),
+            notifications_pending: notifications,
+        })
     }
 
     /// The pending sync events, oldest first: `(seq, id, type, payload)`.
     pub fn pending_events(&self, limit: u32) -> Result<Vec<(i64, String, String, serde_json::Value)>> {
-        let mut st = self
-            .conn()
-            .prepare_cached("SELECT seq, id, type, payload FROM sync_outbox WHERE status = 'pending' ORDER BY seq LIMIT ?1")?;
+        let mut st = self.conn().prepare_cached(
+            "SELECT seq, id, type, payload FROM sync_outbox WHERE status = 'pending' ORDER BY seq LIMIT ?1",
+        )?;
         let rows = st
-            .query_map([limit], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))?
+            .query_map([limit], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.into_iter()
-            .map(|(seq, id, t, p)| Ok((seq, id, t, serde_json::from_str(&p)?)))
-            .collect()
+        rows.into_iter().map(|(seq, id, t, p)| Ok((seq, id, t, serde_json::from_str(&p)?))).collect()
     }
 
     /// Pending notifications of a template, oldest first: `(dedupe_key, params)`.

@@ -23,7 +23,8 @@ pub struct NewQueueEntry {
     pub estimated_start_at: Option<DateTime<Utc>>,
 }
 
-const SELECT: &str = "SELECT q.id, q.business_date, q.kind, q.ticket, q.customer_id, c.name, c.gender, q.appointment_id,
+const SELECT: &str =
+    "SELECT q.id, q.business_date, q.kind, q.ticket, q.customer_id, c.name, c.gender, q.appointment_id,
     q.service_id, s.name, s.duration_min, q.staff_id, st.name, q.status, q.identified_by, q.estimated_start_at,
     q.created_at, q.called_at, q.started_at, q.finished_at
     FROM queue_entries q
@@ -66,7 +67,9 @@ impl Tx<'_> {
         let date = e.business_date.to_string();
         let number: u32 = self
             .conn()
-            .prepare_cached("SELECT COALESCE(MAX(number), 0) + 1 FROM queue_entries WHERE business_date = ?1 AND kind = ?2")?
+            .prepare_cached(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM queue_entries WHERE business_date = ?1 AND kind = ?2",
+            )?
             .query_row(params![date, e.kind.as_str()], |r| r.get(0))?;
         let id = new_id();
         self.conn()
@@ -118,7 +121,9 @@ impl Tx<'_> {
             "{SELECT} WHERE q.business_date = ?1 AND (?2 OR q.status IN ('waiting', 'called', 'in_service'))
              ORDER BY q.created_at, q.id"
         ))?;
-        let rows = st.query_map(params![date.to_string(), include_finished], row_to_entry)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = st
+            .query_map(params![date.to_string(), include_finished], row_to_entry)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -136,7 +141,13 @@ impl Tx<'_> {
 
     /// Writes a status change the caller has checked with `QueueStatus::transition`, with
     /// its time stamp and `checkin.updated` event.
-    pub fn set_queue_status(&self, id: &str, to: QueueStatus, served_by: Option<&str>, now: DateTime<Utc>) -> Result<QueueEntry> {
+    pub fn set_queue_status(
+        &self,
+        id: &str,
+        to: QueueStatus,
+        served_by: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<QueueEntry> {
         let column = match to {
             QueueStatus::Called => "called_at",
             QueueStatus::InService => "started_at",

@@ -37,7 +37,11 @@ impl Tx<'_> {
             return Err(StoreError::Duplicate { what: "服务项目", what_en: "service", key: s.name.clone() });
         }
         let id = new_id();
-        let price = to_fen(s.price).map_err(|e| StoreError::Corrupt { table: "services", column: "price_fen", value: e.to_string() })?;
+        let price = to_fen(s.price).map_err(|e| StoreError::Corrupt {
+            table: "services",
+            column: "price_fen",
+            value: e.to_string(),
+        })?;
         self.conn().execute(
             "INSERT INTO services (id, name, category, duration_min, price_fen, resource_kind, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
@@ -55,7 +59,11 @@ impl Tx<'_> {
     }
 
     pub fn service_by_name(&self, name: &str) -> Result<Option<Service>> {
-        Ok(self.conn().prepare_cached(&format!("{SELECT} WHERE name = ?1"))?.query_row([name.trim()], row_to_service).optional()?)
+        Ok(self
+            .conn()
+            .prepare_cached(&format!("{SELECT} WHERE name = ?1"))?
+            .query_row([name.trim()], row_to_service)
+            .optional()?)
     }
 
     /// A service by id or exact name.
@@ -79,13 +87,18 @@ impl Tx<'_> {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .optional()?
-            .ok_or_else(|| StoreError::NotFound { what: "房间/设备", what_en: "room or device", key: key.to_string() })
+            .ok_or_else(|| StoreError::NotFound {
+                what: "房间/设备", what_en: "room or device", key: key.to_string()
+            })
     }
 
     pub fn insert_resource(&self, name: &str, kind: &str, now: DateTime<Utc>) -> Result<String> {
         let id = new_id();
         self.conn()
-            .execute("INSERT INTO resources (id, name, kind, created_at) VALUES (?1, ?2, ?3, ?4)", params![id, name, kind, ms(now)])
+            .execute(
+                "INSERT INTO resources (id, name, kind, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![id, name, kind, ms(now)],
+            )
             .map_err(|e| match e {
                 rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
                     StoreError::Duplicate { what: "房间/设备", what_en: "room or device", key: name.to_string() }
@@ -99,7 +112,9 @@ impl Tx<'_> {
 impl Tx<'_> {
     /// Active resources of a kind: `(id, name)`, by name.
     pub fn resources_of_kind(&self, kind: &str) -> Result<Vec<(String, String)>> {
-        let mut st = self.conn().prepare_cached("SELECT id, name FROM resources WHERE kind = ?1 AND active = 1 ORDER BY name")?;
+        let mut st = self
+            .conn()
+            .prepare_cached("SELECT id, name FROM resources WHERE kind = ?1 AND active = 1 ORDER BY name")?;
         let rows = st.query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

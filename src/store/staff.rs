@@ -20,8 +20,7 @@ pub struct NewStaff {
     pub product_commission_pct: Decimal,
 }
 
-const SELECT: &str =
-    "SELECT id, name, role, phone, pin_hash IS NOT NULL, service_commission_pct, product_commission_pct, active FROM staff";
+const SELECT: &str = "SELECT id, name, role, phone, pin_hash IS NOT NULL, service_commission_pct, product_commission_pct, active FROM staff";
 
 fn row_to_staff(r: &Row<'_>) -> rusqlite::Result<Staff> {
     let role: String = r.get(2)?;
@@ -43,9 +42,16 @@ fn row_to_staff(r: &Row<'_>) -> rusqlite::Result<Staff> {
 impl Tx<'_> {
     pub fn insert_staff(&self, s: &NewStaff, now: DateTime<Utc>) -> Result<Staff> {
         if let Some(p) = &s.phone {
-            let exists: Option<String> = self.conn().query_row("SELECT id FROM staff WHERE phone = ?1", [p.as_str()], |r| r.get(0)).optional()?;
+            let exists: Option<String> = self
+                .conn()
+                .query_row("SELECT id FROM staff WHERE phone = ?1", [p.as_str()], |r| r.get(0))
+                .optional()?;
             if exists.is_some() {
-                return Err(StoreError::Duplicate { what: "员工手机号", what_en: "staff phone number", key: p.masked() });
+                return Err(StoreError::Duplicate {
+                    what: "员工手机号",
+                    what_en: "staff phone number",
+                    key: p.masked(),
+                });
             }
         }
         let id = new_id();
@@ -82,7 +88,11 @@ impl Tx<'_> {
         match found.len() {
             0 => Err(StoreError::NotFound { what: "员工", what_en: "staff member", key: key.to_string() }),
             1 => Ok(found.remove(0)),
-            _ => Err(StoreError::Duplicate { what: "同名员工（请用编号）", what_en: "staff name (use the id)", key: key.to_string() }),
+            _ => Err(StoreError::Duplicate {
+                what: "同名员工（请用编号）",
+                what_en: "staff name (use the id)",
+                key: key.to_string(),
+            }),
         }
     }
 
@@ -121,7 +131,12 @@ impl Tx<'_> {
         )?;
         let rows = st
             .query_map(params![staff_id, ms(within.start), ms(within.end)], |r| {
-                Ok(Shift { id: r.get(0)?, staff_id: r.get(1)?, starts_at: from_ms(r.get(2)?), ends_at: from_ms(r.get(3)?) })
+                Ok(Shift {
+                    id: r.get(0)?,
+                    staff_id: r.get(1)?,
+                    starts_at: from_ms(r.get(2)?),
+                    ends_at: from_ms(r.get(3)?),
+                })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)

@@ -61,7 +61,9 @@ impl Tx<'_> {
         let mut payments = Vec::with_capacity(v.payments.len());
         for (method, amount) in &v.payments {
             self.conn()
-                .prepare_cached("INSERT INTO payments (id, visit_id, method, amount_fen, at) VALUES (?1, ?2, ?3, ?4, ?5)")?
+                .prepare_cached(
+                    "INSERT INTO payments (id, visit_id, method, amount_fen, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
                 .execute(params![new_id(), id, method, amount, ms(v.at)])?;
             payments.push(json!({ "method": method, "amount": from_fen(*amount).to_string() }));
         }
@@ -104,6 +106,10 @@ impl Tx<'_> {
 
     /// Points balance of a customer (sum of the ledger).
     pub fn points_balance(&self, customer_id: &str) -> Result<i64> {
-        Ok(self.conn().query_row("SELECT COALESCE(SUM(delta), 0) FROM points_ledger WHERE customer_id = ?1", [customer_id], |r| r.get(0))?)
+        Ok(self.conn().query_row(
+            "SELECT COALESCE(SUM(delta), 0) FROM points_ledger WHERE customer_id = ?1",
+            [customer_id],
+            |r| r.get(0),
+        )?)
     }
 }
