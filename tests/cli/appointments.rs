@@ -1,0 +1,172 @@
+use crate::common::*;
+
+#[test]
+fn book_list_cancel_and_conflicts() {
+    let shop = Shop::small();
+    shop.add_customer("王小丽", "13812345678");
+    shop.add_customer("李梅", "13912345678");
+
+    let a = shop
+        .run(&[
+            "appointment",
+            "book",
+            "--customer",
+            "13812345678",
+            "--service",
+            "面部深层清洁",
+            "--staff",
+            "李娜",
+            "--at",
+            "2026-11-23 14:00",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(a["status"], "booked");
+    assert_eq!(a["resource_name"], "1号房", "the room the service needs is taken automatically");
+    let id = a["id"].as_str().unwrap().to_string();
+
+    // the same beautician at an overlapping time: names the other appointment
+    let r = shop
+        .run(&[
+            "appointment",
+            "book",
+            "--customer",
+            "13912345678",
+            "--service",
+            "肩颈舒缓按摩",
+            "--staff",
+            "李娜",
+            "--at",
+            "2026-11-23 14:30",
+        ])
+        .fails();
+    assert!(
+        r.stderr().contains("李娜") && r.stderr().contains(&id) && r.stderr().contains("14:00–15:00"),
+        "{}",
+        r.stderr()
+    );
+    // the only facial room is taken
+    let r = shop
+        .run(&[
+            "appointment",
+            "book",
+            "--customer",
+            "13912345678",
+            "--service",
+            "面部深层清洁",
+            "--staff",
+            "王芳",
+            "--at",
+            "2026-11-23 14:15",
+        ])
+        .fails();
+    assert!(r.stderr().contains("1号房"), "{}", r.stderr());
+    // the customer cannot be in two places
+    let r = shop
+        .run(&["appointment", "book", "--customer", "13812345678", "--service", "修眉造型", "--at", "2026-11-23 14:40"])
+        .fails();
+    assert!(r.stderr().contains("customer already has"), "{}", r.stderr());
+    // off shift (王芳 works until 18:00), outside opening hours, in the past
+    let r = shop
+        .run(&[
+            "appointment",
+            "book",
+            "--customer",
+            "13912345678",
+            "--service",
+            "修眉造型",
+            "--staff",
+            "王芳",
+            "--at",
+            "2026-11-23 17:50",
+        ])
+        .fails();
+    assert!(r.stderr().contains("no shift"), "{}", r.stderr());
+    let r = shop
+        .run(&["appointment", "book", "--customer", "13912345678", "--service", "修眉造型", "--at", "2026-11-23 20:50"])
+        .fails();
+    assert!(r.stderr().contains("opening hours 10:00–21:00"), "{}", r.stderr());
+    let r = shop
+        .run(&["appointment", "book", "--customer", "13912345678", "--service", "修眉造型", "--at", "2026-11-23 09:00"])
+        .fails();
+    assert!(r.stderr().contains("past"), "{}", r.stderr());
+    let r = shop
+        .run(&["appointment", "book", "--customer", "13912345678", "--service", "修眉造型", "--at", "tomorrow"])
+        .fails();
+    assert!(r.stderr().contains("2026-11-23 14:30"), "{}", r.stderr());
+    // back to back is fine
+    shop.run(&[
+        "appointment",
+        "book",
+        "--customer",
+        "13912345678",
+        "--service",
+        "肩颈舒缓按摩",
+        "--staff",
+        "李娜",
+        "--at",
+        "2026-11-23 15:00",
+    ])
+    .ok();
+
+    let list = shop.run(&["appointment", "list", "--date", "2026-11-23", "--json"]).ok().json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let text = shop.run(&["appointment", "list"]).ok().stdout();
+    assert!(text.contains("2026-11-23 14:00–15:00") && text.contains("王小丽"), "{text}");
+
+    let c = shop.run(&["appointment", "cancel", &id, "--reason", "顾客有事", "--json"]).ok().json();
+    assert_eq!(c["status"], "cancelled");
+    shop.run(&["appointment", "cancel", &id]).fails();
+    // the freed slot can be booked again
+    shop.run(&[
+        "appointment",
+        "book",
+        "--customer",
+        "13912345678",
+        "--service",
+        "面部深层清洁",
+        "--staff",
+        "王芳",
+        "--at",
+        "2026-11-23 14:00",
+    ])
+    .ok();
+    let list = shop.run(&["appointment", "list", "--all", "--json"]).ok().json();
+    assert_eq!(list.as_array().unwrap().len(), 3);
+    let cancelled: i64 = shop.sql("SELECT COUNT(*) FROM sync_outbox WHERE type = 'appointment.cancelled'");
+    assert_eq!(cancelled, 1);
+    let upserted: i64 = shop.sql("SELECT COUNT(*) FROM sync_outbox WHERE type = 'appointment.upserted'");
+    assert_eq!(upserted, 3);
+}
+
+#[test]
+fn staff_services_and_shifts() {
+    let shop = Shop::small();
+    let staff = shop.run(&["staff", "list", "--json"]).ok().json();
+    assert_eq!(staff.as_array().unwrap().len(), 2);
+    let s = shop
+        .run_stdin(&["staff", "add", "--name", "周晓燕", "--role", "前台", "--pin-stdin", "--json"], "2468\n")
+        .ok()
+        .json();
+    assert_eq!(s["has_pin"], true);
+    assert_eq!(s["role"], "front_desk");
+    let hash: String = shop.sql("SELECT pin_hash FROM staff WHERE name = '周晓燕'");
+    assert!(hash.starts_with("$argon2id$") && !hash.contains("2468"));
+    shop.run_stdin(&["staff", "add", "--name", "x", "--pin-stdin"], "12\n").fails();
+    shop.run(&["staff", "add", "--name", "y", "--role", "boss"]).fails();
+
+    let r = shop.run(&["staff", "shift", "李娜", "--hours", "12:00-14:00"]).fails();
+    assert!(r.stderr().contains("overlapping shift"), "{}", r.stderr());
+    shop.run(&["staff", "shift", "李娜", "--date", "2026-11-24", "--hours", "10:00-18:00"]).ok();
+    let shifts = shop.run(&["staff", "shifts", "--date", "2026-11-24", "--json"]).ok().json();
+    assert_eq!(shifts.as_array().unwrap().len(), 1);
+
+    let services = shop.run(&["service", "list", "--json"]).ok().json();
+    assert_eq!(services.as_array().unwrap().len(), 3);
+    let brow = services.as_array().unwrap().iter().find(|s| s["name"] == "修眉造型").unwrap();
+    assert_eq!(brow["price"], "48.50");
+    let r = shop.run(&["service", "add", "--name", "x", "--minutes", "30", "--price", "12.345"]).fails();
+    assert!(r.stderr().contains("price"), "{}", r.stderr());
+    shop.run(&["service", "add", "--name", "修眉造型", "--minutes", "30", "--price", "10"]).fails();
+}

@@ -1,0 +1,77 @@
+use crate::common::*;
+
+#[test]
+fn init_works_without_a_config_and_keeps_the_key() {
+    let shop = Shop::new();
+    let key = shop.data().join("device.key");
+    let first = std::fs::read(&key).unwrap();
+    assert_eq!(first.len(), 32);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let again = shop.run(&["init"]).ok();
+    assert!(again.stdout().contains("device key kept"), "{}", again.stdout());
+    assert_eq!(std::fs::read(&key).unwrap(), first);
+    let v: i64 = shop.sql("SELECT MAX(version) FROM schema_migrations");
+    assert_eq!(v, 1);
+    let mode: String = shop.sql("PRAGMA journal_mode");
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn commands_refuse_an_uninitialised_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = bin().arg("--data-dir").arg(dir.path().join("nowhere")).args(["customer", "list"]).output().unwrap();
+    assert!(!r.status.success());
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("salonbox init"), "{err}");
+}
+
+#[test]
+fn a_bad_config_names_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("salonbox.toml");
+    std::fs::write(&cfg, "[shop]\nname = \"悦颜\"\ntime_zone = \"Asia/Shanghai\"\nopening_hour = \"10:00\"\n").unwrap();
+    let r = bin().arg("--config").arg(&cfg).arg("--data-dir").arg(dir.path()).arg("init").output().unwrap();
+    assert!(!r.status.success());
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains(&cfg.display().to_string()), "{err}");
+    assert!(err.contains("line 4") && err.contains("shop.opening_hour"), "{err}");
+    assert!(!dir.path().join("salonbox.sqlite3").exists(), "nothing is created from a bad config");
+
+    std::fs::write(&cfg, "[hardware]\nmode = \"virtual\"\n").unwrap();
+    let r = bin().env("SALONBOX_CONFIG", &cfg).arg("--data-dir").arg(dir.path()).arg("init").output().unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        !r.status.success() && err.contains("line 2") && err.contains("hardware.mode") && err.contains("virtual"),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_sets_data_dir_time_zone_and_hours() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cfg = dir.path().join("salonbox.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[shop]\nname = \"悦颜\"\ndata_dir = \"{}\"\ntime_zone = \"Asia/Shanghai\"\n[shop.opening_hours]\nmon = \"closed\"\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| bin().arg("--config").arg(&cfg).env("SALONBOX_NOW", NOW).args(args).output().unwrap();
+    assert!(run(&["init"]).status.success());
+    assert!(data.join("salonbox.sqlite3").exists());
+    assert!(run(&["service", "add", "--name", "修眉", "--minutes", "20", "--price", "48"]).status.success());
+    assert!(run(&["customer", "add", "--name", "王小丽", "--phone", "13812345678"]).status.success());
+    // Monday is closed in this shop
+    let r = run(&["appointment", "book", "--customer", "13812345678", "--service", "修眉", "--at", "2026-11-30 11:00"]);
+    assert!(!r.status.success());
+    assert!(String::from_utf8_lossy(&r.stderr).contains("closed"));
+    let r = run(&["appointment", "book", "--customer", "13812345678", "--service", "修眉", "--at", "2026-11-24 11:00"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+}

@@ -1,0 +1,127 @@
+use crate::common::*;
+
+#[test]
+fn add_list_find_show_edit() {
+    let shop = Shop::new();
+    let c = shop.add_customer("王小丽", "+86 138-1234-5678");
+    assert_eq!(c["phone"], "13812345678");
+    assert_eq!(c["member_code"], "M100001");
+    shop.add_customer("欧阳娜娜", "13900001111");
+
+    let list = shop.run(&["customer", "list", "--json"]).ok().json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let text = shop.run(&["customer", "list"]).ok().stdout();
+    assert!(text.contains("王小丽") && text.contains("欧阳娜娜"), "{text}");
+
+    let found = shop.run(&["customer", "find", "欧阳", "--json"]).ok().json();
+    assert_eq!(found[0]["name"], "欧阳娜娜");
+    let found = shop.run(&["customer", "find", "138 1234 5678", "--json"]).ok().json();
+    assert_eq!(found[0]["name"], "王小丽");
+
+    // show by phone, by member code, by id
+    let by_phone = shop.run(&["customer", "show", "13812345678", "--json"]).ok().json();
+    let by_code = shop.run(&["customer", "show", "m100001", "--json"]).ok().json();
+    let id = c["id"].as_str().unwrap();
+    let by_id = shop.run(&["customer", "show", id, "--json"]).ok().json();
+    assert_eq!(by_phone["id"], c["id"]);
+    assert_eq!(by_code["id"], c["id"]);
+    assert_eq!(by_id["visits"], 0);
+
+    let edited = shop
+        .run(&[
+            "customer",
+            "edit",
+            "13812345678",
+            "--allergies",
+            "果酸过敏",
+            "--birthday",
+            "1990年5月2日",
+            "--marketing",
+            "yes",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(edited["allergies"], "果酸过敏");
+    assert_eq!(edited["birthday"], "1990-05-02");
+    assert_eq!(edited["marketing_consent"], true);
+    let shown = shop.run(&["customer", "show", "M100001"]).ok().stdout();
+    assert!(shown.contains("果酸过敏") && shown.contains("1990-05-02"), "{shown}");
+
+    // every change is an event in the sync outbox, and an audit row
+    let events: i64 = shop.sql("SELECT COUNT(*) FROM sync_outbox WHERE type = 'customer.upserted'");
+    assert_eq!(events, 3);
+    let seqs: i64 = shop.sql("SELECT COUNT(DISTINCT id) FROM sync_outbox");
+    assert_eq!(seqs, 3);
+    let audits: i64 = shop.sql("SELECT COUNT(*) FROM audit_log WHERE action = 'customer.edit'");
+    assert_eq!(audits, 1);
+    let consents: i64 = shop.sql("SELECT COUNT(*) FROM consents WHERE kind = 'marketing' AND granted = 1");
+    assert_eq!(consents, 1);
+}
+
+#[test]
+fn bad_input_names_the_field_and_stores_nothing() {
+    let shop = Shop::new();
+    let r = shop.run(&["customer", "add", "--name", "王小丽", "--phone", "1381234567"]).fails();
+    assert!(r.stderr().contains("phone") && r.stderr().contains("11"), "{}", r.stderr());
+    let r = shop.run(&["customer", "add", "--name", "", "--phone", "13812345678"]).fails();
+    assert!(r.stderr().contains("name"), "{}", r.stderr());
+    let r =
+        shop.run(&["customer", "add", "--name", "王", "--phone", "13812345678", "--birthday", "1990-13-01"]).fails();
+    assert!(r.stderr().contains("birthday"), "{}", r.stderr());
+    let n: i64 = shop.sql("SELECT COUNT(*) FROM customers");
+    assert_eq!(n, 0);
+    let e: i64 = shop.sql("SELECT COUNT(*) FROM sync_outbox");
+    assert_eq!(e, 0);
+
+    shop.add_customer("王小丽", "13812345678");
+    let r = shop.run(&["customer", "add", "--name", "别人", "--phone", "138 1234 5678"]).fails();
+    assert!(r.stderr().contains("138****5678") && r.stderr().contains("already exists"), "{}", r.stderr());
+    let r = shop.run(&["customer", "show", "13999999999"]).fails();
+    assert!(r.stderr().contains("no such customer"), "{}", r.stderr());
+}
+
+#[test]
+fn id_card_numbers_are_never_stored_in_the_clear() {
+    let shop = Shop::new();
+    let number = "11010519491231002X";
+    let c = shop
+        .run_stdin(
+            &["customer", "add", "--name", "赵敏", "--phone", "13700001234", "--id-card-stdin", "--json"],
+            &format!("{number}\n"),
+        )
+        .ok()
+        .json();
+    assert_eq!(c["id_card_masked"], "110105********002X");
+    // birth date and sex come from the card
+    assert_eq!(c["birthday"], "1949-12-31");
+    assert_eq!(c["gender"], "female");
+    // check in with the card
+    shop.run(&["service", "add", "--name", "修眉", "--minutes", "20", "--price", "48"]).ok();
+    let o = shop.run_stdin(&["checkin", "--id-card-stdin", "--service", "修眉", "--json"], number).ok();
+    assert_eq!(o.json()["greeting"], "赵女士");
+    assert!(!o.stdout().contains(number) && !o.stdout().contains("19491231"));
+    // a wrong check digit is refused
+    let r = shop.run_stdin(&["checkin", "--id-card-stdin"], "110105194912310021").fails();
+    assert!(r.stderr().contains("check digit"), "{}", r.stderr());
+    // nowhere in the database files
+    let _ = shop.run(&["backup"]).ok();
+    for entry in walk(shop.data()) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(!contains(&bytes, number.as_bytes()), "{} holds the number", entry.display());
+        assert!(!contains(&bytes, b"19491231002"), "{} holds the number", entry.display());
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}

@@ -1,0 +1,153 @@
+use crate::common::*;
+
+fn gb18030(text: &str) -> Vec<u8> {
+    encoding_rs::GB18030.encode(text).0.into_owned()
+}
+
+const GOOD_AND_BAD: &str = "姓名,手机号,性别,生日,会员等级,备注,消费金额\n\
+王小丽,138 1234 5678,女,1990/5/2,金卡,老顾客,1200\n\
+李梅,1391234567,女,,,,\n\
+,13612345678,男,,,,\n\
+张伟,13712345678,男,1985年13月1日,,,\n\
+赵敏,13812345678,女,,,喜欢下午来,\n\
+陈静,+86 135 0000 1111,女,19920315,白金卡,,\n\
+刘婷,15000002222,F,1995-07-08,银卡,敏感肌,\n";
+
+#[test]
+fn gb18030_csv_with_bad_rows_imports_nothing_and_names_every_row() {
+    let shop = Shop::new();
+    let file = shop.data().join("顾客.csv");
+    std::fs::write(&file, gb18030(GOOD_AND_BAD)).unwrap();
+    let r = shop.run(&["import", "customers", file.to_str().unwrap()]).fails();
+    let out = r.stdout();
+    assert!(out.contains("GB18030"), "{out}");
+    assert!(out.contains("消费金额"), "ignored column named: {out}");
+    assert!(out.contains("row 3") && out.contains("1391234567"), "{out}");
+    assert!(out.contains("row 4") && out.contains("name is empty"), "{out}");
+    assert!(out.contains("row 5") && out.contains("1985年13月1日"), "{out}");
+    assert!(out.contains("row 7") && out.contains("白金卡"), "{out}");
+    assert!(!out.contains("row 2:") && !out.contains("row 6:") && !out.contains("row 8:"), "{out}");
+    assert!(out.contains("nothing imported"), "{out}");
+    let n: i64 = shop.sql("SELECT COUNT(*) FROM customers");
+    assert_eq!(n, 0);
+
+    let report = shop.run(&["import", "customers", file.to_str().unwrap(), "--json"]).fails().json();
+    assert_eq!(report["bad"].as_array().unwrap().len(), 4);
+    assert_eq!(report["imported"], false);
+
+    // --force-partial: the good rows only; row 6 (same phone as row 2) is merged
+    let report = shop.run(&["import", "customers", file.to_str().unwrap(), "--force-partial", "--json"]).ok().json();
+    assert_eq!(report["created"], 2);
+    assert_eq!(report["merged"], 1);
+    let n: i64 = shop.sql("SELECT COUNT(*) FROM customers");
+    assert_eq!(n, 2);
+    let c = shop.run(&["customer", "show", "13812345678", "--json"]).ok().json();
+    assert_eq!(c["name"], "王小丽");
+    assert_eq!(c["tier"], "金卡");
+    assert_eq!(c["birthday"], "1990-05-02");
+    assert_eq!(c["notes"], "老顾客；喜欢下午来");
+    let c = shop.run(&["customer", "show", "15000002222", "--json"]).ok().json();
+    assert_eq!((c["gender"].as_str(), c["tier"].as_str()), (Some("female"), Some("银卡")));
+}
+
+#[test]
+fn importing_again_merges_instead_of_doubling() {
+    let shop = Shop::new();
+    shop.run(&["customer", "add", "--name", "王小丽", "--phone", "13812345678"]).ok();
+    let file = shop.data().join("customers.csv");
+    // UTF-8 with BOM and English headers, as Excel's "CSV UTF-8" saves it
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    bytes.extend_from_slice(
+        "Name,Mobile,Gender,Birthday,Notes\nWang Xiaoli,13812345678,female,1990-05-02,VIP\nAnna Lee,13900001111,F,,\n"
+            .as_bytes(),
+    );
+    std::fs::write(&file, bytes).unwrap();
+    let dry = shop.run(&["import", "customers", file.to_str().unwrap(), "--dry-run", "--json"]).ok().json();
+    assert_eq!(
+        (dry["created"].as_u64(), dry["merged"].as_u64(), dry["imported"].as_bool()),
+        (Some(1), Some(1), Some(false))
+    );
+    let n: i64 = shop.sql("SELECT COUNT(*) FROM customers");
+    assert_eq!(n, 1, "a dry run writes nothing");
+    let out = shop.run(&["import", "customers", file.to_str().unwrap()]).ok().stdout();
+    assert!(out.contains("UTF-8 (BOM)"), "{out}");
+    shop.run(&["import", "customers", file.to_str().unwrap()]).ok();
+    let n: i64 = shop.sql("SELECT COUNT(*) FROM customers");
+    assert_eq!(n, 2);
+    let c = shop.run(&["customer", "show", "13812345678", "--json"]).ok().json();
+    assert_eq!(c["name"], "王小丽", "what the shop has is not overwritten");
+    assert_eq!(c["birthday"], "1990-05-02", "blanks are filled");
+    assert_eq!(c["notes"], "VIP", "notes are not repeated");
+}
+
+#[test]
+fn xlsx_with_bad_rows() {
+    let shop = Shop::new();
+    let file = shop.data().join("会员.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let headers = ["客户姓名", "手机", "性别", "出生日期", "会员等级", "过敏史"];
+    for (i, h) in headers.iter().enumerate() {
+        ws.write_string(0, i as u16, *h).unwrap();
+    }
+    // phone as a number, birthday as a real Excel date
+    let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    let rows: [(&str, f64, &str, Option<(u16, u8, u8)>, &str, &str); 4] = [
+        ("王小丽", 13812345678.0, "女", Some((1990, 5, 2)), "钻石", "果酸过敏"),
+        ("李梅", 12345.0, "女", None, "", ""),
+        ("张伟", 13712345678.0, "未知性别", None, "", ""),
+        ("赵敏", 13612345678.0, "女", Some((1988, 12, 31)), "普通", ""),
+    ];
+    for (r, (name, phone, gender, birth, tier, allergy)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, *name).unwrap();
+        ws.write_number(r, 1, *phone).unwrap();
+        ws.write_string(r, 2, *gender).unwrap();
+        if let Some((y, m, d)) = birth {
+            let dt = rust_xlsxwriter::ExcelDateTime::from_ymd(*y, *m, *d).unwrap();
+            ws.write_datetime_with_format(r, 3, &dt, &date_format).unwrap();
+        }
+        ws.write_string(r, 4, *tier).unwrap();
+        ws.write_string(r, 5, *allergy).unwrap();
+    }
+    wb.save(&file).unwrap();
+
+    let r = shop.run(&["import", "customers", file.to_str().unwrap(), "--json"]).fails().json();
+    let bad: Vec<(u64, String)> = r["bad"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["row"].as_u64().unwrap(), b["reason"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(bad.len(), 2, "{bad:?}");
+    assert_eq!(bad[0].0, 3);
+    assert!(bad[0].1.contains("12345"), "{bad:?}");
+    assert_eq!(bad[1].0, 4);
+    assert!(bad[1].1.contains("未知性别"), "{bad:?}");
+    let n: i64 = shop.sql("SELECT COUNT(*) FROM customers");
+    assert_eq!(n, 0);
+
+    shop.run(&["import", "customers", file.to_str().unwrap(), "--force-partial"]).ok();
+    let c = shop.run(&["customer", "show", "13812345678", "--json"]).ok().json();
+    assert_eq!(c["birthday"], "1990-05-02");
+    assert_eq!(c["tier"], "钻石");
+    assert_eq!(c["allergies"], "果酸过敏");
+    let c = shop.run(&["customer", "show", "13612345678", "--json"]).ok().json();
+    assert_eq!(c["birthday"], "1988-12-31");
+}
+
+#[test]
+fn unreadable_files_are_refused_clearly() {
+    let shop = Shop::new();
+    let file = shop.data().join("x.csv");
+    std::fs::write(&file, "电话,备注\n13812345678,x\n").unwrap();
+    let r = shop.run(&["import", "customers", file.to_str().unwrap()]).fails();
+    assert!(r.stderr().contains("name") && r.stderr().contains("电话, 备注"), "{}", r.stderr());
+    std::fs::write(&file, [0xFFu8, 0xFE, 0xFD, 0x81, 0x30, 0x00, 0xFF]).unwrap();
+    let r = shop.run(&["import", "customers", file.to_str().unwrap()]).fails();
+    assert!(!r.stderr().is_empty());
+    let r = shop.run(&["import", "customers", shop.data().join("missing.xlsx").to_str().unwrap()]).fails();
+    assert!(r.stderr().contains("missing.xlsx"), "{}", r.stderr());
+    let r = shop.run(&["import", "customers", shop.data().join("a.pdf").to_str().unwrap()]).fails();
+    assert!(r.stderr().contains(".xlsx"), "{}", r.stderr());
+}

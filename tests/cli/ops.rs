@@ -1,0 +1,53 @@
+use crate::common::*;
+
+#[test]
+fn backup_is_verified_and_usable() {
+    let shop = Shop::small();
+    shop.add_customer("王小丽", "13812345678");
+    let to = shop.data().join("elsewhere");
+    let r = shop.run(&["backup", "--to", to.to_str().unwrap(), "--json"]).ok().json();
+    assert_eq!(r["integrity"], "ok");
+    assert_eq!(r["customers"], 1);
+    let path = std::path::PathBuf::from(r["path"].as_str().unwrap());
+    assert!(path.starts_with(&to) && path.exists());
+    assert!(std::fs::read_dir(&to).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".partial")));
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let n: i64 = c.query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 1);
+    let text = shop.run(&["backup"]).ok().stdout();
+    assert!(text.contains("verified") && text.contains("backups"), "{text}");
+}
+
+#[test]
+fn demo_data_seeds_a_realistic_shop_once() {
+    let shop = Shop::new();
+    let out = shop.run(&["demo-data"]).ok().stdout();
+    assert!(out.contains("2000"), "{out}");
+    let staff: i64 = shop.sql("SELECT COUNT(*) FROM staff");
+    let services: i64 = shop.sql("SELECT COUNT(*) FROM services");
+    let customers: i64 = shop.sql("SELECT COUNT(*) FROM customers");
+    let visits: i64 = shop.sql("SELECT COUNT(*) FROM visits");
+    let first_visit: i64 = shop.sql("SELECT MIN(at) FROM visits");
+    let last_visit: i64 = shop.sql("SELECT MAX(at) FROM visits");
+    assert_eq!((staff, services, customers), (8, 30, 2000));
+    assert!(visits > 8000, "{visits} visits");
+    assert!(last_visit - first_visit > 300 * 86_400_000, "a year of visits");
+    // appointments seeded by the booking rules never overlap for a beautician
+    let overlaps: i64 = shop.sql(
+        "SELECT COUNT(*) FROM appointments a JOIN appointments b ON a.id < b.id AND a.staff_id = b.staff_id
+         AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at",
+    );
+    assert_eq!(overlaps, 0);
+    shop.run(&["demo-data"]).fails();
+}
+
+#[test]
+fn the_demo_command_runs_a_shop_in_a_temporary_directory() {
+    let r = bin().args(["demo", "--customers", "50"]).env("SALONBOX_NOW", NOW).output().unwrap();
+    let out = String::from_utf8_lossy(&r.stdout);
+    assert!(r.status.success(), "{out}\n{}", String::from_utf8_lossy(&r.stderr));
+    assert!(out.contains("W001") && out.contains("salonbox-demo-"), "{out}");
+    let dir = out.lines().find_map(|l| l.split("data directory: ").nth(1)).unwrap().trim().to_string();
+    assert!(std::path::Path::new(&dir).join("salonbox.sqlite3").exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
