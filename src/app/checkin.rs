@@ -141,7 +141,6 @@ impl App {
                     service_id,
                     staff_id,
                     identified_by: req.identity.how().to_string(),
-                    estimated_start_at: None,
                 },
                 now,
             )?;
@@ -180,7 +179,10 @@ impl App {
                 },
                 now,
             )?;
-            outcome(tx, now, customer, greeting, entry, appointment, false)
+            let mut o = outcome(tx, now, customer, greeting, entry, appointment, false)?;
+            tx.set_promised_start(&o.entry.id, o.estimated_start_at)?;
+            o.entry.promised_start_at = o.estimated_start_at;
+            Ok(o)
         })
     }
 }

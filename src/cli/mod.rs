@@ -100,6 +100,9 @@ pub enum Command {
         /// 备份目录 / target directory (default: <data dir>/backups)
         #[arg(long)]
         to: Option<PathBuf>,
+        /// 保留最近几份备份 / how many backups to keep in that directory
+        #[arg(long, default_value_t = 14)]
+        keep: usize,
         #[arg(long)]
         json: bool,
     },
@@ -953,8 +956,8 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
                 }
             }
         }
-        Command::Backup { to, json } => {
-            let r = app.backup(to.as_deref())?;
+        Command::Backup { to, keep, json } => {
+            let r = app.backup(to.as_deref(), keep)?;
             if json { print_json(&r)? } else { say(&msg::backup_done(&r.path, r.bytes, r.customers))? }
         }
     }

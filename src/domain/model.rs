@@ -175,7 +175,8 @@ pub struct QueueEntry {
     pub staff_name: Option<String>,
     pub status: QueueStatus,
     pub identified_by: String,
-    pub estimated_start_at: Option<DateTime<Utc>>,
+    /// The start time promised on the ticket when the customer checked in.
+    pub promised_start_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub called_at: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,

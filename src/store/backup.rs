@@ -25,7 +25,7 @@ impl Store {
     /// a temporary name and renamed only once verified.
     pub fn backup_to(&self, dir: &Path, now: DateTime<Utc>) -> Result<BackupReport> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
-        let name = format!("salonbox-{}.sqlite3", now.format("%Y%m%d-%H%M%S"));
+        let name = format!("salonbox-{}.sqlite3", now.with_timezone(&self.tz).format("%Y%m%d-%H%M%S"));
         let final_path = dir.join(&name);
         let tmp = dir.join(format!(".{name}.partial"));
         let _ = std::fs::remove_file(&tmp);
@@ -33,11 +33,14 @@ impl Store {
         let (src_version, src_customers) = {
             let b = Backup::new(&self.conn, &mut dst)?;
             b.run_to_completion(256, Duration::from_millis(5), None)?;
-            // The copy is a snapshot of one moment; compare with what it holds, read from the source
-            // right after (a concurrent insert would show as a mismatch, so read the copy's own
-            // migration table and compare the schema only when counts differ for that reason).
+            // Read the source right after the copy: another process may only have added rows.
             (self.schema_version()?, self.conn.query_row("SELECT COUNT(*) FROM customers", [], |r| r.get::<_, i64>(0))?)
         };
+        // A backup is one self-contained file: no -wal/-shm beside it.
+        let mode: String = dst.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+        if mode != "delete" {
+            return Err(StoreError::BackupVerify(format!("journal_mode {mode}")));
+        }
         drop(dst);
         let report = verify(&tmp, src_version, src_customers);
         let report = match report {

@@ -20,7 +20,6 @@ pub struct NewQueueEntry {
     pub staff_id: Option<String>,
     /// phone, id_card, member_code, staff
     pub identified_by: String,
-    pub estimated_start_at: Option<DateTime<Utc>>,
 }
 
 const SELECT: &str =
@@ -51,7 +50,7 @@ fn row_to_entry(r: &Row<'_>) -> rusqlite::Result<QueueEntry> {
         staff_name: r.get(12)?,
         status: QueueStatus::from_db(&status).unwrap_or(QueueStatus::Left),
         identified_by: r.get(14)?,
-        estimated_start_at: r.get::<_, Option<i64>>(15)?.map(from_ms),
+        promised_start_at: r.get::<_, Option<i64>>(15)?.map(from_ms),
         created_at: from_ms(r.get(16)?),
         called_at: r.get::<_, Option<i64>>(17)?.map(from_ms),
         started_at: r.get::<_, Option<i64>>(18)?.map(from_ms),
@@ -75,8 +74,8 @@ impl Tx<'_> {
         self.conn()
             .prepare_cached(
                 "INSERT INTO queue_entries (id, business_date, kind, number, ticket, customer_id, appointment_id, service_id, staff_id,
-                    status, identified_by, estimated_start_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'waiting', ?10, ?11, ?12, ?12)",
+                    status, identified_by, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'waiting', ?10, ?11, ?11)",
             )?
             .execute(params![
                 id,
@@ -89,7 +88,6 @@ impl Tx<'_> {
                 e.service_id,
                 e.staff_id,
                 e.identified_by,
-                e.estimated_start_at.map(ms),
                 ms(now)
             ])?;
         let entry = self.queue_entry(&id)?;
@@ -137,6 +135,14 @@ impl Tx<'_> {
             ))?
             .query_row(params![customer_id, date.to_string()], row_to_entry)
             .optional()?)
+    }
+
+    /// Records the start time promised on the ticket.
+    pub fn set_promised_start(&self, id: &str, at: Option<DateTime<Utc>>) -> Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE queue_entries SET estimated_start_at = ?2 WHERE id = ?1")?
+            .execute(params![id, at.map(ms)])?;
+        Ok(())
     }
 
     /// Writes a status change the caller has checked with `QueueStatus::transition`, with

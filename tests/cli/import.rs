@@ -92,7 +92,8 @@ fn xlsx_with_bad_rows() {
     }
     // phone as a number, birthday as a real Excel date
     let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
-    let rows: [(&str, f64, &str, Option<(u16, u8, u8)>, &str, &str); 4] = [
+    type Row<'a> = (&'a str, f64, &'a str, Option<(u16, u8, u8)>, &'a str, &'a str);
+    let rows: [Row; 4] = [
         ("王小丽", 13812345678.0, "女", Some((1990, 5, 2)), "钻石", "果酸过敏"),
         ("李梅", 12345.0, "女", None, "", ""),
         ("张伟", 13712345678.0, "未知性别", None, "", ""),

@@ -10,12 +10,25 @@ fn backup_is_verified_and_usable() {
     assert_eq!(r["customers"], 1);
     let path = std::path::PathBuf::from(r["path"].as_str().unwrap());
     assert!(path.starts_with(&to) && path.exists());
-    assert!(std::fs::read_dir(&to).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".partial")));
+    let names: Vec<String> =
+        std::fs::read_dir(&to).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names.len(), 1, "one self-contained file: {names:?}");
     let c = rusqlite::Connection::open(&path).unwrap();
     let n: i64 = c.query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 1);
     let text = shop.run(&["backup"]).ok().stdout();
     assert!(text.contains("verified") && text.contains("backups"), "{text}");
+    // rotation: older backups beyond --keep are removed
+    for (i, now) in
+        ["2026-11-24T03:30:00+08:00", "2026-11-25T03:30:00+08:00", "2026-11-26T03:30:00+08:00"].iter().enumerate()
+    {
+        let mut c = shop.cmd(&["backup", "--to", to.to_str().unwrap(), "--keep", "2"]);
+        assert!(c.env("SALONBOX_NOW", now).status().unwrap().success(), "backup {i}");
+    }
+    let mut names: Vec<String> =
+        std::fs::read_dir(&to).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["salonbox-20261125-033000.sqlite3", "salonbox-20261126-033000.sqlite3"]);
 }
 
 #[test]
