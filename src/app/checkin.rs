@@ -2,17 +2,18 @@
 //! number the ticket, estimate the wait, alert the staff. One function serves the kiosk and
 //! the command line.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use super::queue::lines;
+use super::queue::{lines, place_for, wait_minutes};
 use super::{App, AppError, Result};
 use crate::domain::checkin::TicketKind;
 use crate::domain::customer::greeting_name;
 use crate::domain::idcard::IdCardKey;
 use crate::domain::model::{Appointment, AppointmentStatus, Customer, QueueEntry};
 use crate::domain::phone::Phone;
+use crate::domain::queue::Job;
 use crate::domain::time::{day_bounds, local_hm};
 use crate::store::{NewNotification, NewQueueEntry, Tx};
 
@@ -105,14 +106,20 @@ impl App {
             let greeting = greeting_name(&customer.name, customer.gender);
             if let Some(existing) = tx.active_entry_for(&customer.id, date)? {
                 let appointment = existing.appointment_id.as_deref().map(|a| tx.appointment(a)).transpose()?;
-                return outcome(tx, now, customer, greeting, existing, appointment, true);
+                return already(tx, now, customer, greeting, existing, appointment);
             }
             let booked = tx.customer_booked(&customer.id, day_bounds(date, tx.tz()))?;
             let matched = window.pick(booked.iter().map(|(id, s)| (id.as_str(), *s)), now).map(str::to_string);
-            let (kind, service_id, staff_id, appointment) = match matched {
+            let (kind, service_id, staff_id, duration, appointment) = match matched {
                 Some(appt_id) => {
                     let a = tx.set_appointment_status(&appt_id, AppointmentStatus::CheckedIn, None, now)?;
-                    (TicketKind::Appointment, a.service_id.clone(), a.staff_id.clone(), Some(a))
+                    (
+                        TicketKind::Appointment,
+                        a.service_id.clone(),
+                        a.staff_id.clone(),
+                        a.ends_at - a.starts_at,
+                        Some(a),
+                    )
                 }
                 None => {
                     let service = match &req.service {
@@ -129,9 +136,11 @@ impl App {
                         Some(s) => Some(tx.find_staff(s)?.id),
                         None => None,
                     };
-                    (TicketKind::Walkin, service.id, staff, None)
+                    let minutes = Duration::minutes(service.duration_min.into());
+                    (TicketKind::Walkin, service.id, staff, minutes, None)
                 }
             };
+            let (ahead, promised) = place_for(tx, now, date, &Job { staff_id: staff_id.clone(), duration })?;
             let entry = tx.insert_queue_entry(
                 &NewQueueEntry {
                     business_date: date,
@@ -141,6 +150,7 @@ impl App {
                     service_id,
                     staff_id,
                     identified_by: req.identity.how().to_string(),
+                    promised_start_at: promised,
                 },
                 now,
             )?;
@@ -179,22 +189,29 @@ impl App {
                 },
                 now,
             )?;
-            let mut o = outcome(tx, now, customer, greeting, entry, appointment, false)?;
-            tx.set_promised_start(&o.entry.id, o.estimated_start_at)?;
-            o.entry.promised_start_at = o.estimated_start_at;
-            Ok(o)
+            Ok(CheckinOutcome {
+                greeting,
+                customer_id: customer.id,
+                tier: customer.tier,
+                entry,
+                appointment,
+                ahead,
+                estimated_start_at: promised,
+                wait_minutes: wait_minutes(now, promised),
+                already_checked_in: false,
+            })
         })
     }
 }
 
-fn outcome(
+/// The answer for a customer who already holds a ticket today: where it stands now.
+fn already(
     tx: &Tx<'_>,
     now: DateTime<Utc>,
     customer: Customer,
     greeting: String,
     entry: QueueEntry,
     appointment: Option<Appointment>,
-    already: bool,
 ) -> Result<CheckinOutcome> {
     let line = lines(tx, now, entry.business_date)?.into_iter().find(|l| l.entry.id == entry.id);
     let (ahead, est, wait) = line.map_or((0, None, None), |l| (l.ahead, l.estimated_start_at, l.wait_minutes));
@@ -207,6 +224,6 @@ fn outcome(
         ahead,
         estimated_start_at: est,
         wait_minutes: wait,
-        already_checked_in: already,
+        already_checked_in: true,
     })
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
+use chrono::{Datelike, Duration, NaiveDate};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
@@ -12,10 +12,10 @@ use serde::Serialize;
 use super::{App, AppError, Result};
 use crate::domain::booking::{BookingContext, Proposed, check};
 use crate::domain::customer::Gender;
-use crate::domain::model::StaffRole;
+use crate::domain::model::{AppointmentStatus, StaffRole};
 use crate::domain::money::to_fen;
 use crate::domain::phone::Phone;
-use crate::domain::time::{Interval, business_date, day_bounds, local_to_utc};
+use crate::domain::time::{Interval, business_date, day_bounds};
 use crate::store::{NewAppointment, NewCustomer, NewService, NewStaff, NewVisit, NewVisitItem, Table};
 
 #[derive(Debug, Clone, Copy)]
@@ -252,15 +252,19 @@ impl App {
                     let resource_id = (!resource_id.is_empty()).then_some(resource_id);
                     let p = Proposed { customer_id: c.id.clone(), staff_id: Some(b.id.clone()), resource_id: resource_id.clone(), when };
                     let ctx = BookingContext { tz, opening: Some(open), staff_shifts: &shifts, staff_name: &b.name, resource_name: &resource_name, existing: &existing, ignore_id: None };
-                    if check(&p, now, &ctx).is_ok() {
-                        tx.insert_appointment(
+                    // Today's earlier appointments happened: seed them as done.
+                    let booked_at = now.min(open.start);
+                    if check(&p, booked_at, &ctx).is_ok() {
+                        let a = tx.insert_appointment(
                             &NewAppointment { customer_id: c.id.clone(), service_id: s.id.clone(), staff_id: p.staff_id, resource_id, when, note: String::new(), source: "demo".into() },
                             now,
                         )?;
+                        if a.ends_at <= now {
+                            tx.set_appointment_status(&a.id, AppointmentStatus::Completed, None, now)?;
+                        }
                     }
                 }
             }
-            let _ = local_to_utc(today, NaiveTime::MIN, tz);
             Ok(DemoReport {
                 staff: tx.count(Table::Staff)?,
                 services: tx.count(Table::Services)?,

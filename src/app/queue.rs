@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{App, AppError, Result};
 use crate::domain::model::{QueueEntry, StaffRole};
-use crate::domain::queue::{Job, QueueStatus, StaffAvailability, estimate_start};
+use crate::domain::queue::{Job, QueueStatus, StaffAvailability, estimate_all, estimate_start};
 use crate::domain::time::{Interval, day_bounds};
 use crate::store::Tx;
 
@@ -30,12 +30,13 @@ pub(crate) fn availability(
     let day = day_bounds(date, tx.tz());
     let shifts = tx.shifts(None, Interval::new(now, day.end.max(now + Duration::seconds(1))))?;
     let mut out: Vec<StaffAvailability> = Vec::new();
+    if shifts.is_empty() {
+        return Ok(out);
+    }
+    let team = tx.list_staff()?;
     let appointments = tx.appointments(Interval::new(now, day.end.max(now)), None, false)?;
     for shift in shifts {
-        if shift.starts_at > now + Duration::hours(12) {
-            continue;
-        }
-        let Ok(staff) = tx.staff(&shift.staff_id) else { continue };
+        let Some(staff) = team.iter().find(|s| s.id == shift.staff_id).cloned() else { continue };
         if !staff.active || staff.role != StaffRole::Beautician {
             continue;
         }
@@ -65,7 +66,7 @@ pub(crate) fn availability(
     Ok(out)
 }
 
-fn job(q: &QueueEntry) -> Job {
+pub(crate) fn job(q: &QueueEntry) -> Job {
     Job { staff_id: q.staff_id.clone(), duration: Duration::minutes(q.duration_min.into()) }
 }
 
@@ -75,23 +76,35 @@ pub(crate) fn lines(tx: &Tx<'_>, now: DateTime<Utc>, date: NaiveDate) -> Result<
     let staff = availability(tx, now, date, &queue)?;
     let waiting: Vec<&QueueEntry> =
         queue.iter().filter(|q| matches!(q.status, QueueStatus::Waiting | QueueStatus::Called)).collect();
+    let estimates = estimate_all(now, &staff, &waiting.iter().map(|w| job(w)).collect::<Vec<_>>());
     let mut out = Vec::with_capacity(queue.len());
     for q in &queue {
         let (ahead, est) = match waiting.iter().position(|w| w.id == q.id) {
-            Some(pos) => {
-                let before: Vec<Job> = waiting[..pos].iter().map(|w| job(w)).collect();
-                (pos, estimate_start(now, &staff, &before, &job(q)))
-            }
+            Some(pos) => (pos, estimates[pos]),
             None => (0, q.started_at),
         };
-        out.push(QueueLine {
-            entry: q.clone(),
-            ahead,
-            estimated_start_at: est,
-            wait_minutes: est.map(|t| ((t - now).num_seconds().max(0) + 59) / 60),
-        });
+        out.push(QueueLine { entry: q.clone(), ahead, estimated_start_at: est, wait_minutes: wait_minutes(now, est) });
     }
     Ok(out)
+}
+
+/// Whole minutes from `now` to `at`, rounded up; 0 when it is already time.
+pub(crate) fn wait_minutes(now: DateTime<Utc>, at: Option<DateTime<Utc>>) -> Option<i64> {
+    at.map(|t| ((t - now).num_seconds().max(0) + 59) / 60)
+}
+
+/// Where a new arrival would stand: entries waiting before it and its estimated start.
+pub(crate) fn place_for(
+    tx: &Tx<'_>,
+    now: DateTime<Utc>,
+    date: NaiveDate,
+    new_job: &Job,
+) -> Result<(usize, Option<DateTime<Utc>>)> {
+    let queue = tx.queue(date, false)?;
+    let staff = availability(tx, now, date, &queue)?;
+    let ahead: Vec<Job> =
+        queue.iter().filter(|q| matches!(q.status, QueueStatus::Waiting | QueueStatus::Called)).map(job).collect();
+    Ok((ahead.len(), estimate_start(now, &staff, &ahead, new_job)))
 }
 
 impl App {

@@ -64,6 +64,8 @@ pub fn checked_in(greeting: &str, ticket: &str, already: bool) -> String {
 
 pub fn wait(ahead: usize, minutes: Option<i64>) -> String {
     match minutes {
+        Some(0) if ahead == 0 => "无需等候，马上为您服务 / no wait: you are next".to_string(),
+        Some(0) => format!("前面还有 {ahead} 位，马上为您服务 / {ahead} ahead, served right away"),
         Some(m) => format!("前面还有 {ahead} 位，预计等候约 {m} 分钟 / {ahead} ahead, about {m} min"),
         None => format!("前面还有 {ahead} 位，暂无法估计等候时间 / {ahead} ahead, no estimate (nobody on shift)"),
     }

@@ -29,7 +29,7 @@ use crate::config::{Config, ConfigError, DEFAULT_DATA_DIR, SYSTEM_CONFIG};
 use crate::domain::model::Customer;
 use crate::domain::phone::Phone;
 use crate::domain::queue::QueueStatus;
-use crate::domain::time::{local_dt, local_hm};
+use crate::domain::time::{local_dt, local_hm, local_span};
 use crate::store::CustomerPatch;
 use messages as msg;
 
@@ -472,6 +472,20 @@ fn say(s: &str) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Items as a table, or as JSON with `--json`.
+fn print_rows<T: Serialize, const N: usize>(
+    json: bool,
+    items: &[T],
+    headers: [&str; N],
+    row: impl Fn(&T) -> [String; N],
+) -> Result<(), CliError> {
+    if json {
+        return print_json(&items);
+    }
+    let rows: Vec<[String; N]> = items.iter().map(row).collect();
+    say(table::render(headers, &rows).trim_end())
+}
+
 fn read_secret_line(prompt: &str) -> Result<String, CliError> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
@@ -600,30 +614,21 @@ fn patch(app: &App, f: &CustomerFields, marketing: Option<&str>) -> Result<Custo
     })
 }
 
-fn customer_rows(cs: &[Customer]) -> Vec<[String; 7]> {
-    cs.iter()
-        .map(|c| {
-            [
-                c.member_code.clone(),
-                c.name.clone(),
-                c.phone.as_ref().map(Phone::to_string).unwrap_or_default(),
-                msg::gender_label(c.gender).to_string(),
-                c.birthday.map(|b| b.to_string()).unwrap_or_default(),
-                c.tier.clone().unwrap_or_default(),
-                c.id.clone(),
-            ]
-        })
-        .collect()
-}
-
 fn print_customers(cs: &[Customer], json: bool) -> Result<(), CliError> {
-    if json {
-        return print_json(&cs);
-    }
-    if cs.is_empty() {
+    if cs.is_empty() && !json {
         return say(msg::no_customers());
     }
-    say(table::render(msg::headers_customers(), &customer_rows(cs)).trim_end())
+    print_rows(json, cs, msg::headers_customers(), |c| {
+        [
+            c.member_code.clone(),
+            c.name.clone(),
+            c.phone.as_ref().map(Phone::to_string).unwrap_or_default(),
+            msg::gender_label(c.gender).to_string(),
+            c.birthday.map(|b| b.to_string()).unwrap_or_default(),
+            c.tier.clone().unwrap_or_default(),
+            c.id.clone(),
+        ]
+    })
 }
 
 #[derive(Serialize)]
@@ -673,7 +678,7 @@ fn print_appointments(app: &App, list: &[crate::domain::model::Appointment]) -> 
         .iter()
         .map(|a| {
             [
-                format!("{}–{}", local_dt(a.starts_at, tz), local_hm(a.ends_at, tz)),
+                local_span(a.starts_at, a.ends_at, tz),
                 a.customer_name.clone(),
                 a.service_name.clone(),
                 a.staff_name.clone().unwrap_or_default(),
@@ -784,23 +789,15 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
             }
             ServiceCmd::List { all, json } => {
                 let list = app.list_services(all)?;
-                if json {
-                    print_json(&list)?;
-                } else {
-                    let rows: Vec<[String; 5]> = list
-                        .iter()
-                        .map(|s| {
-                            [
-                                s.name.clone(),
-                                s.category.clone(),
-                                s.duration_min.to_string(),
-                                format!("¥{}", s.price),
-                                s.id.clone(),
-                            ]
-                        })
-                        .collect();
-                    say(table::render(msg::headers_services(), &rows).trim_end())?;
-                }
+                print_rows(json, &list, msg::headers_services(), |s| {
+                    [
+                        s.name.clone(),
+                        s.category.clone(),
+                        s.duration_min.to_string(),
+                        format!("¥{}", s.price),
+                        s.id.clone(),
+                    ]
+                })?;
             }
         },
         Command::Staff(s) => match s {
@@ -812,23 +809,15 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
             }
             StaffCmd::List { json } => {
                 let list = app.list_staff()?;
-                if json {
-                    print_json(&list)?;
-                } else {
-                    let rows: Vec<[String; 5]> = list
-                        .iter()
-                        .map(|s| {
-                            [
-                                s.name.clone(),
-                                s.role.label_zh().into(),
-                                s.phone.as_ref().map(Phone::to_string).unwrap_or_default(),
-                                msg::yes_no(s.active).into(),
-                                s.id.clone(),
-                            ]
-                        })
-                        .collect();
-                    say(table::render(msg::headers_staff(), &rows).trim_end())?;
-                }
+                print_rows(json, &list, msg::headers_staff(), |s| {
+                    [
+                        s.name.clone(),
+                        s.role.label_zh().into(),
+                        s.phone.as_ref().map(Phone::to_string).unwrap_or_default(),
+                        msg::yes_no(s.active).into(),
+                        s.id.clone(),
+                    ]
+                })?;
             }
             StaffCmd::Shift { staff, date, hours, json } => {
                 let date = parse_date(date.as_deref())?.unwrap_or_else(|| app.today());
@@ -837,10 +826,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
                     print_json(&shift)?;
                 } else {
                     let tz = app.tz();
-                    say(&msg::shift_added(
-                        &staff,
-                        &format!("{}–{}", local_dt(shift.starts_at, tz), local_hm(shift.ends_at, tz)),
-                    ))?;
+                    say(&msg::shift_added(&staff, &local_span(shift.starts_at, shift.ends_at, tz)))?;
                 }
             }
             StaffCmd::Shifts { date, json } => {
@@ -857,13 +843,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
                     let tz = app.tz();
                     let rows: Vec<[String; 3]> = list
                         .iter()
-                        .map(|(s, sh)| {
-                            [
-                                s.name.clone(),
-                                format!("{}–{}", local_dt(sh.starts_at, tz), local_hm(sh.ends_at, tz)),
-                                sh.id.clone(),
-                            ]
-                        })
+                        .map(|(s, sh)| [s.name.clone(), local_span(sh.starts_at, sh.ends_at, tz), sh.id.clone()])
                         .collect();
                     say(table::render(msg::headers_shifts(), &rows).trim_end())?;
                 }

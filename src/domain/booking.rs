@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use thiserror::Error;
 
-use super::time::{Interval, local_dt, local_hm};
+use super::time::{Interval, local_dt, local_hm, local_span};
 
 /// An existing, not-cancelled appointment as the rules need to see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +73,7 @@ pub enum BookingConflict {
 }
 
 fn span(i: &Interval, tz: Tz) -> String {
-    format!("{}–{}", local_dt(i.start, tz), local_hm(i.end, tz))
+    local_span(i.start, i.end, tz)
 }
 
 /// Checks a proposal; the first conflict found is returned, in this order: interval,

@@ -84,7 +84,7 @@ pub struct StaffAvailability {
     pub free_from: DateTime<Utc>,
     /// End of today's shift: nothing is started that would end after it.
     pub shift_end: DateTime<Utc>,
-    /// Appointments still ahead of them today.
+    /// Appointments still ahead of them today (any order).
     pub booked: Vec<Interval>,
 }
 
@@ -97,9 +97,7 @@ pub struct Job {
 
 fn earliest_slot(s: &StaffAvailability, duration: Duration) -> Option<DateTime<Utc>> {
     let mut start = s.free_from;
-    let mut booked = s.booked.clone();
-    booked.sort_by_key(|i| i.start);
-    for b in &booked {
+    for b in &s.booked {
         if b.end <= start {
             continue;
         }
@@ -111,37 +109,45 @@ fn earliest_slot(s: &StaffAvailability, duration: Duration) -> Option<DateTime<U
     (start + duration <= s.shift_end).then_some(start)
 }
 
-/// When `job` can expect to start, given the beautician on shift and the jobs ahead of it
-/// in queue order. Each job ahead is given to the beautician it asked for, or to whoever can
-/// start it soonest. `None`: nobody on shift can take it today.
+/// When each job can expect to start, in queue order: each is given to the beautician it
+/// asked for, or to whoever can start it soonest, and keeps them busy for its duration.
+/// `None` for a job nobody on shift can take today.
+pub fn estimate_all(now: DateTime<Utc>, staff: &[StaffAvailability], jobs: &[Job]) -> Vec<Option<DateTime<Utc>>> {
+    let mut staff: Vec<StaffAvailability> = staff
+        .iter()
+        .cloned()
+        .map(|mut s| {
+            s.free_from = s.free_from.max(now);
+            s.booked.sort_by_key(|i| i.start);
+            s
+        })
+        .collect();
+    jobs.iter()
+        .map(|j| {
+            let best = staff
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| j.staff_id.as_ref().is_none_or(|w| *w == s.staff_id))
+                .filter_map(|(i, s)| earliest_slot(s, j.duration).map(|t| (i, t)))
+                .min_by_key(|(_, t)| *t);
+            best.map(|(i, t)| {
+                staff[i].free_from = t + j.duration;
+                t
+            })
+        })
+        .collect()
+}
+
+/// When `job` can expect to start behind the jobs `ahead` of it (see [`estimate_all`]).
 pub fn estimate_start(
     now: DateTime<Utc>,
     staff: &[StaffAvailability],
     ahead: &[Job],
     job: &Job,
 ) -> Option<DateTime<Utc>> {
-    let mut staff: Vec<StaffAvailability> = staff
-        .iter()
-        .cloned()
-        .map(|mut s| {
-            s.free_from = s.free_from.max(now);
-            s
-        })
-        .collect();
-    let best = |staff: &[StaffAvailability], j: &Job| -> Option<(usize, DateTime<Utc>)> {
-        staff
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| j.staff_id.as_ref().is_none_or(|w| *w == s.staff_id))
-            .filter_map(|(i, s)| earliest_slot(s, j.duration).map(|t| (i, t)))
-            .min_by_key(|(_, t)| *t)
-    };
-    for j in ahead {
-        if let Some((i, t)) = best(&staff, j) {
-            staff[i].free_from = t + j.duration;
-        }
-    }
-    best(&staff, job).map(|(_, t)| t)
+    let mut jobs = ahead.to_vec();
+    jobs.push(job.clone());
+    estimate_all(now, staff, &jobs).pop().flatten()
 }
 
 #[cfg(test)]

@@ -65,6 +65,11 @@ pub fn local_dt(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// `YYYY-MM-DD HH:MM–HH:MM` of a span in the shop's zone.
+pub fn local_span(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz) -> String {
+    format!("{}–{}", local_dt(start, tz), local_hm(end, tz))
+}
+
 /// Opening hours per weekday (Monday first); `None` is a closed day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpeningHours {

@@ -20,6 +20,10 @@ pub struct NewAppointment {
     pub source: String,
 }
 
+/// No appointment is longer than this (a service lasts at most 600 minutes), which bounds
+/// the index scan for overlaps.
+const MAX_APPOINTMENT_MS: i64 = 24 * 3600 * 1000;
+
 const SELECT: &str =
     "SELECT a.id, a.customer_id, c.name, a.service_id, s.name, a.staff_id, st.name, a.resource_id, r.name,
     a.starts_at, a.ends_at, a.status, a.note
@@ -105,10 +109,10 @@ impl Tx<'_> {
         let mut st = self.conn().prepare_cached(
             "SELECT a.id, a.customer_id, a.staff_id, a.resource_id, a.starts_at, a.ends_at, c.name || ' ' || s.name
              FROM appointments a JOIN customers c ON c.id = a.customer_id JOIN services s ON s.id = a.service_id
-             WHERE a.starts_at < ?2 AND a.ends_at > ?1 AND a.status IN ('booked', 'checked_in', 'completed')",
+             WHERE a.starts_at < ?2 AND a.starts_at > ?1 - ?3 AND a.ends_at > ?1 AND a.status IN ('booked', 'checked_in', 'completed')",
         )?;
         let rows = st
-            .query_map(params![ms(within.start), ms(within.end)], |r| {
+            .query_map(params![ms(within.start), ms(within.end), MAX_APPOINTMENT_MS], |r| {
                 Ok(Booked {
                     id: r.get(0)?,
                     customer_id: r.get(1)?,

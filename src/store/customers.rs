@@ -103,12 +103,9 @@ fn row_to_customer(r: &Row<'_>) -> rusqlite::Result<Customer> {
 
 impl Tx<'_> {
     fn tier_id(&self, name: &str) -> Result<String> {
-        self.conn()
-            .query_row("SELECT id FROM membership_tiers WHERE name = ?1", [name], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "会员等级", what_en: "membership tier", key: name.to_string()
-            })
+        self.row("SELECT id FROM membership_tiers WHERE name = ?1", [name], |r| r.get(0)).optional()?.ok_or_else(|| {
+            StoreError::NotFound { what: "会员等级", what_en: "membership tier", key: name.to_string() }
+        })
     }
 
     /// Names of the membership tiers, entry tier first.
@@ -119,7 +116,7 @@ impl Tx<'_> {
     }
 
     fn next_member_code(&self) -> Result<String> {
-        let n: i64 = self.conn().query_row(
+        let n: i64 = self.row(
             "INSERT INTO settings (key, value) VALUES ('member_seq', '100001')
              ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)",
             [],
@@ -148,7 +145,7 @@ impl Tx<'_> {
         };
         let id = new_id();
         let code = self.next_member_code()?;
-        self.conn().execute(
+        self.exec(
             "INSERT INTO customers (id, member_code, name, phone, gender, birthday, id_card_hash, id_card_masked, tier_id,
                 skin_type, skin_concerns, allergies, contraindications, tags, notes, source, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)",
@@ -192,7 +189,7 @@ impl Tx<'_> {
         channel: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.conn().execute(
+        self.exec(
             "INSERT INTO consents (id, customer_id, kind, granted, notice_version, channel, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![new_id(), customer_id, kind, granted as i64, version, channel, ms(now)],
         )?;
@@ -201,7 +198,7 @@ impl Tx<'_> {
 
     /// The current privacy-notice version and its text.
     pub fn privacy_notice(&self) -> Result<(String, String)> {
-        Ok(self.conn().query_row(
+        Ok(self.row(
             "SELECT version, text FROM privacy_notices ORDER BY published_at DESC, version DESC LIMIT 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -222,7 +219,7 @@ impl Tx<'_> {
             Some(t) => Some(self.tier_id(t)?),
             None => None,
         };
-        self.conn().execute(
+        self.exec(
             "UPDATE customers SET
                 name = COALESCE(?2, name), phone = COALESCE(?3, phone), gender = COALESCE(?4, gender),
                 birthday = COALESCE(?5, birthday), id_card_hash = COALESCE(?6, id_card_hash),
@@ -254,7 +251,7 @@ impl Tx<'_> {
         {
             self.add_consent(id, "marketing", m, None, actor, now)?;
             if m {
-                self.conn().execute("UPDATE customers SET marketing_opt_out_at = NULL WHERE id = ?1", [id])?;
+                self.exec("UPDATE customers SET marketing_opt_out_at = NULL WHERE id = ?1", [id])?;
             }
         }
         let after = self.customer(id)?;
@@ -264,8 +261,7 @@ impl Tx<'_> {
     }
 
     pub fn customer(&self, id: &str) -> Result<Customer> {
-        self.conn()
-            .query_row(&format!("{SELECT} WHERE c.id = ?1 AND c.deleted_at IS NULL"), [id], row_to_customer)
+        self.row(&format!("{SELECT} WHERE c.id = ?1 AND c.deleted_at IS NULL"), [id], row_to_customer)
             .optional()?
             .ok_or_else(|| StoreError::NotFound { what: "顾客", what_en: "customer", key: id.to_string() })
     }
@@ -366,10 +362,6 @@ fn changed_fields(p: &CustomerPatch) -> Vec<&'static str> {
 impl Tx<'_> {
     /// The rank of a tier (0 = entry tier).
     pub fn tier_rank(&self, name: &str) -> Result<i64> {
-        Ok(self
-            .conn()
-            .query_row("SELECT rank FROM membership_tiers WHERE name = ?1", [name], |r| r.get(0))
-            .optional()?
-            .unwrap_or(0))
+        Ok(self.row("SELECT rank FROM membership_tiers WHERE name = ?1", [name], |r| r.get(0)).optional()?.unwrap_or(0))
     }
 }

@@ -217,11 +217,21 @@ impl Store {
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Every query of a check-in stays prepared between check-ins. Without the query planner
+    // stability guarantee, SQLite (built with STAT4) re-prepares a statement whenever a new
+    // bound value could change its plan, which cost a third of a check-in.
+    conn.set_prepared_statement_cache_capacity(256);
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if mode != "wal" {
         tracing::warn!(mode, "could not switch the database to WAL");
     }
-    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    // mmap and a larger page cache keep a year of visits' worth of index pages off the
+    // read() path; temp_store keeps ORDER BY sorts in memory.
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456;",
+    )?;
     Ok(())
 }
 
@@ -242,12 +252,26 @@ impl Tx<'_> {
         &self.tx
     }
 
+    /// `execute` through the statement cache.
+    pub(crate) fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.tx.prepare_cached(sql)?.execute(params)
+    }
+
+    /// `query_row` through the statement cache.
+    pub(crate) fn row<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.tx.prepare_cached(sql)?.query_row(params, f)
+    }
+
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.tx.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        Ok(self.row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![key, value],
         )?;
@@ -264,7 +288,7 @@ impl Tx<'_> {
         entity_id: &str,
         detail: &serde_json::Value,
     ) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![ms(at), actor, action, entity, entity_id, detail.to_string()],
         )?;
@@ -273,7 +297,7 @@ impl Tx<'_> {
 
     /// Counts rows of a table (for reports and checks).
     pub fn count(&self, table: Table) -> Result<i64> {
-        Ok(self.tx.query_row(&format!("SELECT COUNT(*) FROM {}", table.name()), [], |r| r.get(0))?)
+        Ok(self.row(&format!("SELECT COUNT(*) FROM {}", table.name()), [], |r| r.get(0))?)
     }
 }
 

@@ -70,19 +70,17 @@ impl Tx<'_> {
     }
 
     pub fn outbox_stats(&self) -> Result<OutboxStats> {
-        let (pending, rejected): (i64, i64) = self.conn().query_row(
+        let (pending, rejected): (i64, i64) = self.row(
             "SELECT COALESCE(SUM(status = 'pending'), 0), COALESCE(SUM(status = 'rejected'), 0) FROM sync_outbox",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         let oldest: Option<i64> = self
-            .conn()
-            .query_row("SELECT MIN(created_at) FROM sync_outbox WHERE status = 'pending'", [], |r| r.get(0))
+            .row("SELECT MIN(created_at) FROM sync_outbox WHERE status = 'pending'", [], |r| r.get(0))
             .optional()?
             .flatten();
         let notifications: i64 =
-            self.conn()
-                .query_row("SELECT COUNT(*) FROM notification_outbox WHERE status = 'pending'", [], |r| r.get(0))?;
+            self.row("SELECT COUNT(*) FROM notification_outbox WHERE status = 'pending'", [], |r| r.get(0))?;
         Ok(OutboxStats {
             sync_pending: pending,
             sync_rejected: rejected,

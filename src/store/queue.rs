@@ -20,6 +20,8 @@ pub struct NewQueueEntry {
     pub staff_id: Option<String>,
     /// phone, id_card, member_code, staff
     pub identified_by: String,
+    /// The start time promised on the ticket.
+    pub promised_start_at: Option<DateTime<Utc>>,
 }
 
 const SELECT: &str =
@@ -74,8 +76,8 @@ impl Tx<'_> {
         self.conn()
             .prepare_cached(
                 "INSERT INTO queue_entries (id, business_date, kind, number, ticket, customer_id, appointment_id, service_id, staff_id,
-                    status, identified_by, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'waiting', ?10, ?11, ?11)",
+                    status, identified_by, estimated_start_at, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'waiting', ?10, ?11, ?12, ?12)",
             )?
             .execute(params![
                 id,
@@ -88,6 +90,7 @@ impl Tx<'_> {
                 e.service_id,
                 e.staff_id,
                 e.identified_by,
+                e.promised_start_at.map(ms),
                 ms(now)
             ])?;
         let entry = self.queue_entry(&id)?;
@@ -137,14 +140,6 @@ impl Tx<'_> {
             .optional()?)
     }
 
-    /// Records the start time promised on the ticket.
-    pub fn set_promised_start(&self, id: &str, at: Option<DateTime<Utc>>) -> Result<()> {
-        self.conn()
-            .prepare_cached("UPDATE queue_entries SET estimated_start_at = ?2 WHERE id = ?1")?
-            .execute(params![id, at.map(ms)])?;
-        Ok(())
-    }
-
     /// Writes a status change the caller has checked with `QueueStatus::transition`, with
     /// its time stamp and `checkin.updated` event.
     pub fn set_queue_status(
@@ -160,7 +155,7 @@ impl Tx<'_> {
             QueueStatus::Done | QueueStatus::Left => "finished_at",
             QueueStatus::Waiting => "updated_at",
         };
-        self.conn().execute(
+        self.exec(
             &format!(
                 "UPDATE queue_entries SET status = ?2, {column} = ?3, updated_at = ?3, served_by = COALESCE(?4, served_by) WHERE id = ?1"
             ),

@@ -42,7 +42,7 @@ impl Tx<'_> {
             column: "price_fen",
             value: e.to_string(),
         })?;
-        self.conn().execute(
+        self.exec(
             "INSERT INTO services (id, name, category, duration_min, price_fen, resource_kind, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
             params![id, s.name.trim(), s.category.trim(), s.duration_min, price, s.resource_kind, ms(now)],
@@ -82,29 +82,29 @@ impl Tx<'_> {
 
     /// A resource (room or device) by id or name: `(id, name, kind)`.
     pub fn find_resource(&self, key: &str) -> Result<(String, String, String)> {
-        self.conn()
-            .query_row("SELECT id, name, kind FROM resources WHERE id = ?1 OR name = ?1", [key.trim()], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "房间/设备", what_en: "room or device", key: key.to_string()
-            })
+        self.row("SELECT id, name, kind FROM resources WHERE id = ?1 OR name = ?1", [key.trim()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "房间/设备",
+            what_en: "room or device",
+            key: key.to_string(),
+        })
     }
 
     pub fn insert_resource(&self, name: &str, kind: &str, now: DateTime<Utc>) -> Result<String> {
         let id = new_id();
-        self.conn()
-            .execute(
-                "INSERT INTO resources (id, name, kind, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![id, name, kind, ms(now)],
-            )
-            .map_err(|e| match e {
-                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    StoreError::Duplicate { what: "房间/设备", what_en: "room or device", key: name.to_string() }
-                }
-                e => e.into(),
-            })?;
+        self.exec(
+            "INSERT INTO resources (id, name, kind, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![id, name, kind, ms(now)],
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                StoreError::Duplicate { what: "房间/设备", what_en: "room or device", key: name.to_string() }
+            }
+            e => e.into(),
+        })?;
         Ok(id)
     }
 }

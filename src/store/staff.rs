@@ -42,10 +42,8 @@ fn row_to_staff(r: &Row<'_>) -> rusqlite::Result<Staff> {
 impl Tx<'_> {
     pub fn insert_staff(&self, s: &NewStaff, now: DateTime<Utc>) -> Result<Staff> {
         if let Some(p) = &s.phone {
-            let exists: Option<String> = self
-                .conn()
-                .query_row("SELECT id FROM staff WHERE phone = ?1", [p.as_str()], |r| r.get(0))
-                .optional()?;
+            let exists: Option<String> =
+                self.row("SELECT id FROM staff WHERE phone = ?1", [p.as_str()], |r| r.get(0)).optional()?;
             if exists.is_some() {
                 return Err(StoreError::Duplicate {
                     what: "员工手机号",
@@ -55,7 +53,7 @@ impl Tx<'_> {
             }
         }
         let id = new_id();
-        self.conn().execute(
+        self.exec(
             "INSERT INTO staff (id, name, role, phone, pin_hash, service_commission_pct, product_commission_pct, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
             params![
@@ -104,9 +102,15 @@ impl Tx<'_> {
 
     /// Adds a shift; refuses one that overlaps another shift of the same person.
     pub fn insert_shift(&self, staff_id: &str, when: Interval, now: DateTime<Utc>) -> Result<Shift> {
+        if when.end <= when.start || when.end - when.start > chrono::Duration::hours(24) {
+            return Err(StoreError::Corrupt {
+                table: "staff_shifts",
+                column: "ends_at",
+                value: "班次须在 24 小时以内 / a shift lasts at most 24 hours".into(),
+            });
+        }
         let overlap: Option<String> = self
-            .conn()
-            .query_row(
+            .row(
                 "SELECT id FROM staff_shifts WHERE staff_id = ?1 AND starts_at < ?3 AND ends_at > ?2 LIMIT 1",
                 params![staff_id, ms(when.start), ms(when.end)],
                 |r| r.get(0),
@@ -116,7 +120,7 @@ impl Tx<'_> {
             return Err(StoreError::Duplicate { what: "重叠的班次", what_en: "overlapping shift", key: other });
         }
         let id = new_id();
-        self.conn().execute(
+        self.exec(
             "INSERT INTO staff_shifts (id, staff_id, starts_at, ends_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![id, staff_id, ms(when.start), ms(when.end), ms(now)],
         )?;
@@ -127,7 +131,7 @@ impl Tx<'_> {
     pub fn shifts(&self, staff_id: Option<&str>, within: Interval) -> Result<Vec<Shift>> {
         let mut st = self.conn().prepare_cached(
             "SELECT id, staff_id, starts_at, ends_at FROM staff_shifts
-             WHERE (?1 IS NULL OR staff_id = ?1) AND starts_at < ?3 AND ends_at > ?2 ORDER BY starts_at",
+             WHERE (?1 IS NULL OR staff_id = ?1) AND starts_at < ?3 AND starts_at > ?2 - 86400000 AND ends_at > ?2 ORDER BY starts_at",
         )?;
         let rows = st
             .query_map(params![staff_id, ms(within.start), ms(within.end)], |r| {
@@ -143,7 +147,7 @@ impl Tx<'_> {
     }
 
     pub fn set_staff_pin(&self, staff_id: &str, pin_hash: &str, now: DateTime<Utc>) -> Result<()> {
-        let n = self.conn().execute(
+        let n = self.exec(
             "UPDATE staff SET pin_hash = ?2, pin_failures = 0, pin_locked_until = NULL, updated_at = ?3 WHERE id = ?1",
             params![staff_id, pin_hash, ms(now)],
         )?;

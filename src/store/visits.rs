@@ -97,7 +97,7 @@ impl Tx<'_> {
 
     /// Number of completed visits and total spend (fen) of a customer.
     pub fn visit_summary(&self, customer_id: &str) -> Result<(i64, i64, Option<DateTime<Utc>>)> {
-        Ok(self.conn().query_row(
+        Ok(self.row(
             "SELECT COUNT(*), COALESCE(SUM(total_fen), 0), MAX(at) FROM visits WHERE customer_id = ?1 AND status = 'completed'",
             [customer_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<i64>>(2)?.map(super::from_ms))),
@@ -106,7 +106,7 @@ impl Tx<'_> {
 
     /// Points balance of a customer (sum of the ledger).
     pub fn points_balance(&self, customer_id: &str) -> Result<i64> {
-        Ok(self.conn().query_row(
+        Ok(self.row(
             "SELECT COALESCE(SUM(delta), 0) FROM points_ledger WHERE customer_id = ?1",
             [customer_id],
             |r| r.get(0),
