@@ -2,6 +2,7 @@
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
+use super::customers::lookup_customer;
 use super::{App, AppError, Result};
 use crate::domain::booking::{BookingConflict, BookingContext, Proposed, check};
 use crate::domain::model::{Appointment, AppointmentStatus};
@@ -43,12 +44,12 @@ impl App {
     /// Books an appointment after checking every rule inside the write transaction, so two
     /// processes booking at once can never double-book.
     pub fn book(&mut self, r: &BookingRequest) -> Result<Appointment> {
-        let customer = self.customer_by_key(&r.customer)?;
         let local = parse_local_datetime(&r.start)?;
         let tz = self.tz();
         let now = self.now();
         let opening_hours = self.config.shop.opening_hours.clone();
         self.store.write(|tx| {
+            let customer = lookup_customer(tx, &r.customer)?;
             let service = tx.find_service(&r.service)?;
             if !service.active {
                 return Err(AppError::input(

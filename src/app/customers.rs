@@ -7,7 +7,7 @@ use crate::domain::customer::Gender;
 use crate::domain::idcard::IdNumber;
 use crate::domain::model::Customer;
 use crate::domain::phone::Phone;
-use crate::store::{CustomerPatch, NewCustomer, StoreError};
+use crate::store::{CustomerPatch, NewCustomer, StoreError, Tx};
 
 /// A registration as typed at the kiosk or on the command line (unvalidated text).
 #[derive(Debug, Clone, Default)]
@@ -127,25 +127,7 @@ impl App {
 
     /// A customer by phone number, member code (M100001) or id.
     pub fn customer_by_key(&mut self, key: &str) -> Result<Customer> {
-        let key = key.trim();
-        let phone = Phone::parse(key).ok();
-        self.store.read(|tx| {
-            if let Some(p) = &phone
-                && let Some(c) = tx.customer_by_phone(p)?
-            {
-                return Ok(c);
-            }
-            if let Some(c) = tx.customer_by_member_code(key)? {
-                return Ok(c);
-            }
-            match tx.customer(key) {
-                Ok(c) => Ok(c),
-                Err(StoreError::NotFound { .. }) => {
-                    Err(StoreError::NotFound { what: "顾客", what_en: "customer", key: key.to_string() }.into())
-                }
-                Err(e) => Err(e.into()),
-            }
-        })
+        self.store.read(|tx| lookup_customer(tx, key))
     }
 
     pub fn edit_customer(&mut self, key: &str, patch: CustomerPatch, actor: &str) -> Result<Customer> {
@@ -200,4 +182,23 @@ pub struct CustomerSummary {
     pub total_spent: rust_decimal::Decimal,
     pub last_visit_at: Option<chrono::DateTime<chrono::Utc>>,
     pub points: i64,
+}
+
+/// A customer by phone number, member code (M100001) or id, inside a transaction.
+pub(crate) fn lookup_customer(tx: &Tx<'_>, key: &str) -> Result<Customer> {
+    let key = key.trim();
+    if let Ok(p) = Phone::parse(key)
+        && let Some(c) = tx.customer_by_phone(&p)?
+    {
+        return Ok(c);
+    }
+    if let Some(c) = tx.customer_by_member_code(key)? {
+        return Ok(c);
+    }
+    match tx.customer(key) {
+        Err(StoreError::NotFound { .. }) => {
+            Err(StoreError::NotFound { what: "顾客", what_en: "customer", key: key.to_string() }.into())
+        }
+        other => Ok(other?),
+    }
 }

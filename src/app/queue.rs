@@ -21,11 +21,12 @@ pub struct QueueLine {
 }
 
 /// Beauticians on shift at `now` with when they are free and what they have booked today.
+/// `busy` holds `(beautician, until)` for the customers in service now.
 pub(crate) fn availability(
     tx: &Tx<'_>,
     now: DateTime<Utc>,
     date: NaiveDate,
-    queue: &[QueueEntry],
+    busy: &[(String, DateTime<Utc>)],
 ) -> Result<Vec<StaffAvailability>> {
     let day = day_bounds(date, tx.tz());
     let shifts = tx.shifts(None, Interval::new(now, day.end.max(now + Duration::seconds(1))))?;
@@ -34,7 +35,7 @@ pub(crate) fn availability(
         return Ok(out);
     }
     let team = tx.list_staff()?;
-    let appointments = tx.appointments(Interval::new(now, day.end.max(now)), None, false)?;
+    let booked = tx.staff_booked(Interval::new(now, day.end.max(now)))?;
     for shift in shifts {
         let Some(staff) = team.iter().find(|s| s.id == shift.staff_id).cloned() else { continue };
         if !staff.active || staff.role != StaffRole::Beautician {
@@ -43,19 +44,8 @@ pub(crate) fn availability(
         if out.iter().any(|s| s.staff_id == staff.id) {
             continue;
         }
-        let busy_until = queue
-            .iter()
-            .filter(|q| q.status == QueueStatus::InService && q.staff_id.as_deref() == Some(&staff.id))
-            .filter_map(|q| q.started_at.map(|s| s + Duration::minutes(q.duration_min.into())))
-            .max()
-            .unwrap_or(now);
-        let booked = appointments
-            .iter()
-            .filter(|a| {
-                a.staff_id.as_deref() == Some(&staff.id) && a.status == crate::domain::model::AppointmentStatus::Booked
-            })
-            .map(|a| Interval::new(a.starts_at, a.ends_at))
-            .collect();
+        let busy_until = busy.iter().filter(|(id, _)| *id == staff.id).map(|(_, until)| *until).max().unwrap_or(now);
+        let booked = booked.iter().filter(|(id, _)| *id == staff.id).map(|(_, when)| *when).collect();
         out.push(StaffAvailability {
             staff_id: staff.id,
             free_from: busy_until.max(shift.starts_at).max(now),
@@ -66,24 +56,42 @@ pub(crate) fn availability(
     Ok(out)
 }
 
-pub(crate) fn job(q: &QueueEntry) -> Job {
-    Job { staff_id: q.staff_id.clone(), duration: Duration::minutes(q.duration_min.into()) }
+/// Splits a day's unfinished entries (`(status, staff, minutes, started_at)`, in arrival
+/// order) into who is busy until when, and the jobs still waiting.
+fn split_load<I>(entries: I) -> (Vec<(String, DateTime<Utc>)>, Vec<Job>)
+where
+    I: IntoIterator<Item = (QueueStatus, Option<String>, u32, Option<DateTime<Utc>>)>,
+{
+    let mut busy = Vec::new();
+    let mut waiting = Vec::new();
+    for (status, staff_id, minutes, started_at) in entries {
+        let duration = Duration::minutes(minutes.into());
+        match (status, staff_id, started_at) {
+            (QueueStatus::InService, Some(s), Some(t)) => busy.push((s, t + duration)),
+            (QueueStatus::Waiting | QueueStatus::Called, staff_id, _) => waiting.push(Job { staff_id, duration }),
+            _ => {}
+        }
+    }
+    (busy, waiting)
 }
 
 /// The queue of a business day with places and estimates, in order.
 pub(crate) fn lines(tx: &Tx<'_>, now: DateTime<Utc>, date: NaiveDate) -> Result<Vec<QueueLine>> {
     let queue = tx.queue(date, false)?;
-    let staff = availability(tx, now, date, &queue)?;
-    let waiting: Vec<&QueueEntry> =
-        queue.iter().filter(|q| matches!(q.status, QueueStatus::Waiting | QueueStatus::Called)).collect();
-    let estimates = estimate_all(now, &staff, &waiting.iter().map(|w| job(w)).collect::<Vec<_>>());
+    let (busy, waiting) =
+        split_load(queue.iter().map(|q| (q.status, q.staff_id.clone(), q.duration_min, q.started_at)));
+    let staff = availability(tx, now, date, &busy)?;
+    let estimates = estimate_all(now, &staff, &waiting);
+    let mut place = 0;
     let mut out = Vec::with_capacity(queue.len());
-    for q in &queue {
-        let (ahead, est) = match waiting.iter().position(|w| w.id == q.id) {
-            Some(pos) => (pos, estimates[pos]),
-            None => (0, q.started_at),
+    for q in queue {
+        let (ahead, est) = if matches!(q.status, QueueStatus::Waiting | QueueStatus::Called) {
+            place += 1;
+            (place - 1, estimates[place - 1])
+        } else {
+            (0, q.started_at)
         };
-        out.push(QueueLine { entry: q.clone(), ahead, estimated_start_at: est, wait_minutes: wait_minutes(now, est) });
+        out.push(QueueLine { entry: q, ahead, estimated_start_at: est, wait_minutes: wait_minutes(now, est) });
     }
     Ok(out)
 }
@@ -100,10 +108,8 @@ pub(crate) fn place_for(
     date: NaiveDate,
     new_job: &Job,
 ) -> Result<(usize, Option<DateTime<Utc>>)> {
-    let queue = tx.queue(date, false)?;
-    let staff = availability(tx, now, date, &queue)?;
-    let ahead: Vec<Job> =
-        queue.iter().filter(|q| matches!(q.status, QueueStatus::Waiting | QueueStatus::Called)).map(job).collect();
+    let (busy, ahead) = split_load(tx.queue_jobs(date)?);
+    let staff = availability(tx, now, date, &busy)?;
     Ok((ahead.len(), estimate_start(now, &staff, &ahead, new_job)))
 }
 

@@ -171,6 +171,7 @@ pub struct QueueEntry {
     pub service_id: String,
     pub service_name: String,
     pub duration_min: u32,
+    /// Who serves, or (until service starts) who was asked for.
     pub staff_id: Option<String>,
     pub staff_name: Option<String>,
     pub status: QueueStatus,

@@ -126,6 +126,21 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    /// Beauticians' `booked` (not yet arrived) appointments overlapping `within`:
+    /// `(staff id, when)`, for the wait estimate.
+    pub fn staff_booked(&self, within: Interval) -> Result<Vec<(String, Interval)>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT staff_id, starts_at, ends_at FROM appointments
+             WHERE starts_at < ?2 AND starts_at > ?1 - ?3 AND ends_at > ?1 AND status = 'booked' AND staff_id IS NOT NULL",
+        )?;
+        let rows = st
+            .query_map(params![ms(within.start), ms(within.end), MAX_APPOINTMENT_MS], |r| {
+                Ok((r.get::<_, String>(0)?, Interval::new(from_ms(r.get(1)?), from_ms(r.get(2)?))))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// A customer's `booked` appointments starting within `within`: `(id, start)`.
     pub fn customer_booked(&self, customer_id: &str, within: Interval) -> Result<Vec<(String, DateTime<Utc>)>> {
         let mut st = self.conn().prepare_cached(

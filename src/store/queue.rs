@@ -26,7 +26,7 @@ pub struct NewQueueEntry {
 
 const SELECT: &str =
     "SELECT q.id, q.business_date, q.kind, q.ticket, q.customer_id, c.name, c.gender, q.appointment_id,
-    q.service_id, s.name, s.duration_min, q.staff_id, st.name, q.status, q.identified_by, q.estimated_start_at,
+    q.service_id, s.name, s.duration_min, COALESCE(q.served_by, q.staff_id), st.name, q.status, q.identified_by, q.estimated_start_at,
     q.created_at, q.called_at, q.started_at, q.finished_at
     FROM queue_entries q
     JOIN customers c ON c.id = q.customer_id
@@ -124,6 +124,31 @@ impl Tx<'_> {
         ))?;
         let rows = st
             .query_map(params![date.to_string(), include_finished], row_to_entry)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// What the wait estimate needs of a day's unfinished entries, in arrival order:
+    /// `(status, staff asked for / serving, minutes, started_at)`.
+    pub fn queue_jobs(
+        &self,
+        date: NaiveDate,
+    ) -> Result<Vec<(QueueStatus, Option<String>, u32, Option<DateTime<Utc>>)>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT q.status, COALESCE(q.served_by, q.staff_id), s.duration_min, q.started_at
+             FROM queue_entries q JOIN services s ON s.id = q.service_id
+             WHERE q.business_date = ?1 AND q.status IN ('waiting', 'called', 'in_service') ORDER BY q.created_at, q.id",
+        )?;
+        let rows = st
+            .query_map([date.to_string()], |r| {
+                let status: String = r.get(0)?;
+                Ok((
+                    QueueStatus::from_db(&status).unwrap_or(QueueStatus::Left),
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get::<_, Option<i64>>(3)?.map(from_ms),
+                ))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

@@ -167,11 +167,12 @@ CREATE TABLE appointments (
     updated_at  INTEGER NOT NULL,
     cancelled_at INTEGER,
     cancel_reason TEXT
-) STRICT;
+) STRICT, WITHOUT ROWID;
+-- Overlap checks for beauticians and rooms scan a bounded time range of this index (no
+-- appointment is longer than a day); per-beautician and per-room indexes would only add
+-- writes to every booking.
 CREATE INDEX appointments_by_time ON appointments (starts_at);
-CREATE INDEX appointments_by_staff ON appointments (staff_id, starts_at);
 CREATE INDEX appointments_by_customer ON appointments (customer_id, starts_at);
-CREATE INDEX appointments_by_resource ON appointments (resource_id, starts_at);
 
 -- Check-ins: one row per arrival, numbered per business day and kind (A001, W001).
 CREATE TABLE queue_entries (
@@ -193,11 +194,10 @@ CREATE TABLE queue_entries (
     started_at         INTEGER,
     finished_at        INTEGER,
     updated_at         INTEGER NOT NULL,
-    UNIQUE (business_date, kind, number),
-    UNIQUE (business_date, ticket)
-) STRICT;
-CREATE INDEX queue_by_day_status ON queue_entries (business_date, status);
-CREATE INDEX queue_by_customer ON queue_entries (customer_id, business_date);
+    UNIQUE (business_date, kind, number)        -- the ticket (A001) is kind + number
+) STRICT, WITHOUT ROWID;
+-- A day holds at most a few hundred entries: lookups by day (and by customer within a day)
+-- use the unique index above, which keeps a check-in's writes to few b-trees.
 
 -- Customers waiting for a fully booked slot.
 CREATE TABLE waitlist_entries (
@@ -418,7 +418,7 @@ CREATE TABLE notification_outbox (
     created_at  INTEGER NOT NULL,
     updated_at  INTEGER NOT NULL,
     sent_at     INTEGER
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE INDEX notifications_due ON notification_outbox (status, not_before);
 
 -- Events for the cloud (spec/cloud-sync-v1.md): seq is the strictly increasing counter,
@@ -435,7 +435,7 @@ CREATE TABLE sync_outbox (
     created_at    INTEGER NOT NULL,
     delivered_at  INTEGER
 ) STRICT;
-CREATE INDEX sync_outbox_pending ON sync_outbox (status, seq);
+CREATE INDEX sync_outbox_pending ON sync_outbox (seq) WHERE status = 'pending';
 
 CREATE TABLE sync_state (
     key   TEXT PRIMARY KEY,
@@ -453,7 +453,7 @@ CREATE TABLE cloud_ids (
 ) STRICT;
 
 CREATE TABLE audit_log (
-    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id        INTEGER PRIMARY KEY,
     at        INTEGER NOT NULL,
     actor     TEXT NOT NULL,                        -- staff id, or cli / kiosk / daemon
     action    TEXT NOT NULL,
