@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{App, AppError, Result};
 use crate::domain::model::{QueueEntry, StaffRole};
-use crate::domain::queue::{Job, QueueStatus, StaffAvailability, estimate_all, estimate_start};
+use crate::domain::queue::{Job, Load, QueueStatus, StaffAvailability, estimate_all, estimate_start};
 use crate::domain::time::{Interval, day_bounds};
 use crate::store::Tx;
 
@@ -56,15 +56,12 @@ pub(crate) fn availability(
     Ok(out)
 }
 
-/// Splits a day's unfinished entries (`(status, staff, minutes, started_at)`, in arrival
-/// order) into who is busy until when, and the jobs still waiting.
-fn split_load<I>(entries: I) -> (Vec<(String, DateTime<Utc>)>, Vec<Job>)
-where
-    I: IntoIterator<Item = (QueueStatus, Option<String>, u32, Option<DateTime<Utc>>)>,
-{
+/// Splits a day's unfinished entries (in arrival order) into who is busy until when, and
+/// the jobs still waiting.
+fn split_load<I: IntoIterator<Item = Load>>(entries: I) -> (Vec<(String, DateTime<Utc>)>, Vec<Job>) {
     let mut busy = Vec::new();
     let mut waiting = Vec::new();
-    for (status, staff_id, minutes, started_at) in entries {
+    for Load { status, staff_id, minutes, started_at } in entries {
         let duration = Duration::minutes(minutes.into());
         match (status, staff_id, started_at) {
             (QueueStatus::InService, Some(s), Some(t)) => busy.push((s, t + duration)),
@@ -78,8 +75,12 @@ where
 /// The queue of a business day with places and estimates, in order.
 pub(crate) fn lines(tx: &Tx<'_>, now: DateTime<Utc>, date: NaiveDate) -> Result<Vec<QueueLine>> {
     let queue = tx.queue(date, false)?;
-    let (busy, waiting) =
-        split_load(queue.iter().map(|q| (q.status, q.staff_id.clone(), q.duration_min, q.started_at)));
+    let (busy, waiting) = split_load(queue.iter().map(|q| Load {
+        status: q.status,
+        staff_id: q.staff_id.clone(),
+        minutes: q.duration_min,
+        started_at: q.started_at,
+    }));
     let staff = availability(tx, now, date, &busy)?;
     let estimates = estimate_all(now, &staff, &waiting);
     let mut place = 0;
@@ -108,7 +109,7 @@ pub(crate) fn place_for(
     date: NaiveDate,
     new_job: &Job,
 ) -> Result<(usize, Option<DateTime<Utc>>)> {
-    let (busy, ahead) = split_load(tx.queue_jobs(date)?);
+    let (busy, ahead) = split_load(tx.queue_load(date)?);
     let staff = availability(tx, now, date, &busy)?;
     Ok((ahead.len(), estimate_start(now, &staff, &ahead, new_job)))
 }

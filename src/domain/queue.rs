@@ -88,6 +88,16 @@ pub struct StaffAvailability {
     pub booked: Vec<Interval>,
 }
 
+/// An unfinished queue entry as the estimate sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Load {
+    pub status: QueueStatus,
+    /// Who serves it, or who was asked for.
+    pub staff_id: Option<String>,
+    pub minutes: u32,
+    pub started_at: Option<DateTime<Utc>>,
+}
+
 /// One queue entry waiting for a beautician.
 #[derive(Debug, Clone)]
 pub struct Job {

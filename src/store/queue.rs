@@ -8,7 +8,7 @@ use super::{Result, StoreError, Tx, from_ms, ms, new_id};
 use crate::domain::checkin::{TicketKind, ticket_label};
 use crate::domain::customer::Gender;
 use crate::domain::model::QueueEntry;
-use crate::domain::queue::QueueStatus;
+use crate::domain::queue::{Load, QueueStatus};
 
 #[derive(Debug, Clone)]
 pub struct NewQueueEntry {
@@ -142,12 +142,12 @@ impl Tx<'_> {
         let rows = st
             .query_map([date.to_string()], |r| {
                 let status: String = r.get(0)?;
-                Ok((
-                    QueueStatus::from_db(&status).unwrap_or(QueueStatus::Left),
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get::<_, Option<i64>>(3)?.map(from_ms),
-                ))
+                Ok(Load {
+                    status: QueueStatus::from_db(&status).unwrap_or(QueueStatus::Left),
+                    staff_id: r.get(1)?,
+                    minutes: r.get(2)?,
+                    started_at: r.get::<_, Option<i64>>(3)?.map(from_ms),
+                })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
