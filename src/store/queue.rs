@@ -128,12 +128,8 @@ impl Tx<'_> {
         Ok(rows)
     }
 
-    /// What the wait estimate needs of a day's unfinished entries, in arrival order:
-    /// `(status, staff asked for / serving, minutes, started_at)`.
-    pub fn queue_jobs(
-        &self,
-        date: NaiveDate,
-    ) -> Result<Vec<(QueueStatus, Option<String>, u32, Option<DateTime<Utc>>)>> {
+    /// What the wait estimate needs of a day's unfinished entries, in arrival order.
+    pub fn queue_load(&self, date: NaiveDate) -> Result<Vec<Load>> {
         let mut st = self.conn().prepare_cached(
             "SELECT q.status, COALESCE(q.served_by, q.staff_id), s.duration_min, q.started_at
              FROM queue_entries q JOIN services s ON s.id = q.service_id
