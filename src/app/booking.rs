@@ -119,6 +119,7 @@ impl App {
                             now,
                         )?;
                         tx.audit(now, &r.source, "appointment.book", "appointment", &a.id, &serde_json::json!({}))?;
+                        tracing::info!(appointment = %a.id, source = %r.source, "booked");
                         return Ok(a);
                     }
                     Err(e @ BookingConflict::ResourceBusy { .. }) => last = Some(e),

@@ -189,6 +189,7 @@ impl App {
                 },
                 now,
             )?;
+            tracing::info!(ticket = %entry.ticket, kind = kind.as_str(), by = req.identity.how(), "checked in");
             Ok(CheckinOutcome {
                 greeting,
                 customer_id: customer.id,

@@ -348,6 +348,7 @@ impl App {
         report.created = outcome.0;
         report.merged += outcome.1;
         report.imported = write;
+        tracing::info!(file = %path.display(), rows, created = report.created, merged = report.merged, bad = report.bad.len(), written = write, "customer import");
         Ok(report)
     }
 }

@@ -158,6 +158,7 @@ impl App {
                 None => None,
             };
             let updated = tx.set_queue_status(&entry.id, to, served.as_deref(), now)?;
+            tracing::info!(ticket = %entry.ticket, from = entry.status.as_str(), to = to.as_str(), "queue move");
             if to == QueueStatus::Done
                 && let Some(a) = &entry.appointment_id
             {

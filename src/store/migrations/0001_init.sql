@@ -96,6 +96,7 @@ CREATE TABLE customers (
 ) STRICT;
 CREATE INDEX customers_by_birthday ON customers (substr(birthday, 6));
 CREATE INDEX customers_by_name ON customers (name);
+CREATE INDEX customers_by_created ON customers (created_at);
 
 CREATE TABLE consents (
     id             TEXT PRIMARY KEY,
@@ -182,7 +183,7 @@ CREATE TABLE queue_entries (
     number             INTEGER NOT NULL,
     ticket             TEXT NOT NULL,
     customer_id        TEXT NOT NULL REFERENCES customers(id),
-    appointment_id     TEXT UNIQUE REFERENCES appointments(id),
+    appointment_id     TEXT REFERENCES appointments(id),
     service_id         TEXT NOT NULL REFERENCES services(id),
     staff_id           TEXT REFERENCES staff(id),   -- asked for / booked with
     served_by          TEXT REFERENCES staff(id),
@@ -196,8 +197,11 @@ CREATE TABLE queue_entries (
     updated_at         INTEGER NOT NULL,
     UNIQUE (business_date, kind, number)        -- the ticket (A001) is kind + number
 ) STRICT, WITHOUT ROWID;
+-- One check-in per appointment; walk-ins (NULL) are not indexed at all.
+CREATE UNIQUE INDEX queue_by_appointment ON queue_entries (appointment_id) WHERE appointment_id IS NOT NULL;
 -- A day holds at most a few hundred entries: lookups by day (and by customer within a day)
--- use the unique index above, which keeps a check-in's writes to few b-trees.
+-- use the UNIQUE (business_date, kind, number) key, which keeps a check-in's writes to few
+-- b-trees.
 
 -- Customers waiting for a fully booked slot.
 CREATE TABLE waitlist_entries (
