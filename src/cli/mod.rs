@@ -94,6 +94,9 @@ pub enum Command {
     Queue {
         #[command(subcommand)]
         action: Option<QueueCmd>,
+        /// 以 JSON 输出当前排队 / the live queue as JSON
+        #[arg(long)]
+        json: bool,
     },
     /// 在线备份并校验 / verified online backup
     Backup {
@@ -902,9 +905,9 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
                 say(&msg::wait(o.ahead, o.wait_minutes))?;
             }
         }
-        Command::Queue { action } => {
+        Command::Queue { action, json: list_json } => {
             let (ticket, to, staff, json) = match action {
-                None => (None, None, None, false),
+                None => (None, None, None, list_json),
                 Some(QueueCmd::List { all, json }) => {
                     let lines = app.queue(all)?;
                     if json {
@@ -924,7 +927,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
             match to {
                 None => {
                     let lines = app.queue(false)?;
-                    print_queue(app, &lines)?;
+                    if json { print_json(&lines)? } else { print_queue(app, &lines)? }
                 }
                 Some(to) => {
                     let e = app.queue_move(ticket.as_deref(), to, staff.as_deref(), "cli")?;

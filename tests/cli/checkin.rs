@@ -78,6 +78,8 @@ fn appointment_arrival_walk_in_and_queue() {
     assert_eq!(live[0]["status"], "in_service");
     let all = shop.run(&["queue", "list", "--all", "--json"]).ok().json();
     assert_eq!(all.as_array().unwrap().len(), 3);
+    let bare = shop.run(&["queue", "--json"]).ok().json();
+    assert_eq!(bare, live);
     let text = shop.run(&["queue"]).ok().stdout();
     assert!(text.contains("W001") && text.contains("服务中"), "{text}");
     let updated: i64 = shop.sql("SELECT COUNT(*) FROM sync_outbox WHERE type = 'checkin.updated'");
