@@ -219,12 +219,20 @@ impl Config {
                 (None, None) => Ok(None),
             }
         };
-        let missing = |key: &str| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            key: key.to_string(),
-            message: "缺少必填的密钥 / a required secret is missing".to_string(),
+        let missing = |key: &str| {
+            // Point at the section that lacks it: `[channels.aliyun]` for `channels.aliyun.x`.
+            let section = key.rsplit_once('.').map_or("", |(s, _)| s);
+            let line = text
+                .lines()
+                .position(|l| l.trim().trim_matches(|c| c == '[' || c == ']').trim() == section)
+                .map_or(0, |i| i + 1);
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column: 1,
+                key: key.to_string(),
+                message: format!("缺少 {key} 或 {key}_file / {key} or {key}_file is missing"),
+            }
         };
 
         let r = raw;
@@ -580,6 +588,14 @@ mod tests {
         assert!(e.contains("line 3") && e.contains("shop.opening_hours.tue"), "{e}");
         let e = parse("[checkin]\nearly_minutes = -5\n").unwrap_err().to_string();
         assert!(e.contains("line 2") && e.contains("checkin.early_minutes"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_secret_names_its_section() {
+        let e = parse("[shop]\nname = \"x\"\n\n[channels.aliyun]\naccess_key_id = \"id\"\nsign_name = \"s\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 4") && e.contains("channels.aliyun.access_key_secret_file"), "{e}");
     }
 
     #[test]

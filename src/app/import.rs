@@ -18,6 +18,7 @@ use thiserror::Error;
 use super::customers::{parse_birthday, parse_gender};
 use super::{App, Result};
 use crate::domain::customer::Gender;
+use crate::domain::idcard::{IdCardKey, IdNumber};
 use crate::domain::model::Customer;
 use crate::domain::phone::Phone;
 use crate::store::{CustomerPatch, NewCustomer};
@@ -54,6 +55,7 @@ enum Field {
     Tier,
     Allergies,
     SkinType,
+    IdNumber,
 }
 
 fn field_of(header: &str) -> Option<Field> {
@@ -81,6 +83,9 @@ fn field_of(header: &str) -> Option<Field> {
         }
         "过敏" | "过敏史" | "过敏信息" | "allergies" | "allergy" => Field::Allergies,
         "肤质" | "皮肤类型" | "skin type" | "skin" => Field::SkinType,
+        "身份证" | "身份证号" | "身份证号码" | "证件号" | "证件号码" | "id card" | "id number" | "id card number" => {
+            Field::IdNumber
+        }
         _ => return None,
     })
 }
@@ -118,7 +123,6 @@ pub struct ImportOptions {
 
 #[derive(Debug, Clone, Default)]
 struct Good {
-    row: usize,
     name: String,
     phone: Option<Phone>,
     gender: Gender,
@@ -127,6 +131,8 @@ struct Good {
     tier: Option<String>,
     allergies: String,
     skin_type: Option<String>,
+    /// Validated, hashed and masked as the row is read: the number itself goes no further.
+    id_card: Option<IdCardKey>,
 }
 
 /// A table of text cells: header row and data rows with their spreadsheet row numbers.
@@ -250,6 +256,7 @@ impl App {
         let mut bad = Vec::new();
         let mut good: Vec<Good> = Vec::new();
         let mut by_phone: HashMap<Phone, usize> = HashMap::new();
+        let mut by_card: HashMap<String, usize> = HashMap::new();
         let mut rows = 0;
         let mut merged = 0;
         for (i, (row, cells)) in table.rows.iter().enumerate() {
@@ -260,17 +267,26 @@ impl App {
                 continue;
             }
             rows += 1;
-            match parse_row(*row, cells, &get, &tiers) {
+            match parse_row(cells, &get, &tiers, self.device_key()) {
                 Ok(g) => {
-                    let key = g.phone.clone();
-                    match key.as_ref().and_then(|p| by_phone.get(p)) {
-                        Some(&at) => {
+                    // The same person twice in the file: same phone, or same identity card.
+                    let earlier = g
+                        .phone
+                        .as_ref()
+                        .and_then(|p| by_phone.get(p))
+                        .or_else(|| g.id_card.as_ref().and_then(|k| by_card.get(&k.hash)))
+                        .copied();
+                    match earlier {
+                        Some(at) => {
                             merge_rows(&mut good[at], g);
                             merged += 1;
                         }
                         None => {
-                            if let Some(p) = key {
-                                by_phone.insert(p, good.len());
+                            if let Some(p) = &g.phone {
+                                by_phone.insert(p.clone(), good.len());
+                            }
+                            if let Some(k) = &g.id_card {
+                                by_card.insert(k.hash.clone(), good.len());
                             }
                             good.push(g);
                         }
@@ -310,14 +326,18 @@ impl App {
                     if i % 256 == 0 {
                         progress(total + i * total / good.len().max(1), total * 2);
                     }
-                    let existing = match &g.phone {
-                        Some(p) => tx.customer_by_phone(p)?,
-                        None => None,
-                    };
+                    let existing = existing_customer(tx, g)?;
                     match existing {
                         Some(c) => {
                             merged_db += 1;
-                            let patch = fill_blanks(&c, g);
+                            let mut patch = fill_blanks(&c, g);
+                            // An identity card already on another customer is not moved.
+                            if let Some(k) = &patch.id_card
+                                && tx.customer_by_id_card(&k.hash)?.is_some_and(|other| other.id != c.id)
+                            {
+                                tracing::warn!(customer = %c.id, "import: identity card belongs to another customer, not attached");
+                                patch.id_card = None;
+                            }
                             if write && !patch.is_empty() {
                                 tx.update_customer(&c.id, &patch, "import", now)?;
                             }
@@ -357,21 +377,33 @@ fn count_existing(tx: &crate::store::Tx<'_>, good: &[Good]) -> Result<(usize, us
     let mut created = 0;
     let mut merged = 0;
     for g in good {
-        match &g.phone {
-            Some(p) if tx.customer_by_phone(p)?.is_some() => merged += 1,
-            _ => created += 1,
+        match existing_customer(tx, g)? {
+            Some(_) => merged += 1,
+            None => created += 1,
         }
     }
     Ok((created, merged))
 }
 
+/// The customer a row belongs to: same phone, or the same identity card under another phone.
+fn existing_customer(tx: &crate::store::Tx<'_>, g: &Good) -> Result<Option<Customer>> {
+    if let Some(p) = &g.phone
+        && let Some(c) = tx.customer_by_phone(p)?
+    {
+        return Ok(Some(c));
+    }
+    match &g.id_card {
+        Some(k) => Ok(tx.customer_by_id_card(&k.hash)?),
+        None => Ok(None),
+    }
+}
+
 fn parse_row(
-    row: usize,
     cells: &[String],
     get: &dyn Fn(&[String], Field) -> String,
     tiers: &[String],
+    device_key: &[u8],
 ) -> Result<Good, String> {
-    let _ = row;
     let name = get(cells, Field::Name);
     if name.is_empty() {
         return Err("姓名为空 / name is empty".into());
@@ -399,8 +431,15 @@ fn parse_row(
         ));
     };
     let skin = get(cells, Field::SkinType);
+    let id_text = get(cells, Field::IdNumber);
+    let id_card = if id_text.is_empty() {
+        None
+    } else {
+        // The message names the problem, never the number.
+        let id = IdNumber::parse(&id_text).map_err(|e| format!("身份证 / ID card: {e}"))?;
+        Some(id.key(device_key))
+    };
     Ok(Good {
-        row,
         name,
         phone: Some(phone),
         gender,
@@ -409,6 +448,7 @@ fn parse_row(
         tier,
         allergies: get(cells, Field::Allergies),
         skin_type: (!skin.is_empty()).then_some(skin),
+        id_card,
     })
 }
 
@@ -429,6 +469,7 @@ fn merge_rows(into: &mut Good, other: Good) {
     into.birthday = into.birthday.or(other.birthday);
     into.tier = into.tier.take().or(other.tier);
     into.skin_type = into.skin_type.take().or(other.skin_type);
+    into.id_card = into.id_card.take().or(other.id_card);
     into.notes = join_text(&into.notes, &other.notes);
     into.allergies = join_text(&into.allergies, &other.allergies);
 }
@@ -449,6 +490,9 @@ fn fill_blanks(c: &Customer, g: &Good) -> CustomerPatch {
     if c.skin_type.is_none() {
         p.skin_type = g.skin_type.clone();
     }
+    if c.id_card_masked.is_none() {
+        p.id_card = g.id_card.clone();
+    }
     let notes = join_text(&c.notes, &g.notes);
     if notes != c.notes {
         p.notes = Some(notes);
@@ -461,7 +505,6 @@ fn fill_blanks(c: &Customer, g: &Good) -> CustomerPatch {
 }
 
 fn to_new(g: &Good) -> NewCustomer {
-    let _ = g.row;
     NewCustomer {
         name: g.name.clone(),
         phone: g.phone.clone(),
@@ -471,6 +514,7 @@ fn to_new(g: &Good) -> NewCustomer {
         skin_type: g.skin_type.clone(),
         allergies: g.allergies.clone(),
         notes: g.notes.clone(),
+        id_card: g.id_card.clone(),
         source: "import".into(),
         ..NewCustomer::default()
     }

@@ -152,3 +152,27 @@ fn unreadable_files_are_refused_clearly() {
     let r = shop.run(&["import", "customers", shop.data().join("a.pdf").to_str().unwrap()]).fails();
     assert!(r.stderr().contains(".xlsx"), "{}", r.stderr());
 }
+
+#[test]
+fn id_numbers_in_a_spreadsheet_are_hashed_and_masked_never_kept() {
+    let shop = Shop::new();
+    let file = shop.data().join("ids.csv");
+    std::fs::write(
+        &file,
+        "姓名,手机,身份证号\n赵敏,13700001234,11010519491231002X\n钱多,13700005678,110105194912310021\n赵敏,13799998888,11010519491231002x\n",
+    )
+    .unwrap();
+    let r = shop.run(&["import", "customers", file.to_str().unwrap()]).fails();
+    let out = r.stdout();
+    assert!(out.contains("row 3") && out.contains("check digit"), "{out}");
+    assert!(!out.contains("110105194912310021") && !out.contains("19491231"), "the number is never echoed: {out}");
+    let report = shop.run(&["import", "customers", file.to_str().unwrap(), "--force-partial", "--json"]).ok().json();
+    // row 4 is the same card under another phone: merged, not a second person
+    assert_eq!((report["created"].as_u64(), report["merged"].as_u64()), (Some(1), Some(1)));
+    let c = shop.run(&["customer", "show", "13700001234", "--json"]).ok().json();
+    assert_eq!(c["id_card_masked"], "110105********002X");
+    let raw = std::fs::read(shop.db()).unwrap();
+    assert!(!raw.windows(18).any(|w| w.eq_ignore_ascii_case(b"11010519491231002X")));
+    let wal = std::fs::read(shop.data().join("salonbox.sqlite3-wal")).unwrap_or_default();
+    assert!(!wal.windows(18).any(|w| w.eq_ignore_ascii_case(b"11010519491231002X")));
+}
