@@ -26,7 +26,7 @@ use crate::app::staff::StaffInput;
 use crate::app::{App, AppError};
 use crate::clock::{Clock, FixedClock, SystemClock};
 use crate::config::{Config, ConfigError, DEFAULT_DATA_DIR, SYSTEM_CONFIG};
-use crate::domain::model::Customer;
+use crate::domain::model::{AppointmentStatus, Customer};
 use crate::domain::phone::Phone;
 use crate::domain::queue::QueueStatus;
 use crate::domain::time::{local_dt, local_hm, local_span};
@@ -534,17 +534,24 @@ fn demo(config: Config, clock: Arc<dyn Clock>, customers: usize) -> Result<Outco
     let r = app.seed_demo(DemoSize { customers, days_of_history: 365 }, 2026)?;
     say(&msg::demo_seeded(r.staff, r.services, r.customers, r.visits, r.appointments))?;
     say(&format!("\n{}", app.config.shop.name))?;
-    // A walk-in by a regular customer, then today's appointments and the queue.
-    let regular = app.list_customers(1, 0)?;
-    let services = app.list_services(false)?;
-    if let (Some(c), Some(s)) = (regular.first(), services.first())
-        && let Some(phone) = c.phone.clone()
+    // Arrivals: whoever has an appointment about now, then a walk-in by a regular customer.
+    let now = app.now();
+    let window = app.config.checkin.window;
+    let mut arrivals: Vec<(Phone, Option<String>)> = app
+        .appointments_on(None, None, false)?
+        .into_iter()
+        .filter(|a| a.status == AppointmentStatus::Booked && window.matches(a.starts_at, now))
+        .take(2)
+        .filter_map(|a| app.customer_by_key(&a.customer_id).ok()?.phone.map(|p| (p, None)))
+        .collect();
+    let walk_in_service = app.list_services(false)?.into_iter().find(|s| s.resource_kind.is_none()).map(|s| s.name);
+    if let Some(c) = app.list_customers(1, 0)?.into_iter().next()
+        && let Some(phone) = c.phone
     {
-        let o = app.check_in(&CheckinRequest {
-            identity: Identity::Phone(phone),
-            service: Some(s.name.clone()),
-            staff: None,
-        })?;
+        arrivals.push((phone, walk_in_service));
+    }
+    for (phone, service) in arrivals {
+        let o = app.check_in(&CheckinRequest { identity: Identity::Phone(phone), service, staff: None })?;
         say(&msg::checked_in(&o.greeting, &o.entry.ticket, o.already_checked_in))?;
         say(&msg::wait(o.ahead, o.wait_minutes))?;
     }
