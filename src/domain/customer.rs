@@ -64,6 +64,12 @@ pub fn surname(name: &str) -> &str {
 
 /// How the kiosk greets a customer: 王女士 / 李先生; the full name when the gender is unknown
 /// (a salon never guesses).
+///
+/// ```
+/// use salonbox::domain::customer::{Gender, greeting_name};
+/// assert_eq!(greeting_name("欧阳娜娜", Gender::Female), "欧阳女士");
+/// assert_eq!(greeting_name("李明", Gender::Unknown), "李明");
+/// ```
 pub fn greeting_name(name: &str, gender: Gender) -> String {
     match gender {
         Gender::Female => format!("{}女士", surname(name)),

@@ -28,6 +28,14 @@ pub enum PhoneError {
 
 impl Phone {
     /// Normalises and validates `input`.
+    ///
+    /// ```
+    /// use salonbox::domain::phone::Phone;
+    /// let p = Phone::parse("+86 138-1234-5678").unwrap();
+    /// assert_eq!(p.as_str(), "13812345678");
+    /// assert_eq!(p.masked(), "138****5678");
+    /// assert!(Phone::parse("010-12345678").is_err());
+    /// ```
     pub fn parse(input: &str) -> Result<Phone, PhoneError> {
         let mut digits = String::with_capacity(16);
         let mut plus = false;
