@@ -154,10 +154,7 @@ impl App {
                 },
                 now,
             )?;
-            let vip = match &customer.tier {
-                Some(t) => tx.tier_rank(t)? >= 2,
-                None => false,
-            };
+            let vip = customer.tier_rank.is_some_and(|r| r >= 2);
             let arrival = if vip {
                 "vip"
             } else if kind == TicketKind::Appointment {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::{App, AppError, Result};
-use crate::domain::model::{QueueEntry, StaffRole};
+use crate::domain::model::QueueEntry;
 use crate::domain::queue::{Job, Load, QueueStatus, StaffAvailability, estimate_all, estimate_start};
 use crate::domain::time::{Interval, day_bounds};
 use crate::store::Tx;
@@ -29,25 +29,21 @@ pub(crate) fn availability(
     busy: &[(String, DateTime<Utc>)],
 ) -> Result<Vec<StaffAvailability>> {
     let day = day_bounds(date, tx.tz());
-    let shifts = tx.shifts(None, Interval::new(now, day.end.max(now + Duration::seconds(1))))?;
+    let shifts = tx.beautician_shifts(Interval::new(now, day.end.max(now + Duration::seconds(1))))?;
     let mut out: Vec<StaffAvailability> = Vec::new();
     if shifts.is_empty() {
         return Ok(out);
     }
-    let team = tx.list_staff()?;
     let booked = tx.staff_booked(Interval::new(now, day.end.max(now)))?;
     for shift in shifts {
-        let Some(staff) = team.iter().find(|s| s.id == shift.staff_id).cloned() else { continue };
-        if !staff.active || staff.role != StaffRole::Beautician {
+        if out.iter().any(|s| s.staff_id == shift.staff_id) {
             continue;
         }
-        if out.iter().any(|s| s.staff_id == staff.id) {
-            continue;
-        }
-        let busy_until = busy.iter().filter(|(id, _)| *id == staff.id).map(|(_, until)| *until).max().unwrap_or(now);
-        let booked = booked.iter().filter(|(id, _)| *id == staff.id).map(|(_, when)| *when).collect();
+        let id = shift.staff_id;
+        let busy_until = busy.iter().filter(|(who, _)| *who == id).map(|(_, until)| *until).max().unwrap_or(now);
+        let booked = booked.iter().filter(|(who, _)| *who == id).map(|(_, when)| *when).collect();
         out.push(StaffAvailability {
-            staff_id: staff.id,
+            staff_id: id,
             free_from: busy_until.max(shift.starts_at).max(now),
             shift_end: shift.ends_at,
             booked,

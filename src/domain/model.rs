@@ -21,6 +21,8 @@ pub struct Customer {
     /// `110101********1234`; the number itself is never stored.
     pub id_card_masked: Option<String>,
     pub tier: Option<String>,
+    /// 0 for the entry tier; VIP treatment from rank 2 (金卡) up.
+    pub tier_rank: Option<i64>,
     pub skin_type: Option<String>,
     pub skin_concerns: Vec<String>,
     pub allergies: String,

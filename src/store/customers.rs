@@ -71,7 +71,7 @@ impl CustomerPatch {
 const SELECT: &str = "SELECT c.id, c.member_code, c.name, c.phone, c.gender, c.birthday, c.id_card_masked, t.name,
     c.skin_type, c.skin_concerns, c.allergies, c.contraindications, c.tags, c.notes, c.source,
     c.marketing_opt_out_at IS NULL AND COALESCE((SELECT granted FROM consents k WHERE k.customer_id = c.id AND k.kind = 'marketing' ORDER BY k.at DESC, k.rowid DESC LIMIT 1), 0),
-    c.created_at, c.updated_at
+    c.created_at, c.updated_at, t.rank
     FROM customers c LEFT JOIN membership_tiers t ON t.id = c.tier_id";
 
 fn row_to_customer(r: &Row<'_>) -> rusqlite::Result<Customer> {
@@ -88,6 +88,7 @@ fn row_to_customer(r: &Row<'_>) -> rusqlite::Result<Customer> {
         birthday: birthday.and_then(|b| NaiveDate::parse_from_str(&b, "%Y-%m-%d").ok()),
         id_card_masked: r.get(6)?,
         tier: r.get(7)?,
+        tier_rank: r.get(18)?,
         skin_type: r.get(8)?,
         skin_concerns: serde_json::from_str(&concerns).unwrap_or_default(),
         allergies: r.get(10)?,
@@ -357,11 +358,4 @@ fn changed_fields(p: &CustomerPatch) -> Vec<&'static str> {
         }
     }
     f
-}
-
-impl Tx<'_> {
-    /// The rank of a tier (0 = entry tier).
-    pub fn tier_rank(&self, name: &str) -> Result<i64> {
-        Ok(self.row("SELECT rank FROM membership_tiers WHERE name = ?1", [name], |r| r.get(0)).optional()?.unwrap_or(0))
-    }
 }

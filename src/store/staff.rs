@@ -146,6 +146,27 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    /// Shifts of active beauticians overlapping `within`, in time order (for the wait
+    /// estimate: one query, no staff rows).
+    pub fn beautician_shifts(&self, within: Interval) -> Result<Vec<Shift>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT sh.id, sh.staff_id, sh.starts_at, sh.ends_at FROM staff_shifts sh JOIN staff s ON s.id = sh.staff_id
+             WHERE sh.starts_at < ?2 AND sh.starts_at > ?1 - 86400000 AND sh.ends_at > ?1
+               AND s.active = 1 AND s.role = 'beautician' ORDER BY sh.starts_at",
+        )?;
+        let rows = st
+            .query_map(params![ms(within.start), ms(within.end)], |r| {
+                Ok(Shift {
+                    id: r.get(0)?,
+                    staff_id: r.get(1)?,
+                    starts_at: from_ms(r.get(2)?),
+                    ends_at: from_ms(r.get(3)?),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     pub fn set_staff_pin(&self, staff_id: &str, pin_hash: &str, now: DateTime<Utc>) -> Result<()> {
         let n = self.exec(
             "UPDATE staff SET pin_hash = ?2, pin_failures = 0, pin_locked_until = NULL, updated_at = ?3 WHERE id = ?1",

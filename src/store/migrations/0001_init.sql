@@ -405,9 +405,10 @@ CREATE TABLE feedback (
 ) STRICT;
 
 -- Every message starts here, written in the transaction of what caused it.
+-- Keyed by the dedupe key itself: a second message with the same key is ignored.
 CREATE TABLE notification_outbox (
-    id          TEXT PRIMARY KEY,
-    dedupe_key  TEXT NOT NULL UNIQUE,
+    dedupe_key  TEXT PRIMARY KEY,
+    id          TEXT NOT NULL,                      -- UUIDv7, for logs and the cloud relay
     kind        TEXT NOT NULL CHECK (kind IN ('transactional', 'marketing', 'staff')),
     channel     TEXT NOT NULL,                      -- sms, wechat_template, staff_group, buzzer, ...
     customer_id TEXT REFERENCES customers(id),
@@ -465,7 +466,7 @@ CREATE TABLE audit_log (
     entity_id TEXT NOT NULL,
     detail    TEXT NOT NULL DEFAULT '{}'
 ) STRICT;
-CREATE INDEX audit_by_entity ON audit_log (entity, entity_id);
+-- No index by entity: the log is written on every staff action and read rarely.
 
 INSERT INTO membership_tiers (id, name, rank, min_spend_fen, points_multiplier, created_at) VALUES
     ('tier-0', '普通', 0, 0, '1', 0),
