@@ -190,6 +190,42 @@ mod tests {
         Job { staff_id: staff.map(Into::into), duration: Duration::minutes(min) }
     }
 
+    proptest::proptest! {
+        /// Without bookings or preferences: nobody starts before now or before their shift,
+        /// nothing runs past a shift's end, and estimates never go backwards in queue order.
+        #[test]
+        fn estimates_are_sane(
+            free in proptest::collection::vec(0i64..120, 0..4),
+            jobs in proptest::collection::vec(5i64..120, 0..30),
+        ) {
+            let now = t(10, 0);
+            let staff: Vec<StaffAvailability> = free
+                .iter()
+                .enumerate()
+                .map(|(i, m)| StaffAvailability {
+                    staff_id: format!("s{i}"),
+                    free_from: now + Duration::minutes(*m),
+                    shift_end: t(18, 0),
+                    booked: vec![],
+                })
+                .collect();
+            let jobs: Vec<Job> = jobs.iter().map(|m| job(None, *m)).collect();
+            let est = estimate_all(now, &staff, &jobs);
+            proptest::prop_assert_eq!(est.len(), jobs.len());
+            if staff.is_empty() {
+                proptest::prop_assert!(est.iter().all(Option::is_none));
+            }
+            let mut last = now;
+            for (e, j) in est.iter().zip(&jobs) {
+                if let Some(e) = e {
+                    proptest::prop_assert!(*e >= now && *e >= last);
+                    proptest::prop_assert!(*e + j.duration <= t(18, 0));
+                    last = *e;
+                }
+            }
+        }
+    }
+
     #[test]
     fn estimate_uses_queue_and_staff() {
         let now = t(10, 0);

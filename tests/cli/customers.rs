@@ -77,6 +77,13 @@ fn bad_input_names_the_field_and_stores_nothing() {
     shop.add_customer("王小丽", "13812345678");
     let r = shop.run(&["customer", "add", "--name", "别人", "--phone", "138 1234 5678"]).fails();
     assert!(r.stderr().contains("138****5678") && r.stderr().contains("already exists"), "{}", r.stderr());
+    shop.add_customer("李梅", "13912345678");
+    let r = shop.run(&["customer", "edit", "13912345678", "--phone", "13812345678"]).fails();
+    assert!(r.stderr().contains("already exists"), "{}", r.stderr());
+    let r = shop.run(&["customer", "edit", "13912345678"]).fails();
+    assert!(r.stderr().contains("nothing to change"), "{}", r.stderr());
+    let r = shop.run(&["customer", "edit", "13912345678", "--marketing", "maybe"]).fails();
+    assert!(r.stderr().contains("yes or no"), "{}", r.stderr());
     let r = shop.run(&["customer", "show", "13999999999"]).fails();
     assert!(r.stderr().contains("no such customer"), "{}", r.stderr());
 }

@@ -1,0 +1,138 @@
+//! The library's use cases driven directly, with a controlled clock.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use salonbox::app::booking::BookingRequest;
+use salonbox::app::checkin::{CheckinRequest, Identity};
+use salonbox::app::customers::Registration;
+use salonbox::app::{App, AppError, init};
+use salonbox::clock::FixedClock;
+use salonbox::config::Config;
+use salonbox::domain::phone::Phone;
+
+/// Monday 2026-11-23 10:00 in Shanghai.
+fn ten_am() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).single().unwrap()
+}
+
+fn open(dir: &std::path::Path, clock: Arc<FixedClock>) -> App {
+    App::open(Config::default(), dir, clock).unwrap()
+}
+
+fn shop(customers: usize) -> (tempfile::TempDir, Arc<FixedClock>, Vec<Phone>) {
+    let dir = tempfile::tempdir().unwrap();
+    init(&Config::default(), dir.path()).unwrap();
+    let clock = Arc::new(FixedClock::new(ten_am()));
+    let mut app = open(dir.path(), clock.clone());
+    app.add_service("修眉造型", "美甲美睫", 20, "48", None, "test").unwrap();
+    app.add_service("面部深层清洁", "面部护理", 60, "198", None, "test").unwrap();
+    app.add_staff(
+        &salonbox::app::staff::StaffInput { name: "李娜".into(), role: "beautician".into(), ..Default::default() },
+        "test",
+    )
+    .unwrap();
+    app.add_shift("李娜", app.today(), "10:00-21:00", "test").unwrap();
+    let mut phones = Vec::new();
+    for i in 0..customers {
+        let phone = format!("1380000{i:04}");
+        app.register(&Registration {
+            name: format!("顾客{i}"),
+            phone: phone.clone(),
+            gender: Some("女".into()),
+            privacy_notice: Some("2026-11".into()),
+            source: "test".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        phones.push(Phone::parse(&phone).unwrap());
+    }
+    (dir, clock, phones)
+}
+
+#[test]
+fn identify_sees_only_the_appointment_in_the_window() {
+    let (dir, clock, phones) = shop(1);
+    let mut app = open(dir.path(), clock.clone());
+    app.book(&BookingRequest {
+        customer: phones[0].to_string(),
+        service: "面部深层清洁".into(),
+        staff: Some("李娜".into()),
+        resource: None,
+        start: "2026-11-23 12:00".into(),
+        note: String::new(),
+        source: "test".into(),
+    })
+    .unwrap();
+    let who = Identity::Phone(phones[0].clone());
+    let (c, appt) = app.identify(&who).unwrap().unwrap();
+    assert_eq!(c.name, "顾客0");
+    assert!(appt.is_none(), "10:00 is two hours early");
+    clock.set(ten_am() + Duration::minutes(65));
+    let (_, appt) = app.identify(&who).unwrap().unwrap();
+    assert_eq!(appt.unwrap().service_name, "面部深层清洁");
+    clock.set(ten_am() + Duration::minutes(151));
+    let (_, appt) = app.identify(&who).unwrap().unwrap();
+    assert!(appt.is_none(), "31 minutes late");
+    assert!(app.identify(&Identity::Phone(Phone::parse("13999999999").unwrap())).unwrap().is_none());
+}
+
+#[test]
+fn a_failed_check_in_leaves_no_trace() {
+    let (dir, clock, phones) = shop(1);
+    let mut app = open(dir.path(), clock);
+    let err = app
+        .check_in(&CheckinRequest {
+            identity: Identity::Phone(phones[0].clone()),
+            service: Some("不存在".into()),
+            staff: None,
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("不存在"), "{err}");
+    let err = app
+        .check_in(&CheckinRequest { identity: Identity::Phone(phones[0].clone()), service: None, staff: None })
+        .unwrap_err();
+    assert!(matches!(err, AppError::ServiceRequired));
+    let stats = app.store.read(|tx| tx.outbox_stats()).unwrap();
+    // only the registration's customer.upserted event
+    assert_eq!(stats.sync_pending, 1);
+    assert_eq!(stats.notifications_pending, 0);
+    assert!(app.queue(true).unwrap().is_empty());
+}
+
+#[test]
+fn two_connections_checking_in_at_once_number_every_ticket_once() {
+    let (dir, clock, phones) = shop(300);
+    let (a, b) = phones.split_at(150);
+    std::thread::scope(|s| {
+        for half in [a, b] {
+            let dir = dir.path();
+            let clock = clock.clone();
+            s.spawn(move || {
+                let mut app = open(dir, clock);
+                for p in half {
+                    app.check_in(&CheckinRequest {
+                        identity: Identity::Phone(p.clone()),
+                        service: Some("修眉造型".into()),
+                        staff: None,
+                    })
+                    .unwrap();
+                }
+            });
+        }
+    });
+    let mut app = open(dir.path(), clock);
+    let lines = app.queue(true).unwrap();
+    let tickets: BTreeSet<String> = lines.iter().map(|l| l.entry.ticket.clone()).collect();
+    let expected: BTreeSet<String> = (1..=300).map(|n| format!("W{n:03}")).collect();
+    assert_eq!(tickets, expected, "W001..W300, no gap, no double");
+    let events = app.store.read(|tx| tx.pending_events(10_000)).unwrap();
+    let checkins: Vec<i64> = events.iter().filter(|e| e.2 == "checkin.created").map(|e| e.0).collect();
+    assert_eq!(checkins.len(), 300);
+    assert!(events.windows(2).all(|w| w[0].0 < w[1].0), "seq strictly increasing");
+    // places in the queue follow arrival order and estimates never go backwards
+    let waits: Vec<i64> = lines.iter().filter_map(|l| l.wait_minutes).collect();
+    assert!(waits.windows(2).all(|w| w[0] <= w[1]), "{waits:?}");
+    assert_eq!(lines.last().unwrap().ahead, 299);
+}
