@@ -104,7 +104,11 @@ impl App {
         self.store.write(|tx| {
             let customer = find(tx, &req.identity)?.ok_or_else(|| AppError::UnknownCustomer(req.identity.shown()))?;
             let greeting = greeting_name(&customer.name, customer.gender);
-            if let Some(existing) = tx.active_entry_for(&customer.id, date)? {
+            // The day's unfinished entries: is this customer already among them, and where
+            // would a new arrival stand?
+            let load = tx.queue_load(date)?;
+            if let Some(mine) = load.iter().find(|l| l.customer_id == customer.id) {
+                let existing = tx.queue_entry(&mine.entry_id)?;
                 let appointment = existing.appointment_id.as_deref().map(|a| tx.appointment(a)).transpose()?;
                 return already(tx, now, customer, greeting, existing, appointment);
             }
@@ -140,7 +144,7 @@ impl App {
                     (TicketKind::Walkin, service.id, staff, minutes, None)
                 }
             };
-            let (ahead, promised) = place_for(tx, now, date, &Job { staff_id: staff_id.clone(), duration })?;
+            let (ahead, promised) = place_for(tx, now, date, &load, &Job { staff_id: staff_id.clone(), duration })?;
             let entry = tx.insert_queue_entry(
                 &NewQueueEntry {
                     business_date: date,

@@ -54,12 +54,12 @@ pub(crate) fn availability(
 
 /// Splits a day's unfinished entries (in arrival order) into who is busy until when, and
 /// the jobs still waiting.
-fn split_load<I: IntoIterator<Item = Load>>(entries: I) -> (Vec<(String, DateTime<Utc>)>, Vec<Job>) {
+fn split_load<'a, I: IntoIterator<Item = &'a Load>>(entries: I) -> (Vec<(String, DateTime<Utc>)>, Vec<Job>) {
     let mut busy = Vec::new();
     let mut waiting = Vec::new();
-    for Load { status, staff_id, minutes, started_at } in entries {
-        let duration = Duration::minutes(minutes.into());
-        match (status, staff_id, started_at) {
+    for l in entries {
+        let duration = Duration::minutes(l.minutes.into());
+        match (l.status, l.staff_id.clone(), l.started_at) {
             (QueueStatus::InService, Some(s), Some(t)) => busy.push((s, t + duration)),
             (QueueStatus::Waiting | QueueStatus::Called, staff_id, _) => waiting.push(Job { staff_id, duration }),
             _ => {}
@@ -71,12 +71,18 @@ fn split_load<I: IntoIterator<Item = Load>>(entries: I) -> (Vec<(String, DateTim
 /// The queue of a business day with places and estimates, in order.
 pub(crate) fn lines(tx: &Tx<'_>, now: DateTime<Utc>, date: NaiveDate) -> Result<Vec<QueueLine>> {
     let queue = tx.queue(date, false)?;
-    let (busy, waiting) = split_load(queue.iter().map(|q| Load {
-        status: q.status,
-        staff_id: q.staff_id.clone(),
-        minutes: q.duration_min,
-        started_at: q.started_at,
-    }));
+    let load: Vec<Load> = queue
+        .iter()
+        .map(|q| Load {
+            entry_id: q.id.clone(),
+            customer_id: q.customer_id.clone(),
+            status: q.status,
+            staff_id: q.staff_id.clone(),
+            minutes: q.duration_min,
+            started_at: q.started_at,
+        })
+        .collect();
+    let (busy, waiting) = split_load(&load);
     let staff = availability(tx, now, date, &busy)?;
     let estimates = estimate_all(now, &staff, &waiting);
     let mut place = 0;
@@ -99,13 +105,15 @@ pub(crate) fn wait_minutes(now: DateTime<Utc>, at: Option<DateTime<Utc>>) -> Opt
 }
 
 /// Where a new arrival would stand: entries waiting before it and its estimated start.
+/// `load` is the day's unfinished entries (`Tx::queue_load`).
 pub(crate) fn place_for(
     tx: &Tx<'_>,
     now: DateTime<Utc>,
     date: NaiveDate,
+    load: &[Load],
     new_job: &Job,
 ) -> Result<(usize, Option<DateTime<Utc>>)> {
-    let (busy, ahead) = split_load(tx.queue_load(date)?);
+    let (busy, ahead) = split_load(load);
     let staff = availability(tx, now, date, &busy)?;
     Ok((ahead.len(), estimate_start(now, &staff, &ahead, new_job)))
 }

@@ -91,6 +91,8 @@ pub struct StaffAvailability {
 /// An unfinished queue entry as the estimate sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Load {
+    pub entry_id: String,
+    pub customer_id: String,
     pub status: QueueStatus,
     /// Who serves it, or who was asked for.
     pub staff_id: Option<String>,

@@ -131,7 +131,7 @@ impl Tx<'_> {
     /// What the wait estimate needs of a day's unfinished entries, in arrival order.
     pub fn queue_load(&self, date: NaiveDate) -> Result<Vec<Load>> {
         let mut st = self.conn().prepare_cached(
-            "SELECT q.status, COALESCE(q.served_by, q.staff_id), s.duration_min, q.started_at
+            "SELECT q.status, COALESCE(q.served_by, q.staff_id), s.duration_min, q.started_at, q.id, q.customer_id
              FROM queue_entries q JOIN services s ON s.id = q.service_id
              WHERE q.business_date = ?1 AND q.status IN ('waiting', 'called', 'in_service') ORDER BY q.created_at, q.id",
         )?;
@@ -139,6 +139,8 @@ impl Tx<'_> {
             .query_map([date.to_string()], |r| {
                 let status: String = r.get(0)?;
                 Ok(Load {
+                    entry_id: r.get(4)?,
+                    customer_id: r.get(5)?,
                     status: QueueStatus::from_db(&status).unwrap_or(QueueStatus::Left),
                     staff_id: r.get(1)?,
                     minutes: r.get(2)?,
@@ -147,18 +149,6 @@ impl Tx<'_> {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
-    }
-
-    /// The customer's unfinished entry of the day, if any.
-    pub fn active_entry_for(&self, customer_id: &str, date: NaiveDate) -> Result<Option<QueueEntry>> {
-        Ok(self
-            .conn()
-            .prepare_cached(&format!(
-                "{SELECT} WHERE q.customer_id = ?1 AND q.business_date = ?2 AND q.status IN ('waiting', 'called', 'in_service')
-                 ORDER BY q.created_at LIMIT 1"
-            ))?
-            .query_row(params![customer_id, date.to_string()], row_to_entry)
-            .optional()?)
     }
 
     /// Writes a status change the caller has checked with `QueueStatus::transition`, with
