@@ -70,7 +70,7 @@ impl CustomerPatch {
 
 const SELECT: &str = "SELECT c.id, c.member_code, c.name, c.phone, c.gender, c.birthday, c.id_card_masked, t.name,
     c.skin_type, c.skin_concerns, c.allergies, c.contraindications, c.tags, c.notes, c.source,
-    c.marketing_opt_out_at IS NULL AND COALESCE((SELECT granted FROM consents k WHERE k.customer_id = c.id AND k.kind = 'marketing' ORDER BY k.at DESC, k.rowid DESC LIMIT 1), 0),
+    c.marketing_consent = 1 AND c.marketing_opt_out_at IS NULL,
     c.created_at, c.updated_at, t.rank
     FROM customers c LEFT JOIN membership_tiers t ON t.id = c.tier_id";
 
@@ -194,6 +194,13 @@ impl Tx<'_> {
             "INSERT INTO consents (id, customer_id, kind, granted, notice_version, channel, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![new_id(), customer_id, kind, granted as i64, version, channel, ms(now)],
         )?;
+        if kind == "marketing" {
+            // The customer row carries the current state; the consents table is the record.
+            self.exec(
+                "UPDATE customers SET marketing_consent = ?2 WHERE id = ?1",
+                params![customer_id, granted as i64],
+            )?;
+        }
         Ok(())
     }
 

@@ -33,13 +33,18 @@ impl Tx<'_> {
     /// Records a sync event (`spec/cloud-sync-v1.md`): a fresh UUIDv7 id and the next `seq`.
     /// The payload must never hold an identity-card number: callers pass snapshots built
     /// from stored fields, and the store holds none.
-    pub fn emit_event(&self, event_type: &str, occurred: DateTime<Utc>, payload: &serde_json::Value) -> Result<()> {
+    pub fn emit_event<P: Serialize + ?Sized>(
+        &self,
+        event_type: &str,
+        occurred: DateTime<Utc>,
+        payload: &P,
+    ) -> Result<()> {
         let occurred_at = occurred.with_timezone(&self.tz()).to_rfc3339();
         self.conn()
             .prepare_cached(
                 "INSERT INTO sync_outbox (id, type, occurred_at, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![new_id(), event_type, occurred_at, payload.to_string(), ms(occurred)])?;
+            .execute(params![new_id(), event_type, occurred_at, serde_json::to_string(payload)?, ms(occurred)])?;
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, Row, params};
-use serde_json::json;
+use serde::Serialize;
 
 use super::{Result, StoreError, Tx, from_ms, ms, new_id};
 use crate::domain::checkin::{TicketKind, ticket_label};
@@ -22,6 +22,25 @@ pub struct NewQueueEntry {
     pub identified_by: String,
     /// The start time promised on the ticket.
     pub promised_start_at: Option<DateTime<Utc>>,
+}
+
+/// The `checkin.created` / `checkin.updated` snapshot.
+#[derive(Serialize)]
+struct QueuePayload<'a> {
+    id: &'a str,
+    business_date: NaiveDate,
+    ticket: &'a str,
+    kind: TicketKind,
+    customer_id: &'a str,
+    appointment_id: Option<&'a str>,
+    service_id: &'a str,
+    staff_id: Option<&'a str>,
+    status: QueueStatus,
+    identified_by: &'a str,
+    created_at: String,
+    called_at: Option<String>,
+    started_at: Option<String>,
+    finished_at: Option<String>,
 }
 
 const SELECT: &str =
@@ -180,22 +199,25 @@ impl Tx<'_> {
     fn emit_queue(&self, event: &str, q: &QueueEntry, now: DateTime<Utc>) -> Result<()> {
         let tz = self.tz();
         let t = |v: Option<DateTime<Utc>>| v.map(|t| t.with_timezone(&tz).to_rfc3339());
-        let payload = json!({
-            "id": q.id,
-            "business_date": q.business_date,
-            "ticket": q.ticket,
-            "kind": q.kind,
-            "customer_id": q.customer_id,
-            "appointment_id": q.appointment_id,
-            "service_id": q.service_id,
-            "staff_id": q.staff_id,
-            "status": q.status,
-            "identified_by": q.identified_by,
-            "created_at": q.created_at.with_timezone(&tz).to_rfc3339(),
-            "called_at": t(q.called_at),
-            "started_at": t(q.started_at),
-            "finished_at": t(q.finished_at),
-        });
-        self.emit_event(event, now, &payload)
+        self.emit_event(
+            event,
+            now,
+            &QueuePayload {
+                id: &q.id,
+                business_date: q.business_date,
+                ticket: &q.ticket,
+                kind: q.kind,
+                customer_id: &q.customer_id,
+                appointment_id: q.appointment_id.as_deref(),
+                service_id: &q.service_id,
+                staff_id: q.staff_id.as_deref(),
+                status: q.status,
+                identified_by: &q.identified_by,
+                created_at: q.created_at.with_timezone(&tz).to_rfc3339(),
+                called_at: t(q.called_at),
+                started_at: t(q.started_at),
+                finished_at: t(q.finished_at),
+            },
+        )
     }
 }

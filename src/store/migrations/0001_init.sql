@@ -89,6 +89,7 @@ CREATE TABLE customers (
     preferred_staff_id TEXT REFERENCES staff(id),
     notes             TEXT NOT NULL DEFAULT '',
     source            TEXT NOT NULL,                -- kiosk, cli, import, cloud, demo
+    marketing_consent INTEGER NOT NULL DEFAULT 0,    -- current state; the consents table is the record
     marketing_opt_out_at INTEGER,                   -- replied 回T退订 or asked at the desk
     created_at        INTEGER NOT NULL,
     updated_at        INTEGER NOT NULL,
@@ -430,7 +431,8 @@ CREATE INDEX notifications_due ON notification_outbox (status, not_before);
 -- id the UUIDv7 that never changes however often the event is sent.
 CREATE TABLE sync_outbox (
     seq           INTEGER PRIMARY KEY AUTOINCREMENT,
-    id            TEXT NOT NULL UNIQUE,
+    id            TEXT NOT NULL,                    -- UUIDv7: unique by construction; answers are
+                                                    -- matched to the batch sent, by seq, so no index
     type          TEXT NOT NULL,
     occurred_at   TEXT NOT NULL,                    -- RFC 3339 with the shop's offset
     payload       TEXT NOT NULL,                    -- JSON entity snapshot
