@@ -126,7 +126,10 @@ impl App {
                     Err(e) => return Err(e.into()),
                 }
             }
-            Err(last.map_or_else(|| AppError::input("resource", "no resource"), AppError::from))
+            Err(last.map_or_else(
+                || AppError::input("房间/设备 resource", "没有可用的房间或设备 / no room or device is free"),
+                AppError::from,
+            ))
         })
     }
 
