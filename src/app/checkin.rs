@@ -4,7 +4,6 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use serde_json::json;
 
 use super::queue::{lines, place_for, wait_minutes};
 use super::{App, AppError, Result};
@@ -15,7 +14,7 @@ use crate::domain::model::{Appointment, AppointmentStatus, Customer, QueueEntry}
 use crate::domain::phone::Phone;
 use crate::domain::queue::Job;
 use crate::domain::time::{day_bounds, local_hm};
-use crate::store::{NewNotification, NewQueueEntry, Tx};
+use crate::store::{NewNotification, NewQueueEntry, StoreError, Tx};
 
 /// How the customer identified themselves.
 #[derive(Debug, Clone)]
@@ -67,6 +66,21 @@ pub struct CheckinOutcome {
     pub wait_minutes: Option<i64>,
     /// The customer already had an unfinished ticket today: it is returned, not doubled.
     pub already_checked_in: bool,
+}
+
+/// What the staff are told when a customer arrives (template `staff_arrival`).
+#[derive(Serialize)]
+struct ArrivalAlert<'a> {
+    /// appointment, walkin or vip: chooses the buzzer pattern and the message's tone.
+    arrival: &'a str,
+    ticket: &'a str,
+    customer: &'a str,
+    tier: Option<&'a str>,
+    service: &'a str,
+    staff: Option<&'a str>,
+    appointment_time: Option<String>,
+    allergies: &'a str,
+    contraindications: &'a str,
 }
 
 fn find(tx: &Tx<'_>, id: &Identity) -> Result<Option<Customer>> {
@@ -152,6 +166,7 @@ impl App {
                     customer_id: customer.id.clone(),
                     appointment_id: appointment.as_ref().map(|a| a.id.clone()),
                     service_id,
+                    duration_min: u32::try_from(duration.num_minutes()).unwrap_or(u32::MAX),
                     staff_id,
                     identified_by: req.identity.how().to_string(),
                     promised_start_at: promised,
@@ -174,17 +189,18 @@ impl App {
                     customer_id: Some(customer.id.clone()),
                     recipient: None,
                     template: "staff_arrival",
-                    params: json!({
-                        "arrival": arrival,
-                        "ticket": entry.ticket,
-                        "customer": greeting,
-                        "tier": customer.tier,
-                        "service": entry.service_name,
-                        "staff": entry.staff_name,
-                        "appointment_time": appointment.as_ref().map(|a| local_hm(a.starts_at, tx.tz())),
-                        "allergies": customer.allergies,
-                        "contraindications": customer.contraindications,
-                    }),
+                    params: serde_json::to_string(&ArrivalAlert {
+                        arrival,
+                        ticket: &entry.ticket,
+                        customer: &greeting,
+                        tier: customer.tier.as_deref(),
+                        service: &entry.service_name,
+                        staff: entry.staff_name.as_deref(),
+                        appointment_time: appointment.as_ref().map(|a| local_hm(a.starts_at, tx.tz())),
+                        allergies: &customer.allergies,
+                        contraindications: &customer.contraindications,
+                    })
+                    .map_err(StoreError::from)?,
                     not_before: now,
                     not_after: None,
                 },

@@ -16,7 +16,8 @@ pub struct NewNotification {
     pub customer_id: Option<String>,
     pub recipient: Option<String>,
     pub template: &'static str,
-    pub params: serde_json::Value,
+    /// The template's parameters as a JSON object (`serde_json::to_string` of a struct).
+    pub params: String,
     pub not_before: DateTime<Utc>,
     pub not_after: Option<DateTime<Utc>>,
 }
@@ -66,7 +67,7 @@ impl Tx<'_> {
                 n.customer_id,
                 n.recipient,
                 n.template,
-                n.params.to_string(),
+                n.params,
                 ms(n.not_before),
                 n.not_after.map(ms),
                 ms(now),

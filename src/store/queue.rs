@@ -17,6 +17,8 @@ pub struct NewQueueEntry {
     pub customer_id: String,
     pub appointment_id: Option<String>,
     pub service_id: String,
+    /// The service's length: the wait estimate counts with it.
+    pub duration_min: u32,
     pub staff_id: Option<String>,
     /// phone, id_card, member_code, staff
     pub identified_by: String,
@@ -45,7 +47,7 @@ struct QueuePayload<'a> {
 
 const SELECT: &str =
     "SELECT q.id, q.business_date, q.kind, q.ticket, q.customer_id, c.name, c.gender, q.appointment_id,
-    q.service_id, s.name, s.duration_min, COALESCE(q.served_by, q.staff_id), st.name, q.status, q.identified_by, q.estimated_start_at,
+    q.service_id, s.name, q.duration_min, COALESCE(q.served_by, q.staff_id), st.name, q.status, q.identified_by, q.estimated_start_at,
     q.created_at, q.called_at, q.started_at, q.finished_at
     FROM queue_entries q
     JOIN customers c ON c.id = q.customer_id
@@ -94,9 +96,9 @@ impl Tx<'_> {
         let id = new_id();
         self.conn()
             .prepare_cached(
-                "INSERT INTO queue_entries (id, business_date, kind, number, ticket, customer_id, appointment_id, service_id, staff_id,
-                    status, identified_by, estimated_start_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'waiting', ?10, ?11, ?12, ?12)",
+                "INSERT INTO queue_entries (id, business_date, kind, number, ticket, customer_id, appointment_id, service_id,
+                    duration_min, staff_id, status, identified_by, estimated_start_at, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'waiting', ?11, ?12, ?13, ?13)",
             )?
             .execute(params![
                 id,
@@ -107,6 +109,7 @@ impl Tx<'_> {
                 e.customer_id,
                 e.appointment_id,
                 e.service_id,
+                e.duration_min,
                 e.staff_id,
                 e.identified_by,
                 e.promised_start_at.map(ms),
@@ -150,8 +153,8 @@ impl Tx<'_> {
     /// What the wait estimate needs of a day's unfinished entries, in arrival order.
     pub fn queue_load(&self, date: NaiveDate) -> Result<Vec<Load>> {
         let mut st = self.conn().prepare_cached(
-            "SELECT q.status, COALESCE(q.served_by, q.staff_id), s.duration_min, q.started_at, q.id, q.customer_id
-             FROM queue_entries q JOIN services s ON s.id = q.service_id
+            "SELECT q.status, COALESCE(q.served_by, q.staff_id), q.duration_min, q.started_at, q.id, q.customer_id
+             FROM queue_entries q
              WHERE q.business_date = ?1 AND q.status IN ('waiting', 'called', 'in_service') ORDER BY q.created_at, q.id",
         )?;
         let rows = st

@@ -186,6 +186,7 @@ CREATE TABLE queue_entries (
     customer_id        TEXT NOT NULL REFERENCES customers(id),
     appointment_id     TEXT REFERENCES appointments(id),
     service_id         TEXT NOT NULL REFERENCES services(id),
+    duration_min       INTEGER NOT NULL,            -- the service's length when the customer arrived
     staff_id           TEXT REFERENCES staff(id),   -- asked for / booked with
     served_by          TEXT REFERENCES staff(id),
     status             TEXT NOT NULL CHECK (status IN ('waiting', 'called', 'in_service', 'done', 'left')),
