@@ -207,18 +207,32 @@ impl App {
                 now,
             )?;
             tracing::info!(ticket = %entry.ticket, kind = kind.as_str(), by = req.identity.how(), "checked in");
-            Ok(CheckinOutcome {
-                greeting,
-                customer_id: customer.id,
-                tier: customer.tier,
-                entry,
-                appointment,
-                ahead,
-                estimated_start_at: promised,
-                wait_minutes: wait_minutes(now, promised),
-                already_checked_in: false,
-            })
+            Ok(CheckinOutcome::new(now, customer, greeting, entry, appointment, (ahead, promised), false))
         })
+    }
+}
+
+impl CheckinOutcome {
+    fn new(
+        now: DateTime<Utc>,
+        customer: Customer,
+        greeting: String,
+        entry: QueueEntry,
+        appointment: Option<Appointment>,
+        (ahead, estimated_start_at): (usize, Option<DateTime<Utc>>),
+        already_checked_in: bool,
+    ) -> CheckinOutcome {
+        CheckinOutcome {
+            greeting,
+            customer_id: customer.id,
+            tier: customer.tier,
+            entry,
+            appointment,
+            ahead,
+            estimated_start_at,
+            wait_minutes: wait_minutes(now, estimated_start_at),
+            already_checked_in,
+        }
     }
 }
 
@@ -232,16 +246,6 @@ fn already(
     appointment: Option<Appointment>,
 ) -> Result<CheckinOutcome> {
     let line = lines(tx, now, entry.business_date)?.into_iter().find(|l| l.entry.id == entry.id);
-    let (ahead, est, wait) = line.map_or((0, None, None), |l| (l.ahead, l.estimated_start_at, l.wait_minutes));
-    Ok(CheckinOutcome {
-        greeting,
-        customer_id: customer.id,
-        tier: customer.tier,
-        entry,
-        appointment,
-        ahead,
-        estimated_start_at: est,
-        wait_minutes: wait,
-        already_checked_in: true,
-    })
+    let place = line.map_or((0, None), |l| (l.ahead, l.estimated_start_at));
+    Ok(CheckinOutcome::new(now, customer, greeting, entry, appointment, place, true))
 }

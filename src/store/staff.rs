@@ -39,6 +39,10 @@ fn row_to_staff(r: &Row<'_>) -> rusqlite::Result<Staff> {
     })
 }
 
+fn row_to_shift(r: &Row<'_>) -> rusqlite::Result<Shift> {
+    Ok(Shift { id: r.get(0)?, staff_id: r.get(1)?, starts_at: from_ms(r.get(2)?), ends_at: from_ms(r.get(3)?) })
+}
+
 impl Tx<'_> {
     pub fn insert_staff(&self, s: &NewStaff, now: DateTime<Utc>) -> Result<Staff> {
         if let Some(p) = &s.phone {
@@ -134,14 +138,7 @@ impl Tx<'_> {
              WHERE (?1 IS NULL OR staff_id = ?1) AND starts_at < ?3 AND starts_at > ?2 - 86400000 AND ends_at > ?2 ORDER BY starts_at",
         )?;
         let rows = st
-            .query_map(params![staff_id, ms(within.start), ms(within.end)], |r| {
-                Ok(Shift {
-                    id: r.get(0)?,
-                    staff_id: r.get(1)?,
-                    starts_at: from_ms(r.get(2)?),
-                    ends_at: from_ms(r.get(3)?),
-                })
-            })?
+            .query_map(params![staff_id, ms(within.start), ms(within.end)], row_to_shift)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -155,14 +152,7 @@ impl Tx<'_> {
                AND s.active = 1 AND s.role = 'beautician' ORDER BY sh.starts_at",
         )?;
         let rows = st
-            .query_map(params![ms(within.start), ms(within.end)], |r| {
-                Ok(Shift {
-                    id: r.get(0)?,
-                    staff_id: r.get(1)?,
-                    starts_at: from_ms(r.get(2)?),
-                    ends_at: from_ms(r.get(3)?),
-                })
-            })?
+            .query_map(params![ms(within.start), ms(within.end)], row_to_shift)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
