@@ -63,6 +63,7 @@ pub enum Command {
     },
     /// 生成演示数据（8 名员工、30 项服务、2000 位顾客、一年消费）/ seed a realistic demo shop
     DemoData {
+        /// 演示顾客数 / number of demo customers
         #[arg(long, default_value_t = 2000)]
         customers: usize,
         #[arg(long, default_value_t = 365)]
@@ -106,6 +107,7 @@ pub enum Command {
         /// 保留最近几份备份 / how many backups to keep in that directory
         #[arg(long, default_value_t = 14)]
         keep: usize,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
@@ -113,8 +115,10 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CustomerFields {
+    /// 姓名 / name
     #[arg(long)]
     name: Option<String>,
+    /// 手机号 / mobile number
     #[arg(long)]
     phone: Option<String>,
     /// 女/男 female/male
@@ -126,17 +130,22 @@ pub struct CustomerFields {
     /// 从标准输入读取身份证号（不要写在命令行上）/ read the ID card number from standard input
     #[arg(long)]
     id_card_stdin: bool,
+    /// 会员等级（普通/银卡/金卡/钻石）/ membership tier
     #[arg(long)]
     tier: Option<String>,
+    /// 肤质 / skin type
     #[arg(long)]
     skin_type: Option<String>,
     /// 皮肤问题，逗号分隔 / skin concerns, comma separated
     #[arg(long)]
     concerns: Option<String>,
+    /// 过敏史 / allergies
     #[arg(long)]
     allergies: Option<String>,
+    /// 禁忌症 / contraindications
     #[arg(long)]
     contraindications: Option<String>,
+    /// 备注 / notes
     #[arg(long)]
     notes: Option<String>,
 }
@@ -150,6 +159,7 @@ pub enum CustomerCmd {
         /// 顾客同意接收营销信息 / the customer agrees to marketing messages
         #[arg(long)]
         marketing: bool,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
@@ -159,31 +169,38 @@ pub enum CustomerCmd {
         limit: u32,
         #[arg(long, default_value_t = 0)]
         offset: u32,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
     /// 按姓名、手机号或会员号查找 / find by name, phone or member code
     Find {
+        /// 姓名、手机号或会员号的一部分 / part of a name, phone number or member code
         query: String,
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
     /// 查看顾客（手机号、会员号或编号）/ show a customer (phone, member code or id)
     Show {
+        /// 手机号、会员号或编号 / phone number, member code or id
         key: String,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
     /// 修改顾客 / edit a customer
     Edit {
+        /// 手机号、会员号或编号 / phone number, member code or id
         key: String,
         #[command(flatten)]
         fields: CustomerFields,
         /// 营销同意：yes/no / marketing consent: yes/no
         #[arg(long)]
         marketing: Option<String>,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
@@ -193,6 +210,7 @@ pub enum CustomerCmd {
 pub enum ImportCmd {
     /// 导入顾客表（.xlsx / .csv）/ import customers from .xlsx or .csv
     Customers {
+        /// .xlsx 或 .csv 文件 / an .xlsx or .csv file
         file: PathBuf,
         /// 只检查，不写入 / check only, write nothing
         #[arg(long)]
@@ -200,6 +218,7 @@ pub enum ImportCmd {
         /// 有错误时仍导入正确的行 / import the good rows even if some are bad
         #[arg(long)]
         force_partial: bool,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
@@ -209,8 +228,10 @@ pub enum ImportCmd {
 pub enum ServiceCmd {
     /// 添加服务 / add a service
     Add {
+        /// 名称 / name
         #[arg(long)]
         name: String,
+        /// 类别 / category
         #[arg(long, default_value = "其他")]
         category: String,
         /// 时长（分钟）/ duration in minutes
@@ -222,6 +243,7 @@ pub enum ServiceCmd {
         /// 需要的房间/设备类型 / kind of room or device it needs
         #[arg(long)]
         resource_kind: Option<String>,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
@@ -230,6 +252,7 @@ pub enum ServiceCmd {
         /// 包括已停用 / include inactive
         #[arg(long)]
         all: bool,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
@@ -239,11 +262,13 @@ pub enum ServiceCmd {
 pub enum StaffCmd {
     /// 添加员工 / add a staff member
     Add {
+        /// 名称 / name
         #[arg(long)]
         name: String,
         /// beautician / front_desk / manager / owner（美容师/前台/店长/店主）
         #[arg(long, default_value = "beautician")]
         role: String,
+        /// 手机号 / mobile number
         #[arg(long)]
         phone: Option<String>,
         /// 从标准输入读取 4-8 位 PIN / read a 4-8 digit PIN from standard input
@@ -255,11 +280,13 @@ pub enum StaffCmd {
         /// 产品提成 % / product commission %
         #[arg(long)]
         product_commission: Option<String>,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
     /// 员工列表 / list staff
     List {
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
@@ -273,13 +300,16 @@ pub enum StaffCmd {
         /// 10:00-18:00
         #[arg(long)]
         hours: String,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
     /// 某日排班 / shifts of a day
     Shifts {
+        /// 日期（默认今天）/ date (default today), 2026-11-23
         #[arg(long)]
         date: Option<String>,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
@@ -289,6 +319,7 @@ pub enum StaffCmd {
 pub enum ResourceCmd {
     /// 添加房间或设备 / add a room or device
     Add {
+        /// 名称 / name
         name: String,
         /// 类型，如 facial、ipl、body / kind, e.g. facial, ipl, body
         #[arg(long)]
@@ -303,37 +334,48 @@ pub enum AppointmentCmd {
         /// 顾客手机号、会员号或编号 / customer phone, member code or id
         #[arg(long)]
         customer: String,
+        /// 服务名称或编号 / service name or id
         #[arg(long)]
         service: String,
+        /// 美容师姓名或编号（不填则任一位）/ beautician name or id (any if omitted)
         #[arg(long)]
         staff: Option<String>,
+        /// 房间/设备（不填则自动安排）/ room or device (picked automatically if omitted)
         #[arg(long)]
         resource: Option<String>,
         /// 开始时间（店铺时区）/ start, shop time: "2026-11-23 14:30"
         #[arg(long)]
         at: String,
+        /// 备注 / note
         #[arg(long, default_value = "")]
         note: String,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
     /// 某日预约 / appointments of a day
     List {
+        /// 日期（默认今天）/ date (default today), 2026-11-23
         #[arg(long)]
         date: Option<String>,
+        /// 美容师姓名或编号 / beautician name or id
         #[arg(long)]
         staff: Option<String>,
         /// 包括已取消 / include cancelled
         #[arg(long)]
         all: bool,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
     /// 取消预约 / cancel
     Cancel {
+        /// 预约编号 / appointment id
         id: String,
+        /// 取消原因 / reason
         #[arg(long)]
         reason: Option<String>,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
@@ -342,8 +384,10 @@ pub enum AppointmentCmd {
 #[derive(Debug, Args)]
 #[group(id = "who", required = true, multiple = false)]
 pub struct CheckinWho {
+    /// 手机号 / mobile number
     #[arg(long, group = "who")]
     phone: Option<String>,
+    /// 会员号（如 M100001）/ member code (e.g. M100001)
     #[arg(long, group = "who")]
     member_code: Option<String>,
     /// 从标准输入读取身份证号 / read the ID card number from standard input
@@ -361,6 +405,7 @@ pub struct CheckinArgs {
     /// 指定美容师 / beautician asked for
     #[arg(long)]
     staff: Option<String>,
+    /// 以 JSON 输出 / output JSON
     #[arg(long)]
     json: bool,
 }
@@ -372,33 +417,42 @@ pub enum QueueCmd {
         /// 包括已完成和离开 / include done and left
         #[arg(long)]
         all: bool,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
     /// 叫号（不给号码则叫下一位）/ call a ticket (the next one if none given)
     Call {
+        /// 排队号，如 W003 / ticket, e.g. W003
         ticket: Option<String>,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
     /// 开始服务 / start service
     Start {
+        /// 排队号，如 W003 / ticket, e.g. W003
         ticket: String,
         /// 服务的美容师 / beautician serving
         #[arg(long)]
         staff: Option<String>,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
     /// 服务完成 / done
     Done {
+        /// 排队号，如 W003 / ticket, e.g. W003
         ticket: String,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
     /// 顾客离开 / the customer left
     Left {
+        /// 排队号，如 W003 / ticket, e.g. W003
         ticket: String,
+        /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
     },
