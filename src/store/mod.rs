@@ -145,33 +145,45 @@ impl Store {
             ) STRICT",
         )?;
         let known = MIGRATIONS.last().map_or(0, |m| m.version);
+        // Read what is applied without taking the write lock: opening an up-to-date
+        // database never blocks the other process.
+        let applied: std::collections::HashMap<i64, String> = self
+            .conn
+            .prepare("SELECT version, checksum FROM schema_migrations")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        if let Some(&found) = applied.keys().max()
+            && found > known
+        {
+            return Err(StoreError::NewerSchema { found, known });
+        }
         for m in MIGRATIONS {
+            match applied.get(&m.version) {
+                Some(sum) if *sum == checksum(m.sql) => continue,
+                Some(_) => return Err(StoreError::EditedMigration { version: m.version }),
+                None => {}
+            }
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let applied: Option<String> = tx
+            // Another process may have applied it while we waited for the lock.
+            let now_applied: Option<String> = tx
                 .query_row("SELECT checksum FROM schema_migrations WHERE version = ?1", [m.version], |r| r.get(0))
                 .optional()?;
-            match applied {
+            match now_applied {
                 Some(sum) if sum == checksum(m.sql) => continue,
                 Some(_) => return Err(StoreError::EditedMigration { version: m.version }),
-                None => {
-                    tx.execute_batch(m.sql).map_err(|source| StoreError::Migration {
-                        version: m.version,
-                        name: m.name.to_string(),
-                        source,
-                    })?;
-                    tx.execute(
-                        "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
-                        params![m.version, m.name, checksum(m.sql), ms(Utc::now())],
-                    )?;
-                    tx.commit()?;
-                    tracing::info!(version = m.version, name = m.name, "applied migration");
-                }
+                None => {}
             }
-        }
-        let found: i64 =
-            self.conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
-        if found > known {
-            return Err(StoreError::NewerSchema { found, known });
+            tx.execute_batch(m.sql).map_err(|source| StoreError::Migration {
+                version: m.version,
+                name: m.name.to_string(),
+                source,
+            })?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
+                params![m.version, m.name, checksum(m.sql), ms(Utc::now())],
+            )?;
+            tx.commit()?;
+            tracing::info!(version = m.version, name = m.name, "applied migration");
         }
         Ok(())
     }
