@@ -75,3 +75,21 @@ fn config_sets_data_dir_time_zone_and_hours() {
     let r = run(&["appointment", "book", "--customer", "13812345678", "--service", "修眉", "--at", "2026-11-24 11:00"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
 }
+
+#[test]
+fn a_missing_config_file_is_named_and_data_dir_overrides_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.toml");
+    let r = bin().arg("--config").arg(&missing).arg("--data-dir").arg(dir.path()).arg("init").output().unwrap();
+    assert!(!r.status.success());
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("nope.toml") && err.contains("cannot read"), "{err}");
+
+    let cfg = dir.path().join("salonbox.toml");
+    std::fs::write(&cfg, format!("[shop]\ndata_dir = \"{}\"\n", dir.path().join("from-file").display())).unwrap();
+    let over = dir.path().join("from-flag");
+    let r = bin().arg("--config").arg(&cfg).arg("--data-dir").arg(&over).arg("init").output().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(over.join("salonbox.sqlite3").exists());
+    assert!(!dir.path().join("from-file").exists());
+}
