@@ -309,15 +309,9 @@ impl App {
             imported: false,
             dry_run: opts.dry_run,
         };
-        if !report.bad.is_empty() && !opts.force_partial {
-            // Count what would have happened, but write nothing.
-            let (created, merged_db) = self.store.read(|tx| count_existing(tx, &good))?;
-            report.created = created;
-            report.merged += merged_db;
-            return Ok(report);
-        }
         let now = self.now();
-        let write = !opts.dry_run;
+        // Bad rows without --force-partial, or a dry run: count what would happen, write nothing.
+        let write = !opts.dry_run && (report.bad.is_empty() || opts.force_partial);
         let outcome = {
             let f = |tx: &crate::store::Tx<'_>| -> Result<(usize, usize)> {
                 let mut created = 0;
@@ -371,18 +365,6 @@ impl App {
         tracing::info!(file = %path.display(), rows, created = report.created, merged = report.merged, bad = report.bad.len(), written = write, "customer import");
         Ok(report)
     }
-}
-
-fn count_existing(tx: &crate::store::Tx<'_>, good: &[Good]) -> Result<(usize, usize)> {
-    let mut created = 0;
-    let mut merged = 0;
-    for g in good {
-        match existing_customer(tx, g)? {
-            Some(_) => merged += 1,
-            None => created += 1,
-        }
-    }
-    Ok((created, merged))
 }
 
 /// The customer a row belongs to: same phone, or the same identity card under another phone.

@@ -52,19 +52,7 @@ pub struct CustomerPatch {
 
 impl CustomerPatch {
     pub fn is_empty(&self) -> bool {
-        self.name.is_none()
-            && self.phone.is_none()
-            && self.gender.is_none()
-            && self.birthday.is_none()
-            && self.id_card.is_none()
-            && self.tier.is_none()
-            && self.skin_type.is_none()
-            && self.skin_concerns.is_none()
-            && self.allergies.is_none()
-            && self.contraindications.is_none()
-            && self.tags.is_none()
-            && self.notes.is_none()
-            && self.marketing_consent.is_none()
+        changed_fields(self).is_empty()
     }
 }
 

@@ -27,88 +27,29 @@ fn book_list_cancel_and_conflicts() {
     let id = a["id"].as_str().unwrap().to_string();
 
     // the same beautician at an overlapping time: names the other appointment
-    let r = shop
-        .run(&[
-            "appointment",
-            "book",
-            "--customer",
-            "13912345678",
-            "--service",
-            "肩颈舒缓按摩",
-            "--staff",
-            "李娜",
-            "--at",
-            "2026-11-23 14:30",
-        ])
-        .fails();
+    let r = shop.book("13912345678", "肩颈舒缓按摩", Some("李娜"), "2026-11-23 14:30").fails();
     assert!(
         r.stderr().contains("李娜") && r.stderr().contains(&id) && r.stderr().contains("14:00–15:00"),
         "{}",
         r.stderr()
     );
     // the only facial room is taken
-    let r = shop
-        .run(&[
-            "appointment",
-            "book",
-            "--customer",
-            "13912345678",
-            "--service",
-            "面部深层清洁",
-            "--staff",
-            "王芳",
-            "--at",
-            "2026-11-23 14:15",
-        ])
-        .fails();
+    let r = shop.book("13912345678", "面部深层清洁", Some("王芳"), "2026-11-23 14:15").fails();
     assert!(r.stderr().contains("1号房"), "{}", r.stderr());
     // the customer cannot be in two places
-    let r = shop
-        .run(&["appointment", "book", "--customer", "13812345678", "--service", "修眉造型", "--at", "2026-11-23 14:40"])
-        .fails();
+    let r = shop.book("13812345678", "修眉造型", None, "2026-11-23 14:40").fails();
     assert!(r.stderr().contains("customer already has"), "{}", r.stderr());
     // off shift (王芳 works until 18:00), outside opening hours, in the past
-    let r = shop
-        .run(&[
-            "appointment",
-            "book",
-            "--customer",
-            "13912345678",
-            "--service",
-            "修眉造型",
-            "--staff",
-            "王芳",
-            "--at",
-            "2026-11-23 17:50",
-        ])
-        .fails();
+    let r = shop.book("13912345678", "修眉造型", Some("王芳"), "2026-11-23 17:50").fails();
     assert!(r.stderr().contains("no shift"), "{}", r.stderr());
-    let r = shop
-        .run(&["appointment", "book", "--customer", "13912345678", "--service", "修眉造型", "--at", "2026-11-23 20:50"])
-        .fails();
+    let r = shop.book("13912345678", "修眉造型", None, "2026-11-23 20:50").fails();
     assert!(r.stderr().contains("opening hours 10:00–21:00"), "{}", r.stderr());
-    let r = shop
-        .run(&["appointment", "book", "--customer", "13912345678", "--service", "修眉造型", "--at", "2026-11-23 09:00"])
-        .fails();
+    let r = shop.book("13912345678", "修眉造型", None, "2026-11-23 09:00").fails();
     assert!(r.stderr().contains("past"), "{}", r.stderr());
-    let r = shop
-        .run(&["appointment", "book", "--customer", "13912345678", "--service", "修眉造型", "--at", "tomorrow"])
-        .fails();
+    let r = shop.book("13912345678", "修眉造型", None, "tomorrow").fails();
     assert!(r.stderr().contains("2026-11-23 14:30"), "{}", r.stderr());
     // back to back is fine
-    shop.run(&[
-        "appointment",
-        "book",
-        "--customer",
-        "13912345678",
-        "--service",
-        "肩颈舒缓按摩",
-        "--staff",
-        "李娜",
-        "--at",
-        "2026-11-23 15:00",
-    ])
-    .ok();
+    shop.book("13912345678", "肩颈舒缓按摩", Some("李娜"), "2026-11-23 15:00").ok();
 
     let list = shop.run(&["appointment", "list", "--date", "2026-11-23", "--json"]).ok().json();
     assert_eq!(list.as_array().unwrap().len(), 2);
@@ -119,19 +60,7 @@ fn book_list_cancel_and_conflicts() {
     assert_eq!(c["status"], "cancelled");
     shop.run(&["appointment", "cancel", &id]).fails();
     // the freed slot can be booked again
-    shop.run(&[
-        "appointment",
-        "book",
-        "--customer",
-        "13912345678",
-        "--service",
-        "面部深层清洁",
-        "--staff",
-        "王芳",
-        "--at",
-        "2026-11-23 14:00",
-    ])
-    .ok();
+    shop.book("13912345678", "面部深层清洁", Some("王芳"), "2026-11-23 14:00").ok();
     let list = shop.run(&["appointment", "list", "--all", "--json"]).ok().json();
     assert_eq!(list.as_array().unwrap().len(), 3);
     let cancelled: i64 = shop.sql("SELECT COUNT(*) FROM sync_outbox WHERE type = 'appointment.cancelled'");

@@ -9,19 +9,7 @@ fn appointment_arrival_walk_in_and_queue() {
     shop.add_customer("李梅", "13912345678");
     shop.add_customer("张三", "13612345678");
     // an appointment at 10:40: arriving at 10:00 is within the 60-minute early window
-    shop.run(&[
-        "appointment",
-        "book",
-        "--customer",
-        "13812345678",
-        "--service",
-        "面部深层清洁",
-        "--staff",
-        "李娜",
-        "--at",
-        "2026-11-23 10:40",
-    ])
-    .ok();
+    shop.book("13812345678", "面部深层清洁", Some("李娜"), "2026-11-23 10:40").ok();
 
     let a = shop.run(&["checkin", "--phone", "138 1234 5678", "--json"]).ok().json();
     assert_eq!(a["entry"]["ticket"], "A001");
@@ -90,17 +78,7 @@ fn appointment_arrival_walk_in_and_queue() {
 fn late_arrival_outside_the_window_is_a_walk_in() {
     let shop = Shop::small();
     shop.add_customer("王小丽", "13812345678");
-    shop.run(&[
-        "appointment",
-        "book",
-        "--customer",
-        "13812345678",
-        "--service",
-        "修眉造型",
-        "--at",
-        "2026-11-23 12:00",
-    ])
-    .ok();
+    shop.book("13812345678", "修眉造型", None, "2026-11-23 12:00").ok();
     // 10:00 is 120 minutes early: not matched
     let r = shop.run(&["checkin", "--phone", "13812345678", "--service", "修眉造型", "--json"]).ok().json();
     assert_eq!(r["entry"]["ticket"], "W001");

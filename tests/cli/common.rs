@@ -118,6 +118,15 @@ impl Shop {
         s
     }
 
+    /// `appointment book` for a customer, service, optional beautician and local start.
+    pub fn book(&self, customer: &str, service: &str, staff: Option<&str>, at: &str) -> Run {
+        let mut args = vec!["appointment", "book", "--customer", customer, "--service", service, "--at", at];
+        if let Some(s) = staff {
+            args.extend(["--staff", s]);
+        }
+        self.run(&args)
+    }
+
     pub fn add_customer(&self, name: &str, phone: &str) -> serde_json::Value {
         self.run(&["customer", "add", "--name", name, "--phone", phone, "--gender", "女", "--json"]).ok().json()
     }
