@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::queue::{lines, place_for, wait_minutes};
 use super::{App, AppError, Result};
-use crate::domain::checkin::TicketKind;
+use crate::domain::checkin::{CheckinWindow, TicketKind};
 use crate::domain::customer::greeting_name;
 use crate::domain::idcard::IdCardKey;
 use crate::domain::model::{Appointment, AppointmentStatus, Customer, QueueEntry};
@@ -83,6 +83,18 @@ struct ArrivalAlert<'a> {
     contraindications: &'a str,
 }
 
+/// The customer's booked appointment today that an arrival now belongs to, if any.
+fn due_appointment(
+    tx: &Tx<'_>,
+    customer_id: &str,
+    window: CheckinWindow,
+    now: DateTime<Utc>,
+    date: chrono::NaiveDate,
+) -> Result<Option<String>> {
+    let booked = tx.customer_booked(customer_id, day_bounds(date, tx.tz()))?;
+    Ok(window.pick(booked.iter().map(|(id, s)| (id.as_str(), *s)), now).map(str::to_string))
+}
+
 fn find(tx: &Tx<'_>, id: &Identity) -> Result<Option<Customer>> {
     Ok(match id {
         Identity::Phone(p) => tx.customer_by_phone(p)?,
@@ -100,9 +112,8 @@ impl App {
         let date = self.today();
         self.store.read(|tx| {
             let Some(c) = find(tx, identity)? else { return Ok(None) };
-            let booked = tx.customer_booked(&c.id, day_bounds(date, tx.tz()))?;
-            let appt = match window.pick(booked.iter().map(|(id, s)| (id.as_str(), *s)), now) {
-                Some(id) => Some(tx.appointment(id)?),
+            let appt = match due_appointment(tx, &c.id, window, now, date)? {
+                Some(id) => Some(tx.appointment(&id)?),
                 None => None,
             };
             Ok::<_, AppError>(Some((c, appt)))
@@ -126,8 +137,7 @@ impl App {
                 let appointment = existing.appointment_id.as_deref().map(|a| tx.appointment(a)).transpose()?;
                 return already(tx, now, customer, greeting, existing, appointment);
             }
-            let booked = tx.customer_booked(&customer.id, day_bounds(date, tx.tz()))?;
-            let matched = window.pick(booked.iter().map(|(id, s)| (id.as_str(), *s)), now).map(str::to_string);
+            let matched = due_appointment(tx, &customer.id, window, now, date)?;
             let (kind, service_id, staff_id, duration, appointment) = match matched {
                 Some(appt_id) => {
                     let a = tx.set_appointment_status(&appt_id, AppointmentStatus::CheckedIn, None, now)?;
