@@ -136,3 +136,50 @@ fn two_connections_checking_in_at_once_number_every_ticket_once() {
     assert!(waits.windows(2).all(|w| w[0] <= w[1]), "{waits:?}");
     assert_eq!(lines.last().unwrap().ahead, 299);
 }
+
+/// The kiosk keeps what a check-in read of the day for the next one. Whatever happens in
+/// between, in another process or through another call of its own, the next check-in sees.
+#[test]
+fn a_check_in_sees_every_change_made_since_the_last_one() {
+    let (dir, clock, phones) = shop(6);
+    let mut kiosk = open(dir.path(), clock.clone());
+    let mut desk = open(dir.path(), clock.clone());
+    let walk_in = |p: &Phone| CheckinRequest {
+        identity: Identity::Phone(p.clone()),
+        service: Some("修眉造型".into()),
+        staff: None,
+    };
+    let first = kiosk.check_in(&walk_in(&phones[0])).unwrap();
+    assert_eq!((first.entry.ticket.as_str(), first.ahead), ("W001", 0));
+
+    // another process checks a customer in: the kiosk neither doubles nor misplaces them
+    let second = desk.check_in(&walk_in(&phones[1])).unwrap();
+    assert_eq!(second.entry.ticket, "W002");
+    let again = kiosk.check_in(&walk_in(&phones[1])).unwrap();
+    assert!(again.already_checked_in);
+    assert_eq!(again.entry.ticket, "W002");
+    let third = kiosk.check_in(&walk_in(&phones[2])).unwrap();
+    assert_eq!((third.entry.ticket.as_str(), third.ahead), ("W003", 2));
+
+    // the kiosk's own queue moves count too: W001 is served, so that customer may come again
+    use salonbox::domain::queue::QueueStatus;
+    for to in [QueueStatus::Called, QueueStatus::InService, QueueStatus::Done] {
+        kiosk.queue_move(Some("W001"), to, None, "test").unwrap();
+    }
+    let back = kiosk.check_in(&walk_in(&phones[0])).unwrap();
+    assert!(!back.already_checked_in);
+    assert_eq!((back.entry.ticket.as_str(), back.ahead), ("W004", 2));
+
+    // one beautician, three waiting for 20 minutes each: the next starts in an hour
+    let alone = kiosk.check_in(&walk_in(&phones[3])).unwrap();
+    assert_eq!((alone.ahead, alone.wait_minutes), (3, Some(60)));
+    // the desk puts a second beautician on shift: the estimate halves at once
+    desk.add_staff(
+        &salonbox::app::staff::StaffInput { name: "王芳".into(), role: "beautician".into(), ..Default::default() },
+        "test",
+    )
+    .unwrap();
+    desk.add_shift("王芳", desk.today(), "10:00-21:00", "test").unwrap();
+    let helped = kiosk.check_in(&walk_in(&phones[4])).unwrap();
+    assert_eq!((helped.ahead, helped.wait_minutes), (4, Some(40)));
+}

@@ -115,6 +115,10 @@ impl App {
                                 when,
                                 note: r.note.clone(),
                                 source: r.source.clone(),
+                                customer_name: customer.name.clone(),
+                                service_name: service.name.clone(),
+                                staff_name: staff.as_ref().map(|s| s.name.clone()),
+                                resource_name: p.resource_id.as_ref().map(|_| resource_name.clone()),
                             },
                             now,
                         )?;

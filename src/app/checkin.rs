@@ -5,16 +5,16 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::queue::{lines, place_for, wait_minutes};
+use super::queue::{Schedule, lines, place_for, wait_minutes};
 use super::{App, AppError, Result};
 use crate::domain::checkin::{CheckinWindow, TicketKind};
 use crate::domain::customer::greeting_name;
 use crate::domain::idcard::IdCardKey;
 use crate::domain::model::{Appointment, AppointmentStatus, Customer, QueueEntry};
 use crate::domain::phone::Phone;
-use crate::domain::queue::Job;
+use crate::domain::queue::{Job, Load, QueueStatus};
 use crate::domain::time::{day_bounds, local_hm};
-use crate::store::{NewNotification, NewQueueEntry, StoreError, Tx};
+use crate::store::{NewNotification, NewQueueEntry, Stamp, StoreError, Tx};
 
 /// How the customer identified themselves.
 #[derive(Debug, Clone)]
@@ -83,6 +83,18 @@ struct ArrivalAlert<'a> {
     contraindications: &'a str,
 }
 
+/// What a check-in read of its business day, kept for the next check-in while nobody has
+/// written to the database since (the [`Stamp`] is unchanged): the kiosk then skips the
+/// day's queue, shifts and bookings queries. Any write, by this process or another, makes
+/// the next check-in read them afresh.
+#[derive(Debug)]
+pub(crate) struct DayCache {
+    stamp: Stamp,
+    date: chrono::NaiveDate,
+    load: Vec<Load>,
+    schedule: Schedule,
+}
+
 /// The customer's booked appointment today that an arrival now belongs to, if any.
 fn due_appointment(
     tx: &Tx<'_>,
@@ -126,25 +138,29 @@ impl App {
         let now = self.now();
         let window = self.config.checkin.window;
         let date = self.today();
-        self.store.write(|tx| {
+        let cached = self.day_cache.take().filter(|c| c.date == date);
+        let ((outcome, keep), stamp) = self.store.write_stamped(|tx| {
             let customer = find(tx, &req.identity)?.ok_or_else(|| AppError::UnknownCustomer(req.identity.shown()))?;
             let greeting = greeting_name(&customer.name, customer.gender);
             // The day's unfinished entries: is this customer already among them, and where
             // would a new arrival stand?
-            let load = tx.queue_load(date)?;
+            let (mut load, schedule) = match cached {
+                Some(c) if c.stamp == tx.stamp()? => (c.load, Some(c.schedule)),
+                _ => (tx.queue_load(date)?, None),
+            };
             if let Some(mine) = load.iter().find(|l| l.customer_id == customer.id) {
                 let existing = tx.queue_entry(&mine.entry_id)?;
                 let appointment = existing.appointment_id.as_deref().map(|a| tx.appointment(a)).transpose()?;
-                return already(tx, now, customer, greeting, existing, appointment);
+                return Ok((already(tx, now, customer, greeting, existing, appointment)?, None));
             }
             let matched = due_appointment(tx, &customer.id, window, now, date)?;
-            let (kind, service_id, staff_id, duration, appointment) = match matched {
+            let (kind, (service_id, service_name), (staff_id, staff_name), duration, appointment) = match matched {
                 Some(appt_id) => {
                     let a = tx.set_appointment_status(&appt_id, AppointmentStatus::CheckedIn, None, now)?;
                     (
                         TicketKind::Appointment,
-                        a.service_id.clone(),
-                        a.staff_id.clone(),
+                        (a.service_id.clone(), a.service_name.clone()),
+                        (a.staff_id.clone(), a.staff_name.clone()),
                         a.ends_at - a.starts_at,
                         Some(a),
                     )
@@ -161,14 +177,21 @@ impl App {
                         ));
                     }
                     let staff = match &req.staff {
-                        Some(s) => Some(tx.find_staff(s)?.id),
-                        None => None,
+                        Some(s) => {
+                            let s = tx.find_staff(s)?;
+                            (Some(s.id), Some(s.name))
+                        }
+                        None => (None, None),
                     };
                     let minutes = Duration::minutes(service.duration_min.into());
-                    (TicketKind::Walkin, service.id, staff, minutes, None)
+                    (TicketKind::Walkin, (service.id, service.name), staff, minutes, None)
                 }
             };
-            let (ahead, promised) = place_for(tx, now, date, &load, &Job { staff_id: staff_id.clone(), duration })?;
+            let schedule = match schedule {
+                Some(s) => s,
+                None => Schedule::read(tx, date)?,
+            };
+            let (ahead, promised) = place_for(now, &schedule, &load, &Job { staff_id: staff_id.clone(), duration });
             let entry = tx.insert_queue_entry(
                 &NewQueueEntry {
                     business_date: date,
@@ -180,6 +203,10 @@ impl App {
                     staff_id,
                     identified_by: req.identity.how().to_string(),
                     promised_start_at: promised,
+                    customer_name: customer.name.clone(),
+                    customer_gender: customer.gender,
+                    service_name,
+                    staff_name,
                 },
                 now,
             )?;
@@ -217,8 +244,23 @@ impl App {
                 now,
             )?;
             tracing::info!(ticket = %entry.ticket, kind = kind.as_str(), by = req.identity.how(), "checked in");
-            Ok(CheckinOutcome::new(now, customer, greeting, entry, appointment, (ahead, promised), false))
-        })
+            // The day as it stands after this commit. An appointment's check-in changed the
+            // bookings the schedule holds: read them afresh next time.
+            let keep = appointment.is_none().then(|| {
+                load.push(Load {
+                    entry_id: entry.id.clone(),
+                    customer_id: customer.id.clone(),
+                    status: QueueStatus::Waiting,
+                    staff_id: entry.staff_id.clone(),
+                    minutes: entry.duration_min,
+                    started_at: None,
+                });
+                (load, schedule)
+            });
+            Ok((CheckinOutcome::new(now, customer, greeting, entry, appointment, (ahead, promised), false), keep))
+        })?;
+        self.day_cache = keep.map(|(load, schedule)| DayCache { stamp, date, load, schedule });
+        Ok(outcome)
     }
 }
 

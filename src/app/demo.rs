@@ -256,7 +256,19 @@ impl App {
                     let booked_at = now.min(open.start);
                     if check(&p, booked_at, &ctx).is_ok() {
                         let a = tx.insert_appointment(
-                            &NewAppointment { customer_id: c.id.clone(), service_id: s.id.clone(), staff_id: p.staff_id, resource_id, when, note: String::new(), source: "demo".into() },
+                            &NewAppointment {
+                                customer_id: c.id.clone(),
+                                service_id: s.id.clone(),
+                                staff_id: p.staff_id,
+                                resource_id,
+                                when,
+                                note: String::new(),
+                                source: "demo".into(),
+                                customer_name: c.name.clone(),
+                                service_name: s.name.clone(),
+                                staff_name: Some(b.name.clone()),
+                                resource_name: (!resource_name.is_empty()).then_some(resource_name),
+                            },
                             now,
                         )?;
                         if a.ends_at <= now {

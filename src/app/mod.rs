@@ -87,6 +87,7 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     data_dir: PathBuf,
     device_key: Vec<u8>,
+    day_cache: Option<checkin::DayCache>,
 }
 
 /// Creates the data directory, the device key (owner-only) and the database. Safe to run
@@ -137,7 +138,7 @@ impl App {
             return Err(AppError::BadDeviceKey { path: key_path });
         }
         let store = Store::open_in(data_dir, config.shop.time_zone)?;
-        Ok(App { config, store, clock, data_dir: data_dir.to_path_buf(), device_key })
+        Ok(App { config, store, clock, data_dir: data_dir.to_path_buf(), device_key, day_cache: None })
     }
 
     pub fn data_dir(&self) -> &Path {

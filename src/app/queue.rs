@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::{App, AppError, Result};
-use crate::domain::model::QueueEntry;
+use crate::domain::model::{QueueEntry, Shift};
 use crate::domain::queue::{Job, Load, QueueStatus, StaffAvailability, estimate_all, estimate_start};
 use crate::domain::time::{Interval, day_bounds};
 use crate::store::Tx;
@@ -20,36 +20,48 @@ pub struct QueueLine {
     pub wait_minutes: Option<i64>,
 }
 
-/// Beauticians on shift at `now` with when they are free and what they have booked today.
-/// `busy` holds `(beautician, until)` for the customers in service now.
-pub(crate) fn availability(
-    tx: &Tx<'_>,
-    now: DateTime<Utc>,
-    date: NaiveDate,
-    busy: &[(String, DateTime<Utc>)],
-) -> Result<Vec<StaffAvailability>> {
-    let day = day_bounds(date, tx.tz());
-    let shifts = tx.beautician_shifts(Interval::new(now, day.end.max(now + Duration::seconds(1))))?;
-    let mut out: Vec<StaffAvailability> = Vec::new();
-    if shifts.is_empty() {
-        return Ok(out);
+/// What the wait estimate needs of a business day besides the queue: the beauticians'
+/// shifts and their booked (not yet arrived) appointments, read once for the whole day.
+#[derive(Debug, Clone)]
+pub(crate) struct Schedule {
+    day: Interval,
+    shifts: Vec<Shift>,
+    booked: Vec<(String, Interval)>,
+}
+
+impl Schedule {
+    pub(crate) fn read(tx: &Tx<'_>, date: NaiveDate) -> Result<Schedule> {
+        let day = day_bounds(date, tx.tz());
+        Ok(Schedule { day, shifts: tx.beautician_shifts(day)?, booked: tx.staff_booked(day)? })
     }
-    let booked = tx.staff_booked(Interval::new(now, day.end.max(now)))?;
-    for shift in shifts {
-        if out.iter().any(|s| s.staff_id == shift.staff_id) {
-            continue;
+
+    /// Beauticians on shift from `now` to the end of the day, with when they are free and
+    /// what they have booked. `busy` holds `(beautician, until)` for the customers in
+    /// service now.
+    fn availability(&self, now: DateTime<Utc>, busy: &[(String, DateTime<Utc>)]) -> Vec<StaffAvailability> {
+        let rest = Interval::new(now, self.day.end.max(now + Duration::seconds(1)));
+        let mut out: Vec<StaffAvailability> = Vec::new();
+        for shift in self.shifts.iter().filter(|s| rest.overlaps(&Interval::new(s.starts_at, s.ends_at))) {
+            if out.iter().any(|s| s.staff_id == shift.staff_id) {
+                continue;
+            }
+            let id = &shift.staff_id;
+            let busy_until = busy.iter().filter(|(who, _)| who == id).map(|(_, until)| *until).max().unwrap_or(now);
+            let booked = self
+                .booked
+                .iter()
+                .filter(|(who, when)| who == id && when.overlaps(&rest))
+                .map(|(_, when)| *when)
+                .collect();
+            out.push(StaffAvailability {
+                staff_id: id.clone(),
+                free_from: busy_until.max(shift.starts_at).max(now),
+                shift_end: shift.ends_at,
+                booked,
+            });
         }
-        let id = shift.staff_id;
-        let busy_until = busy.iter().filter(|(who, _)| *who == id).map(|(_, until)| *until).max().unwrap_or(now);
-        let booked = booked.iter().filter(|(who, _)| *who == id).map(|(_, when)| *when).collect();
-        out.push(StaffAvailability {
-            staff_id: id,
-            free_from: busy_until.max(shift.starts_at).max(now),
-            shift_end: shift.ends_at,
-            booked,
-        });
+        out
     }
-    Ok(out)
 }
 
 /// Splits a day's unfinished entries (in arrival order) into who is busy until when, and
@@ -83,7 +95,7 @@ pub(crate) fn lines(tx: &Tx<'_>, now: DateTime<Utc>, date: NaiveDate) -> Result<
         })
         .collect();
     let (busy, waiting) = split_load(&load);
-    let staff = availability(tx, now, date, &busy)?;
+    let staff = Schedule::read(tx, date)?.availability(now, &busy);
     let estimates = estimate_all(now, &staff, &waiting);
     let mut place = 0;
     let mut out = Vec::with_capacity(queue.len());
@@ -107,15 +119,14 @@ pub(crate) fn wait_minutes(now: DateTime<Utc>, at: Option<DateTime<Utc>>) -> Opt
 /// Where a new arrival would stand: entries waiting before it and its estimated start.
 /// `load` is the day's unfinished entries (`Tx::queue_load`).
 pub(crate) fn place_for(
-    tx: &Tx<'_>,
     now: DateTime<Utc>,
-    date: NaiveDate,
+    schedule: &Schedule,
     load: &[Load],
     new_job: &Job,
-) -> Result<(usize, Option<DateTime<Utc>>)> {
+) -> (usize, Option<DateTime<Utc>>) {
     let (busy, ahead) = split_load(load);
-    let staff = availability(tx, now, date, &busy)?;
-    Ok((ahead.len(), estimate_start(now, &staff, &ahead, new_job)))
+    let staff = schedule.availability(now, &busy);
+    (ahead.len(), estimate_start(now, &staff, &ahead, new_job))
 }
 
 impl App {

@@ -18,6 +18,11 @@ pub struct NewAppointment {
     pub when: Interval,
     pub note: String,
     pub source: String,
+    /// Names the caller has in hand, for the returned appointment (the row keeps ids).
+    pub customer_name: String,
+    pub service_name: String,
+    pub staff_name: Option<String>,
+    pub resource_name: Option<String>,
 }
 
 /// No appointment is longer than this (a service lasts at most 600 minutes), which bounds
@@ -73,7 +78,21 @@ impl Tx<'_> {
                 a.source,
                 ms(now)
             ])?;
-        let appt = self.appointment(&id)?;
+        let appt = Appointment {
+            id,
+            customer_id: a.customer_id.clone(),
+            customer_name: a.customer_name.clone(),
+            service_id: a.service_id.clone(),
+            service_name: a.service_name.clone(),
+            staff_id: a.staff_id.clone(),
+            staff_name: a.staff_name.clone(),
+            resource_id: a.resource_id.clone(),
+            resource_name: a.resource_name.clone(),
+            starts_at: from_ms(ms(a.when.start)),
+            ends_at: from_ms(ms(a.when.end)),
+            status: AppointmentStatus::Booked,
+            note: a.note.clone(),
+        };
         self.emit_appointment("appointment.upserted", &appt, now)?;
         Ok(appt)
     }

@@ -45,8 +45,10 @@ struct Migration {
 }
 
 /// Embedded migrations, applied in order. Never edit a released one: add the next.
-const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "init", sql: include_str!("migrations/0001_init.sql") }];
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "init", sql: include_str!("migrations/0001_init.sql") },
+    Migration { version: 2, name: "hot_path_keys", sql: include_str!("migrations/0002_hot_path_keys.sql") },
+];
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -87,6 +89,16 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     tz: Tz,
+}
+
+/// Where the database stands as this connection sees it. Another connection's commit
+/// changes `data_version`; this connection's own writes (even rolled back) change
+/// `total_changes`. Two equal stamps mean nobody wrote in between, so what was read at the
+/// first may be reused at the second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    data_version: i64,
+    total_changes: u64,
 }
 
 /// A transaction: every query of salonbox is a method of `Tx`.
@@ -139,12 +151,16 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<()> {
+        self.migrate_with(MIGRATIONS)
+    }
+
+    fn migrate_with(&mut self, migrations: &[Migration]) -> Result<()> {
         self.conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL
             ) STRICT",
         )?;
-        let known = MIGRATIONS.last().map_or(0, |m| m.version);
+        let known = migrations.last().map_or(0, |m| m.version);
         // Read what is applied without taking the write lock: opening an up-to-date
         // database never blocks the other process.
         let applied: std::collections::HashMap<i64, String> = self
@@ -157,7 +173,7 @@ impl Store {
         {
             return Err(StoreError::NewerSchema { found, known });
         }
-        for m in MIGRATIONS {
+        for m in migrations {
             match applied.get(&m.version) {
                 Some(sum) if *sum == checksum(m.sql) => continue,
                 Some(_) => return Err(StoreError::EditedMigration { version: m.version }),
@@ -204,6 +220,26 @@ impl Store {
         let out = f(&tx)?;
         tx.tx.commit().map_err(|e| E::from(StoreError::from(e)))?;
         Ok(out)
+    }
+
+    /// Like [`Store::write`], and also returns the database's [`Stamp`] right after the
+    /// commit, for caches of what this transaction read.
+    pub fn write_stamped<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
+    ) -> Result<(T, Stamp), E> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| E::from(StoreError::from(e)))?;
+        let tx = Tx { tx, tz: self.tz };
+        let out = f(&tx)?;
+        // Read under the write lock: nobody else can commit between here and our commit,
+        // our own commit leaves this connection's data_version as it is, and COMMIT itself
+        // changes no rows.
+        let stamp = tx.stamp().map_err(E::from)?;
+        tx.tx.commit().map_err(|e| E::from(StoreError::from(e)))?;
+        Ok((out, stamp))
     }
 
     /// Runs `f` in a read transaction: one consistent snapshot.
@@ -286,6 +322,15 @@ impl Tx<'_> {
         self.tx.prepare_cached(sql)?.query_row(params, f)
     }
 
+    fn data_version(&self) -> Result<i64> {
+        Ok(self.row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// The database's [`Stamp`] as this transaction sees it.
+    pub fn stamp(&self) -> Result<Stamp> {
+        Ok(Stamp { data_version: self.data_version()?, total_changes: self.tx.total_changes() })
+    }
+
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self.row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
@@ -361,7 +406,7 @@ mod tests {
         let path = dir.path().join("t.sqlite3");
         let tz = chrono_tz::Asia::Shanghai;
         let s = Store::open(&path, tz).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 1);
+        assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
         let mode: String = s.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
         let fk: i64 = s.conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
@@ -379,7 +424,84 @@ mod tests {
             .unwrap();
         c.execute("INSERT INTO schema_migrations VALUES (99, 'future', 'x', 0)", []).unwrap();
         drop(c);
-        assert!(matches!(Store::open(&path, tz), Err(StoreError::NewerSchema { found: 99, known: 1 })));
+        assert!(matches!(Store::open(&path, tz), Err(StoreError::NewerSchema { found: 99, known: 2 })));
+    }
+
+    fn events(s: &mut Store) -> Vec<(i64, String, String)> {
+        s.read(|tx| {
+            let mut st = tx.conn().prepare("SELECT seq, type, status FROM sync_outbox ORDER BY seq")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+            Ok::<_, StoreError>(rows)
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn migration_2_keeps_every_event_and_the_seq_counter() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite3");
+        let conn = Connection::open(&path).unwrap();
+        configure(&conn).unwrap();
+        let mut s = Store { conn, path: path.clone(), tz: chrono_tz::Asia::Shanghai };
+        s.migrate_with(&MIGRATIONS[..1]).unwrap();
+        assert_eq!(s.schema_version().unwrap(), 1);
+        let now = Utc::now();
+        s.write(|tx| {
+            for n in 0..5 {
+                tx.emit_event(&format!("test.{n}"), now, &serde_json::json!({ "n": n }))?;
+            }
+            // an old purge took the newest two: AUTOINCREMENT still remembers seq 5
+            tx.exec("DELETE FROM sync_outbox WHERE seq > 3", [])?;
+            tx.exec("UPDATE sync_outbox SET status = 'delivered' WHERE seq = 1", [])?;
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+        s.migrate().unwrap();
+        assert_eq!(s.schema_version().unwrap(), 2);
+        let before = events(&mut s);
+        assert_eq!(
+            before.iter().map(|(seq, t, st)| (*seq, t.as_str(), st.as_str())).collect::<Vec<_>>(),
+            [
+                (1, "test.0", "delivered"),
+                (2, "test.1", "pending"),
+                (3, "test.2", "pending"),
+                (5, "internal.seq_marker", "delivered")
+            ]
+        );
+        s.write(|tx| tx.emit_event("test.after", now, &serde_json::json!({}))).unwrap();
+        assert_eq!(events(&mut s).last().map(|e| e.0), Some(6), "seq never goes back");
+        // the sender's scan starts at the push floor and skips what is not pending
+        let pending =
+            |s: &mut Store| s.read(|tx| tx.pending_events(10)).unwrap().into_iter().map(|e| e.0).collect::<Vec<_>>();
+        assert_eq!(pending(&mut s), [2, 3, 6]);
+        s.write(|tx| tx.set_push_floor(3)).unwrap();
+        assert_eq!(pending(&mut s), [3, 6]);
+        s.write(|tx| tx.set_push_floor(2)).unwrap();
+        assert_eq!(pending(&mut s), [3, 6], "the floor never moves back");
+    }
+
+    #[test]
+    fn a_stamp_changes_with_any_write_by_anyone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite3");
+        let tz = chrono_tz::Asia::Shanghai;
+        let mut a = Store::open(&path, tz).unwrap();
+        let mut b = Store::open(&path, tz).unwrap();
+        let ((), s0) = a.write_stamped(|tx| tx.set_setting("x", "1")).unwrap();
+        assert_eq!(a.read(|tx| tx.stamp()).unwrap(), s0, "own commit is already counted");
+        assert_eq!(a.read(|tx| tx.stamp()).unwrap(), s0, "reading changes nothing");
+        b.write(|tx| tx.set_setting("y", "1")).unwrap();
+        let s1 = a.read(|tx| tx.stamp()).unwrap();
+        assert_ne!(s1, s0, "another connection committed");
+        a.write(|tx| tx.set_setting("x", "2")).unwrap();
+        let s2 = a.read(|tx| tx.stamp()).unwrap();
+        assert_ne!(s2, s1, "this connection wrote");
+        let r: Result<()> = a.write(|tx| {
+            tx.set_setting("x", "3")?;
+            Err(StoreError::BackupVerify("boom".into()))
+        });
+        assert!(r.is_err());
+        assert_ne!(a.read(|tx| tx.stamp()).unwrap(), s2, "a rolled-back write still counts");
     }
 
     #[test]

@@ -95,10 +95,15 @@ impl Tx<'_> {
         })
     }
 
-    /// The pending sync events, oldest first: `(seq, id, type, payload)`.
+    /// The pending sync events, oldest first: `(seq, id, type, payload)`. The scan starts at
+    /// `sync_state.push_floor` (the lowest seq that may still be pending; 0 when unset) and
+    /// follows the rowid: the outbox has no index on its status (migration 0002).
     pub fn pending_events(&self, limit: u32) -> Result<Vec<(i64, String, String, serde_json::Value)>> {
         let mut st = self.conn().prepare_cached(
-            "SELECT seq, id, type, payload FROM sync_outbox WHERE status = 'pending' ORDER BY seq LIMIT ?1",
+            "SELECT seq, id, type, payload FROM sync_outbox
+             WHERE seq >= COALESCE((SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = 'push_floor'), 0)
+               AND status = 'pending'
+             ORDER BY seq LIMIT ?1",
         )?;
         let rows = st
             .query_map([limit], |r| {
@@ -106,6 +111,17 @@ impl Tx<'_> {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter().map(|(seq, id, t, p)| Ok((seq, id, t, serde_json::from_str(&p)?))).collect()
+    }
+
+    /// Moves the sender's scan start: every event below `seq` has been delivered or set
+    /// aside. It never moves back.
+    pub fn set_push_floor(&self, seq: i64) -> Result<()> {
+        self.exec(
+            "INSERT INTO sync_state (key, value) VALUES ('push_floor', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+            [seq.to_string()],
+        )?;
+        Ok(())
     }
 
     /// Pending notifications of a template, oldest first: `(dedupe_key, params)`.

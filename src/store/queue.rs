@@ -24,6 +24,11 @@ pub struct NewQueueEntry {
     pub identified_by: String,
     /// The start time promised on the ticket.
     pub promised_start_at: Option<DateTime<Utc>>,
+    /// Names the caller has in hand, for the returned entry (not stored: the entry keeps ids).
+    pub customer_name: String,
+    pub customer_gender: Gender,
+    pub service_name: String,
+    pub staff_name: Option<String>,
 }
 
 /// The `checkin.created` / `checkin.updated` snapshot.
@@ -87,13 +92,16 @@ impl Tx<'_> {
     /// processes never draw the same number.
     pub fn insert_queue_entry(&self, e: &NewQueueEntry, now: DateTime<Utc>) -> Result<QueueEntry> {
         let date = e.business_date.to_string();
+        let id = new_id();
+        let now = from_ms(ms(now));
+        // Drawn inside the caller's immediate transaction: two processes never draw the same.
         let number: u32 = self
             .conn()
             .prepare_cached(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM queue_entries WHERE business_date = ?1 AND kind = ?2",
             )?
             .query_row(params![date, e.kind.as_str()], |r| r.get(0))?;
-        let id = new_id();
+        let ticket = ticket_label(e.kind, number);
         self.conn()
             .prepare_cached(
                 "INSERT INTO queue_entries (id, business_date, kind, number, ticket, customer_id, appointment_id, service_id,
@@ -105,7 +113,7 @@ impl Tx<'_> {
                 date,
                 e.kind.as_str(),
                 number,
-                ticket_label(e.kind, number),
+                ticket,
                 e.customer_id,
                 e.appointment_id,
                 e.service_id,
@@ -115,7 +123,28 @@ impl Tx<'_> {
                 e.promised_start_at.map(ms),
                 ms(now)
             ])?;
-        let entry = self.queue_entry(&id)?;
+        let entry = QueueEntry {
+            id,
+            business_date: e.business_date,
+            kind: e.kind,
+            ticket,
+            customer_id: e.customer_id.clone(),
+            customer_name: e.customer_name.clone(),
+            customer_gender: e.customer_gender,
+            appointment_id: e.appointment_id.clone(),
+            service_id: e.service_id.clone(),
+            service_name: e.service_name.clone(),
+            duration_min: e.duration_min,
+            staff_id: e.staff_id.clone(),
+            staff_name: e.staff_name.clone(),
+            status: QueueStatus::Waiting,
+            identified_by: e.identified_by.clone(),
+            promised_start_at: e.promised_start_at.map(|t| from_ms(ms(t))),
+            created_at: now,
+            called_at: None,
+            started_at: None,
+            finished_at: None,
+        };
         self.emit_queue("checkin.created", &entry, now)?;
         Ok(entry)
     }
