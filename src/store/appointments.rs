@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
-use serde_json::json;
+use serde::Serialize;
 
 use super::{Result, StoreError, Tx, from_ms, ms, new_id};
 use crate::domain::booking::Booked;
@@ -28,6 +28,22 @@ pub struct NewAppointment {
 /// No appointment is longer than this (a service lasts at most 600 minutes), which bounds
 /// the index scan for overlaps.
 const MAX_APPOINTMENT_MS: i64 = 24 * 3600 * 1000;
+
+/// The `appointment.upserted` / `appointment.cancelled` snapshot.
+#[derive(Serialize)]
+struct AppointmentPayload<'a> {
+    id: &'a str,
+    customer_id: &'a str,
+    service_id: &'a str,
+    service_name: &'a str,
+    staff_id: Option<&'a str>,
+    resource_id: Option<&'a str>,
+    starts_at: String,
+    ends_at: String,
+    status: AppointmentStatus,
+    note: &'a str,
+    updated_at: String,
+}
 
 const SELECT: &str =
     "SELECT a.id, a.customer_id, c.name, a.service_id, s.name, a.staff_id, st.name, a.resource_id, r.name,
@@ -196,20 +212,22 @@ impl Tx<'_> {
     }
 
     fn emit_appointment(&self, event: &str, a: &Appointment, now: DateTime<Utc>) -> Result<()> {
-        let tz = self.tz();
-        let payload = json!({
-            "id": a.id,
-            "customer_id": a.customer_id,
-            "service_id": a.service_id,
-            "service_name": a.service_name,
-            "staff_id": a.staff_id,
-            "resource_id": a.resource_id,
-            "starts_at": a.starts_at.with_timezone(&tz).to_rfc3339(),
-            "ends_at": a.ends_at.with_timezone(&tz).to_rfc3339(),
-            "status": a.status,
-            "note": a.note,
-            "updated_at": now.with_timezone(&tz).to_rfc3339(),
-        });
-        self.emit_event(event, now, &payload)
+        self.emit_event(
+            event,
+            now,
+            &AppointmentPayload {
+                id: &a.id,
+                customer_id: &a.customer_id,
+                service_id: &a.service_id,
+                service_name: &a.service_name,
+                staff_id: a.staff_id.as_deref(),
+                resource_id: a.resource_id.as_deref(),
+                starts_at: self.rfc3339(a.starts_at),
+                ends_at: self.rfc3339(a.ends_at),
+                status: a.status,
+                note: &a.note,
+                updated_at: self.rfc3339(from_ms(ms(now))),
+            },
+        )
     }
 }

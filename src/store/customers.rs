@@ -306,7 +306,6 @@ impl Tx<'_> {
     }
 
     fn emit_customer(&self, c: &Customer, now: DateTime<Utc>) -> Result<()> {
-        let tz = self.tz();
         let payload = json!({
             "id": c.id,
             "member_code": c.member_code,
@@ -323,8 +322,8 @@ impl Tx<'_> {
             "tags": c.tags,
             "notes": c.notes,
             "marketing_consent": c.marketing_consent,
-            "created_at": c.created_at.with_timezone(&tz).to_rfc3339(),
-            "updated_at": c.updated_at.with_timezone(&tz).to_rfc3339(),
+            "created_at": self.rfc3339(c.created_at),
+            "updated_at": self.rfc3339(c.updated_at),
         });
         self.emit_event("customer.upserted", now, &payload)
     }

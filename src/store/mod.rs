@@ -322,6 +322,12 @@ impl Tx<'_> {
         self.tx.prepare_cached(sql)?.query_row(params, f)
     }
 
+    /// A time as RFC 3339 with the shop's offset (`2026-11-22T10:31:07+08:00`), as sync
+    /// payloads carry it.
+    pub(crate) fn rfc3339(&self, t: DateTime<Utc>) -> String {
+        t.with_timezone(&self.tz).to_rfc3339()
+    }
+
     fn data_version(&self) -> Result<i64> {
         Ok(self.row("PRAGMA data_version", [], |r| r.get(0))?)
     }

@@ -40,7 +40,7 @@ impl Tx<'_> {
         occurred: DateTime<Utc>,
         payload: &P,
     ) -> Result<()> {
-        let occurred_at = occurred.with_timezone(&self.tz()).to_rfc3339();
+        let occurred_at = self.rfc3339(occurred);
         self.conn()
             .prepare_cached(
                 "INSERT INTO sync_outbox (id, type, occurred_at, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",

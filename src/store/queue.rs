@@ -229,8 +229,7 @@ impl Tx<'_> {
     }
 
     fn emit_queue(&self, event: &str, q: &QueueEntry, now: DateTime<Utc>) -> Result<()> {
-        let tz = self.tz();
-        let t = |v: Option<DateTime<Utc>>| v.map(|t| t.with_timezone(&tz).to_rfc3339());
+        let t = |v: Option<DateTime<Utc>>| v.map(|t| self.rfc3339(t));
         self.emit_event(
             event,
             now,
@@ -245,7 +244,7 @@ impl Tx<'_> {
                 staff_id: q.staff_id.as_deref(),
                 status: q.status,
                 identified_by: &q.identified_by,
-                created_at: q.created_at.with_timezone(&tz).to_rfc3339(),
+                created_at: self.rfc3339(q.created_at),
                 called_at: t(q.called_at),
                 started_at: t(q.started_at),
                 finished_at: t(q.finished_at),

@@ -74,7 +74,6 @@ impl Tx<'_> {
                 .prepare_cached("INSERT INTO points_ledger (id, customer_id, delta, reason, visit_id, at) VALUES (?1, ?2, ?3, 'earned', ?4, ?5)")?
                 .execute(params![new_id(), c, v.points_earned, id, ms(v.at)])?;
         }
-        let tz = self.tz();
         self.emit_event(
             "visit.completed",
             v.at,
@@ -89,7 +88,7 @@ impl Tx<'_> {
                 "items": items,
                 "payments": payments,
                 "points_earned": v.points_earned,
-                "at": v.at.with_timezone(&tz).to_rfc3339(),
+                "at": self.rfc3339(v.at),
             }),
         )?;
         Ok(id)

@@ -38,3 +38,7 @@ WHERE s.name = 'sync_outbox' AND s.seq > (SELECT COALESCE(MAX(seq), 0) FROM sync
 DROP TABLE sync_outbox;
 ALTER TABLE sync_outbox_v2 RENAME TO sync_outbox;
 
+-- 2. Overlap scans (a day back from the slot) test each appointment's end in the time index
+-- itself; only an overlapping appointment is looked up in the table.
+DROP INDEX appointments_by_time;
+CREATE INDEX appointments_by_time ON appointments (starts_at, ends_at);
