@@ -5,6 +5,7 @@
 
 pub mod booking;
 pub mod checkin;
+pub mod checkout;
 pub mod customer;
 pub mod idcard;
 pub mod model;
