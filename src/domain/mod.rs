@@ -11,5 +11,6 @@ pub mod idcard;
 pub mod model;
 pub mod money;
 pub mod phone;
+pub mod points;
 pub mod queue;
 pub mod time;

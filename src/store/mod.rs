@@ -48,6 +48,7 @@ struct Migration {
 const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "init", sql: include_str!("migrations/0001_init.sql") },
     Migration { version: 2, name: "hot_path_keys", sql: include_str!("migrations/0002_hot_path_keys.sql") },
+    Migration { version: 3, name: "membership", sql: include_str!("migrations/0003_membership.sql") },
 ];
 
 #[derive(Debug, Error)]
@@ -430,7 +431,7 @@ mod tests {
             .unwrap();
         c.execute("INSERT INTO schema_migrations VALUES (99, 'future', 'x', 0)", []).unwrap();
         drop(c);
-        assert!(matches!(Store::open(&path, tz), Err(StoreError::NewerSchema { found: 99, known: 2 })));
+        assert!(matches!(Store::open(&path, tz), Err(StoreError::NewerSchema { found: 99, known: 3 })));
     }
 
     fn events(s: &mut Store) -> Vec<(i64, String, String)> {
@@ -463,7 +464,7 @@ mod tests {
         })
         .unwrap();
         s.migrate().unwrap();
-        assert_eq!(s.schema_version().unwrap(), 2);
+        assert_eq!(s.schema_version().unwrap(), 3);
         let before = events(&mut s);
         assert_eq!(
             before.iter().map(|(seq, t, st)| (*seq, t.as_str(), st.as_str())).collect::<Vec<_>>(),

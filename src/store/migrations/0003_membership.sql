@@ -1,0 +1,34 @@
+-- 0003: the rules of membership and checkout that 0001 left to settings.
+
+-- Points earned per yuan paid, by category; '*' for every other category.
+CREATE TABLE points_earn_rules (
+    category TEXT PRIMARY KEY,
+    per_yuan TEXT NOT NULL                          -- decimal
+) STRICT;
+INSERT INTO points_earn_rules (category, per_yuan) VALUES ('*', '1');
+
+-- Commission rates by service or by category (percent of what the line cost); without a
+-- rule, the staff member's own rate (staff.service_commission_pct / product_commission_pct).
+CREATE TABLE commission_rules (
+    key      TEXT PRIMARY KEY,                      -- 'service:<id>' or 'category:<name>'
+    rate_pct TEXT NOT NULL                          -- decimal
+) STRICT;
+
+-- Scalar rules, with their defaults:
+--   points.value            yuan one point is worth when redeemed
+--   points.expire_days      days an earned point lives (0: never expires)
+--   stored_value.cap        the most one card may hold (empty: no cap)
+--   tier.review_on          MM-DD: the day tiers are reviewed and may go down
+INSERT OR IGNORE INTO settings (key, value) VALUES
+    ('points.value', '0.01'),
+    ('points.expire_days', '365'),
+    ('stored_value.cap', ''),
+    ('tier.review_on', '01-01');
+
+-- A rebate credited as points or stored value points at its ledger row.
+CREATE INDEX rebates_by_visit ON rebates (visit_id);
+CREATE INDEX coupon_redemptions_by_visit ON coupon_redemptions (visit_id);
+CREATE INDEX commissions_by_visit ON commissions (visit_id);
+CREATE INDEX course_sessions_by_visit ON course_session_ledger (visit_id);
+CREATE INDEX points_by_visit ON points_ledger (visit_id);
+CREATE INDEX stored_value_by_visit ON stored_value_ledger (visit_id);
