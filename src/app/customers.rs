@@ -164,13 +164,14 @@ impl App {
 
     /// Visits, total spend, last visit and points balance of a customer.
     pub fn customer_summary(&mut self, id: &str) -> Result<CustomerSummary> {
+        let now = self.now();
         self.store.read(|tx| {
             let (visits, spent, last) = tx.visit_summary(id)?;
             Ok(CustomerSummary {
                 visits,
                 total_spent: crate::domain::money::from_fen(spent),
                 last_visit_at: last,
-                points: tx.points_balance(id)?,
+                points: crate::domain::points::replay(&tx.points_rows(id)?, now).available,
             })
         })
     }

@@ -16,7 +16,7 @@ use crate::domain::model::{AppointmentStatus, StaffRole};
 use crate::domain::money::to_fen;
 use crate::domain::phone::Phone;
 use crate::domain::time::{Interval, business_date, day_bounds};
-use crate::store::{NewAppointment, NewCustomer, NewService, NewStaff, NewVisit, NewVisitItem, Table};
+use crate::store::{NewAppointment, NewCustomer, NewPoints, NewService, NewStaff, NewVisit, NewVisitItem, Table};
 
 #[derive(Debug, Clone, Copy)]
 pub struct DemoSize {
@@ -210,22 +210,21 @@ impl App {
                         Some("钻石") => list * 85 / 100,
                         _ => list,
                     };
-                    let mut items = vec![NewVisitItem { kind: "service", service_id: Some(s.id.clone()), product_id: None, staff_id: Some(b.id.clone()), quantity: 1, list_price_fen: list, amount_fen: amount }];
+                    let mut items = vec![NewVisitItem { kind: "service", service_id: Some(s.id.clone()), product_id: None, course_id: None, staff_id: Some(b.id.clone()), quantity: 1, list_price_fen: list, amount_fen: amount }];
                     if rng.random_bool(0.1) {
                         let extra = &services[rng.random_range(0..services.len())];
                         let p = to_fen(extra.price)?;
-                        items.push(NewVisitItem { kind: "service", service_id: Some(extra.id.clone()), product_id: None, staff_id: Some(b.id.clone()), quantity: 1, list_price_fen: p, amount_fen: p });
+                        items.push(NewVisitItem { kind: "service", service_id: Some(extra.id.clone()), product_id: None, course_id: None, staff_id: Some(b.id.clone()), quantity: 1, list_price_fen: p, amount_fen: p });
                     }
                     let total: i64 = items.iter().map(|i| i.amount_fen).sum();
                     let method = ["wechat", "wechat", "alipay", "cash", "card"][rng.random_range(0..5)];
                     tx.insert_visit(&NewVisit {
                         customer_id: Some(c.id.clone()),
-                        queue_entry_id: None,
-                        appointment_id: None,
                         items,
                         payments: if total > 0 { vec![(method, total)] } else { vec![] },
-                        points_earned: total / 100,
+                        points: vec![NewPoints { delta: total / 100, reason: "earned", rule: None, expires_at: Some(at + Duration::days(365)) }],
                         at,
+                        ..NewVisit::default()
                     })?;
                     day -= rhythm + rng.random_range(-3..=3);
                 }

@@ -305,6 +305,11 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    pub(crate) fn emit_customer_by_id(&self, id: &str, now: DateTime<Utc>) -> Result<()> {
+        let c = self.customer(id)?;
+        self.emit_customer(&c, now)
+    }
+
     fn emit_customer(&self, c: &Customer, now: DateTime<Utc>) -> Result<()> {
         let payload = json!({
             "id": c.id,

@@ -10,7 +10,9 @@
 mod appointments;
 mod backup;
 mod customers;
+mod membership;
 mod outbox;
+mod products;
 mod queue;
 mod services;
 mod staff;
@@ -26,13 +28,15 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 pub use appointments::NewAppointment;
+pub use membership::{CourseBalance, IssuedCoupon, Tier};
 pub use backup::BackupReport;
 pub use customers::{CustomerPatch, NewCustomer};
 pub use outbox::{NewNotification, OutboxStats};
+pub use products::Product;
 pub use queue::NewQueueEntry;
 pub use services::NewService;
 pub use staff::NewStaff;
-pub use visits::{NewVisit, NewVisitItem};
+pub use visits::{NewCommission, NewPoints, NewRebate, NewStoredValue, NewVisit, NewVisitItem};
 
 /// How long a writer waits for the other process's transaction before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
@@ -81,6 +85,8 @@ pub enum StoreError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("备份校验失败：{0} / backup verification failed: {0}")]
     BackupVerify(String),
+    #[error(transparent)]
+    Money(#[from] crate::domain::money::MoneyError),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,517 @@
+//! Membership: tiers and their discounts, points rules and ledger, stored value, prepaid
+//! courses, coupons, rebate and commission rules.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{Result, StoreError, Tx, from_ms, ms, new_id};
+use crate::domain::checkout::{Coupon, CouponKind, CreditTo, PointsRules, RebateKind, RebateRule, StoredValue};
+use crate::domain::money::from_fen;
+use crate::domain::points::PointsRow;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tier {
+    pub id: String,
+    pub name: String,
+    pub rank: i64,
+    pub min_spend: Decimal,
+    pub min_points: i64,
+    pub period_days: i64,
+    pub points_multiplier: Decimal,
+    /// Percent off by category (`*`: every other category).
+    pub discounts: BTreeMap<String, Decimal>,
+}
+
+/// A prepaid course with what is left of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CourseBalance {
+    pub id: String,
+    pub service_id: String,
+    pub service_name: String,
+    pub category: String,
+    pub sessions_total: i64,
+    pub sessions_left: i64,
+    pub price: Decimal,
+    pub valid_until: Option<DateTime<Utc>>,
+}
+
+impl CourseBalance {
+    /// The course's value per session (price / sessions, to the fen).
+    pub fn session_value(&self) -> Decimal {
+        crate::domain::checkout::round_yuan(self.price / Decimal::from(self.sessions_total.max(1)))
+    }
+}
+
+/// An issued coupon as the checkout sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IssuedCoupon {
+    pub id: String,
+    pub customer_id: String,
+    pub redeemed: bool,
+    #[serde(flatten)]
+    pub coupon: Coupon,
+}
+
+fn dec(table: &'static str, column: &'static str, v: String) -> Result<Decimal> {
+    v.parse().map_err(|_| StoreError::Corrupt { table, column, value: v })
+}
+
+impl Tx<'_> {
+    pub fn tiers(&self) -> Result<Vec<Tier>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT id, name, rank, min_spend_fen, min_points, period_days, points_multiplier FROM membership_tiers ORDER BY rank",
+        )?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, String>(6)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut discounts: BTreeMap<String, BTreeMap<String, Decimal>> = BTreeMap::new();
+        let mut st = self.conn().prepare_cached("SELECT tier_id, category, percent FROM tier_discounts")?;
+        for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))? {
+            let (tier, category, percent) = row?;
+            discounts.entry(tier).or_default().insert(category, dec("tier_discounts", "percent", percent)?);
+        }
+        rows.into_iter()
+            .map(|(id, name, rank, spend, points, period, mult)| {
+                Ok(Tier {
+                    discounts: discounts.remove(&id).unwrap_or_default(),
+                    id,
+                    name,
+                    rank,
+                    min_spend: from_fen(spend),
+                    min_points: points,
+                    period_days: period,
+                    points_multiplier: dec("membership_tiers", "points_multiplier", mult)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Creates or changes a tier (by name).
+    pub fn upsert_tier(&self, t: &Tier, now: DateTime<Utc>) -> Result<()> {
+        self.exec(
+            "INSERT INTO membership_tiers (id, name, rank, min_spend_fen, min_points, period_days, points_multiplier, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (name) DO UPDATE SET rank = excluded.rank, min_spend_fen = excluded.min_spend_fen,
+                min_points = excluded.min_points, period_days = excluded.period_days,
+                points_multiplier = excluded.points_multiplier",
+            params![
+                new_id(),
+                t.name,
+                t.rank,
+                crate::domain::money::to_fen(t.min_spend)?,
+                t.min_points,
+                t.period_days,
+                t.points_multiplier.to_string(),
+                ms(now)
+            ],
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                StoreError::Duplicate { what: "会员等级序号", what_en: "tier rank", key: t.rank.to_string() }
+            }
+            e => e.into(),
+        })?;
+        let id: String = self.row("SELECT id FROM membership_tiers WHERE name = ?1", [&t.name], |r| r.get(0))?;
+        self.exec("DELETE FROM tier_discounts WHERE tier_id = ?1", [&id])?;
+        for (category, percent) in &t.discounts {
+            self.exec(
+                "INSERT INTO tier_discounts (tier_id, category, percent) VALUES (?1, ?2, ?3)",
+                params![id, category, percent.to_string()],
+            )?;
+        }
+        Ok(())
+    }
+
+    pub fn set_customer_tier(&self, customer_id: &str, tier_id: &str, now: DateTime<Utc>) -> Result<()> {
+        self.exec(
+            "UPDATE customers SET tier_id = ?2, updated_at = ?3 WHERE id = ?1",
+            params![customer_id, tier_id, ms(now)],
+        )?;
+        self.emit_customer_by_id(customer_id, now)
+    }
+
+    pub fn points_rules(&self) -> Result<PointsRules> {
+        let value = self.setting("points.value")?.unwrap_or_else(|| "0.01".into());
+        let mut st = self.conn().prepare_cached("SELECT category, per_yuan FROM points_earn_rules")?;
+        let mut earn = BTreeMap::new();
+        for row in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+            let (category, per) = row?;
+            earn.insert(category, dec("points_earn_rules", "per_yuan", per)?);
+        }
+        Ok(PointsRules { earn_per_yuan: earn, point_value: dec("settings", "points.value", value)? })
+    }
+
+    /// Days an earned point lives; `None`: points never expire.
+    pub fn points_lifetime_days(&self) -> Result<Option<i64>> {
+        let v = self.setting("points.expire_days")?.unwrap_or_default();
+        match v.trim() {
+            "" | "0" => Ok(None),
+            s => s.parse().map(Some).map_err(|_| StoreError::Corrupt {
+                table: "settings",
+                column: "points.expire_days",
+                value: v.clone(),
+            }),
+        }
+    }
+
+    /// The most a stored-value card may hold; `None`: no cap.
+    pub fn stored_value_cap(&self) -> Result<Option<Decimal>> {
+        match self.setting("stored_value.cap")?.unwrap_or_default().trim() {
+            "" => Ok(None),
+            s => dec("settings", "stored_value.cap", s.to_string()).map(Some),
+        }
+    }
+
+    pub fn set_points_earn_rule(&self, category: &str, per_yuan: Decimal) -> Result<()> {
+        self.exec(
+            "INSERT INTO points_earn_rules (category, per_yuan) VALUES (?1, ?2)
+             ON CONFLICT (category) DO UPDATE SET per_yuan = excluded.per_yuan",
+            params![category, per_yuan.to_string()],
+        )?;
+        Ok(())
+    }
+
+    pub fn points_rows(&self, customer_id: &str) -> Result<Vec<PointsRow>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT at, delta, expires_at, reason = 'expired' FROM points_ledger WHERE customer_id = ?1 ORDER BY at, id",
+        )?;
+        let rows = st
+            .query_map([customer_id], |r| {
+                Ok(PointsRow {
+                    at: from_ms(r.get(0)?),
+                    delta: r.get(1)?,
+                    expires_at: r.get::<_, Option<i64>>(2)?.map(from_ms),
+                    records_expiry: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn stored_value_balance(&self, customer_id: &str) -> Result<StoredValue> {
+        let (p, b): (i64, i64) = self.row(
+            "SELECT COALESCE(SUM(principal_delta_fen), 0), COALESCE(SUM(bonus_delta_fen), 0)
+             FROM stored_value_ledger WHERE customer_id = ?1",
+            [customer_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(StoredValue { principal: from_fen(p), bonus: from_fen(b) })
+    }
+
+    /// A customer's prepaid courses, with sessions left (expired ones too: `valid_until`).
+    pub fn courses(&self, customer_id: &str) -> Result<Vec<CourseBalance>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT c.id, c.service_id, s.name, s.category, c.sessions_total,
+                    c.sessions_total + COALESCE((SELECT SUM(delta) FROM course_session_ledger l WHERE l.course_id = c.id), 0),
+                    c.price_fen, c.valid_until
+             FROM prepaid_courses c JOIN services s ON s.id = c.service_id
+             WHERE c.customer_id = ?1 ORDER BY c.created_at",
+        )?;
+        let rows = st
+            .query_map([customer_id], |r| {
+                Ok(CourseBalance {
+                    id: r.get(0)?,
+                    service_id: r.get(1)?,
+                    service_name: r.get(2)?,
+                    category: r.get(3)?,
+                    sessions_total: r.get(4)?,
+                    sessions_left: r.get(5)?,
+                    price: from_fen(r.get(6)?),
+                    valid_until: r.get::<_, Option<i64>>(7)?.map(from_ms),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Sells a prepaid course (the sale itself is a visit item of kind `course_sale`).
+    pub fn insert_course(
+        &self,
+        customer_id: &str,
+        service_id: &str,
+        sessions: u32,
+        price_fen: i64,
+        valid_until: Option<DateTime<Utc>>,
+        visit_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        let id = new_id();
+        self.exec(
+            "INSERT INTO prepaid_courses (id, customer_id, service_id, sessions_total, price_fen, valid_until, sold_visit_id, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![id, customer_id, service_id, sessions, price_fen, valid_until.map(ms), visit_id, ms(now)],
+        )?;
+        Ok(id)
+    }
+
+    /// The bonus a top-up of `amount_fen` earns (the best rule it reaches).
+    pub fn topup_bonus_fen(&self, amount_fen: i64) -> Result<i64> {
+        Ok(self.row(
+            "SELECT COALESCE(MAX(bonus_fen), 0) FROM topup_bonus_rules WHERE active = 1 AND min_topup_fen <= ?1",
+            [amount_fen],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn set_topup_bonus(&self, min_topup_fen: i64, bonus_fen: i64) -> Result<()> {
+        self.exec(
+            "INSERT INTO topup_bonus_rules (id, min_topup_fen, bonus_fen) VALUES (?1, ?2, ?3)
+             ON CONFLICT (min_topup_fen) DO UPDATE SET bonus_fen = excluded.bonus_fen, active = 1",
+            params![new_id(), min_topup_fen, bonus_fen],
+        )?;
+        Ok(())
+    }
+
+    pub fn rebate_rules(&self) -> Result<Vec<RebateRule>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT id, name, kind, category, threshold_fen, percent, multiplier, credit_to
+             FROM rebate_rules WHERE active = 1 ORDER BY priority, created_at",
+        )?;
+        type RuleRow = (String, String, String, Option<String>, Option<i64>, Option<String>, Option<String>, String);
+        let rows = st
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+            })?
+            .collect::<rusqlite::Result<Vec<RuleRow>>>()?;
+        rows.into_iter()
+            .map(|(id, name, kind, category, threshold, percent, multiplier, credit_to)| {
+                let pct = || dec("rebate_rules", "percent", percent.clone().unwrap_or_default());
+                let mult = || dec("rebate_rules", "multiplier", multiplier.clone().unwrap_or_default());
+                let kind = match kind.as_str() {
+                    "category" => RebateKind::Category { category: category.unwrap_or_default(), percent: pct()? },
+                    "threshold" => RebateKind::Threshold { min_total: from_fen(threshold.unwrap_or(0)), percent: pct()? },
+                    "first_visit" => RebateKind::FirstVisit { multiplier: mult()? },
+                    "birthday_month" => RebateKind::BirthdayMonth { multiplier: mult()? },
+                    _ => return Err(StoreError::Corrupt { table: "rebate_rules", column: "kind", value: kind }),
+                };
+                let credit_to = match credit_to.as_str() {
+                    "stored_value" => CreditTo::StoredValue,
+                    _ => CreditTo::Points,
+                };
+                Ok(RebateRule { id, name, kind, credit_to })
+            })
+            .collect()
+    }
+
+    pub fn add_rebate_rule(&self, r: &RebateRule, priority: i64, now: DateTime<Utc>) -> Result<String> {
+        let id = new_id();
+        let (kind, category, threshold, percent, multiplier) = match &r.kind {
+            RebateKind::Category { category, percent } => ("category", Some(category.clone()), None, Some(*percent), None),
+            RebateKind::Threshold { min_total, percent } => {
+                ("threshold", None, Some(crate::domain::money::to_fen(*min_total)?), Some(*percent), None)
+            }
+            RebateKind::FirstVisit { multiplier } => ("first_visit", None, None, None, Some(*multiplier)),
+            RebateKind::BirthdayMonth { multiplier } => ("birthday_month", None, None, None, Some(*multiplier)),
+        };
+        self.exec(
+            "INSERT INTO rebate_rules (id, name, kind, category, threshold_fen, percent, multiplier, credit_to, priority, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                id,
+                r.name,
+                kind,
+                category,
+                threshold,
+                percent.map(|p| p.to_string()),
+                multiplier.map(|m| m.to_string()),
+                r.credit_to.as_str(),
+                priority,
+                ms(now)
+            ],
+        )?;
+        Ok(id)
+    }
+
+    /// The commission rate of a line: the service's rule, else the category's, else `None`
+    /// (the staff member's own rate applies).
+    pub fn commission_rule(&self, service_id: Option<&str>, category: &str) -> Result<Option<Decimal>> {
+        let keys = [service_id.map(|s| format!("service:{s}")), Some(format!("category:{category}"))];
+        for key in keys.into_iter().flatten() {
+            if let Some(v) = self
+                .row("SELECT rate_pct FROM commission_rules WHERE key = ?1", [&key], |r| r.get::<_, String>(0))
+                .optional()?
+            {
+                return dec("commission_rules", "rate_pct", v).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    pub fn set_commission_rule(&self, key: &str, rate_pct: Decimal) -> Result<()> {
+        self.exec(
+            "INSERT INTO commission_rules (key, rate_pct) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET rate_pct = excluded.rate_pct",
+            params![key, rate_pct.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// A staff member's own commission rates: `(service, product)` percent.
+    pub fn staff_commission_rates(&self, staff_id: &str) -> Result<(Decimal, Decimal)> {
+        let (s, p): (String, String) = self.row(
+            "SELECT service_commission_pct, product_commission_pct FROM staff WHERE id = ?1",
+            [staff_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((dec("staff", "service_commission_pct", s)?, dec("staff", "product_commission_pct", p)?))
+    }
+
+    pub fn coupon_by_code(&self, code: &str) -> Result<Option<IssuedCoupon>> {
+        Ok(self
+            .row(
+                "SELECT c.id, c.customer_id, c.code, t.name, t.kind, t.amount_fen, t.percent, t.min_spend_fen, t.service_id,
+                        c.valid_from, c.valid_until, EXISTS (SELECT 1 FROM coupon_redemptions r WHERE r.coupon_id = c.id)
+                 FROM coupons c JOIN coupon_templates t ON t.id = c.template_id WHERE c.code = ?1",
+                [code.trim().to_uppercase()],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, Option<i64>>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                        r.get::<_, i64>(7)?,
+                        r.get::<_, Option<String>>(8)?,
+                        r.get::<_, i64>(9)?,
+                        r.get::<_, i64>(10)?,
+                        r.get::<_, bool>(11)?,
+                    ))
+                },
+            )
+            .optional()?
+            .map(|(id, customer_id, code, name, kind, amount, percent, min, service, from, until, redeemed)| {
+                let kind = match kind.as_str() {
+                    "amount_off" => {
+                        CouponKind::AmountOff { amount: from_fen(amount.unwrap_or(0)), min_spend: from_fen(min) }
+                    }
+                    "percent_off" => CouponKind::PercentOff {
+                        percent: dec("coupon_templates", "percent", percent.unwrap_or_default())?,
+                        min_spend: from_fen(min),
+                    },
+                    _ => CouponKind::FreeService { service_id: service.unwrap_or_default() },
+                };
+                Ok::<_, StoreError>(IssuedCoupon {
+                    id,
+                    customer_id,
+                    redeemed,
+                    coupon: Coupon { code, name, kind, valid_from: from_ms(from), valid_until: from_ms(until) },
+                })
+            })
+            .transpose()?)
+    }
+
+    /// Customer's coupons, newest first: `(coupon, redeemed)`.
+    pub fn customer_coupons(&self, customer_id: &str) -> Result<Vec<IssuedCoupon>> {
+        let mut st = self.conn().prepare_cached("SELECT code FROM coupons WHERE customer_id = ?1 ORDER BY issued_at DESC")?;
+        let codes = st.query_map([customer_id], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        codes.iter().filter_map(|c| self.coupon_by_code(c).transpose()).collect()
+    }
+
+    /// A coupon template; returns its id.
+    pub fn add_coupon_template(
+        &self,
+        name: &str,
+        kind: &CouponKind,
+        valid_days: i64,
+        per_customer_limit: i64,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        let id = new_id();
+        let (k, amount, percent, min, service) = match kind {
+            CouponKind::AmountOff { amount, min_spend } => (
+                "amount_off",
+                Some(crate::domain::money::to_fen(*amount)?),
+                None,
+                crate::domain::money::to_fen(*min_spend)?,
+                None,
+            ),
+            CouponKind::PercentOff { percent, min_spend } => {
+                ("percent_off", None, Some(percent.to_string()), crate::domain::money::to_fen(*min_spend)?, None)
+            }
+            CouponKind::FreeService { service_id } => ("free_service", None, None, 0, Some(service_id.clone())),
+        };
+        self.exec(
+            "INSERT INTO coupon_templates (id, name, kind, amount_fen, percent, min_spend_fen, service_id, valid_days, per_customer_limit, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![id, name, k, amount, percent, min, service, valid_days, per_customer_limit, ms(now)],
+        )?;
+        Ok(id)
+    }
+
+    /// `(id, name, valid_days, per_customer_limit)` of a template by id or name.
+    pub fn coupon_template(&self, key: &str) -> Result<(String, String, i64, i64)> {
+        self.row(
+            "SELECT id, name, valid_days, per_customer_limit FROM coupon_templates WHERE (id = ?1 OR name = ?1) AND active = 1",
+            [key.trim()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound { what: "优惠券模板", what_en: "coupon template", key: key.to_string() })
+    }
+
+    /// Issues a coupon of a template to a customer, within the template's per-customer limit.
+    /// A `dedupe_key` (e.g. `birthday:<customer>:<year>`) makes a second issue a no-op:
+    /// `Ok(None)`.
+    pub fn issue_coupon(
+        &self,
+        template_key: &str,
+        customer_id: &str,
+        issued_by: &str,
+        dedupe_key: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>> {
+        let (template_id, name, valid_days, limit) = self.coupon_template(template_key)?;
+        let held: i64 = self.row(
+            "SELECT COUNT(*) FROM coupons WHERE template_id = ?1 AND customer_id = ?2",
+            [&template_id, customer_id],
+            |r| r.get(0),
+        )?;
+        if held >= limit {
+            return Err(StoreError::Duplicate {
+                what: "优惠券（已达每人上限）",
+                what_en: "coupon (per-customer limit reached)",
+                key: name,
+            });
+        }
+        let code = coupon_code();
+        let n = self.exec(
+            "INSERT OR IGNORE INTO coupons (id, template_id, customer_id, code, valid_from, valid_until, issued_by, dedupe_key, issued_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?5)",
+            params![
+                new_id(),
+                template_id,
+                customer_id,
+                code,
+                ms(now),
+                ms(now + chrono::Duration::days(valid_days)),
+                issued_by,
+                dedupe_key
+            ],
+        )?;
+        Ok((n == 1).then_some(code))
+    }
+}
+
+/// An 8-character coupon code without look-alike characters (no 0/O, 1/I/L).
+fn coupon_code() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut rng = rand::rng();
+    (0..8).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+}
