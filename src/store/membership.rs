@@ -56,6 +56,15 @@ pub struct IssuedCoupon {
     pub coupon: Coupon,
 }
 
+#[derive(Debug, Clone)]
+pub struct NewCourse {
+    pub customer_id: String,
+    pub service_id: String,
+    pub sessions: u32,
+    pub price_fen: i64,
+    pub valid_until: Option<DateTime<Utc>>,
+}
+
 fn dec(table: &'static str, column: &'static str, v: String) -> Result<Decimal> {
     v.parse().map_err(|_| StoreError::Corrupt { table, column, value: v })
 }
@@ -239,21 +248,12 @@ impl Tx<'_> {
     }
 
     /// Sells a prepaid course (the sale itself is a visit item of kind `course_sale`).
-    pub fn insert_course(
-        &self,
-        customer_id: &str,
-        service_id: &str,
-        sessions: u32,
-        price_fen: i64,
-        valid_until: Option<DateTime<Utc>>,
-        visit_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<String> {
+    pub fn insert_course(&self, c: &NewCourse, visit_id: &str, now: DateTime<Utc>) -> Result<String> {
         let id = new_id();
         self.exec(
             "INSERT INTO prepaid_courses (id, customer_id, service_id, sessions_total, price_fen, valid_until, sold_visit_id, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![id, customer_id, service_id, sessions, price_fen, valid_until.map(ms), visit_id, ms(now)],
+            params![id, c.customer_id, c.service_id, c.sessions, c.price_fen, c.valid_until.map(ms), visit_id, ms(now)],
         )?;
         Ok(id)
     }
@@ -293,7 +293,9 @@ impl Tx<'_> {
                 let mult = || dec("rebate_rules", "multiplier", multiplier.clone().unwrap_or_default());
                 let kind = match kind.as_str() {
                     "category" => RebateKind::Category { category: category.unwrap_or_default(), percent: pct()? },
-                    "threshold" => RebateKind::Threshold { min_total: from_fen(threshold.unwrap_or(0)), percent: pct()? },
+                    "threshold" => {
+                        RebateKind::Threshold { min_total: from_fen(threshold.unwrap_or(0)), percent: pct()? }
+                    }
                     "first_visit" => RebateKind::FirstVisit { multiplier: mult()? },
                     "birthday_month" => RebateKind::BirthdayMonth { multiplier: mult()? },
                     _ => return Err(StoreError::Corrupt { table: "rebate_rules", column: "kind", value: kind }),
@@ -310,7 +312,9 @@ impl Tx<'_> {
     pub fn add_rebate_rule(&self, r: &RebateRule, priority: i64, now: DateTime<Utc>) -> Result<String> {
         let id = new_id();
         let (kind, category, threshold, percent, multiplier) = match &r.kind {
-            RebateKind::Category { category, percent } => ("category", Some(category.clone()), None, Some(*percent), None),
+            RebateKind::Category { category, percent } => {
+                ("category", Some(category.clone()), None, Some(*percent), None)
+            }
             RebateKind::Threshold { min_total, percent } => {
                 ("threshold", None, Some(crate::domain::money::to_fen(*min_total)?), Some(*percent), None)
             }
@@ -371,7 +375,7 @@ impl Tx<'_> {
     }
 
     pub fn coupon_by_code(&self, code: &str) -> Result<Option<IssuedCoupon>> {
-        Ok(self
+        self
             .row(
                 "SELECT c.id, c.customer_id, c.code, t.name, t.kind, t.amount_fen, t.percent, t.min_spend_fen, t.service_id,
                         c.valid_from, c.valid_until, EXISTS (SELECT 1 FROM coupon_redemptions r WHERE r.coupon_id = c.id)
@@ -413,12 +417,13 @@ impl Tx<'_> {
                     coupon: Coupon { code, name, kind, valid_from: from_ms(from), valid_until: from_ms(until) },
                 })
             })
-            .transpose()?)
+            .transpose()
     }
 
     /// Customer's coupons, newest first: `(coupon, redeemed)`.
     pub fn customer_coupons(&self, customer_id: &str) -> Result<Vec<IssuedCoupon>> {
-        let mut st = self.conn().prepare_cached("SELECT code FROM coupons WHERE customer_id = ?1 ORDER BY issued_at DESC")?;
+        let mut st =
+            self.conn().prepare_cached("SELECT code FROM coupons WHERE customer_id = ?1 ORDER BY issued_at DESC")?;
         let codes = st.query_map([customer_id], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
         codes.iter().filter_map(|c| self.coupon_by_code(c).transpose()).collect()
     }

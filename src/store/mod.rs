@@ -28,9 +28,9 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 pub use appointments::NewAppointment;
-pub use membership::{CourseBalance, IssuedCoupon, Tier};
 pub use backup::BackupReport;
 pub use customers::{CustomerPatch, NewCustomer};
+pub use membership::{CourseBalance, IssuedCoupon, NewCourse, Tier};
 pub use outbox::{NewNotification, OutboxStats};
 pub use products::Product;
 pub use queue::NewQueueEntry;

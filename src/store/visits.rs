@@ -167,7 +167,9 @@ impl Tx<'_> {
         }
         for (method, amount) in &v.payments {
             self.conn()
-                .prepare_cached("INSERT INTO payments (id, visit_id, method, amount_fen, at) VALUES (?1, ?2, ?3, ?4, ?5)")?
+                .prepare_cached(
+                    "INSERT INTO payments (id, visit_id, method, amount_fen, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
                 .execute(params![new_id(), id, method, amount, at])?;
         }
         if let Some(customer) = &v.customer_id {
