@@ -6,9 +6,11 @@
 
 pub mod booking;
 pub mod checkin;
+pub mod checkout;
 pub mod customers;
 pub mod demo;
 pub mod import;
+pub mod membership;
 pub mod queue;
 pub mod staff;
 
@@ -61,6 +63,8 @@ pub enum AppError {
     UnknownCustomer(String),
     #[error("没有今天的预约，请选择服务项目 / no appointment today: choose a service to join the queue")]
     ServiceRequired,
+    #[error(transparent)]
+    Checkout(crate::domain::checkout::CheckoutError),
 }
 
 impl AppError {

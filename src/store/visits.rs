@@ -284,21 +284,25 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Number of completed visits and total spend (fen) of a customer.
+    /// A customer's visits (not voided, not reversals, not bare top-ups), lifetime spend
+    /// (fen) and last visit.
     pub fn visit_summary(&self, customer_id: &str) -> Result<(i64, i64, Option<DateTime<Utc>>)> {
-        Ok(self.row(
-            "SELECT COUNT(*) FILTER (WHERE voids_visit_id IS NULL AND status = 'completed'), COALESCE(SUM(total_fen), 0),
-                    MAX(at) FILTER (WHERE voids_visit_id IS NULL AND status = 'completed')
-             FROM visits WHERE customer_id = ?1",
+        let (visits, last): (i64, Option<i64>) = self.row(
+            "SELECT COUNT(*), MAX(at) FROM visits v
+             WHERE customer_id = ?1 AND status = 'completed' AND voids_visit_id IS NULL
+               AND EXISTS (SELECT 1 FROM visit_items i WHERE i.visit_id = v.id AND i.kind <> 'topup')",
             [customer_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<i64>>(2)?.map(from_ms))),
-        )?)
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((visits, self.spend_since(customer_id, from_ms(0))?, last.map(from_ms)))
     }
 
-    /// What a customer spent (fen) since `since`, reversals netted.
+    /// What a customer spent (fen) since `since`, reversals netted. Spend is what services,
+    /// products and courses cost; a top-up is a deposit, spent (and counted) at checkout.
     pub fn spend_since(&self, customer_id: &str, since: DateTime<Utc>) -> Result<i64> {
         Ok(self.row(
-            "SELECT COALESCE(SUM(total_fen), 0) FROM visits WHERE customer_id = ?1 AND at >= ?2",
+            "SELECT COALESCE(SUM(i.amount_fen), 0) FROM visits v JOIN visit_items i ON i.visit_id = v.id
+             WHERE v.customer_id = ?1 AND v.at >= ?2 AND i.kind <> 'topup'",
             params![customer_id, ms(since)],
             |r| r.get(0),
         )?)

@@ -1,0 +1,325 @@
+//! The owner's membership rules (tiers, points, rebates, coupons, commissions, top-up
+//! bonuses), products, prepaid course sales, and a customer's membership summary.
+
+use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::customers::lookup_customer;
+use super::{App, AppError, Result};
+use crate::domain::checkout::{CouponKind, RebateRule, Tender};
+use crate::domain::money::{from_fen, to_fen};
+use crate::domain::points::replay;
+use crate::store::{CourseBalance, IssuedCoupon, NewCourse, NewStoredValue, NewVisit, NewVisitItem, Product, Tier};
+
+/// What `customer show` adds about membership.
+#[derive(Debug, Clone, Serialize)]
+pub struct MembershipSummary {
+    pub tier: Option<String>,
+    pub points: i64,
+    pub stored_value_principal: Decimal,
+    pub stored_value_bonus: Decimal,
+    pub courses: Vec<CourseBalance>,
+    /// Coupons not yet used, newest first.
+    pub coupons: Vec<IssuedCoupon>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CourseSaleRequest {
+    pub customer: String,
+    pub service: String,
+    pub sessions: u32,
+    pub price: Decimal,
+    /// Days the course stays valid; `None`: no end.
+    pub valid_days: Option<i64>,
+    pub tenders: Vec<(Tender, Decimal)>,
+}
+
+/// A sold course.
+#[derive(Debug, Clone, Serialize)]
+pub struct CourseSale {
+    pub visit_id: String,
+    pub course_id: String,
+    pub sessions: u32,
+    pub price: Decimal,
+    pub valid_until: Option<DateTime<Utc>>,
+}
+
+fn pct(field: &str, v: Decimal) -> Result<Decimal> {
+    if v < Decimal::ZERO || v > Decimal::ONE_HUNDRED {
+        return Err(AppError::input(field, format!("应在 0–100 之间：{v} / must be between 0 and 100: {v}")));
+    }
+    Ok(v)
+}
+
+impl App {
+    pub fn tiers(&mut self) -> Result<Vec<Tier>> {
+        self.store.read(|tx| Ok(tx.tiers()?))
+    }
+
+    /// Creates or changes a tier by name; discounts are percent off by category (`*`: all).
+    pub fn set_tier(&mut self, tier: &Tier, actor: &str) -> Result<()> {
+        for (category, d) in &tier.discounts {
+            pct(&format!("折扣 discount {category}"), *d)?;
+        }
+        if tier.points_multiplier < Decimal::ZERO {
+            return Err(AppError::input("积分倍数 multiplier", "不能为负 / cannot be negative"));
+        }
+        let now = self.now();
+        self.store.write(|tx| {
+            tx.upsert_tier(tier, now)?;
+            tx.audit(now, actor, "tier.set", "tier", &tier.name, &serde_json::to_value(tier).unwrap_or_default())?;
+            Ok(())
+        })
+    }
+
+    pub fn set_points_rule(&mut self, category: &str, per_yuan: Decimal, actor: &str) -> Result<()> {
+        if per_yuan < Decimal::ZERO {
+            return Err(AppError::input("积分 points", "每元积分不能为负 / points per yuan cannot be negative"));
+        }
+        let now = self.now();
+        self.store.write(|tx| {
+            tx.set_points_earn_rule(category.trim(), per_yuan)?;
+            tx.audit(now, actor, "points.rule", "settings", category, &serde_json::json!({ "per_yuan": per_yuan }))?;
+            Ok(())
+        })
+    }
+
+    /// `key` is `service:<name or id>` or `category:<name>`.
+    pub fn set_commission_rule(
+        &mut self,
+        service: Option<&str>,
+        category: Option<&str>,
+        rate: Decimal,
+        actor: &str,
+    ) -> Result<()> {
+        pct("提成 rate", rate)?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let key = match (service, category) {
+                (Some(s), None) => format!("service:{}", tx.find_service(s)?.id),
+                (None, Some(c)) => format!("category:{}", c.trim()),
+                _ => {
+                    return Err(AppError::input(
+                        "提成 commission",
+                        "请给出服务或类别之一 / give a service or a category",
+                    ));
+                }
+            };
+            tx.set_commission_rule(&key, rate)?;
+            tx.audit(now, actor, "commission.rule", "settings", &key, &serde_json::json!({ "rate_pct": rate }))?;
+            Ok(())
+        })
+    }
+
+    pub fn set_topup_bonus(&mut self, min_topup: Decimal, bonus: Decimal, actor: &str) -> Result<()> {
+        let now = self.now();
+        self.store.write(|tx| {
+            tx.set_topup_bonus(to_fen(min_topup)?, to_fen(bonus)?)?;
+            tx.audit(
+                now,
+                actor,
+                "topup.bonus",
+                "settings",
+                &min_topup.to_string(),
+                &serde_json::json!({ "bonus": bonus }),
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn add_rebate_rule(&mut self, rule: &RebateRule, priority: i64, actor: &str) -> Result<String> {
+        let now = self.now();
+        self.store.write(|tx| {
+            let id = tx.add_rebate_rule(rule, priority, now)?;
+            tx.audit(now, actor, "rebate.add", "rebate_rule", &id, &serde_json::json!({ "name": rule.name }))?;
+            Ok(id)
+        })
+    }
+
+    pub fn rebate_rules(&mut self) -> Result<Vec<RebateRule>> {
+        self.store.read(|tx| Ok(tx.rebate_rules()?))
+    }
+
+    /// A coupon template. A free-service coupon names the service by name or id.
+    pub fn add_coupon_template(
+        &mut self,
+        name: &str,
+        kind: &CouponKind,
+        valid_days: i64,
+        per_customer: i64,
+        actor: &str,
+    ) -> Result<String> {
+        if valid_days <= 0 || per_customer <= 0 {
+            return Err(AppError::input(
+                "优惠券 coupon",
+                "有效天数和每人限领须大于 0 / days and limit must be above 0",
+            ));
+        }
+        let now = self.now();
+        self.store.write(|tx| {
+            let kind = match kind {
+                CouponKind::FreeService { service_id } => {
+                    CouponKind::FreeService { service_id: tx.find_service(service_id)?.id }
+                }
+                CouponKind::PercentOff { percent, .. } => {
+                    pct("折扣 percent", *percent)?;
+                    kind.clone()
+                }
+                CouponKind::AmountOff { .. } => kind.clone(),
+            };
+            let id = tx.add_coupon_template(name.trim(), &kind, valid_days, per_customer, now)?;
+            tx.audit(now, actor, "coupon.template", "coupon_template", &id, &serde_json::json!({ "name": name }))?;
+            Ok(id)
+        })
+    }
+
+    /// Issues a coupon to a customer; returns its code.
+    pub fn issue_coupon(&mut self, template: &str, customer: &str, actor: &str) -> Result<String> {
+        let now = self.now();
+        self.store.write(|tx| {
+            let c = lookup_customer(tx, customer)?;
+            let code = tx
+                .issue_coupon(template, &c.id, "staff", None, now)?
+                .ok_or_else(|| AppError::input("优惠券 coupon", "重复发放 / issued already"))?;
+            tx.emit_event(
+                "coupon.issued",
+                now,
+                &serde_json::json!({ "code": code, "customer_id": c.id, "template": template, "at": tx.rfc3339(now) }),
+            )?;
+            tx.audit(now, actor, "coupon.issue", "customer", &c.id, &serde_json::json!({ "code": code }))?;
+            Ok(code)
+        })
+    }
+
+    pub fn add_product(
+        &mut self,
+        sku: &str,
+        name: &str,
+        category: &str,
+        price: Decimal,
+        actor: &str,
+    ) -> Result<Product> {
+        let now = self.now();
+        self.store.write(|tx| {
+            let p = tx.insert_product(sku, name, category, price, now)?;
+            tx.audit(now, actor, "product.add", "product", &p.id, &serde_json::json!({ "price": price }))?;
+            Ok(p)
+        })
+    }
+
+    pub fn products(&mut self) -> Result<Vec<Product>> {
+        self.store.read(|tx| Ok(tx.products()?))
+    }
+
+    /// Sells a prepaid course of `sessions` sessions of a service, paid now.
+    pub fn sell_course(&mut self, r: &CourseSaleRequest, actor: &str) -> Result<CourseSale> {
+        let CourseSaleRequest { customer, service, sessions, price, valid_days, tenders } = r;
+        let (sessions, price, valid_days) = (*sessions, *price, *valid_days);
+        if sessions == 0 {
+            return Err(AppError::input("次数 sessions", "须大于 0 / must be at least 1"));
+        }
+        let paid: Decimal = tenders.iter().map(|(_, a)| *a).sum();
+        if paid != price {
+            return Err(AppError::input(
+                "支付 pay",
+                format!("支付合计 ¥{paid} 与售价 ¥{price} 不符 / payments of {paid} do not match the price of {price}"),
+            ));
+        }
+        let now = self.now();
+        self.store.write(|tx| {
+            let c = lookup_customer(tx, customer)?;
+            let s = tx.find_service(service)?;
+            let price_fen = to_fen(price)?;
+            let mut payments = Vec::new();
+            for (t, a) in tenders {
+                payments.push((t.as_str(), to_fen(*a)?));
+            }
+            let valid_until = valid_days.map(|d| now + Duration::days(d));
+            let visit_id = tx.insert_visit(&NewVisit {
+                customer_id: Some(c.id.clone()),
+                items: vec![NewVisitItem {
+                    kind: "course_sale",
+                    service_id: Some(s.id.clone()),
+                    product_id: None,
+                    course_id: None,
+                    staff_id: None,
+                    quantity: 1,
+                    list_price_fen: price_fen,
+                    amount_fen: price_fen,
+                }],
+                payments,
+                at: now,
+                ..NewVisit::default()
+            })?;
+            let course_id = tx.insert_course(
+                &NewCourse { customer_id: c.id.clone(), service_id: s.id, sessions, price_fen, valid_until },
+                &visit_id,
+                now,
+            )?;
+            tx.audit(now, actor, "course.sell", "customer", &c.id, &serde_json::json!({ "course": course_id }))?;
+            Ok(CourseSale { visit_id, course_id, sessions, price, valid_until })
+        })
+    }
+
+    /// A customer's membership (by phone, member code or id).
+    pub fn membership(&mut self, customer: &str) -> Result<MembershipSummary> {
+        let now = self.now();
+        self.store.read(|tx| {
+            let c = lookup_customer(tx, customer)?;
+            let sv = tx.stored_value_balance(&c.id)?;
+            Ok(MembershipSummary {
+                tier: c.tier,
+                points: replay(&tx.points_rows(&c.id)?, now).available,
+                stored_value_principal: sv.principal,
+                stored_value_bonus: sv.bonus,
+                courses: tx.courses(&c.id)?,
+                coupons: tx
+                    .customer_coupons(&c.id)?
+                    .into_iter()
+                    .filter(|k| !k.redeemed && k.coupon.valid_until > now)
+                    .collect(),
+            })
+        })
+    }
+
+    /// Refunds a stored-value card (退卡): the principal left is paid back, the bonus is
+    /// forfeited; both leave the card through ledger rows.
+    pub fn refund_stored_value(&mut self, customer: &str, tender: Tender, actor: &str) -> Result<Decimal> {
+        let now = self.now();
+        self.store.write(|tx| {
+            let c = lookup_customer(tx, customer)?;
+            let sv = tx.stored_value_balance(&c.id)?;
+            if sv.principal <= Decimal::ZERO {
+                return Err(AppError::input("储值 stored value", "卡内没有可退的本金 / no principal to refund"));
+            }
+            let principal = to_fen(sv.principal)?;
+            let bonus = to_fen(sv.bonus.max(Decimal::ZERO))?;
+            let visit_id = tx.insert_visit(&NewVisit {
+                customer_id: Some(c.id.clone()),
+                items: vec![NewVisitItem {
+                    kind: "topup",
+                    service_id: None,
+                    product_id: None,
+                    course_id: None,
+                    staff_id: None,
+                    quantity: 1,
+                    list_price_fen: -principal,
+                    amount_fen: -principal,
+                }],
+                payments: vec![(tender.as_str(), -principal)],
+                stored_value: vec![NewStoredValue {
+                    principal_fen: -principal,
+                    bonus_fen: -bonus,
+                    reason: "refund",
+                    rule: None,
+                }],
+                at: now,
+                ..NewVisit::default()
+            })?;
+            super::checkout::membership_changed(tx, &c.id, now)?;
+            tx.audit(now, actor, "stored_value.refund", "customer", &c.id, &serde_json::json!({ "visit": visit_id }))?;
+            Ok(from_fen(principal))
+        })
+    }
+}

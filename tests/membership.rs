@@ -1,0 +1,362 @@
+//! Membership and checkout through the library, on a real database: tiers, points, stored
+//! value, rebates, courses, coupons, commissions, voids.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use salonbox::app::checkout::{CheckoutRequest, ItemKey, ItemRequest};
+use salonbox::app::customers::Registration;
+use salonbox::app::membership::CourseSaleRequest;
+use salonbox::app::staff::StaffInput;
+use salonbox::app::{App, AppError, init};
+use salonbox::clock::FixedClock;
+use salonbox::config::Config;
+use salonbox::domain::checkout::{CheckoutError, CouponKind, CreditTo, RebateKind, RebateRule, Tender, Use};
+use salonbox::store::Tier;
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+/// Monday 2026-11-23 14:00 in Shanghai.
+fn two_pm() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 6, 0, 0).single().unwrap()
+}
+
+struct Shop {
+    dir: tempfile::TempDir,
+    clock: Arc<FixedClock>,
+}
+
+impl Shop {
+    fn app(&self) -> App {
+        App::open(Config::default(), self.dir.path(), self.clock.clone()).unwrap()
+    }
+}
+
+fn tier(name: &str, rank: i64, min_spend: &str, discount: &str, multiplier: &str) -> Tier {
+    Tier {
+        id: String::new(),
+        name: name.into(),
+        rank,
+        min_spend: d(min_spend),
+        min_points: 0,
+        period_days: 365,
+        points_multiplier: d(multiplier),
+        discounts: BTreeMap::from([("*".to_string(), d(discount))]),
+    }
+}
+
+/// A shop with the owner's rules: tiers 普通/银卡 (≥ 2,000: 5 % off)/金卡 (≥ 8,000: 10 %
+/// off, points × 1.5); services 8 % rebate as points; 充 1000 送 200; two beauticians at
+/// 10 % commission; a facial, a foot care, a serum; customer 王丽 born in November.
+fn shop() -> Shop {
+    let dir = tempfile::tempdir().unwrap();
+    init(&Config::default(), dir.path()).unwrap();
+    let shop = Shop { dir, clock: Arc::new(FixedClock::new(two_pm())) };
+    let mut app = shop.app();
+    app.set_tier(&tier("普通", 0, "0", "0", "1"), "test").unwrap();
+    app.set_tier(&tier("银卡", 1, "2000", "5", "1"), "test").unwrap();
+    app.set_tier(&tier("金卡", 2, "8000", "10", "1.5"), "test").unwrap();
+    app.set_tier(&tier("钻石", 3, "20000", "15", "2"), "test").unwrap();
+    app.add_rebate_rule(
+        &RebateRule {
+            id: String::new(),
+            name: "护理返 8%".into(),
+            kind: RebateKind::Category { category: "面部护理".into(), percent: d("8") },
+            credit_to: CreditTo::Points,
+        },
+        0,
+        "test",
+    )
+    .unwrap();
+    app.set_topup_bonus(d("1000"), d("200"), "test").unwrap();
+    for name in ["李娜", "王芳"] {
+        app.add_staff(
+            &StaffInput {
+                name: name.into(),
+                role: "beautician".into(),
+                service_commission: Some("10".into()),
+                product_commission: Some("5".into()),
+                ..Default::default()
+            },
+            "test",
+        )
+        .unwrap();
+    }
+    app.add_service("面部深层清洁", "面部护理", 60, "198", None, "test").unwrap();
+    app.add_service("足部护理", "身体护理", 45, "158", None, "test").unwrap();
+    app.add_product("SKU-001", "修护精华", "产品", d("120"), "test").unwrap();
+    app.register(&Registration {
+        name: "王丽".into(),
+        phone: "13800000001".into(),
+        gender: Some("女".into()),
+        birthday: Some("1990-11-02".into()),
+        privacy_notice: Some("2026-11".into()),
+        source: "test".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    shop
+}
+
+const WANG: &str = "13800000001";
+
+fn service(name: &str, staff: &[&str]) -> ItemRequest {
+    ItemRequest {
+        item: ItemKey::Service(name.into()),
+        quantity: 1,
+        staff: staff.iter().map(|s| (s.to_string(), None)).collect(),
+        expected_unit_price: None,
+    }
+}
+
+fn pay(items: Vec<ItemRequest>, tenders: &[(Tender, &str)]) -> CheckoutRequest {
+    CheckoutRequest {
+        customer: Some(WANG.into()),
+        items,
+        coupon: None,
+        points: Use::Nothing,
+        stored_value: Use::Nothing,
+        tenders: tenders.iter().map(|(t, a)| (*t, d(a))).collect(),
+        actor: "test".into(),
+    }
+}
+
+#[test]
+fn a_visit_paid_every_way_then_voided_leaves_the_balances_as_they_were() {
+    let shop = shop();
+    let mut app = shop.app();
+    // 充 1000 送 200
+    let top = app.topup(WANG, d("1000"), &[(Tender::Wechat, d("1000"))], "test").unwrap();
+    assert_eq!((top.principal, top.bonus), (d("1000"), d("200")));
+    // 普通 tier after the first checkout (no discount yet): 198 + 158, split between two
+    let first = app
+        .checkout(&pay(
+            vec![service("面部深层清洁", &["李娜", "王芳"]), service("足部护理", &["王芳"])],
+            &[(Tender::Cash, "400")],
+        ))
+        .unwrap();
+    assert_eq!(first.bill.total, d("356"));
+    assert_eq!(first.bill.change, d("44"));
+    // 356 points, + the rebate: 198 × 8 % = 15.84 → 1584 points; 王丽 has a November
+    // birthday but no birthday rule exists
+    assert_eq!(first.bill.points_earned, 356);
+    assert_eq!(first.bill.rebates.iter().map(|r| r.points).sum::<i64>(), 1584);
+    let commissions: Vec<Decimal> = first.bill.commissions.iter().map(|c| c.amount).collect();
+    assert_eq!(commissions, [d("9.90"), d("9.90"), d("15.80")]);
+    let before = app.membership(WANG).unwrap();
+    assert_eq!(before.points, 356 + 1584);
+    assert_eq!((before.stored_value_principal, before.stored_value_bonus), (d("1000"), d("200")));
+    assert_eq!(before.tier.as_deref(), Some("普通"));
+
+    // a coupon, points and stored value on the second visit
+    app.add_coupon_template(
+        "满300减50",
+        &CouponKind::AmountOff { amount: d("50"), min_spend: d("300") },
+        30,
+        1,
+        "test",
+    )
+    .unwrap();
+    let code = app.issue_coupon("满300减50", WANG, "test").unwrap();
+    let mut second = pay(
+        vec![
+            service("面部深层清洁", &["李娜"]),
+            ItemRequest {
+                item: ItemKey::Product("SKU-001".into()),
+                quantity: 2,
+                staff: vec![("李娜".into(), None)],
+                expected_unit_price: None,
+            },
+        ],
+        &[(Tender::Alipay, "78")],
+    );
+    second.coupon = Some(code.clone());
+    second.points = Use::Exactly(1000);
+    second.stored_value = Use::Exactly(d("300"));
+    let r = app.checkout(&second).unwrap();
+    // 198 + 240 − 50 = 388; 1,000 points pay 10; 300 from stored value (1000 : 200 →
+    // 250 principal + 50 bonus); 78 by Alipay
+    assert_eq!(r.bill.total, d("388"));
+    assert_eq!(r.bill.points_value, d("10.00"));
+    assert_eq!((r.bill.stored_value_used.principal, r.bill.stored_value_used.bonus), (d("250"), d("50")));
+    assert_eq!(r.bill.due_by_tenders, d("78"));
+    let after = app.membership(WANG).unwrap();
+    assert!(after.coupons.is_empty(), "the coupon is used");
+
+    // the coupon cannot be used again
+    let mut again = pay(vec![service("面部深层清洁", &[])], &[(Tender::Cash, "198")]);
+    again.coupon = Some(code);
+    let err = app.checkout(&again).unwrap_err();
+    assert!(err.to_string().contains("已使用"), "{err}");
+
+    // voiding the second visit restores points, stored value and the coupon's visit
+    app.void_visit(&r.visit_id, "test").unwrap();
+    let restored = app.membership(WANG).unwrap();
+    assert_eq!(restored.points, before.points);
+    assert_eq!(restored.stored_value_principal, before.stored_value_principal);
+    assert_eq!(restored.stored_value_bonus, before.stored_value_bonus);
+    assert!(app.void_visit(&r.visit_id, "test").is_err(), "a visit is voided once");
+}
+
+#[test]
+fn spend_upgrades_the_tier_at_checkout_and_the_new_price_applies_next_time() {
+    let shop = shop();
+    let mut app = shop.app();
+    let big = ItemRequest {
+        item: ItemKey::Product("SKU-001".into()),
+        quantity: 17,
+        staff: vec![],
+        expected_unit_price: None,
+    };
+    let r = app.checkout(&pay(vec![big], &[(Tender::Card, "2040")])).unwrap();
+    assert_eq!(r.upgraded_to.as_deref(), Some("银卡"), "2,040 spent within a year");
+    assert_eq!(r.balances.as_ref().unwrap().tier.as_deref(), Some("银卡"));
+    let next = app.checkout(&pay(vec![service("足部护理", &[])], &[(Tender::Cash, "150.10")])).unwrap();
+    assert_eq!(next.bill.tier_discount, d("7.90"), "5 % off 158");
+    assert_eq!(next.upgraded_to, None);
+}
+
+#[test]
+fn a_course_session_is_deducted_and_its_sessions_left_printed() {
+    let shop = shop();
+    let mut app = shop.app();
+    let sale = app
+        .sell_course(
+            &CourseSaleRequest {
+                customer: WANG.into(),
+                service: "面部深层清洁".into(),
+                sessions: 10,
+                price: d("1580"),
+                valid_days: Some(365),
+                tenders: vec![(Tender::Wechat, d("1580"))],
+            },
+            "test",
+        )
+        .unwrap();
+    assert_eq!(sale.sessions, 10);
+    let r = app
+        .checkout(&pay(
+            vec![ItemRequest {
+                item: ItemKey::CourseSession("面部深层清洁".into()),
+                quantity: 1,
+                staff: vec![("李娜".into(), None)],
+                expected_unit_price: None,
+            }],
+            &[],
+        ))
+        .unwrap();
+    assert_eq!(r.bill.total, Decimal::ZERO);
+    assert_eq!(r.lines[0].sessions_left, Some(9));
+    assert_eq!(r.bill.commissions[0].amount, d("15.80"), "10 % of the session's 158 value");
+    // nine sessions at once is fine, ten are not
+    let ten = ItemRequest {
+        item: ItemKey::CourseSession(sale.course_id.clone()),
+        quantity: 10,
+        staff: vec![],
+        expected_unit_price: None,
+    };
+    let err = app.checkout(&pay(vec![ten], &[])).unwrap_err();
+    assert!(matches!(err, AppError::Checkout(CheckoutError::CourseSessions { left: 9, wanted: 10, .. })), "{err}");
+    // a year and a day later the course has expired
+    shop.clock.advance(Duration::days(366));
+    let one = ItemRequest {
+        item: ItemKey::CourseSession(sale.course_id),
+        quantity: 1,
+        staff: vec![],
+        expected_unit_price: None,
+    };
+    let err = app.checkout(&pay(vec![one], &[])).unwrap_err();
+    assert!(err.to_string().contains("过期"), "{err}");
+}
+
+#[test]
+fn two_processes_redeeming_one_coupon_succeed_once() {
+    let shop = shop();
+    let mut app = shop.app();
+    app.add_coupon_template("体验券", &CouponKind::AmountOff { amount: d("20"), min_spend: d("0") }, 30, 1, "test")
+        .unwrap();
+    let code = app.issue_coupon("体验券", WANG, "test").unwrap();
+    let results: Vec<bool> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let code = code.clone();
+                let shop = &shop;
+                s.spawn(move || {
+                    let mut app = shop.app();
+                    let mut req = pay(vec![service("足部护理", &[])], &[(Tender::Cash, "138")]);
+                    req.coupon = Some(code);
+                    app.checkout(&req).is_ok()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(results.iter().filter(|ok| **ok).count(), 1, "{results:?}");
+}
+
+#[test]
+fn a_card_refund_pays_back_principal_only_and_caps_are_kept() {
+    let shop = shop();
+    let mut app = shop.app();
+    app.topup(WANG, d("1000"), &[(Tender::Wechat, d("1000"))], "test").unwrap();
+    let mut spend = pay(vec![service("足部护理", &[])], &[]);
+    spend.stored_value = Use::Max;
+    app.checkout(&spend).unwrap();
+    // 158 spent from 1000 : 200 → 131.67 principal, 26.33 bonus
+    let refunded = app.refund_stored_value(WANG, Tender::Wechat, "test").unwrap();
+    assert_eq!(refunded, d("868.33"));
+    let m = app.membership(WANG).unwrap();
+    assert_eq!((m.stored_value_principal, m.stored_value_bonus), (Decimal::ZERO, Decimal::ZERO));
+    let err = app.topup(WANG, d("100"), &[(Tender::Cash, d("90"))], "test").unwrap_err();
+    assert!(err.to_string().contains("不符"), "{err}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Random carts paid in random ways, then voided: every balance returns exactly, and
+    /// the ledgers' sums equal the balances the replay computes.
+    #[test]
+    fn a_void_restores_every_balance(
+        facials in 0u32..3,
+        feet in 0u32..3,
+        serums in 0u32..4,
+        points in prop::option::of(0i64..2000),
+        use_stored in prop::bool::ANY,
+    ) {
+        prop_assume!(facials + feet + serums > 0);
+        let shop = shop();
+        let mut app = shop.app();
+        app.topup(WANG, d("1000"), &[(Tender::Wechat, d("1000"))], "test").unwrap();
+        // earn some points first
+        app.checkout(&pay(vec![service("面部深层清洁", &["李娜"])], &[(Tender::Cash, "198")])).unwrap();
+        let id = app.find_customers(WANG, 1).unwrap()[0].id.clone();
+        let before = app.membership(WANG).unwrap();
+        let mut items = Vec::new();
+        for (key, n) in [(ItemKey::Service("面部深层清洁".into()), facials), (ItemKey::Service("足部护理".into()), feet), (ItemKey::Product("SKU-001".into()), serums)] {
+            if n > 0 {
+                items.push(ItemRequest { item: key, quantity: n, staff: vec![("王芳".into(), None)], expected_unit_price: None });
+            }
+        }
+        let mut req = pay(items, &[(Tender::Cash, "100000")]);
+        req.points = points.map_or(Use::Nothing, |p| Use::Exactly(p.min(before.points)));
+        req.stored_value = if use_stored { Use::Max } else { Use::Nothing };
+        let r = app.checkout(&req).unwrap();
+        let paid: Decimal = r.bill.tenders.iter().map(|(_, a)| *a).sum::<Decimal>() - r.bill.change
+            + r.bill.points_value + r.bill.stored_value_used.total();
+        prop_assert_eq!(paid, r.bill.total);
+        app.void_visit(&r.visit_id, "test").unwrap();
+        let after = app.membership(WANG).unwrap();
+        prop_assert_eq!(after.points, before.points);
+        prop_assert_eq!(after.stored_value_principal, before.stored_value_principal);
+        prop_assert_eq!(after.stored_value_bonus, before.stored_value_bonus);
+        prop_assert!(after.stored_value_principal >= Decimal::ZERO && after.stored_value_bonus >= Decimal::ZERO);
+        let summary = app.customer_summary(&id).unwrap();
+        prop_assert_eq!(summary.total_spent, d("198"), "the voided visit nets to nothing");
+    }
+}
