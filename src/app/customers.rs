@@ -164,15 +164,9 @@ impl App {
 
     /// Visits, total spend, last visit and points balance of a customer.
     pub fn customer_summary(&mut self, id: &str) -> Result<CustomerSummary> {
-        let now = self.now();
         self.store.read(|tx| {
             let (visits, spent, last) = tx.visit_summary(id)?;
-            Ok(CustomerSummary {
-                visits,
-                total_spent: crate::domain::money::from_fen(spent),
-                last_visit_at: last,
-                points: crate::domain::points::replay(&tx.points_rows(id)?, now).available,
-            })
+            Ok(CustomerSummary { visits, total_spent: crate::domain::money::from_fen(spent), last_visit_at: last })
         })
     }
 }
@@ -182,7 +176,6 @@ pub struct CustomerSummary {
     pub visits: i64,
     pub total_spent: rust_decimal::Decimal,
     pub last_visit_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub points: i64,
 }
 
 /// A customer by phone number, member code (M100001) or id, inside a transaction.

@@ -162,3 +162,156 @@ pub fn gender_label(g: crate::domain::customer::Gender) -> &'static str {
         crate::domain::customer::Gender::Unknown => "-",
     }
 }
+
+pub fn not_a_number(field: &str, value: &str) -> String {
+    format!("{field}：不是数字 \"{value}\" / {field}: not a number \"{value}\"")
+}
+
+pub fn bad_tender(value: &str) -> String {
+    format!(
+        "支付应写成 方式=金额，方式为 cash/wechat/alipay/card（现金/微信/支付宝/银行卡），收到 \"{value}\" / a payment is METHOD=AMOUNT with METHOD cash, wechat, alipay or card, got \"{value}\""
+    )
+}
+
+pub fn bad_item(value: &str) -> String {
+    format!(
+        "项目应写成 名称[*数量][@员工[:分成%],…]，收到 \"{value}\" / an item is NAME[*QTY][@STAFF[:SHARE%],...], got \"{value}\""
+    )
+}
+
+pub fn bad_pair(field: &str, value: &str) -> String {
+    format!("{field}：无法识别 \"{value}\" / {field}: cannot read \"{value}\"")
+}
+
+pub fn rebate_kind_needed() -> String {
+    "请给出一种返点：--category 与 --percent、--threshold 与 --percent、--first-visit 或 --birthday-month / give one kind of rebate: --category with --percent, --threshold with --percent, --first-visit or --birthday-month".into()
+}
+
+pub fn coupon_kind_needed() -> String {
+    "请给出一种优惠：--amount-off、--percent-off 或 --free-service / give one kind of offer: --amount-off, --percent-off or --free-service".into()
+}
+
+pub fn rule_saved(name: &str) -> String {
+    format!("已保存 / saved: {name}")
+}
+
+pub fn coupon_issued(code: &str) -> String {
+    format!("已发放优惠券 / coupon issued: {code}")
+}
+
+pub fn product_added(name: &str, price: &str) -> String {
+    format!("已添加商品 / product added: {name} ¥{price}")
+}
+
+pub fn course_sold(service: &str, sessions: u32, id: &str) -> String {
+    format!("已售出疗程卡 / course sold: {service} {sessions} 次 / sessions（编号 / id {id}）")
+}
+
+pub fn sessions_left(left: i64) -> String {
+    format!("剩余 {left} 次 / {left} left")
+}
+
+pub fn voided(id: &str, reversal: &str) -> String {
+    format!("已撤销 / voided: {id}（冲回记录 / reversal {reversal}）")
+}
+
+pub fn topped_up(
+    principal: rust_decimal::Decimal,
+    bonus: rust_decimal::Decimal,
+    p: rust_decimal::Decimal,
+    b: rust_decimal::Decimal,
+) -> String {
+    format!(
+        "已充值 / topped up: {}，赠送 / bonus {}\n储值余额 / balance: 本金 principal {}，赠送 bonus {}",
+        yuan(principal),
+        yuan(bonus),
+        yuan(p),
+        yuan(b)
+    )
+}
+
+pub fn refunded(amount: rust_decimal::Decimal) -> String {
+    format!("已退卡，退还本金 / card refunded, principal paid back: {}（赠送金额作废 / bonus forfeited）", yuan(amount))
+}
+
+pub fn headers_receipt() -> [&'static str; 5] {
+    ["项目 Item", "数量 Qty", "单价 Price", "金额 Amount", "员工 Staff"]
+}
+
+pub fn headers_tiers() -> [&'static str; 7] {
+    ["序号 Rank", "等级 Tier", "消费门槛 Spend", "积分门槛 Points", "周期天 Days", "积分倍数 ×", "折扣 Discounts"]
+}
+
+pub fn headers_rebates() -> [&'static str; 4] {
+    ["名称 Name", "规则 Rule", "返到 Credit", "编号 Id"]
+}
+
+pub fn headers_products() -> [&'static str; 5] {
+    ["编码 SKU", "名称 Name", "类别 Category", "价格 Price", "编号 Id"]
+}
+
+pub fn rebate_kind(k: &crate::domain::checkout::RebateKind) -> String {
+    use crate::domain::checkout::RebateKind;
+    match k {
+        RebateKind::Category { category, percent } => format!("{category} {percent}%"),
+        RebateKind::Threshold { min_total, percent } => {
+            format!("满 ¥{min_total} 返 {percent}% / {percent}% from {min_total}")
+        }
+        RebateKind::FirstVisit { multiplier } => format!("首次消费 ×{multiplier} / first visit ×{multiplier}"),
+        RebateKind::BirthdayMonth { multiplier } => format!("生日月 ×{multiplier} / birthday month ×{multiplier}"),
+    }
+}
+
+/// `¥128.00`: money as receipts show it.
+pub fn yuan(d: rust_decimal::Decimal) -> String {
+    format!("¥{d:.2}")
+}
+
+/// The totals under a receipt's lines, in the checkout's order.
+pub fn receipt_totals(r: &crate::app::checkout::Receipt) -> Vec<String> {
+    let b = &r.bill;
+    let mut out = vec![format!("原价合计 / list total: {}", yuan(b.list_total))];
+    if !b.tier_discount.is_zero() {
+        out.push(format!("会员折扣 / tier discount: −{}", yuan(b.tier_discount)));
+    }
+    if !b.coupon_discount.is_zero() {
+        out.push(format!("优惠券 / coupon: −{}", yuan(b.coupon_discount)));
+    }
+    out.push(format!("应付 / total: {}", yuan(b.total)));
+    if b.points_used > 0 {
+        out.push(format!("积分抵扣 / points: {} = {}", b.points_used, yuan(b.points_value)));
+    }
+    if !b.stored_value_used.total().is_zero() {
+        out.push(format!(
+            "储值支付 / stored value: {}（本金 principal {}，赠送 bonus {}）",
+            yuan(b.stored_value_used.total()),
+            yuan(b.stored_value_used.principal),
+            yuan(b.stored_value_used.bonus)
+        ));
+    }
+    for (t, a) in &b.tenders {
+        out.push(format!("{} / {}: {}", t.label_zh(), t.as_str(), yuan(*a)));
+    }
+    if !b.change.is_zero() {
+        out.push(format!("找零 / change: {}", yuan(b.change)));
+    }
+    if b.points_earned > 0 {
+        out.push(format!("本次积分 / points earned: {}", b.points_earned));
+    }
+    for rebate in &b.rebates {
+        out.push(format!("返点 / rebate（{}）: {}", rebate.rule_name, yuan(rebate.amount)));
+    }
+    if let Some(bal) = &r.balances {
+        out.push(format!(
+            "余额 / balances: 积分 points {}，储值 stored value {}（赠送 bonus {}）",
+            bal.points,
+            yuan(bal.stored_value_principal + bal.stored_value_bonus),
+            yuan(bal.stored_value_bonus)
+        ));
+    }
+    if let Some(t) = &r.upgraded_to {
+        out.push(format!("恭喜升级为 / upgraded to: {t}"));
+    }
+    out.push(format!("消费编号 / visit id: {}", r.visit_id));
+    out
+}

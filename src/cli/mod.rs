@@ -5,6 +5,7 @@
 //! `messages.rs`.
 
 pub mod messages;
+mod money;
 mod table;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -99,6 +100,29 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// 结账 / check a visit out
+    Checkout(money::CheckoutArgs),
+    /// 消费记录 / visits
+    #[command(subcommand)]
+    Visit(money::VisitCmd),
+    /// 储值卡 / stored value
+    #[command(subcommand)]
+    StoredValue(money::StoredValueCmd),
+    /// 会员等级 / membership tiers
+    #[command(subcommand)]
+    Tier(money::TierCmd),
+    /// 积分、提成、充值赠送、返点规则 / points, commission, top-up bonus and rebate rules
+    #[command(subcommand)]
+    Rules(money::RulesCmd),
+    /// 优惠券 / coupons
+    #[command(subcommand)]
+    Coupon(money::CouponCmd),
+    /// 商品 / products
+    #[command(subcommand)]
+    Product(money::ProductCmd),
+    /// 疗程卡/次卡 / prepaid courses
+    #[command(subcommand)]
+    Course(money::CourseCmd),
     /// 在线备份并校验 / verified online backup
     Backup {
         /// 备份目录 / target directory (default: <data dir>/backups)
@@ -701,15 +725,17 @@ struct CustomerDetail<'a> {
     customer: &'a Customer,
     #[serde(flatten)]
     summary: &'a CustomerSummary,
+    membership: &'a crate::app::membership::MembershipSummary,
 }
 
 fn show_customer(app: &mut App, c: &Customer, json: bool) -> Result<(), CliError> {
     let summary = app.customer_summary(&c.id)?;
+    let m = app.membership(&c.id)?;
     if json {
-        return print_json(&CustomerDetail { customer: c, summary: &summary });
+        return print_json(&CustomerDetail { customer: c, summary: &summary, membership: &m });
     }
     let (visits, spent, last, points) =
-        (summary.visits, summary.total_spent.to_string(), summary.last_visit_at, summary.points);
+        (summary.visits, summary.total_spent.to_string(), summary.last_visit_at, m.points);
     let tz = app.tz();
     let lines = [
         ("姓名 Name", c.name.clone()),
@@ -729,6 +755,30 @@ fn show_customer(app: &mut App, c: &Customer, json: bool) -> Result<(), CliError
         ("累计消费 Spent", format!("¥{spent}")),
         ("最近到店 Last visit", last.map(|t| local_dt(t, tz)).unwrap_or_default()),
         ("积分 Points", points.to_string()),
+        (
+            "储值 Stored value",
+            format!(
+                "¥{}（本金 principal ¥{}，赠送 bonus ¥{}）",
+                m.stored_value_principal + m.stored_value_bonus,
+                m.stored_value_principal,
+                m.stored_value_bonus
+            ),
+        ),
+        (
+            "疗程卡 Courses",
+            m.courses
+                .iter()
+                .map(|k| {
+                    let until = k.valid_until.map(|u| format!(" → {}", local_dt(u, tz))).unwrap_or_default();
+                    format!("{} {}/{}{until}", k.service_name, k.sessions_left, k.sessions_total)
+                })
+                .collect::<Vec<_>>()
+                .join("；"),
+        ),
+        (
+            "优惠券 Coupons",
+            m.coupons.iter().map(|k| format!("{} {}", k.coupon.code, k.coupon.name)).collect::<Vec<_>>().join("；"),
+        ),
         ("编号 Id", c.id.clone()),
     ];
     let rows: Vec<[String; 2]> = lines.into_iter().map(|(k, v)| [k.to_string(), v]).collect();
@@ -950,6 +1000,14 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
                 if json { print_json(&a)? } else { say(&msg::cancelled(&a.id))? }
             }
         },
+        Command::Checkout(a) => return money::checkout(app, a),
+        Command::Visit(c) => return money::visit(app, c),
+        Command::StoredValue(c) => return money::stored_value(app, c),
+        Command::Tier(c) => return money::tier(app, c),
+        Command::Rules(c) => return money::rules(app, c),
+        Command::Coupon(c) => return money::coupon(app, c),
+        Command::Product(c) => return money::product(app, c),
+        Command::Course(c) => return money::course(app, c),
         Command::Checkin(c) => {
             let identity = if let Some(p) = &c.who.phone {
                 Identity::Phone(Phone::parse(p).map_err(AppError::from)?)

@@ -2,6 +2,7 @@
 
 mod appointments;
 mod checkin;
+mod checkout;
 mod common;
 mod config;
 mod customers;
