@@ -12,6 +12,7 @@ pub mod demo;
 pub mod import;
 pub mod membership;
 pub mod queue;
+pub mod report;
 pub mod staff;
 
 use std::io::Write;

@@ -315,3 +315,23 @@ pub fn receipt_totals(r: &crate::app::checkout::Receipt) -> Vec<String> {
     out.push(format!("消费编号 / visit id: {}", r.visit_id));
     out
 }
+
+pub fn report_nothing() -> &'static str {
+    "（无 / none）"
+}
+
+pub fn report_written(path: &Path) -> String {
+    format!("报表已写入 / report written: {}", path.display())
+}
+
+pub fn xlsx_needs_output() -> String {
+    "xlsx 需要 --output 文件名 / xlsx needs --output FILE".into()
+}
+
+pub fn write_failed(e: &str) -> String {
+    format!("写入失败 / cannot write: {e}")
+}
+
+pub fn write_file_failed(path: &Path, e: &str) -> String {
+    format!("无法写入 {} / cannot write {}: {e}", path.display(), path.display())
+}

@@ -6,6 +6,7 @@
 
 pub mod messages;
 mod money;
+mod report;
 mod table;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -123,6 +124,8 @@ pub enum Command {
     /// 疗程卡/次卡 / prepaid courses
     #[command(subcommand)]
     Course(money::CourseCmd),
+    /// 日报、周报、月报 / daily, weekly and monthly reports
+    Report(report::ReportArgs),
     /// 在线备份并校验 / verified online backup
     Backup {
         /// 备份目录 / target directory (default: <data dir>/backups)
@@ -1001,6 +1004,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
             }
         },
         Command::Checkout(a) => return money::checkout(app, a),
+        Command::Report(a) => return report::run(app, a),
         Command::Visit(c) => return money::visit(app, c),
         Command::StoredValue(c) => return money::stored_value(app, c),
         Command::Tier(c) => return money::tier(app, c),

@@ -3,7 +3,18 @@
 use unicode_width::UnicodeWidthStr;
 
 pub fn render<const N: usize>(headers: [&str; N], rows: &[[String; N]]) -> String {
-    let mut widths = headers.map(UnicodeWidthStr::width);
+    let rows: Vec<&[String]> = rows.iter().map(|r| r.as_slice()).collect();
+    render_rows(&headers, &rows)
+}
+
+/// Any number of columns (a report's sections differ).
+pub fn render_dyn(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<&[String]> = rows.iter().map(Vec::as_slice).collect();
+    render_rows(headers, &rows)
+}
+
+fn render_rows(headers: &[&str], rows: &[&[String]]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
     for r in rows {
         for (w, c) in widths.iter_mut().zip(r.iter()) {
             *w = (*w).max(c.width());

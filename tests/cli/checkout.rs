@@ -151,3 +151,69 @@ fn a_course_is_sold_then_used_session_by_session() {
     let show = shop.run(&["customer", "show", WANG]).ok().stdout();
     assert!(show.contains("面部深层清洁 9/10"), "{show}");
 }
+
+/// A day's report in every format, with figures that follow from the day's sales.
+#[test]
+fn daily_report_in_text_csv_xlsx_and_json() {
+    let shop = Shop::small();
+    shop.add_customer("王小丽", WANG);
+    shop.add_customer("李梅", "13912345678");
+    shop.run(&["staff", "add", "--name", "赵敏", "--role", "beautician", "--service-commission", "10"]).ok();
+    shop.run(&["stored-value", "topup", "--customer", WANG, "--amount", "500", "--pay", "wechat=500"]).ok();
+    shop.run(&["checkout", "--customer", WANG, "--service", "面部深层清洁@赵敏", "--stored-value", "198"]).ok();
+    let v = shop
+        .run(&[
+            "checkout",
+            "--customer",
+            "13912345678",
+            "--service",
+            "肩颈舒缓按摩@赵敏",
+            "--pay",
+            "cash=200",
+            "--json",
+        ])
+        .ok()
+        .json();
+    shop.run(&["checkout", "--service", "修眉造型", "--pay", "alipay=48.5"]).ok();
+    // a voided sale nets to nothing
+    let voided = shop.run(&["checkout", "--service", "修眉造型", "--pay", "card=48.5", "--json"]).ok().json();
+    shop.run(&["visit", "void", voided["visit_id"].as_str().unwrap()]).ok();
+    assert_eq!(d(&v["bill"]["change"]), n("42"));
+
+    let r = shop.run(&["report", "daily", "--format", "json"]).ok().json();
+    assert_eq!(d(&r["revenue"]), n("404.5"), "198 + 158 + 48.5, the top-up is not revenue");
+    assert_eq!(r["visits"], 3);
+    assert_eq!(r["new_customers"], 2);
+    assert_eq!(r["walk_in_sales"], 1);
+    let methods: Vec<(String, Decimal)> = r["payments_by_method"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["label"].as_str().unwrap().to_string(), d(&l["amount"])))
+        .collect();
+    assert!(methods.contains(&("微信支付 WeChat Pay".into(), n("500"))), "{methods:?}");
+    assert!(methods.contains(&("储值 stored value".into(), n("198"))), "{methods:?}");
+    assert!(methods.contains(&("现金 cash".into(), n("158"))), "{methods:?}");
+    assert!(methods.contains(&("银行卡 card".into(), n("0"))), "voided: {methods:?}");
+    assert_eq!(d(&r["stored_value_sold"]), n("500"));
+    assert_eq!(d(&r["stored_value_spent"]), n("198"));
+    assert_eq!(d(&r["stored_value_outstanding"]), n("302"));
+    assert_eq!(d(&r["commission_by_staff"][0]["amount"]), n("35.6"), "10 % of 198 + 158");
+
+    let text = shop.run(&["report", "daily"]).ok().stdout();
+    assert!(text.contains("营业收入 Revenue    ¥404.50"), "{text}");
+    let csv = shop.run(&["report", "weekly", "--format", "csv"]).ok().stdout();
+    assert!(csv.lines().any(|l| l == ",营业收入 Revenue,404.50"), "{csv}");
+
+    let file = shop.data().join("月报.xlsx");
+    shop.run(&["report", "monthly", "--format", "xlsx", "--output", file.to_str().unwrap()]).ok();
+    use calamine::{Reader, open_workbook_auto};
+    let mut wb = open_workbook_auto(&file).unwrap();
+    let sheets = wb.sheet_names();
+    assert_eq!(sheets.len(), 8, "{sheets:?}");
+    let summary = wb.worksheet_range(&sheets[0]).unwrap();
+    let revenue = summary.rows().find(|r| r[0].to_string() == "营业收入 Revenue").unwrap();
+    assert_eq!(revenue[1].to_string(), "404.5");
+    let err = shop.run(&["report", "daily", "--format", "xlsx"]).fails().stderr();
+    assert!(err.contains("--output"), "{err}");
+}

@@ -32,6 +32,9 @@ CREATE INDEX commissions_by_visit ON commissions (visit_id);
 CREATE INDEX course_sessions_by_visit ON course_session_ledger (visit_id);
 CREATE INDEX points_by_visit ON points_ledger (visit_id);
 CREATE INDEX stored_value_by_visit ON stored_value_ledger (visit_id);
+-- reports sum the ledgers over a time range
+CREATE INDEX points_by_time ON points_ledger (at);
+CREATE INDEX stored_value_by_time ON stored_value_ledger (at);
 
 -- A visit is reversed at most once (the reversal is a visit with negative amounts).
 CREATE UNIQUE INDEX visits_by_voided ON visits (voids_visit_id) WHERE voids_visit_id IS NOT NULL;

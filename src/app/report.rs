@@ -1,0 +1,287 @@
+//! Daily, weekly and monthly reports: revenue by tender and category, visits, new and
+//! returning customers, top services, stored value (a liability, apart from revenue),
+//! points, commission per beautician, and customers gone quiet.
+//!
+//! A report is data (`Report`) plus a neutral table form (`Report::sections`) that the
+//! faces render as text, CSV or a spreadsheet.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{App, Result};
+use crate::domain::money::from_fen;
+use crate::domain::time::{Interval, day_bounds, local_dt};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Daily,
+    Weekly,
+    Monthly,
+}
+
+impl Period {
+    /// The business days a report of this period covers, for a date inside it (weeks
+    /// start on Monday).
+    pub fn span(self, date: NaiveDate) -> (NaiveDate, NaiveDate) {
+        match self {
+            Period::Daily => (date, date),
+            Period::Weekly => {
+                let monday = date - Duration::days(i64::from(date.weekday().num_days_from_monday()));
+                (monday, monday + Duration::days(6))
+            }
+            Period::Monthly => {
+                let first = date.with_day(1).unwrap_or(date);
+                let next = if first.month() == 12 {
+                    NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
+                } else {
+                    NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
+                };
+                (first, next.map_or(first, |n| n - Duration::days(1)))
+            }
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Period::Daily => "日报 daily",
+            Period::Weekly => "周报 weekly",
+            Period::Monthly => "月报 monthly",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Line {
+    pub label: String,
+    pub count: i64,
+    pub amount: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuietCustomer {
+    pub name: String,
+    pub phone: Option<String>,
+    pub visits: i64,
+    pub last_visit: String,
+    pub rhythm_days: i64,
+    pub days_since: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub period: Period,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Services, products and course sales (not top-ups).
+    pub revenue: Decimal,
+    pub revenue_by_category: Vec<Line>,
+    /// Money and balances received, by method (top-ups included).
+    pub payments_by_method: Vec<Line>,
+    pub visits: i64,
+    pub customers: i64,
+    pub new_customers: i64,
+    pub returning_customers: i64,
+    pub walk_in_sales: i64,
+    pub top_services: Vec<Line>,
+    pub stored_value_sold: Decimal,
+    pub stored_value_bonus_given: Decimal,
+    pub stored_value_spent: Decimal,
+    pub stored_value_refunded: Decimal,
+    pub stored_value_outstanding: Decimal,
+    pub points_issued: i64,
+    pub points_redeemed: i64,
+    pub points_expired: i64,
+    pub commission_by_staff: Vec<Line>,
+    pub gone_quiet: Vec<QuietCustomer>,
+}
+
+/// A cell of a report table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Count(i64),
+    Money(Decimal),
+}
+
+/// One table of a report: a title, headers and rows.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub title: &'static str,
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+fn lines(rows: Vec<(String, i64, i64)>, label: impl Fn(&str) -> String) -> Vec<Line> {
+    rows.into_iter().map(|(l, count, fen)| Line { label: label(&l), count, amount: from_fen(fen) }).collect()
+}
+
+/// How a payment method is named in a report.
+pub fn method_label(m: &str) -> String {
+    match m {
+        "cash" => "现金 cash",
+        "wechat" => "微信支付 WeChat Pay",
+        "alipay" => "支付宝 Alipay",
+        "card" => "银行卡 card",
+        "stored_value" => "储值 stored value",
+        "points" => "积分 points",
+        other => other,
+    }
+    .to_string()
+}
+
+impl App {
+    pub fn report(&mut self, period: Period, date: NaiveDate) -> Result<Report> {
+        let tz = self.tz();
+        let (from, to) = period.span(date);
+        let range = Interval::new(day_bounds(from, tz).start, day_bounds(to, tz).end);
+        self.store.read(|tx| {
+            let counts = tx.visit_counts(range)?;
+            let ledgers = tx.ledger_sums(range)?;
+            let revenue_by_category = lines(tx.revenue_by_category(range)?, str::to_string);
+            Ok(Report {
+                period,
+                from,
+                to,
+                revenue: revenue_by_category.iter().map(|l| l.amount).sum(),
+                revenue_by_category,
+                payments_by_method: lines(tx.payments_by_method(range)?, method_label),
+                visits: counts.visits,
+                customers: counts.customers,
+                new_customers: counts.new_customers,
+                returning_customers: counts.customers - counts.new_customers,
+                walk_in_sales: counts.walk_in_sales,
+                top_services: lines(tx.top_services(range, 10)?, str::to_string),
+                stored_value_sold: from_fen(ledgers.stored_value_sold_principal),
+                stored_value_bonus_given: from_fen(ledgers.stored_value_sold_bonus),
+                stored_value_spent: from_fen(ledgers.stored_value_spent),
+                stored_value_refunded: from_fen(ledgers.stored_value_refunded),
+                stored_value_outstanding: from_fen(ledgers.stored_value_outstanding),
+                points_issued: ledgers.points_issued,
+                points_redeemed: ledgers.points_redeemed,
+                points_expired: ledgers.points_expired,
+                commission_by_staff: lines(tx.commission_by_staff(range)?, str::to_string),
+                gone_quiet: tx
+                    .gone_quiet(range.end, 3, 2.0, 30.0, 20)?
+                    .into_iter()
+                    .map(|q| QuietCustomer {
+                        name: q.name,
+                        phone: q.phone,
+                        visits: q.visits,
+                        last_visit: local_dt(q.last_visit_at, tz),
+                        rhythm_days: q.rhythm_days.round() as i64,
+                        days_since: q.days_since.floor() as i64,
+                    })
+                    .collect(),
+            })
+        })
+    }
+}
+
+impl Report {
+    /// The report as tables, in reading order.
+    pub fn sections(&self) -> Vec<Section> {
+        let money_rows = |ls: &[Line]| -> Vec<Vec<Cell>> {
+            ls.iter().map(|l| vec![Cell::Text(l.label.clone()), Cell::Count(l.count), Cell::Money(l.amount)]).collect()
+        };
+        let kv = |k: &str, v: Cell| vec![Cell::Text(k.to_string()), v];
+        vec![
+            Section {
+                title: "概览 Summary",
+                headers: vec!["项目 Item", "数值 Value"],
+                rows: vec![
+                    kv("期间 Period", Cell::Text(format!("{} {} – {}", self.period.label(), self.from, self.to))),
+                    kv("营业收入 Revenue", Cell::Money(self.revenue)),
+                    kv("到店消费 Visits", Cell::Count(self.visits)),
+                    kv("顾客 Customers", Cell::Count(self.customers)),
+                    kv("新客 New", Cell::Count(self.new_customers)),
+                    kv("老客 Returning", Cell::Count(self.returning_customers)),
+                    kv("散客 Walk-in sales", Cell::Count(self.walk_in_sales)),
+                ],
+            },
+            Section {
+                title: "按类别收入 Revenue by category",
+                headers: vec!["类别 Category", "数量 Qty", "金额 Amount"],
+                rows: money_rows(&self.revenue_by_category),
+            },
+            Section {
+                title: "按支付方式收款 Payments by method",
+                headers: vec!["方式 Method", "笔数 Count", "金额 Amount"],
+                rows: money_rows(&self.payments_by_method),
+            },
+            Section {
+                title: "热门项目 Top services",
+                headers: vec!["项目 Service", "次数 Times", "金额 Amount"],
+                rows: money_rows(&self.top_services),
+            },
+            Section {
+                title: "储值（负债，不计入收入）Stored value (a liability, not revenue)",
+                headers: vec!["项目 Item", "金额 Amount"],
+                rows: vec![
+                    kv("售出本金 Sold (principal)", Cell::Money(self.stored_value_sold)),
+                    kv("赠送 Bonus given", Cell::Money(self.stored_value_bonus_given)),
+                    kv("消费 Spent", Cell::Money(self.stored_value_spent)),
+                    kv("退卡 Refunded", Cell::Money(self.stored_value_refunded)),
+                    kv("期末余额 Outstanding at the end", Cell::Money(self.stored_value_outstanding)),
+                ],
+            },
+            Section {
+                title: "积分 Points",
+                headers: vec!["项目 Item", "积分 Points"],
+                rows: vec![
+                    kv("发放 Issued", Cell::Count(self.points_issued)),
+                    kv("兑换 Redeemed", Cell::Count(self.points_redeemed)),
+                    kv("过期 Expired", Cell::Count(self.points_expired)),
+                ],
+            },
+            Section {
+                title: "美容师提成 Commission by staff",
+                headers: vec!["员工 Staff", "项目数 Lines", "提成 Commission"],
+                rows: money_rows(&self.commission_by_staff),
+            },
+            Section {
+                title: "久未到店 Gone quiet",
+                headers: vec![
+                    "姓名 Name",
+                    "手机 Phone",
+                    "到店次数 Visits",
+                    "最近到店 Last visit",
+                    "平均间隔天 Rhythm",
+                    "已隔天 Days since",
+                ],
+                rows: self
+                    .gone_quiet
+                    .iter()
+                    .map(|q| {
+                        vec![
+                            Cell::Text(q.name.clone()),
+                            Cell::Text(q.phone.clone().unwrap_or_default()),
+                            Cell::Count(q.visits),
+                            Cell::Text(q.last_visit.clone()),
+                            Cell::Count(q.rhythm_days),
+                            Cell::Count(q.days_since),
+                        ]
+                    })
+                    .collect(),
+            },
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        assert_eq!(Period::Daily.span(d), (d, d));
+        let (mon, sun) = Period::Weekly.span(d);
+        assert_eq!((mon.to_string(), sun.to_string()), ("2026-11-23".into(), "2026-11-29".into()));
+        let (first, last) = Period::Monthly.span(NaiveDate::from_ymd_opt(2026, 12, 31).unwrap());
+        assert_eq!((first.to_string(), last.to_string()), ("2026-12-01".into(), "2026-12-31".into()));
+        let (_, feb) = Period::Monthly.span(NaiveDate::from_ymd_opt(2028, 2, 10).unwrap());
+        assert_eq!(feb.to_string(), "2028-02-29");
+    }
+}
