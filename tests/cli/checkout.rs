@@ -212,7 +212,7 @@ fn daily_report_in_text_csv_xlsx_and_json() {
     let sheets = wb.sheet_names();
     assert_eq!(sheets.len(), 8, "{sheets:?}");
     let summary = wb.worksheet_range(&sheets[0]).unwrap();
-    let revenue = summary.rows().find(|r| r[0].to_string() == "营业收入 Revenue").unwrap();
+    let revenue = summary.rows().find(|r| r[0] == "营业收入 Revenue").unwrap();
     assert_eq!(revenue[1].to_string(), "404.5");
     let err = shop.run(&["report", "daily", "--format", "xlsx"]).fails().stderr();
     assert!(err.contains("--output"), "{err}");
