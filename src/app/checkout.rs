@@ -412,6 +412,7 @@ impl App {
             let v = tx.visit_for_void(visit_id.trim())?;
             tx.mark_voided(visit_id.trim())?;
             let reversal = NewVisit {
+                kind: v.kind,
                 customer_id: v.customer_id.clone(),
                 queue_entry_id: v.queue_entry_id.clone(),
                 appointment_id: v.appointment_id.clone(),
@@ -494,6 +495,7 @@ impl App {
                 payments.push((t.as_str(), fen("支付 pay", *a)?));
             }
             let visit_id = tx.insert_visit(&NewVisit {
+                kind: "topup",
                 customer_id: Some(c.id.clone()),
                 checked_out_by: staff_actor(tx, actor),
                 items: vec![NewVisitItem {

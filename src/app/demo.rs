@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
@@ -189,8 +189,24 @@ impl App {
                 )?;
                 customers.push(c);
             }
-            // A year of visits: each customer has a rhythm of 2 to 10 weeks.
-            for c in &customers {
+            // The tiers' discounts, as an owner would set them (`salonbox tier set`).
+            let mut tiers = tx.tiers()?;
+            for t in &mut tiers {
+                let off = match t.rank {
+                    0 => 0,
+                    1 => 5,
+                    2 => 10,
+                    _ => 15,
+                };
+                if off > 0 {
+                    t.discounts.insert("*".into(), Decimal::from(off));
+                    tx.upsert_tier(t, now)?;
+                }
+            }
+            // A year of visits: each customer has a rhythm of 2 to 10 weeks. They are
+            // written in time order, as a shop writes them.
+            let mut plan: Vec<(DateTime<Utc>, usize)> = Vec::new();
+            for (ci, _) in customers.iter().enumerate() {
                 let rhythm = rng.random_range(14..70);
                 let mut day = size.days_of_history - rng.random_range(0..rhythm);
                 while day > 0 {
@@ -200,34 +216,38 @@ impl App {
                         continue;
                     };
                     let minute = rng.random_range(0..(open.end - open.start).num_minutes() - 120);
-                    let at = open.start + Duration::minutes(minute + 90);
-                    let s = &services[rng.random_range(0..services.len())];
-                    let b = &beauticians[rng.random_range(0..beauticians.len())];
-                    let list = to_fen(s.price)?;
-                    let amount = match c.tier.as_deref() {
-                        Some("银卡") => list * 95 / 100,
-                        Some("金卡") => list * 90 / 100,
-                        Some("钻石") => list * 85 / 100,
-                        _ => list,
-                    };
-                    let mut items = vec![NewVisitItem { kind: "service", service_id: Some(s.id.clone()), product_id: None, course_id: None, staff_id: Some(b.id.clone()), quantity: 1, list_price_fen: list, amount_fen: amount }];
-                    if rng.random_bool(0.1) {
-                        let extra = &services[rng.random_range(0..services.len())];
-                        let p = to_fen(extra.price)?;
-                        items.push(NewVisitItem { kind: "service", service_id: Some(extra.id.clone()), product_id: None, course_id: None, staff_id: Some(b.id.clone()), quantity: 1, list_price_fen: p, amount_fen: p });
-                    }
-                    let total: i64 = items.iter().map(|i| i.amount_fen).sum();
-                    let method = ["wechat", "wechat", "alipay", "cash", "card"][rng.random_range(0..5)];
-                    tx.insert_visit(&NewVisit {
-                        customer_id: Some(c.id.clone()),
-                        items,
-                        payments: if total > 0 { vec![(method, total)] } else { vec![] },
-                        points: vec![NewPoints { delta: total / 100, reason: "earned", rule: None, expires_at: Some(at + Duration::days(365)) }],
-                        at,
-                        ..NewVisit::default()
-                    })?;
+                    plan.push((open.start + Duration::minutes(minute + 90), ci));
                     day -= rhythm + rng.random_range(-3..=3);
                 }
+            }
+            plan.sort_unstable();
+            for (at, ci) in plan {
+                let c = &customers[ci];
+                let s = &services[rng.random_range(0..services.len())];
+                let b = &beauticians[rng.random_range(0..beauticians.len())];
+                let list = to_fen(s.price)?;
+                let off = tiers
+                    .iter()
+                    .find(|t| Some(&t.name) == c.tier.as_ref())
+                    .and_then(|t| t.discounts.get("*").copied())
+                    .unwrap_or_default();
+                let amount = to_fen(crate::domain::checkout::round_yuan(s.price * (Decimal::ONE_HUNDRED - off) / Decimal::ONE_HUNDRED))?;
+                let mut items = vec![NewVisitItem { kind: "service", service_id: Some(s.id.clone()), product_id: None, course_id: None, staff_id: Some(b.id.clone()), quantity: 1, list_price_fen: list, amount_fen: amount }];
+                if rng.random_bool(0.1) {
+                    let extra = &services[rng.random_range(0..services.len())];
+                    let p = to_fen(extra.price)?;
+                    items.push(NewVisitItem { kind: "service", service_id: Some(extra.id.clone()), product_id: None, course_id: None, staff_id: Some(b.id.clone()), quantity: 1, list_price_fen: p, amount_fen: p });
+                }
+                let total: i64 = items.iter().map(|i| i.amount_fen).sum();
+                let method = ["wechat", "wechat", "alipay", "cash", "card"][rng.random_range(0..5)];
+                tx.insert_visit(&NewVisit {
+                    customer_id: Some(c.id.clone()),
+                    items,
+                    payments: if total > 0 { vec![(method, total)] } else { vec![] },
+                    points: vec![NewPoints { delta: total / 100, reason: "earned", rule: None, expires_at: Some(at + Duration::days(365)) }],
+                    at,
+                    ..NewVisit::default()
+                })?;
             }
             // Today and the next days: appointments that respect every booking rule.
             for d in 0..7 {

@@ -237,6 +237,7 @@ impl App {
             }
             let valid_until = valid_days.map(|d| now + Duration::days(d));
             let visit_id = tx.insert_visit(&NewVisit {
+                kind: "course_sale",
                 customer_id: Some(c.id.clone()),
                 items: vec![NewVisitItem {
                     kind: "course_sale",
@@ -296,6 +297,7 @@ impl App {
             let principal = to_fen(sv.principal)?;
             let bonus = to_fen(sv.bonus.max(Decimal::ZERO))?;
             let visit_id = tx.insert_visit(&NewVisit {
+                kind: "refund",
                 customer_id: Some(c.id.clone()),
                 items: vec![NewVisitItem {
                     kind: "topup",

@@ -48,8 +48,6 @@ pub struct Quiet {
     pub days_since: f64,
 }
 
-const CHECKOUT: &str = "v.status IN ('completed', 'voided') AND EXISTS (SELECT 1 FROM visit_items x WHERE x.visit_id = v.id AND x.kind <> 'topup')";
-
 impl Tx<'_> {
     /// Revenue by category: what services, products and course sales cost in the range.
     /// Course sessions are revenue when the course is sold, not when it is used.
@@ -111,14 +109,12 @@ impl Tx<'_> {
 
     pub fn visit_counts(&self, r: Interval) -> Result<VisitCounts> {
         Ok(self.row(
-            &format!(
-                "SELECT COUNT(*), COUNT(DISTINCT v.customer_id), COUNT(*) FILTER (WHERE v.customer_id IS NULL),
-                        COUNT(DISTINCT v.customer_id) FILTER (WHERE NOT EXISTS (
-                            SELECT 1 FROM visits e WHERE e.customer_id = v.customer_id AND e.at < ?1 AND e.voids_visit_id IS NULL
-                              AND EXISTS (SELECT 1 FROM visit_items x WHERE x.visit_id = e.id AND x.kind <> 'topup')))
-                 FROM visits v
-                 WHERE v.at >= ?1 AND v.at < ?2 AND v.status = 'completed' AND v.voids_visit_id IS NULL AND {CHECKOUT}"
-            ),
+            "SELECT COUNT(*), COUNT(DISTINCT v.customer_id), COUNT(*) FILTER (WHERE v.customer_id IS NULL),
+                    COUNT(DISTINCT v.customer_id) FILTER (WHERE NOT EXISTS (
+                        SELECT 1 FROM visits e WHERE e.customer_id = v.customer_id AND e.at < ?1 AND e.kind = 'checkout'
+                          AND e.status = 'completed' AND e.voids_visit_id IS NULL))
+             FROM visits v
+             WHERE v.at >= ?1 AND v.at < ?2 AND v.kind = 'checkout' AND v.status = 'completed' AND v.voids_visit_id IS NULL",
             params![ms(r.start), ms(r.end)],
             |row| {
                 Ok(VisitCounts {
@@ -181,7 +177,7 @@ impl Tx<'_> {
             "WITH r AS (
                 SELECT customer_id, COUNT(*) AS n, MIN(at) AS first, MAX(at) AS last
                 FROM visits
-                WHERE customer_id IS NOT NULL AND status = 'completed' AND voids_visit_id IS NULL AND at < ?1
+                WHERE customer_id IS NOT NULL AND kind = 'checkout' AND status = 'completed' AND voids_visit_id IS NULL AND at < ?1
                 GROUP BY customer_id HAVING COUNT(*) >= ?2
              )
              SELECT r.customer_id, c.name, c.phone, r.n, r.last,

@@ -61,6 +61,8 @@ pub struct NewCommission {
 
 #[derive(Debug, Clone, Default)]
 pub struct NewVisit {
+    /// checkout (the default when empty), topup, course_sale, refund.
+    pub kind: &'static str,
     pub customer_id: Option<String>,
     pub queue_entry_id: Option<String>,
     pub appointment_id: Option<String>,
@@ -127,12 +129,13 @@ impl Tx<'_> {
         let at = ms(v.at);
         self.conn()
             .prepare_cached(
-                "INSERT INTO visits (id, customer_id, queue_entry_id, appointment_id, status, list_total_fen, discount_fen,
+                "INSERT INTO visits (id, kind, customer_id, queue_entry_id, appointment_id, status, list_total_fen, discount_fen,
                     total_fen, voids_visit_id, checked_out_by, at)
-                 VALUES (?1, ?2, ?3, ?4, 'completed', ?5, ?6, ?7, ?8, ?9, ?10)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'completed', ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 id,
+                if v.kind.is_empty() { "checkout" } else { v.kind },
                 v.customer_id,
                 v.queue_entry_id,
                 v.appointment_id,
@@ -284,13 +287,12 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// A customer's visits (not voided, not reversals, not bare top-ups), lifetime spend
+    /// A customer's checkouts (not voided, not reversals), lifetime spend
     /// (fen) and last visit.
     pub fn visit_summary(&self, customer_id: &str) -> Result<(i64, i64, Option<DateTime<Utc>>)> {
         let (visits, last): (i64, Option<i64>) = self.row(
-            "SELECT COUNT(*), MAX(at) FROM visits v
-             WHERE customer_id = ?1 AND status = 'completed' AND voids_visit_id IS NULL
-               AND EXISTS (SELECT 1 FROM visit_items i WHERE i.visit_id = v.id AND i.kind <> 'topup')",
+            "SELECT COUNT(*), MAX(at) FROM visits
+             WHERE customer_id = ?1 AND kind = 'checkout' AND status = 'completed' AND voids_visit_id IS NULL",
             [customer_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
@@ -320,18 +322,12 @@ impl Tx<'_> {
 
     /// A visit for reversal: its rows as written.
     pub fn visit_for_void(&self, visit_id: &str) -> Result<NewVisit> {
-        let (customer_id, queue_entry_id, appointment_id, status, voids, at): (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            String,
-            Option<String>,
-            i64,
-        ) = self
+        type Head = (Option<String>, Option<String>, Option<String>, String, Option<String>, i64, String);
+        let (customer_id, queue_entry_id, appointment_id, status, voids, at, kind): Head = self
             .row(
-                "SELECT customer_id, queue_entry_id, appointment_id, status, voids_visit_id, at FROM visits WHERE id = ?1",
+                "SELECT customer_id, queue_entry_id, appointment_id, status, voids_visit_id, at, kind FROM visits WHERE id = ?1",
                 [visit_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
             )
             .optional()?
             .ok_or_else(|| StoreError::NotFound { what: "消费记录", what_en: "visit", key: visit_id.to_string() })?;
@@ -430,6 +426,12 @@ impl Tx<'_> {
             .row("SELECT coupon_id FROM coupon_redemptions WHERE visit_id = ?1", [visit_id], |r| r.get(0))
             .optional()?;
         Ok(NewVisit {
+            kind: match kind.as_str() {
+                "topup" => "topup",
+                "course_sale" => "course_sale",
+                "refund" => "refund",
+                _ => "checkout",
+            },
             customer_id,
             queue_entry_id,
             appointment_id,

@@ -39,3 +39,16 @@ CREATE INDEX stored_value_by_time ON stored_value_ledger (at);
 -- A visit is reversed at most once (the reversal is a visit with negative amounts).
 CREATE UNIQUE INDEX visits_by_voided ON visits (voids_visit_id) WHERE voids_visit_id IS NOT NULL;
 CREATE INDEX products_by_name ON products (name);
+
+-- What a visit was: a checkout, a top-up, a course sale or a card refund (a reversal has
+-- the kind of what it reverses). Reports count checkouts without looking at the items.
+ALTER TABLE visits ADD COLUMN kind TEXT NOT NULL DEFAULT 'checkout'
+    CHECK (kind IN ('checkout', 'topup', 'course_sale', 'refund'));
+-- Per-customer visit questions (rhythm, first visit, gone quiet) are answered from the index.
+DROP INDEX visits_by_customer;
+CREATE INDEX visits_by_customer ON visits (customer_id, at, kind, status, voids_visit_id);
+-- A month of items and payments is read from the index alone.
+DROP INDEX visit_items_by_visit;
+CREATE INDEX visit_items_by_visit ON visit_items (visit_id, kind, service_id, product_id, quantity, amount_fen);
+DROP INDEX payments_by_visit;
+CREATE INDEX payments_by_visit ON payments (visit_id, method, amount_fen);
