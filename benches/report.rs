@@ -29,7 +29,7 @@ fn benches(c: &mut Criterion) {
 
     let mut g = c.benchmark_group(format!("shop_{customers}_customers"));
     g.sample_size(10);
-    let bare = salonbox::store::bare_connection(&app.store.path().to_path_buf()).expect("bare");
+    let bare = salonbox::store::bare_connection(app.store.path()).expect("bare");
     g.bench_function("select_sum_all_visits", |b| {
         b.iter(|| {
             let total: i64 = bare.query_row("SELECT sum(total_fen) FROM visits", [], |r| r.get(0)).expect("sum");

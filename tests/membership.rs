@@ -360,3 +360,34 @@ proptest! {
         prop_assert_eq!(summary.total_spent, d("198"), "the voided visit nets to nothing");
     }
 }
+
+#[test]
+fn tiers_go_down_only_at_the_review_and_once_per_review_date() {
+    let shop = shop();
+    let mut app = shop.app();
+    let big = ItemRequest {
+        item: ItemKey::Product("SKU-001".into()),
+        quantity: 17,
+        staff: vec![],
+        expected_unit_price: None,
+    };
+    app.checkout(&pay(vec![big], &[(Tender::Card, "2040")])).unwrap();
+    assert_eq!(app.membership(WANG).unwrap().tier.as_deref(), Some("银卡"));
+    // 400 days later the spend has left the 365-day window: checkout never downgrades
+    shop.clock.advance(Duration::days(400));
+    let r = app.checkout(&pay(vec![service("足部护理", &[])], &[(Tender::Cash, "150.10")])).unwrap();
+    assert_eq!(r.balances.unwrap().tier.as_deref(), Some("银卡"));
+    // the review of 2027-01-01, run late, measures the year before that day: still 银卡
+    let late = app.review_tiers("test").unwrap();
+    assert_eq!(late.review_date.to_string(), "2027-01-01");
+    assert_eq!((late.downgraded, late.upgraded), (0, 0));
+    assert_eq!(app.membership(WANG).unwrap().tier.as_deref(), Some("银卡"));
+    shop.clock.advance(Duration::days(400));
+    // the review (1 January by default, measured over the year before it) does
+    let review = app.review_tiers("test").unwrap();
+    assert_eq!(review.review_date.to_string(), "2029-01-01");
+    assert_eq!((review.downgraded, review.upgraded), (1, 0));
+    assert_eq!(app.membership(WANG).unwrap().tier.as_deref(), Some("普通"));
+    let again = app.review_tiers("test").unwrap_err();
+    assert!(again.to_string().contains("2029-01-01"), "{again}");
+}

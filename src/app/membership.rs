@@ -35,6 +35,30 @@ pub struct CourseSaleRequest {
     pub tenders: Vec<(Tender, Decimal)>,
 }
 
+/// What a tier review did.
+#[derive(Debug, Clone, Serialize)]
+pub struct TierReview {
+    /// The review date it applied.
+    pub review_date: chrono::NaiveDate,
+    pub customers: usize,
+    pub upgraded: usize,
+    pub downgraded: usize,
+}
+
+/// The latest review date on or before `today` for a review day `MM-DD` (29 February
+/// falls on the 28th in common years).
+pub fn latest_review_date(review_on: &str, today: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+    use chrono::Datelike;
+    let (m, d) = review_on.trim().split_once('-')?;
+    let (m, d): (u32, u32) = (m.parse().ok()?, d.parse().ok()?);
+    let on = |year: i32| {
+        chrono::NaiveDate::from_ymd_opt(year, m, d)
+            .or_else(|| (m == 2 && d == 29).then(|| chrono::NaiveDate::from_ymd_opt(year, 2, 28)).flatten())
+    };
+    let this_year = on(today.year())?;
+    if this_year <= today { Some(this_year) } else { on(today.year() - 1) }
+}
+
 /// A sold course.
 #[derive(Debug, Clone, Serialize)]
 pub struct CourseSale {
@@ -264,6 +288,59 @@ impl App {
     }
 
     /// A customer's membership (by phone, member code or id).
+    /// The tier review, the only time a tier goes down: each customer gets the tier their
+    /// spend or points within the tier's period reach. It applies the latest review date
+    /// (`tier.review_on`, MM-DD) once; an appliance that was off that day catches up.
+    pub fn review_tiers(&mut self, actor: &str) -> Result<TierReview> {
+        let now = self.now();
+        let today = self.today();
+        self.store.write(|tx| {
+            let review_on = tx.setting("tier.review_on")?.unwrap_or_else(|| "01-01".into());
+            let date = latest_review_date(&review_on, today).ok_or_else(|| {
+                AppError::input("tier.review_on", format!("应为 MM-DD：{review_on} / expected MM-DD: {review_on}"))
+            })?;
+            if let Some(last) = tx.setting("tier.last_review")?
+                && last.as_str() >= date.to_string().as_str()
+            {
+                return Err(AppError::input(
+                    "会员等级评定 tier review",
+                    format!("{date} 的评定已完成，下次在 {review_on} / the review of {date} is done; the next is on {review_on}"),
+                ));
+            }
+            let tiers = tx.tiers()?;
+            let thresholds: Vec<(i64, Decimal, i64)> = tiers.iter().map(|t| (t.rank, t.min_spend, t.min_points)).collect();
+            let mut periods: Vec<i64> = tiers.iter().map(|t| t.period_days).collect();
+            periods.sort_unstable();
+            periods.dedup();
+            // measured over each period up to the start of the review day
+            let until = crate::domain::time::day_bounds(date, tx.tz()).start;
+            let mut measured = std::collections::HashMap::new();
+            for p in &periods {
+                let range = crate::domain::time::Interval::new(until - Duration::days((*p).max(1)), until);
+                measured.insert(*p, (tx.spend_by_customer(range)?, tx.points_by_customer(range)?));
+            }
+            let (mut up, mut down) = (0, 0);
+            let customers = tx.customer_ranks()?;
+            for (id, current) in &customers {
+                let rank = crate::domain::checkout::qualifying_rank(&thresholds, |rank| {
+                    let period = tiers.iter().find(|t| t.rank == rank).map_or(365, |t| t.period_days);
+                    measured.get(&period).map_or((Decimal::ZERO, 0), |(s, p)| {
+                        (from_fen(s.get(id).copied().unwrap_or(0)), p.get(id).copied().unwrap_or(0))
+                    })
+                });
+                if rank != *current
+                    && let Some(t) = tiers.iter().find(|t| Some(t.rank) == rank)
+                {
+                    tx.set_customer_tier(id, &t.id, now)?;
+                    if current.is_some_and(|c| t.rank < c) { down += 1 } else { up += 1 }
+                }
+            }
+            tx.set_setting("tier.last_review", &date.to_string())?;
+            tx.audit(now, actor, "tier.review", "settings", &date.to_string(), &serde_json::json!({ "up": up, "down": down }))?;
+            Ok(TierReview { review_date: date, customers: customers.len(), upgraded: up, downgraded: down })
+        })
+    }
+
     pub fn membership(&mut self, customer: &str) -> Result<MembershipSummary> {
         let now = self.now();
         self.store.read(|tx| {
@@ -323,5 +400,22 @@ impl App {
             tx.audit(now, actor, "stored_value.refund", "customer", &c.id, &serde_json::json!({ "visit": visit_id }))?;
             Ok(from_fen(principal))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::latest_review_date;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn review_dates() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(latest_review_date("01-01", d("2026-11-23")), Some(d("2026-01-01")));
+        assert_eq!(latest_review_date("12-01", d("2026-11-23")), Some(d("2025-12-01")));
+        assert_eq!(latest_review_date("11-23", d("2026-11-23")), Some(d("2026-11-23")));
+        assert_eq!(latest_review_date("02-29", d("2027-03-01")), Some(d("2027-02-28")));
+        assert_eq!(latest_review_date("02-29", d("2028-03-01")), Some(d("2028-02-29")));
+        assert_eq!(latest_review_date("13-01", d("2026-11-23")), None);
     }
 }

@@ -335,3 +335,10 @@ pub fn write_failed(e: &str) -> String {
 pub fn write_file_failed(path: &Path, e: &str) -> String {
     format!("无法写入 {} / cannot write {}: {e}", path.display(), path.display())
 }
+
+pub fn tier_review(r: &crate::app::membership::TierReview) -> String {
+    format!(
+        "会员等级评定（{}）完成 / tier review of {} done: {} 位顾客 / customers，升级 up {}，降级 down {}",
+        r.review_date, r.review_date, r.customers, r.upgraded, r.downgraded
+    )
+}

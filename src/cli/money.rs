@@ -95,6 +95,12 @@ pub enum TierCmd {
         #[arg(long)]
         json: bool,
     },
+    /// 会员等级评定（唯一会降级的时候，按配置的评定日）/ the tier review, the only time tiers go down (on the configured review date)
+    Review {
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// 新建或修改会员等级 / create or change a tier
     Set {
         /// 等级名称 / tier name
@@ -415,6 +421,10 @@ pub fn tier(app: &mut App, c: TierCmd) -> Result<Outcome, CliError> {
                     t.discounts.iter().map(|(c, d)| format!("{c} −{d}%")).collect::<Vec<_>>().join(", "),
                 ]
             })?;
+        }
+        TierCmd::Review { json } => {
+            let r = app.review_tiers("cli")?;
+            if json { print_json(&r)? } else { say(&msg::tier_review(&r))? }
         }
         TierCmd::Set { name, rank, min_spend, min_points, period_days, multiplier, discounts } => {
             let mut map = BTreeMap::new();

@@ -1,7 +1,7 @@
 //! Membership: tiers and their discounts, points rules and ledger, stored value, prepaid
 //! courses, coupons, rebate and commission rules.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
@@ -12,6 +12,7 @@ use super::{Result, StoreError, Tx, from_ms, ms, new_id};
 use crate::domain::checkout::{Coupon, CouponKind, CreditTo, PointsRules, RebateKind, RebateRule, StoredValue};
 use crate::domain::money::from_fen;
 use crate::domain::points::PointsRow;
+use crate::domain::time::Interval;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Tier {
@@ -143,6 +144,39 @@ impl Tx<'_> {
             )?;
         }
         Ok(())
+    }
+
+    /// Spend (fen) per customer within `range`, top-ups excluded, reversals netted.
+    pub fn spend_by_customer(&self, range: Interval) -> Result<HashMap<String, i64>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT v.customer_id, SUM(i.amount_fen) FROM visits v JOIN visit_items i ON i.visit_id = v.id
+             WHERE v.at >= ?1 AND v.at < ?2 AND v.customer_id IS NOT NULL AND i.kind <> 'topup' GROUP BY v.customer_id",
+        )?;
+        let rows = st
+            .query_map(params![ms(range.start), ms(range.end)], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Points earned (and rebated) per customer within `range`.
+    pub fn points_by_customer(&self, range: Interval) -> Result<HashMap<String, i64>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT customer_id, SUM(delta) FROM points_ledger WHERE at >= ?1 AND at < ?2 AND reason IN ('earned', 'rebate')
+             GROUP BY customer_id",
+        )?;
+        let rows = st
+            .query_map(params![ms(range.start), ms(range.end)], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Every customer's current tier rank.
+    pub fn customer_ranks(&self) -> Result<Vec<(String, Option<i64>)>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT c.id, t.rank FROM customers c LEFT JOIN membership_tiers t ON t.id = c.tier_id WHERE c.deleted_at IS NULL",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
     }
 
     pub fn set_customer_tier(&self, customer_id: &str, tier_id: &str, now: DateTime<Utc>) -> Result<()> {
