@@ -166,7 +166,16 @@ impl App {
     pub fn customer_summary(&mut self, id: &str) -> Result<CustomerSummary> {
         self.store.read(|tx| {
             let (visits, spent, last) = tx.visit_summary(id)?;
-            Ok(CustomerSummary { visits, total_spent: crate::domain::money::from_fen(spent), last_visit_at: last })
+            Ok(CustomerSummary {
+                visits,
+                total_spent: crate::domain::money::from_fen(spent),
+                last_visit_at: last,
+                recent: tx
+                    .recent_visits(id, 5)?
+                    .into_iter()
+                    .map(|(at, total, items)| RecentVisit { at, total: crate::domain::money::from_fen(total), items })
+                    .collect(),
+            })
         })
     }
 }
@@ -176,6 +185,15 @@ pub struct CustomerSummary {
     pub visits: i64,
     pub total_spent: rust_decimal::Decimal,
     pub last_visit_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The last five checkouts, newest first.
+    pub recent: Vec<RecentVisit>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RecentVisit {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub total: rust_decimal::Decimal,
+    pub items: String,
 }
 
 /// A customer by phone number, member code (M100001) or id, inside a transaction.

@@ -97,6 +97,40 @@ impl App {
         })
     }
 
+    /// The scalar rules: `points.value` (yuan per point, at most two decimals),
+    /// `points.expire_days` (0: never), `stored_value.cap` (empty: none), `tier.review_on`
+    /// (MM-DD). Each value is checked before it is kept.
+    pub fn set_rule_value(&mut self, key: &str, value: &str, actor: &str) -> Result<()> {
+        let v = value.trim();
+        let bad = |why: &str| AppError::input(key, format!("{why}：\"{v}\" / {why}: \"{v}\""));
+        match key {
+            "points.value" => {
+                let d: Decimal = v.parse().map_err(|_| bad("不是金额 not an amount"))?;
+                if d <= Decimal::ZERO || d.normalize().scale() > 2 {
+                    return Err(bad("须大于 0 且最多两位小数 above 0, at most two decimals"));
+                }
+            }
+            "points.expire_days" => {
+                v.parse::<u32>().map_err(|_| bad("应为天数 days expected"))?;
+            }
+            "stored_value.cap" => {
+                if !v.is_empty() {
+                    crate::domain::money::parse_yuan(v)?;
+                }
+            }
+            "tier.review_on" => {
+                latest_review_date(v, self.today()).ok_or_else(|| bad("应为 MM-DD"))?;
+            }
+            _ => return Err(AppError::input("rule", format!("未知规则 / unknown rule: {key}"))),
+        }
+        let now = self.now();
+        self.store.write(|tx| {
+            tx.set_setting(key, v)?;
+            tx.audit(now, actor, "rule.set", "settings", key, &serde_json::json!({ "value": v }))?;
+            Ok(())
+        })
+    }
+
     pub fn set_points_rule(&mut self, category: &str, per_yuan: Decimal, actor: &str) -> Result<()> {
         if per_yuan < Decimal::ZERO {
             return Err(AppError::input("积分 points", "每元积分不能为负 / points per yuan cannot be negative"));

@@ -784,7 +784,13 @@ fn show_customer(app: &mut App, c: &Customer, json: bool) -> Result<(), CliError
         ),
         ("编号 Id", c.id.clone()),
     ];
-    let rows: Vec<[String; 2]> = lines.into_iter().map(|(k, v)| [k.to_string(), v]).collect();
+    let mut rows: Vec<[String; 2]> = lines.into_iter().map(|(k, v)| [k.to_string(), v]).collect();
+    // one row per recent visit, under the last visit
+    let at = rows.iter().position(|r| r[0] == "最近到店 Last visit").map_or(rows.len(), |i| i + 1);
+    for (i, v) in summary.recent.iter().enumerate() {
+        let label = if i == 0 { "最近消费 Recent" } else { "" };
+        rows.insert(at + i, [label.to_string(), format!("{} {} {}", local_dt(v.at, tz), msg::yuan(v.total), v.items)]);
+    }
     let t = table::render(["", ""], &rows);
     say(t.trim_start_matches('\n').trim_end())
 }

@@ -130,6 +130,14 @@ pub enum TierCmd {
 pub enum RulesCmd {
     /// 每元积分（按类别，"*" 为其余）/ points earned per yuan, by category ("*" = all others)
     Points { category: String, per_yuan: String },
+    /// 每积分抵扣金额，如 0.01 / what one point is worth when redeemed, e.g. 0.01
+    PointValue { yuan: String },
+    /// 积分有效天数（0 为永久）/ days an earned point lives (0: never expires)
+    PointExpiryDays { days: String },
+    /// 单卡储值上限（"none" 为不限）/ the most one stored-value card may hold ("none": no cap)
+    StoredValueCap { yuan: String },
+    /// 会员等级评定日 MM-DD / the tier review day, MM-DD
+    TierReviewOn { day: String },
     /// 提成比例（按服务或类别）/ commission rate by service or category
     Commission {
         /// 服务名称 / service
@@ -459,6 +467,23 @@ pub fn rules(app: &mut App, c: RulesCmd) -> Result<Outcome, CliError> {
         RulesCmd::Commission { service, category, rate } => {
             app.set_commission_rule(service.as_deref(), category.as_deref(), decimal("rate", &rate)?, "cli")?;
             say(&msg::rule_saved(service.as_deref().or(category.as_deref()).unwrap_or_default()))?;
+        }
+        RulesCmd::PointValue { yuan } => {
+            app.set_rule_value("points.value", &yuan, "cli")?;
+            say(&msg::rule_saved(&format!("points.value = {yuan}")))?;
+        }
+        RulesCmd::PointExpiryDays { days } => {
+            app.set_rule_value("points.expire_days", &days, "cli")?;
+            say(&msg::rule_saved(&format!("points.expire_days = {days}")))?;
+        }
+        RulesCmd::StoredValueCap { yuan } => {
+            let v = if matches!(yuan.trim(), "none" | "无") { "" } else { yuan.as_str() };
+            app.set_rule_value("stored_value.cap", v, "cli")?;
+            say(&msg::rule_saved(&format!("stored_value.cap = {yuan}")))?;
+        }
+        RulesCmd::TierReviewOn { day } => {
+            app.set_rule_value("tier.review_on", &day, "cli")?;
+            say(&msg::rule_saved(&format!("tier.review_on = {day}")))?;
         }
         RulesCmd::TopupBonus { min, bonus } => {
             app.set_topup_bonus(yuan("min", &min)?, yuan("bonus", &bonus)?, "cli")?;

@@ -299,6 +299,25 @@ impl Tx<'_> {
         Ok((visits, self.spend_since(customer_id, from_ms(0))?, last.map(from_ms)))
     }
 
+    /// A customer's latest checkouts: `(at, total fen, what was bought)`, newest first.
+    pub fn recent_visits(&self, customer_id: &str, limit: u32) -> Result<Vec<(DateTime<Utc>, i64, String)>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT v.at, v.total_fen,
+                    (SELECT group_concat(COALESCE(s.name, p.name, i.kind), '、') FROM visit_items i
+                     LEFT JOIN services s ON s.id = i.service_id LEFT JOIN products p ON p.id = i.product_id
+                     WHERE i.visit_id = v.id)
+             FROM visits v
+             WHERE v.customer_id = ?1 AND v.kind = 'checkout' AND v.status = 'completed' AND v.voids_visit_id IS NULL
+             ORDER BY v.at DESC LIMIT ?2",
+        )?;
+        let rows = st
+            .query_map(params![customer_id, limit], |r| {
+                Ok((from_ms(r.get(0)?), r.get(1)?, r.get::<_, Option<String>>(2)?.unwrap_or_default()))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// What a customer spent (fen) since `since`, reversals netted. Spend is what services,
     /// products and courses cost; a top-up is a deposit, spent (and counted) at checkout.
     pub fn spend_since(&self, customer_id: &str, since: DateTime<Utc>) -> Result<i64> {

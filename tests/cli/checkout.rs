@@ -217,3 +217,53 @@ fn daily_report_in_text_csv_xlsx_and_json() {
     let err = shop.run(&["report", "daily", "--format", "xlsx"]).fails().stderr();
     assert!(err.contains("--output"), "{err}");
 }
+
+/// Four `salonbox checkout` processes race to redeem one coupon: one wins, three are told.
+#[test]
+fn a_coupon_is_redeemed_once_by_racing_processes() {
+    let shop = Shop::small();
+    shop.add_customer("王小丽", WANG);
+    shop.run(&["rules", "stored-value-cap", "1000"]).ok();
+    shop.run(&["rules", "point-value", "0.02"]).ok();
+    let err = shop.run(&["rules", "point-value", "0.001"]).fails().stderr();
+    assert!(err.contains("two decimals"), "{err}");
+    let err = shop.run(&["rules", "tier-review-on", "13-45"]).fails().stderr();
+    assert!(err.contains("MM-DD"), "{err}");
+    let err = shop
+        .run(&["stored-value", "topup", "--customer", WANG, "--amount", "1200", "--pay", "cash=1200"])
+        .fails()
+        .stderr();
+    assert!(err.contains("cap of 1000"), "{err}");
+
+    shop.run(&["coupon", "template", "体验券", "--amount-off", "10"]).ok();
+    let issued = shop.run(&["coupon", "issue", "体验券", "--customer", WANG]).ok().stdout();
+    let code = issued.trim().rsplit(' ').next().unwrap().to_string();
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            shop.cmd(&[
+                "checkout",
+                "--customer",
+                WANG,
+                "--service",
+                "修眉造型",
+                "--coupon",
+                &code,
+                "--pay",
+                "cash=38.5",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    let outputs: Vec<_> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+    let won = outputs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(won, 1, "{outputs:?}");
+    for o in outputs.iter().filter(|o| !o.status.success()) {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("already been used"), "{err}");
+    }
+    let redeemed: i64 = shop.sql("SELECT COUNT(*) FROM coupon_redemptions");
+    assert_eq!(redeemed, 1);
+}
