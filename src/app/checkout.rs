@@ -104,6 +104,25 @@ pub struct Topup {
     pub balances: Balances,
 }
 
+/// The tenders of a sale that is paid in full at once (a top-up, a course): they must add
+/// up to `amount` exactly; as `(method, fen)` payments.
+pub(crate) fn paid_in_full(
+    what: &str,
+    amount: Decimal,
+    tenders: &[(Tender, Decimal)],
+) -> Result<Vec<(&'static str, i64)>> {
+    let paid: Decimal = tenders.iter().map(|(_, a)| *a).sum();
+    if paid != amount {
+        return Err(AppError::input(
+            "支付 pay",
+            format!(
+                "支付合计 ¥{paid} 与{what}金额 ¥{amount} 不符 / payments of {paid} do not match the amount of {amount}"
+            ),
+        ));
+    }
+    tenders.iter().map(|(t, a)| Ok((t.as_str(), fen("支付 pay", *a)?))).collect()
+}
+
 fn money(field: &str, e: MoneyError) -> AppError {
     AppError::input(field, e.to_string())
 }
@@ -472,13 +491,7 @@ impl App {
             if principal <= 0 {
                 return Err(AppError::input("金额 amount", "充值金额须大于 0 / a top-up must be more than 0"));
             }
-            let paid: Decimal = tenders.iter().map(|(_, a)| *a).sum();
-            if paid != amount {
-                return Err(AppError::input(
-                    "支付 pay",
-                    format!("支付合计 ¥{paid} 与充值金额 ¥{amount} 不符 / payments of {paid} do not match the top-up of {amount}"),
-                ));
-            }
+            let payments = paid_in_full("充值", amount, tenders)?;
             let bonus = tx.topup_bonus_fen(principal)?;
             let before = tx.stored_value_balance(&c.id)?;
             let after = before.total() + crate::domain::money::from_fen(principal + bonus);
@@ -489,10 +502,6 @@ impl App {
                     "金额 amount",
                     format!("充值后余额 ¥{after} 超过单卡上限 ¥{cap} / the balance would be {after}, over the card's cap of {cap}"),
                 ));
-            }
-            let mut payments = Vec::new();
-            for (t, a) in tenders {
-                payments.push((t.as_str(), fen("支付 pay", *a)?));
             }
             let visit_id = tx.insert_visit(&NewVisit {
                 kind: "topup",

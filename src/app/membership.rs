@@ -277,22 +277,12 @@ impl App {
         if sessions == 0 {
             return Err(AppError::input("次数 sessions", "须大于 0 / must be at least 1"));
         }
-        let paid: Decimal = tenders.iter().map(|(_, a)| *a).sum();
-        if paid != price {
-            return Err(AppError::input(
-                "支付 pay",
-                format!("支付合计 ¥{paid} 与售价 ¥{price} 不符 / payments of {paid} do not match the price of {price}"),
-            ));
-        }
+        let payments = super::checkout::paid_in_full("售价", price, tenders)?;
         let now = self.now();
         self.store.write(|tx| {
             let c = lookup_customer(tx, customer)?;
             let s = tx.find_service(service)?;
             let price_fen = to_fen(price)?;
-            let mut payments = Vec::new();
-            for (t, a) in tenders {
-                payments.push((t.as_str(), to_fen(*a)?));
-            }
             let valid_until = valid_days.map(|d| now + Duration::days(d));
             let visit_id = tx.insert_visit(&NewVisit {
                 kind: "course_sale",

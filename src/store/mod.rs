@@ -221,14 +221,7 @@ impl Store {
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction: committed if `f` returns `Ok`, rolled
     /// back otherwise.
     pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| E::from(StoreError::from(e)))?;
-        let tx = Tx { tx, tz: self.tz };
-        let out = f(&tx)?;
-        tx.tx.commit().map_err(|e| E::from(StoreError::from(e)))?;
-        Ok(out)
+        self.immediate(f, |_| Ok(())).map(|(out, ())| out)
     }
 
     /// Like [`Store::write`], and also returns the database's [`Stamp`] right after the
@@ -237,18 +230,27 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
     ) -> Result<(T, Stamp), E> {
+        // Read under the write lock: nobody else can commit between here and our commit,
+        // our own commit leaves this connection's data_version as it is, and COMMIT itself
+        // changes no rows.
+        self.immediate(f, |tx| tx.stamp())
+    }
+
+    /// `f`, then `last` (still inside the transaction), then COMMIT.
+    fn immediate<T, S, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
+        last: impl FnOnce(&Tx<'_>) -> Result<S>,
+    ) -> Result<(T, S), E> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| E::from(StoreError::from(e)))?;
         let tx = Tx { tx, tz: self.tz };
         let out = f(&tx)?;
-        // Read under the write lock: nobody else can commit between here and our commit,
-        // our own commit leaves this connection's data_version as it is, and COMMIT itself
-        // changes no rows.
-        let stamp = tx.stamp().map_err(E::from)?;
+        let extra = last(&tx).map_err(E::from)?;
         tx.tx.commit().map_err(|e| E::from(StoreError::from(e)))?;
-        Ok((out, stamp))
+        Ok((out, extra))
     }
 
     /// Runs `f` in a read transaction: one consistent snapshot.
