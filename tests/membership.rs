@@ -391,3 +391,25 @@ fn tiers_go_down_only_at_the_review_and_once_per_review_date() {
     let again = app.review_tiers("test").unwrap_err();
     assert!(again.to_string().contains("2029-01-01"), "{again}");
 }
+
+#[test]
+fn a_top_up_bonus_expires_and_the_principal_does_not() {
+    let shop = shop();
+    let mut app = shop.app();
+    app.set_rule_value("stored_value.bonus_expire_days", "30", "test").unwrap();
+    app.topup(WANG, d("1000"), &[(Tender::Wechat, d("1000"))], "test").unwrap();
+    let m = app.membership(WANG).unwrap();
+    assert_eq!((m.stored_value_principal, m.stored_value_bonus), (d("1000"), d("200")));
+    shop.clock.advance(Duration::days(31));
+    let m = app.membership(WANG).unwrap();
+    assert_eq!((m.stored_value_principal, m.stored_value_bonus), (d("1000"), Decimal::ZERO));
+    // the next checkout spends principal only and records the expiry in the ledger
+    let mut req = pay(vec![service("足部护理", &[])], &[]);
+    req.stored_value = Use::Max;
+    let r = app.checkout(&req).unwrap();
+    assert_eq!((r.bill.stored_value_used.principal, r.bill.stored_value_used.bonus), (d("158"), Decimal::ZERO));
+    let m = app.membership(WANG).unwrap();
+    assert_eq!((m.stored_value_principal, m.stored_value_bonus), (d("842"), Decimal::ZERO));
+    let report = app.report(salonbox::app::report::Period::Monthly, app.today()).unwrap();
+    assert_eq!(report.stored_value_outstanding, d("842"), "the ledger's sum, with the expiry recorded");
+}

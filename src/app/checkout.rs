@@ -138,6 +138,7 @@ struct Loaded {
     courses: Vec<CourseBalance>,
     tier_rank: Option<i64>,
     expired_points: i64,
+    expired_bonus_fen: i64,
 }
 
 fn load_member(tx: &Tx<'_>, c: &Customer, now: DateTime<Utc>) -> Result<Loaded> {
@@ -146,13 +147,14 @@ fn load_member(tx: &Tx<'_>, c: &Customer, now: DateTime<Utc>) -> Result<Loaded> 
     let points = replay(&tx.points_rows(&c.id)?, now);
     let courses = tx.courses(&c.id)?;
     let (visits, _, _) = tx.visit_summary(&c.id)?;
+    let (stored_value, expired_bonus_fen) = tx.stored_value_balance(&c.id, now)?;
     let local = now.with_timezone(&tx.tz());
     Ok(Loaded {
         member: Member {
             tier_discounts: tier.map(|t| t.discounts.clone()).unwrap_or_default(),
             points_multiplier: tier.map_or(Decimal::ONE, |t| t.points_multiplier),
             points_balance: points.available,
-            stored_value: tx.stored_value_balance(&c.id)?,
+            stored_value,
             course_sessions_left: courses
                 .iter()
                 .filter(|k| k.valid_until.is_none_or(|u| u > now) && k.sessions_left > 0)
@@ -164,12 +166,13 @@ fn load_member(tx: &Tx<'_>, c: &Customer, now: DateTime<Utc>) -> Result<Loaded> 
         courses,
         tier_rank: c.tier_rank,
         expired_points: points.expired_unrecorded,
+        expired_bonus_fen,
     })
 }
 
 fn balances(tx: &Tx<'_>, customer_id: &str, now: DateTime<Utc>) -> Result<Balances> {
     let c = tx.customer(customer_id)?;
-    let sv = tx.stored_value_balance(customer_id)?;
+    let (sv, _) = tx.stored_value_balance(customer_id, now)?;
     Ok(Balances {
         tier: c.tier,
         points: replay(&tx.points_rows(customer_id)?, now).available,
@@ -493,7 +496,8 @@ impl App {
             }
             let payments = paid_in_full("充值", amount, tenders)?;
             let bonus = tx.topup_bonus_fen(principal)?;
-            let before = tx.stored_value_balance(&c.id)?;
+            let (before, _) = tx.stored_value_balance(&c.id, now)?;
+            let bonus_expires = tx.bonus_lifetime_days()?.map(|d| now + Duration::days(d));
             let after = before.total() + crate::domain::money::from_fen(principal + bonus);
             if let Some(cap) = tx.stored_value_cap()?
                 && after > cap
@@ -523,6 +527,7 @@ impl App {
                     bonus_fen: bonus,
                     reason: "topup",
                     rule: (bonus > 0).then(|| format!("topup_bonus:{principal}")),
+                    expires_at: bonus_expires,
                 }],
                 at: now,
                 ..NewVisit::default()
@@ -594,15 +599,26 @@ fn visit_from_bill(
         }
     }
     let mut points = Vec::new();
-    let mut stored_value = Vec::new();
+    let mut stored_value: Vec<NewStoredValue> = Vec::new();
     let mut rebates = Vec::new();
     if customer.is_some() {
         let lifetime = tx.points_lifetime_days()?;
         let expires = lifetime.map(|d| now + Duration::days(d));
-        if let Some(l) = loaded
-            && l.expired_points > 0
-        {
-            points.push(NewPoints { delta: -l.expired_points, reason: "expired", rule: None, expires_at: None });
+        let bonus_expires = tx.bonus_lifetime_days()?.map(|d| now + Duration::days(d));
+        if let Some(l) = loaded {
+            // what expired before this visit is recorded with it
+            if l.expired_points > 0 {
+                points.push(NewPoints { delta: -l.expired_points, reason: "expired", rule: None, expires_at: None });
+            }
+            if l.expired_bonus_fen > 0 {
+                stored_value.push(NewStoredValue {
+                    principal_fen: 0,
+                    bonus_fen: -l.expired_bonus_fen,
+                    reason: "expired",
+                    rule: None,
+                    expires_at: None,
+                });
+            }
         }
         if bill.points_used > 0 {
             points.push(NewPoints { delta: -bill.points_used, reason: "redeemed", rule: None, expires_at: None });
@@ -617,6 +633,7 @@ fn visit_from_bill(
                 bonus_fen: -fen("储值 stored value", sv.bonus)?,
                 reason: "spend",
                 rule: None,
+                expires_at: None,
             });
         }
         for r in &bill.rebates {
@@ -634,6 +651,7 @@ fn visit_from_bill(
                     bonus_fen: amount_fen,
                     reason: "rebate",
                     rule: Some(r.rule_id.clone()),
+                    expires_at: bonus_expires,
                 }),
             }
             rebates.push(NewRebate { rule_id: r.rule_id.clone(), amount_fen, credited_to: r.credit_to.as_str() });

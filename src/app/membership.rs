@@ -98,8 +98,9 @@ impl App {
     }
 
     /// The scalar rules: `points.value` (yuan per point, at most two decimals),
-    /// `points.expire_days` (0: never), `stored_value.cap` (empty: none), `tier.review_on`
-    /// (MM-DD). Each value is checked before it is kept.
+    /// `points.expire_days` (0: never), `stored_value.cap` (empty: none),
+    /// `stored_value.bonus_expire_days` (empty or 0: never; the principal never expires),
+    /// `tier.review_on` (MM-DD). Each value is checked before it is kept.
     pub fn set_rule_value(&mut self, key: &str, value: &str, actor: &str) -> Result<()> {
         let v = value.trim();
         let bad = |why: &str| AppError::input(key, format!("{why}：\"{v}\" / {why}: \"{v}\""));
@@ -116,6 +117,11 @@ impl App {
             "stored_value.cap" => {
                 if !v.is_empty() {
                     crate::domain::money::parse_yuan(v)?;
+                }
+            }
+            "stored_value.bonus_expire_days" => {
+                if !v.is_empty() {
+                    v.parse::<u32>().map_err(|_| bad("应为天数 days expected"))?;
                 }
             }
             "tier.review_on" => {
@@ -369,7 +375,7 @@ impl App {
         let now = self.now();
         self.store.read(|tx| {
             let c = lookup_customer(tx, customer)?;
-            let sv = tx.stored_value_balance(&c.id)?;
+            let (sv, _) = tx.stored_value_balance(&c.id, now)?;
             Ok(MembershipSummary {
                 tier: c.tier,
                 points: replay(&tx.points_rows(&c.id)?, now).available,
@@ -391,7 +397,7 @@ impl App {
         let now = self.now();
         self.store.write(|tx| {
             let c = lookup_customer(tx, customer)?;
-            let sv = tx.stored_value_balance(&c.id)?;
+            let (sv, _) = tx.stored_value_balance(&c.id, now)?;
             if sv.principal <= Decimal::ZERO {
                 return Err(AppError::input("储值 stored value", "卡内没有可退的本金 / no principal to refund"));
             }
@@ -416,6 +422,7 @@ impl App {
                     bonus_fen: -bonus,
                     reason: "refund",
                     rule: None,
+                    expires_at: None,
                 }],
                 at: now,
                 ..NewVisit::default()

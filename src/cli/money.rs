@@ -136,6 +136,8 @@ pub enum RulesCmd {
     PointExpiryDays { days: String },
     /// 单卡储值上限（"none" 为不限）/ the most one stored-value card may hold ("none": no cap)
     StoredValueCap { yuan: String },
+    /// 储值赠送金额有效天数（"none" 为永久；本金永不过期）/ days a stored-value bonus lives ("none": forever; the principal never expires)
+    BonusExpiryDays { days: String },
     /// 会员等级评定日 MM-DD / the tier review day, MM-DD
     TierReviewOn { day: String },
     /// 提成比例（按服务或类别）/ commission rate by service or category
@@ -480,6 +482,11 @@ pub fn rules(app: &mut App, c: RulesCmd) -> Result<Outcome, CliError> {
             let v = if matches!(yuan.trim(), "none" | "无") { "" } else { yuan.as_str() };
             app.set_rule_value("stored_value.cap", v, "cli")?;
             say(&msg::rule_saved(&format!("stored_value.cap = {yuan}")))?;
+        }
+        RulesCmd::BonusExpiryDays { days } => {
+            let v = if matches!(days.trim(), "none" | "无") { "" } else { days.as_str() };
+            app.set_rule_value("stored_value.bonus_expire_days", v, "cli")?;
+            say(&msg::rule_saved(&format!("stored_value.bonus_expire_days = {days}")))?;
         }
         RulesCmd::TierReviewOn { day } => {
             app.set_rule_value("tier.review_on", &day, "cli")?;

@@ -245,14 +245,44 @@ impl Tx<'_> {
         Ok(rows)
     }
 
-    pub fn stored_value_balance(&self, customer_id: &str) -> Result<StoredValue> {
-        let (p, b): (i64, i64) = self.row(
-            "SELECT COALESCE(SUM(principal_delta_fen), 0), COALESCE(SUM(bonus_delta_fen), 0)
-             FROM stored_value_ledger WHERE customer_id = ?1",
+    /// A card's balance at `now`: the principal is the sum of its ledger; the bonus is its
+    /// ledger replayed (`domain::points::replay`, in fen), because a bonus may expire.
+    /// Also returns bonus fen that expired and no row records yet.
+    pub fn stored_value_balance(&self, customer_id: &str, now: DateTime<Utc>) -> Result<(StoredValue, i64)> {
+        let principal: i64 = self.row(
+            "SELECT COALESCE(SUM(principal_delta_fen), 0) FROM stored_value_ledger WHERE customer_id = ?1",
             [customer_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| r.get(0),
         )?;
-        Ok(StoredValue { principal: from_fen(p), bonus: from_fen(b) })
+        let mut st = self.conn().prepare_cached(
+            "SELECT at, bonus_delta_fen, expires_at, reason = 'expired' FROM stored_value_ledger
+             WHERE customer_id = ?1 AND bonus_delta_fen <> 0 ORDER BY at, id",
+        )?;
+        let rows = st
+            .query_map([customer_id], |r| {
+                Ok(PointsRow {
+                    at: from_ms(r.get(0)?),
+                    delta: r.get(1)?,
+                    expires_at: r.get::<_, Option<i64>>(2)?.map(from_ms),
+                    records_expiry: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let bonus = crate::domain::points::replay(&rows, now);
+        Ok((StoredValue { principal: from_fen(principal), bonus: from_fen(bonus.available) }, bonus.expired_unrecorded))
+    }
+
+    /// Days a stored-value bonus lives; `None`: it never expires (the principal never does).
+    pub fn bonus_lifetime_days(&self) -> Result<Option<i64>> {
+        let v = self.setting("stored_value.bonus_expire_days")?.unwrap_or_default();
+        match v.trim() {
+            "" | "0" => Ok(None),
+            s => s.parse().map(Some).map_err(|_| StoreError::Corrupt {
+                table: "settings",
+                column: "stored_value.bonus_expire_days",
+                value: v.clone(),
+            }),
+        }
     }
 
     /// A customer's prepaid courses, with sessions left (expired ones too: `valid_until`).

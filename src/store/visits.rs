@@ -41,6 +41,8 @@ pub struct NewStoredValue {
     pub bonus_fen: i64,
     pub reason: &'static str,
     pub rule: Option<String>,
+    /// When the bonus of a top-up or rebate expires (`None`: never).
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]
@@ -187,10 +189,20 @@ impl Tx<'_> {
             for s in &v.stored_value {
                 self.conn()
                     .prepare_cached(
-                        "INSERT INTO stored_value_ledger (id, customer_id, principal_delta_fen, bonus_delta_fen, reason, visit_id, rule, at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        "INSERT INTO stored_value_ledger (id, customer_id, principal_delta_fen, bonus_delta_fen, reason, visit_id, rule, expires_at, at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                     )?
-                    .execute(params![new_id(), customer, s.principal_fen, s.bonus_fen, s.reason, id, s.rule, at])?;
+                    .execute(params![
+                        new_id(),
+                        customer,
+                        s.principal_fen,
+                        s.bonus_fen,
+                        s.reason,
+                        id,
+                        s.rule,
+                        s.expires_at.map(ms),
+                        at
+                    ])?;
             }
             for r in &v.rebates {
                 self.exec(
@@ -405,6 +417,7 @@ impl Tx<'_> {
                     bonus_fen: r.get(1)?,
                     reason: stored_value_reason(&r.get::<_, String>(2)?),
                     rule: r.get(3)?,
+                    expires_at: None,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -18,11 +18,14 @@ CREATE TABLE commission_rules (
 --   points.value            yuan one point is worth when redeemed
 --   points.expire_days      days an earned point lives (0: never expires)
 --   stored_value.cap        the most one card may hold (empty: no cap)
+--   stored_value.bonus_expire_days  days a top-up's or rebate's bonus lives (empty: never;
+--                           the principal never expires)
 --   tier.review_on          MM-DD: the day tiers are reviewed and may go down
 INSERT OR IGNORE INTO settings (key, value) VALUES
     ('points.value', '0.01'),
     ('points.expire_days', '365'),
     ('stored_value.cap', ''),
+    ('stored_value.bonus_expire_days', ''),
     ('tier.review_on', '01-01');
 
 -- A rebate credited as points or stored value points at its ledger row.
