@@ -5,5 +5,6 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod devices;
 pub mod domain;
 pub mod store;
