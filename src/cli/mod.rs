@@ -594,7 +594,10 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             say(&msg::initialised(&r.data_dir, r.created_key, r.schema_version))?;
             Ok(Outcome::Ok)
         }
-        Command::Demo { customers } => demo(config, clock, customers),
+        Command::Demo { customers } => {
+            let clock = demo_clock(&config, clock);
+            demo(config, clock, customers)
+        }
         Command::DemoData { customers, days, seed } => {
             let mut app = App::open(config, &dir, clock)?;
             let r = app.seed_demo(DemoSize { customers, days_of_history: days }, seed)?;
@@ -606,6 +609,26 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             dispatch(&mut app, command)
         }
     }
+}
+
+/// The demo shows a shop at work: outside opening hours (and without `SALONBOX_NOW`) it
+/// runs an hour after the next opening.
+fn demo_clock(config: &Config, clock: Arc<dyn Clock>) -> Arc<dyn Clock> {
+    if std::env::var_os("SALONBOX_NOW").is_some() {
+        return clock;
+    }
+    let (now, tz) = (clock.now(), config.shop.time_zone);
+    let today = crate::domain::time::business_date(now, tz);
+    for day in (0..8).map(|d| today + chrono::Duration::days(d)) {
+        let Some(open) = config.shop.opening_hours.on(day, tz) else { continue };
+        if open.start <= now && now < open.end {
+            return clock;
+        }
+        if now < open.start {
+            return Arc::new(FixedClock::new(open.start + chrono::Duration::hours(1)));
+        }
+    }
+    clock
 }
 
 fn demo(config: Config, clock: Arc<dyn Clock>, customers: usize) -> Result<Outcome, CliError> {
