@@ -18,7 +18,9 @@ use crate::domain::checkout::{
 use crate::domain::model::Customer;
 use crate::domain::money::{MoneyError, to_fen};
 use crate::domain::points::replay;
-use crate::store::{CourseBalance, NewCommission, NewPoints, NewRebate, NewStoredValue, NewVisit, NewVisitItem, Tx};
+use crate::store::{
+    CourseBalance, NewCommission, NewPoints, NewRebate, NewStoredValue, NewVisit, NewVisitItem, Tier, Tx,
+};
 
 impl From<CheckoutError> for AppError {
     fn from(e: CheckoutError) -> Self {
@@ -137,6 +139,8 @@ struct Loaded {
     member: Member,
     courses: Vec<CourseBalance>,
     tier_rank: Option<i64>,
+    /// The shop's tiers, read once per checkout.
+    tiers: Vec<Tier>,
     expired_points: i64,
     expired_bonus_fen: i64,
 }
@@ -165,6 +169,7 @@ fn load_member(tx: &Tx<'_>, c: &Customer, now: DateTime<Utc>) -> Result<Loaded> 
         },
         courses,
         tier_rank: c.tier_rank,
+        tiers,
         expired_points: points.expired_unrecorded,
         expired_bonus_fen,
     })
@@ -200,11 +205,16 @@ pub(crate) fn membership_changed(tx: &Tx<'_>, customer_id: &str, now: DateTime<U
 
 /// Moves the customer up to the best tier their spend or points within each tier's period
 /// reach. Never down: that is the review's job.
-fn upgrade(tx: &Tx<'_>, customer_id: &str, current: Option<i64>, now: DateTime<Utc>) -> Result<Option<String>> {
-    let tiers = tx.tiers()?;
+fn upgrade(
+    tx: &Tx<'_>,
+    tiers: &[Tier],
+    customer_id: &str,
+    current: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Option<String>> {
     let thresholds: Vec<(i64, Decimal, i64)> = tiers.iter().map(|t| (t.rank, t.min_spend, t.min_points)).collect();
     let mut measured = Vec::new();
-    for t in &tiers {
+    for t in tiers {
         let since = now - Duration::days(t.period_days.max(1));
         measured.push((
             t.rank,
@@ -376,7 +386,10 @@ impl App {
             let visit_id = tx.insert_visit(&NewVisit { checked_out_by: staff_actor(tx, &req.actor), ..visit })?;
             let (balances, upgraded_to) = match &customer {
                 Some(c) => {
-                    let up = upgrade(tx, &c.id, loaded.as_ref().and_then(|l| l.tier_rank), now)?;
+                    let up = match &loaded {
+                        Some(l) => upgrade(tx, &l.tiers, &c.id, l.tier_rank, now)?,
+                        None => None,
+                    };
                     (Some(membership_changed(tx, &c.id, now)?), up)
                 }
                 None => (None, None),
@@ -511,16 +524,7 @@ impl App {
                 kind: "topup",
                 customer_id: Some(c.id.clone()),
                 checked_out_by: staff_actor(tx, actor),
-                items: vec![NewVisitItem {
-                    kind: "topup",
-                    service_id: None,
-                    product_id: None,
-                    course_id: None,
-                    staff_id: None,
-                    quantity: 1,
-                    list_price_fen: principal,
-                    amount_fen: principal,
-                }],
+                items: vec![NewVisitItem::single("topup", None, principal)],
                 payments,
                 stored_value: vec![NewStoredValue {
                     principal_fen: principal,

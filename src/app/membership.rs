@@ -293,16 +293,7 @@ impl App {
             let visit_id = tx.insert_visit(&NewVisit {
                 kind: "course_sale",
                 customer_id: Some(c.id.clone()),
-                items: vec![NewVisitItem {
-                    kind: "course_sale",
-                    service_id: Some(s.id.clone()),
-                    product_id: None,
-                    course_id: None,
-                    staff_id: None,
-                    quantity: 1,
-                    list_price_fen: price_fen,
-                    amount_fen: price_fen,
-                }],
+                items: vec![NewVisitItem::single("course_sale", Some(s.id.clone()), price_fen)],
                 payments,
                 at: now,
                 ..NewVisit::default()
@@ -406,16 +397,7 @@ impl App {
             let visit_id = tx.insert_visit(&NewVisit {
                 kind: "refund",
                 customer_id: Some(c.id.clone()),
-                items: vec![NewVisitItem {
-                    kind: "topup",
-                    service_id: None,
-                    product_id: None,
-                    course_id: None,
-                    staff_id: None,
-                    quantity: 1,
-                    list_price_fen: -principal,
-                    amount_fen: -principal,
-                }],
+                items: vec![NewVisitItem::single("topup", None, -principal)],
                 payments: vec![(tender.as_str(), -principal)],
                 stored_value: vec![NewStoredValue {
                     principal_fen: -principal,

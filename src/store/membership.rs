@@ -66,6 +66,16 @@ pub struct NewCourse {
     pub valid_until: Option<DateTime<Utc>>,
 }
 
+/// A ledger row as the lot replay reads it: `at, delta, expires_at, is an expiry record`.
+fn lot_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PointsRow> {
+    Ok(PointsRow {
+        at: from_ms(r.get(0)?),
+        delta: r.get(1)?,
+        expires_at: r.get::<_, Option<i64>>(2)?.map(from_ms),
+        records_expiry: r.get(3)?,
+    })
+}
+
 fn dec(table: &'static str, column: &'static str, v: String) -> Result<Decimal> {
     v.parse().map_err(|_| StoreError::Corrupt { table, column, value: v })
 }
@@ -232,16 +242,7 @@ impl Tx<'_> {
         let mut st = self.conn().prepare_cached(
             "SELECT at, delta, expires_at, reason = 'expired' FROM points_ledger WHERE customer_id = ?1 ORDER BY at, id",
         )?;
-        let rows = st
-            .query_map([customer_id], |r| {
-                Ok(PointsRow {
-                    at: from_ms(r.get(0)?),
-                    delta: r.get(1)?,
-                    expires_at: r.get::<_, Option<i64>>(2)?.map(from_ms),
-                    records_expiry: r.get(3)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = st.query_map([customer_id], lot_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -258,16 +259,7 @@ impl Tx<'_> {
             "SELECT at, bonus_delta_fen, expires_at, reason = 'expired' FROM stored_value_ledger
              WHERE customer_id = ?1 AND bonus_delta_fen <> 0 ORDER BY at, id",
         )?;
-        let rows = st
-            .query_map([customer_id], |r| {
-                Ok(PointsRow {
-                    at: from_ms(r.get(0)?),
-                    delta: r.get(1)?,
-                    expires_at: r.get::<_, Option<i64>>(2)?.map(from_ms),
-                    records_expiry: r.get(3)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = st.query_map([customer_id], lot_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         let bonus = crate::domain::points::replay(&rows, now);
         Ok((StoredValue { principal: from_fen(principal), bonus: from_fen(bonus.available) }, bonus.expired_unrecorded))
     }

@@ -25,6 +25,23 @@ pub struct NewVisitItem {
     pub amount_fen: i64,
 }
 
+impl NewVisitItem {
+    /// The one line of a sale that is nothing but itself (a top-up, a course sale, a card
+    /// refund): one unit at `amount_fen`, no staff.
+    pub fn single(kind: &'static str, service_id: Option<String>, amount_fen: i64) -> NewVisitItem {
+        NewVisitItem {
+            kind,
+            service_id,
+            product_id: None,
+            course_id: None,
+            staff_id: None,
+            quantity: 1,
+            list_price_fen: amount_fen,
+            amount_fen,
+        }
+    }
+}
+
 /// A points ledger row: earned, redeemed, rebate, expired, refund, adjust, import.
 #[derive(Debug, Clone)]
 pub struct NewPoints {
