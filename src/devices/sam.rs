@@ -35,6 +35,16 @@ impl Command {
             Command::ReadText => [0x30, 0x01],
         }
     }
+
+    /// For messages and logs.
+    pub fn label(self) -> &'static str {
+        match self {
+            Command::SamStatus => "SAM status",
+            Command::FindCard => "find card",
+            Command::SelectCard => "select card",
+            Command::ReadText => "read card",
+        }
+    }
 }
 
 /// Builds a frame around a payload.
