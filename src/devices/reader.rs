@@ -166,8 +166,8 @@ impl LineReader {
                     self.link.consume(used);
                     return Some(code);
                 }
-                cardline::Read::Skip(n) => self.link.consume(n),
-                cardline::Read::NeedMore => return None,
+                cardline::Read::Skip(n) if n > 0 => self.link.consume(n),
+                cardline::Read::Skip(_) | cardline::Read::NeedMore => return None,
             }
         }
     }

@@ -266,31 +266,65 @@ pub fn card_text(data: &[u8]) -> Result<CardText, CardError> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Answers as a SAM module sends them, for simulated readers and tests.
+pub mod sim {
+    use super::frame;
+
+    /// The text fields of a card (UTF-16LE on the card, padded with spaces).
+    #[derive(Debug, Clone)]
+    pub struct Card<'a> {
+        pub name: &'a str,
+        /// `1` male, `2` female.
+        pub sex: &'a str,
+        pub nation: &'a str,
+        /// `YYYYMMDD`
+        pub birth: &'a str,
+        pub address: &'a str,
+        pub id: &'a str,
+        pub issuer: &'a str,
+        pub valid_from: &'a str,
+        /// `YYYYMMDD` or `长期`.
+        pub valid_to: &'a str,
+    }
+
+    impl Default for Card<'_> {
+        fn default() -> Self {
+            Card {
+                name: "张三",
+                sex: "2",
+                nation: "01",
+                birth: "19900307",
+                address: "北京市东城区景山前街4号",
+                id: "11010519491231002X",
+                issuer: "北京市公安局东城分局",
+                valid_from: "20150101",
+                valid_to: "长期",
+            }
+        }
+    }
 
     fn text_field(s: &str, bytes: usize) -> Vec<u8> {
-        let mut out: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let mut out: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).take(bytes).collect();
         while out.len() < bytes {
             out.extend_from_slice(&[0x20, 0x00]);
         }
         out
     }
 
-    /// A real-format read answer: SW 00 00 90, lengths 256 and 1024, text, photo.
-    pub fn read_answer(id: &str, valid_to: &str) -> Vec<u8> {
+    /// The whole answer frame to a read: SW `00 00 90`, lengths 256 and 1024, the text, a
+    /// photo of filler bytes.
+    pub fn read_answer(c: &Card<'_>) -> Vec<u8> {
         let mut text = Vec::new();
         for (v, n) in [
-            ("张三", 30),
-            ("2", 2),
-            ("01", 4),
-            ("19900307", 16),
-            ("北京市东城区景山前街4号", 70),
-            (id, 36),
-            ("北京市公安局东城分局", 30),
-            ("20150101", 16),
-            (valid_to, 16),
+            (c.name, 30),
+            (c.sex, 2),
+            (c.nation, 4),
+            (c.birth, 16),
+            (c.address, 70),
+            (c.id, 36),
+            (c.issuer, 30),
+            (c.valid_from, 16),
+            (c.valid_to, 16),
         ] {
             text.extend(text_field(v, n));
         }
@@ -299,6 +333,20 @@ mod tests {
         payload.extend(text);
         payload.extend(std::iter::repeat_n(0x77, 1024));
         frame(&payload)
+    }
+
+    /// An answer frame with only a status byte (SW3): `0x9F` card found, `0x80` no card, …
+    pub fn status_answer(sw3: u8) -> Vec<u8> {
+        frame(&[0x00, 0x00, sw3])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_answer(id: &str, valid_to: &str) -> Vec<u8> {
+        sim::read_answer(&sim::Card { id, valid_to, ..sim::Card::default() })
     }
 
     #[test]

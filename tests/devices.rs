@@ -1,0 +1,306 @@
+//! The real serial drivers through pseudo-terminal pairs: a fake SAM module and a fake line
+//! reader on the master side answer with real-format frames, the driver opens the slave by
+//! a stable path (a symlink, as udev's /dev/serial/by-id gives) and polls on its thread.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use salonbox::devices::reader::{
+    CardRead, CardReader, LineProtocol, LineReader, PollSettings, Poller, ReaderEvent, SamReader,
+};
+use salonbox::devices::sam::{self, Command, Scan, sim};
+use salonbox::devices::serial::SerialSettings;
+use salonbox::domain::idcard::IdNumber;
+use serialport::{SerialPort, TTYPort};
+
+const KEY: [u8; 32] = [7; 32];
+
+/// What the fake device does with one command: the chunks it writes back, with a pause
+/// between chunks (to split a frame across reads).
+type Script = Box<dyn FnMut(Command) -> Vec<Vec<u8>> + Send>;
+
+/// A fake device on a pty: answers commands until dropped. Dropping it closes both ends, as
+/// when the reader's USB cable is pulled.
+struct FakeDevice {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl FakeDevice {
+    /// Starts a device and points `link` at its port.
+    fn start(link: &Path, mut script: Script) -> FakeDevice {
+        let (mut master, slave) = TTYPort::pair().expect("pty pair");
+        let name = slave.name().expect("slave name");
+        let _ = std::fs::remove_file(link);
+        std::os::unix::fs::symlink(&name, link).expect("symlink");
+        master.set_timeout(Duration::from_millis(10)).expect("timeout");
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            // keep the slave side configured while the driver opens and closes it
+            let _slave = slave;
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 256];
+            while !flag.load(Ordering::Relaxed) {
+                match master.read(&mut chunk) {
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    Err(_) => continue,
+                }
+                loop {
+                    match sam::scan(&buf) {
+                        Scan::Frame { payload, used } => {
+                            let cmd = [Command::SamStatus, Command::FindCard, Command::SelectCard, Command::ReadText]
+                                .into_iter()
+                                .find(|c| c.code() == payload);
+                            buf.drain(..used);
+                            let Some(cmd) = cmd else { continue };
+                            for part in script(cmd) {
+                                let _ = master.write_all(&part);
+                                let _ = master.flush();
+                                std::thread::sleep(Duration::from_millis(15));
+                            }
+                        }
+                        Scan::Garbage { used, .. } => {
+                            buf.drain(..used);
+                        }
+                        Scan::NeedMore { skip } => {
+                            buf.drain(..skip);
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        FakeDevice { stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for FakeDevice {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A card lying on the reader, answered correctly.
+fn card_on_reader(card: sim::Card<'static>) -> Script {
+    Box::new(move |c| match c {
+        Command::FindCard => vec![sim::status_answer(0x9F)],
+        Command::SelectCard => vec![sim::status_answer(0x90)],
+        Command::ReadText => vec![sim::read_answer(&card)],
+        Command::SamStatus => vec![sim::status_answer(0x90)],
+    })
+}
+
+fn settings(link: &Path) -> SerialSettings {
+    SerialSettings { path: link.to_string_lossy().into_owned(), baud: 115_200 }
+}
+
+fn fast() -> PollSettings {
+    PollSettings {
+        interval: Duration::from_millis(20),
+        repeat_after: Duration::from_secs(60),
+        backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(100),
+    }
+}
+
+/// Waits for the first event that `want` accepts, failing after 10 s.
+fn wait_for(p: &Poller, what: &str, mut want: impl FnMut(&ReaderEvent) -> bool) -> ReaderEvent {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        if let Ok(e) = p.events.recv_timeout(Duration::from_millis(50)) {
+            if want(&e) {
+                return e;
+            }
+            seen.push(format!("{e:?}"));
+        }
+    }
+    panic!("no {what} within 10 s; saw {seen:?}");
+}
+
+fn expected_key(id: &str) -> salonbox::domain::idcard::IdCardKey {
+    IdNumber::parse(id).expect("valid id").key(&KEY)
+}
+
+fn temp_link() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let link = dir.path().join("idreader");
+    (dir, link)
+}
+
+#[test]
+fn a_good_read_arrives_hashed_and_masked_and_only_once() {
+    let (_dir, link) = temp_link();
+    let _dev = FakeDevice::start(&link, card_on_reader(sim::Card::default()));
+    let poller = Poller::spawn(Box::new(SamReader::new(settings(&link), &KEY)), fast()).expect("spawn");
+    wait_for(&poller, "connected", |e| matches!(e, ReaderEvent::Connected));
+    let ReaderEvent::Card(CardRead::IdCard(card)) = wait_for(&poller, "card", |e| matches!(e, ReaderEvent::Card(_)))
+    else {
+        unreachable!()
+    };
+    assert_eq!(card.key, expected_key("11010519491231002X"));
+    assert_eq!(card.key.masked, "110105********002X");
+    assert_eq!(card.name, "张三");
+    assert_eq!(card.birth, chrono::NaiveDate::from_ymd_opt(1990, 3, 7).expect("date"));
+    assert_eq!(card.valid_to, None, "长期");
+    // the card stays on the reader: polled again and again, reported once
+    std::thread::sleep(Duration::from_millis(300));
+    let again: Vec<_> = poller.events.try_iter().filter(|e| matches!(e, ReaderEvent::Card(_))).collect();
+    assert!(again.is_empty(), "{again:?}");
+    // nothing of the number in the debug form the kiosk might log
+    assert!(!format!("{card:?}").contains("19491231"));
+}
+
+#[test]
+fn no_card_means_no_event() {
+    let (_dir, link) = temp_link();
+    let _dev = FakeDevice::start(&link, Box::new(|_| vec![sim::status_answer(0x80)]));
+    let mut reader = SamReader::new(settings(&link), &KEY);
+    for _ in 0..3 {
+        assert!(reader.poll().expect("poll").is_none());
+    }
+}
+
+#[test]
+fn garbage_split_frames_and_bad_checksums_are_survived() {
+    let (_dir, link) = temp_link();
+    let card = sim::Card { id: "440306198501011238", valid_to: "20350101", ..sim::Card::default() };
+    let _dev = FakeDevice::start(
+        &link,
+        Box::new(move |c| {
+            match c {
+                // line noise, then a frame with a broken checksum, then the real answer
+                Command::FindCard => {
+                    let mut bad = sim::status_answer(0x9F);
+                    let last = bad.len() - 1;
+                    bad[last] ^= 0xFF;
+                    vec![vec![0x13, 0x00, 0xAA, 0x55], bad, sim::status_answer(0x9F)]
+                }
+                // a lost byte: a truncated preamble before the frame
+                Command::SelectCard => vec![[&[0xAA, 0xAA, 0x96][..], &sim::status_answer(0x90)].concat()],
+                // the long answer in three pieces, across several reads
+                Command::ReadText => {
+                    let f = sim::read_answer(&card);
+                    vec![f[..7].to_vec(), f[7..600].to_vec(), f[600..].to_vec()]
+                }
+                Command::SamStatus => vec![sim::status_answer(0x90)],
+            }
+        }),
+    );
+    let mut reader = SamReader::new(settings(&link), &KEY);
+    let Some(CardRead::IdCard(card)) = reader.poll().expect("poll") else { panic!("no card") };
+    assert_eq!(card.key, expected_key("440306198501011238"));
+    assert_eq!(card.valid_to.as_deref(), Some("20350101"));
+    assert!(reader.discarded >= 4 + 11, "noise and the bad frame were dropped: {}", reader.discarded);
+}
+
+#[test]
+fn reader_errors_are_reported_not_fatal() {
+    let (_dir, link) = temp_link();
+    let mut step = 0;
+    let _dev = FakeDevice::start(
+        &link,
+        Box::new(move |c| {
+            step += 1;
+            match c {
+                Command::FindCard => vec![sim::status_answer(0x9F)],
+                Command::SelectCard => vec![sim::status_answer(0x90)],
+                // the first read fails (card moved), the second gives a card with a bad id
+                Command::ReadText if step < 5 => vec![sim::status_answer(0x41)],
+                Command::ReadText => {
+                    vec![sim::read_answer(&sim::Card { id: "110105194912310022", ..sim::Card::default() })]
+                }
+                Command::SamStatus => vec![sim::status_answer(0x60)],
+            }
+        }),
+    );
+    let mut reader = SamReader::new(settings(&link), &KEY);
+    let e = reader.poll().expect_err("read failed");
+    assert!(e.is_card_problem(), "{e}");
+    assert!(e.to_string().contains("41") || e.to_string().to_lowercase().contains("read"), "{e}");
+    let e = reader.poll().expect_err("bad check digit");
+    assert!(e.is_card_problem() && e.to_string().contains("请重新放置"), "{e}");
+    let s = reader.sam_status().expect("status");
+    assert_eq!(s, sam::Status::SamSelfTest);
+}
+
+#[test]
+fn a_reader_that_vanishes_and_returns_is_found_again() {
+    let (_dir, link) = temp_link();
+    let dev = FakeDevice::start(&link, Box::new(|_| vec![sim::status_answer(0x80)]));
+    let poller = Poller::spawn(Box::new(SamReader::new(settings(&link), &KEY)), fast()).expect("spawn");
+    wait_for(&poller, "connected", |e| matches!(e, ReaderEvent::Connected));
+    // unplugged: both ends of the pty close and the path disappears
+    drop(dev);
+    std::fs::remove_file(&link).expect("unlink");
+    let ReaderEvent::Disconnected(why) =
+        wait_for(&poller, "disconnected", |e| matches!(e, ReaderEvent::Disconnected(_)))
+    else {
+        unreachable!()
+    };
+    assert!(why.contains(&*link.to_string_lossy()), "{why}");
+    // plugged back: a new device node at the same path, now with a card on it
+    let _dev = FakeDevice::start(&link, card_on_reader(sim::Card::default()));
+    wait_for(&poller, "connected again", |e| matches!(e, ReaderEvent::Connected));
+    wait_for(&poller, "card after return", |e| matches!(e, ReaderEvent::Card(CardRead::IdCard(_))));
+}
+
+#[test]
+fn a_missing_port_names_the_port() {
+    let (_dir, link) = temp_link();
+    let mut reader = SamReader::new(settings(&link), &KEY);
+    let e = reader.poll().expect_err("no device");
+    let m = e.to_string();
+    assert!(m.contains(&*link.to_string_lossy()) && m.contains("cannot open serial port"), "{m}");
+}
+
+/// A line reader's port: the test writes what the reader would send.
+fn line_device(link: &Path) -> (TTYPort, TTYPort) {
+    let (master, slave) = TTYPort::pair().expect("pty pair");
+    let _ = std::fs::remove_file(link);
+    std::os::unix::fs::symlink(slave.name().expect("name"), link).expect("symlink");
+    (master, slave)
+}
+
+fn next_code(r: &mut LineReader) -> Option<String> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        match r.poll().expect("poll") {
+            Some(CardRead::Member(c)) => return Some(c),
+            Some(other) => panic!("{other:?}"),
+            None => {}
+        }
+    }
+    None
+}
+
+#[test]
+fn line_and_rdm6300_readers_read_member_codes() {
+    let (_dir, link) = temp_link();
+    let (mut master, _slave) = line_device(&link);
+    let mut r = LineReader::new(settings(&link), LineProtocol::Line);
+    assert!(r.poll().expect("open").is_none());
+    master.write_all(b"M000123\r\n\r\nSALONBOX:M:M0").expect("write");
+    assert_eq!(next_code(&mut r).as_deref(), Some("M000123"));
+    master.write_all(b"00456\n").expect("write");
+    assert_eq!(next_code(&mut r).as_deref(), Some("SALONBOX:M:M000456"));
+
+    let (_dir2, link2) = temp_link();
+    let (mut master, _slave2) = line_device(&link2);
+    let mut r = LineReader::new(settings(&link2), LineProtocol::Rdm6300);
+    assert!(r.poll().expect("open").is_none());
+    // noise, a frame with a bad checksum, a good frame split in two writes
+    master.write_all(b"\xFF\x020A003C9B1F00\x03").expect("write");
+    master.write_all(b"\x020A003C9B1").expect("write");
+    std::thread::sleep(Duration::from_millis(30));
+    master.write_all(b"FB2\x03").expect("write");
+    assert_eq!(next_code(&mut r).as_deref(), Some("0A003C9B1F"));
+}
