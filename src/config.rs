@@ -12,6 +12,10 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer};
 use thiserror::Error;
 
+use crate::devices::buzzer::QuietHours;
+use crate::devices::paper::Paper;
+use crate::devices::printer::PrinterSpec;
+use crate::devices::reader::LineProtocol;
 use crate::domain::checkin::CheckinWindow;
 use crate::domain::time::OpeningHours;
 
@@ -95,10 +99,20 @@ pub struct Hardware {
     pub mode: HardwareMode,
     pub id_reader_port: String,
     pub id_reader_baud: u32,
+    pub id_reader_poll: std::time::Duration,
     pub card_reader_port: Option<String>,
-    pub printer: String,
-    pub paper_width_mm: u32,
+    pub card_reader_baud: u32,
+    pub card_reader_protocol: LineProtocol,
+    pub printer: PrinterSpec,
+    pub paper: Paper,
+    pub printer_timeout: std::time::Duration,
+    /// How long an unprinted queue ticket is kept for a printer that is off.
+    pub ticket_expiry: Duration,
     pub buzzer_gpio: Option<u8>,
+    pub buzzer_active_low: bool,
+    /// 0: an active buzzer; otherwise a passive one driven at this frequency.
+    pub buzzer_pwm_hz: u32,
+    pub buzzer_quiet_hours: Option<QuietHours>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -284,10 +298,18 @@ impl Config {
                 mode: r.hardware.mode,
                 id_reader_port: r.hardware.id_reader_port,
                 id_reader_baud: r.hardware.id_reader_baud,
+                id_reader_poll: std::time::Duration::from_millis(r.hardware.id_reader_poll_ms.into()),
                 card_reader_port: r.hardware.card_reader_port,
-                printer: r.hardware.printer,
-                paper_width_mm: r.hardware.paper_width_mm,
+                card_reader_baud: r.hardware.card_reader_baud,
+                card_reader_protocol: r.hardware.card_reader_protocol,
+                printer: r.hardware.printer.0,
+                paper: r.hardware.paper_width_mm.0,
+                printer_timeout: std::time::Duration::from_secs(r.hardware.printer_timeout_seconds.into()),
+                ticket_expiry: Duration::minutes(r.hardware.ticket_expiry_minutes.into()),
                 buzzer_gpio: r.hardware.buzzer_gpio,
+                buzzer_active_low: r.hardware.buzzer_active_low,
+                buzzer_pwm_hz: r.hardware.buzzer_pwm_hz,
+                buzzer_quiet_hours: r.hardware.buzzer_quiet_hours.map(|q| q.0),
             },
             channels: Channels {
                 sms_provider: r.channels.sms_provider,
@@ -452,10 +474,18 @@ struct RawHardware {
     mode: HardwareMode,
     id_reader_port: String,
     id_reader_baud: u32,
+    id_reader_poll_ms: u32,
     card_reader_port: Option<String>,
-    printer: String,
-    paper_width_mm: u32,
+    card_reader_baud: u32,
+    card_reader_protocol: LineProtocol,
+    printer: Parsed<PrinterSpec>,
+    paper_width_mm: PaperWidth,
+    printer_timeout_seconds: u32,
+    ticket_expiry_minutes: u32,
     buzzer_gpio: Option<u8>,
+    buzzer_active_low: bool,
+    buzzer_pwm_hz: u32,
+    buzzer_quiet_hours: Option<Parsed<QuietHours>>,
 }
 
 impl Default for RawHardware {
@@ -464,11 +494,46 @@ impl Default for RawHardware {
             mode: HardwareMode::Sim,
             id_reader_port: "/dev/ttyUSB0".into(),
             id_reader_baud: 115_200,
+            id_reader_poll_ms: 300,
             card_reader_port: None,
-            printer: "usb".into(),
-            paper_width_mm: 58,
+            card_reader_baud: 9600,
+            card_reader_protocol: LineProtocol::Line,
+            printer: Parsed(PrinterSpec::File(PathBuf::from("/dev/usb/lp0"))),
+            paper_width_mm: PaperWidth(Paper::Mm58),
+            printer_timeout_seconds: 5,
+            ticket_expiry_minutes: 120,
             buzzer_gpio: Some(18),
+            buzzer_active_low: false,
+            buzzer_pwm_hz: 0,
+            buzzer_quiet_hours: None,
         }
+    }
+}
+
+/// A value read from a string through its `FromStr` (whose error is the message).
+struct Parsed<T>(T);
+
+impl<'de, T> Deserialize<'de> for Parsed<T>
+where
+    T: std::str::FromStr,
+    T::Err: fmt::Display,
+{
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse::<T>().map(Parsed).map_err(serde::de::Error::custom)
+    }
+}
+
+struct PaperWidth(Paper);
+
+impl<'de> Deserialize<'de> for PaperWidth {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mm = u32::deserialize(d)?;
+        Paper::from_mm(mm).map(PaperWidth).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "纸宽只能是 58 或 80（毫米），而不是 {mm} / paper width must be 58 or 80 (mm), not {mm}"
+            ))
+        })
     }
 }
 
@@ -620,5 +685,46 @@ mod tests {
         std::fs::write(dir.path().join("device-token"), "y").unwrap();
         let c = Config::from_toml(text, &dir.path().join("salonbox.toml")).unwrap();
         assert_eq!(c.shop.name, "悦颜美容 Yueyan Beauty");
+    }
+
+    #[test]
+    fn hardware_values_are_parsed_and_bad_ones_named() {
+        let p = Path::new("/etc/salonbox/salonbox.toml");
+        let c = Config::from_toml(
+            "[hardware]\nprinter = \"tcp:192.168.1.50\"\npaper_width_mm = 80\ncard_reader_protocol = \"rdm6300\"\nbuzzer_quiet_hours = \"21:00-09:00\"\n",
+            p,
+        )
+        .unwrap();
+        assert_eq!(c.hardware.printer, PrinterSpec::Tcp { host: "192.168.1.50".into(), port: 9100 });
+        assert_eq!(c.hardware.paper, Paper::Mm80);
+        assert_eq!(c.hardware.card_reader_protocol, LineProtocol::Rdm6300);
+        assert!(c.hardware.buzzer_quiet_hours.is_some());
+        let d = Config::default();
+        assert_eq!(d.hardware.printer, PrinterSpec::File("/dev/usb/lp0".into()));
+        assert_eq!(d.hardware.paper, Paper::Mm58);
+        for (text, line, key, says) in [
+            ("[hardware]\nmode = \"sim\"\npaper_width_mm = 76\n", 3, "hardware.paper_width_mm", "58 or 80"),
+            ("[hardware]\nprinter = \"lpt1\"\n", 2, "hardware.printer", "unknown printer \"lpt1\""),
+            ("[hardware]\nprinter = \"usb:04b8\"\n", 2, "hardware.printer", "usb:VID:PID"),
+            ("[hardware]\n\nbuzzer_quiet_hours = \"late\"\n", 3, "hardware.buzzer_quiet_hours", "21:00-09:00"),
+            ("[hardware]\ncard_reader_protocol = \"wiegand\"\n", 2, "hardware.card_reader_protocol", "wiegand"),
+        ] {
+            let e = Config::from_toml(text, p).unwrap_err().to_string();
+            assert!(e.contains(&format!("line {line}")) && e.contains(key) && e.contains(says), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn printer_specs_round_trip() {
+        for s in ["none", "usb:0416:5011", "serial:/dev/ttyS0@19200", "tcp:printer.local:9101", "file:/tmp/out.bin"] {
+            let p: PrinterSpec = s.parse().unwrap();
+            assert_eq!(p.to_string(), s);
+        }
+        assert_eq!(
+            "serial:/dev/ttyS0".parse::<PrinterSpec>().unwrap(),
+            PrinterSpec::Serial { path: "/dev/ttyS0".into(), baud: 9600 }
+        );
+        assert!("tcp:".parse::<PrinterSpec>().is_err());
+        assert!("serial:/dev/ttyS0@fast".parse::<PrinterSpec>().is_err());
     }
 }

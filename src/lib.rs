@@ -7,4 +7,5 @@ pub mod clock;
 pub mod config;
 pub mod devices;
 pub mod domain;
+pub mod station;
 pub mod store;

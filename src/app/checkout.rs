@@ -88,6 +88,8 @@ pub struct Receipt {
     pub visit_id: String,
     pub at: DateTime<Utc>,
     pub customer: Option<String>,
+    /// `138****5678`
+    pub phone_masked: Option<String>,
     pub member_code: Option<String>,
     pub lines: Vec<ReceiptLine>,
     pub bill: Bill,
@@ -95,6 +97,67 @@ pub struct Receipt {
     pub balances: Option<Balances>,
     /// The tier reached by this visit, when it went up.
     pub upgraded_to: Option<String>,
+}
+
+/// A receipt's rows under its lines, as `(label, value)`, in three blocks: what the
+/// command line shows and the printer prints.
+#[derive(Debug, Clone, Default)]
+pub struct ReceiptSummary {
+    /// List total, discounts, what is due, points and stored value used.
+    pub totals: Vec<(String, String)>,
+    /// Tenders and change.
+    pub payments: Vec<(String, String)>,
+    /// Points earned, rebates, balances after the visit, a tier upgrade.
+    pub balances: Vec<(String, String)>,
+}
+
+impl Receipt {
+    pub fn summary(&self) -> ReceiptSummary {
+        let y = crate::domain::money::show_yuan;
+        let b = &self.bill;
+        let row = |k: &str, v: String| (k.to_string(), v);
+        let mut s = ReceiptSummary::default();
+        s.totals.push(row("原价合计 / list total", y(b.list_total)));
+        if !b.tier_discount.is_zero() {
+            s.totals.push(row("会员折扣 / tier discount", format!("−{}", y(b.tier_discount))));
+        }
+        if !b.coupon_discount.is_zero() {
+            s.totals.push(row("优惠券 / coupon", format!("−{}", y(b.coupon_discount))));
+        }
+        s.totals.push(row("应付 / total", y(b.total)));
+        if b.points_used > 0 {
+            s.totals.push(row("积分抵扣 / points", format!("{} = {}", b.points_used, y(b.points_value))));
+        }
+        if !b.stored_value_used.total().is_zero() {
+            s.totals.push(row("储值支付 / stored value", y(b.stored_value_used.total())));
+            if !b.stored_value_used.bonus.is_zero() {
+                s.totals.push(row("  其中赠送 / of which bonus", y(b.stored_value_used.bonus)));
+            }
+        }
+        for (t, a) in &b.tenders {
+            s.payments.push((format!("{} / {}", t.label_zh(), t.as_str()), y(*a)));
+        }
+        if !b.change.is_zero() {
+            s.payments.push(row("找零 / change", y(b.change)));
+        }
+        if b.points_earned > 0 {
+            s.balances.push(row("本次积分 / points earned", b.points_earned.to_string()));
+        }
+        for rebate in &b.rebates {
+            s.balances.push((format!("返点 / rebate（{}）", rebate.rule_name), y(rebate.amount)));
+        }
+        if let Some(bal) = &self.balances {
+            s.balances.push(row("积分余额 / points balance", bal.points.to_string()));
+            s.balances.push(row("储值余额 / stored value", y(bal.stored_value_principal + bal.stored_value_bonus)));
+            if !bal.stored_value_bonus.is_zero() {
+                s.balances.push(row("  其中赠送 / of which bonus", y(bal.stored_value_bonus)));
+            }
+        }
+        if let Some(t) = &self.upgraded_to {
+            s.balances.push(row("恭喜升级为 / upgraded to", t.clone()));
+        }
+        s
+    }
 }
 
 /// A top-up of stored value.
@@ -429,6 +492,7 @@ impl App {
                 visit_id,
                 at: now,
                 customer: customer.as_ref().map(|c| c.name.clone()),
+                phone_masked: customer.as_ref().and_then(|c| c.phone.as_ref()).map(|p| p.masked()),
                 member_code: customer.as_ref().map(|c| c.member_code.clone()),
                 lines,
                 bill,

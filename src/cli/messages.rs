@@ -264,56 +264,77 @@ pub fn rebate_kind(k: &crate::domain::checkout::RebateKind) -> String {
 
 /// `¥128.00`: money as receipts show it.
 pub fn yuan(d: rust_decimal::Decimal) -> String {
-    format!("¥{d:.2}")
+    crate::domain::money::show_yuan(d)
 }
 
-/// The totals under a receipt's lines, in the checkout's order.
-pub fn receipt_totals(r: &crate::app::checkout::Receipt) -> Vec<String> {
-    let b = &r.bill;
-    let mut out = vec![format!("原价合计 / list total: {}", yuan(b.list_total))];
-    if !b.tier_discount.is_zero() {
-        out.push(format!("会员折扣 / tier discount: −{}", yuan(b.tier_discount)));
+pub fn visit_id(id: &str) -> String {
+    format!("消费编号 / visit id: {id}")
+}
+
+pub fn doctor_line(ok: bool, name: &str, detail: &str, hint: Option<&str>) -> String {
+    let mark = if ok { "OK  " } else { "FAIL" };
+    match hint {
+        Some(h) if !ok => format!("{mark} {name}: {detail}\n     → {h}"),
+        _ => format!("{mark} {name}: {detail}"),
     }
-    if !b.coupon_discount.is_zero() {
-        out.push(format!("优惠券 / coupon: −{}", yuan(b.coupon_discount)));
+}
+
+pub fn card_port_needed() -> String {
+    "请用 --port 指定阅读器串口，或在配置中设置 card_reader_port / give the reader's port with --port, or set card_reader_port in the configuration".into()
+}
+
+pub fn place_card(reader: &str) -> String {
+    format!("请把卡放到阅读器上（{reader}）… / place a card on the reader…")
+}
+
+pub fn no_card_read(secs: u64) -> String {
+    format!("{secs} 秒内没有读到卡 / no card was read within {secs} s")
+}
+
+pub fn printed(n: usize, transcript: Option<&Path>) -> String {
+    match transcript {
+        Some(p) => format!(
+            "已打印 {n} 张（模拟打印机，内容见 {}）/ printed {n} (simulated printer: see {})",
+            p.display(),
+            p.display()
+        ),
+        None => format!("已打印 {n} 张 / printed {n}"),
     }
-    out.push(format!("应付 / total: {}", yuan(b.total)));
-    if b.points_used > 0 {
-        out.push(format!("积分抵扣 / points: {} = {}", b.points_used, yuan(b.points_value)));
+}
+
+pub fn print_failed(error: &str) -> String {
+    format!(
+        "打印失败，任务保留在队列中，打印机恢复后由自助机自动补打：{error} / printing failed; the job stays queued and the kiosk prints it once the printer is back"
+    )
+}
+
+pub fn unknown_pattern(p: &str) -> String {
+    format!(
+        "未知的蜂鸣方式「{p}」，可用 appointment、walkin、vip、error / unknown pattern \"{p}\": use appointment, walkin, vip or error"
+    )
+}
+
+pub fn sim_beep(pattern: &str, steps: &[(u64, u64)]) -> String {
+    let shown: Vec<String> = steps.iter().map(|(on, off)| format!("响 on {on} ms, 停 off {off} ms")).collect();
+    format!("模拟蜂鸣器 simulated buzzer ({pattern}): {}", shown.join("; "))
+}
+
+pub fn no_buzzer() -> String {
+    "未配置蜂鸣器（buzzer_gpio）/ no buzzer is configured (buzzer_gpio)".into()
+}
+
+pub fn print_status(s: &str) -> String {
+    match s {
+        "pending" => "待打印 pending".into(),
+        "printed" => "已打印 printed".into(),
+        "expired" => "已过期 expired".into(),
+        "cancelled" => "已取消 cancelled".into(),
+        other => other.into(),
     }
-    if !b.stored_value_used.total().is_zero() {
-        out.push(format!(
-            "储值支付 / stored value: {}（本金 principal {}，赠送 bonus {}）",
-            yuan(b.stored_value_used.total()),
-            yuan(b.stored_value_used.principal),
-            yuan(b.stored_value_used.bonus)
-        ));
-    }
-    for (t, a) in &b.tenders {
-        out.push(format!("{} / {}: {}", t.label_zh(), t.as_str(), yuan(*a)));
-    }
-    if !b.change.is_zero() {
-        out.push(format!("找零 / change: {}", yuan(b.change)));
-    }
-    if b.points_earned > 0 {
-        out.push(format!("本次积分 / points earned: {}", b.points_earned));
-    }
-    for rebate in &b.rebates {
-        out.push(format!("返点 / rebate（{}）: {}", rebate.rule_name, yuan(rebate.amount)));
-    }
-    if let Some(bal) = &r.balances {
-        out.push(format!(
-            "余额 / balances: 积分 points {}，储值 stored value {}（赠送 bonus {}）",
-            bal.points,
-            yuan(bal.stored_value_principal + bal.stored_value_bonus),
-            yuan(bal.stored_value_bonus)
-        ));
-    }
-    if let Some(t) = &r.upgraded_to {
-        out.push(format!("恭喜升级为 / upgraded to: {t}"));
-    }
-    out.push(format!("消费编号 / visit id: {}", r.visit_id));
-    out
+}
+
+pub fn headers_print_jobs() -> [&'static str; 5] {
+    ["编号 No.", "类型 Kind", "状态 Status", "创建 Created", "错误 Error"]
 }
 
 pub fn report_nothing() -> &'static str {

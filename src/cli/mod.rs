@@ -4,6 +4,7 @@
 //! kiosk calls) and prints; it holds no business rule and no SQL. Its messages live in
 //! `messages.rs`.
 
+mod device;
 pub mod messages;
 mod money;
 mod report;
@@ -126,6 +127,15 @@ pub enum Command {
     Course(money::CourseCmd),
     /// 日报、周报、月报 / daily, weekly and monthly reports
     Report(report::ReportArgs),
+    /// 检查配置、数据库和各设备 / check the configuration, the database and every device
+    Doctor {
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 设备：读卡、打印测试、蜂鸣、打印队列 / devices: read a card, test print, beep, print queue
+    #[command(subcommand)]
+    Device(device::DeviceCmd),
     /// 在线备份并校验 / verified online backup
     Backup {
         /// 备份目录 / target directory (default: <data dir>/backups)
@@ -497,6 +507,8 @@ pub enum CliError {
     Output(#[from] std::io::Error),
     #[error("JSON 输出失败：{0} / cannot write JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Device(String),
     #[error(
         "SALONBOX_NOW 无效（应为 RFC 3339，如 2026-11-23T10:00:00+08:00）：{0} / SALONBOX_NOW is not RFC 3339: {0}"
     )]
@@ -603,6 +615,11 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             let r = app.seed_demo(DemoSize { customers, days_of_history: days }, seed)?;
             say(&msg::demo_seeded(r.staff, r.services, r.customers, r.visits, r.appointments))?;
             Ok(Outcome::Ok)
+        }
+        Command::Doctor { json } => device::doctor(&config, &dir, json),
+        Command::Device(device::DeviceCmd::ReadCard { port, protocol, baud, timeout, json }) => {
+            let key = std::fs::read(dir.join(crate::app::DEVICE_KEY_FILE)).ok().filter(|k| k.len() == 32);
+            device::read_card(&config, key.as_deref(), port, protocol, baud, timeout, json)
         }
         command => {
             let mut app = App::open(config, &dir, clock)?;
@@ -864,7 +881,9 @@ fn print_queue(app: &App, lines: &[crate::app::queue::QueueLine]) -> Result<(), 
 
 fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
     match command {
-        Command::Init | Command::Demo { .. } | Command::DemoData { .. } => unreachable!("handled in run"),
+        Command::Init | Command::Demo { .. } | Command::DemoData { .. } | Command::Doctor { .. } => {
+            unreachable!("handled in run")
+        }
         Command::Customer(c) => match c {
             CustomerCmd::Add { fields, marketing, json } => {
                 let mut r = registration(&fields, "cli")?;
@@ -1034,6 +1053,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         },
         Command::Checkout(a) => return money::checkout(app, a),
         Command::Report(a) => return report::run(app, a),
+        Command::Device(d) => return device::run(app, d),
         Command::Visit(c) => return money::visit(app, c),
         Command::StoredValue(c) => return money::stored_value(app, c),
         Command::Tier(c) => return money::tier(app, c),

@@ -333,9 +333,11 @@ fn print_receipt(r: &Receipt) -> Result<(), CliError> {
         })
         .collect();
     say(super::table::render(msg::headers_receipt(), &rows).trim_end())?;
-    for line in msg::receipt_totals(r) {
-        say(&line)?;
+    let s = r.summary();
+    for (label, value) in s.totals.iter().chain(&s.payments).chain(&s.balances) {
+        say(&format!("{label}: {value}"))?;
     }
+    say(&msg::visit_id(&r.visit_id))?;
     Ok(())
 }
 

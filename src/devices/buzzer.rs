@@ -76,6 +76,16 @@ impl QuietHours {
     }
 }
 
+impl std::str::FromStr for QuietHours {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        QuietHours::parse(s).ok_or_else(|| {
+            format!("安静时段「{s}」格式应为 21:00-09:00 / quiet hours \"{s}\" must look like 21:00-09:00")
+        })
+    }
+}
+
 /// A buzzer. `play` blocks for the pattern's length (a second at most): call it off the UI
 /// thread.
 pub trait Buzzer: Send {

@@ -46,23 +46,32 @@ pub fn width(s: &str) -> usize {
     s.chars().map(|c| c.width().unwrap_or(0)).sum()
 }
 
-/// Splits text into lines of at most `cols` columns, never splitting a character.
+/// Splits text into lines of at most `cols` columns, never splitting a character, and
+/// breaking Latin text at a space where one is on the line (Chinese breaks anywhere).
 pub fn wrap(text: &str, cols: usize) -> Vec<String> {
     let mut out = Vec::new();
     for para in text.split('\n') {
         let mut line = String::new();
-        let mut w = 0;
         for c in para.chars() {
-            let cw = c.width().unwrap_or(0);
-            if w + cw > cols && !line.is_empty() {
-                out.push(std::mem::take(&mut line).trim_end().to_string());
-                w = 0;
-                if c == ' ' {
+            if width(&line) + c.width().unwrap_or(0) > cols && !line.is_empty() {
+                let word_break = (c.is_ascii_graphic() && !c.is_ascii_punctuation())
+                    .then(|| line.rfind(' '))
+                    .flatten()
+                    .filter(|&i| line[i + 1..].chars().all(|x| x.is_ascii_graphic()));
+                let carry = match word_break {
+                    Some(i) => {
+                        let tail = line[i + 1..].to_string();
+                        line.truncate(i);
+                        tail
+                    }
+                    None => String::new(),
+                };
+                out.push(std::mem::replace(&mut line, carry).trim_end().to_string());
+                if c == ' ' && line.is_empty() {
                     continue;
                 }
             }
             line.push(c);
-            w += cw;
         }
         out.push(line.trim_end().to_string());
     }
@@ -324,7 +333,8 @@ pub fn report(paper: Paper, d: &ReportDoc) -> Result<Vec<u8>, DeviceError> {
 pub fn test_page(paper: Paper, shop: &str, printed_at: &str) -> Result<Vec<u8>, DeviceError> {
     let mut p = Page::new(paper)?;
     p.center(shop, 1, true)?;
-    p.center("打印测试 Test page", 2, true)?;
+    p.center("打印测试", 2, true)?;
+    p.center("Test page", 1, false)?;
     p.rule()?;
     let cols = p.columns();
     p.line(&"0123456789".repeat(cols / 10 + 1).chars().take(cols).collect::<String>())?;
@@ -363,6 +373,10 @@ mod tests {
         assert_eq!(width("¥88.00 王女士"), 13);
         assert_eq!(wrap("面部深层清洁护理套餐", 8), ["面部深层", "清洁护理", "套餐"]);
         assert_eq!(wrap("ab 面部", 5), ["ab 面", "部"]);
+        // Latin words move whole to the next line; a word longer than a line is cut
+        assert_eq!(wrap("Scan to follow the queue", 10), ["Scan to", "follow the", "queue"]);
+        assert_eq!(wrap("扫码查看 Scan to follow", 12), ["扫码查看", "Scan to", "follow"]);
+        assert_eq!(wrap("abcdefghijkl", 5), ["abcde", "fghij", "kl"]);
         assert_eq!(clip("面部深层", 5), "面部");
     }
 

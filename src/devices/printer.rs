@@ -120,6 +120,11 @@ impl EscposPrinter {
         EscposPrinter { spec, timeout }
     }
 
+    /// Opens the transport without printing (for `doctor`).
+    pub fn connect(&self) -> Result<(), DeviceError> {
+        self.driver().map(drop)
+    }
+
     fn err(&self, e: impl fmt::Display) -> DeviceError {
         let m = e.to_string();
         DeviceError::Printer {

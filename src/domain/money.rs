@@ -18,6 +18,11 @@ pub enum MoneyError {
 
 /// Parses `128`, `128.5`, `128.50`, `¥128`, `128元` into yuan; refuses negatives and more
 /// than two decimals (a price list never has them).
+/// `¥88.00`: how an amount is shown on screens, receipts and in messages.
+pub fn show_yuan(d: Decimal) -> String {
+    format!("¥{d:.2}")
+}
+
 pub fn parse_yuan(s: &str) -> Result<Decimal, MoneyError> {
     let t = s.trim().trim_start_matches(['¥', '￥']).trim_end_matches('元').trim().replace(',', "");
     let d: Decimal = t.parse().map_err(|_| MoneyError::Invalid(s.trim().to_string()))?;

@@ -12,6 +12,7 @@ mod backup;
 mod customers;
 mod membership;
 mod outbox;
+mod printing;
 mod products;
 mod queue;
 mod reports;
@@ -33,6 +34,7 @@ pub use backup::BackupReport;
 pub use customers::{CustomerPatch, NewCustomer};
 pub use membership::{CourseBalance, IssuedCoupon, NewCourse, Tier};
 pub use outbox::{NewNotification, OutboxStats};
+pub use printing::{DeviceStatus, PrintJob};
 pub use products::Product;
 pub use queue::NewQueueEntry;
 pub use reports::{LedgerSums, Quiet, Sums, VisitCounts};
@@ -55,6 +57,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "init", sql: include_str!("migrations/0001_init.sql") },
     Migration { version: 2, name: "hot_path_keys", sql: include_str!("migrations/0002_hot_path_keys.sql") },
     Migration { version: 3, name: "membership", sql: include_str!("migrations/0003_membership.sql") },
+    Migration { version: 4, name: "print_queue", sql: include_str!("migrations/0004_print_queue.sql") },
 ];
 
 #[derive(Debug, Error)]
@@ -266,6 +269,16 @@ impl Store {
     /// `PRAGMA integrity_check`: `"ok"` on a sound file.
     pub fn integrity_check(&self) -> Result<String> {
         Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// `PRAGMA quick_check`: like `integrity_check` without the index cross-checks (seconds,
+    /// not minutes, on a large file).
+    pub fn quick_check(&self) -> Result<String> {
+        Ok(self.conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?)
+    }
+
+    pub fn known_schema_version() -> i64 {
+        MIGRATIONS.len() as i64
     }
 
     /// Copies the WAL into the database file and truncates it, then syncs the file.
