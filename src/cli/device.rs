@@ -186,21 +186,29 @@ pub fn read_card(
     Ok(Outcome::Ok)
 }
 
-/// Sends what is queued to the configured printer once, and says how it went.
-pub fn print_now(app: &mut App) -> Result<Outcome, CliError> {
+/// Sends what is queued to the configured printer once, and says how it went (unless the
+/// output is JSON or CSV: then only the exit code and the log tell).
+pub fn print_now(app: &mut App, quiet: bool) -> Result<Outcome, CliError> {
     let mut printer = station::printer(&app.config.hardware, app.data_dir());
-    let now = app.now();
-    let r = printing::drain(&mut app.store, printer.as_mut(), now)?;
+    let r = printing::print_pending(app, printer.as_mut())?;
     let transcript =
         (app.config.hardware.mode == HardwareMode::Sim).then(|| app.data_dir().join(station::SIM_PRINTER_TRANSCRIPT));
-    match r {
-        Drained::Empty { printed } | Drained::Waiting { printed, .. } => {
-            say(&msg::printed(printed, transcript.as_deref()))?;
-            Ok(Outcome::Ok)
-        }
-        Drained::Failed { printed, error } => {
-            say(&msg::printed(printed, transcript.as_deref()))?;
-            say(&msg::print_failed(&error))?;
+    let (printed, failed) = match r {
+        Drained::Empty { printed } | Drained::Waiting { printed, .. } => (printed, None),
+        Drained::Failed { printed, error } => (printed, Some(error)),
+    };
+    if !quiet {
+        say(&msg::printed(printed, transcript.as_deref()))?;
+    }
+    match failed {
+        None => Ok(Outcome::Ok),
+        Some(error) => {
+            tracing::warn!(error = %error, "print failed");
+            if quiet {
+                eprintln!("{}", msg::print_failed(&error));
+            } else {
+                say(&msg::print_failed(&error))?;
+            }
             Ok(Outcome::Problems)
         }
     }
@@ -211,7 +219,7 @@ pub fn run(app: &mut App, cmd: DeviceCmd) -> Result<Outcome, CliError> {
         DeviceCmd::ReadCard { .. } => unreachable!("handled before the app opens"),
         DeviceCmd::PrintTest => {
             printing::queue_test_page(app)?;
-            print_now(app)
+            print_now(app, false)
         }
         DeviceCmd::Beep { pattern } => {
             let p = Pattern::parse(&pattern).ok_or_else(|| CliError::Usage(msg::unknown_pattern(&pattern)))?;

@@ -442,6 +442,9 @@ pub struct CheckinArgs {
     /// 指定美容师 / beautician asked for
     #[arg(long)]
     staff: Option<String>,
+    /// 打印排队小票 / print the queue ticket
+    #[arg(long)]
+    print: bool,
     /// 以 JSON 输出 / output JSON
     #[arg(long)]
     json: bool,
@@ -1075,6 +1078,10 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
             } else {
                 say(&msg::checked_in(&o.greeting, &o.entry.ticket, o.already_checked_in))?;
                 say(&msg::wait(o.ahead, o.wait_minutes))?;
+            }
+            if c.print {
+                crate::station::printing::queue_ticket(app, &o)?;
+                return device::print_now(app, c.json);
             }
         }
         Command::Queue { action, json: list_json } => {

@@ -39,6 +39,9 @@ pub struct CheckoutArgs {
     /// 支付：方式=金额（cash/wechat/alipay/card），可多次 / a tender: METHOD=AMOUNT, repeatable
     #[arg(long = "pay", value_name = "METHOD=AMOUNT")]
     pay: Vec<String>,
+    /// 打印小票 / print the receipt
+    #[arg(long)]
+    print: bool,
     /// 以 JSON 输出 / output JSON
     #[arg(long)]
     json: bool,
@@ -376,6 +379,10 @@ pub fn checkout(app: &mut App, a: CheckoutArgs) -> Result<Outcome, CliError> {
         print_json(&r)?
     } else {
         print_receipt(&r)?
+    }
+    if a.print {
+        crate::station::printing::queue_receipt(app, &r)?;
+        return super::device::print_now(app, a.json);
     }
     Ok(Outcome::Ok)
 }

@@ -38,6 +38,9 @@ pub struct ReportArgs {
     /// 输出文件（xlsx 必填，csv 默认标准输出）/ output file (needed for xlsx; csv defaults to stdout)
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// 同时在小票打印机上打印 / also print it on the receipt printer
+    #[arg(long)]
+    print: bool,
 }
 
 fn cell_text(c: &Cell) -> String {
@@ -155,6 +158,10 @@ pub fn run(app: &mut App, a: ReportArgs) -> Result<Outcome, CliError> {
             xlsx(&r, &p).map_err(|e| CliError::Usage(msg::write_file_failed(&p, &e.to_string())))?;
             say(&msg::report_written(&p))?;
         }
+    }
+    if a.print {
+        crate::station::printing::queue_report(app, &r)?;
+        return super::device::print_now(app, matches!(a.format, Format_::Json | Format_::Csv));
     }
     Ok(Outcome::Ok)
 }

@@ -232,6 +232,12 @@ pub fn drain(store: &mut Store, printer: &mut dyn PrinterPort, now: DateTime<Utc
     }
 }
 
+/// [`drain`] at the app's clock.
+pub fn print_pending(app: &mut App, printer: &mut dyn PrinterPort) -> Result<Drained> {
+    let now = app.now();
+    drain(&mut app.store, printer, now)
+}
+
 /// The print worker: a thread with its own database connection that drains the queue
 /// whenever it is woken (a job was queued) and at each job's retry time.
 pub struct PrintWorker {

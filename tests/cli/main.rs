@@ -6,5 +6,6 @@ mod checkout;
 mod common;
 mod config;
 mod customers;
+mod devices;
 mod import;
 mod ops;

@@ -1,0 +1,123 @@
+//! `salonbox doctor`, `salonbox device …` and `--print`, with the simulated printer and
+//! buzzer, and the real serial driver against a fake reader on a pseudo-terminal.
+
+#[path = "../support/fake_sam.rs"]
+mod fake_sam;
+
+use super::common::{Shop, bin};
+
+#[test]
+fn doctor_says_what_to_do_before_and_after_init() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = bin().arg("--data-dir").arg(dir.path()).arg("doctor").output().unwrap();
+    assert!(!r.status.success());
+    let out = String::from_utf8_lossy(&r.stdout);
+    assert!(out.contains("FAIL") && out.contains("salonbox --data-dir") && out.contains("init"), "{out}");
+    let shop = Shop::new();
+    let out = shop.run(&["doctor"]).ok().stdout();
+    assert!(out.lines().all(|l| l.starts_with("OK")), "{out}");
+    assert!(out.contains("schema 4/4"), "{out}");
+    let j = shop.run(&["doctor", "--json"]).ok().json();
+    assert!(j.as_array().unwrap().iter().all(|c| c["ok"] == true));
+}
+
+/// A configuration with real hardware at paths that do not exist.
+fn real_hardware(shop: &Shop, extra: &str) -> std::path::PathBuf {
+    let cfg = shop.data().join("real.toml");
+    let missing = shop.data().join("no-such-tty");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[hardware]\nmode = \"real\"\nid_reader_port = \"{}\"\ncard_reader_port = \"{}\"\nprinter = \"file:{}\"\nbuzzer_gpio = 18\n{extra}",
+            missing.display(),
+            missing.display(),
+            shop.data().join("no-dir/printer.bin").display()
+        ),
+    )
+    .unwrap();
+    cfg
+}
+
+#[test]
+fn doctor_names_each_missing_device_with_a_hint() {
+    let shop = Shop::new();
+    let cfg = real_hardware(&shop, "");
+    let r = shop.cmd(&["--config", cfg.to_str().unwrap(), "doctor"]).output().unwrap();
+    assert!(!r.status.success());
+    let out = String::from_utf8_lossy(&r.stdout);
+    let fails: Vec<&str> = out.lines().filter(|l| l.starts_with("FAIL")).collect();
+    assert!(fails.iter().any(|l| l.contains("身份证阅读器") && l.contains("no-such-tty")), "{out}");
+    assert!(fails.iter().any(|l| l.contains("会员卡阅读器")), "{out}");
+    assert!(fails.iter().any(|l| l.contains("打印机") && l.contains("printer.bin")), "{out}");
+    // every failure says what to do
+    assert!(out.matches("→").count() >= fails.len(), "{out}");
+    assert!(out.contains("plugged in"), "{out}");
+}
+
+#[test]
+fn a_test_page_and_a_ticket_print_on_the_simulated_printer() {
+    let shop = Shop::small();
+    shop.add_customer("王芳", "13812345678");
+    let out = shop.run(&["device", "print-test"]).ok().stdout();
+    assert!(out.contains("printer-sim.txt"), "{out}");
+    let r = shop.run(&["checkin", "--phone", "13812345678", "--service", "修眉造型", "--print"]).ok();
+    assert!(r.stdout().contains("W001"), "{}", r.stdout());
+    let paper = std::fs::read_to_string(shop.data().join("printer-sim.txt")).unwrap();
+    assert!(
+        paper.contains("打印测试")
+            && paper.contains("W001")
+            && paper.contains("修眉造型")
+            && paper.contains("[QR SALONBOX:Q:"),
+        "{paper}"
+    );
+    assert_eq!(paper.matches("[cut]").count(), 2, "{paper}");
+    let jobs = shop.run(&["device", "print-queue", "--json"]).ok().json();
+    let kinds: Vec<&str> = jobs.as_array().unwrap().iter().map(|j| j["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["test", "ticket"]);
+    assert!(jobs.as_array().unwrap().iter().all(|j| j["status"] == "printed"));
+}
+
+#[test]
+fn a_printer_that_cannot_be_reached_leaves_the_job_queued() {
+    let shop = Shop::small();
+    let cfg = real_hardware(&shop, "");
+    let r = shop.cmd(&["--config", cfg.to_str().unwrap(), "device", "print-test"]).output().unwrap();
+    assert!(!r.status.success());
+    let out = String::from_utf8_lossy(&r.stdout);
+    assert!(out.contains("printer.bin") && out.contains("stays queued"), "{out}");
+    let jobs = shop.run(&["device", "print-queue", "--json"]).ok().json();
+    assert_eq!(jobs[0]["status"], "pending");
+    assert_eq!(jobs[0]["attempts"], 1);
+}
+
+#[test]
+fn beep_patterns_and_bad_names() {
+    let shop = Shop::new();
+    let out = shop.run(&["device", "beep", "vip"]).ok().stdout();
+    assert_eq!(out.matches("on 100 ms").count(), 3, "{out}");
+    let r = shop.run(&["device", "beep", "siren"]).fails();
+    assert!(r.stderr().contains("siren") && r.stderr().contains("appointment"), "{}", r.stderr());
+}
+
+#[test]
+fn read_card_through_a_pty_shows_the_card_masked() {
+    let shop = Shop::new();
+    let link = shop.data().join("idreader");
+    let _dev = fake_sam::FakeDevice::start(&link, fake_sam::card_on_reader(Default::default()));
+    let r = shop.run(&["device", "read-card", "--port", link.to_str().unwrap(), "--timeout", "10", "--json"]).ok();
+    let j = r.json();
+    assert_eq!(j["id_masked"], "110105********002X");
+    assert_eq!(j["name"], "张三");
+    assert_eq!(j["valid_to"], "长期");
+    assert_eq!(j["id_hash"].as_str().unwrap().len(), 64);
+    assert!(!r.stdout().contains("19491231"), "the number never appears");
+    let text = shop.run(&["device", "read-card", "--port", link.to_str().unwrap(), "--timeout", "10"]).ok().stdout();
+    assert!(text.contains("110105********002X") && !text.contains("11010519491231002X"), "{text}");
+}
+
+#[test]
+fn read_card_names_a_missing_port() {
+    let shop = Shop::new();
+    let r = shop.run(&["device", "read-card", "--port", "/dev/ttyNOPE9", "--timeout", "1"]).fails();
+    assert!(r.stderr().contains("/dev/ttyNOPE9"), "{}", r.stderr());
+}

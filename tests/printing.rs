@@ -1,0 +1,277 @@
+//! Printing for real over TCP 9100 against a fake network printer on loopback, which
+//! answers the paper-sensor request as a printer does and can run out of paper or be off;
+//! the bytes it receives are decoded back into documents.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use salonbox::app::checkin::{CheckinRequest, Identity};
+use salonbox::app::checkout::{CheckoutRequest, ItemKey, ItemRequest};
+use salonbox::app::customers::Registration;
+use salonbox::app::report::Period;
+use salonbox::app::{App, init};
+use salonbox::clock::FixedClock;
+use salonbox::config::Config;
+use salonbox::devices::escpos_read::{Align, decode};
+use salonbox::devices::printer::{EscposPrinter, PrinterSpec, SimPrinter};
+use salonbox::domain::checkout::{Tender, Use};
+use salonbox::domain::phone::Phone;
+use salonbox::station::printing::{self, Drained, PrintWorker};
+
+/// Paper-sensor answers: fixed bits 1 and 4; bits 5 and 6 when the roll is out.
+const PAPER_OK: u8 = 0x12;
+const PAPER_OUT: u8 = 0x72;
+
+/// A network printer: every connection's bytes (status requests taken out) are one job.
+struct FakePrinter {
+    port: u16,
+    jobs: Arc<Mutex<Vec<Vec<u8>>>>,
+    paper: Arc<Mutex<u8>>,
+}
+
+impl FakePrinter {
+    fn start() -> FakePrinter {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let jobs: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+        let paper = Arc::new(Mutex::new(PAPER_OK));
+        let (j, p) = (jobs.clone(), paper.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { return };
+                let (j, p) = (j.clone(), p.clone());
+                std::thread::spawn(move || serve(conn, &j, &p));
+            }
+        });
+        FakePrinter { port, jobs, paper }
+    }
+
+    fn spec(&self) -> PrinterSpec {
+        PrinterSpec::Tcp { host: "127.0.0.1".into(), port: self.port }
+    }
+
+    fn jobs(&self) -> Vec<Vec<u8>> {
+        self.jobs.lock().unwrap().clone()
+    }
+}
+
+fn serve(mut conn: TcpStream, jobs: &Mutex<Vec<Vec<u8>>>, paper: &Mutex<u8>) {
+    conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut job = Vec::new();
+    let mut pending = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => pending.extend_from_slice(&buf[..n]),
+        }
+        // answer `DLE EOT n` at once; everything else is the job
+        let mut i = 0;
+        while i < pending.len() {
+            if pending[i] == 0x10 {
+                if pending.len() < i + 3 {
+                    break;
+                }
+                let answer = if pending[i + 2] == 4 { *paper.lock().unwrap() } else { 0x12 };
+                conn.write_all(&[answer]).unwrap();
+                i += 3;
+            } else {
+                job.push(pending[i]);
+                i += 1;
+            }
+        }
+        pending.drain(..i);
+    }
+    if !job.is_empty() {
+        jobs.lock().unwrap().push(job);
+    }
+}
+
+/// Monday 2026-11-23 10:00 in Shanghai.
+fn shop() -> (tempfile::TempDir, App, Arc<FixedClock>) {
+    let dir = tempfile::tempdir().unwrap();
+    init(&Config::default(), dir.path()).unwrap();
+    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).single().unwrap()));
+    let mut app = App::open(Config::default(), dir.path(), clock.clone()).unwrap();
+    app.add_service("面部深层清洁", "面部护理", 60, "198", None, "test").unwrap();
+    app.add_staff(
+        &salonbox::app::staff::StaffInput { name: "李娜".into(), role: "beautician".into(), ..Default::default() },
+        "test",
+    )
+    .unwrap();
+    app.add_shift("李娜", app.today(), "10:00-21:00", "test").unwrap();
+    app.register(&Registration {
+        name: "王芳".into(),
+        phone: "13812345678".into(),
+        gender: Some("女".into()),
+        privacy_notice: Some("2026-11".into()),
+        source: "test".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    (dir, app, clock)
+}
+
+fn check_in(app: &mut App) -> salonbox::app::checkin::CheckinOutcome {
+    app.check_in(&CheckinRequest {
+        identity: Identity::Phone(Phone::parse("13812345678").unwrap()),
+        service: Some("面部深层清洁".into()),
+        staff: Some("李娜".into()),
+    })
+    .unwrap()
+}
+
+fn printer_status(app: &mut App) -> (bool, String) {
+    let s = app.store.read(|tx| tx.device_statuses()).unwrap();
+    let p = s.into_iter().find(|s| s.device == "printer").expect("printer status");
+    (p.ok, p.detail)
+}
+
+#[test]
+fn a_ticket_prints_over_tcp_and_reads_back() {
+    let (_dir, mut app, _clock) = shop();
+    let fake = FakePrinter::start();
+    let mut printer = EscposPrinter::new(fake.spec(), Duration::from_secs(2));
+    let o = check_in(&mut app);
+    printing::queue_ticket(&mut app, &o).unwrap();
+    assert_eq!(printing::print_pending(&mut app, &mut printer).unwrap(), Drained::Empty { printed: 1 });
+    let jobs = fake.jobs();
+    assert_eq!(jobs.len(), 1);
+    let d = decode(&jobs[0]).unwrap();
+    let big = d.lines().find(|l| l.text == o.entry.ticket).expect("ticket number");
+    assert_eq!((big.size, big.align), ((4, 4), Align::Center));
+    let texts = d.texts();
+    assert!(texts.iter().any(|t| t.starts_with("服务") && t.ends_with("面部深层清洁")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("美容师") && t.ends_with("李娜")), "{texts:?}");
+    assert!(texts.contains(&"2026-11-23 10:00".to_string()), "{texts:?}");
+    assert_eq!(d.qr_codes(), [format!("SALONBOX:Q:{}", o.entry.id)]);
+    assert_eq!(d.cuts(), 1);
+    // nothing of the customer's phone on a ticket
+    assert!(!texts.iter().any(|t| t.contains("5678")));
+    assert_eq!(printer_status(&mut app), (true, "正常 / ready".into()));
+}
+
+#[test]
+fn out_of_paper_keeps_the_job_until_the_paper_is_back() {
+    let (_dir, mut app, clock) = shop();
+    let fake = FakePrinter::start();
+    *fake.paper.lock().unwrap() = PAPER_OUT;
+    let mut printer = EscposPrinter::new(fake.spec(), Duration::from_secs(2));
+    let o = check_in(&mut app);
+    printing::queue_ticket(&mut app, &o).unwrap();
+    let r = printing::print_pending(&mut app, &mut printer).unwrap();
+    assert!(matches!(&r, Drained::Failed { printed: 0, error } if error.contains("缺纸")), "{r:?}");
+    assert!(fake.jobs().is_empty(), "nothing was sent to an empty printer");
+    let (ok, detail) = printer_status(&mut app);
+    assert!(!ok && detail.contains("out of paper"), "{detail}");
+    // the next check-in is not held up by the printer
+    let second = app.check_in(&CheckinRequest {
+        identity: Identity::Phone(Phone::parse("13812345678").unwrap()),
+        service: Some("面部深层清洁".into()),
+        staff: None,
+    });
+    assert!(second.unwrap().already_checked_in);
+    // before the retry time nothing is tried
+    let r = printing::print_pending(&mut app, &mut printer).unwrap();
+    assert!(matches!(r, Drained::Waiting { printed: 0, .. }), "{r:?}");
+    // paper back, retry time reached: the ticket prints, once
+    *fake.paper.lock().unwrap() = PAPER_OK;
+    clock.advance(chrono::Duration::seconds(5));
+    assert_eq!(printing::print_pending(&mut app, &mut printer).unwrap(), Drained::Empty { printed: 1 });
+    assert_eq!(fake.jobs().len(), 1);
+    assert!(decode(&fake.jobs()[0]).unwrap().texts().contains(&o.entry.ticket));
+    assert!(printer_status(&mut app).0);
+    let jobs = app.store.read(|tx| tx.print_jobs(5)).unwrap();
+    assert_eq!((jobs[0].status.as_str(), jobs[0].attempts), ("printed", 2));
+}
+
+#[test]
+fn a_printer_that_is_off_fails_cleanly_and_an_old_ticket_expires() {
+    let (_dir, mut app, clock) = shop();
+    // a port nobody listens on
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut printer =
+        EscposPrinter::new(PrinterSpec::Tcp { host: "127.0.0.1".into(), port }, Duration::from_millis(500));
+    let o = check_in(&mut app);
+    printing::queue_ticket(&mut app, &o).unwrap();
+    let r = printing::print_pending(&mut app, &mut printer).unwrap();
+    assert!(matches!(&r, Drained::Failed { error, .. } if error.contains(&port.to_string())), "{r:?}");
+    // two hours later nobody wants that ticket any more
+    clock.advance(chrono::Duration::minutes(121));
+    assert_eq!(printing::print_pending(&mut app, &mut printer).unwrap(), Drained::Empty { printed: 0 });
+    let jobs = app.store.read(|tx| tx.print_jobs(5)).unwrap();
+    assert_eq!(jobs[0].status, "expired");
+}
+
+#[test]
+fn a_receipt_shows_the_bill_and_only_a_masked_phone() {
+    let (_dir, mut app, _clock) = shop();
+    let r = app
+        .checkout(&CheckoutRequest {
+            customer: Some("13812345678".into()),
+            items: vec![ItemRequest {
+                item: ItemKey::Service("面部深层清洁".into()),
+                quantity: 1,
+                staff: vec![("李娜".into(), None)],
+                expected_unit_price: None,
+            }],
+            coupon: None,
+            points: Use::Nothing,
+            stored_value: Use::Nothing,
+            tenders: vec![(Tender::Wechat, "198".parse().unwrap())],
+            actor: "test".into(),
+        })
+        .unwrap();
+    printing::queue_receipt(&mut app, &r).unwrap();
+    let sim = SimPrinter::new(None);
+    let mut port = sim.clone();
+    assert_eq!(printing::print_pending(&mut app, &mut port).unwrap(), Drained::Empty { printed: 1 });
+    let d = decode(&sim.printed()[0]).unwrap();
+    let texts = d.texts();
+    assert!(texts.iter().any(|t| t.contains("王芳 138****5678")), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.contains("13812345678")));
+    assert!(texts.iter().any(|t| t.starts_with("应付 / total") && t.ends_with("¥198.00")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("微信支付 / wechat") && t.ends_with("¥198.00")), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "美容师 李娜"), "{texts:?}");
+    for l in d.lines() {
+        assert!(salonbox::devices::paper::width(&l.text) * usize::from(l.size.0) <= 32, "{:?}", l.text);
+    }
+}
+
+#[test]
+fn the_daily_report_prints() {
+    let (_dir, mut app, _clock) = shop();
+    let r = app.report(Period::Daily, app.today()).unwrap();
+    printing::queue_report(&mut app, &r).unwrap();
+    let sim = SimPrinter::new(None);
+    let mut port = sim.clone();
+    printing::print_pending(&mut app, &mut port).unwrap();
+    let d = decode(&sim.printed()[0]).unwrap();
+    let texts = d.texts();
+    assert!(texts.contains(&"日报 daily".to_string()) && texts.contains(&"2026-11-23".to_string()), "{texts:?}");
+}
+
+#[test]
+fn the_worker_prints_what_is_queued_without_being_asked_twice() {
+    let (dir, mut app, clock) = shop();
+    let sim = SimPrinter::new(None);
+    let worker = PrintWorker::spawn(dir.path().to_path_buf(), app.tz(), Box::new(sim.clone()), clock.clone()).unwrap();
+    let o = check_in(&mut app);
+    printing::queue_ticket(&mut app, &o).unwrap();
+    printing::queue_test_page(&mut app).unwrap();
+    worker.wake();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while sim.printed().len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(worker);
+    let printed = sim.printed();
+    assert_eq!(printed.len(), 2, "both jobs, in order");
+    assert!(decode(&printed[0]).unwrap().texts().contains(&o.entry.ticket));
+    assert!(decode(&printed[1]).unwrap().texts().contains(&"打印测试".to_string()));
+    let jobs = app.store.read(|tx| tx.print_jobs(5)).unwrap();
+    assert!(jobs.iter().all(|j| j.status == "printed"));
+}
