@@ -24,7 +24,24 @@ pub enum Identity {
     MemberCode(String),
 }
 
+/// The prefix of a member QR code: `SALONBOX:M:M100001`.
+pub const MEMBER_QR_PREFIX: &str = "SALONBOX:M:";
+
 impl Identity {
+    /// What a code read by a member-card or QR reader stands for: a member QR code
+    /// (`SALONBOX:M:…`), a phone number (some QR cards carry one), or else a member code
+    /// or member card number.
+    pub fn from_scanned(code: &str) -> Identity {
+        let c = code.trim();
+        if let Some(m) = c.strip_prefix(MEMBER_QR_PREFIX) {
+            return Identity::MemberCode(m.trim().to_string());
+        }
+        match Phone::parse(c) {
+            Ok(p) if c.len() == 11 && c.bytes().all(|b| b.is_ascii_digit()) => Identity::Phone(p),
+            _ => Identity::MemberCode(c.to_string()),
+        }
+    }
+
     fn how(&self) -> &'static str {
         match self {
             Identity::Phone(_) => "phone",
@@ -111,7 +128,10 @@ fn find(tx: &Tx<'_>, id: &Identity) -> Result<Option<Customer>> {
     Ok(match id {
         Identity::Phone(p) => tx.customer_by_phone(p)?,
         Identity::IdCard(k) => tx.customer_by_id_card(&k.hash)?,
-        Identity::MemberCode(c) => tx.customer_by_member_code(c)?,
+        Identity::MemberCode(c) => match tx.customer_by_member_code(c)? {
+            Some(found) => Some(found),
+            None => tx.customer_by_member_card(c)?,
+        },
     })
 }
 
@@ -300,4 +320,18 @@ fn already(
     let line = lines(tx, now, entry.business_date)?.into_iter().find(|l| l.entry.id == entry.id);
     let place = line.map_or((0, None), |l| (l.ahead, l.estimated_start_at));
     Ok(CheckinOutcome::new(now, customer, greeting, entry, appointment, place, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scanned_codes_become_identities() {
+        assert!(matches!(Identity::from_scanned("SALONBOX:M:M100001\r"), Identity::MemberCode(c) if c == "M100001"));
+        assert!(matches!(Identity::from_scanned(" 13812345678 "), Identity::Phone(p) if p.as_str() == "13812345678"));
+        assert!(matches!(Identity::from_scanned("0A003C9B1F"), Identity::MemberCode(c) if c == "0A003C9B1F"));
+        // a longer number is a card number, not a phone
+        assert!(matches!(Identity::from_scanned("8613812345678"), Identity::MemberCode(_)));
+    }
 }

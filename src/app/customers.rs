@@ -139,6 +139,36 @@ impl App {
         self.store.write(|tx| Ok::<_, AppError>(tx.update_customer(&id, &patch, actor, now)?))
     }
 
+    /// Links a member card (its number as the reader sends it) to a customer, or with
+    /// `remove` unlinks it.
+    pub fn member_card(&mut self, key: &str, card_no: &str, remove: bool, actor: &str) -> Result<Customer> {
+        let card = card_no.trim();
+        if card.is_empty() || !card.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(AppError::input(
+                "会员卡 card",
+                format!("卡号「{card_no}」无效 / invalid card number \"{card_no}\""),
+            ));
+        }
+        let c = self.customer_by_key(key)?;
+        let now = self.now();
+        self.store.write(|tx| {
+            if remove {
+                if !tx.unlink_member_card(card)? {
+                    return Err(AppError::input(
+                        "会员卡 card",
+                        format!("卡号 {card} 未绑定 / card {card} is not linked"),
+                    ));
+                }
+            } else {
+                tx.link_member_card(card, &c.id, now)?;
+            }
+            let action = if remove { "member_card.unlink" } else { "member_card.link" };
+            tx.audit(now, actor, action, "customer", &c.id, &serde_json::json!({ "card": card }))?;
+            Ok::<_, AppError>(())
+        })?;
+        Ok(c)
+    }
+
     /// Sets a customer's identity card (validated; stored only as hash + masked form).
     pub fn id_card_key(&self, number: &str) -> Result<crate::domain::idcard::IdCardKey> {
         let id = IdNumber::parse(number).map_err(|e| AppError::input("身份证 id card", e.to_string()))?;

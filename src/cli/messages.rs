@@ -271,6 +271,14 @@ pub fn visit_id(id: &str) -> String {
     format!("消费编号 / visit id: {id}")
 }
 
+pub fn member_card(name: &str, card: &str, removed: bool) -> String {
+    if removed {
+        format!("已解绑 {name} 的会员卡 {card} / card {card} unlinked from {name}")
+    } else {
+        format!("会员卡 {card} 已绑定到 {name} / card {card} linked to {name}")
+    }
+}
+
 pub fn doctor_line(ok: bool, name: &str, detail: &str, hint: Option<&str>) -> String {
     let mark = if ok { "OK  " } else { "FAIL" };
     match hint {

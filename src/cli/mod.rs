@@ -189,6 +189,16 @@ pub struct CustomerFields {
 
 #[derive(Debug, Subcommand)]
 pub enum CustomerCmd {
+    /// 绑定或解绑会员卡（读卡器读到的卡号）/ link or unlink a member card (the number its reader sends)
+    Card {
+        /// 手机号、会员号或编号 / phone, member code or id
+        key: String,
+        /// 卡号 / card number
+        card_no: String,
+        /// 解绑 / unlink
+        #[arg(long)]
+        remove: bool,
+    },
     /// 登记顾客（须已告知隐私政策）/ register a customer (privacy notice given)
     Add {
         #[command(flatten)]
@@ -906,6 +916,10 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
             CustomerCmd::Show { key, json } => {
                 let c = app.customer_by_key(&key)?;
                 show_customer(app, &c, json)?;
+            }
+            CustomerCmd::Card { key, card_no, remove } => {
+                let c = app.member_card(&key, &card_no, remove, "cli")?;
+                say(&msg::member_card(&c.name, &card_no, remove))?;
             }
             CustomerCmd::Edit { key, fields, marketing, json } => {
                 let p = patch(app, &fields, marketing.as_deref())?;

@@ -12,6 +12,8 @@
 pub mod buzzer;
 pub mod cardline;
 pub mod escpos_read;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod paper;
 pub mod printer;
 pub mod reader;

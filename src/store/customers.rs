@@ -278,6 +278,40 @@ impl Tx<'_> {
             .optional()?)
     }
 
+    /// A customer by a member card's number (as a card reader sends it).
+    pub fn customer_by_member_card(&self, card_no: &str) -> Result<Option<Customer>> {
+        Ok(self
+            .conn()
+            .prepare_cached(&format!(
+                "{SELECT} JOIN member_cards m ON m.customer_id = c.id WHERE m.card_no = ?1 AND c.deleted_at IS NULL"
+            ))?
+            .query_row([card_no.trim().to_uppercase()], row_to_customer)
+            .optional()?)
+    }
+
+    /// Links a member card to a customer; a card already linked to someone else is refused.
+    pub fn link_member_card(&self, card_no: &str, customer_id: &str, now: DateTime<Utc>) -> Result<()> {
+        let card = card_no.trim().to_uppercase();
+        let owner: Option<String> =
+            self.row("SELECT customer_id FROM member_cards WHERE card_no = ?1", [&card], |r| r.get(0)).optional()?;
+        match owner {
+            Some(o) if o == customer_id => Ok(()),
+            Some(_) => Err(StoreError::Duplicate { what: "会员卡", what_en: "member card", key: card }),
+            None => {
+                self.exec(
+                    "INSERT INTO member_cards (card_no, customer_id, linked_at) VALUES (?1, ?2, ?3)",
+                    params![card, customer_id, ms(now)],
+                )?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Unlinks a card (lost or returned); returns whether it was linked.
+    pub fn unlink_member_card(&self, card_no: &str) -> Result<bool> {
+        Ok(self.exec("DELETE FROM member_cards WHERE card_no = ?1", [card_no.trim().to_uppercase()])? > 0)
+    }
+
     pub fn customer_by_id_card(&self, hash: &str) -> Result<Option<Customer>> {
         Ok(self
             .conn()

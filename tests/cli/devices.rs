@@ -121,3 +121,21 @@ fn read_card_names_a_missing_port() {
     let r = shop.run(&["device", "read-card", "--port", "/dev/ttyNOPE9", "--timeout", "1"]).fails();
     assert!(r.stderr().contains("/dev/ttyNOPE9"), "{}", r.stderr());
 }
+
+#[test]
+fn a_linked_member_card_checks_its_customer_in() {
+    let shop = Shop::small();
+    shop.add_customer("王芳", "13812345678");
+    shop.add_customer("李静", "13912345678");
+    let out = shop.run(&["customer", "card", "13812345678", "0a003c9b1f"]).ok().stdout();
+    assert!(out.contains("0a003c9b1f") && out.contains("王芳"), "{out}");
+    // one card, one customer
+    let r = shop.run(&["customer", "card", "13912345678", "0A003C9B1F"]).fails();
+    assert!(r.stderr().contains("0A003C9B1F"), "{}", r.stderr());
+    let j = shop.run(&["checkin", "--member-code", "0A003C9B1F", "--service", "修眉造型", "--json"]).ok().json();
+    assert_eq!(j["greeting"], "王女士");
+    assert_eq!(j["entry"]["identified_by"], "member_code");
+    shop.run(&["customer", "card", "13812345678", "0A003C9B1F", "--remove"]).ok();
+    let r = shop.run(&["checkin", "--member-code", "0A003C9B1F", "--service", "修眉造型"]).fails();
+    assert!(r.stderr().contains("0A003C9B1F"), "{}", r.stderr());
+}

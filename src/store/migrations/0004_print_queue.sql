@@ -1,4 +1,4 @@
--- 0004: the print queue and the devices' last known state.
+-- 0004: the print queue, the devices' last known state, member cards.
 
 -- Print jobs: the ESC/POS bytes of a ticket, receipt, report or test page, kept until the
 -- printer took them. A printer that is off, out of paper or unplugged never blocks a
@@ -27,3 +27,12 @@ CREATE TABLE device_status (
     since      INTEGER NOT NULL,                    -- when it entered this state
     updated_at INTEGER NOT NULL
 ) STRICT;
+
+-- Member cards (RFID, magnetic) handed out by the shop: the number the reader sends
+-- identifies the customer, like the member code printed on the card.
+CREATE TABLE member_cards (
+    card_no     TEXT PRIMARY KEY,                   -- as the reader sends it, upper-case
+    customer_id TEXT NOT NULL REFERENCES customers(id),
+    linked_at   INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX member_cards_by_customer ON member_cards (customer_id);
