@@ -73,7 +73,7 @@ fn row_to_customer(r: &Row<'_>) -> rusqlite::Result<Customer> {
         name: r.get(2)?,
         phone: phone.and_then(|p| Phone::parse(&p).ok()),
         gender: Gender::from_db(&r.get::<_, String>(4)?),
-        birthday: birthday.and_then(|b| NaiveDate::parse_from_str(&b, "%Y-%m-%d").ok()),
+        birthday: birthday.and_then(|b| super::ymd(&b)),
         id_card_masked: r.get(6)?,
         tier: r.get(7)?,
         tier_rank: r.get(18)?,

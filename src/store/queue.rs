@@ -64,7 +64,7 @@ fn row_to_entry(r: &Row<'_>) -> rusqlite::Result<QueueEntry> {
     let status: String = r.get(13)?;
     Ok(QueueEntry {
         id: r.get(0)?,
-        business_date: NaiveDate::parse_from_str(&date, "%Y-%m-%d").unwrap_or_default(),
+        business_date: super::ymd(&date).unwrap_or_default(),
         kind: TicketKind::from_db(&r.get::<_, String>(2)?),
         ticket: r.get(3)?,
         customer_id: r.get(4)?,

@@ -15,7 +15,8 @@ fn init_works_without_a_config_and_keeps_the_key() {
     assert!(again.stdout().contains("device key kept"), "{}", again.stdout());
     assert_eq!(std::fs::read(&key).unwrap(), first);
     let v: i64 = shop.sql("SELECT MAX(version) FROM schema_migrations");
-    assert_eq!(v, 3, "every migration applied");
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/store/migrations")).unwrap().count();
+    assert_eq!(v, files as i64, "every migration applied");
     let mode: String = shop.sql("PRAGMA journal_mode");
     assert_eq!(mode, "wal");
 }
