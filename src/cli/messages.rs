@@ -271,6 +271,10 @@ pub fn visit_id(id: &str) -> String {
     format!("消费编号 / visit id: {id}")
 }
 
+pub fn demo_ticket() -> &'static str {
+    "最后一张排队小票（模拟打印机）/ the last queue ticket, as the simulated printer printed it:"
+}
+
 pub fn member_card(name: &str, card: &str, removed: bool) -> String {
     if removed {
         format!("已解绑 {name} 的会员卡 {card} / card {card} unlinked from {name}")

@@ -688,6 +688,14 @@ fn demo(config: Config, clock: Arc<dyn Clock>, customers: usize) -> Result<Outco
         let o = app.check_in(&CheckinRequest { identity: Identity::Phone(phone), service, staff: None })?;
         say(&msg::checked_in(&o.greeting, &o.entry.ticket, o.already_checked_in))?;
         say(&msg::wait(o.ahead, o.wait_minutes))?;
+        crate::station::printing::queue_ticket(&mut app, &o)?;
+    }
+    // the tickets come out of the (simulated) printer; the last one is shown as printed
+    let mut printer = crate::station::printer(&app.config.hardware, app.data_dir());
+    crate::station::printing::print_pending(&mut app, printer.as_mut())?;
+    let last = app.store.read(|tx| tx.print_jobs(1)).map_err(AppError::from)?.pop();
+    if let Some(paper) = last.and_then(|j| crate::devices::escpos_read::decode(&j.body).ok()) {
+        say(&format!("\n{}\n{}", msg::demo_ticket(), paper.to_string().trim_end()))?;
     }
     say("")?;
     let appointments = app.appointments_on(None, None, false)?;

@@ -216,7 +216,7 @@ pub struct TicketDoc {
     pub ahead: String,
     pub service: String,
     pub staff: Option<String>,
-    /// "约 14:35 / about 14:35"
+    /// "约 14:35（25 分钟）"
     pub estimate: Option<String>,
     pub qr: String,
     pub printed_at: String,
@@ -231,14 +231,15 @@ pub fn ticket(paper: Paper, d: &TicketDoc) -> Result<Vec<u8>, DeviceError> {
     p.rule()?;
     p.pair("服务 Service", &d.service)?;
     if let Some(s) = &d.staff {
-        p.pair("美容师 Beautician", s)?;
+        p.pair("美容师 Staff", s)?;
     }
     if let Some(e) = &d.estimate {
-        p.pair("预计 Estimated", e)?;
+        p.pair("预计 Time", e)?;
     }
     p.rule()?;
     p.qr(&d.qr)?;
-    p.center("扫码查看排队 Scan to follow the queue", 1, false)?;
+    p.center("扫码查看排队", 1, false)?;
+    p.center("Scan to follow the queue", 1, false)?;
     p.center("请稍坐，叫号时请到前台", 1, false)?;
     p.center("Please take a seat", 1, false)?;
     p.center(&d.printed_at, 1, false)?;
@@ -360,7 +361,7 @@ mod tests {
             ahead: "前面还有 3 位 / 3 ahead of you".into(),
             service: "面部深层清洁".into(),
             staff: Some("小美".into()),
-            estimate: Some("约 14:35 / about 14:35".into()),
+            estimate: Some("约 14:35（25 分钟）".into()),
             qr: "SALONBOX:Q:0192".into(),
             printed_at: "2026-11-23 10:30".into(),
         }
@@ -404,10 +405,8 @@ mod tests {
             }
             let texts = d.texts();
             assert!(texts.contains(&"前面还有 3 位 / 3 ahead of you".to_string()), "{texts:?}");
-            // on 58 mm the pair does not fit one line: the value goes right-aligned below
-            let est = d.lines().find(|l| l.text.ends_with("约 14:35 / about 14:35")).unwrap();
-            assert_eq!(width(&est.text), cols);
-            assert!(texts.iter().any(|t| t.starts_with("预计 Estimated")));
+            let est = d.lines().find(|l| l.text.starts_with("预计 Time")).unwrap();
+            assert!(est.text.ends_with("约 14:35（25 分钟）") && width(&est.text) == cols, "{:?}", est.text);
         }
     }
 

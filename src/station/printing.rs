@@ -51,8 +51,8 @@ pub fn ticket_doc(config: &Config, o: &CheckinOutcome, now: DateTime<Utc>) -> Ti
     let estimate = o.estimated_start_at.map(|t| {
         let hm = local(t, tz, "%H:%M");
         match o.wait_minutes {
-            Some(m) if m > 0 => format!("约 {hm}（{m} 分钟）/ about {hm}"),
-            _ => format!("约 {hm} / about {hm}"),
+            Some(m) if m > 0 => format!("约 {hm}（{m} 分钟）"),
+            _ => format!("约 {hm}"),
         }
     });
     TicketDoc {
