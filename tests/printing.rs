@@ -275,3 +275,31 @@ fn the_worker_prints_what_is_queued_without_being_asked_twice() {
     let jobs = app.store.read(|tx| tx.print_jobs(5)).unwrap();
     assert!(jobs.iter().all(|j| j.status == "printed"));
 }
+
+#[test]
+fn an_id_card_read_prefills_registration_and_then_checks_the_customer_in() {
+    let (_dir, mut app, _clock) = shop();
+    // what the reader hands out: the keyed hash and masked number, never the number
+    let card = salonbox::devices::reader::IdCardRead {
+        key: app.id_card_key("440306198501011238").unwrap(),
+        name: "陈静".into(),
+        gender: salonbox::domain::customer::Gender::Female,
+        birth: chrono::NaiveDate::from_ymd_opt(1985, 1, 1).unwrap(),
+        valid_to: None,
+    };
+    let mut r = salonbox::station::registration_from_card(&card);
+    assert_eq!((r.name.as_str(), r.birthday.as_deref()), ("陈静", Some("1985-01-01")));
+    r.phone = "13912345678".into();
+    r.privacy_notice = Some("2026-11".into());
+    let c = app.register(&r).unwrap();
+    assert_eq!(c.id_card_masked.as_deref(), Some("440306********1238"));
+    let o = app
+        .check_in(&CheckinRequest {
+            identity: Identity::IdCard(card.key.clone()),
+            service: Some("面部深层清洁".into()),
+            staff: None,
+        })
+        .unwrap();
+    assert_eq!(o.greeting, "陈女士");
+    assert_eq!(o.entry.identified_by, "id_card");
+}

@@ -16,8 +16,11 @@ pub struct Registration {
     pub phone: String,
     pub gender: Option<String>,
     pub birthday: Option<String>,
-    /// Read from a card or typed; validated, hashed and masked here, never stored.
+    /// Typed; validated, hashed and masked here, never stored.
     pub id_number: Option<String>,
+    /// Read by the identity-card reader, which hands out only the keyed hash and masked
+    /// form (used when `id_number` is absent).
+    pub id_card_key: Option<crate::domain::idcard::IdCardKey>,
     pub skin_type: Option<String>,
     pub skin_concerns: Vec<String>,
     pub allergies: String,
@@ -97,7 +100,7 @@ impl App {
                 }
                 Some(id.key(self.device_key()))
             }
-            _ => None,
+            _ => r.id_card_key.clone(),
         };
         let now = self.now();
         let new = NewCustomer {

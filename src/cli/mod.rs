@@ -715,6 +715,7 @@ fn registration(fields: &CustomerFields, source: &str) -> Result<Registration, C
         gender: fields.gender.clone(),
         birthday: fields.birthday.clone(),
         id_number,
+        id_card_key: None,
         skin_type: fields.skin_type.clone(),
         skin_concerns: split_list(fields.concerns.as_deref()),
         allergies: fields.allergies.clone().unwrap_or_default(),

@@ -36,6 +36,19 @@ pub type Result<T, E = StationError> = std::result::Result<T, E>;
 /// Where the simulated printer keeps a readable copy of what it printed.
 pub const SIM_PRINTER_TRANSCRIPT: &str = "printer-sim.txt";
 
+/// A registration prefilled from an identity card: name, sex and birth date, and the card
+/// as its keyed hash and masked number. The customer adds a phone number and consents.
+pub fn registration_from_card(card: &crate::devices::reader::IdCardRead) -> crate::app::customers::Registration {
+    crate::app::customers::Registration {
+        name: card.name.clone(),
+        gender: Some(card.gender.as_str().to_string()),
+        birthday: Some(card.birth.to_string()),
+        id_card_key: Some(card.key.clone()),
+        source: "kiosk".into(),
+        ..Default::default()
+    }
+}
+
 /// The identity-card reader the configuration names.
 pub fn id_reader(hw: &Hardware, device_key: &[u8]) -> Box<dyn CardReader> {
     match hw.mode {
