@@ -7,5 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod devices;
 pub mod domain;
+#[cfg(feature = "kiosk")]
+pub mod kiosk;
 pub mod station;
 pub mod store;

@@ -83,6 +83,8 @@ pub struct CheckinOutcome {
     pub wait_minutes: Option<i64>,
     /// The customer already had an unfinished ticket today: it is returned, not doubled.
     pub already_checked_in: bool,
+    /// `appointment`, `walkin` or `vip`: the staff alert's kind and the buzzer's pattern.
+    pub arrival: &'static str,
 }
 
 /// What the staff are told when a customer arrives (template `staff_arrival`).
@@ -110,6 +112,18 @@ pub(crate) struct DayCache {
     date: chrono::NaiveDate,
     load: Vec<Load>,
     schedule: Schedule,
+}
+
+/// How an arrival is announced: a VIP (tier rank 2 and up) above all, then an appointment
+/// or a walk-in.
+fn arrival_kind(customer: &Customer, kind: TicketKind) -> &'static str {
+    if customer.tier_rank.is_some_and(|r| r >= 2) {
+        "vip"
+    } else if kind == TicketKind::Appointment {
+        "appointment"
+    } else {
+        "walkin"
+    }
 }
 
 /// The customer's booked appointment today that an arrival now belongs to, if any.
@@ -230,14 +244,7 @@ impl App {
                 },
                 now,
             )?;
-            let vip = customer.tier_rank.is_some_and(|r| r >= 2);
-            let arrival = if vip {
-                "vip"
-            } else if kind == TicketKind::Appointment {
-                "appointment"
-            } else {
-                "walkin"
-            };
+            let arrival = arrival_kind(&customer, kind);
             tx.enqueue_notification(
                 &NewNotification {
                     dedupe_key: format!("arrival:{}", entry.id),
@@ -294,6 +301,7 @@ impl CheckinOutcome {
         (ahead, estimated_start_at): (usize, Option<DateTime<Utc>>),
         already_checked_in: bool,
     ) -> CheckinOutcome {
+        let arrival = arrival_kind(&customer, entry.kind);
         CheckinOutcome {
             greeting,
             customer_id: customer.id,
@@ -304,6 +312,7 @@ impl CheckinOutcome {
             estimated_start_at,
             wait_minutes: wait_minutes(now, estimated_start_at),
             already_checked_in,
+            arrival,
         }
     }
 }

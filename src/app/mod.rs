@@ -162,7 +162,7 @@ impl App {
         business_date(self.now(), self.tz())
     }
 
-    pub(crate) fn device_key(&self) -> &[u8] {
+    pub fn device_key(&self) -> &[u8] {
         &self.device_key
     }
 

@@ -30,6 +30,17 @@ pub(crate) struct Schedule {
 }
 
 impl Schedule {
+    /// The beauticians with a shift that day, in shift order.
+    fn on_shift(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for s in &self.shifts {
+            if !ids.contains(&s.staff_id.as_str()) {
+                ids.push(&s.staff_id);
+            }
+        }
+        ids
+    }
+
     pub(crate) fn read(tx: &Tx<'_>, date: NaiveDate) -> Result<Schedule> {
         let day = day_bounds(date, tx.tz());
         Ok(Schedule { day, shifts: tx.beautician_shifts(day)?, booked: tx.staff_booked(day)? })
@@ -129,7 +140,68 @@ pub(crate) fn place_for(
     (ahead.len(), estimate_start(now, &staff, &ahead, new_job))
 }
 
+/// A service as the kiosk offers it to one customer: the price for their tier.
+#[derive(Debug, Clone, Serialize)]
+pub struct Offer {
+    pub service: crate::domain::model::Service,
+    pub price: rust_decimal::Decimal,
+}
+
+/// A beautician on shift today and when they could start a service for a new arrival.
+#[derive(Debug, Clone, Serialize)]
+pub struct StaffOffer {
+    pub staff_id: String,
+    pub name: String,
+    /// `None`: not today (the shift ends first).
+    pub starts_at: Option<DateTime<Utc>>,
+}
+
 impl App {
+    /// The active services with the customer's tier price, by category and name.
+    pub fn offers(&mut self, customer: &crate::domain::model::Customer) -> Result<Vec<Offer>> {
+        self.store.read(|tx| {
+            let discounts = match &customer.tier {
+                Some(name) => {
+                    tx.tiers()?.into_iter().find(|t| &t.name == name).map(|t| t.discounts).unwrap_or_default()
+                }
+                None => Default::default(),
+            };
+            Ok(tx
+                .list_services(false)?
+                .into_iter()
+                .map(|s| {
+                    let price = s.price - crate::domain::checkout::tier_discount(s.price, &discounts, &s.category);
+                    Offer { service: s, price }
+                })
+                .collect())
+        })
+    }
+
+    /// Who could take a walk-in for this service today, soonest first.
+    pub fn staff_offers(&mut self, service_id: &str) -> Result<Vec<StaffOffer>> {
+        let now = self.now();
+        let date = self.today();
+        self.store.read(|tx| {
+            let service = tx.service(service_id)?;
+            let load = tx.queue_load(date)?;
+            let schedule = Schedule::read(tx, date)?;
+            let names: std::collections::HashMap<String, String> =
+                tx.list_staff()?.into_iter().map(|s| (s.id, s.name)).collect();
+            let duration = Duration::minutes(service.duration_min.into());
+            let mut out: Vec<StaffOffer> = schedule
+                .on_shift()
+                .into_iter()
+                .map(|id| StaffOffer {
+                    staff_id: id.to_string(),
+                    name: names.get(id).cloned().unwrap_or_else(|| id.to_string()),
+                    starts_at: place_for(now, &schedule, &load, &Job { staff_id: Some(id.to_string()), duration }).1,
+                })
+                .collect();
+            out.sort_by_key(|o| (o.starts_at.is_none(), o.starts_at));
+            Ok(out)
+        })
+    }
+
     /// Today's queue (or all of today's entries with `include_finished`).
     pub fn queue(&mut self, include_finished: bool) -> Result<Vec<QueueLine>> {
         let now = self.now();

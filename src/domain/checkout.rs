@@ -203,6 +203,12 @@ fn by_category(map: &BTreeMap<String, Decimal>, category: &str) -> Decimal {
     map.get(category).or_else(|| map.get("*")).copied().unwrap_or(Decimal::ZERO)
 }
 
+/// The tier discount on `list` (an amount of the given category): percent by category,
+/// rounded to the fen. The one rule the bill and the kiosk's price list share.
+pub fn tier_discount(list: Decimal, discounts: &BTreeMap<String, Decimal>, category: &str) -> Decimal {
+    round_yuan(list * by_category(discounts, category) / Decimal::ONE_HUNDRED)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CouponKind {
@@ -438,9 +444,7 @@ pub fn checkout(cart: &[CartLine], terms: Terms<'_>, pay: &Payment) -> Result<Bi
         .iter()
         .zip(&list)
         .map(|(l, list)| match member {
-            Some(m) if !l.is_course() => {
-                round_yuan(*list * by_category(&m.tier_discounts, &l.category) / Decimal::ONE_HUNDRED)
-            }
+            Some(m) if !l.is_course() => tier_discount(*list, &m.tier_discounts, &l.category),
             _ => Decimal::ZERO,
         })
         .collect();

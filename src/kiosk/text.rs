@@ -1,0 +1,124 @@
+//! Every line the kiosk shows that Rust composes (greetings, waits, notices), in Simplified
+//! Chinese and English. Static labels live in the `.slint` files behind `@tr()`.
+
+/// The language the customer chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    fn pick(self, zh: String, en: String) -> String {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+pub fn welcome_hint(l: Lang) -> String {
+    l.pick(
+        "也可以直接刷身份证、会员卡或扫描会员二维码".into(),
+        "Or just swipe your ID card, member card or member QR code".into(),
+    )
+}
+
+/// `王女士，欢迎回来`
+pub fn greeting_back(l: Lang, name: &str) -> String {
+    l.pick(format!("{name}，欢迎回来"), format!("Welcome back, {name}"))
+}
+
+pub fn greeting_ticket(l: Lang, name: &str) -> String {
+    l.pick(format!("{name}，签到成功"), format!("{name}, you are checked in"))
+}
+
+/// `10:30 · 面部深层清洁 · 李娜`
+pub fn appointment_line(time: &str, service: &str, staff: Option<&str>) -> String {
+    match staff {
+        Some(s) => format!("{time} · {service} · {s}"),
+        None => format!("{time} · {service}"),
+    }
+}
+
+pub fn minutes(l: Lang, m: u32) -> String {
+    l.pick(format!("{m} 分钟"), format!("{m} min"))
+}
+
+pub fn free_now(l: Lang) -> String {
+    l.pick("现在有空".into(), "free now".into())
+}
+
+pub fn free_at(l: Lang, hm: &str) -> String {
+    l.pick(format!("约 {hm} 有空"), format!("free about {hm}"))
+}
+
+pub fn not_today(l: Lang) -> String {
+    l.pick("今日已满".into(), "fully booked today".into())
+}
+
+pub fn anyone(l: Lang) -> String {
+    l.pick("不指定，谁有空都可以".into(), "Anyone who is free".into())
+}
+
+/// `前面还有 2 位，预计等候约 15 分钟`
+pub fn wait(l: Lang, ahead: usize, minutes: Option<i64>) -> String {
+    match (ahead, minutes) {
+        (0, Some(m)) if m <= 1 => l.pick("马上为您服务".into(), "You are next".into()),
+        (0, _) => l.pick("您是下一位".into(), "You are next".into()),
+        (n, Some(m)) => {
+            l.pick(format!("前面还有 {n} 位，预计等候约 {m} 分钟"), format!("{n} ahead of you, about {m} minutes"))
+        }
+        (n, None) => l.pick(format!("前面还有 {n} 位"), format!("{n} ahead of you")),
+    }
+}
+
+pub fn already_in_queue(l: Lang) -> String {
+    l.pick("您今天已经取过号了".into(), "You already have a number today".into())
+}
+
+pub fn printing(l: Lang) -> String {
+    l.pick("请稍坐，号码单正在打印".into(), "Please take a seat; your ticket is printing".into())
+}
+
+pub fn printer_down(l: Lang) -> String {
+    l.pick(
+        "打印机暂时无法打印，请到前台领取号码单".into(),
+        "The printer is unavailable: please ask at the desk for your ticket".into(),
+    )
+}
+
+pub fn unknown_phone(l: Lang) -> String {
+    l.pick(
+        "没有找到这个手机号，请到前台登记".into(),
+        "We could not find this number: please register at the desk".into(),
+    )
+}
+
+pub fn unknown_card(l: Lang) -> String {
+    l.pick("这张卡还没有登记，请到前台办理".into(), "This card is not registered yet: please ask at the desk".into())
+}
+
+pub fn card_read_failed(l: Lang) -> String {
+    l.pick("没有读到卡片，请重新放置".into(), "The card could not be read: please place it again".into())
+}
+
+pub fn reader_down(l: Lang) -> String {
+    l.pick(
+        "读卡器暂时不可用，请输入手机号".into(),
+        "The card reader is unavailable: please enter your phone number".into(),
+    )
+}
+
+pub fn no_beautician_today(l: Lang) -> String {
+    l.pick("今天没有可预约的美容师，请到前台咨询".into(), "No beautician is free today: please ask at the desk".into())
+}
+
+/// Whatever went wrong inside: never a stack trace, always what to do.
+pub fn try_again(l: Lang) -> String {
+    l.pick(
+        "系统暂时繁忙，请稍后再试或到前台办理".into(),
+        "Something went wrong: please try again or ask at the desk".into(),
+    )
+}
