@@ -271,8 +271,37 @@ pub fn visit_id(id: &str) -> String {
     format!("消费编号 / visit id: {id}")
 }
 
-pub fn demo_ticket() -> &'static str {
-    "最后一张排队小票（模拟打印机）/ the last queue ticket, as the simulated printer printed it:"
+pub fn no_display() -> String {
+    "没有显示器：设置 DISPLAY（桌面）或 SLINT_BACKEND=linuxkms（树莓派控制台）/ no display: set DISPLAY (desktop) or SLINT_BACKEND=linuxkms (a Pi's console)".into()
+}
+
+pub fn no_kiosk_feature() -> String {
+    "此版本未包含自助机界面（kiosk 功能）/ this build has no kiosk (the kiosk feature is off)".into()
+}
+
+pub fn demo_no_display() -> &'static str {
+    "没有显示器，改为无界面播放演示早晨 / no display: playing the scripted morning headlessly"
+}
+
+pub fn demo_window(dir: &Path) -> String {
+    format!(
+        "自助机窗口已打开；F1 模拟刷身份证，F2 模拟扫会员码 / the kiosk window is open; F1 simulates an ID card, F2 a member QR code\n{}",
+        demo_dir(dir)
+    )
+}
+
+pub fn demo_kiosk_ticket(who: &str, ticket: &str) -> String {
+    format!("自助机 kiosk: {who} — {ticket}")
+}
+
+pub fn demo_screens(n: usize, dir: &Path, tickets: &Path) -> String {
+    format!(
+        "{n} 个画面已保存到 {} ，打印的小票见 {} / {n} screens saved in {}, the printed tickets in {}",
+        dir.display(),
+        tickets.display(),
+        dir.display(),
+        tickets.display()
+    )
 }
 
 pub fn member_card(name: &str, card: &str, removed: bool) -> String {

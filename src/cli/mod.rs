@@ -29,7 +29,7 @@ use crate::app::staff::StaffInput;
 use crate::app::{App, AppError};
 use crate::clock::{Clock, FixedClock, SystemClock};
 use crate::config::{Config, ConfigError, DEFAULT_DATA_DIR, SYSTEM_CONFIG};
-use crate::domain::model::{AppointmentStatus, Customer};
+use crate::domain::model::Customer;
 use crate::domain::phone::Phone;
 use crate::domain::queue::QueueStatus;
 use crate::domain::time::{local_dt, local_hm, local_span};
@@ -63,7 +63,15 @@ pub enum Command {
         /// 演示顾客数 / number of demo customers
         #[arg(long, default_value_t = 2000)]
         customers: usize,
+        /// 不开窗口：播放脚本化的早晨并保存每个画面 / no window: play the scripted morning and save every screen
+        #[arg(long)]
+        headless: bool,
+        /// 画面和小票的输出目录（默认：演示数据目录下的 screens）/ where screens and tickets go (default: screens in the demo directory)
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
+    /// 自助签到机（触摸屏界面）/ the touchscreen check-in kiosk
+    Kiosk,
     /// 生成演示数据（8 名员工、30 项服务、2000 位顾客、一年消费）/ seed a realistic demo shop
     DemoData {
         /// 演示顾客数 / number of demo customers
@@ -619,9 +627,9 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             say(&msg::initialised(&r.data_dir, r.created_key, r.schema_version))?;
             Ok(Outcome::Ok)
         }
-        Command::Demo { customers } => {
+        Command::Demo { customers, headless, out } => {
             let clock = demo_clock(&config, clock);
-            demo(config, clock, customers)
+            demo(config, clock, customers, headless, out)
         }
         Command::DemoData { customers, days, seed } => {
             let mut app = App::open(config, &dir, clock)?;
@@ -630,6 +638,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             Ok(Outcome::Ok)
         }
         Command::Doctor { json } => device::doctor(&config, &dir, json),
+        Command::Kiosk => kiosk(App::open(config, &dir, clock)?),
         Command::Device(device::DeviceCmd::ReadCard { port, protocol, baud, timeout, json }) => {
             let key = std::fs::read(dir.join(crate::app::DEVICE_KEY_FILE)).ok().filter(|k| k.len() == 32);
             device::read_card(&config, key.as_deref(), port, protocol, baud, timeout, json)
@@ -661,13 +670,69 @@ fn demo_clock(config: &Config, clock: Arc<dyn Clock>) -> Arc<dyn Clock> {
     clock
 }
 
-fn demo(config: Config, clock: Arc<dyn Clock>, customers: usize) -> Result<Outcome, CliError> {
+#[cfg(feature = "kiosk")]
+fn kiosk(app: App) -> Result<Outcome, CliError> {
+    if !crate::kiosk::has_display() {
+        return Err(CliError::Usage(msg::no_display()));
+    }
+    crate::kiosk::run(app).map_err(|e| CliError::Device(e.to_string()))?;
+    Ok(Outcome::Ok)
+}
+
+#[cfg(not(feature = "kiosk"))]
+fn kiosk(_app: App) -> Result<Outcome, CliError> {
+    Err(CliError::Usage(msg::no_kiosk_feature()))
+}
+
+fn demo(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    customers: usize,
+    headless: bool,
+    out: Option<PathBuf>,
+) -> Result<Outcome, CliError> {
     let dir = std::env::temp_dir().join(format!("salonbox-demo-{}-{}", std::process::id(), Utc::now().timestamp()));
     crate::app::init(&config, &dir)?;
     let mut app = App::open(config, &dir, clock)?;
     let r = app.seed_demo(DemoSize { customers, days_of_history: 365 }, 2026)?;
     say(&msg::demo_seeded(r.staff, r.services, r.customers, r.visits, r.appointments))?;
     say(&format!("\n{}", app.config.shop.name))?;
+    #[cfg(feature = "kiosk")]
+    {
+        if !headless && crate::kiosk::has_display() {
+            say(&msg::demo_window(&dir))?;
+            crate::kiosk::run(app).map_err(|e| CliError::Device(e.to_string()))?;
+            return Ok(Outcome::Ok);
+        }
+        if !headless {
+            say(msg::demo_no_display())?;
+        }
+        let out = out.unwrap_or_else(|| dir.join("screens"));
+        let (config, clock) = (app.config.clone(), app.clock.clone());
+        let played = crate::kiosk::walkthrough::play(app, &out).map_err(|e| CliError::Device(e.to_string()))?;
+        for (who, ticket) in &played.tickets {
+            say(&msg::demo_kiosk_ticket(who, ticket))?;
+        }
+        say(&msg::demo_screens(played.screens.len(), &out, &played.printed))?;
+        // the shop after the walk-through, as the command line sees it
+        let mut app = App::open(config, &dir, clock)?;
+        say("")?;
+        let queue = app.queue(false)?;
+        print_queue(&app, &queue)?;
+    }
+    #[cfg(not(feature = "kiosk"))]
+    {
+        let _ = (headless, out);
+        demo_cli_arrivals(&mut app)?;
+    }
+    say(&format!("\n{}", msg::demo_dir(&dir)))?;
+    Ok(Outcome::Ok)
+}
+
+/// Without the kiosk: the arrivals checked in from the command line.
+#[cfg(not(feature = "kiosk"))]
+fn demo_cli_arrivals(app: &mut App) -> Result<(), CliError> {
+    use crate::domain::model::AppointmentStatus;
     // Arrivals: whoever has an appointment about now, then a walk-in by a regular customer.
     let now = app.now();
     let window = app.config.checkin.window;
@@ -688,23 +753,14 @@ fn demo(config: Config, clock: Arc<dyn Clock>, customers: usize) -> Result<Outco
         let o = app.check_in(&CheckinRequest { identity: Identity::Phone(phone), service, staff: None })?;
         say(&msg::checked_in(&o.greeting, &o.entry.ticket, o.already_checked_in))?;
         say(&msg::wait(o.ahead, o.wait_minutes))?;
-        crate::station::printing::queue_ticket(&mut app, &o)?;
-    }
-    // the tickets come out of the (simulated) printer; the last one is shown as printed
-    let mut printer = crate::station::printer(&app.config.hardware, app.data_dir());
-    crate::station::printing::print_pending(&mut app, printer.as_mut())?;
-    let last = app.store.read(|tx| tx.print_jobs(1)).map_err(AppError::from)?.pop();
-    if let Some(paper) = last.and_then(|j| crate::devices::escpos_read::decode(&j.body).ok()) {
-        say(&format!("\n{}\n{}", msg::demo_ticket(), paper.to_string().trim_end()))?;
     }
     say("")?;
     let appointments = app.appointments_on(None, None, false)?;
-    print_appointments(&app, &appointments)?;
+    print_appointments(app, &appointments)?;
     say("")?;
     let queue = app.queue(false)?;
-    print_queue(&app, &queue)?;
-    say(&format!("\n{}", msg::demo_dir(&dir)))?;
-    Ok(Outcome::Ok)
+    print_queue(app, &queue)?;
+    Ok(())
 }
 
 fn registration(fields: &CustomerFields, source: &str) -> Result<Registration, CliError> {
@@ -903,7 +959,7 @@ fn print_queue(app: &App, lines: &[crate::app::queue::QueueLine]) -> Result<(), 
 
 fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
     match command {
-        Command::Init | Command::Demo { .. } | Command::DemoData { .. } | Command::Doctor { .. } => {
+        Command::Init | Command::Demo { .. } | Command::DemoData { .. } | Command::Doctor { .. } | Command::Kiosk => {
             unreachable!("handled in run")
         }
         Command::Customer(c) => match c {

@@ -11,6 +11,7 @@ mod controller;
 pub mod headless;
 mod models;
 mod text;
+pub mod walkthrough;
 
 slint::include_modules!();
 

@@ -56,11 +56,20 @@ fn demo_data_seeds_a_realistic_shop_once() {
 
 #[test]
 fn the_demo_command_runs_a_shop_in_a_temporary_directory() {
-    let r = bin().args(["demo", "--customers", "50"]).env("SALONBOX_NOW", NOW).output().unwrap();
+    let r = bin().args(["demo", "--customers", "50", "--headless"]).env("SALONBOX_NOW", NOW).output().unwrap();
     let out = String::from_utf8_lossy(&r.stdout);
     assert!(r.status.success(), "{out}\n{}", String::from_utf8_lossy(&r.stderr));
     assert!(out.contains("W001") && out.contains("salonbox-demo-"), "{out}");
     let dir = out.lines().find_map(|l| l.split("data directory: ").nth(1)).unwrap().trim().to_string();
     assert!(std::path::Path::new(&dir).join("salonbox.sqlite3").exists());
+    // the kiosk's walk-through: every screen as a PNG, the tickets as text
+    let screens = std::path::Path::new(&dir).join("screens");
+    let pngs = std::fs::read_dir(&screens)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "png"))
+        .count();
+    assert!(pngs >= 6, "{pngs} screens");
+    let tickets = std::fs::read_to_string(screens.join("tickets.txt")).unwrap();
+    assert!(tickets.contains("W001") && tickets.contains("[cut]"), "{tickets}");
     std::fs::remove_dir_all(dir).unwrap();
 }
