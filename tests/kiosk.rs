@@ -16,7 +16,7 @@ use salonbox::clock::FixedClock;
 use salonbox::config::Config;
 use salonbox::devices::buzzer::Pattern;
 use salonbox::kiosk::headless::{self, element, key, snapshot, tap};
-use salonbox::kiosk::{Devices, Kiosk, KioskAdapter, KioskWindow, Page, TicketAdapter};
+use salonbox::kiosk::{Devices, Kiosk, KioskAdapter, KioskWindow, Page, RegisterAdapter, TicketAdapter};
 use slint::ComponentHandle;
 
 struct Shop {
@@ -139,19 +139,68 @@ fn a_walk_in_chooses_a_service_and_a_beautician() {
     assert_eq!((jobs.len(), jobs[0].kind.as_str()), (1, "ticket"));
 }
 
+fn set_text(s: &Shop, label: &str, value: &str) {
+    let field = salonbox::kiosk::headless::by_label(&s.ui, label).unwrap_or_else(|| panic!("no field {label}"));
+    field.set_accessible_value(value);
+    // change handlers run on the next turn of the event loop
+    headless::advance(Duration::from_millis(16));
+}
+
 #[test]
-fn an_unknown_phone_and_an_unregistered_card_say_what_to_do() {
+fn a_new_customer_registers_but_not_without_consent() {
     let s = shop();
     tap(&s.ui, "WelcomePage::checkin-button");
     type_phone(&s, "13700000000");
     tap(&s.ui, "IdentifyPage::ok-button");
-    assert_eq!(page(&s), Page::Identify);
-    let notice = s.ui.global::<KioskAdapter>().get_notice();
-    assert!(notice.contains("请到前台登记"), "{notice}");
-    snapshot(&s.ui, &shots().join("unknown-800x480.png")).unwrap();
-    // a simulated ID card nobody registered
+    assert_eq!(page(&s), Page::Register);
+    let r = s.ui.global::<RegisterAdapter>();
+    assert_eq!(r.get_phone(), "137****0000");
+    assert!(!r.get_details_ok(), "a name is needed");
+    set_text(&s, "姓名", "赵敏");
+    key(&s.ui, "女士");
+    key(&s.ui, "敏感泛红");
+    set_text(&s, "生日（可选）", "1992-04-05");
+    assert!(r.get_details_ok());
+    snapshot(&s.ui, &shots().join("register-800x480.png")).unwrap();
+    tap(&s.ui, "RegisterPage::next-button");
+    assert_eq!(page(&s), Page::Consent);
+    assert!(r.get_notice_text().len() > 20, "the notice is shown");
+    // without consent the button does nothing
+    assert_eq!(element(&s.ui, "ConsentPage::register-button").unwrap().accessible_enabled(), Some(false));
+    tap(&s.ui, "ConsentPage::register-button");
+    assert_eq!(page(&s), Page::Consent);
+    snapshot(&s.ui, &shots().join("consent-800x480.png")).unwrap();
+    tap(&s.ui, "ConsentPage::consent-tick");
+    tap(&s.ui, "ConsentPage::register-button");
+    assert_eq!(page(&s), Page::Customer);
+    assert!(s.ui.global::<salonbox::kiosk::CustomerAdapter>().get_greeting().contains("赵女士"));
+    let c = s.kiosk.borrow_mut().app().customer_by_key("13700000000").unwrap();
+    assert_eq!(c.name, "赵敏");
+    assert_eq!(c.birthday.map(|b| b.to_string()).as_deref(), Some("1992-04-05"));
+    assert_eq!(c.skin_concerns, ["敏感泛红"]);
+    assert!(!c.marketing_consent, "marketing is a separate, unticked choice");
+}
+
+#[test]
+fn an_id_card_nobody_knows_prefills_the_registration() {
+    let s = shop();
     tap(&s.ui, "KioskWindow::sim-id");
-    assert!(s.ui.global::<KioskAdapter>().get_notice().contains("这张卡还没有登记"));
+    assert_eq!(page(&s), Page::Identify);
+    assert!(s.ui.global::<KioskAdapter>().get_notice().contains("手机号"));
+    type_phone(&s, "13600000000");
+    tap(&s.ui, "IdentifyPage::ok-button");
+    assert_eq!(page(&s), Page::Register);
+    let r = s.ui.global::<RegisterAdapter>();
+    assert_eq!((r.get_name().as_str(), r.get_birthday().as_str(), r.get_gender()), ("陈静", "1985-01-01", 1));
+    assert_eq!(r.get_id_card(), "440306********1238");
+    tap(&s.ui, "RegisterPage::next-button");
+    tap(&s.ui, "ConsentPage::consent-tick");
+    tap(&s.ui, "ConsentPage::register-button");
+    assert_eq!(page(&s), Page::Customer);
+    // the next swipe of the same card finds her
+    tap(&s.ui, "CustomerPage::cancel-button");
+    tap(&s.ui, "KioskWindow::sim-id");
+    assert_eq!(page(&s), Page::Customer);
 }
 
 #[test]
@@ -209,4 +258,25 @@ fn every_screen_in_portrait() {
     tap(&s.ui, "CustomerPage::join-button");
     snapshot(&s.ui, &shots().join("ticket-720x1280.png")).unwrap();
     assert_eq!(page(&s), Page::Ticket);
+}
+
+#[test]
+fn every_label_has_an_english_translation() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui");
+    let po = std::fs::read_to_string(root.join("translations/en/LC_MESSAGES/salonbox.po")).unwrap();
+    let mut files = vec![root.join("kiosk.slint"), root.join("widgets.slint")];
+    files.extend(std::fs::read_dir(root.join("pages")).unwrap().map(|e| e.unwrap().path()));
+    let mut missing = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for part in text.split("@tr(\"").skip(1) {
+            let msg = part.split('"').next().unwrap();
+            let entry = format!("msgid \"{msg}\"\nmsgstr \"");
+            let translated = po.split(&entry).nth(1).is_some_and(|rest| !rest.starts_with('"'));
+            if !translated {
+                missing.push(format!("{}: {msg}", f.display()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "untranslated: {missing:?}");
 }

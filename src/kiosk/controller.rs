@@ -10,12 +10,18 @@ use std::time::Duration;
 use slint::{ComponentHandle, ModelRc, Timer, TimerMode, VecModel};
 
 use super::text::{self, Lang};
-use super::{CustomerAdapter, IdentifyAdapter, KioskAdapter, KioskWindow, Page, TicketAdapter, WelcomeAdapter, models};
+use super::{
+    Concern, CustomerAdapter, IdentifyAdapter, KioskAdapter, KioskWindow, Page, RegisterAdapter, TicketAdapter,
+    WelcomeAdapter, models,
+};
 use crate::app::App;
 use crate::app::checkin::{CheckinOutcome, CheckinRequest, Identity};
+use crate::app::customers::{Registration, parse_birthday};
 use crate::app::queue::{Offer, StaffOffer};
 use crate::devices::buzzer::Pattern;
+use crate::devices::reader::IdCardRead;
 use crate::devices::reader::{CardRead, Poller, ReaderEvent};
+use crate::domain::customer::Gender;
 use crate::domain::customer::greeting_name;
 use crate::domain::model::{Appointment, Customer};
 use crate::domain::phone::Phone;
@@ -45,6 +51,22 @@ struct Visit {
     service: Option<String>,
     staff_offers: Vec<StaffOffer>,
     staff: Option<String>,
+    /// An ID card read in this visit that matched nobody: it prefills the registration.
+    card: Option<IdCardRead>,
+    draft: Draft,
+}
+
+/// A registration being filled in.
+#[derive(Default)]
+struct Draft {
+    name: String,
+    phone: String,
+    birthday: String,
+    gender: Gender,
+    concerns: [bool; text::CONCERNS.len()],
+    notice_version: String,
+    consent: bool,
+    marketing: bool,
 }
 
 pub struct Kiosk {
@@ -107,6 +129,15 @@ impl Kiosk {
         c.on_choose_staff(with1(&weak, |k: &mut Kiosk, id: slint::SharedString| k.choose_staff(&id)));
         c.on_join_queue(with(&weak, Kiosk::join_queue));
         ui.global::<TicketAdapter>().on_done(with(&weak, Kiosk::reset));
+        let r = ui.global::<RegisterAdapter>();
+        r.on_name_edited(with1(&weak, |k: &mut Kiosk, t: slint::SharedString| k.name_edited(&t)));
+        r.on_birthday_edited(with1(&weak, |k: &mut Kiosk, t: slint::SharedString| k.birthday_edited(&t)));
+        r.on_choose_gender(with1(&weak, Kiosk::choose_gender));
+        r.on_toggle_concern(with1(&weak, Kiosk::toggle_concern));
+        r.on_next(with(&weak, Kiosk::show_consent));
+        r.on_toggle_consent(with(&weak, Kiosk::toggle_consent));
+        r.on_toggle_marketing(with(&weak, Kiosk::toggle_marketing));
+        r.on_submit(with(&weak, Kiosk::register));
 
         {
             let mut k = kiosk.borrow_mut();
@@ -169,6 +200,17 @@ impl Kiosk {
         c.set_services(ModelRc::new(VecModel::default()));
         c.set_staff(ModelRc::new(VecModel::default()));
         c.set_can_join(false);
+        let r = ui.global::<RegisterAdapter>();
+        r.set_name("".into());
+        r.set_phone("".into());
+        r.set_id_card("".into());
+        r.set_birthday("".into());
+        r.set_gender(0);
+        r.set_concerns(ModelRc::new(VecModel::default()));
+        r.set_details_ok(false);
+        r.set_notice_text("".into());
+        r.set_consent(false);
+        r.set_marketing(false);
         let t = ui.global::<TicketAdapter>();
         t.set_greeting("".into());
         t.set_ticket("".into());
@@ -189,12 +231,14 @@ impl Kiosk {
         self.touch();
         let page = self.ui().map(|ui| ui.global::<KioskAdapter>().get_page());
         match page {
-            Some(Page::Customer) => {
+            Some(Page::Customer | Page::Register) => {
                 let digits = std::mem::take(&mut self.visit.digits);
-                self.visit = Visit { digits, ..Visit::default() };
+                let card = self.visit.card.take();
+                self.visit = Visit { digits, card, ..Visit::default() };
                 self.show_digits();
                 self.go(Page::Identify);
             }
+            Some(Page::Consent) => self.go(Page::Register),
             _ => self.reset(),
         }
     }
@@ -214,8 +258,14 @@ impl Kiosk {
             ui.global::<WelcomeAdapter>().set_hint(text::welcome_hint(self.lang).into());
         }
         // what Rust wrote on the current page follows the language too
-        if let (Some(c), appt) = (self.visit.customer.clone(), self.visit.appointment.clone()) {
-            self.show_customer(c, appt);
+        let page = self.ui().map(|ui| ui.global::<KioskAdapter>().get_page());
+        match page {
+            Some(Page::Register | Page::Consent) => self.show_draft(),
+            _ => {
+                if let (Some(c), appt) = (self.visit.customer.clone(), self.visit.appointment.clone()) {
+                    self.show_customer(c, appt);
+                }
+            }
         }
     }
 
@@ -246,21 +296,193 @@ impl Kiosk {
     fn submit(&mut self) {
         self.touch();
         match Phone::parse(&self.visit.digits) {
-            Ok(p) => self.identified(Identity::Phone(p), text::unknown_phone(self.lang)),
+            Ok(p) => {
+                if !self.identified(Identity::Phone(p.clone()), text::unknown_phone(self.lang)) {
+                    self.start_registration(p);
+                }
+            }
             Err(_) => self.notice(&text::unknown_phone(self.lang), true),
         }
     }
 
-    /// A customer identified themselves (keypad, card, QR): their page, or a notice.
-    fn identified(&mut self, identity: Identity, unknown: String) {
+    /// A customer identified themselves (keypad, card, QR): their page and `true`, or the
+    /// `unknown` notice and `false`.
+    fn identified(&mut self, identity: Identity, unknown: String) -> bool {
         self.touch();
         match self.app.identify(&identity) {
             Ok(Some((c, appt))) => {
                 self.visit.identity = Some(identity);
                 self.show_customer(c, appt);
+                true
             }
-            Ok(None) => self.notice(&unknown, true),
-            Err(e) => self.failed(&e),
+            Ok(None) => {
+                self.notice(&unknown, true);
+                false
+            }
+            Err(e) => {
+                self.failed(&e);
+                false
+            }
+        }
+    }
+
+    /// An ID card that matched nobody: it waits for the phone number, then prefills the
+    /// registration.
+    fn unknown_card(&mut self, card: IdCardRead) {
+        self.visit.card = Some(card);
+        self.visit.digits.clear();
+        self.show_digits();
+        self.notice(&text::phone_to_register(self.lang), false);
+        self.go(Page::Identify);
+    }
+
+    fn start_registration(&mut self, phone: Phone) {
+        let card = self.visit.card.clone();
+        self.visit.draft = Draft {
+            name: card.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+            phone: phone.as_str().to_string(),
+            birthday: card.as_ref().map(|c| c.birth.to_string()).unwrap_or_default(),
+            gender: card.as_ref().map_or(Gender::Unknown, |c| c.gender),
+            ..Draft::default()
+        };
+        let Some(ui) = self.ui() else { return };
+        let r = ui.global::<RegisterAdapter>();
+        r.set_name(self.visit.draft.name.clone().into());
+        r.set_phone(phone.masked().into());
+        r.set_id_card(card.map(|c| c.key.masked).unwrap_or_default().into());
+        r.set_birthday(self.visit.draft.birthday.clone().into());
+        self.show_draft();
+        self.notice("", false);
+        self.go(Page::Register);
+    }
+
+    fn show_draft(&self) {
+        let Some(ui) = self.ui() else { return };
+        let d = &self.visit.draft;
+        let r = ui.global::<RegisterAdapter>();
+        r.set_gender(match d.gender {
+            Gender::Female => 1,
+            Gender::Male => 2,
+            _ => 0,
+        });
+        let concerns: Vec<Concern> = d
+            .concerns
+            .iter()
+            .enumerate()
+            .map(|(i, checked)| Concern { name: text::concern(self.lang, i).into(), checked: *checked })
+            .collect();
+        r.set_concerns(ModelRc::new(VecModel::from(concerns)));
+        let birthday_ok = d.birthday.trim().is_empty() || parse_birthday(&d.birthday).is_ok();
+        r.set_details_ok(!d.name.trim().is_empty() && birthday_ok);
+        r.set_consent(d.consent);
+        r.set_marketing(d.marketing);
+    }
+
+    fn name_edited(&mut self, t: &str) {
+        self.touch();
+        self.visit.draft.name = t.to_string();
+        self.show_draft();
+    }
+
+    fn birthday_edited(&mut self, t: &str) {
+        self.touch();
+        self.visit.draft.birthday = t.to_string();
+        let bad = !t.trim().is_empty() && t.trim().len() >= 8 && parse_birthday(t).is_err();
+        self.notice(if bad { text::bad_birthday(self.lang) } else { String::new() }.as_str(), bad);
+        self.show_draft();
+    }
+
+    fn choose_gender(&mut self, g: i32) {
+        self.touch();
+        self.visit.draft.gender = match g {
+            1 => Gender::Female,
+            2 => Gender::Male,
+            _ => Gender::Unknown,
+        };
+        self.show_draft();
+    }
+
+    fn toggle_concern(&mut self, i: i32) {
+        self.touch();
+        if let Some(c) = usize::try_from(i).ok().and_then(|i| self.visit.draft.concerns.get_mut(i)) {
+            *c = !*c;
+        }
+        self.show_draft();
+    }
+
+    fn show_consent(&mut self) {
+        self.touch();
+        let (version, notice) = match self.app.privacy_notice() {
+            Ok(n) => n,
+            Err(e) => return self.failed(&e),
+        };
+        self.visit.draft.notice_version = version.clone();
+        if let Some(ui) = self.ui() {
+            let r = ui.global::<RegisterAdapter>();
+            r.set_notice_version(version.into());
+            r.set_notice_text(notice.into());
+        }
+        self.show_draft();
+        self.go(Page::Consent);
+    }
+
+    fn toggle_consent(&mut self) {
+        self.touch();
+        self.visit.draft.consent = !self.visit.draft.consent;
+        self.notice("", false);
+        self.show_draft();
+    }
+
+    fn toggle_marketing(&mut self) {
+        self.touch();
+        self.visit.draft.marketing = !self.visit.draft.marketing;
+        self.show_draft();
+    }
+
+    /// Registers the new customer (never without the privacy consent) and carries on to
+    /// the service choice.
+    fn register(&mut self) {
+        self.touch();
+        let d = &self.visit.draft;
+        if !d.consent {
+            return self.notice(&text::consent_needed(self.lang), true);
+        }
+        let registration = Registration {
+            name: d.name.trim().to_string(),
+            phone: d.phone.clone(),
+            gender: match d.gender {
+                Gender::Female => Some("女".into()),
+                Gender::Male => Some("男".into()),
+                _ => None,
+            },
+            birthday: (!d.birthday.trim().is_empty()).then(|| d.birthday.trim().to_string()),
+            id_card_key: self.visit.card.as_ref().map(|c| c.key.clone()),
+            skin_concerns: d
+                .concerns
+                .iter()
+                .zip(text::CONCERNS)
+                .filter(|(on, _)| **on)
+                .map(|(_, (zh, _))| zh.to_string())
+                .collect(),
+            privacy_notice: Some(d.notice_version.clone()),
+            marketing_consent: d.marketing,
+            source: "kiosk".into(),
+            ..Registration::default()
+        };
+        match self.app.register(&registration) {
+            Ok(c) => {
+                let phone = match Phone::parse(&registration.phone) {
+                    Ok(p) => p,
+                    Err(e) => return self.failed(&e),
+                };
+                self.visit.identity = Some(Identity::Phone(phone));
+                self.show_customer(c, None);
+                self.notice(&text::registered(self.lang), false);
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "registration refused");
+                self.notice(&e.to_string(), true);
+            }
         }
     }
 
@@ -425,7 +647,9 @@ impl Kiosk {
     pub fn reader_event(&mut self, e: ReaderEvent) {
         match e {
             ReaderEvent::Card(CardRead::IdCard(card)) => {
-                self.identified(Identity::IdCard(card.key), text::unknown_card(self.lang));
+                if !self.identified(Identity::IdCard(card.key.clone()), text::unknown_card(self.lang)) {
+                    self.unknown_card(card);
+                }
             }
             ReaderEvent::Card(CardRead::Member(code)) => {
                 self.identified(Identity::from_scanned(&code), text::unknown_card(self.lang));
@@ -446,10 +670,16 @@ impl Kiosk {
         }
     }
 
-    /// The demo's ID-card swipe: a card nobody has registered yet.
+    /// The demo's ID-card swipe: 陈静's card, as the reader would hand it over.
     fn simulate_id_card(&mut self) {
         match self.app.id_card_key("440306198501011238") {
-            Ok(key) => self.identified(Identity::IdCard(key), text::unknown_card(self.lang)),
+            Ok(key) => self.reader_event(ReaderEvent::Card(CardRead::IdCard(IdCardRead {
+                key,
+                name: "陈静".into(),
+                gender: Gender::Female,
+                birth: chrono::NaiveDate::from_ymd_opt(1985, 1, 1).unwrap_or_default(),
+                valid_to: None,
+            }))),
             Err(e) => self.failed(&e),
         }
     }
@@ -460,10 +690,12 @@ impl Kiosk {
         self.sim_next += 7;
         match self.app.list_customers(1, offset) {
             Ok(cs) => match cs.into_iter().next() {
-                Some(c) => self.identified(
-                    Identity::from_scanned(&format!("{}{}", crate::app::checkin::MEMBER_QR_PREFIX, c.member_code)),
-                    text::unknown_card(self.lang),
-                ),
+                Some(c) => {
+                    self.identified(
+                        Identity::from_scanned(&format!("{}{}", crate::app::checkin::MEMBER_QR_PREFIX, c.member_code)),
+                        text::unknown_card(self.lang),
+                    );
+                }
                 None => self.notice(&text::unknown_card(self.lang), true),
             },
             Err(e) => self.failed(&e),

@@ -59,14 +59,18 @@ pub fn tap(ui: &KioskWindow, id: &str) -> bool {
     }
 }
 
-/// Taps the keypad's key with this label.
+/// Taps the element with this accessible label (a keypad key, a service, a choice).
 pub fn key(ui: &KioskWindow, label: &str) -> bool {
-    let found = ElementHandle::find_by_accessible_label(ui, label).next();
-    match found {
+    match by_label(ui, label) {
         Some(e) => {
             e.invoke_accessible_default_action();
             true
         }
         None => false,
     }
+}
+
+/// The first element with this accessible label (a field, a choice).
+pub fn by_label(ui: &KioskWindow, label: &str) -> Option<ElementHandle> {
+    ElementHandle::find_by_accessible_label(ui, label).next()
 }

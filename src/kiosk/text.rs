@@ -122,3 +122,33 @@ pub fn try_again(l: Lang) -> String {
         "Something went wrong: please try again or ask at the desk".into(),
     )
 }
+
+/// The skin concerns offered at registration: what is stored (Chinese) and what is shown.
+pub const CONCERNS: [(&str, &str); 6] = [
+    ("痘痘粉刺", "Acne"),
+    ("敏感泛红", "Sensitive, redness"),
+    ("色斑暗沉", "Spots, dullness"),
+    ("干燥缺水", "Dryness"),
+    ("出油毛孔", "Oily, pores"),
+    ("细纹松弛", "Fine lines"),
+];
+
+pub fn concern(l: Lang, i: usize) -> String {
+    CONCERNS.get(i).map(|(zh, en)| l.pick((*zh).into(), (*en).into())).unwrap_or_default()
+}
+
+pub fn phone_to_register(l: Lang) -> String {
+    l.pick("请输入手机号完成登记".into(), "Enter your phone number to register".into())
+}
+
+pub fn bad_birthday(l: Lang) -> String {
+    l.pick("生日格式不对，例如 1990-05-02".into(), "Birthday looks wrong: for example 1990-05-02".into())
+}
+
+pub fn consent_needed(l: Lang) -> String {
+    l.pick("请先阅读并同意隐私政策".into(), "Please read and accept the privacy notice first".into())
+}
+
+pub fn registered(l: Lang) -> String {
+    l.pick("登记成功，请选择服务项目".into(), "You are registered: choose a service".into())
+}
