@@ -90,10 +90,27 @@ pub fn play(mut app: App, out: &Path) -> Result<Played, KioskError> {
     ticket(&ui, &mut played);
     shot(&ui, "ticket-walk-in", &mut played)?;
     tap(&ui, "TicketPage::done-button");
-    // a stranger's ID card
-    tap(&ui, "WelcomePage::checkin-button");
+    // a new customer swipes her ID card, gives her phone number and registers
     tap(&ui, "KioskWindow::sim-id");
-    shot(&ui, "unregistered-card", &mut played)?;
+    shot(&ui, "card-asks-for-phone", &mut played)?;
+    for d in "13600000000".chars() {
+        key(&ui, &d.to_string());
+    }
+    tap(&ui, "IdentifyPage::ok-button");
+    key(&ui, "敏感泛红");
+    shot(&ui, "register", &mut played)?;
+    tap(&ui, "RegisterPage::next-button");
+    tap(&ui, "ConsentPage::consent-tick");
+    shot(&ui, "consent", &mut played)?;
+    tap(&ui, "ConsentPage::register-button");
+    let services = ui.global::<CustomerAdapter>().get_services();
+    if let Some(s) = slint::Model::row_data(&services, 1) {
+        key(&ui, &s.name);
+    }
+    tap(&ui, "CustomerPage::join-button");
+    ticket(&ui, &mut played);
+    shot(&ui, "ticket-new-customer", &mut played)?;
+    tap(&ui, "TicketPage::done-button");
     // nobody touches the screen: it returns to the welcome page
     let idle = u64::from(kiosk.borrow_mut().app().config.checkin.kiosk_idle_seconds);
     headless::advance(Duration::from_secs(idle + 1));
