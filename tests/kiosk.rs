@@ -36,9 +36,14 @@ fn shop() -> Shop {
     let mut app = App::open(config, dir.path(), clock).unwrap();
     app.add_service("面部深层清洁", "面部护理", 60, "198", None, "test").unwrap();
     app.add_service("肩颈舒缓按摩", "身体护理", 45, "158", None, "test").unwrap();
-    for name in ["李娜", "赵雪"] {
+    for (name, pin) in [("李娜", "2468"), ("赵雪", "1357")] {
         app.add_staff(
-            &salonbox::app::staff::StaffInput { name: name.into(), role: "beautician".into(), ..Default::default() },
+            &salonbox::app::staff::StaffInput {
+                name: name.into(),
+                role: "beautician".into(),
+                pin: Some(pin.into()),
+                ..Default::default()
+            },
             "test",
         )
         .unwrap();
@@ -49,6 +54,7 @@ fn shop() -> Shop {
             name: name.into(),
             phone: phone.into(),
             gender: Some("女".into()),
+            allergies: if name == "李静" { "对果酸过敏".into() } else { String::new() },
             privacy_notice: Some("2026-11".into()),
             source: "test".into(),
             ..Default::default()
@@ -279,4 +285,83 @@ fn every_label_has_an_english_translation() {
         }
     }
     assert!(missing.is_empty(), "untranslated: {missing:?}");
+}
+
+fn pin(s: &Shop, digits: &str) {
+    for d in digits.chars() {
+        key(&s.ui, &d.to_string());
+    }
+    tap(&s.ui, "StaffPinPage::login-button");
+}
+
+#[test]
+fn five_wrong_pins_lock_staff_mode() {
+    let s = shop();
+    assert!(tap(&s.ui, "KioskWindow::staff-button"));
+    assert_eq!(page(&s), Page::StaffPin);
+    key(&s.ui, "李娜");
+    for left in (1..=4).rev() {
+        pin(&s, "0000");
+        assert_eq!(page(&s), Page::StaffPin);
+        let n = s.ui.global::<KioskAdapter>().get_notice();
+        assert!(n.contains(&format!("还可再试 {left} 次")), "{n}");
+    }
+    pin(&s, "0000");
+    assert!(s.ui.global::<KioskAdapter>().get_notice().contains("已锁定"));
+    // even the right PIN is refused now
+    pin(&s, "2468");
+    assert_eq!(page(&s), Page::StaffPin);
+    assert!(s.ui.global::<KioskAdapter>().get_notice().contains("已锁定"));
+    snapshot(&s.ui, &shots().join("staff-pin-800x480.png")).unwrap();
+    // another beautician is not affected
+    key(&s.ui, "赵雪");
+    pin(&s, "1357");
+    assert_eq!(page(&s), Page::Staff);
+}
+
+#[test]
+fn staff_call_next_sounds_the_buzzer_and_prints_the_slip() {
+    let s = shop();
+    {
+        let mut k = s.kiosk.borrow_mut();
+        for phone in ["13912345678", "13812345678"] {
+            k.app()
+                .check_in(&salonbox::app::checkin::CheckinRequest {
+                    identity: salonbox::app::checkin::Identity::Phone(
+                        salonbox::domain::phone::Phone::parse(phone).unwrap(),
+                    ),
+                    service: Some("肩颈舒缓按摩".into()),
+                    staff: None,
+                })
+                .unwrap();
+        }
+    }
+    tap(&s.ui, "KioskWindow::staff-button");
+    key(&s.ui, "李娜");
+    pin(&s, "2468");
+    assert_eq!(page(&s), Page::Staff);
+    let q = s.ui.global::<salonbox::kiosk::StaffAdapter>().get_queue();
+    assert_eq!(slint::Model::row_count(&q), 2);
+    let first = slint::Model::row_data(&q, 0).unwrap();
+    assert_eq!(first.ticket, "W001");
+    assert!(first.warning.contains("果酸"), "{:?}", first.warning);
+    snapshot(&s.ui, &shots().join("staff-queue-800x480.png")).unwrap();
+    tap(&s.ui, "StaffPage::call-next-button");
+    assert_eq!(s.kiosk.borrow().beeps, [Pattern::Walkin]);
+    let q = s.ui.global::<salonbox::kiosk::StaffAdapter>().get_queue();
+    assert_eq!(slint::Model::row_data(&q, 0).unwrap().status, "called");
+    // the slip for the beautician, with the allergy on it
+    let jobs = s.kiosk.borrow_mut().app().store.read(|tx| tx.print_jobs(5)).unwrap();
+    let slip = jobs.iter().find(|j| j.kind == "slip").expect("a service slip");
+    let text = salonbox::devices::escpos_read::decode(&slip.body).unwrap().texts().join("\n");
+    assert!(text.contains("W001") && text.contains("对果酸过敏"), "{text}");
+    // start and finish
+    assert!(key(&s.ui, "start W001"));
+    assert!(key(&s.ui, "done W001"));
+    let q = s.ui.global::<salonbox::kiosk::StaffAdapter>().get_queue();
+    assert_eq!(slint::Model::row_count(&q), 1, "W001 is done");
+    tap(&s.ui, "StaffPage::devices-tab");
+    snapshot(&s.ui, &shots().join("staff-devices-800x480.png")).unwrap();
+    tap(&s.ui, "StaffPage::logout-button");
+    assert_eq!(page(&s), Page::Welcome);
 }

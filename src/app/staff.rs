@@ -30,6 +30,26 @@ pub fn verify_pin(pin: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
 }
 
+/// Wrong PINs in a row before a PIN is locked, and for how long.
+pub const PIN_TRIES: i64 = 5;
+pub const PIN_LOCK_MINUTES: i64 = 15;
+
+/// How a staff login went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PinCheck {
+    Ok(Staff),
+    /// Wrong PIN; this many tries are left before the lock.
+    Wrong {
+        left: i64,
+    },
+    /// Locked until then (after too many wrong PINs).
+    Locked {
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    /// This person has no PIN (set one with `salonbox staff add --pin-stdin`).
+    NoPin,
+}
+
 fn percent(field: &str, s: Option<&str>) -> Result<Decimal> {
     let Some(s) = s else { return Ok(Decimal::ZERO) };
     let d: Decimal = s
@@ -85,6 +105,35 @@ impl App {
             let st = tx.insert_staff(&new, now)?;
             tx.audit(now, actor, "staff.add", "staff", &st.id, &serde_json::json!({ "role": role.as_str() }))?;
             Ok(st)
+        })
+    }
+
+    /// Checks a staff member's PIN for the kiosk's staff mode: five wrong PINs in a row lock
+    /// it for fifteen minutes; every attempt is in the audit log.
+    pub fn staff_login(&mut self, staff: &str, pin: &str) -> Result<PinCheck> {
+        let now = self.now();
+        self.store.write(|tx| {
+            let s = tx.find_staff(staff)?;
+            let (hash, failures, locked) = tx.staff_pin_state(&s.id)?;
+            let Some(hash) = hash else { return Ok(PinCheck::NoPin) };
+            if let Some(until) = locked.filter(|u| *u > now) {
+                tx.audit(now, &s.id, "staff.login_locked", "staff", &s.id, &serde_json::json!({}))?;
+                return Ok(PinCheck::Locked { until });
+            }
+            let ok = verify_pin(pin, &hash);
+            let failures = if ok { 0 } else { failures + 1 };
+            let lock = (!ok && failures >= PIN_TRIES).then(|| now + chrono::Duration::minutes(PIN_LOCK_MINUTES));
+            tx.record_pin_attempt(&s.id, ok, lock, now)?;
+            let action = if ok { "staff.login" } else { "staff.login_failed" };
+            tx.audit(now, &s.id, action, "staff", &s.id, &serde_json::json!({ "failures": failures }))?;
+            Ok::<_, AppError>(match (ok, lock) {
+                (true, _) => PinCheck::Ok(s),
+                (false, Some(until)) => {
+                    tracing::warn!(staff = %s.name, "PIN locked after {PIN_TRIES} wrong tries");
+                    PinCheck::Locked { until }
+                }
+                (false, None) => PinCheck::Wrong { left: PIN_TRIES - failures },
+            })
         })
     }
 

@@ -246,6 +246,39 @@ pub fn ticket(paper: Paper, d: &TicketDoc) -> Result<Vec<u8>, DeviceError> {
     p.finish()
 }
 
+/// The beautician's service slip, printed when a customer is called.
+#[derive(Debug, Clone)]
+pub struct SlipDoc {
+    pub ticket: String,
+    /// 王女士
+    pub customer: String,
+    pub service: String,
+    pub staff: Option<String>,
+    /// Allergies and contraindications on file, printed prominently.
+    pub warnings: Vec<String>,
+    pub printed_at: String,
+}
+
+pub fn slip(paper: Paper, d: &SlipDoc) -> Result<Vec<u8>, DeviceError> {
+    let mut p = Page::new(paper)?;
+    p.center("服务单 Service slip", 1, true)?;
+    p.center(&d.ticket, 3, true)?;
+    p.center(&d.customer, 2, false)?;
+    p.rule()?;
+    p.pair("服务 Service", &d.service)?;
+    if let Some(s) = &d.staff {
+        p.pair("美容师 Staff", s)?;
+    }
+    for w in &d.warnings {
+        p.rule()?;
+        p.center("注意 Caution", 2, true)?;
+        p.line(w)?;
+    }
+    p.rule()?;
+    p.center(&d.printed_at, 1, false)?;
+    p.finish()
+}
+
 /// The checkout receipt.
 #[derive(Debug, Clone)]
 pub struct ReceiptDoc {

@@ -11,20 +11,23 @@ use slint::{ComponentHandle, ModelRc, Timer, TimerMode, VecModel};
 
 use super::text::{self, Lang};
 use super::{
-    Concern, CustomerAdapter, IdentifyAdapter, KioskAdapter, KioskWindow, Page, RegisterAdapter, TicketAdapter,
-    WelcomeAdapter, models,
+    AppointmentRow, Concern, CustomerAdapter, DeviceRow, IdentifyAdapter, KioskAdapter, KioskWindow, Page, QueueRow,
+    RegisterAdapter, StaffAdapter, StaffMember, Theme, TicketAdapter, WelcomeAdapter, models,
 };
 use crate::app::App;
 use crate::app::checkin::{CheckinOutcome, CheckinRequest, Identity};
 use crate::app::customers::{Registration, parse_birthday};
 use crate::app::queue::{Offer, StaffOffer};
+use crate::app::staff::PinCheck;
 use crate::devices::buzzer::Pattern;
 use crate::devices::reader::IdCardRead;
 use crate::devices::reader::{CardRead, Poller, ReaderEvent};
 use crate::domain::customer::Gender;
 use crate::domain::customer::greeting_name;
+use crate::domain::model::Staff;
 use crate::domain::model::{Appointment, Customer};
 use crate::domain::phone::Phone;
+use crate::domain::queue::QueueStatus;
 use crate::domain::time::local_hm;
 use crate::station::StationBuzzer;
 use crate::station::printing::{self, PRINTER, PrintWorker};
@@ -81,7 +84,15 @@ pub struct Kiosk {
     pub beeps: Vec<Pattern>,
     /// Which demo customer the next simulated member QR belongs to.
     sim_next: usize,
+    /// Staff mode: who is logged in, who is logging in and the PIN typed so far.
+    session: Option<Staff>,
+    chosen: Option<String>,
+    pin: String,
+    idle_customer: Duration,
 }
+
+/// Staff mode stays open longer than a customer screen, then logs out by itself.
+const STAFF_IDLE: Duration = Duration::from_secs(300);
 
 impl Kiosk {
     /// Wires the kiosk to a window: callbacks, the idle timer (configured seconds), the
@@ -98,6 +109,10 @@ impl Kiosk {
             ticks: Vec::new(),
             beeps: Vec::new(),
             sim_next: 0,
+            session: None,
+            chosen: None,
+            pin: String::new(),
+            idle_customer: idle_after,
         }));
         let weak = Rc::downgrade(&kiosk);
         {
@@ -138,6 +153,17 @@ impl Kiosk {
         r.on_toggle_consent(with(&weak, Kiosk::toggle_consent));
         r.on_toggle_marketing(with(&weak, Kiosk::toggle_marketing));
         r.on_submit(with(&weak, Kiosk::register));
+        let st = ui.global::<StaffAdapter>();
+        st.on_open(with(&weak, Kiosk::open_staff));
+        st.on_choose(with1(&weak, |k: &mut Kiosk, id: slint::SharedString| k.choose_member(&id)));
+        st.on_pin_key(with1(&weak, |k: &mut Kiosk, v: slint::SharedString| k.pin_key(&v)));
+        st.on_pin_submit(with(&weak, Kiosk::pin_submit));
+        st.on_set_tab(with1(&weak, Kiosk::set_tab));
+        st.on_call_next(with(&weak, Kiosk::call_next));
+        st.on_move(with2(&weak, |k: &mut Kiosk, t: slint::SharedString, to: slint::SharedString| {
+            k.move_entry(&t, &to)
+        }));
+        st.on_leave(with(&weak, Kiosk::reset));
 
         {
             let mut k = kiosk.borrow_mut();
@@ -183,10 +209,24 @@ impl Kiosk {
         }
     }
 
-    /// Back to the welcome page with nothing of the previous customer left on any page.
+    /// Back to the welcome page with nothing of the previous customer left on any page
+    /// (staff mode logs out too).
     pub fn reset(&mut self) {
         self.visit = Visit::default();
+        self.session = None;
+        self.chosen = None;
+        self.pin.clear();
+        self.idle.set_interval(self.idle_customer);
         let Some(ui) = self.ui() else { return };
+        ui.global::<Theme>().set_staff_mode(false);
+        let st = ui.global::<StaffAdapter>();
+        st.set_chosen("".into());
+        st.set_pin_shown("".into());
+        st.set_who("".into());
+        st.set_tab(0);
+        st.set_queue(ModelRc::new(VecModel::default()));
+        st.set_appointments(ModelRc::new(VecModel::default()));
+        st.set_devices(ModelRc::new(VecModel::default()));
         ui.global::<WelcomeAdapter>().set_hint(text::welcome_hint(self.lang).into());
         let i = ui.global::<IdentifyAdapter>();
         i.set_shown("".into());
@@ -670,6 +710,206 @@ impl Kiosk {
         }
     }
 
+    fn open_staff(&mut self) {
+        self.touch();
+        let members: Vec<StaffMember> = match self.app.list_staff() {
+            Ok(list) => list
+                .into_iter()
+                .filter(|s| s.active && s.has_pin)
+                .map(|s| StaffMember { id: s.id.into(), name: s.name.into() })
+                .collect(),
+            Err(e) => return self.failed(&e),
+        };
+        if let Some(ui) = self.ui() {
+            ui.global::<StaffAdapter>().set_members(ModelRc::new(VecModel::from(members)));
+        }
+        self.notice("", false);
+        self.go(Page::StaffPin);
+    }
+
+    fn choose_member(&mut self, id: &str) {
+        self.touch();
+        self.chosen = Some(id.to_string());
+        self.pin.clear();
+        if let Some(ui) = self.ui() {
+            let st = ui.global::<StaffAdapter>();
+            st.set_chosen(id.into());
+            st.set_pin_shown("".into());
+        }
+    }
+
+    fn pin_key(&mut self, v: &str) {
+        self.touch();
+        match v {
+            "del" => {
+                self.pin.pop();
+            }
+            "clear" => self.pin.clear(),
+            d if d.len() == 1 && d.bytes().all(|b| b.is_ascii_digit()) && self.pin.len() < 8 => self.pin.push_str(d),
+            _ => {}
+        }
+        if let Some(ui) = self.ui() {
+            ui.global::<StaffAdapter>().set_pin_shown("●".repeat(self.pin.len()).into());
+        }
+    }
+
+    fn pin_submit(&mut self) {
+        self.touch();
+        let Some(id) = self.chosen.clone() else { return };
+        let pin = std::mem::take(&mut self.pin);
+        if let Some(ui) = self.ui() {
+            ui.global::<StaffAdapter>().set_pin_shown("".into());
+        }
+        match self.app.staff_login(&id, &pin) {
+            Ok(PinCheck::Ok(s)) => {
+                self.idle.set_interval(STAFF_IDLE);
+                self.idle.restart();
+                if let Some(ui) = self.ui() {
+                    ui.global::<Theme>().set_staff_mode(true);
+                    ui.global::<StaffAdapter>().set_who(s.name.clone().into());
+                }
+                self.session = Some(s);
+                self.notice("", false);
+                self.refresh_staff();
+                self.go(Page::Staff);
+            }
+            Ok(PinCheck::Wrong { left }) => self.notice(&text::pin_wrong(self.lang, left), true),
+            Ok(PinCheck::Locked { until }) => {
+                self.notice(&text::pin_locked(self.lang, &local_hm(until, self.app.tz())), true)
+            }
+            Ok(PinCheck::NoPin) => self.notice(&text::no_pin(self.lang), true),
+            Err(e) => self.failed(&e),
+        }
+    }
+
+    fn set_tab(&mut self, tab: i32) {
+        self.touch();
+        if let Some(ui) = self.ui() {
+            ui.global::<StaffAdapter>().set_tab(tab);
+        }
+        self.refresh_staff();
+    }
+
+    /// The staff page's three lists, read afresh.
+    fn refresh_staff(&mut self) {
+        if self.session.is_none() {
+            return;
+        }
+        let (tz, l) = (self.app.tz(), self.lang);
+        let lines = match self.app.queue(false) {
+            Ok(q) => q,
+            Err(e) => return self.failed(&e),
+        };
+        let mut rows = Vec::new();
+        for line in lines {
+            let e = &line.entry;
+            let warning = match self.app.customer_by_key(&e.customer_id) {
+                Ok(c) => [c.allergies.trim(), c.contraindications.trim()]
+                    .into_iter()
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                Err(_) => String::new(),
+            };
+            rows.push(QueueRow {
+                ticket: e.ticket.clone().into(),
+                name: greeting_name(&e.customer_name, e.customer_gender).into(),
+                service: e.service_name.clone().into(),
+                staff: e.staff_name.clone().unwrap_or_default().into(),
+                status: e.status.as_str().into(),
+                status_label: text::queue_status(l, e.status).into(),
+                wait: if e.status == QueueStatus::Waiting {
+                    text::wait_short(l, line.wait_minutes)
+                } else {
+                    String::new()
+                }
+                .into(),
+                warning: warning.into(),
+            });
+        }
+        let appointments: Vec<AppointmentRow> = match self.app.appointments_on(None, None, false) {
+            Ok(list) => list
+                .into_iter()
+                .map(|a| AppointmentRow {
+                    time: format!("{}–{}", local_hm(a.starts_at, tz), local_hm(a.ends_at, tz)).into(),
+                    name: a.customer_name.clone().into(),
+                    service: a.service_name.clone().into(),
+                    staff: a.staff_name.clone().unwrap_or_default().into(),
+                    status: a.status.label_zh().into(),
+                })
+                .collect(),
+            Err(e) => return self.failed(&e),
+        };
+        let devices =
+            self.app.store.read(|tx| Ok::<_, crate::store::StoreError>((tx.device_statuses()?, tx.print_jobs(0)?)));
+        let devices: Vec<DeviceRow> = match devices {
+            Ok((statuses, pending)) => {
+                let mut rows: Vec<DeviceRow> = statuses
+                    .into_iter()
+                    .map(|d| DeviceRow {
+                        name: text::device_name(l, &d.device).into(),
+                        ok: d.ok,
+                        detail: format!("{} · {}", d.detail, local_hm(d.updated_at, tz)).into(),
+                    })
+                    .collect();
+                if !pending.is_empty() {
+                    rows.push(DeviceRow {
+                        name: text::device_name(l, "printer").into(),
+                        ok: false,
+                        detail: text::jobs_waiting(l, pending.len()).into(),
+                    });
+                }
+                rows
+            }
+            Err(e) => return self.failed(&e),
+        };
+        if let Some(ui) = self.ui() {
+            let st = ui.global::<StaffAdapter>();
+            st.set_queue(ModelRc::new(VecModel::from(rows)));
+            st.set_appointments(ModelRc::new(VecModel::from(appointments)));
+            st.set_devices(ModelRc::new(VecModel::from(devices)));
+        }
+    }
+
+    /// Calls the first waiting customer: the buzzer sounds and the beautician's service
+    /// slip (with any allergy on file) prints.
+    fn call_next(&mut self) {
+        self.touch();
+        let Some(actor) = self.session.as_ref().map(|s| s.id.clone()) else { return };
+        match self.app.queue_move(None, QueueStatus::Called, None, &actor) {
+            Ok(e) => {
+                self.beep(Pattern::Walkin);
+                if let Err(err) = self.print_slip(&e) {
+                    tracing::warn!(error = %err, "service slip not printed");
+                }
+                let name = greeting_name(&e.customer_name, e.customer_gender);
+                self.notice(&text::called(self.lang, &e.ticket, &name), false);
+            }
+            Err(crate::app::AppError::Input { .. }) => self.notice(&text::nobody_waiting(self.lang), true),
+            Err(e) => self.failed(&e),
+        }
+        self.refresh_staff();
+    }
+
+    fn print_slip(&mut self, e: &crate::domain::model::QueueEntry) -> Result<(), crate::station::StationError> {
+        let c = self.app.customer_by_key(&e.customer_id)?;
+        printing::queue_slip(&mut self.app, e, &c)?;
+        if let Some(w) = &self.devices.print_worker {
+            w.wake();
+        }
+        Ok(())
+    }
+
+    fn move_entry(&mut self, ticket: &str, to: &str) {
+        self.touch();
+        let Some(actor) = self.session.as_ref().map(|s| s.id.clone()) else { return };
+        let Some(to) = QueueStatus::from_db(to) else { return };
+        if let Err(e) = self.app.queue_move(Some(ticket), to, None, &actor) {
+            self.notice(&e.to_string(), true);
+        }
+        self.refresh_staff();
+    }
+
     /// The demo's ID-card swipe: 陈静's card, as the reader would hand it over.
     fn simulate_id_card(&mut self) {
         match self.app.id_card_key("440306198501011238") {
@@ -709,6 +949,15 @@ fn with(weak: &Weak<RefCell<Kiosk>>, f: fn(&mut Kiosk)) -> impl FnMut() + 'stati
     move || {
         if let Some(k) = weak.upgrade() {
             f(&mut k.borrow_mut());
+        }
+    }
+}
+
+fn with2<A: 'static, B: 'static>(weak: &Weak<RefCell<Kiosk>>, f: fn(&mut Kiosk, A, B)) -> impl Fn(A, B) + 'static {
+    let weak = weak.clone();
+    move |a, b| {
+        if let Some(k) = weak.upgrade() {
+            f(&mut k.borrow_mut(), a, b);
         }
     }
 }

@@ -152,3 +152,56 @@ pub fn consent_needed(l: Lang) -> String {
 pub fn registered(l: Lang) -> String {
     l.pick("登记成功，请选择服务项目".into(), "You are registered: choose a service".into())
 }
+
+pub fn pin_wrong(l: Lang, left: i64) -> String {
+    l.pick(format!("PIN 不正确，还可再试 {left} 次"), format!("Wrong PIN: {left} tries left"))
+}
+
+pub fn pin_locked(l: Lang, until: &str) -> String {
+    l.pick(format!("PIN 已锁定，请在 {until} 后再试"), format!("PIN locked: try again after {until}"))
+}
+
+pub fn no_pin(l: Lang) -> String {
+    l.pick("此员工还没有设置 PIN，请店主设置".into(), "No PIN is set for this person: ask the owner".into())
+}
+
+pub fn queue_status(l: Lang, s: crate::domain::queue::QueueStatus) -> String {
+    use crate::domain::queue::QueueStatus as Q;
+    let en = match s {
+        Q::Waiting => "waiting",
+        Q::Called => "called",
+        Q::InService => "in service",
+        Q::Done => "done",
+        Q::Left => "left",
+    };
+    l.pick(s.label_zh().into(), en.into())
+}
+
+pub fn wait_short(l: Lang, minutes: Option<i64>) -> String {
+    match minutes {
+        Some(m) if m > 0 => l.pick(format!("约等 {m} 分钟"), format!("about {m} min")),
+        _ => String::new(),
+    }
+}
+
+pub fn nobody_waiting(l: Lang) -> String {
+    l.pick("没有等候中的顾客".into(), "Nobody is waiting".into())
+}
+
+pub fn called(l: Lang, ticket: &str, name: &str) -> String {
+    l.pick(format!("已叫 {ticket} {name}"), format!("Called {ticket} {name}"))
+}
+
+pub fn jobs_waiting(l: Lang, n: usize) -> String {
+    l.pick(format!("{n} 张小票等待打印"), format!("{n} jobs waiting to print"))
+}
+
+pub fn device_name(l: Lang, device: &str) -> String {
+    let (zh, en) = match device {
+        "printer" => ("打印机", "Printer"),
+        "id_reader" => ("身份证阅读器", "ID-card reader"),
+        "card_reader" => ("会员卡阅读器", "Member-card reader"),
+        other => (other, other),
+    };
+    l.pick(zh.into(), en.into())
+}

@@ -161,6 +161,29 @@ pub fn queue_ticket(app: &mut App, o: &CheckinOutcome) -> Result<i64> {
     queue(app, "ticket", Some(&o.entry.id), &bytes, Some(expires))
 }
 
+/// Queues the service slip of a customer just called (allergies and contraindications on it).
+pub fn queue_slip(
+    app: &mut App,
+    e: &crate::domain::model::QueueEntry,
+    c: &crate::domain::model::Customer,
+) -> Result<i64> {
+    let warnings = [("过敏 Allergies", &c.allergies), ("禁忌 Contraindications", &c.contraindications)]
+        .into_iter()
+        .filter(|(_, t)| !t.trim().is_empty())
+        .map(|(k, t)| format!("{k}: {}", t.trim()))
+        .collect();
+    let doc = paper::SlipDoc {
+        ticket: e.ticket.clone(),
+        customer: crate::domain::customer::greeting_name(&c.name, c.gender),
+        service: e.service_name.clone(),
+        staff: e.staff_name.clone(),
+        warnings,
+        printed_at: local(app.now(), app.tz(), "%Y-%m-%d %H:%M"),
+    };
+    let bytes = paper::slip(paper_of(app), &doc)?;
+    queue(app, "slip", Some(&e.id), &bytes, None)
+}
+
 pub fn queue_receipt(app: &mut App, r: &Receipt) -> Result<i64> {
     let bytes = paper::receipt(paper_of(app), &receipt_doc(&app.config, r))?;
     queue(app, "receipt", Some(&r.visit_id), &bytes, None)

@@ -157,6 +157,37 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    /// A staff member's PIN hash, failed tries and lock (for the kiosk's staff login).
+    pub fn staff_pin_state(&self, staff_id: &str) -> Result<(Option<String>, i64, Option<DateTime<Utc>>)> {
+        Ok(self.row("SELECT pin_hash, pin_failures, pin_locked_until FROM staff WHERE id = ?1", [staff_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<i64>>(2)?.map(from_ms)))
+        })?)
+    }
+
+    /// Records a PIN attempt: a success clears the count; a failure counts, and locks the
+    /// PIN until `lock_until` when given.
+    pub fn record_pin_attempt(
+        &self,
+        staff_id: &str,
+        ok: bool,
+        lock_until: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if ok {
+            self.exec(
+                "UPDATE staff SET pin_failures = 0, pin_locked_until = NULL, updated_at = ?2 WHERE id = ?1",
+                params![staff_id, ms(now)],
+            )?;
+        } else {
+            self.exec(
+                "UPDATE staff SET pin_failures = CASE WHEN ?2 IS NULL THEN pin_failures + 1 ELSE 0 END,
+                    pin_locked_until = ?2, updated_at = ?3 WHERE id = ?1",
+                params![staff_id, lock_until.map(ms), ms(now)],
+            )?;
+        }
+        Ok(())
+    }
+
     pub fn set_staff_pin(&self, staff_id: &str, pin_hash: &str, now: DateTime<Utc>) -> Result<()> {
         let n = self.exec(
             "UPDATE staff SET pin_hash = ?2, pin_failures = 0, pin_locked_until = NULL, updated_at = ?3 WHERE id = ?1",

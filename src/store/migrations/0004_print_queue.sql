@@ -5,7 +5,7 @@
 -- check-in: the job waits here and the print worker retries it. Jobs print in id order.
 CREATE TABLE print_jobs (
     id          INTEGER PRIMARY KEY,
-    kind        TEXT NOT NULL CHECK (kind IN ('ticket', 'receipt', 'report', 'test')),
+    kind        TEXT NOT NULL CHECK (kind IN ('ticket', 'slip', 'receipt', 'report', 'test')),
     ref_id      TEXT,                               -- the queue entry or visit it belongs to
     body        BLOB NOT NULL,                      -- ready to send; holds no identity-card number
     status      TEXT NOT NULL CHECK (status IN ('pending', 'printed', 'expired', 'cancelled')),
