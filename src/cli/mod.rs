@@ -71,7 +71,11 @@ pub enum Command {
         out: Option<PathBuf>,
     },
     /// 自助签到机（触摸屏界面）/ the touchscreen check-in kiosk
-    Kiosk,
+    Kiosk {
+        /// 不开窗口：渲染第一帧到 PNG 后退出（测速用）/ no window: render the first frame to a PNG and exit (for timing)
+        #[arg(long, hide = true)]
+        first_frame: Option<PathBuf>,
+    },
     /// 生成演示数据（8 名员工、30 项服务、2000 位顾客、一年消费）/ seed a realistic demo shop
     DemoData {
         /// 演示顾客数 / number of demo customers
@@ -638,7 +642,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             Ok(Outcome::Ok)
         }
         Command::Doctor { json } => device::doctor(&config, &dir, json),
-        Command::Kiosk => kiosk(App::open(config, &dir, clock)?),
+        Command::Kiosk { first_frame } => kiosk(App::open(config, &dir, clock)?, first_frame),
         Command::Device(device::DeviceCmd::ReadCard { port, protocol, baud, timeout, json }) => {
             let key = std::fs::read(dir.join(crate::app::DEVICE_KEY_FILE)).ok().filter(|k| k.len() == 32);
             device::read_card(&config, key.as_deref(), port, protocol, baud, timeout, json)
@@ -671,7 +675,11 @@ fn demo_clock(config: &Config, clock: Arc<dyn Clock>) -> Arc<dyn Clock> {
 }
 
 #[cfg(feature = "kiosk")]
-fn kiosk(app: App) -> Result<Outcome, CliError> {
+fn kiosk(app: App, first_frame: Option<PathBuf>) -> Result<Outcome, CliError> {
+    if let Some(png) = first_frame {
+        crate::kiosk::headless::first_frame(app, &png).map_err(|e| CliError::Device(e.to_string()))?;
+        return Ok(Outcome::Ok);
+    }
     if !crate::kiosk::has_display() {
         return Err(CliError::Usage(msg::no_display()));
     }
@@ -680,7 +688,7 @@ fn kiosk(app: App) -> Result<Outcome, CliError> {
 }
 
 #[cfg(not(feature = "kiosk"))]
-fn kiosk(_app: App) -> Result<Outcome, CliError> {
+fn kiosk(_app: App, _first_frame: Option<PathBuf>) -> Result<Outcome, CliError> {
     Err(CliError::Usage(msg::no_kiosk_feature()))
 }
 
@@ -959,7 +967,7 @@ fn print_queue(app: &App, lines: &[crate::app::queue::QueueLine]) -> Result<(), 
 
 fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
     match command {
-        Command::Init | Command::Demo { .. } | Command::DemoData { .. } | Command::Doctor { .. } | Command::Kiosk => {
+        Command::Init | Command::Demo { .. } | Command::DemoData { .. } | Command::Doctor { .. } | Command::Kiosk { .. } => {
             unreachable!("handled in run")
         }
         Command::Customer(c) => match c {

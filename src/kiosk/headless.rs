@@ -21,6 +21,17 @@ pub fn init() -> Result<(), KioskError> {
         .map_err(|e| KioskError::Platform(slint::PlatformError::Other(e.to_string())))
 }
 
+/// Opens the kiosk headlessly on `app` at 800×480 and saves its first frame (for the
+/// start-up benchmark: process start to first frame).
+pub fn first_frame(app: crate::app::App, png: &Path) -> Result<(), KioskError> {
+    init()?;
+    let ui = KioskWindow::new()?;
+    set_size(&ui, 800, 480);
+    let _kiosk = super::Kiosk::attach(&ui, app, super::Devices::default());
+    ui.show()?;
+    snapshot(&ui, png)
+}
+
 /// Lets `by` pass on Slint's clock: timers fire, animations finish.
 pub fn advance(by: Duration) {
     i_slint_backend_testing::mock_elapsed_time(by);
