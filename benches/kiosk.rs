@@ -55,9 +55,7 @@ fn benches(c: &mut Criterion) {
     let _kiosk = Kiosk::attach(&ui, app, Devices { simulator: true, ..Devices::default() });
     ui.show().expect("show");
     let frame = |name: &str, g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>| {
-        g.bench_function(format!("frame_{name}_800x480"), |b| {
-            b.iter(|| ui.window().take_snapshot().expect("frame"))
-        });
+        g.bench_function(format!("frame_{name}_800x480"), |b| b.iter(|| ui.window().take_snapshot().expect("frame")));
     };
     frame("welcome", &mut g);
     tap(&ui, "WelcomePage::checkin-button");

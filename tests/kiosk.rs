@@ -355,9 +355,30 @@ fn staff_call_next_sounds_the_buzzer_and_prints_the_slip() {
     let slip = jobs.iter().find(|j| j.kind == "slip").expect("a service slip");
     let text = salonbox::devices::escpos_read::decode(&slip.body).unwrap().texts().join("\n");
     assert!(text.contains("W001") && text.contains("对果酸过敏"), "{text}");
-    // start and finish
+    // start, then check out at the screen: the library prices it, the receipt prints
     assert!(key(&s.ui, "start W001"));
-    assert!(key(&s.ui, "done W001"));
+    assert!(key(&s.ui, "checkout W001"));
+    assert_eq!(page(&s), Page::Checkout);
+    let co = s.ui.global::<salonbox::kiosk::CheckoutAdapter>();
+    assert_eq!(co.get_due(), "¥158.00");
+    assert_eq!(element(&s.ui, "CheckoutPage::pay-button").unwrap().accessible_enabled(), Some(false), "no tender yet");
+    assert!(key(&s.ui, "微信支付"));
+    snapshot(&s.ui, &shots().join("staff-checkout-800x480.png")).unwrap();
+    tap(&s.ui, "CheckoutPage::pay-button");
+    assert!(co.get_paid(), "{}", s.ui.global::<KioskAdapter>().get_notice());
+    assert!(co.get_result().contains("¥158.00"));
+    let jobs = s.kiosk.borrow_mut().app().store.read(|tx| tx.print_jobs(5)).unwrap();
+    let receipt = jobs.iter().find(|j| j.kind == "receipt").expect("a receipt");
+    let text = salonbox::devices::escpos_read::decode(&receipt.body).unwrap().texts().join("\n");
+    assert!(text.contains("肩颈舒缓按摩") && text.contains("139****5678"), "{text}");
+    // paying twice is impossible
+    tap(&s.ui, "CheckoutPage::pay-button");
+    {
+        let mut k = s.kiosk.borrow_mut();
+        let c = k.app().customer_by_key("13912345678").unwrap();
+        assert_eq!(k.app().customer_summary(&c.id).unwrap().visits, 1, "one visit recorded");
+    }
+    tap(&s.ui, "CheckoutPage::back-button");
     let q = s.ui.global::<salonbox::kiosk::StaffAdapter>().get_queue();
     assert_eq!(slint::Model::row_count(&q), 1, "W001 is done");
     tap(&s.ui, "StaffPage::devices-tab");

@@ -967,7 +967,11 @@ fn print_queue(app: &App, lines: &[crate::app::queue::QueueLine]) -> Result<(), 
 
 fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
     match command {
-        Command::Init | Command::Demo { .. } | Command::DemoData { .. } | Command::Doctor { .. } | Command::Kiosk { .. } => {
+        Command::Init
+        | Command::Demo { .. }
+        | Command::DemoData { .. }
+        | Command::Doctor { .. }
+        | Command::Kiosk { .. } => {
             unreachable!("handled in run")
         }
         Command::Customer(c) => match c {

@@ -11,8 +11,9 @@ use slint::{ComponentHandle, ModelRc, Timer, TimerMode, VecModel};
 
 use super::text::{self, Lang};
 use super::{
-    AppointmentRow, Concern, CustomerAdapter, DeviceRow, IdentifyAdapter, KioskAdapter, KioskWindow, Page, QueueRow,
-    RegisterAdapter, StaffAdapter, StaffMember, Theme, TicketAdapter, WelcomeAdapter, models,
+    AppointmentRow, BillRow, CheckoutAdapter, Concern, CustomerAdapter, DeviceRow, IdentifyAdapter, KioskAdapter,
+    KioskWindow, Page, QueueRow, RegisterAdapter, StaffAdapter, StaffMember, Theme, TicketAdapter, WelcomeAdapter,
+    models,
 };
 use crate::app::App;
 use crate::app::checkin::{CheckinOutcome, CheckinRequest, Identity};
@@ -89,6 +90,20 @@ pub struct Kiosk {
     chosen: Option<String>,
     pin: String,
     idle_customer: Duration,
+    bill: Option<BillDraft>,
+}
+
+/// A checkout being prepared at the staff screen.
+struct BillDraft {
+    ticket: String,
+    customer_id: String,
+    service_id: String,
+    staff_id: Option<String>,
+    use_points: bool,
+    use_stored_value: bool,
+    tender: Option<crate::domain::checkout::Tender>,
+    due: rust_decimal::Decimal,
+    paid: bool,
 }
 
 /// Staff mode stays open longer than a customer screen, then logs out by itself.
@@ -113,6 +128,7 @@ impl Kiosk {
             chosen: None,
             pin: String::new(),
             idle_customer: idle_after,
+            bill: None,
         }));
         let weak = Rc::downgrade(&kiosk);
         {
@@ -164,6 +180,27 @@ impl Kiosk {
             k.move_entry(&t, &to)
         }));
         st.on_leave(with(&weak, Kiosk::reset));
+        st.on_checkout(with1(&weak, |k: &mut Kiosk, t: slint::SharedString| k.open_checkout(&t)));
+        let co = ui.global::<CheckoutAdapter>();
+        co.on_toggle_points(with(&weak, |k: &mut Kiosk| {
+            if let Some(b) = &mut k.bill {
+                b.use_points = !b.use_points;
+            }
+            k.show_bill();
+        }));
+        co.on_toggle_stored_value(with(&weak, |k: &mut Kiosk| {
+            if let Some(b) = &mut k.bill {
+                b.use_stored_value = !b.use_stored_value;
+            }
+            k.show_bill();
+        }));
+        co.on_choose_tender(with1(&weak, |k: &mut Kiosk, t: slint::SharedString| {
+            if let Some(b) = &mut k.bill {
+                b.tender = crate::domain::checkout::Tender::parse(&t);
+            }
+            k.show_bill();
+        }));
+        co.on_pay(with(&weak, Kiosk::pay));
 
         {
             let mut k = kiosk.borrow_mut();
@@ -213,6 +250,7 @@ impl Kiosk {
     /// (staff mode logs out too).
     pub fn reset(&mut self) {
         self.visit = Visit::default();
+        self.bill = None;
         self.session = None;
         self.chosen = None;
         self.pin.clear();
@@ -279,6 +317,11 @@ impl Kiosk {
                 self.go(Page::Identify);
             }
             Some(Page::Consent) => self.go(Page::Register),
+            Some(Page::Checkout) => {
+                self.bill = None;
+                self.refresh_staff();
+                self.go(Page::Staff);
+            }
             _ => self.reset(),
         }
     }
@@ -900,8 +943,143 @@ impl Kiosk {
         Ok(())
     }
 
+    fn open_checkout(&mut self, ticket: &str) {
+        self.touch();
+        let Some(staff) = self.session.as_ref().map(|s| s.id.clone()) else { return };
+        let entry = match self.app.queue(false) {
+            Ok(lines) => lines.into_iter().map(|l| l.entry).find(|e| e.ticket == ticket),
+            Err(e) => return self.failed(&e),
+        };
+        let Some(e) = entry else { return };
+        self.bill = Some(BillDraft {
+            ticket: e.ticket.clone(),
+            customer_id: e.customer_id.clone(),
+            service_id: e.service_id.clone(),
+            staff_id: e.staff_id.clone().or(Some(staff)),
+            use_points: false,
+            use_stored_value: false,
+            tender: None,
+            due: rust_decimal::Decimal::ZERO,
+            paid: false,
+        });
+        if let Some(ui) = self.ui() {
+            let c = ui.global::<CheckoutAdapter>();
+            c.set_customer(format!("{} · {}", e.ticket, greeting_name(&e.customer_name, e.customer_gender)).into());
+            c.set_result("".into());
+        }
+        self.notice("", false);
+        self.show_bill();
+        self.go(Page::Checkout);
+    }
+
+    fn checkout_request(&self, b: &BillDraft, pay: bool) -> crate::app::checkout::CheckoutRequest {
+        use crate::app::checkout::{CheckoutRequest, ItemKey, ItemRequest};
+        use crate::domain::checkout::Use;
+        CheckoutRequest {
+            customer: Some(b.customer_id.clone()),
+            items: vec![ItemRequest {
+                item: ItemKey::Service(b.service_id.clone()),
+                quantity: 1,
+                staff: b.staff_id.iter().map(|s| (s.clone(), None)).collect(),
+                expected_unit_price: None,
+            }],
+            coupon: None,
+            points: if b.use_points { Use::Max } else { Use::Nothing },
+            stored_value: if b.use_stored_value { Use::Max } else { Use::Nothing },
+            tenders: match (pay, b.tender) {
+                (true, Some(t)) if !b.due.is_zero() => vec![(t, b.due)],
+                _ => Vec::new(),
+            },
+            actor: self.session.as_ref().map_or_else(|| "kiosk".to_string(), |s| s.id.clone()),
+        }
+    }
+
+    /// The bill as the library prices it now (a quote: nothing is recorded).
+    fn show_bill(&mut self) {
+        self.touch();
+        let Some(b) = self.bill.as_ref() else { return };
+        if b.paid {
+            return;
+        }
+        let req = self.checkout_request(b, false);
+        let customer_id = b.customer_id.clone();
+        let (tender, use_points, use_sv) = (b.tender, b.use_points, b.use_stored_value);
+        let quote = match self.app.quote(&req) {
+            Ok(q) => q,
+            Err(e) => return self.notice(&e.to_string(), true),
+        };
+        let membership = self.app.membership(&customer_id).ok();
+        let due = quote.bill.due_by_tenders;
+        if let Some(b) = &mut self.bill {
+            b.due = due;
+        }
+        let s = quote.summary();
+        let Some(ui) = self.ui() else { return };
+        let c = ui.global::<CheckoutAdapter>();
+        let lines: Vec<BillRow> = quote
+            .lines
+            .iter()
+            .map(|l| BillRow {
+                label: if l.staff.is_empty() {
+                    l.name.clone()
+                } else {
+                    format!("{} · {}", l.name, l.staff.join("、"))
+                }
+                .into(),
+                value: crate::domain::money::show_yuan(l.amount).into(),
+            })
+            .collect();
+        let totals: Vec<BillRow> =
+            s.totals.into_iter().map(|(k, v)| BillRow { label: k.into(), value: v.into() }).collect();
+        c.set_lines(ModelRc::new(VecModel::from(lines)));
+        c.set_totals(ModelRc::new(VecModel::from(totals)));
+        c.set_due(crate::domain::money::show_yuan(due).into());
+        if let Some(m) = membership {
+            let sv = crate::domain::money::show_yuan(m.stored_value_principal + m.stored_value_bonus);
+            c.set_balances(text::balances(self.lang, m.points, &sv).into());
+        }
+        c.set_use_points(use_points);
+        c.set_use_stored_value(use_sv);
+        c.set_tender(tender.map(|t| t.as_str()).unwrap_or_default().into());
+        c.set_paid(false);
+    }
+
+    /// Records the visit through the library's checkout, prints the receipt and closes the
+    /// queue entry.
+    fn pay(&mut self) {
+        self.touch();
+        let Some(b) = self.bill.as_ref() else { return };
+        if b.paid || (b.tender.is_none() && !b.due.is_zero()) {
+            return;
+        }
+        let (req, ticket) = (self.checkout_request(b, true), b.ticket.clone());
+        let receipt = match self.app.checkout(&req) {
+            Ok(r) => r,
+            Err(e) => return self.notice(&e.to_string(), true),
+        };
+        if let Err(e) = printing::queue_receipt(&mut self.app, &receipt) {
+            tracing::warn!(error = %e, "receipt not queued");
+        }
+        if let Some(w) = &self.devices.print_worker {
+            w.wake();
+        }
+        let actor = req.actor.clone();
+        if let Err(e) = self.app.queue_move(Some(&ticket), QueueStatus::Done, None, &actor) {
+            tracing::info!(error = %e, "queue entry not closed after checkout");
+        }
+        if let Some(b) = &mut self.bill {
+            b.paid = true;
+        }
+        if let Some(ui) = self.ui() {
+            let c = ui.global::<CheckoutAdapter>();
+            c.set_paid(true);
+            c.set_result(text::paid(self.lang, &crate::domain::money::show_yuan(receipt.bill.total)).into());
+        }
+    }
+
     fn move_entry(&mut self, ticket: &str, to: &str) {
         self.touch();
+        self.notice("", false);
         let Some(actor) = self.session.as_ref().map(|s| s.id.clone()) else { return };
         let Some(to) = QueueStatus::from_db(to) else { return };
         if let Err(e) = self.app.queue_move(Some(ticket), to, None, &actor) {

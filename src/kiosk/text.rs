@@ -205,3 +205,11 @@ pub fn device_name(l: Lang, device: &str) -> String {
     };
     l.pick(zh.into(), en.into())
 }
+
+pub fn balances(l: Lang, points: i64, stored_value: &str) -> String {
+    l.pick(format!("积分 {points} · 储值 {stored_value}"), format!("Points {points} · stored value {stored_value}"))
+}
+
+pub fn paid(l: Lang, amount: &str) -> String {
+    l.pick(format!("已收款 {amount}，小票正在打印"), format!("Paid {amount}; the receipt is printing"))
+}

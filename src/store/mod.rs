@@ -254,6 +254,19 @@ impl Store {
         self.immediate(f, |tx| tx.stamp())
     }
 
+    /// Runs `f` in a write transaction and rolls it back whatever happens: what a change
+    /// would come to (a checkout's bill before the customer pays), without making it.
+    pub fn dry_run<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| E::from(StoreError::from(e)))?;
+        let tx = Tx { tx, tz: self.tz };
+        let out = f(&tx);
+        tx.tx.rollback().map_err(|e| E::from(StoreError::from(e)))?;
+        out
+    }
+
     /// `f`, then `last` (still inside the transaction), then COMMIT.
     fn immediate<T, S, E: From<StoreError>>(
         &mut self,
