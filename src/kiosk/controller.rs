@@ -846,13 +846,17 @@ impl Kiosk {
         let mut rows = Vec::new();
         for line in lines {
             let e = &line.entry;
-            let warning = match self.app.customer_by_key(&e.customer_id) {
-                Ok(c) => [c.allergies.trim(), c.contraindications.trim()]
-                    .into_iter()
-                    .filter(|t| !t.is_empty())
-                    .collect::<Vec<_>>()
-                    .join("；"),
-                Err(_) => String::new(),
+            let (warning, tier, vip) = match self.app.customer_by_key(&e.customer_id) {
+                Ok(c) => (
+                    [c.allergies.trim(), c.contraindications.trim()]
+                        .into_iter()
+                        .filter(|t| !t.is_empty())
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                    c.tier.clone().unwrap_or_default(),
+                    c.tier_rank.is_some_and(|r| r >= 2),
+                ),
+                Err(_) => (String::new(), String::new(), false),
             };
             rows.push(QueueRow {
                 ticket: e.ticket.clone().into(),
@@ -868,6 +872,8 @@ impl Kiosk {
                 }
                 .into(),
                 warning: warning.into(),
+                tier: tier.into(),
+                vip,
             });
         }
         let appointments: Vec<AppointmentRow> = match self.app.appointments_on(None, None, false) {
