@@ -250,20 +250,63 @@ fn english_is_one_tap_away() {
     assert_eq!(element(&s.ui, "WelcomePage::checkin-button").unwrap().accessible_label().unwrap(), "点击签到");
 }
 
+/// Saves the current screen at 800×480 and at 720×1280.
+fn both(s: &Shop, name: &str) {
+    for (w, h) in [(720, 1280), (800, 480)] {
+        headless::set_size(&s.ui, w, h);
+        headless::advance(Duration::from_millis(250));
+        snapshot(&s.ui, &shots().join(format!("{name}-{w}x{h}.png"))).unwrap();
+    }
+}
+
 #[test]
-fn every_screen_in_portrait() {
+fn every_screen_at_both_sizes() {
     let s = shop();
-    headless::set_size(&s.ui, 720, 1280);
-    snapshot(&s.ui, &shots().join("welcome-720x1280.png")).unwrap();
+    both(&s, "welcome");
+    tap(&s.ui, "WelcomePage::checkin-button");
+    type_phone(&s, "13812345678");
+    both(&s, "identify");
+    tap(&s.ui, "IdentifyPage::ok-button");
+    both(&s, "appointment");
+    tap(&s.ui, "CustomerPage::confirm-button");
+    both(&s, "ticket");
+    tap(&s.ui, "TicketPage::done-button");
     tap(&s.ui, "WelcomePage::checkin-button");
     type_phone(&s, "13912345678");
-    snapshot(&s.ui, &shots().join("identify-720x1280.png")).unwrap();
     tap(&s.ui, "IdentifyPage::ok-button");
     key(&s.ui, "面部深层清洁");
-    snapshot(&s.ui, &shots().join("walkin-720x1280.png")).unwrap();
-    tap(&s.ui, "CustomerPage::join-button");
-    snapshot(&s.ui, &shots().join("ticket-720x1280.png")).unwrap();
-    assert_eq!(page(&s), Page::Ticket);
+    both(&s, "walkin");
+    tap(&s.ui, "CustomerPage::cancel-button");
+    tap(&s.ui, "WelcomePage::checkin-button");
+    type_phone(&s, "13700000000");
+    tap(&s.ui, "IdentifyPage::ok-button");
+    set_text(&s, "姓名", "赵敏");
+    key(&s.ui, "女士");
+    both(&s, "register");
+    tap(&s.ui, "RegisterPage::next-button");
+    tap(&s.ui, "ConsentPage::consent-tick");
+    both(&s, "consent");
+    tap(&s.ui, "ConsentPage::cancel-button");
+    assert_eq!(page(&s), Page::Welcome);
+    tap(&s.ui, "KioskWindow::language-button");
+    both(&s, "welcome-en");
+    tap(&s.ui, "KioskWindow::language-button");
+    tap(&s.ui, "KioskWindow::staff-button");
+    key(&s.ui, "李娜");
+    both(&s, "staff-pin");
+    pin(&s, "2468");
+    both(&s, "staff-queue");
+    tap(&s.ui, "StaffPage::appointments-tab");
+    both(&s, "staff-appointments");
+    tap(&s.ui, "StaffPage::devices-tab");
+    both(&s, "staff-devices");
+    tap(&s.ui, "StaffPage::queue-tab");
+    assert!(key(&s.ui, "call A001"));
+    assert!(key(&s.ui, "start A001"));
+    assert!(key(&s.ui, "checkout A001"));
+    key(&s.ui, "现金");
+    both(&s, "staff-checkout");
+    assert_eq!(page(&s), Page::Checkout);
 }
 
 #[test]
