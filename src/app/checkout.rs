@@ -358,162 +358,160 @@ impl App {
 }
 
 fn checkout_in(tx: &Tx<'_>, req: &CheckoutRequest, now: DateTime<Utc>) -> Result<Receipt> {
-    {
-        let customer = req.customer.as_deref().map(|k| lookup_customer(tx, k)).transpose()?;
-        let loaded = customer.as_ref().map(|c| load_member(tx, c, now)).transpose()?;
-        let mut cart = Vec::new();
-        let mut names = Vec::new();
-        for (i, it) in req.items.iter().enumerate() {
-            let field = format!("第 {} 项 / line {}", i + 1, i + 1);
-            let (kind, name, category, unit_price, service_id, product) = match &it.item {
-                ItemKey::Service(k) => {
-                    let s = tx.find_service(k)?;
-                    if !s.active {
-                        return Err(AppError::input(
-                            field,
-                            format!("「{}」已停用 / \"{}\" is no longer offered", s.name, s.name),
-                        ));
-                    }
-                    (LineKind::Service { service_id: s.id.clone() }, s.name, s.category, s.price, Some(s.id), false)
-                }
-                ItemKey::Product(k) => {
-                    let p = tx.find_product(k)?;
-                    (LineKind::Product { product_id: p.id.clone() }, p.name, p.category, p.price, None, true)
-                }
-                ItemKey::CourseSession(k) => {
-                    let Some(l) = &loaded else { return Err(CheckoutError::NotAMember.into()) };
-                    let k = k.trim();
-                    let course = l
-                        .courses
-                        .iter()
-                        .filter(|c| c.id == k || c.service_name == k)
-                        .max_by_key(|c| (c.valid_until.is_none_or(|u| u > now), c.sessions_left > 0))
-                        .ok_or_else(|| {
-                            AppError::input(
-                                field.clone(),
-                                format!("顾客没有「{k}」疗程卡 / the customer has no course \"{k}\""),
-                            )
-                        })?;
-                    if course.valid_until.is_some_and(|u| u <= now) {
-                        return Err(AppError::input(
-                            field,
-                            format!(
-                                "「{}」疗程卡已过期 / course \"{}\" has expired",
-                                course.service_name, course.service_name
-                            ),
-                        ));
-                    }
-                    (
-                        LineKind::CourseSession { course_id: course.id.clone(), service_id: course.service_id.clone() },
-                        course.service_name.clone(),
-                        course.category.clone(),
-                        course.session_value(),
-                        Some(course.service_id.clone()),
-                        false,
-                    )
-                }
-            };
-            let (staff, staff_names) = staff_shares(tx, &it.staff, service_id.as_deref(), &category, product)?;
-            names.push((name.clone(), staff_names));
-            cart.push(CartLine {
-                kind,
-                name,
-                category,
-                unit_price,
-                quantity: it.quantity,
-                expected_unit_price: it.expected_unit_price,
-                staff,
-            });
-        }
-        let coupon = match &req.coupon {
-            Some(code) => {
-                let c = tx.coupon_by_code(code)?.ok_or_else(|| {
-                    AppError::input("优惠券 coupon", format!("没有这张券：{code} / no such coupon: {code}"))
-                })?;
-                if customer.as_ref().is_none_or(|cu| cu.id != c.customer_id) {
+    let customer = req.customer.as_deref().map(|k| lookup_customer(tx, k)).transpose()?;
+    let loaded = customer.as_ref().map(|c| load_member(tx, c, now)).transpose()?;
+    let mut cart = Vec::new();
+    let mut names = Vec::new();
+    for (i, it) in req.items.iter().enumerate() {
+        let field = format!("第 {} 项 / line {}", i + 1, i + 1);
+        let (kind, name, category, unit_price, service_id, product) = match &it.item {
+            ItemKey::Service(k) => {
+                let s = tx.find_service(k)?;
+                if !s.active {
                     return Err(AppError::input(
-                        "优惠券 coupon",
-                        format!("券 {code} 不属于该顾客 / coupon {code} belongs to another customer"),
+                        field,
+                        format!("「{}」已停用 / \"{}\" is no longer offered", s.name, s.name),
                     ));
                 }
-                if c.redeemed {
+                (LineKind::Service { service_id: s.id.clone() }, s.name, s.category, s.price, Some(s.id), false)
+            }
+            ItemKey::Product(k) => {
+                let p = tx.find_product(k)?;
+                (LineKind::Product { product_id: p.id.clone() }, p.name, p.category, p.price, None, true)
+            }
+            ItemKey::CourseSession(k) => {
+                let Some(l) = &loaded else { return Err(CheckoutError::NotAMember.into()) };
+                let k = k.trim();
+                let course = l
+                    .courses
+                    .iter()
+                    .filter(|c| c.id == k || c.service_name == k)
+                    .max_by_key(|c| (c.valid_until.is_none_or(|u| u > now), c.sessions_left > 0))
+                    .ok_or_else(|| {
+                        AppError::input(
+                            field.clone(),
+                            format!("顾客没有「{k}」疗程卡 / the customer has no course \"{k}\""),
+                        )
+                    })?;
+                if course.valid_until.is_some_and(|u| u <= now) {
                     return Err(AppError::input(
-                        "优惠券 coupon",
-                        format!("券 {code} 已使用 / coupon {code} has already been used"),
+                        field,
+                        format!(
+                            "「{}」疗程卡已过期 / course \"{}\" has expired",
+                            course.service_name, course.service_name
+                        ),
                     ));
                 }
-                Some(c)
+                (
+                    LineKind::CourseSession { course_id: course.id.clone(), service_id: course.service_id.clone() },
+                    course.service_name.clone(),
+                    course.category.clone(),
+                    course.session_value(),
+                    Some(course.service_id.clone()),
+                    false,
+                )
             }
-            None => None,
         };
-        let points_rules = tx.points_rules()?;
-        let rebate_rules = tx.rebate_rules()?;
-        let bill = checkout(
-            &cart,
-            Terms {
-                member: loaded.as_ref().map(|l| &l.member),
-                coupon: coupon.as_ref().map(|c| &c.coupon),
-                points: &points_rules,
-                rebates: &rebate_rules,
-                now,
-            },
-            &Payment { points: req.points, stored_value: req.stored_value, tenders: req.tenders.clone() },
-        )?;
-        let visit = visit_from_bill(tx, &cart, &bill, customer.as_ref(), loaded.as_ref(), coupon.map(|c| c.id), now)?;
-        let visit_id = tx.insert_visit(&NewVisit { checked_out_by: staff_actor(tx, &req.actor), ..visit })?;
-        let (balances, upgraded_to) = match &customer {
-            Some(c) => {
-                let up = match &loaded {
-                    Some(l) => upgrade(tx, &l.tiers, &c.id, l.tier_rank, now)?,
-                    None => None,
-                };
-                (Some(membership_changed(tx, &c.id, now)?), up)
-            }
-            None => (None, None),
-        };
-        tx.audit(
-            now,
-            &req.actor,
-            "visit.checkout",
-            "visit",
-            &visit_id,
-            &serde_json::json!({ "total": bill.total.to_string() }),
-        )?;
-        let left_after = match &customer {
-            Some(c) => tx.courses(&c.id)?,
-            None => Vec::new(),
-        };
-        let lines = cart
-            .iter()
-            .zip(&bill.lines)
-            .zip(names)
-            .map(|((l, b), (name, staff))| ReceiptLine {
-                name,
-                quantity: l.quantity,
-                unit_price: l.unit_price,
-                amount: b.amount,
-                staff,
-                sessions_left: match &l.kind {
-                    LineKind::CourseSession { course_id, .. } => {
-                        left_after.iter().find(|c| &c.id == course_id).map(|c| c.sessions_left)
-                    }
-                    _ => None,
-                },
-            })
-            .collect();
-        tracing::info!(visit = %visit_id, total = %bill.total, "checked out");
-        Ok(Receipt {
-            visit_id,
-            at: now,
-            customer: customer.as_ref().map(|c| c.name.clone()),
-            phone_masked: customer.as_ref().and_then(|c| c.phone.as_ref()).map(|p| p.masked()),
-            member_code: customer.as_ref().map(|c| c.member_code.clone()),
-            lines,
-            bill,
-            balances,
-            upgraded_to,
-        })
+        let (staff, staff_names) = staff_shares(tx, &it.staff, service_id.as_deref(), &category, product)?;
+        names.push((name.clone(), staff_names));
+        cart.push(CartLine {
+            kind,
+            name,
+            category,
+            unit_price,
+            quantity: it.quantity,
+            expected_unit_price: it.expected_unit_price,
+            staff,
+        });
     }
+    let coupon = match &req.coupon {
+        Some(code) => {
+            let c = tx.coupon_by_code(code)?.ok_or_else(|| {
+                AppError::input("优惠券 coupon", format!("没有这张券：{code} / no such coupon: {code}"))
+            })?;
+            if customer.as_ref().is_none_or(|cu| cu.id != c.customer_id) {
+                return Err(AppError::input(
+                    "优惠券 coupon",
+                    format!("券 {code} 不属于该顾客 / coupon {code} belongs to another customer"),
+                ));
+            }
+            if c.redeemed {
+                return Err(AppError::input(
+                    "优惠券 coupon",
+                    format!("券 {code} 已使用 / coupon {code} has already been used"),
+                ));
+            }
+            Some(c)
+        }
+        None => None,
+    };
+    let points_rules = tx.points_rules()?;
+    let rebate_rules = tx.rebate_rules()?;
+    let bill = checkout(
+        &cart,
+        Terms {
+            member: loaded.as_ref().map(|l| &l.member),
+            coupon: coupon.as_ref().map(|c| &c.coupon),
+            points: &points_rules,
+            rebates: &rebate_rules,
+            now,
+        },
+        &Payment { points: req.points, stored_value: req.stored_value, tenders: req.tenders.clone() },
+    )?;
+    let visit = visit_from_bill(tx, &cart, &bill, customer.as_ref(), loaded.as_ref(), coupon.map(|c| c.id), now)?;
+    let visit_id = tx.insert_visit(&NewVisit { checked_out_by: staff_actor(tx, &req.actor), ..visit })?;
+    let (balances, upgraded_to) = match &customer {
+        Some(c) => {
+            let up = match &loaded {
+                Some(l) => upgrade(tx, &l.tiers, &c.id, l.tier_rank, now)?,
+                None => None,
+            };
+            (Some(membership_changed(tx, &c.id, now)?), up)
+        }
+        None => (None, None),
+    };
+    tx.audit(
+        now,
+        &req.actor,
+        "visit.checkout",
+        "visit",
+        &visit_id,
+        &serde_json::json!({ "total": bill.total.to_string() }),
+    )?;
+    let left_after = match &customer {
+        Some(c) => tx.courses(&c.id)?,
+        None => Vec::new(),
+    };
+    let lines = cart
+        .iter()
+        .zip(&bill.lines)
+        .zip(names)
+        .map(|((l, b), (name, staff))| ReceiptLine {
+            name,
+            quantity: l.quantity,
+            unit_price: l.unit_price,
+            amount: b.amount,
+            staff,
+            sessions_left: match &l.kind {
+                LineKind::CourseSession { course_id, .. } => {
+                    left_after.iter().find(|c| &c.id == course_id).map(|c| c.sessions_left)
+                }
+                _ => None,
+            },
+        })
+        .collect();
+    tracing::info!(visit = %visit_id, total = %bill.total, "checked out");
+    Ok(Receipt {
+        visit_id,
+        at: now,
+        customer: customer.as_ref().map(|c| c.name.clone()),
+        phone_masked: customer.as_ref().and_then(|c| c.phone.as_ref()).map(|p| p.masked()),
+        member_code: customer.as_ref().map(|c| c.member_code.clone()),
+        lines,
+        bill,
+        balances,
+        upgraded_to,
+    })
 }
 
 impl App {
