@@ -303,3 +303,32 @@ fn an_id_card_read_prefills_registration_and_then_checks_the_customer_in() {
     assert_eq!(o.greeting, "陈女士");
     assert_eq!(o.entry.identified_by, "id_card");
 }
+
+#[test]
+fn a_quote_prices_like_checkout_and_records_nothing() {
+    let (_dir, mut app, _clock) = shop();
+    let req = CheckoutRequest {
+        customer: Some("13812345678".into()),
+        items: vec![ItemRequest {
+            item: ItemKey::Service("面部深层清洁".into()),
+            quantity: 1,
+            staff: vec![("李娜".into(), None)],
+            expected_unit_price: None,
+        }],
+        coupon: None,
+        points: Use::Nothing,
+        stored_value: Use::Nothing,
+        tenders: Vec::new(),
+        actor: "test".into(),
+    };
+    let events_before: i64 = app.store.read(|tx| tx.outbox_stats()).map(|s| s.sync_pending).unwrap();
+    let q = app.quote(&req).unwrap();
+    assert_eq!(q.bill.due_by_tenders, "198".parse().unwrap());
+    let c = app.customer_by_key("13812345678").unwrap();
+    assert_eq!(app.customer_summary(&c.id).unwrap().visits, 0, "a quote records no visit");
+    let events_after: i64 = app.store.read(|tx| tx.outbox_stats()).map(|s| s.sync_pending).unwrap();
+    assert_eq!(events_before, events_after, "nor any sync event");
+    let paid = app.checkout(&CheckoutRequest { tenders: vec![(Tender::Cash, "198".parse().unwrap())], ..req }).unwrap();
+    assert_eq!(paid.bill.total, q.bill.total);
+    assert_eq!(app.customer_summary(&c.id).unwrap().visits, 1);
+}
