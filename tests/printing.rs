@@ -206,25 +206,28 @@ fn a_printer_that_is_off_fails_cleanly_and_an_old_ticket_expires() {
     assert_eq!(jobs[0].status, "expired");
 }
 
+/// 王芳's facial with 李娜, paid by these tenders.
+fn facial(tenders: Vec<(Tender, rust_decimal::Decimal)>) -> CheckoutRequest {
+    CheckoutRequest {
+        customer: Some("13812345678".into()),
+        items: vec![ItemRequest {
+            item: ItemKey::Service("面部深层清洁".into()),
+            quantity: 1,
+            staff: vec![("李娜".into(), None)],
+            expected_unit_price: None,
+        }],
+        coupon: None,
+        points: Use::Nothing,
+        stored_value: Use::Nothing,
+        tenders,
+        actor: "test".into(),
+    }
+}
+
 #[test]
 fn a_receipt_shows_the_bill_and_only_a_masked_phone() {
     let (_dir, mut app, _clock) = shop();
-    let r = app
-        .checkout(&CheckoutRequest {
-            customer: Some("13812345678".into()),
-            items: vec![ItemRequest {
-                item: ItemKey::Service("面部深层清洁".into()),
-                quantity: 1,
-                staff: vec![("李娜".into(), None)],
-                expected_unit_price: None,
-            }],
-            coupon: None,
-            points: Use::Nothing,
-            stored_value: Use::Nothing,
-            tenders: vec![(Tender::Wechat, "198".parse().unwrap())],
-            actor: "test".into(),
-        })
-        .unwrap();
+    let r = app.checkout(&facial(vec![(Tender::Wechat, "198".parse().unwrap())])).unwrap();
     printing::queue_receipt(&mut app, &r).unwrap();
     let sim = SimPrinter::new(None);
     let mut port = sim.clone();
@@ -307,20 +310,7 @@ fn an_id_card_read_prefills_registration_and_then_checks_the_customer_in() {
 #[test]
 fn a_quote_prices_like_checkout_and_records_nothing() {
     let (_dir, mut app, _clock) = shop();
-    let req = CheckoutRequest {
-        customer: Some("13812345678".into()),
-        items: vec![ItemRequest {
-            item: ItemKey::Service("面部深层清洁".into()),
-            quantity: 1,
-            staff: vec![("李娜".into(), None)],
-            expected_unit_price: None,
-        }],
-        coupon: None,
-        points: Use::Nothing,
-        stored_value: Use::Nothing,
-        tenders: Vec::new(),
-        actor: "test".into(),
-    };
+    let req = facial(Vec::new());
     let events_before: i64 = app.store.read(|tx| tx.outbox_stats()).map(|s| s.sync_pending).unwrap();
     let q = app.quote(&req).unwrap();
     assert_eq!(q.bill.due_by_tenders, "198".parse().unwrap());
