@@ -719,15 +719,27 @@ impl Kiosk {
         self.go(Page::Ticket);
     }
 
-    /// Card reader events, drained on the UI thread.
+    /// Card reader events, drained on the UI thread. The first reader is the ID-card
+    /// reader, the second the member-card reader (`kiosk::devices` builds them so).
     fn drain_readers(&mut self) {
-        let events: Vec<ReaderEvent> = self.devices.readers.iter().flat_map(|p| p.events.try_iter()).collect();
-        for e in events {
-            self.reader_event(e);
+        let events: Vec<(&'static str, ReaderEvent)> = self
+            .devices
+            .readers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| p.events.try_iter().map(move |e| (if i == 0 { "id_reader" } else { "card_reader" }, e)))
+            .collect();
+        for (device, e) in events {
+            self.reader_event_from(device, e);
         }
     }
 
+    /// A card reader's event (for the simulator and tests: as from the ID-card reader).
     pub fn reader_event(&mut self, e: ReaderEvent) {
+        self.reader_event_from("id_reader", e);
+    }
+
+    fn reader_event_from(&mut self, device: &str, e: ReaderEvent) {
         match e {
             ReaderEvent::Card(CardRead::IdCard(card)) => {
                 if !self.identified(Identity::IdCard(card.key.clone()), text::unknown_card(self.lang)) {
@@ -738,9 +750,9 @@ impl Kiosk {
                 self.identified(Identity::from_scanned(&code), text::unknown_card(self.lang));
             }
             ReaderEvent::ReadFailed(_) => self.notice(&text::card_read_failed(self.lang), true),
-            ReaderEvent::Connected => self.device_state("id_reader", true, "正常 / ready"),
+            ReaderEvent::Connected => self.device_state(device, true, "正常 / ready"),
             ReaderEvent::Disconnected(why) => {
-                self.device_state("id_reader", false, &why);
+                self.device_state(device, false, &why);
                 self.notice(&text::reader_down(self.lang), true);
             }
         }

@@ -23,14 +23,11 @@ use crate::config::Config;
 use crate::devices::paper::{self, Paper, ReceiptDoc, ReportDoc, TicketDoc};
 use crate::devices::printer::{PrinterPort, PrinterState};
 use crate::domain::money::show_yuan;
+use crate::domain::time::{local_dt, local_hm};
 use crate::store::{Store, StoreError};
 
 /// The `device_status` name of the receipt printer.
 pub const PRINTER: &str = "printer";
-
-fn local(t: DateTime<Utc>, tz: Tz, fmt: &str) -> String {
-    t.with_timezone(&tz).format(fmt).to_string()
-}
 
 /// The payload of a ticket's QR code: the cloud's queue page when sync is on, otherwise a
 /// code the kiosk's own reader understands.
@@ -49,7 +46,7 @@ pub fn ticket_doc(config: &Config, o: &CheckinOutcome, now: DateTime<Utc>) -> Ti
         n => format!("前面还有 {n} 位 / {n} ahead of you"),
     };
     let estimate = o.estimated_start_at.map(|t| {
-        let hm = local(t, tz, "%H:%M");
+        let hm = local_hm(t, tz);
         match o.wait_minutes {
             Some(m) if m > 0 => format!("约 {hm}（{m} 分钟）"),
             _ => format!("约 {hm}"),
@@ -63,7 +60,7 @@ pub fn ticket_doc(config: &Config, o: &CheckinOutcome, now: DateTime<Utc>) -> Ti
         staff: o.entry.staff_name.clone(),
         estimate,
         qr: ticket_qr(config, &o.entry.id),
-        printed_at: local(now, tz, "%Y-%m-%d %H:%M"),
+        printed_at: local_dt(now, tz),
     }
 }
 
@@ -100,7 +97,7 @@ pub fn receipt_doc(config: &Config, r: &Receipt) -> ReceiptDoc {
     ReceiptDoc {
         shop: config.shop.name.clone(),
         number: r.visit_id.chars().rev().take(8).collect::<String>().chars().rev().collect(),
-        at: local(r.at, config.shop.time_zone, "%Y-%m-%d %H:%M"),
+        at: local_dt(r.at, config.shop.time_zone),
         customer,
         lines,
         totals: s.totals,
@@ -138,7 +135,7 @@ pub fn report_doc(config: &Config, r: &Report, now: DateTime<Utc>) -> ReportDoc 
         title: r.period.label().to_string(),
         period,
         sections,
-        printed_at: local(now, config.shop.time_zone, "%Y-%m-%d %H:%M"),
+        printed_at: local_dt(now, config.shop.time_zone),
     }
 }
 
@@ -178,7 +175,7 @@ pub fn queue_slip(
         service: e.service_name.clone(),
         staff: e.staff_name.clone(),
         warnings,
-        printed_at: local(app.now(), app.tz(), "%Y-%m-%d %H:%M"),
+        printed_at: local_dt(app.now(), app.tz()),
     };
     let bytes = paper::slip(paper_of(app), &doc)?;
     queue(app, "slip", Some(&e.id), &bytes, None)
@@ -196,7 +193,11 @@ pub fn queue_report(app: &mut App, r: &Report) -> Result<i64> {
 
 pub fn queue_test_page(app: &mut App) -> Result<i64> {
     let now = app.now();
-    let bytes = paper::test_page(paper_of(app), &app.config.shop.name, &local(now, app.tz(), "%Y-%m-%d %H:%M:%S"))?;
+    let bytes = paper::test_page(
+        paper_of(app),
+        &app.config.shop.name,
+        &now.with_timezone(&app.tz()).format("%Y-%m-%d %H:%M:%S").to_string(),
+    )?;
     queue(app, "test", None, &bytes, None)
 }
 
