@@ -17,7 +17,7 @@ use crate::devices::paper::Paper;
 use crate::devices::printer::PrinterSpec;
 use crate::devices::reader::LineProtocol;
 use crate::domain::checkin::CheckinWindow;
-use crate::domain::time::OpeningHours;
+use crate::domain::time::{DailySpan, OpeningHours};
 
 /// Where the configuration file is looked for when neither `--config` nor
 /// `SALONBOX_CONFIG` names one (it may be absent: then defaults serve).
@@ -61,6 +61,11 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Message kinds a route may be given for (besides template names).
+pub const ROUTE_KINDS: &[&str] = &["transactional", "marketing", "staff"];
+/// Channel names a route may list (`sms` is whichever SMS provider is set up).
+pub const CHANNEL_NAMES: &[&str] = &["sms", "aliyun_sms", "tencent_sms", "wechat", "wecom", "dingtalk", "log"];
+
 /// The resolved configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -70,6 +75,7 @@ pub struct Config {
     pub checkin: Checkin,
     pub hardware: Hardware,
     pub channels: Channels,
+    pub messages: Messages,
     pub cloud: Cloud,
 }
 
@@ -123,6 +129,68 @@ pub struct Channels {
     pub wecom_webhook: Option<Secret>,
     pub dingtalk_webhook: Option<Secret>,
     pub dingtalk_secret: Option<Secret>,
+    pub wechat: Option<Wechat>,
+    /// The log channel (the demo's): messages are written to the log instead of sent.
+    pub log: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Wechat {
+    pub app_id: String,
+    pub app_secret: Secret,
+    pub endpoint: String,
+}
+
+/// The rules every message follows, its routes and its templates.
+#[derive(Debug, Clone)]
+pub struct Messages {
+    /// Marketing only in these hours (shop time); always within 08:00-20:00.
+    pub marketing_hours: DailySpan,
+    /// Messages to customers that are not marketing (reminders, queue, wait list).
+    pub transactional_hours: DailySpan,
+    /// At most this many messages to one number per shop day (staff alerts aside).
+    pub daily_cap_per_number: u32,
+    /// All channels together: at most this many sends a minute.
+    pub rate_per_minute: u32,
+    pub retry_first: std::time::Duration,
+    pub retry_max: std::time::Duration,
+    pub max_attempts: u32,
+    /// Ordered channel names per message kind (`transactional`, `marketing`, `staff`) or per
+    /// template name, which takes precedence.
+    pub routes: std::collections::BTreeMap<String, Vec<String>>,
+    /// Per template: its text and the providers' template ids.
+    pub templates: std::collections::BTreeMap<String, TemplateConf>,
+}
+
+impl Messages {
+    /// The channels to try for a message, in order.
+    pub fn route(&self, template: &str, kind: &str) -> &[String] {
+        self.routes.get(template).or_else(|| self.routes.get(kind)).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// A message template as configured: the text (with `{name}` placeholders) and what each
+/// provider calls it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TemplateConf {
+    pub text: Option<String>,
+    #[serde(flatten)]
+    pub providers: ProviderTemplates,
+}
+
+/// A template's ids at the providers (approved there beforehand).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct ProviderTemplates {
+    /// Aliyun `TemplateCode`, e.g. `SMS_123456789`.
+    pub aliyun: Option<String>,
+    /// Tencent Cloud `TemplateId`.
+    pub tencent: Option<String>,
+    /// The parameter names in the order the Tencent template numbers them ({1}, {2}, ...).
+    pub tencent_params: Vec<String>,
+    /// The WeChat official-account template id; parameters go by name.
+    pub wechat: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -276,6 +344,87 @@ impl Config {
             }),
             None => None,
         };
+        // A problem found after parsing: point at the line that sets the key, or its section.
+        let invalid = |key: &str, message: String| {
+            let (section, leaf) = key.rsplit_once('.').unwrap_or(("", key));
+            let mut current = String::new();
+            let mut found = None;
+            for (i, l) in text.lines().enumerate() {
+                let t = l.trim();
+                if t.starts_with('[') {
+                    current = t.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+                    if current == key && found.is_none() {
+                        found = Some(i + 1);
+                    }
+                } else if current == section && t.split('=').next().map(str::trim) == Some(leaf) {
+                    found = Some(i + 1);
+                }
+            }
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: found.unwrap_or(0),
+                column: 1,
+                key: key.to_string(),
+                message,
+            }
+        };
+        let wechat = match r.channels.wechat {
+            Some(w) => Some(Wechat {
+                app_secret: secret("channels.wechat.app_secret", w.app_secret, w.app_secret_file)?
+                    .ok_or_else(|| missing("channels.wechat.app_secret"))?,
+                app_id: w.app_id,
+                endpoint: w.endpoint,
+            }),
+            None => None,
+        };
+        let m = r.messages;
+        let hard_limit = DailySpan::parse("08:00-20:00").unwrap_or_else(|| unreachable!("valid span"));
+        if !m.marketing_hours.0.within(&hard_limit) {
+            return Err(invalid(
+                "messages.marketing_hours",
+                format!(
+                    "营销消息只能在 08:00-20:00 之内发送，「{}」超出了 / marketing may only be sent within 08:00-20:00, \"{}\" is not",
+                    m.marketing_hours.0, m.marketing_hours.0
+                ),
+            ));
+        }
+        for (name, channels) in &m.routes {
+            let key = format!("messages.routes.{name}");
+            if !ROUTE_KINDS.contains(&name.as_str()) && !crate::domain::messages::is_template(name) {
+                return Err(invalid(
+                    &key,
+                    format!("没有叫 {name} 的消息类别或模板 / no message kind or template is called {name}"),
+                ));
+            }
+            if let Some(bad) = channels.iter().find(|c| !CHANNEL_NAMES.contains(&c.as_str())) {
+                return Err(invalid(
+                    &key,
+                    format!(
+                        "没有叫 {bad} 的渠道（可用：{0}）/ no channel is called {bad} (known: {0})",
+                        CHANNEL_NAMES.join(", ")
+                    ),
+                ));
+            }
+        }
+        if let Some(name) = m.templates.keys().find(|n| !crate::domain::messages::is_template(n)) {
+            return Err(invalid(
+                &format!("messages.templates.{name}"),
+                format!("没有叫 {name} 的模板 / no template is called {name}"),
+            ));
+        }
+        let mut routes = RawMessages::default().routes;
+        routes.extend(m.routes);
+        let messages = Messages {
+            marketing_hours: m.marketing_hours.0,
+            transactional_hours: m.transactional_hours.0,
+            daily_cap_per_number: m.daily_cap_per_number,
+            rate_per_minute: m.rate_per_minute.max(1),
+            retry_first: std::time::Duration::from_secs(m.retry_first_seconds.max(1).into()),
+            retry_max: std::time::Duration::from_secs(m.retry_max_seconds.max(m.retry_first_seconds).into()),
+            max_attempts: m.max_attempts.max(1),
+            routes,
+            templates: m.templates,
+        };
         let oh = r.shop.opening_hours;
         Ok(Config {
             source: None,
@@ -330,7 +479,10 @@ impl Config {
                     r.channels.dingtalk_secret,
                     r.channels.dingtalk_secret_file,
                 )?,
+                wechat,
+                log: r.channels.log,
             },
+            messages,
             cloud: Cloud {
                 device_token: secret("cloud.device_token", r.cloud.device_token, r.cloud.device_token_file)?,
                 enabled: r.cloud.enabled,
@@ -385,6 +537,7 @@ struct RawConfig {
     checkin: RawCheckin,
     hardware: RawHardware,
     channels: RawChannels,
+    messages: RawMessages,
     cloud: RawCloud,
 }
 
@@ -549,6 +702,60 @@ struct RawChannels {
     dingtalk_webhook_file: Option<PathBuf>,
     dingtalk_secret: Option<String>,
     dingtalk_secret_file: Option<PathBuf>,
+    wechat: Option<RawWechat>,
+    log: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWechat {
+    app_id: String,
+    app_secret: Option<String>,
+    app_secret_file: Option<PathBuf>,
+    #[serde(default = "wechat_endpoint")]
+    endpoint: String,
+}
+
+fn wechat_endpoint() -> String {
+    "https://api.weixin.qq.com".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawMessages {
+    marketing_hours: Parsed<DailySpan>,
+    transactional_hours: Parsed<DailySpan>,
+    daily_cap_per_number: u32,
+    rate_per_minute: u32,
+    retry_first_seconds: u32,
+    retry_max_seconds: u32,
+    max_attempts: u32,
+    routes: std::collections::BTreeMap<String, Vec<String>>,
+    templates: std::collections::BTreeMap<String, TemplateConf>,
+}
+
+impl Default for RawMessages {
+    fn default() -> Self {
+        let span = |s: &str| Parsed(DailySpan::parse(s).unwrap_or_else(|| unreachable!("valid default span {s}")));
+        let route = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        RawMessages {
+            marketing_hours: span("10:00-20:00"),
+            transactional_hours: span("08:00-21:30"),
+            daily_cap_per_number: 3,
+            rate_per_minute: 60,
+            retry_first_seconds: 30,
+            retry_max_seconds: 3600,
+            max_attempts: 8,
+            routes: [
+                ("transactional".to_string(), route(&["wechat", "sms"])),
+                ("marketing".to_string(), route(&["wechat", "sms"])),
+                ("staff".to_string(), route(&["wecom", "dingtalk", "log"])),
+            ]
+            .into_iter()
+            .collect(),
+            templates: Default::default(),
+        }
+    }
 }
 
 #[derive(Deserialize)]

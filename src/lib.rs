@@ -2,6 +2,8 @@
 //! `salonbox` binary is thin glue over it. See ARCHITECTURE.md for the code map.
 
 pub mod app;
+#[cfg(feature = "net")]
+pub mod channels;
 pub mod cli;
 pub mod clock;
 pub mod config;

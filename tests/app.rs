@@ -183,3 +183,57 @@ fn a_check_in_sees_every_change_made_since_the_last_one() {
     let helped = kiosk.check_in(&walk_in(&phones[4])).unwrap();
     assert_eq!((helped.ahead, helped.wait_minutes), (4, Some(40)));
 }
+
+#[test]
+fn arrival_alerts_are_found_by_their_time_ordered_keys() {
+    let (dir, clock, phones) = shop(3);
+    let mut app = open(dir.path(), clock.clone());
+    let started = Utc::now();
+    let mut tickets = Vec::new();
+    for phone in &phones {
+        let out = app
+            .check_in(&CheckinRequest {
+                identity: Identity::Phone(phone.clone()),
+                service: Some("修眉造型".into()),
+                staff: None,
+            })
+            .unwrap();
+        tickets.push(out.entry.ticket.clone());
+    }
+    let alerts = app.store.read(|tx| tx.pending_arrival_alerts(started - Duration::seconds(1))).unwrap();
+    let seen: Vec<String> = alerts.iter().map(|(_, p)| p["ticket"].as_str().unwrap().to_string()).collect();
+    assert_eq!(seen, tickets, "every check-in's alert, in the order of arrival");
+    assert!(alerts.iter().all(|(k, _)| k.starts_with("arrival:")));
+    let later = app.store.read(|tx| tx.pending_arrival_alerts(Utc::now() + Duration::seconds(2))).unwrap();
+    assert!(later.is_empty(), "nothing checked in after that: {later:?}");
+
+    // An alert that was sent is no longer pending.
+    let db = rusqlite::Connection::open(dir.path().join(salonbox::store::DB_FILE)).unwrap();
+    db.execute("UPDATE notification_outbox SET status = 'sent' WHERE dedupe_key = ?1", [&alerts[0].0]).unwrap();
+    let left = app.store.read(|tx| tx.pending_arrival_alerts(started - Duration::seconds(1))).unwrap();
+    assert_eq!(left.len(), 2);
+
+    // The range is read through the primary key, not by scanning the outbox.
+    let plan: Vec<String> = db
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT dedupe_key, params FROM notification_outbox
+             WHERE dedupe_key >= 'arrival:0' AND dedupe_key < 'arrival;' AND status = 'pending'
+             ORDER BY dedupe_key",
+        )
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(plan.iter().any(|p| p.contains("USING PRIMARY KEY (dedupe_key>? AND dedupe_key<?)")), "{plan:?}");
+    // An arrival alert is not in the due index (migration 0005): the check-in writes one
+    // b-tree fewer.
+    let in_due: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM notification_outbox INDEXED BY notifications_due WHERE template <> 'staff_arrival'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(in_due, 0);
+}

@@ -249,7 +249,7 @@ impl App {
                 &NewNotification {
                     dedupe_key: format!("arrival:{}", entry.id),
                     kind: "staff",
-                    channel: "staff_group",
+                    audience: "staff_group",
                     customer_id: Some(customer.id.clone()),
                     recipient: None,
                     template: "staff_arrival",

@@ -57,34 +57,7 @@ impl Pattern {
 }
 
 /// Hours in which only errors sound (a shop's early or late quiet time), local time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QuietHours {
-    pub from: NaiveTime,
-    pub to: NaiveTime,
-}
-
-impl QuietHours {
-    /// `"21:00-09:00"`; the span may cross midnight.
-    pub fn parse(s: &str) -> Option<QuietHours> {
-        let (a, b) = s.split_once('-')?;
-        let t = |x: &str| NaiveTime::parse_from_str(x.trim(), "%H:%M").ok();
-        Some(QuietHours { from: t(a)?, to: t(b)? })
-    }
-
-    pub fn contains(&self, t: NaiveTime) -> bool {
-        if self.from <= self.to { self.from <= t && t < self.to } else { t >= self.from || t < self.to }
-    }
-}
-
-impl std::str::FromStr for QuietHours {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        QuietHours::parse(s).ok_or_else(|| {
-            format!("安静时段「{s}」格式应为 21:00-09:00 / quiet hours \"{s}\" must look like 21:00-09:00")
-        })
-    }
-}
+pub use crate::domain::time::DailySpan as QuietHours;
 
 /// A buzzer. `play` blocks for the pattern's length (a second at most): call it off the UI
 /// thread.

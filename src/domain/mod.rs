@@ -8,6 +8,7 @@ pub mod checkin;
 pub mod checkout;
 pub mod customer;
 pub mod idcard;
+pub mod messages;
 pub mod model;
 pub mod money;
 pub mod phone;

@@ -141,3 +141,102 @@ mod tests {
         assert_eq!(OpeningHours::parse_day("closed"), Ok(None));
     }
 }
+
+/// A span of the day in shop time, `"21:00-09:00"`; it may cross midnight. Buzzer quiet
+/// hours, the hours messages may be sent in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DailySpan {
+    pub from: NaiveTime,
+    pub to: NaiveTime,
+}
+
+impl DailySpan {
+    pub fn parse(s: &str) -> Option<DailySpan> {
+        let (a, b) = s.split_once('-')?;
+        let t = |x: &str| NaiveTime::parse_from_str(x.trim(), "%H:%M").ok();
+        Some(DailySpan { from: t(a)?, to: t(b)? })
+    }
+
+    pub fn contains(&self, t: NaiveTime) -> bool {
+        if self.from <= self.to { self.from <= t && t < self.to } else { t >= self.from || t < self.to }
+    }
+
+    /// Whether every time of `self` is also in `outer`.
+    pub fn within(&self, outer: &DailySpan) -> bool {
+        if self.from == self.to {
+            return false;
+        }
+        // Minutes from outer.from, walking forward around the clock.
+        let rel = |t: NaiveTime| (t - outer.from).num_minutes().rem_euclid(24 * 60);
+        let outer_len = rel(outer.to);
+        let outer_len = if outer_len == 0 { 24 * 60 } else { outer_len };
+        let (a, b) = (rel(self.from), rel(self.to));
+        let b = if b == 0 { 24 * 60 } else { b };
+        a < outer_len && a < b && b <= outer_len
+    }
+
+    /// The first moment at or after `now` (shop time `tz`) that lies in the span.
+    pub fn next_open(&self, now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+        let local = now.with_timezone(&tz);
+        if self.contains(local.time()) {
+            return now;
+        }
+        let date = local.date_naive();
+        let today = local_to_utc(date, self.from, tz);
+        if today > now { today } else { local_to_utc(date + chrono::Duration::days(1), self.from, tz) }
+    }
+}
+
+impl std::fmt::Display for DailySpan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.from.format("%H:%M"), self.to.format("%H:%M"))
+    }
+}
+
+impl std::str::FromStr for DailySpan {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        DailySpan::parse(s)
+            .ok_or_else(|| format!("时段「{s}」格式应为 21:00-09:00 / span \"{s}\" must look like 21:00-09:00"))
+    }
+}
+
+#[cfg(test)]
+mod span_tests {
+    use super::*;
+
+    fn span(s: &str) -> DailySpan {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn spans_cross_midnight_and_nest() {
+        let quiet = span("21:00-09:00");
+        assert!(quiet.contains(NaiveTime::from_hms_opt(23, 0, 0).unwrap()));
+        assert!(quiet.contains(NaiveTime::from_hms_opt(8, 59, 0).unwrap()));
+        assert!(!quiet.contains(NaiveTime::from_hms_opt(9, 0, 0).unwrap()));
+        let allowed = span("08:00-20:00");
+        assert!(span("10:00-20:00").within(&allowed));
+        assert!(span("08:00-20:00").within(&allowed));
+        assert!(!span("07:30-12:00").within(&allowed));
+        assert!(!span("10:00-21:00").within(&allowed));
+        assert!(!span("19:00-09:00").within(&allowed));
+        assert!(span("22:00-06:00").within(&quiet));
+        assert!("25:00-01:00".parse::<DailySpan>().is_err());
+    }
+
+    #[test]
+    fn next_open_moves_to_the_next_morning_in_shop_time() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let hours = span("08:00-20:00");
+        // 21:30 Shanghai on 2026-11-23 is 13:30 UTC: next open is 08:00 Shanghai, 00:00 UTC.
+        let late = Utc.with_ymd_and_hms(2026, 11, 23, 13, 30, 0).unwrap();
+        assert_eq!(hours.next_open(late, tz), Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap());
+        // 06:00 Shanghai: the same day's 08:00.
+        let early = Utc.with_ymd_and_hms(2026, 11, 23, 22, 0, 0).unwrap();
+        assert_eq!(hours.next_open(early, tz), Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap());
+        let open = Utc.with_ymd_and_hms(2026, 11, 24, 3, 0, 0).unwrap();
+        assert_eq!(hours.next_open(open, tz), open);
+    }
+}

@@ -12,7 +12,8 @@ pub struct NewNotification {
     pub dedupe_key: String,
     /// transactional, marketing, staff
     pub kind: &'static str,
-    pub channel: &'static str,
+    /// customer, staff_group, owner, direct (the address is `recipient`)
+    pub audience: &'static str,
     pub customer_id: Option<String>,
     pub recipient: Option<String>,
     pub template: &'static str,
@@ -55,7 +56,7 @@ impl Tx<'_> {
         let written = self
             .conn()
             .prepare_cached(
-                "INSERT OR IGNORE INTO notification_outbox (id, dedupe_key, kind, channel, customer_id, recipient, template, params,
+                "INSERT OR IGNORE INTO notification_outbox (id, dedupe_key, kind, audience, customer_id, recipient, template, params,
                     not_before, not_after, status, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', ?11, ?11)",
             )?
@@ -63,7 +64,7 @@ impl Tx<'_> {
                 new_id(),
                 n.dedupe_key,
                 n.kind,
-                n.channel,
+                n.audience,
                 n.customer_id,
                 n.recipient,
                 n.template,
@@ -124,14 +125,44 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Pending notifications of a template, oldest first: `(dedupe_key, params)`.
-    pub fn pending_notifications(&self, template: &str) -> Result<Vec<(String, serde_json::Value)>> {
+    /// The staff-arrival alerts still pending whose check-in happened at or after `since`,
+    /// oldest first: `(dedupe_key, params)`. Their keys are `arrival:<UUIDv7>`, which sort by
+    /// time, so this reads a range of the primary key; such alerts are not in the due index
+    /// (migration 0005).
+    pub fn pending_arrival_alerts(&self, since: DateTime<Utc>) -> Result<Vec<(String, serde_json::Value)>> {
         let mut st = self.conn().prepare_cached(
-            "SELECT dedupe_key, params FROM notification_outbox WHERE status = 'pending' AND template = ?1 ORDER BY created_at, id",
+            "SELECT dedupe_key, params FROM notification_outbox
+             WHERE dedupe_key >= ?1 AND dedupe_key < 'arrival;' AND status = 'pending'
+             ORDER BY dedupe_key",
         )?;
         let rows = st
-            .query_map([template], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .query_map([arrival_key_floor(since)], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter().map(|(k, p)| Ok((k, serde_json::from_str(&p)?))).collect()
+    }
+}
+
+/// The smallest `arrival:` key of an alert whose UUIDv7 was made at or after `t`.
+fn arrival_key_floor(t: DateTime<Utc>) -> String {
+    let ms = u64::try_from(t.timestamp_millis()).unwrap_or(0);
+    format!("arrival:{}", uuid::Builder::from_unix_timestamp_millis(ms, &[0; 10]).into_uuid())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+
+    #[test]
+    fn arrival_key_floor_sorts_with_the_ids_made_at_that_time() {
+        let t = Utc::now();
+        let id = super::super::new_id();
+        let before = arrival_key_floor(t - Duration::seconds(1));
+        let after = arrival_key_floor(t + Duration::seconds(1));
+        let key = format!("arrival:{id}");
+        assert!(before <= key, "{before} <= {key}");
+        assert!(key < after, "{key} < {after}");
+        assert!(after.as_str() < "arrival;");
     }
 }

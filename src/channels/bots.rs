@@ -1,0 +1,89 @@
+//! Staff-group bots: WeCom (企业微信) and DingTalk (signed webhook). Both take a JSON text
+//! message and answer `{"errcode": 0, "errmsg": "ok"}`.
+
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::{Delivery, Outgoing, SendError, sign};
+use crate::config::Secret;
+
+#[derive(Deserialize)]
+struct BotAnswer {
+    errcode: Option<i64>,
+    errmsg: Option<String>,
+}
+
+async fn post_text(
+    channel: &'static str,
+    client: &reqwest::Client,
+    url: &str,
+    text: &str,
+    retryable_codes: &[i64],
+) -> Result<Delivery, SendError> {
+    let body = serde_json::json!({ "msgtype": "text", "text": { "content": text } });
+    let resp = client.post(url).json(&body).send().await.map_err(|e| SendError::from_http(channel, &e))?;
+    let status = resp.status();
+    let wait = super::retry_after(&resp);
+    let answer: BotAnswer = match resp.json().await {
+        Ok(a) => a,
+        Err(_) if !status.is_success() => return Err(SendError::from_status(channel, status, wait)),
+        Err(e) => return Err(SendError::from_http(channel, &e)),
+    };
+    match answer.errcode.unwrap_or(0) {
+        0 => Ok(Delivery { via: channel, provider_ref: None }),
+        code if code == -1 || retryable_codes.contains(&code) => Err(SendError::Retryable {
+            channel,
+            code: code.to_string(),
+            message: answer.errmsg.unwrap_or_default(),
+            retry_after: wait,
+        }),
+        code => Err(SendError::Final { channel, code: code.to_string(), message: answer.errmsg.unwrap_or_default() }),
+    }
+}
+
+#[derive(Debug)]
+pub struct Wecom {
+    webhook: Secret,
+    client: reqwest::Client,
+}
+
+impl Wecom {
+    pub fn new(webhook: Secret, client: reqwest::Client) -> Wecom {
+        Wecom { webhook, client }
+    }
+
+    pub async fn send(&self, m: &Outgoing) -> Result<Delivery, SendError> {
+        // 45009: more than 20 messages a minute.
+        post_text("wecom", &self.client, self.webhook.expose(), &m.text, &[45009]).await
+    }
+}
+
+#[derive(Debug)]
+pub struct DingTalk {
+    webhook: Secret,
+    secret: Option<Secret>,
+    client: reqwest::Client,
+}
+
+impl DingTalk {
+    pub fn new(webhook: Secret, secret: Option<Secret>, client: reqwest::Client) -> DingTalk {
+        DingTalk { webhook, secret, client }
+    }
+
+    /// The webhook URL, signed when a secret is set.
+    pub fn url(&self, timestamp_ms: i64) -> String {
+        let base = self.webhook.expose();
+        match &self.secret {
+            Some(s) => {
+                let sep = if base.contains('?') { '&' } else { '?' };
+                format!("{base}{sep}timestamp={timestamp_ms}&sign={}", sign::dingtalk(s.expose(), timestamp_ms))
+            }
+            None => base.to_string(),
+        }
+    }
+
+    pub async fn send(&self, m: &Outgoing) -> Result<Delivery, SendError> {
+        // 130101: sending too fast (20 a minute).
+        post_text("dingtalk", &self.client, &self.url(Utc::now().timestamp_millis()), &m.text, &[130_101]).await
+    }
+}

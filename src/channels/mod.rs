@@ -1,0 +1,269 @@
+//! The ways a message leaves the shop: SMS (Aliyun, Tencent Cloud), WeChat official-account
+//! template messages, the WeCom and DingTalk group bots for staff, and a log channel for the
+//! demo. Only this module (and `sync`) knows HTTP.
+//!
+//! Every channel answers a send with [`Delivery`] or a [`SendError`] that says whether trying
+//! again later can help ([`SendError::is_permanent`]) and whether the next channel of the
+//! route should be tried instead ([`SendError::falls_through`]). Endpoints come from the
+//! configuration, so tests point them at servers on loopback.
+
+pub mod bots;
+pub mod sign;
+pub mod sms;
+pub mod wechat;
+
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::config::{self, Config};
+
+/// Where a message goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Address {
+    /// A mainland mobile number, 11 digits.
+    Phone(String),
+    /// A WeChat official-account follower.
+    OpenId(String),
+    /// The staff group (WeCom / DingTalk bot, log).
+    StaffGroup,
+}
+
+/// One message as a channel sees it.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// The outbox id (UUIDv7): sent along where a provider echoes it (Aliyun `OutId`,
+    /// Tencent `SessionContext`), so a message can be traced at the provider.
+    pub id: String,
+    pub to: Address,
+    /// Our template name (`reminder_day_before`, `staff_arrival`, ...).
+    pub template: String,
+    /// The template's named parameters, as strings.
+    pub params: Vec<(String, String)>,
+    /// The whole text, for channels that take free text (bots, log) and for the record.
+    pub text: String,
+    /// The provider's template ids for this message, from the configuration.
+    pub provider_templates: config::ProviderTemplates,
+}
+
+impl Outgoing {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A message a channel took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The channel's name (`aliyun_sms`, `wecom`, ...).
+    pub via: &'static str,
+    /// The provider's id for it (Aliyun BizId, Tencent SerialNo, WeChat msgid).
+    pub provider_ref: Option<String>,
+}
+
+#[derive(Debug, Error)]
+pub enum SendError {
+    /// Worth trying again later: throttling, a 5xx, a timeout, a dropped connection.
+    #[error("{channel}：暂时失败 {code}：{message} / {channel}: temporary failure {code}: {message}")]
+    Retryable { channel: &'static str, code: String, message: String, retry_after: Option<Duration> },
+    /// Will fail again: a bad number, a template or signature not approved, a daily limit
+    /// for the number, no balance, wrong keys.
+    #[error("{channel}：发送失败 {code}：{message} / {channel}: failed {code}: {message}")]
+    Final { channel: &'static str, code: String, message: String },
+    /// The channel cannot reach this person (a WeChat user who does not follow the account
+    /// or refused messages): the route's next channel should try.
+    #[error("{channel}：对方未关注或拒收 {code} / {channel}: recipient not subscribed {code}")]
+    NotSubscribed { channel: &'static str, code: String },
+    /// The channel is not set up, or cannot address this recipient (no openid, no number).
+    #[error("{channel}：{reason}")]
+    Unusable { channel: &'static str, reason: String },
+}
+
+impl SendError {
+    /// Whether trying this message again later can never help.
+    pub fn is_permanent(&self) -> bool {
+        !matches!(self, SendError::Retryable { .. })
+    }
+
+    /// Whether the route's next channel should be tried now.
+    pub fn falls_through(&self) -> bool {
+        matches!(self, SendError::NotSubscribed { .. } | SendError::Unusable { .. })
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SendError::Retryable { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The provider's code (for logs and the outbox's `last_error`).
+    pub fn code(&self) -> &str {
+        match self {
+            SendError::Retryable { code, .. }
+            | SendError::Final { code, .. }
+            | SendError::NotSubscribed { code, .. } => code,
+            SendError::Unusable { .. } => "unusable",
+        }
+    }
+
+    pub(crate) fn from_http(channel: &'static str, e: &reqwest::Error) -> SendError {
+        // Nothing a transport error says is final: the request may not have arrived.
+        let code = if e.is_timeout() {
+            "timeout"
+        } else if e.is_connect() {
+            "connect"
+        } else if e.is_decode() {
+            "bad_answer"
+        } else {
+            "transport"
+        };
+        SendError::Retryable { channel, code: code.into(), message: e.to_string(), retry_after: None }
+    }
+
+    /// An HTTP status the provider answered with, when the body says nothing better.
+    pub(crate) fn from_status(
+        channel: &'static str,
+        status: reqwest::StatusCode,
+        retry_after: Option<Duration>,
+    ) -> SendError {
+        let code = format!("HTTP {}", status.as_u16());
+        let message = status.canonical_reason().unwrap_or("").to_string();
+        if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            SendError::Retryable { channel, code, message, retry_after }
+        } else {
+            SendError::Final { channel, code, message }
+        }
+    }
+}
+
+/// `Retry-After` in seconds, when the answer has one.
+pub(crate) fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
+    resp.headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// The one HTTP client of the daemon's channels: rustls, a timeout, our `User-Agent`.
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .user_agent(concat!("salonbox/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// A channel that is set up.
+#[derive(Debug)]
+pub enum Channel {
+    AliyunSms(sms::AliyunSms),
+    TencentSms(sms::TencentSms),
+    Wechat(wechat::WechatTemplate),
+    Wecom(bots::Wecom),
+    DingTalk(bots::DingTalk),
+    Log(LogChannel),
+}
+
+impl Channel {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Channel::AliyunSms(_) => "aliyun_sms",
+            Channel::TencentSms(_) => "tencent_sms",
+            Channel::Wechat(_) => "wechat",
+            Channel::Wecom(_) => "wecom",
+            Channel::DingTalk(_) => "dingtalk",
+            Channel::Log(_) => "log",
+        }
+    }
+
+    pub async fn send(&self, m: &Outgoing) -> Result<Delivery, SendError> {
+        match self {
+            Channel::AliyunSms(c) => c.send(m).await,
+            Channel::TencentSms(c) => c.send(m).await,
+            Channel::Wechat(c) => c.send(m).await,
+            Channel::Wecom(c) => c.send(m).await,
+            Channel::DingTalk(c) => c.send(m).await,
+            Channel::Log(c) => c.send(m),
+        }
+    }
+}
+
+/// The demo's channel: writes the message to the log (and keeps it, for tests).
+#[derive(Debug, Default)]
+pub struct LogChannel {
+    sent: std::sync::Mutex<Vec<(Address, String)>>,
+}
+
+impl LogChannel {
+    fn send(&self, m: &Outgoing) -> Result<Delivery, SendError> {
+        tracing::info!(target: "salonbox::messages", to = ?m.to, template = %m.template, "{}", m.text);
+        self.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((m.to.clone(), m.text.clone()));
+        Ok(Delivery { via: "log", provider_ref: None })
+    }
+
+    /// Everything "sent" so far.
+    pub fn sent(&self) -> Vec<(Address, String)> {
+        self.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
+/// Every channel the configuration sets up, by name (`sms` names the configured SMS
+/// provider).
+#[derive(Debug)]
+pub struct Channels {
+    pub channels: Vec<Channel>,
+}
+
+impl Channels {
+    pub fn from_config(config: &Config, client: &reqwest::Client) -> Channels {
+        let c = &config.channels;
+        let mut channels = Vec::new();
+        match c.sms_provider {
+            config::SmsProvider::Aliyun => {
+                if let Some(a) = &c.aliyun {
+                    channels.push(Channel::AliyunSms(sms::AliyunSms::new(a.clone(), client.clone())));
+                }
+            }
+            config::SmsProvider::Tencent => {
+                if let Some(t) = &c.tencent {
+                    channels.push(Channel::TencentSms(sms::TencentSms::new(t.clone(), client.clone())));
+                }
+            }
+            config::SmsProvider::None | config::SmsProvider::Relay => {}
+        }
+        if let Some(w) = &c.wechat {
+            channels.push(Channel::Wechat(wechat::WechatTemplate::new(w.clone(), client.clone())));
+        }
+        if let Some(url) = &c.wecom_webhook {
+            channels.push(Channel::Wecom(bots::Wecom::new(url.clone(), client.clone())));
+        }
+        if let Some(url) = &c.dingtalk_webhook {
+            channels.push(Channel::DingTalk(bots::DingTalk::new(
+                url.clone(),
+                c.dingtalk_secret.clone(),
+                client.clone(),
+            )));
+        }
+        if c.log {
+            channels.push(Channel::Log(LogChannel::default()));
+        }
+        Channels { channels }
+    }
+
+    /// The channel a route entry names: a channel's own name, or `sms` for whichever SMS
+    /// provider is set up.
+    pub fn get(&self, name: &str) -> Option<&Channel> {
+        self.channels.iter().find(|c| {
+            c.name() == name || (name == "sms" && matches!(c, Channel::AliyunSms(_) | Channel::TencentSms(_)))
+        })
+    }
+
+    pub fn log(&self) -> Option<&LogChannel> {
+        self.channels.iter().find_map(|c| match c {
+            Channel::Log(l) => Some(l),
+            _ => None,
+        })
+    }
+}
