@@ -76,7 +76,25 @@ pub struct Config {
     pub hardware: Hardware,
     pub channels: Channels,
     pub messages: Messages,
+    pub jobs: Jobs,
     pub cloud: Cloud,
+}
+
+/// The daemon's scheduled jobs.
+#[derive(Debug, Clone)]
+pub struct Jobs {
+    /// Job name → cron schedule (seconds first, shop time); every job of
+    /// `app::jobs::JOBS` has one.
+    pub schedules: std::collections::BTreeMap<String, cron::Schedule>,
+    pub birthday_lead_days: u32,
+    /// The coupon template a birthday brings.
+    pub birthday_coupon: String,
+    pub queue_near_places: u32,
+    pub queue_near_minutes: u32,
+    pub backup_keep: usize,
+    /// Time-based jobs wait until this file exists (systemd-timesyncd's "synchronised"
+    /// flag); `None`: do not wait.
+    pub clock_sync_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -425,6 +443,36 @@ impl Config {
             routes,
             templates: m.templates,
         };
+        let j = r.jobs;
+        let mut schedules = std::collections::BTreeMap::new();
+        for (name, _, _) in crate::app::jobs::JOBS {
+            let default = crate::app::jobs::JOBS.iter().find(|(n, _, _)| n == name).map_or("", |(_, c, _)| *c);
+            let expr = j.schedules.get(*name).map_or(default, String::as_str);
+            let schedule = expr.parse::<cron::Schedule>().map_err(|e| {
+                invalid(
+                    &format!("jobs.schedules.{name}"),
+                    format!(
+                        "「{expr}」不是有效的 cron 表达式（秒 分 时 日 月 周）：{e} / \"{expr}\" is not a cron expression (sec min hour day month weekday): {e}"
+                    ),
+                )
+            })?;
+            schedules.insert(name.to_string(), schedule);
+        }
+        if let Some(name) = j.schedules.keys().find(|n| !crate::app::jobs::is_job(n)) {
+            return Err(invalid(
+                &format!("jobs.schedules.{name}"),
+                format!("没有叫 {name} 的任务 / no job is called {name}"),
+            ));
+        }
+        let jobs = Jobs {
+            schedules,
+            birthday_lead_days: j.birthday_lead_days,
+            birthday_coupon: j.birthday_coupon,
+            queue_near_places: j.queue_near_places,
+            queue_near_minutes: j.queue_near_minutes,
+            backup_keep: j.backup_keep.max(1),
+            clock_sync_file: (!j.clock_sync_file.trim().is_empty()).then(|| PathBuf::from(j.clock_sync_file.trim())),
+        };
         let oh = r.shop.opening_hours;
         Ok(Config {
             source: None,
@@ -483,6 +531,7 @@ impl Config {
                 log: r.channels.log,
             },
             messages,
+            jobs,
             cloud: Cloud {
                 device_token: secret("cloud.device_token", r.cloud.device_token, r.cloud.device_token_file)?,
                 enabled: r.cloud.enabled,
@@ -538,6 +587,7 @@ struct RawConfig {
     hardware: RawHardware,
     channels: RawChannels,
     messages: RawMessages,
+    jobs: RawJobs,
     cloud: RawCloud,
 }
 
@@ -718,6 +768,32 @@ struct RawWechat {
 
 fn wechat_endpoint() -> String {
     "https://api.weixin.qq.com".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawJobs {
+    schedules: std::collections::BTreeMap<String, String>,
+    birthday_lead_days: u32,
+    birthday_coupon: String,
+    queue_near_places: u32,
+    queue_near_minutes: u32,
+    backup_keep: usize,
+    clock_sync_file: String,
+}
+
+impl Default for RawJobs {
+    fn default() -> Self {
+        RawJobs {
+            schedules: Default::default(),
+            birthday_lead_days: 3,
+            birthday_coupon: "生日券".into(),
+            queue_near_places: 2,
+            queue_near_minutes: 15,
+            backup_keep: 14,
+            clock_sync_file: "/run/systemd/timesync/synchronized".into(),
+        }
+    }
 }
 
 #[derive(Deserialize)]

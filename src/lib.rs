@@ -7,6 +7,8 @@ pub mod channels;
 pub mod cli;
 pub mod clock;
 pub mod config;
+#[cfg(feature = "net")]
+pub mod daemon;
 pub mod devices;
 pub mod domain;
 #[cfg(feature = "kiosk")]

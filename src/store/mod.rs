@@ -33,7 +33,7 @@ pub use appointments::NewAppointment;
 pub use backup::BackupReport;
 pub use customers::{CustomerPatch, NewCustomer};
 pub use membership::{CourseBalance, IssuedCoupon, NewCourse, Tier};
-pub use outbox::{NewNotification, OutboxStats};
+pub use outbox::{Contact, NewNotification, Notification, OutboxStats};
 pub use printing::{DeviceStatus, PrintJob};
 pub use products::Product;
 pub use queue::NewQueueEntry;
@@ -158,6 +158,11 @@ pub(crate) fn new_id() -> String {
         | (0b10 << 62)
         | u128::from(random);
     uuid::Uuid::from_u128(v).to_string()
+}
+
+/// A fresh UUIDv7 for callers outside the store (message keys, file names).
+pub fn fresh_id() -> String {
+    new_id()
 }
 
 /// A stored `YYYY-MM-DD` date (chrono's format parser is several times slower, and dates

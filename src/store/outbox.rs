@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::{Result, Tx, from_ms, ms, new_id};
+use super::{Result, StoreError, Tx, from_ms, ms, new_id};
 
 /// A message to send (SMS, WeChat, staff group, ...), deduplicated by `dedupe_key`.
 #[derive(Debug, Clone)]
@@ -139,6 +139,301 @@ impl Tx<'_> {
             .query_map([arrival_key_floor(since)], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter().map(|(k, p)| Ok((k, serde_json::from_str(&p)?))).collect()
+    }
+}
+
+/// A message in the outbox, as the sender and `salonbox notifications list` see it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Notification {
+    pub id: String,
+    pub dedupe_key: String,
+    pub kind: String,
+    pub audience: String,
+    pub customer_id: Option<String>,
+    pub recipient: Option<String>,
+    pub template: String,
+    pub params: serde_json::Value,
+    pub not_before: DateTime<Utc>,
+    pub not_after: Option<DateTime<Utc>>,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub sent_via: Option<String>,
+    pub provider_ref: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+const NOTIFICATION: &str =
+    "SELECT id, dedupe_key, kind, audience, customer_id, recipient, template, params, not_before,
+    not_after, status, attempts, last_error, sent_via, provider_ref, created_at, sent_at FROM notification_outbox";
+
+fn row_to_notification(r: &rusqlite::Row<'_>) -> rusqlite::Result<Notification> {
+    let params: String = r.get(7)?;
+    Ok(Notification {
+        id: r.get(0)?,
+        dedupe_key: r.get(1)?,
+        kind: r.get(2)?,
+        audience: r.get(3)?,
+        customer_id: r.get(4)?,
+        recipient: r.get(5)?,
+        template: r.get(6)?,
+        params: serde_json::from_str(&params).unwrap_or(serde_json::Value::Null),
+        not_before: from_ms(r.get(8)?),
+        not_after: r.get::<_, Option<i64>>(9)?.map(from_ms),
+        status: r.get(10)?,
+        attempts: r.get(11)?,
+        last_error: r.get(12)?,
+        sent_via: r.get(13)?,
+        provider_ref: r.get(14)?,
+        created_at: from_ms(r.get(15)?),
+        sent_at: r.get::<_, Option<i64>>(16)?.map(from_ms),
+    })
+}
+
+/// How a customer can be reached, read when a message is sent (not when it was queued).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub name: String,
+    pub gender: String,
+    pub phone: Option<String>,
+    pub wechat_openid: Option<String>,
+    pub marketing_consent: bool,
+    pub opted_out: bool,
+    pub deleted: bool,
+}
+
+impl Tx<'_> {
+    /// Messages due at `now`, oldest first: staff-arrival alerts of the last `arrival_window`
+    /// (read by key), then the rest (read from the due index).
+    pub fn due_notifications(
+        &self,
+        now: DateTime<Utc>,
+        arrival_window: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<Notification>> {
+        let mut out = self
+            .conn()
+            .prepare_cached(&format!(
+                "{NOTIFICATION} WHERE dedupe_key >= ?1 AND dedupe_key < 'arrival;' AND status = 'pending' ORDER BY dedupe_key LIMIT ?2"
+            ))?
+            .query_map(params![arrival_key_floor(now - arrival_window), limit], row_to_notification)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let rest = self
+            .conn()
+            .prepare_cached(&format!(
+                "{NOTIFICATION} WHERE status = 'pending' AND not_before <= ?1 AND template <> 'staff_arrival'
+                 ORDER BY not_before LIMIT ?2"
+            ))?
+            .query_map(params![ms(now), limit], row_to_notification)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        out.extend(rest);
+        out.truncate(limit as usize);
+        Ok(out)
+    }
+
+    /// When the next waiting message (not an arrival alert) falls due, if any.
+    pub fn next_notification_due(&self) -> Result<Option<DateTime<Utc>>> {
+        let t: Option<i64> = self.row(
+            "SELECT MIN(not_before) FROM notification_outbox WHERE status = 'pending' AND template <> 'staff_arrival'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(t.map(from_ms))
+    }
+
+    /// Arrival alerts older than `window` still pending are stale (the daemon was down):
+    /// dropped with a reason rather than sent late. Returns how many.
+    pub fn drop_stale_arrival_alerts(&self, now: DateTime<Utc>, window: chrono::Duration) -> Result<usize> {
+        Ok(self.exec(
+            "UPDATE notification_outbox SET status = 'dropped', last_error = ?2, updated_at = ?3
+             WHERE dedupe_key >= 'arrival:' AND dedupe_key < ?1 AND status = 'pending'",
+            params![arrival_key_floor(now - window), "到店提醒已过时 / arrival alert too old to send", ms(now)],
+        )?)
+    }
+
+    /// Takes a message for sending: `pending` → `sending`, one more attempt. False when
+    /// someone else took it or it changed meanwhile.
+    pub fn claim_notification(&self, dedupe_key: &str, now: DateTime<Utc>) -> Result<bool> {
+        Ok(self.exec(
+            "UPDATE notification_outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?2
+             WHERE dedupe_key = ?1 AND status = 'pending'",
+            params![dedupe_key, ms(now)],
+        )? == 1)
+    }
+
+    /// A channel took the message.
+    pub fn settle_sent(
+        &self,
+        dedupe_key: &str,
+        via: &str,
+        provider_ref: Option<&str>,
+        recipient: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.exec(
+            "UPDATE notification_outbox SET status = 'sent', sent_via = ?2, provider_ref = ?3,
+                 recipient = COALESCE(?4, recipient), sent_at = ?5, updated_at = ?5, last_error = NULL
+             WHERE dedupe_key = ?1 AND status = 'sending'",
+            params![dedupe_key, via, provider_ref, recipient, ms(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Back to `pending` until `next_try`, with the reason (a temporary failure, or a rule
+    /// that holds it back: quiet hours, the daily cap).
+    pub fn settle_later(
+        &self,
+        dedupe_key: &str,
+        reason: &str,
+        next_try: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.exec(
+            "UPDATE notification_outbox SET status = 'pending', not_before = ?3, last_error = ?2, updated_at = ?4
+             WHERE dedupe_key = ?1 AND status IN ('pending', 'sending')",
+            params![dedupe_key, reason, ms(next_try), ms(now)],
+        )?;
+        Ok(())
+    }
+
+    /// The end of a message that will not be sent: `failed` (a channel refused it for good)
+    /// or `dropped` (a rule: past its time, no consent, the appointment moved).
+    pub fn settle_final(&self, dedupe_key: &str, status: &str, reason: &str, now: DateTime<Utc>) -> Result<()> {
+        debug_assert!(matches!(status, "failed" | "dropped"));
+        self.exec(
+            "UPDATE notification_outbox SET status = ?2, last_error = ?3, updated_at = ?4
+             WHERE dedupe_key = ?1 AND status IN ('pending', 'sending')",
+            params![dedupe_key, status, reason, ms(now)],
+        )?;
+        Ok(())
+    }
+
+    /// At start-up: messages left `sending` were cut off between the provider's answer and
+    /// our commit. Nobody knows whether they went out; they become `unknown` for staff to
+    /// look at and are never sent again by themselves. Returns their keys.
+    pub fn mark_interrupted_sends(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
+        let keys = self
+            .conn()
+            .prepare_cached("SELECT dedupe_key FROM notification_outbox WHERE status = 'sending'")?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        self.exec(
+            "UPDATE notification_outbox SET status = 'unknown', updated_at = ?1,
+                 last_error = '发送中断，是否已发出未知 / interrupted while sending: may or may not have gone out'
+             WHERE status = 'sending'",
+            [ms(now)],
+        )?;
+        Ok(keys)
+    }
+
+    /// Messages sent to `recipient` since `since` (the per-number daily cap).
+    pub fn sent_to_since(&self, recipient: &str, since: DateTime<Utc>) -> Result<i64> {
+        Ok(self.row(
+            "SELECT COUNT(*) FROM notification_outbox WHERE recipient = ?1 AND sent_at >= ?2 AND kind <> 'staff'",
+            params![recipient, ms(since)],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Messages for `salonbox notifications list`, newest first.
+    pub fn notifications(&self, status: Option<&str>, limit: u32) -> Result<Vec<Notification>> {
+        Ok(self
+            .conn()
+            .prepare_cached(&format!(
+                "{NOTIFICATION} WHERE (?1 IS NULL OR status = ?1) ORDER BY created_at DESC, id DESC LIMIT ?2"
+            ))?
+            .query_map(params![status, limit], row_to_notification)?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// One message by its id or dedupe key.
+    pub fn notification(&self, key: &str) -> Result<Notification> {
+        self.conn()
+            .prepare_cached(&format!("{NOTIFICATION} WHERE dedupe_key = ?1 OR id = ?1"))?
+            .query_row([key], row_to_notification)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound { what: "消息", what_en: "message", key: key.to_string() })
+    }
+
+    /// Puts a failed, unknown or dropped message back in the queue (a staff decision).
+    pub fn requeue_notification(&self, dedupe_key: &str, now: DateTime<Utc>) -> Result<bool> {
+        Ok(self.exec(
+            "UPDATE notification_outbox SET status = 'pending', not_before = ?2, updated_at = ?2, last_error = NULL
+             WHERE dedupe_key = ?1 AND status IN ('failed', 'unknown', 'dropped')",
+            params![dedupe_key, ms(now)],
+        )? == 1)
+    }
+
+    /// Customers (not deleted) whose birthday falls on one of `month_days` (`MM-DD`):
+    /// `(id, birthday)`. Reads the birthday index.
+    pub fn birthdays_on(&self, month_days: &[String]) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        let mut st = self.conn().prepare_cached(
+            "SELECT id, birthday FROM customers WHERE substr(birthday, 6) = ?1 AND deleted_at IS NULL ORDER BY id",
+        )?;
+        for md in month_days {
+            out.extend(st.query_map([md], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?);
+        }
+        Ok(out)
+    }
+
+    /// The cron time a job last ran for, and when and how: `(last_due, ran_at, result)`.
+    pub fn job_run(&self, job: &str) -> Result<Option<(DateTime<Utc>, DateTime<Utc>, String)>> {
+        Ok(self
+            .row("SELECT last_due, last_run_at, last_result FROM job_runs WHERE job = ?1", [job], |r| {
+                Ok((from_ms(r.get(0)?), from_ms(r.get(1)?), r.get(2)?))
+            })
+            .optional()?)
+    }
+
+    pub fn record_job_run(&self, job: &str, due: DateTime<Utc>, ran_at: DateTime<Utc>, result: &str) -> Result<()> {
+        self.exec(
+            "INSERT INTO job_runs (job, last_due, last_run_at, last_result) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (job) DO UPDATE SET last_due = MAX(last_due, excluded.last_due),
+                 last_run_at = excluded.last_run_at, last_result = excluded.last_result",
+            params![job, ms(due), ms(ran_at), result],
+        )?;
+        Ok(())
+    }
+
+    /// The latest time the daemon has seen (its guard against a clock set back).
+    pub fn clock_high_water(&self) -> Result<Option<DateTime<Utc>>> {
+        let v: Option<String> =
+            self.row("SELECT value FROM daemon_state WHERE key = 'clock_high_water'", [], |r| r.get(0)).optional()?;
+        Ok(v.and_then(|v| v.parse::<i64>().ok()).map(from_ms))
+    }
+
+    /// Raises the high-water mark to `t` (never lowers it).
+    pub fn raise_clock_high_water(&self, t: DateTime<Utc>) -> Result<()> {
+        self.exec(
+            "INSERT INTO daemon_state (key, value) VALUES ('clock_high_water', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+            [ms(t).to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// How a customer can be reached now.
+    pub fn contact(&self, customer_id: &str) -> Result<Contact> {
+        self.conn()
+            .prepare_cached(
+                "SELECT name, gender, phone, wechat_openid, marketing_consent, marketing_opt_out_at IS NOT NULL,
+                        deleted_at IS NOT NULL FROM customers WHERE id = ?1",
+            )?
+            .query_row([customer_id], |r| {
+                Ok(Contact {
+                    name: r.get(0)?,
+                    gender: r.get(1)?,
+                    phone: r.get(2)?,
+                    wechat_openid: r.get(3)?,
+                    marketing_consent: r.get(4)?,
+                    opted_out: r.get(5)?,
+                    deleted: r.get(6)?,
+                })
+            })
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound { what: "顾客", what_en: "customer", key: customer_id.to_string() })
     }
 }
 

@@ -1,0 +1,439 @@
+//! The daemon's scheduled jobs, as library calls: each looks at the shop as of `now` and
+//! queues what has become due into the notification outbox (or does its housekeeping).
+//! `salonbox jobs run NAME [--at TIME] [--dry-run]` calls the same functions; a dry run
+//! does everything inside a transaction that is rolled back.
+//!
+//! Architecture Invariant: a job only writes outbox rows (with dedupe keys that make a
+//! second run for the same due time a no-op) and its own bookkeeping; sending is the
+//! sender's.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::{App, AppError, Result};
+use crate::domain::messages::Kind;
+use crate::domain::time::{business_date, day_bounds, local_dt, local_hm};
+use crate::store::{NewNotification, Tx};
+
+/// Every job, with its default schedule (cron with seconds, shop time) and what it does.
+pub const JOBS: &[(&str, &str, &str)] = &[
+    ("reminder_day_before", "0 0 18 * * *", "明天的预约提醒 / reminders for tomorrow's appointments"),
+    ("reminder_2h", "0 */5 * * * *", "两小时前的预约提醒 / reminders two hours ahead"),
+    ("birthday", "0 30 9 * * *", "生日券和祝福 / birthday coupons and wishes"),
+    ("queue_near", "0 * * * * *", "快轮到您了 / \"your turn is near\" for walk-ins"),
+    ("daily_summary", "0 30 21 * * *", "给店长的营业小结 / the day's summary to the owner"),
+    ("backup", "0 15 3 * * *", "数据库备份（校验、轮换）/ verified database backup with rotation"),
+];
+
+pub fn is_job(name: &str) -> bool {
+    JOBS.iter().any(|(n, _, _)| *n == name)
+}
+
+/// A message a job queued (or, in a dry run, would queue).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Queued {
+    pub key: String,
+    pub template: String,
+    pub customer_id: Option<String>,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JobReport {
+    pub job: String,
+    pub at: DateTime<Utc>,
+    pub dry_run: bool,
+    pub queued: Vec<Queued>,
+    /// Anything else it did (a backup's file, coupons issued).
+    pub note: String,
+}
+
+/// A job as `salonbox jobs list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobStatus {
+    pub job: String,
+    pub about: String,
+    pub schedule: String,
+    pub last_due: Option<DateTime<Utc>>,
+    pub last_run_at: Option<DateTime<Utc>>,
+    pub last_result: Option<String>,
+    pub next_due: Option<DateTime<Utc>>,
+}
+
+/// What one look at the schedule did.
+#[derive(Debug, Default)]
+pub struct DueJobs {
+    pub ran: Vec<(String, std::result::Result<JobReport, String>)>,
+    /// The clock reads earlier than a time already seen: nothing ran (until it catches up).
+    pub clock_behind: Option<DateTime<Utc>>,
+}
+
+/// The first time of `schedule` strictly after `after`, in shop time.
+fn next_after(schedule: &cron::Schedule, after: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
+    schedule.after(&after.with_timezone(&tz)).next().map(|t| t.with_timezone(&Utc))
+}
+
+impl App {
+    /// Every job with its schedule, last and next run.
+    pub fn jobs_status(&mut self) -> Result<Vec<JobStatus>> {
+        let now = self.now();
+        let tz = self.tz();
+        let schedules = self.config.jobs.schedules.clone();
+        self.store.read(|tx| {
+            JOBS.iter()
+                .map(|(name, _, about)| {
+                    let run = tx.job_run(name)?;
+                    let schedule = schedules.get(*name);
+                    let from = run.as_ref().map_or(now, |r| r.0.max(now));
+                    Ok(JobStatus {
+                        job: name.to_string(),
+                        about: about.to_string(),
+                        schedule: schedule.map(|s| s.to_string()).unwrap_or_default(),
+                        last_due: run.as_ref().map(|r| r.0),
+                        last_run_at: run.as_ref().map(|r| r.1),
+                        last_result: run.map(|r| r.2),
+                        next_due: schedule.and_then(|s| next_after(s, from, tz)),
+                    })
+                })
+                .collect::<Result<Vec<_>>>()
+        })
+    }
+
+    /// Runs every job that has fallen due since it last ran (once, however many of its times
+    /// were missed while the daemon was down), acting as of now. Never acts on a time
+    /// earlier than the latest already seen: after the clock is set back, nothing runs until
+    /// it catches up. One job's failure is recorded and does not stop the others.
+    pub fn run_due_jobs(&mut self) -> Result<DueJobs> {
+        let now = self.now();
+        let tz = self.tz();
+        let mut out = DueJobs::default();
+        let seen = self.store.read(|tx| tx.clock_high_water())?;
+        if let Some(seen) = seen
+            && now < seen
+        {
+            out.clock_behind = Some(seen);
+            return Ok(out);
+        }
+        self.store.write(|tx| tx.raise_clock_high_water(now))?;
+        let schedules = self.config.jobs.schedules.clone();
+        for (name, _, _) in JOBS {
+            let Some(schedule) = schedules.get(*name) else { continue };
+            let last = self.store.read(|tx| tx.job_run(name))?;
+            let Some((last_due, _, _)) = last else {
+                // First sight of this job: its schedule starts now, nothing is made up.
+                self.store.write(|tx| tx.record_job_run(name, now, now, "已排入计划 / scheduled (not run yet)"))?;
+                continue;
+            };
+            let mut due = None;
+            let mut t = last_due;
+            for _ in 0..100_000 {
+                match next_after(schedule, t, tz) {
+                    Some(n) if n <= now => {
+                        due = Some(n);
+                        t = n;
+                    }
+                    _ => break,
+                }
+            }
+            let Some(due) = due else { continue };
+            let result = self.run_job(name, now, false);
+            let line = match &result {
+                Ok(r) => format!("ok: {} queued {}", r.queued.len(), r.note).trim_end().to_string(),
+                Err(e) => format!("error: {e}"),
+            };
+            if let Err(e) = &result {
+                tracing::warn!(job = %name, error = %e, "job failed");
+            }
+            self.store.write(|tx| tx.record_job_run(name, due, now, &line))?;
+            out.ran.push((name.to_string(), result.map_err(|e| e.to_string())));
+        }
+        Ok(out)
+    }
+
+    /// Runs one job as if the clock read `at`. A dry run changes nothing.
+    pub fn run_job(&mut self, job: &str, at: DateTime<Utc>, dry_run: bool) -> Result<JobReport> {
+        if !is_job(job) {
+            let known: Vec<&str> = JOBS.iter().map(|(n, _, _)| *n).collect();
+            return Err(AppError::input(
+                "任务 job",
+                format!("没有叫 {job} 的任务（可用：{0}）/ no job is called {job} (known: {0})", known.join(", ")),
+            ));
+        }
+        let config = self.config.clone();
+        let mut report = JobReport { job: job.to_string(), at, dry_run, queued: Vec::new(), note: String::new() };
+        if job == "backup" {
+            if dry_run {
+                report.note = "将备份到数据目录的 backups/ / would back up into backups/ of the data directory".into();
+            } else {
+                let b = self.backup(None, config.jobs.backup_keep)?;
+                report.note = format!("{}", b.path.display());
+            }
+            return Ok(report);
+        }
+        let run = |tx: &Tx<'_>| -> Result<(Vec<Queued>, String)> {
+            let tz = tx.tz();
+            match job {
+                "reminder_day_before" => {
+                    let tomorrow = business_date(at, tz) + Duration::days(1);
+                    reminders(tx, day_bounds(tomorrow, tz), "reminder_day_before", "day", at, tz)
+                }
+                "reminder_2h" => {
+                    let within = crate::domain::time::Interval::new(at, at + Duration::hours(2));
+                    reminders(tx, within, "reminder_2h", "2h", at, tz)
+                }
+                "birthday" => birthdays(tx, &config, at, tz),
+                "queue_near" => queue_near(tx, &config, at, tz),
+                "daily_summary" => Ok((Vec::new(), String::new())),
+                _ => Ok((Vec::new(), String::new())),
+            }
+        };
+        let (queued, note) = if job == "daily_summary" {
+            self.daily_summary(at, dry_run)?
+        } else if dry_run {
+            self.store.dry_run(run)?
+        } else {
+            self.store.write(run)?
+        };
+        report.queued = queued;
+        report.note = note;
+        if !dry_run {
+            tracing::info!(job, queued = report.queued.len(), note = %report.note, "job ran");
+        }
+        Ok(report)
+    }
+
+    fn daily_summary(&mut self, at: DateTime<Utc>, dry_run: bool) -> Result<(Vec<Queued>, String)> {
+        let date = business_date(at, self.tz());
+        let r = self.report(super::report::Period::Daily, date)?;
+        let appointments = {
+            let tz = self.tz();
+            self.store.read(|tx| tx.appointments(day_bounds(date, tz), None, false))?.len()
+        };
+        let params = serde_json::json!({
+            "date": date.format("%m月%d日").to_string(),
+            "revenue": crate::domain::money::show_yuan(r.revenue),
+            "visits": r.visits,
+            "new_customers": r.new_customers,
+            "appointments": appointments,
+        });
+        let key = format!("summary:{date}");
+        let n = NewNotification {
+            dedupe_key: key.clone(),
+            kind: "staff",
+            audience: "owner",
+            customer_id: None,
+            recipient: None,
+            template: "daily_summary",
+            params: params.to_string(),
+            not_before: at,
+            not_after: Some(at + Duration::hours(12)),
+        };
+        let summary = format!("{date} {} 元 / {} visits", r.revenue, r.visits);
+        let write = |tx: &Tx<'_>| -> Result<bool> { Ok(tx.enqueue_notification(&n, at)?) };
+        let fresh = if dry_run { self.store.dry_run(write)? } else { self.store.write(write)? };
+        let queued = if fresh {
+            vec![Queued { key, template: "daily_summary".into(), customer_id: None, summary }]
+        } else {
+            Vec::new()
+        };
+        Ok((queued, String::new()))
+    }
+}
+
+/// Reminders for booked appointments starting within `within`. The key carries the start
+/// time, so a moved appointment gets a fresh reminder and the old one is dropped when it
+/// comes up (the sender checks the appointment again).
+fn reminders(
+    tx: &Tx<'_>,
+    within: crate::domain::time::Interval,
+    template: &'static str,
+    tag: &str,
+    at: DateTime<Utc>,
+    tz: Tz,
+) -> Result<(Vec<Queued>, String)> {
+    let mut queued = Vec::new();
+    for a in tx.appointments(within, None, false)? {
+        if a.status != crate::domain::model::AppointmentStatus::Booked || a.starts_at <= at {
+            continue;
+        }
+        let key = format!("reminder:{}:{}:{tag}", a.id, a.starts_at.format("%Y%m%dT%H%MZ"));
+        let params = serde_json::json!({
+            "appointment_id": a.id,
+            "starts_at": a.starts_at.timestamp_millis(),
+            "time": if tag == "day" { local_hm(a.starts_at, tz) } else { local_hm(a.starts_at, tz) },
+            "date": local_dt(a.starts_at, tz),
+            "service": a.service_name,
+            "staff": a.staff_name,
+        });
+        let fresh = tx.enqueue_notification(
+            &NewNotification {
+                dedupe_key: key.clone(),
+                kind: Kind::Transactional.as_str(),
+                audience: "customer",
+                customer_id: Some(a.customer_id.clone()),
+                recipient: None,
+                template,
+                params: params.to_string(),
+                not_before: at,
+                not_after: Some(a.starts_at),
+            },
+            at,
+        )?;
+        if fresh {
+            queued.push(Queued {
+                key,
+                template: template.into(),
+                customer_id: Some(a.customer_id.clone()),
+                summary: format!("{} {} {}", a.customer_name, local_dt(a.starts_at, tz), a.service_name),
+            });
+        }
+    }
+    Ok((queued, String::new()))
+}
+
+/// The `MM-DD` birthdays that fall on `date`: 29 February birthdays are celebrated on
+/// 28 February in a common year.
+pub fn birthday_keys(date: NaiveDate) -> Vec<String> {
+    let mut keys = vec![date.format("%m-%d").to_string()];
+    let leap = NaiveDate::from_ymd_opt(date.year(), 2, 29).is_some();
+    if !leap && date.month() == 2 && date.day() == 28 {
+        keys.push("02-29".into());
+    }
+    keys
+}
+
+/// Birthday coupons, `lead_days` ahead of the birthday: the coupon of the configured
+/// template and a wish with its code, once per customer and year. Only customers who
+/// agreed to marketing get either.
+fn birthdays(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>, tz: Tz) -> Result<(Vec<Queued>, String)> {
+    let j = &config.jobs;
+    let birthday = business_date(at, tz) + Duration::days(j.birthday_lead_days.into());
+    let template = tx.coupon_template(&j.birthday_coupon).map_err(|_| {
+        AppError::input(
+            "jobs.birthday_coupon",
+            format!(
+                "没有名为「{0}」的优惠券模板，请先 `salonbox coupon template add` / no coupon template \"{0}\": add it first",
+                j.birthday_coupon
+            ),
+        )
+    })?;
+    let mut queued = Vec::new();
+    let mut issued = 0;
+    for (customer_id, _) in tx.birthdays_on(&birthday_keys(birthday))? {
+        let c = tx.contact(&customer_id)?;
+        if !c.marketing_consent || c.opted_out {
+            continue;
+        }
+        let year = birthday.year();
+        let dedupe = format!("birthday:{customer_id}:{year}");
+        let code = match tx.issue_coupon(&template.0, &customer_id, "birthday", Some(&dedupe), at) {
+            Ok(Some(code)) => {
+                issued += 1;
+                tx.emit_event(
+                    "coupon.issued",
+                    at,
+                    &serde_json::json!({ "code": code, "customer_id": customer_id, "template": template.1, "at": tx.rfc3339(at) }),
+                )?;
+                Some(code)
+            }
+            // Issued already this year (a second run), or the per-customer limit reached.
+            Ok(None) | Err(crate::store::StoreError::Duplicate { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let Some(code) = code else { continue };
+        let valid_to = birthday + Duration::days(template.2.max(1) - 1);
+        let params = serde_json::json!({
+            "coupon": format!("{}（券码 {code}）", template.1),
+            "code": code,
+            "valid_to": valid_to.format("%m月%d日").to_string(),
+        });
+        if tx.enqueue_notification(
+            &NewNotification {
+                dedupe_key: dedupe.clone(),
+                kind: Kind::Marketing.as_str(),
+                audience: "customer",
+                customer_id: Some(customer_id.clone()),
+                recipient: None,
+                template: "birthday_coupon",
+                params: params.to_string(),
+                not_before: at,
+                not_after: Some(crate::domain::time::local_to_utc(
+                    birthday + Duration::days(1),
+                    chrono::NaiveTime::MIN,
+                    tz,
+                )),
+            },
+            at,
+        )? {
+            queued.push(Queued {
+                key: dedupe,
+                template: "birthday_coupon".into(),
+                customer_id: Some(customer_id.clone()),
+                summary: format!("{} {}", c.name, birthday.format("%m-%d")),
+            });
+        }
+    }
+    Ok((queued, format!("发券 {issued} 张 / {issued} coupons issued")))
+}
+
+/// "Your turn is near" for waiting customers `queue_near_places` or fewer places, or
+/// `queue_near_minutes` or less, from their turn. Once per queue entry.
+fn queue_near(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>, tz: Tz) -> Result<(Vec<Queued>, String)> {
+    let j = &config.jobs;
+    let mut queued = Vec::new();
+    for l in super::queue::lines(tx, at, business_date(at, tz))? {
+        if l.entry.status != crate::domain::queue::QueueStatus::Waiting {
+            continue;
+        }
+        let minutes = l.wait_minutes.unwrap_or(i64::MAX);
+        let near = l.ahead <= j.queue_near_places as usize || minutes <= i64::from(j.queue_near_minutes);
+        // Nobody ahead and no wait: they are being called now, a message would come late.
+        if !near || (l.ahead == 0 && minutes <= 0) {
+            continue;
+        }
+        let key = format!("queue:{}:near", l.entry.id);
+        let params = serde_json::json!({
+            "entry_id": l.entry.id,
+            "ticket": l.entry.ticket,
+            "ahead": l.ahead,
+            "minutes": minutes.clamp(0, 999),
+        });
+        if tx.enqueue_notification(
+            &NewNotification {
+                dedupe_key: key.clone(),
+                kind: Kind::Transactional.as_str(),
+                audience: "customer",
+                customer_id: Some(l.entry.customer_id.clone()),
+                recipient: None,
+                template: "queue_near",
+                params: params.to_string(),
+                not_before: at,
+                not_after: Some(at + Duration::minutes(30)),
+            },
+            at,
+        )? {
+            queued.push(Queued {
+                key,
+                template: "queue_near".into(),
+                customer_id: Some(l.entry.customer_id.clone()),
+                summary: format!("{} ahead {}", l.entry.ticket, l.ahead),
+            });
+        }
+    }
+    Ok((queued, String::new()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leap_day_birthdays_fall_on_the_28th_in_common_years() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(birthday_keys(d(2027, 2, 28)), vec!["02-28", "02-29"]);
+        assert_eq!(birthday_keys(d(2028, 2, 28)), vec!["02-28"]);
+        assert_eq!(birthday_keys(d(2028, 2, 29)), vec!["02-29"]);
+        assert_eq!(birthday_keys(d(2027, 3, 1)), vec!["03-01"]);
+    }
+}

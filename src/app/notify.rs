@@ -1,0 +1,330 @@
+//! What happens to a message between the outbox and a channel, without the network: is it
+//! still worth sending (the appointment not moved, the customer still waiting), may it go
+//! now (consent, opt-out, the hours, the per-number daily cap), to which addresses, with
+//! which text. The daemon's sender calls these and only adds the channels.
+//!
+//! Architecture Invariant: a message is claimed (`sending`, committed) before any channel
+//! is called, and settled after; a claim left over by a crash becomes `unknown`, never a
+//! second send.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::{App, Result};
+use crate::config::ProviderTemplates;
+use crate::domain::customer::{Gender, greeting_name};
+use crate::domain::messages::{self, Kind};
+use crate::domain::time::{business_date, day_bounds};
+use crate::store::{Notification, Tx};
+
+/// How long after a check-in its staff alert is still worth sending.
+pub const ARRIVAL_ALERT_WINDOW: Duration = Duration::minutes(30);
+
+/// A message ready for the channels.
+#[derive(Debug, Clone, Serialize)]
+pub struct Prepared {
+    pub key: String,
+    pub id: String,
+    pub template: String,
+    pub kind: &'static str,
+    pub text: String,
+    #[serde(skip)]
+    pub params: Vec<(String, String)>,
+    /// Channel names to try, in order.
+    pub route: Vec<String>,
+    pub phone: Option<String>,
+    pub openid: Option<String>,
+    /// For the staff group (bots, log) rather than a person.
+    pub staff_group: bool,
+    #[serde(skip)]
+    pub provider_templates: ProviderTemplates,
+    pub attempts: i64,
+}
+
+/// What to do with a due message now.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "plan", rename_all = "snake_case")]
+pub enum Plan {
+    Send(Box<Prepared>),
+    /// Not yet: quiet hours, the daily cap.
+    Later {
+        key: String,
+        until: DateTime<Utc>,
+        reason: String,
+    },
+    /// Never: past its time, no consent, the appointment moved.
+    Drop {
+        key: String,
+        reason: String,
+    },
+}
+
+impl App {
+    /// Messages due now (arrival alerts of the last half hour first).
+    pub fn due_messages(&mut self, limit: u32) -> Result<Vec<Notification>> {
+        let now = self.now();
+        Ok(self.store.read(|tx| tx.due_notifications(now, ARRIVAL_ALERT_WINDOW, limit))?)
+    }
+
+    /// Decides what to do with a due message, reading the shop as it is now.
+    pub fn plan_message(&mut self, n: &Notification) -> Result<Plan> {
+        let now = self.now();
+        let config = self.config.clone();
+        self.store.read(|tx| plan_in(tx, &config, n, now))
+    }
+
+    /// Applies a plan that does not send: `Later` and `Drop`.
+    pub fn settle_plan(&mut self, plan: &Plan) -> Result<()> {
+        let now = self.now();
+        self.store.write(|tx| {
+            match plan {
+                Plan::Later { key, until, reason } => tx.settle_later(key, reason, *until, now)?,
+                Plan::Drop { key, reason } => tx.settle_final(key, "dropped", reason, now)?,
+                Plan::Send(_) => {}
+            }
+            Ok(())
+        })
+    }
+
+    /// `pending` → `sending`, committed before any channel is called.
+    pub fn claim_message(&mut self, key: &str) -> Result<bool> {
+        let now = self.now();
+        Ok(self.store.write(|tx| tx.claim_notification(key, now))?)
+    }
+
+    pub fn message_sent(
+        &mut self,
+        key: &str,
+        via: &str,
+        provider_ref: Option<&str>,
+        recipient: Option<&str>,
+    ) -> Result<()> {
+        let now = self.now();
+        Ok(self.store.write(|tx| tx.settle_sent(key, via, provider_ref, recipient, now))?)
+    }
+
+    pub fn message_retry(&mut self, key: &str, reason: &str, at: DateTime<Utc>) -> Result<()> {
+        let now = self.now();
+        Ok(self.store.write(|tx| tx.settle_later(key, reason, at, now))?)
+    }
+
+    pub fn message_failed(&mut self, key: &str, reason: &str) -> Result<()> {
+        let now = self.now();
+        Ok(self.store.write(|tx| tx.settle_final(key, "failed", reason, now))?)
+    }
+
+    /// At daemon start: sends cut off by a crash become `unknown`; arrival alerts too old
+    /// to matter are dropped.
+    pub fn recover_messages(&mut self) -> Result<(Vec<String>, usize)> {
+        let now = self.now();
+        Ok(self.store.write(|tx| {
+            let unknown = tx.mark_interrupted_sends(now)?;
+            let stale = tx.drop_stale_arrival_alerts(now, ARRIVAL_ALERT_WINDOW)?;
+            Ok::<_, crate::store::StoreError>((unknown, stale))
+        })?)
+    }
+
+    /// `salonbox notifications list`.
+    pub fn list_messages(&mut self, status: Option<&str>, limit: u32) -> Result<Vec<Notification>> {
+        Ok(self.store.read(|tx| tx.notifications(status, limit))?)
+    }
+
+    /// `salonbox notifications retry`: a staff member decided a failed, unknown or dropped
+    /// message should go (again).
+    pub fn retry_message(&mut self, key: &str, actor: &str) -> Result<Notification> {
+        let now = self.now();
+        self.store.write(|tx| {
+            let n = tx.notification(key)?;
+            if !tx.requeue_notification(&n.dedupe_key, now)? {
+                return Err(super::AppError::input(
+                    "消息 message",
+                    format!(
+                        "状态为 {} 的消息不能重发（只有 failed / unknown / dropped 可以）/ a message in state {} cannot be retried (only failed, unknown or dropped)",
+                        n.status, n.status
+                    ),
+                ));
+            }
+            tx.audit(now, actor, "notification.retry", "notification", &n.id, &serde_json::json!({ "key": n.dedupe_key }))?;
+            Ok(tx.notification(&n.dedupe_key)?)
+        })
+    }
+
+    /// Queues a test message to an address (`salonbox notify test`).
+    pub fn queue_test_message(&mut self, to: &str, actor: &str) -> Result<String> {
+        let now = self.now();
+        let key = format!("test:{}", crate::store::fresh_id());
+        let (audience, recipient) =
+            if to == "staff" { ("staff_group", None) } else { ("direct", Some(to.to_string())) };
+        self.store.write(|tx| {
+            tx.enqueue_notification(
+                &crate::store::NewNotification {
+                    dedupe_key: key.clone(),
+                    kind: if audience == "staff_group" { "staff" } else { "transactional" },
+                    audience,
+                    customer_id: None,
+                    recipient,
+                    template: "test",
+                    params: "{}".into(),
+                    not_before: now,
+                    not_after: Some(now + Duration::hours(1)),
+                },
+                now,
+            )?;
+            tx.audit(now, actor, "notification.test", "notification", &key, &serde_json::json!({ "to": to }))?;
+            Ok::<_, crate::store::StoreError>(())
+        })?;
+        Ok(key)
+    }
+}
+
+fn plan_in(tx: &Tx<'_>, config: &crate::config::Config, n: &Notification, now: DateTime<Utc>) -> Result<Plan> {
+    let drop = |reason: &str| Ok(Plan::Drop { key: n.dedupe_key.clone(), reason: reason.to_string() });
+    if n.not_after.is_some_and(|t| t < now) {
+        return drop("已过有效时间 / past its useful time");
+    }
+    let kind = Kind::parse(&n.kind).unwrap_or(Kind::Transactional);
+    if let Some(reason) = still_relevant(tx, n)? {
+        return drop(&reason);
+    }
+    let m = &config.messages;
+    let tz = tx.tz();
+    let mut params = messages::params_from_json(&n.params);
+    params.push(("shop".into(), config.shop.name.clone()));
+    let (mut phone, mut openid) = (None, None);
+    match n.audience.as_str() {
+        "customer" => {
+            let Some(customer) = n.customer_id.as_deref() else {
+                return drop("没有顾客 / no customer");
+            };
+            let c = tx.contact(customer)?;
+            if c.deleted {
+                return drop("顾客已删除 / customer deleted");
+            }
+            if kind == Kind::Marketing && (!c.marketing_consent || c.opted_out) {
+                return drop("顾客未同意接收营销消息或已退订 / no marketing consent, or opted out");
+            }
+            phone = c.phone;
+            openid = c.wechat_openid;
+            if phone.is_none() && openid.is_none() {
+                return drop("顾客没有手机号或微信 / no phone number or WeChat");
+            }
+            if !params.iter().any(|(k, _)| k == "name") {
+                params.push(("name".into(), greeting_name(&c.name, Gender::from_db(&c.gender))));
+            }
+        }
+        "direct" => {
+            let to = n.recipient.clone().unwrap_or_default();
+            if to.chars().all(|c| c.is_ascii_digit()) && to.len() == 11 {
+                phone = Some(to);
+            } else if !to.is_empty() {
+                openid = Some(to);
+            } else {
+                return drop("没有收件人 / no recipient");
+            }
+        }
+        _ => {}
+    }
+    let staff_group = matches!(n.audience.as_str(), "staff_group" | "owner");
+    if !staff_group {
+        let open = messages::send_window(kind, &m.marketing_hours, &m.transactional_hours, now, tz);
+        if open > now {
+            return Ok(Plan::Later {
+                key: n.dedupe_key.clone(),
+                until: open,
+                reason: "等待可发送时段 / waiting for sending hours".into(),
+            });
+        }
+        let day = day_bounds(business_date(now, tz), tz);
+        for address in [phone.as_deref(), openid.as_deref()].into_iter().flatten() {
+            if tx.sent_to_since(address, day.start)? >= i64::from(m.daily_cap_per_number) {
+                let tomorrow = messages::send_window(kind, &m.marketing_hours, &m.transactional_hours, day.end, tz);
+                return Ok(Plan::Later {
+                    key: n.dedupe_key.clone(),
+                    until: tomorrow,
+                    reason: format!(
+                        "今天已给该号码发了 {0} 条 / {0} messages sent to this number today",
+                        m.daily_cap_per_number
+                    ),
+                });
+            }
+        }
+    }
+    messages::derive(&n.template, &mut params);
+    let conf = m.templates.get(&n.template);
+    let text = messages::render(&n.template, conf.and_then(|c| c.text.as_deref()), kind, &params);
+    Ok(Plan::Send(Box::new(Prepared {
+        key: n.dedupe_key.clone(),
+        id: n.id.clone(),
+        template: n.template.clone(),
+        kind: kind.as_str(),
+        text,
+        params,
+        route: m.route(&n.template, kind.as_str()).to_vec(),
+        phone,
+        openid,
+        staff_group,
+        provider_templates: conf.map(|c| c.providers.clone()).unwrap_or_default(),
+        attempts: n.attempts,
+    })))
+}
+
+/// Why a message no longer makes sense, if it does not: a reminder for an appointment that
+/// was cancelled, moved or has begun; a "your turn is near" for someone no longer waiting.
+fn still_relevant(tx: &Tx<'_>, n: &Notification) -> Result<Option<String>> {
+    let p = &n.params;
+    match n.template.as_str() {
+        "reminder_day_before" | "reminder_2h" => {
+            let Some(id) = p["appointment_id"].as_str() else { return Ok(None) };
+            let a = match tx.appointment(id) {
+                Ok(a) => a,
+                Err(crate::store::StoreError::NotFound { .. }) => {
+                    return Ok(Some("预约不存在 / appointment gone".into()));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if a.status != crate::domain::model::AppointmentStatus::Booked {
+                return Ok(Some(format!("预约状态为 {} / appointment is {}", a.status.as_str(), a.status.as_str())));
+            }
+            if p["starts_at"].as_i64().is_some_and(|t| t != a.starts_at.timestamp_millis()) {
+                return Ok(Some("预约已改期 / appointment moved".into()));
+            }
+            Ok(None)
+        }
+        "queue_near" => {
+            let Some(id) = p["entry_id"].as_str() else { return Ok(None) };
+            match tx.queue_entry(id) {
+                Ok(e) if e.status == crate::domain::queue::QueueStatus::Waiting => Ok(None),
+                Ok(_) => Ok(Some("已不在等候 / no longer waiting".into())),
+                Err(crate::store::StoreError::NotFound { .. }) => Ok(Some("排队记录不存在 / queue entry gone".into())),
+                Err(e) => Err(e.into()),
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The wait before retry `attempt` (1-based): `first`, doubling, at most `max`, with up to
+/// a fifth more at random so that many messages failing together do not retry together.
+pub fn backoff(attempt: i64, first: std::time::Duration, max: std::time::Duration) -> Duration {
+    let exp = u32::try_from(attempt.clamp(1, 30) - 1).unwrap_or(0);
+    let base = first.saturating_mul(2u32.saturating_pow(exp)).min(max);
+    let jitter = base.mul_f64(rand::random::<f64>() * 0.2);
+    Duration::from_std(base + jitter).unwrap_or(Duration::hours(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_a_ceiling_with_jitter() {
+        let first = std::time::Duration::from_secs(30);
+        let max = std::time::Duration::from_secs(3600);
+        let b1 = backoff(1, first, max).num_seconds();
+        assert!((30..=36).contains(&b1), "{b1}");
+        let b3 = backoff(3, first, max).num_seconds();
+        assert!((120..=144).contains(&b3), "{b3}");
+        let b20 = backoff(20, first, max).num_seconds();
+        assert!((3600..=4320).contains(&b20), "{b20}");
+    }
+}

@@ -1,0 +1,349 @@
+//! `salonbox daemon`: the process beside the kiosk that talks to the outside. One task on
+//! a single-threaded tokio runtime owns the shop (`App`) and wakes once a second: it looks
+//! whether anyone committed to the database (`PRAGMA data_version`, so a kiosk check-in's
+//! staff alert goes out within about a second), whether a waiting message or a scheduled
+//! job has fallen due, and pings systemd's watchdog. Idle, it does nothing else.
+//!
+//! Architecture Invariant: every send goes claim (commit) → channel → settle (commit); the
+//! daemon never holds a transaction across a network call, and on SIGTERM it finishes the
+//! message in hand, settles it, and stops taking new ones.
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+use crate::app::notify::{Plan, Prepared, backoff};
+use crate::app::{App, AppError};
+use crate::channels::{Address, Channel, Channels, Outgoing};
+
+#[derive(Debug, Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("HTTP 客户端无法创建：{0} / cannot build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("无法启动运行时：{0} / cannot start the runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// How often the daemon wakes when idle.
+pub const TICK: Duration = Duration::from_secs(1);
+/// Look at the outbox at least this often, whatever else happens.
+const SWEEP: Duration = Duration::from_secs(60);
+
+pub struct Daemon {
+    pub app: App,
+    pub channels: Channels,
+    sent: VecDeque<Instant>,
+    seen_version: Option<i64>,
+    last_sweep: Option<Instant>,
+    next_due: Option<chrono::DateTime<chrono::Utc>>,
+    clock_warned: bool,
+    sync_warned: bool,
+}
+
+impl Daemon {
+    /// A daemon with the channels of the configuration.
+    pub fn new(app: App) -> Result<Daemon, DaemonError> {
+        let client = crate::channels::http_client(Duration::from_secs(15))?;
+        let channels = Channels::from_config(&app.config, &client);
+        Ok(Daemon::with_channels(app, channels))
+    }
+
+    pub fn with_channels(app: App, channels: Channels) -> Daemon {
+        Daemon {
+            app,
+            channels,
+            sent: VecDeque::new(),
+            seen_version: None,
+            last_sweep: None,
+            next_due: None,
+            clock_warned: false,
+            sync_warned: false,
+        }
+    }
+
+    /// Start-up: sends cut off by a crash become `unknown`, stale arrival alerts are dropped.
+    pub fn recover(&mut self) -> Result<(), DaemonError> {
+        let (unknown, stale) = self.app.recover_messages()?;
+        for key in &unknown {
+            tracing::warn!(%key, "a send was interrupted: marked unknown, not resent");
+        }
+        if stale > 0 {
+            tracing::info!(stale, "dropped arrival alerts too old to send");
+        }
+        Ok(())
+    }
+
+    /// Whether the system clock can be trusted for scheduled jobs.
+    fn clock_synced(&mut self) -> bool {
+        let Some(flag) = self.app.config.jobs.clock_sync_file.clone() else { return true };
+        if flag.exists() {
+            return true;
+        }
+        // No systemd-timesyncd on this machine at all: nothing to wait for.
+        if flag.parent().is_some_and(|d| !d.exists()) {
+            return true;
+        }
+        if !self.sync_warned {
+            tracing::warn!(flag = %flag.display(), "waiting for the system clock to be synchronised before running jobs");
+            self.sync_warned = true;
+        }
+        false
+    }
+
+    /// One wake-up: jobs that fell due, then messages that are due. Returns how many
+    /// messages were handled.
+    pub async fn tick(&mut self, stop: &tokio::sync::watch::Receiver<bool>) -> Result<usize, DaemonError> {
+        if self.clock_synced() {
+            let due = self.app.run_due_jobs()?;
+            match due.clock_behind {
+                Some(seen) if !self.clock_warned => {
+                    tracing::warn!(%seen, now = %self.app.now(), "the clock reads earlier than a time already seen: jobs wait");
+                    self.clock_warned = true;
+                }
+                Some(_) => {}
+                None => self.clock_warned = false,
+            }
+            if !due.ran.is_empty() {
+                // A job may have queued messages: look now.
+                self.next_due = Some(self.app.now());
+            }
+        }
+        let version = self.app.store.data_version().map_err(AppError::from)?;
+        let changed = self.seen_version != Some(version);
+        self.seen_version = Some(version);
+        let now = self.app.now();
+        let sweep = self.last_sweep.is_none_or(|t| t.elapsed() >= SWEEP);
+        if changed || sweep || self.next_due.is_some_and(|t| t <= now) {
+            self.last_sweep = Some(Instant::now());
+            let n = self.send_due(stop).await?;
+            self.next_due = self.app.store.read(|tx| tx.next_notification_due()).map_err(AppError::from)?;
+            // Our own writes change nothing for data_version; read it afresh anyway.
+            self.seen_version = Some(self.app.store.data_version().map_err(AppError::from)?);
+            return Ok(n);
+        }
+        Ok(0)
+    }
+
+    /// Sends what is due now, until nothing is or `stop` is raised.
+    pub async fn send_due(&mut self, stop: &tokio::sync::watch::Receiver<bool>) -> Result<usize, DaemonError> {
+        let mut handled = 0;
+        loop {
+            let due = self.app.due_messages(50)?;
+            if due.is_empty() {
+                return Ok(handled);
+            }
+            let mut progressed = false;
+            for n in due {
+                if *stop.borrow() {
+                    return Ok(handled);
+                }
+                match self.app.plan_message(&n)? {
+                    Plan::Send(p) => {
+                        self.wait_for_rate(stop).await;
+                        if *stop.borrow() {
+                            return Ok(handled);
+                        }
+                        if self.app.claim_message(&p.key)? {
+                            self.send_one(&p).await?;
+                            progressed = true;
+                        }
+                    }
+                    other => {
+                        tracing::info!(plan = ?other, "message held back or dropped");
+                        self.app.settle_plan(&other)?;
+                        progressed = true;
+                    }
+                }
+                handled += 1;
+            }
+            if !progressed {
+                return Ok(handled);
+            }
+        }
+    }
+
+    /// The global rate limit: at most `rate_per_minute` sends in any minute.
+    async fn wait_for_rate(&mut self, stop: &tokio::sync::watch::Receiver<bool>) {
+        let limit = self.app.config.messages.rate_per_minute as usize;
+        let minute = Duration::from_secs(60);
+        while let Some(first) = self.sent.front() {
+            if first.elapsed() >= minute {
+                self.sent.pop_front();
+            } else {
+                break;
+            }
+        }
+        if self.sent.len() >= limit
+            && let Some(first) = self.sent.front()
+        {
+            let wait = minute.saturating_sub(first.elapsed());
+            tracing::info!(?wait, "rate limit reached: waiting");
+            let mut stop = stop.clone();
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => {}
+            }
+            self.sent.pop_front();
+        }
+        self.sent.push_back(Instant::now());
+    }
+
+    /// One claimed message through its route: the first channel that takes it wins; a
+    /// channel that cannot reach this person passes it on; a temporary failure puts it
+    /// back for later; a final one ends it.
+    async fn send_one(&mut self, p: &Prepared) -> Result<(), DaemonError> {
+        let mut passed = Vec::new();
+        for name in &p.route {
+            let Some(channel) = self.channels.get(name) else {
+                passed.push(format!("{name}: 未配置 / not set up"));
+                continue;
+            };
+            let Some(to) = address_for(channel, p) else {
+                passed.push(format!("{name}: 无地址 / no address for it"));
+                continue;
+            };
+            let recipient = match &to {
+                Address::Phone(x) | Address::OpenId(x) => Some(x.clone()),
+                Address::StaffGroup => None,
+            };
+            let out = Outgoing {
+                id: p.id.clone(),
+                to,
+                template: p.template.clone(),
+                params: p.params.clone(),
+                text: p.text.clone(),
+                provider_templates: p.provider_templates.clone(),
+            };
+            match channel.send(&out).await {
+                Ok(d) => {
+                    tracing::info!(key = %p.key, via = d.via, "message sent");
+                    self.app.message_sent(&p.key, d.via, d.provider_ref.as_deref(), recipient.as_deref())?;
+                    return Ok(());
+                }
+                Err(e) if e.falls_through() => {
+                    tracing::info!(key = %p.key, error = %e, "channel passed the message on");
+                    passed.push(e.to_string());
+                }
+                Err(e) if !e.is_permanent() => {
+                    let m = &self.app.config.messages;
+                    if p.attempts + 1 >= i64::from(m.max_attempts) {
+                        tracing::warn!(key = %p.key, error = %e, "giving up after the last attempt");
+                        self.app.message_failed(
+                            &p.key,
+                            &format!("{e}（已试 {} 次 / after {} attempts）", p.attempts + 1, p.attempts + 1),
+                        )?;
+                    } else {
+                        let mut wait = backoff(p.attempts + 1, m.retry_first, m.retry_max);
+                        if let Some(after) = e.retry_after().and_then(|d| chrono::Duration::from_std(d).ok()) {
+                            wait = wait.max(after);
+                        }
+                        tracing::info!(key = %p.key, error = %e, retry_in = %wait, "temporary failure: will retry");
+                        let at = self.app.now() + wait;
+                        self.app.message_retry(&p.key, &e.to_string(), at)?;
+                    }
+                    return Ok(());
+                }
+                Err(e) => {
+                    tracing::warn!(key = %p.key, error = %e, "message failed");
+                    self.app.message_failed(&p.key, &e.to_string())?;
+                    return Ok(());
+                }
+            }
+        }
+        let reason = if passed.is_empty() {
+            "没有为它配置渠道 / no channel is routed for it".to_string()
+        } else {
+            format!("没有渠道能发送 / no channel could send it: {}", passed.join("; "))
+        };
+        tracing::warn!(key = %p.key, %reason, "message failed");
+        self.app.message_failed(&p.key, &reason)?;
+        Ok(())
+    }
+
+    /// Runs until `stop` is raised: one tick a second, readiness and watchdog for systemd.
+    pub async fn run(mut self, mut stop: tokio::sync::watch::Receiver<bool>) -> Result<(), DaemonError> {
+        self.recover()?;
+        let mut watchdog_usec = 0u64;
+        let watchdog = sd_notify::watchdog_enabled(false, &mut watchdog_usec)
+            .then(|| Duration::from_micros(watchdog_usec / 2).max(TICK));
+        let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+        tracing::info!(channels = ?self.channels.channels.iter().map(Channel::name).collect::<Vec<_>>(), "daemon running");
+        let mut last_ping = Instant::now();
+        let mut interval = tokio::time::interval(TICK);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = interval.tick() => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                break;
+            }
+            if let Err(e) = self.tick(&stop).await {
+                // A busy or briefly unreadable database: log and try again next tick.
+                tracing::error!(error = %e, "daemon tick failed");
+            }
+            if let Some(every) = watchdog
+                && last_ping.elapsed() >= every
+            {
+                let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+                last_ping = Instant::now();
+            }
+        }
+        let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
+        tracing::info!("daemon stopped");
+        Ok(())
+    }
+}
+
+/// The address a channel would use for a message, if it can carry it.
+fn address_for(channel: &Channel, p: &Prepared) -> Option<Address> {
+    match channel {
+        Channel::Wecom(_) | Channel::DingTalk(_) => p.staff_group.then_some(Address::StaffGroup),
+        Channel::AliyunSms(_) | Channel::TencentSms(_) => {
+            (!p.staff_group).then(|| p.phone.clone().map(Address::Phone)).flatten()
+        }
+        Channel::Wechat(_) => (!p.staff_group).then(|| p.openid.clone().map(Address::OpenId)).flatten(),
+        Channel::Log(_) => Some(if p.staff_group {
+            Address::StaffGroup
+        } else if let Some(phone) = &p.phone {
+            Address::Phone(phone.clone())
+        } else {
+            Address::OpenId(p.openid.clone().unwrap_or_default())
+        }),
+    }
+}
+
+/// `salonbox daemon`: runs until SIGTERM or Ctrl-C.
+pub fn run_until_signalled(app: App, _data_dir: &Path) -> Result<(), DaemonError> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(DaemonError::Runtime)?;
+    rt.block_on(async move {
+        let daemon = Daemon::new(app)?;
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let signals = async move {
+            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for SIGTERM");
+                    return;
+                }
+            };
+            tokio::select! {
+                _ = term.recv() => tracing::info!("SIGTERM: finishing the message in hand"),
+                _ = tokio::signal::ctrl_c() => tracing::info!("interrupted: finishing the message in hand"),
+            }
+            let _ = tx.send(true);
+        };
+        let (result, ()) = tokio::join!(daemon.run(rx), signals_or_stop(signals));
+        result
+    })
+}
+
+/// The signal listener, which ends once a signal arrived (so `join!` can complete).
+async fn signals_or_stop(signals: impl std::future::Future<Output = ()>) {
+    signals.await;
+}
