@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::{App, AppError, Result};
 use crate::domain::messages::Kind;
 use crate::domain::time::{business_date, day_bounds, local_dt, local_hm};
-use crate::store::{NewNotification, Tx};
+use crate::store::{JobRun, NewNotification, Tx};
 
 /// Every job, with its default schedule (cron with seconds, shop time) and what it does.
 pub const JOBS: &[(&str, &str, &str)] = &[
@@ -85,14 +85,14 @@ impl App {
                 .map(|(name, _, about)| {
                     let run = tx.job_run(name)?;
                     let schedule = schedules.get(*name);
-                    let from = run.as_ref().map_or(now, |r| r.0.max(now));
+                    let from = run.as_ref().map_or(now, |r| r.last_due.max(now));
                     Ok(JobStatus {
                         job: name.to_string(),
                         about: about.to_string(),
                         schedule: schedule.map(|s| s.to_string()).unwrap_or_default(),
-                        last_due: run.as_ref().map(|r| r.0),
-                        last_run_at: run.as_ref().map(|r| r.1),
-                        last_result: run.map(|r| r.2),
+                        last_due: run.as_ref().map(|r| r.last_due),
+                        last_run_at: run.as_ref().map(|r| r.ran_at),
+                        last_result: run.map(|r| r.result),
                         next_due: schedule.and_then(|s| next_after(s, from, tz)),
                     })
                 })
@@ -120,7 +120,7 @@ impl App {
         for (name, _, _) in JOBS {
             let Some(schedule) = schedules.get(*name) else { continue };
             let last = self.store.read(|tx| tx.job_run(name))?;
-            let Some((last_due, _, _)) = last else {
+            let Some(JobRun { last_due, .. }) = last else {
                 // First sight of this job: its schedule starts now, nothing is made up.
                 self.store.write(|tx| tx.record_job_run(name, now, now, "已排入计划 / scheduled (not run yet)"))?;
                 continue;
@@ -261,7 +261,7 @@ fn reminders(
         let params = serde_json::json!({
             "appointment_id": a.id,
             "starts_at": a.starts_at.timestamp_millis(),
-            "time": if tag == "day" { local_hm(a.starts_at, tz) } else { local_hm(a.starts_at, tz) },
+            "time": local_hm(a.starts_at, tz),
             "date": local_dt(a.starts_at, tz),
             "service": a.service_name,
             "staff": a.staff_name,

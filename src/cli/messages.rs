@@ -404,3 +404,40 @@ pub fn tier_review(r: &crate::app::membership::TierReview) -> String {
         r.review_date, r.review_date, r.customers, r.upgraded, r.downgraded
     )
 }
+
+pub fn bad_at(at: &str) -> String {
+    format!("--at「{at}」应为 2026-11-23 18:00 或 RFC 3339 / --at \"{at}\" must look like 2026-11-23 18:00 or RFC 3339")
+}
+
+pub fn job_ran(job: &str, at: &str, queued: usize, dry_run: bool) -> String {
+    if dry_run {
+        format!(
+            "预览 {job}（按 {at}）：将排队 {queued} 条消息，未做任何改动 / dry run of {job} as of {at}: would queue {queued} messages, nothing changed"
+        )
+    } else {
+        format!("已运行 {job}（按 {at}）：排队 {queued} 条消息 / ran {job} as of {at}: {queued} messages queued")
+    }
+}
+
+pub fn bad_status(s: &str, known: &[&str]) -> String {
+    format!("没有「{s}」这种状态（可用：{0}）/ no status \"{s}\" (known: {0})", known.join(", "))
+}
+
+pub fn bad_channel(s: &str, known: &[&str]) -> String {
+    format!("没有叫「{s}」的渠道（可用：{0}）/ no channel \"{s}\" (known: {0})", known.join(", "))
+}
+
+pub fn message_requeued(key: &str) -> String {
+    format!("已重新排队，守护进程会发送 / queued again, the daemon will send it: {key}")
+}
+
+pub fn test_sent(via: &str, provider_ref: Option<&str>) -> String {
+    match provider_ref {
+        Some(r) => format!("测试消息已由 {via} 发出（回执 {r}）/ test message sent via {via} (reference {r})"),
+        None => format!("测试消息已由 {via} 发出 / test message sent via {via}"),
+    }
+}
+
+pub fn test_not_sent(status: &str, reason: &str) -> String {
+    format!("测试消息未发出（{status}）/ test message not sent ({status}): {reason}")
+}

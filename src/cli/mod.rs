@@ -4,6 +4,8 @@
 //! kiosk calls) and prints; it holds no business rule and no SQL. Its messages live in
 //! `messages.rs`.
 
+#[cfg(feature = "net")]
+mod daemon;
 mod device;
 pub mod messages;
 mod money;
@@ -148,6 +150,21 @@ pub enum Command {
     /// 设备：读卡、打印测试、蜂鸣、打印队列 / devices: read a card, test print, beep, print queue
     #[command(subcommand)]
     Device(device::DeviceCmd),
+    /// 后台服务：提醒、生日券、员工通知（systemd 运行）/ the daemon: reminders, coupons, staff alerts (run by systemd)
+    #[cfg(feature = "net")]
+    Daemon,
+    /// 定时任务 / scheduled jobs
+    #[cfg(feature = "net")]
+    #[command(subcommand)]
+    Jobs(daemon::JobsCmd),
+    /// 消息队列 / the message outbox
+    #[cfg(feature = "net")]
+    #[command(subcommand)]
+    Notifications(daemon::NotificationsCmd),
+    /// 测试消息渠道 / try a message channel
+    #[cfg(feature = "net")]
+    #[command(subcommand)]
+    Notify(daemon::NotifyCmd),
     /// 在线备份并校验 / verified online backup
     Backup {
         /// 备份目录 / target directory (default: <data dir>/backups)
@@ -643,6 +660,10 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         }
         Command::Doctor { json } => device::doctor(&config, &dir, json),
         Command::Kiosk { first_frame } => kiosk(App::open(config, &dir, clock)?, first_frame),
+        #[cfg(feature = "net")]
+        Command::Daemon => daemon::daemon(App::open(config, &dir, clock)?, &dir),
+        #[cfg(feature = "net")]
+        Command::Notify(cmd) => daemon::notify(App::open(config, &dir, clock)?, cmd),
         Command::Device(device::DeviceCmd::ReadCard { port, protocol, baud, timeout, json }) => {
             let key = std::fs::read(dir.join(crate::app::DEVICE_KEY_FILE)).ok().filter(|k| k.len() == 32);
             device::read_card(&config, key.as_deref(), port, protocol, baud, timeout, json)
@@ -974,6 +995,12 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         | Command::Kiosk { .. } => {
             unreachable!("handled in run")
         }
+        #[cfg(feature = "net")]
+        Command::Daemon | Command::Notify(_) => unreachable!("handled in run"),
+        #[cfg(feature = "net")]
+        Command::Jobs(cmd) => return daemon::jobs(app, cmd),
+        #[cfg(feature = "net")]
+        Command::Notifications(cmd) => return daemon::notifications(app, cmd),
         Command::Customer(c) => match c {
             CustomerCmd::Add { fields, marketing, json } => {
                 let mut r = registration(&fields, "cli")?;

@@ -264,6 +264,28 @@ impl Daemon {
         Ok(())
     }
 
+    /// Sends one queued message now, through `channel` only when given (`salonbox notify
+    /// test`). Returns the message as it stands afterwards.
+    pub async fn send_now(
+        &mut self,
+        key: &str,
+        channel: Option<&str>,
+    ) -> Result<crate::store::Notification, DaemonError> {
+        let n = self.app.store.read(|tx| tx.notification(key)).map_err(AppError::from)?;
+        match self.app.plan_message(&n)? {
+            Plan::Send(mut p) => {
+                if let Some(c) = channel {
+                    p.route = vec![c.to_string()];
+                }
+                if self.app.claim_message(&p.key)? {
+                    self.send_one(&p).await?;
+                }
+            }
+            other => self.app.settle_plan(&other)?,
+        }
+        Ok(self.app.store.read(|tx| tx.notification(key)).map_err(AppError::from)?)
+    }
+
     /// Runs until `stop` is raised: one tick a second, readiness and watchdog for systemd.
     pub async fn run(mut self, mut stop: tokio::sync::watch::Receiver<bool>) -> Result<(), DaemonError> {
         self.recover()?;

@@ -33,7 +33,7 @@ pub use appointments::NewAppointment;
 pub use backup::BackupReport;
 pub use customers::{CustomerPatch, NewCustomer};
 pub use membership::{CourseBalance, IssuedCoupon, NewCourse, Tier};
-pub use outbox::{Contact, NewNotification, Notification, OutboxStats};
+pub use outbox::{Contact, JobRun, NewNotification, Notification, OutboxStats};
 pub use printing::{DeviceStatus, PrintJob};
 pub use products::Product;
 pub use queue::NewQueueEntry;

@@ -191,6 +191,15 @@ fn row_to_notification(r: &rusqlite::Row<'_>) -> rusqlite::Result<Notification> 
     })
 }
 
+/// A scheduled job's last run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRun {
+    /// The cron time it ran for.
+    pub last_due: DateTime<Utc>,
+    pub ran_at: DateTime<Utc>,
+    pub result: String,
+}
+
 /// How a customer can be reached, read when a message is sent (not when it was queued).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
@@ -378,11 +387,11 @@ impl Tx<'_> {
         Ok(out)
     }
 
-    /// The cron time a job last ran for, and when and how: `(last_due, ran_at, result)`.
-    pub fn job_run(&self, job: &str) -> Result<Option<(DateTime<Utc>, DateTime<Utc>, String)>> {
+    /// The cron time a job last ran for, and when and how.
+    pub fn job_run(&self, job: &str) -> Result<Option<JobRun>> {
         Ok(self
             .row("SELECT last_due, last_run_at, last_result FROM job_runs WHERE job = ?1", [job], |r| {
-                Ok((from_ms(r.get(0)?), from_ms(r.get(1)?), r.get(2)?))
+                Ok(JobRun { last_due: from_ms(r.get(0)?), ran_at: from_ms(r.get(1)?), result: r.get(2)? })
             })
             .optional()?)
     }
