@@ -150,6 +150,8 @@ pub struct Channels {
     pub wechat: Option<Wechat>,
     /// The log channel (the demo's): messages are written to the log instead of sent.
     pub log: bool,
+    /// How long one request to a provider may take.
+    pub timeout: std::time::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -529,6 +531,7 @@ impl Config {
                 )?,
                 wechat,
                 log: r.channels.log,
+                timeout: std::time::Duration::from_secs(r.channels.timeout_seconds.unwrap_or(15).clamp(1, 120).into()),
             },
             messages,
             jobs,
@@ -754,6 +757,7 @@ struct RawChannels {
     dingtalk_secret_file: Option<PathBuf>,
     wechat: Option<RawWechat>,
     log: bool,
+    timeout_seconds: Option<u32>,
 }
 
 #[derive(Deserialize)]

@@ -179,7 +179,9 @@ impl App {
                     reminders(tx, day_bounds(tomorrow, tz), "reminder_day_before", "day", at, tz)
                 }
                 "reminder_2h" => {
-                    let within = crate::domain::time::Interval::new(at, at + Duration::hours(2));
+                    // Starting within the next two hours, the second two hours away included.
+                    let within =
+                        crate::domain::time::Interval::new(at, at + Duration::hours(2) + Duration::milliseconds(1));
                     reminders(tx, within, "reminder_2h", "2h", at, tz)
                 }
                 "birthday" => birthdays(tx, &config, at, tz),

@@ -47,7 +47,7 @@ pub struct Daemon {
 impl Daemon {
     /// A daemon with the channels of the configuration.
     pub fn new(app: App) -> Result<Daemon, DaemonError> {
-        let client = crate::channels::http_client(Duration::from_secs(15))?;
+        let client = crate::channels::http_client(app.config.channels.timeout)?;
         let channels = Channels::from_config(&app.config, &client);
         Ok(Daemon::with_channels(app, channels))
     }

@@ -215,6 +215,9 @@ pub struct Contact {
 impl Tx<'_> {
     /// Messages due at `now`, oldest first: staff-arrival alerts of the last `arrival_window`
     /// (read by key), then the rest (read from the due index).
+    ///
+    /// An arrival alert's key holds the id's time, which is the system clock's when the
+    /// check-in was written ([`super::new_id`]), so its window is measured on that clock too.
     pub fn due_notifications(
         &self,
         now: DateTime<Utc>,
@@ -226,7 +229,7 @@ impl Tx<'_> {
             .prepare_cached(&format!(
                 "{NOTIFICATION} WHERE dedupe_key >= ?1 AND dedupe_key < 'arrival;' AND status = 'pending' ORDER BY dedupe_key LIMIT ?2"
             ))?
-            .query_map(params![arrival_key_floor(now - arrival_window), limit], row_to_notification)?
+            .query_map(params![arrival_key_floor(Utc::now() - arrival_window), limit], row_to_notification)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let rest = self
             .conn()
@@ -251,13 +254,14 @@ impl Tx<'_> {
         Ok(t.map(from_ms))
     }
 
-    /// Arrival alerts older than `window` still pending are stale (the daemon was down):
-    /// dropped with a reason rather than sent late. Returns how many.
+    /// Arrival alerts older than `window` (on the ids' clock, see `due_notifications`) still
+    /// pending are stale (the daemon was down): dropped with a reason rather than sent late.
+    /// Returns how many.
     pub fn drop_stale_arrival_alerts(&self, now: DateTime<Utc>, window: chrono::Duration) -> Result<usize> {
         Ok(self.exec(
             "UPDATE notification_outbox SET status = 'dropped', last_error = ?2, updated_at = ?3
              WHERE dedupe_key >= 'arrival:' AND dedupe_key < ?1 AND status = 'pending'",
-            params![arrival_key_floor(now - window), "到店提醒已过时 / arrival alert too old to send", ms(now)],
+            params![arrival_key_floor(Utc::now() - window), "到店提醒已过时 / arrival alert too old to send", ms(now)],
         )?)
     }
 

@@ -1,0 +1,525 @@
+//! The daemon's sending, against provider servers on loopback that check signatures, keys
+//! and tokens and fail on demand; its rules (consent, hours, caps, stale reminders); its jobs
+//! under a controlled clock (Asia/Shanghai on a UTC machine, midnight, 29 February, a clock
+//! jumping days forward and back).
+
+#[path = "support/providers.rs"]
+mod providers;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use providers::{Fault, Providers};
+use salonbox::app::booking::BookingRequest;
+use salonbox::app::checkin::{CheckinRequest, Identity};
+use salonbox::app::customers::Registration;
+use salonbox::app::{App, init};
+use salonbox::clock::{Clock, FixedClock};
+use salonbox::config::Config;
+use salonbox::daemon::Daemon;
+use salonbox::domain::phone::Phone;
+use salonbox::store::Notification;
+
+/// 2026-11-23 (Monday) at `h:m` in Shanghai.
+fn shanghai(day: u32, h: u32, m: u32) -> DateTime<Utc> {
+    chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 11, day, h, m, 0).single().unwrap().with_timezone(&Utc)
+}
+
+struct Shop {
+    dir: tempfile::TempDir,
+    clock: Arc<FixedClock>,
+    config: Config,
+    providers: Providers,
+}
+
+impl Shop {
+    /// A shop whose channels point at fresh provider servers; `extra` is appended to the
+    /// configuration (lines before a section header land in `[jobs]`).
+    fn new(extra: &str) -> Shop {
+        let providers = Providers::start();
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("{}\n[jobs]\nclock_sync_file = \"\"\n{extra}", providers.config());
+        let config = Config::from_toml(&text, &dir.path().join("salonbox.toml")).unwrap();
+        init(&config, dir.path()).unwrap();
+        let clock = Arc::new(FixedClock::new(shanghai(23, 10, 0)));
+        let shop = Shop { dir, clock, config, providers };
+        let mut app = shop.app();
+        app.add_service("面部深层清洁", "面部护理", 60, "198", None, "test").unwrap();
+        app.add_staff(
+            &salonbox::app::staff::StaffInput {
+                name: "李娜".into(), role: "beautician".into(), ..Default::default()
+            },
+            "test",
+        )
+        .unwrap();
+        for d in 0..3 {
+            app.add_shift("李娜", app.today() + Duration::days(d), "10:00-21:00", "test").unwrap();
+        }
+        shop
+    }
+
+    fn app(&self) -> App {
+        App::open(self.config.clone(), self.dir.path(), self.clock.clone()).unwrap()
+    }
+
+    fn daemon(&self) -> Daemon {
+        Daemon::new(self.app()).unwrap()
+    }
+
+    fn customer(&self, name: &str, phone: &str, marketing: bool) -> String {
+        self.app()
+            .register(&Registration {
+                name: name.into(),
+                phone: phone.into(),
+                gender: Some("女".into()),
+                privacy_notice: Some("2026-11".into()),
+                marketing_consent: marketing,
+                allergies: if name == "王芳" { "酒精".into() } else { String::new() },
+                source: "test".into(),
+                ..Default::default()
+            })
+            .unwrap()
+            .id
+    }
+
+    fn sql(&self, sql: &str) {
+        let db = rusqlite::Connection::open(self.dir.path().join(salonbox::store::DB_FILE)).unwrap();
+        db.execute_batch(sql).unwrap();
+    }
+
+    fn book(&self, phone: &str, at: &str) -> String {
+        self.app()
+            .book(&BookingRequest {
+                customer: phone.into(),
+                service: "面部深层清洁".into(),
+                staff: Some("李娜".into()),
+                resource: None,
+                start: at.into(),
+                note: String::new(),
+                source: "test".into(),
+            })
+            .unwrap()
+            .id
+    }
+
+    fn messages(&self) -> Vec<Notification> {
+        self.app().list_messages(None, 100).unwrap()
+    }
+
+    fn message(&self, key_part: &str) -> Notification {
+        self.messages()
+            .into_iter()
+            .find(|n| n.dedupe_key.contains(key_part))
+            .unwrap_or_else(|| panic!("no message {key_part}"))
+    }
+}
+
+fn stop() -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    std::mem::forget(tx);
+    rx
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+#[test]
+fn a_reminder_goes_out_by_aliyun_signed_and_exactly_once() {
+    let shop = Shop::new("");
+    shop.customer("王芳", "13800001111", false);
+    let appointment = shop.book("13800001111", "2026-11-24 14:00");
+    shop.clock.set(shanghai(23, 18, 0));
+    let mut app = shop.app();
+    let r = app.run_job("reminder_day_before", app.now(), false).unwrap();
+    assert_eq!(r.queued.len(), 1);
+    // A second run for the same day queues nothing new.
+    assert!(app.run_job("reminder_day_before", app.now(), false).unwrap().queued.is_empty());
+
+    let mut d = shop.daemon();
+    let n = rt().block_on(d.send_due(&stop())).unwrap();
+    assert_eq!(n, 1);
+    let got = shop.providers.received();
+    assert_eq!(got.len(), 1, "{:?}", shop.providers.rejections());
+    assert_eq!(got[0].provider, "aliyun");
+    assert_eq!(got[0].to, "13800001111");
+    assert_eq!(got[0].template, "SMS_1001");
+    let params: serde_json::Value = serde_json::from_str(&got[0].content).unwrap();
+    assert_eq!(params["name"], "王女士");
+    assert_eq!(params["time"], "14:00");
+    assert_eq!(params["service"], "面部深层清洁");
+    let m = shop.message(&appointment);
+    assert_eq!(m.status, "sent");
+    assert_eq!(m.sent_via.as_deref(), Some("aliyun_sms"));
+    assert_eq!(m.provider_ref.as_deref(), Some("biz-1"));
+    assert_eq!(got[0].message_id.as_deref(), Some(m.id.as_str()), "OutId carries the outbox id");
+    // Nothing more to send.
+    assert_eq!(rt().block_on(d.send_due(&stop())).unwrap(), 0);
+    assert_eq!(shop.providers.received().len(), 1);
+}
+
+#[test]
+fn temporary_failures_retry_with_back_off_and_final_ones_stop() {
+    let shop = Shop::new("");
+    shop.customer("王芳", "13800001111", false);
+    shop.book("13800001111", "2026-11-24 14:00");
+    shop.clock.set(shanghai(23, 18, 0));
+    shop.app().run_job("reminder_day_before", shop.clock.now(), false).unwrap();
+    shop.providers.fail(
+        "aliyun",
+        &[Fault::Status(500), Fault::Code("Throttling.User".into()), Fault::Hang, Fault::Close, Fault::Status(503)],
+    );
+    let mut d = shop.daemon();
+    let mut waits = Vec::new();
+    for _ in 0..5 {
+        rt().block_on(d.send_due(&stop())).unwrap();
+        let m = shop.message("reminder:");
+        assert_eq!(m.status, "pending", "{m:?}");
+        assert!(m.last_error.is_some());
+        let wait = m.not_before - shop.clock.now();
+        waits.push(wait.num_seconds());
+        // Not due again before its back-off has passed.
+        rt().block_on(d.send_due(&stop())).unwrap();
+        shop.clock.set(m.not_before);
+    }
+    // 30 s doubling, with up to 20 % jitter.
+    for (i, w) in waits.iter().enumerate() {
+        let base = 30 * 2i64.pow(i as u32);
+        assert!((base..=base * 6 / 5 + 1).contains(w), "attempt {i}: waited {w} s, base {base}");
+    }
+    rt().block_on(d.send_due(&stop())).unwrap();
+    let m = shop.message("reminder:");
+    assert_eq!(m.status, "sent");
+    assert_eq!(m.attempts, 6);
+    assert_eq!(shop.providers.received().len(), 1, "sent once, in the end");
+
+    // A wrong number is final: no retry.
+    shop.customer("李娜娜", "13800002222", false);
+    shop.book("13800002222", "2026-11-24 16:00");
+    shop.app().run_job("reminder_day_before", shop.clock.now(), false).unwrap();
+    shop.providers.fail("aliyun", &[Fault::Code("isv.MOBILE_NUMBER_ILLEGAL".into())]);
+    rt().block_on(d.send_due(&stop())).unwrap();
+    let failed = shop.app().list_messages(Some("failed"), 10).unwrap();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0].last_error.as_deref().unwrap().contains("isv.MOBILE_NUMBER_ILLEGAL"));
+    let before = shop.providers.requests("aliyun");
+    shop.clock.set(shop.clock.now() + Duration::hours(1));
+    rt().block_on(d.send_due(&stop())).unwrap();
+    assert_eq!(shop.providers.requests("aliyun"), before, "a failed message is not retried by itself");
+
+    // Staff may decide to send it again.
+    shop.app().retry_message(&failed[0].id, "test").unwrap();
+    rt().block_on(d.send_due(&stop())).unwrap();
+    assert_eq!(shop.message(&failed[0].dedupe_key).status, "sent");
+}
+
+#[test]
+fn tencent_sms_is_signed_tc3_and_its_codes_are_sorted() {
+    let shop = Shop::new("");
+    let mut config = shop.config.clone();
+    config.channels.sms_provider = salonbox::config::SmsProvider::Tencent;
+    shop.customer("王芳", "13800001111", false);
+    shop.book("13800001111", "2026-11-24 14:00");
+    shop.clock.set(shanghai(23, 18, 0));
+    let app = App::open(config, shop.dir.path(), shop.clock.clone()).unwrap();
+    let mut d = Daemon::new(app).unwrap();
+    d.app.run_job("reminder_day_before", shop.clock.now(), false).unwrap();
+    shop.providers.fail("tencent", &[Fault::Code("RequestLimitExceeded".into())]);
+    rt().block_on(d.send_due(&stop())).unwrap();
+    assert_eq!(shop.message("reminder:").status, "pending");
+    shop.clock.set(shop.clock.now() + Duration::minutes(5));
+    rt().block_on(d.send_due(&stop())).unwrap();
+    let got = shop.providers.received();
+    assert_eq!(got.len(), 1, "{:?}", shop.providers.rejections());
+    assert_eq!((got[0].provider, got[0].template.as_str()), ("tencent", "2001"));
+    // Positional parameters in the configured order: name, time, service.
+    assert_eq!(got[0].content, r#"["王女士","14:00","面部深层清洁"]"#);
+    let m = shop.message("reminder:");
+    assert_eq!((m.status.as_str(), m.provider_ref.as_deref()), ("sent", Some("serial-1")));
+
+    // A number's daily limit at Tencent is final.
+    shop.customer("赵敏", "13800003333", false);
+    shop.book("13800003333", "2026-11-24 16:00");
+    d.app.run_job("reminder_day_before", shop.clock.now(), false).unwrap();
+    shop.providers.fail("tencent", &[Fault::Code("LimitExceeded.PhoneNumberDailyLimit".into())]);
+    rt().block_on(d.send_due(&stop())).unwrap();
+    assert_eq!(shop.app().list_messages(Some("failed"), 10).unwrap().len(), 1);
+}
+
+#[test]
+fn wechat_token_is_cached_refreshed_once_and_unsubscribed_falls_back_to_sms() {
+    let shop = Shop::new("");
+    let a = shop.customer("王芳", "13800001111", false);
+    let b = shop.customer("陈静", "13800002222", false);
+    let c = shop.customer("刘洋", "13800003333", false);
+    shop.sql(&format!(
+        "UPDATE customers SET wechat_openid = 'open-a' WHERE id = '{a}';
+         UPDATE customers SET wechat_openid = 'open-b' WHERE id = '{b}';
+         UPDATE customers SET wechat_openid = 'open-c' WHERE id = '{c}';"
+    ));
+    shop.providers.state.lock().unwrap().not_following.insert("open-c".into());
+    for (phone, at) in
+        [("13800001111", "2026-11-24 11:00"), ("13800002222", "2026-11-24 13:00"), ("13800003333", "2026-11-24 15:00")]
+    {
+        shop.book(phone, at);
+    }
+    shop.clock.set(shanghai(23, 18, 0));
+    let mut d = shop.daemon();
+    d.app.run_job("reminder_day_before", shop.clock.now(), false).unwrap();
+    rt().block_on(d.send_due(&stop())).unwrap();
+    let got = shop.providers.received();
+    let by: Vec<(&str, &str)> = got.iter().map(|r| (r.provider, r.to.as_str())).collect();
+    assert!(by.contains(&("wechat", "open-a")) && by.contains(&("wechat", "open-b")), "{by:?}");
+    assert!(by.contains(&("aliyun", "13800003333")), "not following: SMS instead: {by:?}");
+    assert_eq!(shop.providers.state.lock().unwrap().token_fetches, 1, "one token for every message");
+
+    // WeChat drops the token (another holder refreshed it): one refresh, then it goes.
+    shop.providers.state.lock().unwrap().token = Some("revoked".into());
+    shop.customer("孙丽", "13800004444", false);
+    let e = shop.app().customer_by_key("13800004444").unwrap().id;
+    shop.sql(&format!("UPDATE customers SET wechat_openid = 'open-e' WHERE id = '{e}'"));
+    shop.book("13800004444", "2026-11-24 17:00");
+    d.app.run_job("reminder_day_before", shop.clock.now(), false).unwrap();
+    rt().block_on(d.send_due(&stop())).unwrap();
+    assert_eq!(shop.providers.state.lock().unwrap().token_fetches, 2);
+    assert!(shop.providers.received().iter().any(|r| r.to == "open-e"));
+    let sent: Vec<Notification> = shop.app().list_messages(Some("sent"), 10).unwrap();
+    assert_eq!(sent.len(), 4);
+    assert_eq!(sent.iter().filter(|n| n.sent_via.as_deref() == Some("wechat")).count(), 3);
+}
+
+#[test]
+fn a_kiosk_check_in_alerts_the_staff_group_through_both_bots() {
+    let shop = Shop::new("[messages.routes]\nstaff = [\"wecom\"]\n");
+    let phone = "13800001111";
+    shop.customer("王芳", phone, false);
+    let mut d = shop.daemon();
+    rt().block_on(d.tick(&stop())).unwrap();
+    // The kiosk (another connection) checks a customer in.
+    let mut kiosk = shop.app();
+    let out = kiosk
+        .check_in(&CheckinRequest {
+            identity: Identity::Phone(Phone::parse(phone).unwrap()),
+            service: Some("面部深层清洁".into()),
+            staff: None,
+        })
+        .unwrap();
+    // The next tick sees the commit (data_version) and sends at once.
+    rt().block_on(d.tick(&stop())).unwrap();
+    let got = shop.providers.received();
+    assert_eq!(got.len(), 1, "{:?}", shop.providers.rejections());
+    assert_eq!(got[0].provider, "wecom");
+    assert!(got[0].content.contains(&out.entry.ticket) && got[0].content.contains("王女士"), "{}", got[0].content);
+    assert!(got[0].content.contains("过敏：酒精"), "allergy named: {}", got[0].content);
+
+    // DingTalk, signed, when routed there.
+    let shop2 = Shop::new("[messages.routes]\nstaff = [\"dingtalk\"]\n");
+    shop2.customer("陈静", phone, false);
+    shop2
+        .app()
+        .check_in(&CheckinRequest {
+            identity: Identity::Phone(Phone::parse(phone).unwrap()),
+            service: Some("面部深层清洁".into()),
+            staff: None,
+        })
+        .unwrap();
+    let mut d2 = shop2.daemon();
+    rt().block_on(d2.tick(&stop())).unwrap();
+    let got = shop2.providers.received();
+    assert_eq!(got.len(), 1, "{:?}", shop2.providers.rejections());
+    assert_eq!(got[0].provider, "dingtalk");
+    assert!(shop2.providers.rejections().is_empty());
+}
+
+#[test]
+fn rules_consent_hours_caps_and_stale_reminders() {
+    let shop = Shop::new("[messages]\ndaily_cap_per_number = 1\n");
+    let with = shop.customer("王芳", "13800001111", true);
+    let without = shop.customer("陈静", "13800002222", false);
+    let mut app = shop.app();
+    app.add_coupon_template(
+        "生日券",
+        &salonbox::domain::checkout::CouponKind::AmountOff {
+            amount: "50".parse().unwrap(),
+            min_spend: "0".parse().unwrap(),
+        },
+        30,
+        1,
+        "test",
+    )
+    .unwrap();
+    shop.sql(&format!("UPDATE customers SET birthday = '1990-11-26' WHERE id IN ('{with}', '{without}')"));
+    // Birthday job at 09:30, three days ahead: only the customer who agreed to marketing.
+    shop.clock.set(shanghai(23, 9, 30));
+    let r = app.run_job("birthday", shop.clock.now(), false).unwrap();
+    assert_eq!(r.queued.len(), 1, "{r:?}");
+    assert_eq!(r.queued[0].customer_id.as_deref(), Some(with.as_str()));
+    assert!(app.run_job("birthday", shop.clock.now(), false).unwrap().queued.is_empty(), "once a year");
+    // Marketing waits for 10:00.
+    let mut d = shop.daemon();
+    rt().block_on(d.send_due(&stop())).unwrap();
+    let m = shop.message("birthday:");
+    assert_eq!(m.status, "pending");
+    assert_eq!(m.not_before, shanghai(23, 10, 0));
+    shop.clock.set(shanghai(23, 10, 0));
+    rt().block_on(d.send_due(&stop())).unwrap();
+    assert_eq!(shop.message("birthday:").status, "sent");
+    let got = shop.providers.received();
+    let params: serde_json::Value = serde_json::from_str(&got[0].content).unwrap();
+    assert!(params["coupon"].as_str().unwrap().contains("生日券"));
+
+    // The customer opts out: a queued marketing message is dropped, not sent.
+    shop.sql(&format!(
+        "INSERT INTO notification_outbox (dedupe_key, id, kind, audience, customer_id, template, params, not_before, status, created_at, updated_at)
+         VALUES ('winback:{with}:2026', 'w1', 'marketing', 'customer', '{with}', 'winback', '{{}}', 0, 'pending', 0, 0);
+         UPDATE customers SET marketing_opt_out_at = 1 WHERE id = '{with}';"
+    ));
+    rt().block_on(d.send_due(&stop())).unwrap();
+    let w = shop.message("winback:");
+    assert_eq!(w.status, "dropped");
+    assert!(w.last_error.unwrap().contains("marketing consent"));
+
+    // The daily cap (1 here): a second message to the same number today waits for tomorrow.
+    shop.book("13800001111", "2026-11-23 15:00");
+    shop.clock.set(shanghai(23, 13, 0));
+    app.run_job("reminder_2h", shop.clock.now(), false).unwrap();
+    rt().block_on(d.send_due(&stop())).unwrap();
+    let r = shop.message(":2h");
+    assert_eq!(r.status, "pending");
+    assert_eq!(r.not_before, shanghai(24, 8, 0));
+    // By tomorrow it is past its time (the appointment began): dropped, never sent late.
+    shop.clock.set(shanghai(24, 8, 0));
+    rt().block_on(d.send_due(&stop())).unwrap();
+    assert_eq!(shop.message(":2h").status, "dropped");
+}
+
+#[test]
+fn a_cancelled_or_moved_appointment_gets_no_stale_reminder() {
+    let shop = Shop::new("");
+    shop.customer("王芳", "13800001111", false);
+    shop.customer("陈静", "13800002222", false);
+    let cancelled = shop.book("13800001111", "2026-11-24 11:00");
+    let moved = shop.book("13800002222", "2026-11-24 13:00");
+    shop.clock.set(shanghai(23, 18, 0));
+    let mut app = shop.app();
+    assert_eq!(app.run_job("reminder_day_before", shop.clock.now(), false).unwrap().queued.len(), 2);
+    app.cancel_appointment(&cancelled, Some("顾客有事"), "test").unwrap();
+    // Moved to 16:00 (as the cloud or a later edit would).
+    let new_start = shanghai(24, 16, 0).timestamp_millis();
+    shop.sql(&format!(
+        "UPDATE appointments SET starts_at = {new_start}, ends_at = {} WHERE id = '{moved}'",
+        new_start + 3_600_000
+    ));
+    let mut d = shop.daemon();
+    rt().block_on(d.send_due(&stop())).unwrap();
+    assert!(shop.providers.received().is_empty());
+    assert_eq!(shop.message(&cancelled).status, "dropped");
+    assert!(shop.message(&moved).last_error.unwrap().contains("moved"));
+    // The next run queues a fresh reminder for the new time, which goes out.
+    let r = app.run_job("reminder_day_before", shop.clock.now(), false).unwrap();
+    assert_eq!(r.queued.len(), 1);
+    assert!(r.queued[0].key.contains("20261124T0800Z"), "{}", r.queued[0].key);
+    rt().block_on(d.send_due(&stop())).unwrap();
+    let got = shop.providers.received();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].content.contains("16:00"));
+}
+
+#[test]
+fn dry_run_previews_tomorrows_reminders_and_changes_nothing() {
+    let shop = Shop::new("");
+    shop.customer("王芳", "13800001111", false);
+    shop.book("13800001111", "2026-11-24 14:00");
+    let mut app = shop.app();
+    let at = shanghai(23, 18, 0);
+    let r = app.run_job("reminder_day_before", at, true).unwrap();
+    assert!(r.dry_run);
+    assert_eq!(r.queued.len(), 1);
+    assert!(r.queued[0].summary.contains("王芳") && r.queued[0].summary.contains("14:00"));
+    assert!(shop.messages().is_empty(), "a dry run queues nothing");
+}
+
+#[test]
+fn scheduled_jobs_follow_shop_time_and_survive_clock_jumps() {
+    let shop = Shop::new("");
+    shop.customer("王芳", "13800001111", false);
+    shop.book("13800001111", "2026-11-24 14:00");
+    let mut app = shop.app();
+    // 17:59:59 Shanghai is 09:59:59 UTC: the first look only schedules.
+    shop.clock.set(shanghai(23, 17, 59));
+    let first = app.run_due_jobs().unwrap();
+    assert!(first.ran.is_empty());
+    let status = app.jobs_status().unwrap();
+    let day_before = status.iter().find(|j| j.job == "reminder_day_before").unwrap();
+    assert_eq!(day_before.next_due, Some(shanghai(23, 18, 0)), "18:00 shop time, not UTC");
+    // 18:00 comes: the job runs once.
+    shop.clock.set(shanghai(23, 18, 0));
+    let ran = app.run_due_jobs().unwrap();
+    let names: Vec<&str> = ran.ran.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(names.contains(&"reminder_day_before"), "{names:?}");
+    assert_eq!(shop.messages().iter().filter(|n| n.template == "reminder_day_before").count(), 1);
+    assert!(!app.run_due_jobs().unwrap().ran.iter().any(|(n, _)| n == "reminder_day_before"));
+
+    // The clock jumps back a day (a Pi booting without its network): nothing runs.
+    shop.clock.set(shanghai(22, 18, 0));
+    let back = app.run_due_jobs().unwrap();
+    assert!(back.ran.is_empty());
+    assert_eq!(back.clock_behind, Some(shanghai(23, 18, 0)));
+    // Forward three days past midnight: each job runs once, not once per missed time.
+    shop.clock.set(shanghai(26, 18, 0) + Duration::seconds(30));
+    let fwd = app.run_due_jobs().unwrap();
+    let count = |name: &str| fwd.ran.iter().filter(|(n, _)| n == name).count();
+    assert_eq!(count("reminder_day_before"), 1);
+    assert_eq!(count("queue_near"), 1);
+    assert_eq!(count("backup"), 1);
+    let backups = std::fs::read_dir(shop.dir.path().join("backups")).unwrap().count();
+    assert_eq!(backups, 1);
+    let jobs = app.jobs_status().unwrap();
+    let rem = jobs.iter().find(|j| j.job == "reminder_day_before").unwrap();
+    assert_eq!(rem.last_due, Some(shanghai(26, 18, 0)));
+    assert_eq!(rem.next_due, Some(shanghai(27, 18, 0)));
+}
+
+#[test]
+fn leap_day_birthdays_are_wished_on_the_28th_in_a_common_year() {
+    let shop = Shop::new("birthday_lead_days = 0\n");
+    let c = shop.customer("王芳", "13800001111", true);
+    shop.sql(&format!("UPDATE customers SET birthday = '2000-02-29' WHERE id = '{c}'"));
+    let mut app = shop.app();
+    app.add_coupon_template(
+        "生日券",
+        &salonbox::domain::checkout::CouponKind::AmountOff {
+            amount: "50".parse().unwrap(),
+            min_spend: "0".parse().unwrap(),
+        },
+        30,
+        1,
+        "test",
+    )
+    .unwrap();
+    let feb27 = chrono_tz::Asia::Shanghai.with_ymd_and_hms(2027, 2, 27, 9, 30, 0).unwrap().with_timezone(&Utc);
+    assert!(app.run_job("birthday", feb27, false).unwrap().queued.is_empty());
+    let r = app.run_job("birthday", feb27 + Duration::days(1), false).unwrap();
+    assert_eq!(r.queued.len(), 1, "2027 has no 29 February");
+    assert!(r.queued[0].key.ends_with(":2027"));
+}
+
+#[test]
+fn an_interrupted_send_becomes_unknown_and_is_never_resent() {
+    let shop = Shop::new("");
+    shop.customer("王芳", "13800001111", false);
+    shop.book("13800001111", "2026-11-24 14:00");
+    shop.clock.set(shanghai(23, 18, 0));
+    let mut app = shop.app();
+    app.run_job("reminder_day_before", shop.clock.now(), false).unwrap();
+    // A daemon claimed it and died before settling (the claim is committed first).
+    let key = shop.message("reminder:").dedupe_key;
+    assert!(app.claim_message(&key).unwrap());
+    drop(app);
+    let mut d = shop.daemon();
+    d.recover().unwrap();
+    let m = shop.message("reminder:");
+    assert_eq!(m.status, "unknown");
+    rt().block_on(d.send_due(&stop())).unwrap();
+    assert!(shop.providers.received().is_empty(), "never blindly resent");
+}

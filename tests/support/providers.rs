@@ -1,0 +1,437 @@
+//! Message providers on loopback, for the daemon's tests: a small HTTP/1.1 server (one
+//! request per connection, as `Connection: close`) playing Aliyun SMS, Tencent Cloud SMS,
+//! the WeChat official account, and the WeCom and DingTalk bots. Each checks what the real
+//! one checks (signatures, keys, tokens, parameters), records what it accepted, and fails on
+//! demand: HTTP 5xx, throttling codes, a timeout, a closed connection.
+#![allow(dead_code)]
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use salonbox::channels::sign;
+
+pub const ALIYUN_SECRET: &str = "aliyun-secret";
+pub const TENCENT_SECRET: &str = "tencent-secret";
+pub const WECHAT_SECRET: &str = "wechat-secret";
+pub const DINGTALK_SECRET: &str = "SECdingtalk";
+
+/// A request as the server read it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub query: HashMap<String, String>,
+    pub headers: HashMap<String, String>,
+    pub body: Vec<u8>,
+}
+
+/// A failure to play instead of the provider's normal answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// An HTTP status with an empty body.
+    Status(u16),
+    /// The provider's own error code in a normal answer (e.g. `Throttling.User`, `43004`).
+    Code(String),
+    /// No answer until the client gives up.
+    Hang,
+    /// The connection closed without an answer.
+    Close,
+}
+
+/// What a provider accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Received {
+    pub provider: &'static str,
+    /// Phone number, openid or "group".
+    pub to: String,
+    pub template: String,
+    /// The text (bots) or the template parameters as JSON (SMS, WeChat).
+    pub content: String,
+    /// The message id we sent along (Aliyun OutId, Tencent SessionContext), if any.
+    pub message_id: Option<String>,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub received: Vec<Received>,
+    /// Faults to play, per provider, in order.
+    pub faults: HashMap<&'static str, VecDeque<Fault>>,
+    pub requests: HashMap<&'static str, usize>,
+    pub token_fetches: usize,
+    pub token: Option<String>,
+    /// Openids that do not follow the account (43004).
+    pub not_following: HashSet<String>,
+    pub nonces: HashSet<String>,
+    pub rejections: Vec<String>,
+}
+
+pub struct Providers {
+    pub base: String,
+    pub state: Arc<Mutex<State>>,
+}
+
+impl Providers {
+    pub fn start() -> Providers {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = Arc::new(Mutex::new(State::default()));
+        let s = state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let s = s.clone();
+                std::thread::spawn(move || serve(stream, &s));
+            }
+        });
+        Providers { base, state }
+    }
+
+    pub fn fail(&self, provider: &'static str, faults: &[Fault]) {
+        self.state.lock().unwrap().faults.entry(provider).or_default().extend(faults.iter().cloned());
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.state.lock().unwrap().received.clone()
+    }
+
+    pub fn requests(&self, provider: &'static str) -> usize {
+        self.state.lock().unwrap().requests.get(provider).copied().unwrap_or(0)
+    }
+
+    pub fn rejections(&self) -> Vec<String> {
+        self.state.lock().unwrap().rejections.clone()
+    }
+
+    /// The configuration for every channel, pointed at this server.
+    pub fn config(&self) -> String {
+        format!(
+            r#"
+[channels]
+sms_provider = "aliyun"
+timeout_seconds = 1
+wecom_webhook = "{base}/cgi-bin/webhook/send?key=wecom-key"
+dingtalk_webhook = "{base}/robot/send?access_token=ding-token"
+dingtalk_secret = "{DINGTALK_SECRET}"
+
+[channels.aliyun]
+access_key_id = "LTAI-test"
+access_key_secret = "{ALIYUN_SECRET}"
+sign_name = "悦颜美容"
+endpoint = "{base}/aliyun"
+
+[channels.tencent]
+secret_id = "AKID-test"
+secret_key = "{TENCENT_SECRET}"
+sdk_app_id = "1400000001"
+sign_name = "悦颜美容"
+endpoint = "{base}/tencent"
+
+[channels.wechat]
+app_id = "wx-test"
+app_secret = "{WECHAT_SECRET}"
+endpoint = "{base}/wechat"
+
+[messages.templates.reminder_day_before]
+aliyun = "SMS_1001"
+tencent = "2001"
+tencent_params = ["name", "time", "service"]
+wechat = "wx-reminder"
+
+[messages.templates.reminder_2h]
+aliyun = "SMS_1002"
+
+[messages.templates.birthday_coupon]
+aliyun = "SMS_1003"
+
+[messages.templates.queue_near]
+aliyun = "SMS_1004"
+
+[messages.templates.test]
+aliyun = "SMS_1000"
+tencent = "2000"
+"#,
+            base = self.base
+        )
+    }
+}
+
+fn read_request(stream: &mut TcpStream) -> Option<Request> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let target = parts.next()?.to_string();
+    let mut headers = HashMap::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).ok()?;
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    Some(Request { method, path: path.to_string(), query: parse_form(query), headers, body })
+}
+
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("00");
+                out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub fn parse_form(s: &str) -> HashMap<String, String> {
+    s.split('&')
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| p.split_once('=').map(|(k, v)| (decode(k), decode(v))))
+        .collect()
+}
+
+fn respond(stream: &mut TcpStream, status: u16, body: &str) {
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    };
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.flush();
+}
+
+fn provider_of(path: &str) -> &'static str {
+    if path.starts_with("/aliyun") {
+        "aliyun"
+    } else if path.starts_with("/tencent") {
+        "tencent"
+    } else if path.starts_with("/wechat/cgi-bin/token") {
+        "wechat_token"
+    } else if path.starts_with("/wechat") {
+        "wechat"
+    } else if path.starts_with("/cgi-bin/webhook") {
+        "wecom"
+    } else if path.starts_with("/robot") {
+        "dingtalk"
+    } else {
+        "unknown"
+    }
+}
+
+fn serve(mut stream: TcpStream, state: &Mutex<State>) {
+    let Some(req) = read_request(&mut stream) else { return };
+    let provider = provider_of(&req.path);
+    let fault = {
+        let mut s = state.lock().unwrap();
+        *s.requests.entry(provider).or_default() += 1;
+        s.faults.get_mut(provider).and_then(VecDeque::pop_front)
+    };
+    match fault {
+        Some(Fault::Status(code)) => return respond(&mut stream, code, ""),
+        Some(Fault::Hang) => {
+            std::thread::sleep(Duration::from_secs(3));
+            return;
+        }
+        Some(Fault::Close) => return,
+        Some(Fault::Code(code)) => {
+            let body = match provider {
+                "aliyun" => format!(r#"{{"Code":"{code}","Message":"injected","RequestId":"r"}}"#),
+                "tencent" => {
+                    format!(r#"{{"Response":{{"Error":{{"Code":"{code}","Message":"injected"}},"RequestId":"r"}}}}"#)
+                }
+                _ => format!(r#"{{"errcode":{code},"errmsg":"injected"}}"#),
+            };
+            return respond(&mut stream, 200, &body);
+        }
+        None => {}
+    }
+    let (status, body) = match provider {
+        "aliyun" => aliyun(&req, state),
+        "tencent" => tencent(&req, state),
+        "wechat_token" => wechat_token(&req, state),
+        "wechat" => wechat_send(&req, state),
+        "wecom" => wecom(&req, state),
+        "dingtalk" => dingtalk(&req, state),
+        _ => (404, String::new()),
+    };
+    respond(&mut stream, status, &body);
+}
+
+fn reject(state: &Mutex<State>, why: String) {
+    state.lock().unwrap().rejections.push(why);
+}
+
+fn aliyun(req: &Request, state: &Mutex<State>) -> (u16, String) {
+    let form = parse_form(std::str::from_utf8(&req.body).unwrap_or(""));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let expected = sign::aliyun_rpc_v1("POST", &pairs, ALIYUN_SECRET);
+    if form.get("Signature") != Some(&expected) {
+        reject(state, format!("aliyun signature {:?}", form.get("Signature")));
+        return (400, r#"{"Code":"SignatureDoesNotMatch","Message":"bad signature"}"#.into());
+    }
+    for key in [
+        "Action",
+        "PhoneNumbers",
+        "SignName",
+        "TemplateCode",
+        "TemplateParam",
+        "Timestamp",
+        "SignatureNonce",
+        "Version",
+    ] {
+        if !form.contains_key(key) {
+            reject(state, format!("aliyun missing {key}"));
+            return (400, format!(r#"{{"Code":"MissingParameter","Message":"{key}"}}"#));
+        }
+    }
+    let mut s = state.lock().unwrap();
+    if !s.nonces.insert(form["SignatureNonce"].clone()) {
+        return (400, r#"{"Code":"SignatureNonceUsed","Message":"nonce used"}"#.into());
+    }
+    let phone = form["PhoneNumbers"].clone();
+    if phone.len() != 11 {
+        return (200, r#"{"Code":"isv.MOBILE_NUMBER_ILLEGAL","Message":"bad number"}"#.into());
+    }
+    s.received.push(Received {
+        provider: "aliyun",
+        to: phone,
+        template: form["TemplateCode"].clone(),
+        content: form["TemplateParam"].clone(),
+        message_id: form.get("OutId").cloned(),
+    });
+    let n = s.received.len();
+    (200, format!(r#"{{"Code":"OK","Message":"OK","BizId":"biz-{n}","RequestId":"r"}}"#))
+}
+
+fn tencent(req: &Request, state: &Mutex<State>) -> (u16, String) {
+    let h = |k: &str| req.headers.get(k).cloned().unwrap_or_default();
+    let ts: i64 = h("x-tc-timestamp").parse().unwrap_or(0);
+    let host = h("host");
+    let sig = sign::tc3(TENCENT_SECRET, "sms", &host, &h("content-type"), &req.body, ts);
+    let auth = sign::tc3_authorization("AKID-test", "sms", ts, &sig);
+    if h("authorization") != auth || h("x-tc-action") != "SendSms" || h("x-tc-version") != "2021-01-11" {
+        reject(state, format!("tencent auth {}", h("authorization")));
+        return (
+            200,
+            r#"{"Response":{"Error":{"Code":"AuthFailure.SignatureFailure","Message":"bad"},"RequestId":"r"}}"#.into(),
+        );
+    }
+    let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+    let phone = body["PhoneNumberSet"][0].as_str().unwrap_or("").trim_start_matches("+86").to_string();
+    let mut s = state.lock().unwrap();
+    s.received.push(Received {
+        provider: "tencent",
+        to: phone,
+        template: body["TemplateId"].as_str().unwrap_or("").into(),
+        content: body["TemplateParamSet"].to_string(),
+        message_id: body["SessionContext"].as_str().map(str::to_string),
+    });
+    let n = s.received.len();
+    (
+        200,
+        format!(
+            r#"{{"Response":{{"SendStatusSet":[{{"SerialNo":"serial-{n}","Code":"Ok","Message":"send success"}}],"RequestId":"r"}}}}"#
+        ),
+    )
+}
+
+fn wechat_token(req: &Request, state: &Mutex<State>) -> (u16, String) {
+    if req.query.get("appid").map(String::as_str) != Some("wx-test")
+        || req.query.get("secret").map(String::as_str) != Some(WECHAT_SECRET)
+    {
+        return (200, r#"{"errcode":40013,"errmsg":"invalid appid"}"#.into());
+    }
+    let mut s = state.lock().unwrap();
+    s.token_fetches += 1;
+    let token = format!("token-{}", s.token_fetches);
+    s.token = Some(token.clone());
+    (200, format!(r#"{{"access_token":"{token}","expires_in":7200}}"#))
+}
+
+fn wechat_send(req: &Request, state: &Mutex<State>) -> (u16, String) {
+    let mut s = state.lock().unwrap();
+    if req.query.get("access_token") != s.token.as_ref() {
+        return (200, r#"{"errcode":40001,"errmsg":"invalid credential"}"#.into());
+    }
+    let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+    let openid = body["touser"].as_str().unwrap_or("").to_string();
+    if s.not_following.contains(&openid) {
+        return (200, r#"{"errcode":43004,"errmsg":"require subscribe"}"#.into());
+    }
+    s.received.push(Received {
+        provider: "wechat",
+        to: openid,
+        template: body["template_id"].as_str().unwrap_or("").into(),
+        content: body["data"].to_string(),
+        message_id: None,
+    });
+    let n = s.received.len();
+    (200, format!(r#"{{"errcode":0,"errmsg":"ok","msgid":{n}}}"#))
+}
+
+fn bot(provider: &'static str, req: &Request, state: &Mutex<State>) -> (u16, String) {
+    let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+    state.lock().unwrap().received.push(Received {
+        provider,
+        to: "group".into(),
+        template: body["msgtype"].as_str().unwrap_or("").into(),
+        content: body["text"]["content"].as_str().unwrap_or("").into(),
+        message_id: None,
+    });
+    (200, r#"{"errcode":0,"errmsg":"ok"}"#.into())
+}
+
+fn wecom(req: &Request, state: &Mutex<State>) -> (u16, String) {
+    if req.query.get("key").map(String::as_str) != Some("wecom-key") {
+        return (200, r#"{"errcode":93000,"errmsg":"invalid webhook url"}"#.into());
+    }
+    bot("wecom", req, state)
+}
+
+fn dingtalk(req: &Request, state: &Mutex<State>) -> (u16, String) {
+    let ts: i64 = req.query.get("timestamp").and_then(|t| t.parse().ok()).unwrap_or(0);
+    let now = chrono::Utc::now().timestamp_millis();
+    // The query was decoded once already; the sign we compare is the decoded base64.
+    let expected = decode(&sign::dingtalk(DINGTALK_SECRET, ts));
+    if req.query.get("access_token").map(String::as_str) != Some("ding-token")
+        || req.query.get("sign") != Some(&expected)
+        || (now - ts).abs() > 3_600_000
+    {
+        reject(state, format!("dingtalk sign {:?}", req.query.get("sign")));
+        return (200, r#"{"errcode":310000,"errmsg":"sign not match"}"#.into());
+    }
+    bot("dingtalk", req, state)
+}
