@@ -39,6 +39,7 @@ impl Shop {
         let providers = Providers::start();
         let dir = tempfile::tempdir().unwrap();
         let text = format!("{}\n[jobs]\nclock_sync_file = \"\"\n{extra}", providers.config());
+        std::fs::write(dir.path().join("salonbox.toml"), &text).unwrap();
         let config = Config::from_toml(&text, &dir.path().join("salonbox.toml")).unwrap();
         init(&config, dir.path()).unwrap();
         let clock = Arc::new(FixedClock::new(shanghai(23, 10, 0)));
@@ -522,4 +523,106 @@ fn an_interrupted_send_becomes_unknown_and_is_never_resent() {
     assert_eq!(m.status, "unknown");
     rt().block_on(d.send_due(&stop())).unwrap();
     assert!(shop.providers.received().is_empty(), "never blindly resent");
+}
+
+/// `salonbox daemon` as a process, with the clock fixed at `now` and an optional crash point.
+fn spawn_daemon(shop: &Shop, now: DateTime<Utc>, failpoint: Option<&str>) -> std::process::Child {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_salonbox"));
+    c.arg("--config")
+        .arg(shop.dir.path().join("salonbox.toml"))
+        .arg("--data-dir")
+        .arg(shop.dir.path())
+        .arg("daemon")
+        .env("SALONBOX_NOW", now.to_rfc3339())
+        .env("SALONBOX_LOG", "error")
+        .env_remove(salonbox::daemon::FAILPOINT_ENV)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    if let Some(f) = failpoint {
+        c.env(salonbox::daemon::FAILPOINT_ENV, f);
+    }
+    c.spawn().unwrap()
+}
+
+/// Waits (up to 20 s) until `done` holds.
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn killed_at_every_step_of_a_send_no_message_goes_twice() {
+    for step in ["after_claim", "after_answer", "after_settle"] {
+        let shop = Shop::new("");
+        for (i, (phone, at)) in [
+            ("13800001111", "2026-11-24 11:00"),
+            ("13800002222", "2026-11-24 13:00"),
+            ("13800003333", "2026-11-24 15:00"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            shop.customer(&format!("顾客{i}"), phone, false);
+            shop.book(phone, at);
+        }
+        let at = shanghai(23, 18, 0);
+        shop.app().run_job("reminder_day_before", at, false).unwrap();
+
+        // The first send dies at `step`.
+        let mut crashed = spawn_daemon(&shop, at, Some(step));
+        let status = {
+            let start = std::time::Instant::now();
+            loop {
+                if let Some(s) = crashed.try_wait().unwrap() {
+                    break s;
+                }
+                assert!(start.elapsed() < std::time::Duration::from_secs(20), "{step}: the daemon did not crash");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        };
+        assert!(!status.success(), "{step}: aborted");
+
+        // A fresh daemon takes over and finishes the rest.
+        let mut d = spawn_daemon(&shop, at, None);
+        wait_until("the outbox to settle", || {
+            shop.messages().iter().all(|n| !matches!(n.status.as_str(), "pending" | "sending"))
+        });
+        terminate(&mut d);
+
+        let received = shop.providers.received();
+        let mut ids: Vec<&str> = received.iter().filter_map(|r| r.message_id.as_deref()).collect();
+        let n = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "{step}: a message went out twice: {received:?}");
+        let messages = shop.messages();
+        let unknown: Vec<&Notification> = messages.iter().filter(|m| m.status == "unknown").collect();
+        let sent = messages.iter().filter(|m| m.status == "sent").count();
+        match step {
+            // Claimed but never sent: unknown, and indeed the provider never saw it.
+            "after_claim" => {
+                assert_eq!((unknown.len(), sent, received.len()), (1, 2, 2), "{step}: {messages:?}");
+                assert!(!ids.contains(&unknown[0].id.as_str()));
+            }
+            // The provider took it, we never recorded it: unknown, never sent again.
+            "after_answer" => {
+                assert_eq!((unknown.len(), sent, received.len()), (1, 2, 3), "{step}: {messages:?}");
+                assert!(ids.contains(&unknown[0].id.as_str()));
+            }
+            // Recorded before the crash: simply sent.
+            _ => assert_eq!((unknown.len(), sent, received.len()), (0, 3, 3), "{step}: {messages:?}"),
+        }
+    }
+}
+
+/// SIGTERM (the daemon finishes what it has in hand and exits 0).
+fn terminate(child: &mut std::process::Child) {
+    let pid = child.id().to_string();
+    let ok = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(ok.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "clean exit on SIGTERM: {status:?}");
 }

@@ -28,6 +28,19 @@ pub enum DaemonError {
     Runtime(std::io::Error),
 }
 
+/// Crash points for the test suite's crash test: with `SALONBOX_FAILPOINT=<step>` the
+/// process aborts at that step of a send, as a power cut or `kill -9` would stop it. Steps:
+/// `after_claim` (claimed and committed, nothing sent), `after_answer` (the provider took
+/// it, nothing recorded), `after_settle` (recorded).
+pub const FAILPOINT_ENV: &str = "SALONBOX_FAILPOINT";
+
+fn failpoint(step: &str) {
+    if std::env::var(FAILPOINT_ENV).is_ok_and(|v| v == step) {
+        tracing::error!(step, "failpoint: aborting");
+        std::process::abort();
+    }
+}
+
 /// How often the daemon wakes when idle.
 pub const TICK: Duration = Duration::from_secs(1);
 /// Look at the outbox at least this often, whatever else happens.
@@ -148,7 +161,9 @@ impl Daemon {
                             return Ok(handled);
                         }
                         if self.app.claim_message(&p.key)? {
+                            failpoint("after_claim");
                             self.send_one(&p).await?;
+                            failpoint("after_settle");
                             progressed = true;
                         }
                     }
@@ -218,7 +233,11 @@ impl Daemon {
                 text: p.text.clone(),
                 provider_templates: p.provider_templates.clone(),
             };
-            match channel.send(&out).await {
+            let answer = channel.send(&out).await;
+            if answer.is_ok() {
+                failpoint("after_answer");
+            }
+            match answer {
                 Ok(d) => {
                     tracing::info!(key = %p.key, via = d.via, "message sent");
                     self.app.message_sent(&p.key, d.via, d.provider_ref.as_deref(), recipient.as_deref())?;
