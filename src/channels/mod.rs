@@ -29,6 +29,18 @@ pub enum Address {
     StaffGroup,
 }
 
+impl std::fmt::Display for Address {
+    /// For logs: a phone number masked (138****1234), an openid shortened.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Address::Phone(p) if p.len() == 11 => write!(f, "{}****{}", &p[..3], &p[7..]),
+            Address::Phone(_) => f.write_str("(bad number)"),
+            Address::OpenId(o) => write!(f, "openid:{}…", o.chars().take(6).collect::<String>()),
+            Address::StaffGroup => f.write_str("staff group"),
+        }
+    }
+}
+
 /// One message as a channel sees it.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -198,7 +210,7 @@ pub struct LogChannel {
 
 impl LogChannel {
     fn send(&self, m: &Outgoing) -> Result<Delivery, SendError> {
-        tracing::info!(target: "salonbox::messages", to = ?m.to, template = %m.template, "{}", m.text);
+        tracing::info!(target: "salonbox::messages", to = %m.to, template = %m.template, "{}", m.text);
         self.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((m.to.clone(), m.text.clone()));
         Ok(Delivery { via: "log", provider_ref: None })
     }

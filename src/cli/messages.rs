@@ -441,3 +441,9 @@ pub fn test_sent(via: &str, provider_ref: Option<&str>) -> String {
 pub fn test_not_sent(status: &str, reason: &str) -> String {
     format!("测试消息未发出（{status}）/ test message not sent ({status}): {reason}")
 }
+
+pub fn demo_messages(n: usize) -> String {
+    format!(
+        "守护进程发出的消息（演示：只写日志，不真正发送）{n} 条 / {n} messages from the daemon (demo: logged, not sent):"
+    )
+}

@@ -56,6 +56,17 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Whether this runs the long-lived daemon (which logs at info level by default).
+    pub fn is_daemon(&self) -> bool {
+        #[cfg(feature = "net")]
+        if matches!(self.command, Command::Daemon) {
+            return true;
+        }
+        false
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// 初始化数据目录、设备密钥和数据库 / create the data directory, device key and database
@@ -721,6 +732,7 @@ fn demo(
     out: Option<PathBuf>,
 ) -> Result<Outcome, CliError> {
     let dir = std::env::temp_dir().join(format!("salonbox-demo-{}-{}", std::process::id(), Utc::now().timestamp()));
+    let config = demo_config(config);
     crate::app::init(&config, &dir)?;
     let mut app = App::open(config, &dir, clock)?;
     let r = app.seed_demo(DemoSize { customers, days_of_history: 365 }, 2026)?;
@@ -730,7 +742,11 @@ fn demo(
     {
         if !headless && crate::kiosk::has_display() {
             say(&msg::demo_window(&dir))?;
-            crate::kiosk::run(app).map_err(|e| CliError::Device(e.to_string()))?;
+            // The daemon's jobs run beside the window, in this process; messages are logged.
+            let daemon = demo_daemon(&app.config, &dir, &app.clock)?;
+            let result = crate::kiosk::run(app).map_err(|e| CliError::Device(e.to_string()));
+            daemon.stop();
+            result?;
             return Ok(Outcome::Ok);
         }
         if !headless {
@@ -743,6 +759,8 @@ fn demo(
             say(&msg::demo_kiosk_ticket(who, ticket))?;
         }
         say(&msg::demo_screens(played.screens.len(), &out, &played.printed))?;
+        // what the daemon sends after such a morning (logged, not sent, in the demo)
+        demo_messages(&config, &dir, &clock)?;
         // the shop after the walk-through, as the command line sees it
         let mut app = App::open(config, &dir, clock)?;
         say("")?;
@@ -756,6 +774,99 @@ fn demo(
     }
     say(&format!("\n{}", msg::demo_dir(&dir)))?;
     Ok(Outcome::Ok)
+}
+
+/// The demo's configuration: every message goes to the log channel (nothing leaves the
+/// machine), and scheduled jobs do not wait for a synchronised clock.
+#[cfg_attr(not(feature = "net"), allow(unused_mut))]
+fn demo_config(mut config: Config) -> Config {
+    #[cfg(feature = "net")]
+    {
+        config.channels.log = true;
+        config.channels.sms_provider = crate::config::SmsProvider::None;
+        config.channels.wechat = None;
+        config.channels.wecom_webhook = None;
+        config.channels.dingtalk_webhook = None;
+        for kind in crate::config::ROUTE_KINDS {
+            config.messages.routes.insert(kind.to_string(), vec!["log".to_string()]);
+        }
+        config.messages.routes.retain(|k, _| crate::config::ROUTE_KINDS.contains(&k.as_str()));
+        config.jobs.clock_sync_file = None;
+    }
+    config
+}
+
+/// The daemon, running on its own thread beside the demo's window.
+#[cfg(feature = "net")]
+struct DemoDaemon {
+    stop: tokio::sync::watch::Sender<bool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+#[cfg(feature = "net")]
+impl DemoDaemon {
+    fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.thread.join();
+    }
+}
+
+#[cfg(all(feature = "net", feature = "kiosk"))]
+fn demo_daemon(config: &Config, dir: &Path, clock: &Arc<dyn Clock>) -> Result<DemoDaemon, CliError> {
+    let app = App::open(config.clone(), dir, clock.clone())?;
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let thread = std::thread::spawn(move || {
+        let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => return tracing::error!(error = %e, "demo daemon: no runtime"),
+        };
+        let result = rt.block_on(async move {
+            let daemon = crate::daemon::Daemon::new(app)?;
+            daemon.run(rx).await
+        });
+        if let Err(e) = result {
+            tracing::error!(error = %e, "demo daemon stopped");
+        }
+    });
+    Ok(DemoDaemon { stop, thread })
+}
+
+/// One pass of the daemon after the headless walk-through: due jobs, then every message
+/// due, printed as the log channel "sent" them.
+#[cfg(all(feature = "net", feature = "kiosk"))]
+fn demo_messages(config: &Config, dir: &Path, clock: &Arc<dyn Clock>) -> Result<(), CliError> {
+    let app = App::open(config.clone(), dir, clock.clone())?;
+    let mut daemon = crate::daemon::Daemon::new(app).map_err(|e| CliError::Device(e.to_string()))?;
+    let (_keep, rx) = tokio::sync::watch::channel(false);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // Tomorrow's reminders as the 18:00 job would queue them, then everything due now.
+    let now = daemon.app.now();
+    daemon.app.run_job("reminder_day_before", now, false)?;
+    rt.block_on(daemon.send_due(&rx)).map_err(|e| CliError::Device(e.to_string()))?;
+    let sent = daemon.channels.log().map(crate::channels::LogChannel::sent).unwrap_or_default();
+    say(&format!("\n{}", msg::demo_messages(sent.len())))?;
+    for (to, text) in sent {
+        say(&format!("  → {to}：{text}"))?;
+    }
+    Ok(())
+}
+
+#[cfg(all(not(feature = "net"), feature = "kiosk"))]
+fn demo_messages(_config: &Config, _dir: &Path, _clock: &Arc<dyn Clock>) -> Result<(), CliError> {
+    Ok(())
+}
+
+#[cfg(all(not(feature = "net"), feature = "kiosk"))]
+struct DemoDaemon;
+
+#[cfg(all(not(feature = "net"), feature = "kiosk"))]
+impl DemoDaemon {
+    fn stop(self) {}
+}
+
+#[cfg(all(not(feature = "net"), feature = "kiosk"))]
+fn demo_daemon(_config: &Config, _dir: &Path, _clock: &Arc<dyn Clock>) -> Result<DemoDaemon, CliError> {
+    Ok(DemoDaemon)
 }
 
 /// Without the kiosk: the arrivals checked in from the command line.

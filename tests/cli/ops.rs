@@ -71,5 +71,19 @@ fn the_demo_command_runs_a_shop_in_a_temporary_directory() {
     assert!(pngs >= 6, "{pngs} screens");
     let tickets = std::fs::read_to_string(screens.join("tickets.txt")).unwrap();
     assert!(tickets.contains("W001") && tickets.contains("[cut]"), "{tickets}");
+    // The daemon's jobs ran in the process, its messages logged, not sent: the staff alert
+    // of each arrival, tomorrow's reminders, phone numbers masked.
+    let messages = out.split("messages from the daemon").nth(1).unwrap_or_else(|| panic!("{out}"));
+    assert!(messages.contains("staff group：【到店】W001"), "{messages}");
+    assert!(messages.contains("提醒您") && messages.contains("****"), "{messages}");
+    let db = rusqlite::Connection::open(std::path::Path::new(&dir).join("salonbox.sqlite3")).unwrap();
+    let (sent, via_log): (i64, i64) = db
+        .query_row(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE sent_via = 'log') FROM notification_outbox WHERE status = 'sent'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(sent >= 2 && sent == via_log, "{sent} sent, {via_log} by the log channel");
     std::fs::remove_dir_all(dir).unwrap();
 }
