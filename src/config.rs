@@ -191,17 +191,39 @@ impl Messages {
 
 /// A message template as configured: the text (with `{name}` placeholders) and what each
 /// provider calls it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TemplateConf {
     pub text: Option<String>,
-    #[serde(flatten)]
     pub providers: ProviderTemplates,
 }
 
+impl<'de> Deserialize<'de> for TemplateConf {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            text: Option<String>,
+            aliyun: Option<String>,
+            tencent: Option<String>,
+            #[serde(default)]
+            tencent_params: Vec<String>,
+            wechat: Option<String>,
+        }
+        let r = Raw::deserialize(d)?;
+        Ok(TemplateConf {
+            text: r.text,
+            providers: ProviderTemplates {
+                aliyun: r.aliyun,
+                tencent: r.tencent,
+                tencent_params: r.tencent_params,
+                wechat: r.wechat,
+            },
+        })
+    }
+}
+
 /// A template's ids at the providers (approved there beforehand).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProviderTemplates {
     /// Aliyun `TemplateCode`, e.g. `SMS_123456789`.
     pub aliyun: Option<String>,
@@ -1013,5 +1035,27 @@ mod tests {
         );
         assert!("tcp:".parse::<PrinterSpec>().is_err());
         assert!("serial:/dev/ttyS0@fast".parse::<PrinterSpec>().is_err());
+    }
+
+    #[test]
+    fn message_rules_routes_and_schedules_are_checked() {
+        let e =
+            parse("[shop]\nname = \"x\"\n\n[messages]\nmarketing_hours = \"09:00-21:00\"\n").unwrap_err().to_string();
+        assert!(e.contains("line 5") && e.contains("messages.marketing_hours") && e.contains("08:00-20:00"), "{e}");
+        let e = parse("[messages.routes]\nstaff = [\"wecom\", \"pager\"]\n").unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("pager") && e.contains("dingtalk"), "{e}");
+        let e = parse("[messages.routes]\nnewsletter = [\"sms\"]\n").unwrap_err().to_string();
+        assert!(e.contains("newsletter"), "{e}");
+        let e = parse("[jobs.schedules]\nbirthday = \"every morning\"\n").unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("jobs.schedules.birthday") && e.contains("cron"), "{e}");
+        let e = parse("[jobs.schedules]\nlaundry = \"0 0 9 * * *\"\n").unwrap_err().to_string();
+        assert!(e.contains("laundry"), "{e}");
+        let e = parse("[messages.templates.winback]\ntext = \"hi\"\nsms = \"x\"\n").unwrap_err().to_string();
+        assert!(e.contains("line 3"), "{e}");
+        let c = parse("[messages.routes]\nreminder_2h = [\"sms\"]\n[jobs]\nclock_sync_file = \"\"\n").unwrap();
+        assert_eq!(c.messages.route("reminder_2h", "transactional"), ["sms"]);
+        assert_eq!(c.messages.route("reminder_day_before", "transactional"), ["wechat", "sms"]);
+        assert_eq!(c.jobs.clock_sync_file, None);
+        assert_eq!(c.jobs.schedules.len(), crate::app::jobs::JOBS.len());
     }
 }
