@@ -76,6 +76,7 @@ fn benches(c: &mut Criterion) {
             ])
             .expect("appointment");
         }
+        drop(st);
         let mut st = tx
             .prepare(
                 "INSERT INTO notification_outbox (dedupe_key, id, kind, audience, customer_id, template, params, not_before,
