@@ -108,18 +108,25 @@ impl App {
         let now = self.now();
         let tz = self.tz();
         let mut out = DueJobs::default();
-        let seen = self.store.read(|tx| tx.clock_high_water())?;
+        // One read for the guard and every job's last run: the idle daemon does this each second.
+        let (seen, runs) = self.store.read(|tx| {
+            let runs = JOBS.iter().map(|(name, _, _)| tx.job_run(name)).collect::<std::result::Result<Vec<_>, _>>()?;
+            Ok::<_, crate::store::StoreError>((tx.clock_high_water()?, runs))
+        })?;
         if let Some(seen) = seen
             && now < seen
         {
             out.clock_behind = Some(seen);
             return Ok(out);
         }
-        self.store.write(|tx| tx.raise_clock_high_water(now))?;
+        // Written at most once a minute (and whenever a job runs, below): an idle daemon
+        // wakes every second and must not write the SD card every second.
+        if seen.is_none_or(|s| now - s >= Duration::minutes(1)) {
+            self.store.write(|tx| tx.raise_clock_high_water(now))?;
+        }
         let schedules = self.config.jobs.schedules.clone();
-        for (name, _, _) in JOBS {
+        for ((name, _, _), last) in JOBS.iter().zip(runs) {
             let Some(schedule) = schedules.get(*name) else { continue };
-            let last = self.store.read(|tx| tx.job_run(name))?;
             let Some(JobRun { last_due, .. }) = last else {
                 // First sight of this job: its schedule starts now, nothing is made up.
                 self.store.write(|tx| tx.record_job_run(name, now, now, "已排入计划 / scheduled (not run yet)"))?;
@@ -145,7 +152,10 @@ impl App {
             if let Err(e) = &result {
                 tracing::warn!(job = %name, error = %e, "job failed");
             }
-            self.store.write(|tx| tx.record_job_run(name, due, now, &line))?;
+            self.store.write(|tx| {
+                tx.record_job_run(name, due, now, &line)?;
+                tx.raise_clock_high_water(now)
+            })?;
             out.ran.push((name.to_string(), result.map_err(|e| e.to_string())));
         }
         Ok(out)

@@ -158,12 +158,16 @@ pub(crate) fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
-/// The one HTTP client of the daemon's channels: rustls, a timeout, our `User-Agent`.
+/// The one HTTP client of the daemon's channels: rustls, a timeout, our `User-Agent`, no
+/// pooled connections.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .user_agent(concat!("salonbox/", env!("CARGO_PKG_VERSION")))
+        // No idle connections kept: messages are few, and an idle daemon sleeps without
+        // polling the runtime, so a kept connection's closing would go unnoticed.
+        .pool_max_idle_per_host(0)
         .build()
 }
 

@@ -306,24 +306,20 @@ impl Daemon {
     }
 
     /// Runs until `stop` is raised: one tick a second, readiness and watchdog for systemd.
-    pub async fn run(mut self, mut stop: tokio::sync::watch::Receiver<bool>) -> Result<(), DaemonError> {
+    ///
+    /// Between ticks the thread sleeps (no timer of the runtime is armed, so an idle daemon
+    /// wakes exactly once a second); `stop` is looked at on every tick and between messages.
+    pub async fn run(mut self, stop: tokio::sync::watch::Receiver<bool>) -> Result<(), DaemonError> {
         self.recover()?;
         let mut watchdog_usec = 0u64;
         let watchdog = sd_notify::watchdog_enabled(false, &mut watchdog_usec)
             .then(|| Duration::from_micros(watchdog_usec / 2).max(TICK));
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
         tracing::info!(channels = ?self.channels.channels.iter().map(Channel::name).collect::<Vec<_>>(), "daemon running");
+        let started = Instant::now();
         let mut last_ping = Instant::now();
-        let mut interval = tokio::time::interval(TICK);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = interval.tick() => {}
-                _ = stop.changed() => {}
-            }
-            if *stop.borrow() {
-                break;
-            }
+        let mut ticks: u32 = 0;
+        while !*stop.borrow() {
             if let Err(e) = self.tick(&stop).await {
                 // A busy or briefly unreadable database: log and try again next tick.
                 tracing::error!(error = %e, "daemon tick failed");
@@ -333,6 +329,15 @@ impl Daemon {
             {
                 let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
                 last_ping = Instant::now();
+            }
+            // Sleep to the next whole tick since the start (a slow tick is not made up).
+            ticks = ticks.saturating_add(1);
+            let next = started + TICK * ticks;
+            let now = Instant::now();
+            if next > now {
+                std::thread::sleep(next - now);
+            } else {
+                ticks = u32::try_from(started.elapsed().as_millis() / TICK.as_millis()).unwrap_or(u32::MAX);
             }
         }
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
@@ -359,32 +364,18 @@ fn address_for(channel: &Channel, p: &Prepared) -> Option<Address> {
     }
 }
 
-/// `salonbox daemon`: runs until SIGTERM or Ctrl-C.
+/// `salonbox daemon`: runs until SIGTERM or Ctrl-C (SIGINT), then finishes the message in
+/// hand and exits.
 pub fn run_until_signalled(app: App, _data_dir: &Path) -> Result<(), DaemonError> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(DaemonError::Runtime)?;
-    rt.block_on(async move {
-        let daemon = Daemon::new(app)?;
-        let (tx, rx) = tokio::sync::watch::channel(false);
-        let signals = async move {
-            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot listen for SIGTERM");
-                    return;
-                }
-            };
-            tokio::select! {
-                _ = term.recv() => tracing::info!("SIGTERM: finishing the message in hand"),
-                _ = tokio::signal::ctrl_c() => tracing::info!("interrupted: finishing the message in hand"),
-            }
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])
+        .map_err(DaemonError::Runtime)?;
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            tracing::info!(signal = sig, "stopping: finishing the message in hand");
             let _ = tx.send(true);
-        };
-        let (result, ()) = tokio::join!(daemon.run(rx), signals_or_stop(signals));
-        result
-    })
-}
-
-/// The signal listener, which ends once a signal arrived (so `join!` can complete).
-async fn signals_or_stop(signals: impl std::future::Future<Output = ()>) {
-    signals.await;
+        }
+    });
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(DaemonError::Runtime)?;
+    rt.block_on(async move { Daemon::new(app)?.run(rx).await })
 }
