@@ -91,6 +91,8 @@ pub struct Jobs {
     pub birthday_coupon: String,
     pub queue_near_places: u32,
     pub queue_near_minutes: u32,
+    /// How long a freed slot is held for the wait-list customer it was offered to.
+    pub waitlist_hold_minutes: u32,
     pub backup_keep: usize,
     /// Time-based jobs wait until this file exists (systemd-timesyncd's "synchronised"
     /// flag); `None`: do not wait.
@@ -494,6 +496,7 @@ impl Config {
             birthday_coupon: j.birthday_coupon,
             queue_near_places: j.queue_near_places,
             queue_near_minutes: j.queue_near_minutes,
+            waitlist_hold_minutes: j.waitlist_hold_minutes.max(1),
             backup_keep: j.backup_keep.max(1),
             clock_sync_file: (!j.clock_sync_file.trim().is_empty()).then(|| PathBuf::from(j.clock_sync_file.trim())),
         };
@@ -804,6 +807,7 @@ struct RawJobs {
     birthday_coupon: String,
     queue_near_places: u32,
     queue_near_minutes: u32,
+    waitlist_hold_minutes: u32,
     backup_keep: usize,
     clock_sync_file: String,
 }
@@ -816,6 +820,7 @@ impl Default for RawJobs {
             birthday_coupon: "生日券".into(),
             queue_near_places: 2,
             queue_near_minutes: 15,
+            waitlist_hold_minutes: 30,
             backup_keep: 14,
             clock_sync_file: "/run/systemd/timesync/synchronized".into(),
         }

@@ -626,3 +626,54 @@ fn terminate(child: &mut std::process::Child) {
     let status = child.wait().unwrap();
     assert!(status.success(), "clean exit on SIGTERM: {status:?}");
 }
+
+#[test]
+fn a_cancelled_slot_goes_to_the_wait_list_in_turn() {
+    let shop = Shop::new("[messages.templates.waitlist_offer]\naliyun = \"SMS_1005\"\n");
+    shop.customer("王芳", "13800001111", false);
+    shop.customer("陈静", "13800002222", false);
+    shop.customer("刘洋", "13800003333", false);
+    let taken = shop.book("13800001111", "2026-11-24 14:00");
+    let mut app = shop.app();
+    let first =
+        app.waitlist_add("13800002222", "面部深层清洁", None, "2026-11-24 10:00", "2026-11-24 18:00", "test").unwrap();
+    shop.clock.set(shop.clock.now() + Duration::minutes(1));
+    let second = app
+        .waitlist_add("13800003333", "面部深层清洁", Some("李娜"), "2026-11-24 12:00", "2026-11-24 15:00", "test")
+        .unwrap();
+    // Nothing is free yet.
+    assert!(app.run_job("waitlist", shop.clock.now(), false).unwrap().queued.is_empty());
+
+    app.cancel_appointment(&taken, Some("顾客有事"), "test").unwrap();
+    let r = app.run_job("waitlist", shop.clock.now(), false).unwrap();
+    assert_eq!(r.queued.len(), 1);
+    assert_eq!(r.queued[0].customer_id, Some(first.customer_id.clone()), "first come, first offered");
+    let offered = app.waitlist(false).unwrap().into_iter().find(|e| e.id == first.id).unwrap();
+    assert_eq!(offered.status, "offered");
+    assert_eq!(offered.offered_start_at, Some(shanghai(24, 14, 0)));
+    assert_eq!(offered.hold_until, Some(shop.clock.now() + Duration::minutes(30)));
+    // Running again offers the same slot to nobody else while it is held.
+    assert!(app.run_job("waitlist", shop.clock.now(), false).unwrap().queued.is_empty());
+    let mut d = shop.daemon();
+    rt().block_on(d.send_due(&stop())).unwrap();
+    let got = shop.providers.received();
+    assert_eq!((got.len(), got[0].to.as_str(), got[0].template.as_str()), (1, "13800002222", "SMS_1005"));
+    assert!(got[0].content.contains("11-24 14:00"), "{}", got[0].content);
+
+    // The hold runs out: the next in line gets it.
+    shop.clock.set(shop.clock.now() + Duration::minutes(31));
+    let r = app.run_job("waitlist", shop.clock.now(), false).unwrap();
+    assert_eq!(r.queued.len(), 1);
+    assert_eq!(r.queued[0].customer_id, Some(second.customer_id.clone()));
+    let all = app.waitlist(true).unwrap();
+    assert_eq!(all.iter().find(|e| e.id == first.id).unwrap().status, "expired");
+    assert!(app.waitlist_accept(&first.id, "test").is_err(), "an expired offer cannot be taken");
+
+    // The second customer takes it: booked, with every booking rule checked.
+    let a = app.waitlist_accept(&second.id, "test").unwrap();
+    assert_eq!(a.starts_at, shanghai(24, 14, 0));
+    assert_eq!(a.staff_name.as_deref(), Some("李娜"));
+    assert_eq!(app.waitlist(true).unwrap().iter().find(|e| e.id == second.id).unwrap().status, "accepted");
+    shop.clock.set(shop.clock.now() + Duration::hours(1));
+    assert!(app.run_job("waitlist", shop.clock.now(), false).unwrap().queued.is_empty(), "the slot is taken");
+}

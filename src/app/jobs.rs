@@ -22,6 +22,7 @@ pub const JOBS: &[(&str, &str, &str)] = &[
     ("reminder_2h", "0 */5 * * * *", "两小时前的预约提醒 / reminders two hours ahead"),
     ("birthday", "0 30 9 * * *", "生日券和祝福 / birthday coupons and wishes"),
     ("queue_near", "0 * * * * *", "快轮到您了 / \"your turn is near\" for walk-ins"),
+    ("waitlist", "30 * * * * *", "把取消的空位给候补顾客 / offer freed slots to the wait list"),
     ("daily_summary", "0 30 21 * * *", "给店长的营业小结 / the day's summary to the owner"),
     ("backup", "0 15 3 * * *", "数据库备份（校验、轮换）/ verified database backup with rotation"),
 ];
@@ -196,6 +197,11 @@ impl App {
                 }
                 "birthday" => birthdays(tx, &config, at, tz),
                 "queue_near" => queue_near(tx, &config, at, tz),
+                "waitlist" => super::waitlist::offer_freed_slots(
+                    tx,
+                    Duration::minutes(config.jobs.waitlist_hold_minutes.into()),
+                    at,
+                ),
                 "daily_summary" => Ok((Vec::new(), String::new())),
                 _ => Ok((Vec::new(), String::new())),
             }

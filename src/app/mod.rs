@@ -16,6 +16,7 @@ pub mod notify;
 pub mod queue;
 pub mod report;
 pub mod staff;
+pub mod waitlist;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

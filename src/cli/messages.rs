@@ -447,3 +447,11 @@ pub fn demo_messages(n: usize) -> String {
         "守护进程发出的消息（演示：只写日志，不真正发送）{n} 条 / {n} messages from the daemon (demo: logged, not sent):"
     )
 }
+
+pub fn waitlisted(id: &str, customer: &str, service: &str, window: &str) -> String {
+    format!("已加入候补 / on the wait list: {customer} {service} {window}\n候补编号 / entry id: {id}")
+}
+
+pub fn waitlist_cancelled(id: &str) -> String {
+    format!("已取消候补 / taken off the wait list: {id}")
+}

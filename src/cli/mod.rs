@@ -117,6 +117,9 @@ pub enum Command {
     /// 预约 / appointments
     #[command(subcommand)]
     Appointment(AppointmentCmd),
+    /// 候补：等空位 / the slot wait list
+    #[command(subcommand)]
+    Waitlist(WaitlistCmd),
     /// 签到 / check a customer in
     Checkin(CheckinArgs),
     /// 排队 / the queue
@@ -411,6 +414,49 @@ pub enum ResourceCmd {
         /// 类型，如 facial、ipl、body / kind, e.g. facial, ipl, body
         #[arg(long)]
         kind: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WaitlistCmd {
+    /// 加入候补 / put a customer on the wait list
+    Add {
+        /// 顾客手机号、会员号或编号 / customer phone, member code or id
+        #[arg(long)]
+        customer: String,
+        /// 服务名称或编号 / service name or id
+        #[arg(long)]
+        service: String,
+        /// 指定美容师（不填则任一位）/ beautician (any if omitted)
+        #[arg(long)]
+        staff: Option<String>,
+        /// 最早开始 / earliest start, shop time: "2026-11-24 10:00"
+        #[arg(long)]
+        from: String,
+        /// 最晚开始 / latest start: "2026-11-24 18:00"
+        #[arg(long)]
+        to: String,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 候补名单 / the wait list (waiting and offered; `--all` for every entry)
+    List {
+        #[arg(long)]
+        all: bool,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 顾客接受空位：预约 / the customer takes the slot offered: book it
+    Accept {
+        /// 候补编号 / wait-list entry id
+        id: String,
+    },
+    /// 取消候补 / take a customer off the wait list
+    Cancel {
+        /// 候补编号 / wait-list entry id
+        id: String,
     },
 }
 
@@ -1249,6 +1295,55 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         Command::Resource(ResourceCmd::Add { name, kind }) => {
             app.add_resource(&name, &kind)?;
             say(&msg::resource_added(&name))?;
+        }
+        Command::Waitlist(w) => {
+            let tz = app.tz();
+            match w {
+                WaitlistCmd::Add { customer, service, staff, from, to, json } => {
+                    let e = app.waitlist_add(&customer, &service, staff.as_deref(), &from, &to, "cli")?;
+                    if json {
+                        print_json(&e)?;
+                    } else {
+                        say(&msg::waitlisted(
+                            &e.id,
+                            &e.customer_name,
+                            &e.service_name,
+                            &local_span(e.window_start_at, e.window_end_at, tz),
+                        ))?;
+                    }
+                }
+                WaitlistCmd::List { all, json } => {
+                    let list = app.waitlist(all)?;
+                    print_rows(
+                        json,
+                        &list,
+                        ["编号 id", "顾客 customer", "服务 service", "时间段 window", "状态 status", "空位 offered"],
+                        |e| {
+                            [
+                                e.id.clone(),
+                                e.customer_name.clone(),
+                                e.service_name.clone(),
+                                local_span(e.window_start_at, e.window_end_at, tz),
+                                e.status.clone(),
+                                match (e.offered_start_at, e.hold_until) {
+                                    (Some(s), Some(h)) => {
+                                        format!("{}（保留至 / held until {}）", local_dt(s, tz), local_hm(h, tz))
+                                    }
+                                    _ => String::new(),
+                                },
+                            ]
+                        },
+                    )?;
+                }
+                WaitlistCmd::Accept { id } => {
+                    let a = app.waitlist_accept(&id, "cli")?;
+                    say(&msg::booked(&a.id, &local_dt(a.starts_at, tz), &a.service_name, a.staff_name.as_deref()))?;
+                }
+                WaitlistCmd::Cancel { id } => {
+                    app.waitlist_cancel(&id, "cli")?;
+                    say(&msg::waitlist_cancelled(&id))?;
+                }
+            }
         }
         Command::Appointment(a) => match a {
             AppointmentCmd::Book { customer, service, staff, resource, at, note, json } => {

@@ -19,6 +19,7 @@ mod reports;
 mod services;
 mod staff;
 mod visits;
+mod waitlist;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -41,6 +42,7 @@ pub use reports::{LedgerSums, Quiet, Sums, VisitCounts};
 pub use services::NewService;
 pub use staff::NewStaff;
 pub use visits::{NewCommission, NewPoints, NewRebate, NewStoredValue, NewVisit, NewVisitItem};
+pub use waitlist::{FreedSlot, WaitlistEntry};
 
 /// How long a writer waits for the other process's transaction before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(15);

@@ -99,3 +99,49 @@ fn staff_services_and_shifts() {
     assert!(r.stderr().contains("price"), "{}", r.stderr());
     shop.run(&["service", "add", "--name", "修眉造型", "--minutes", "30", "--price", "10"]).fails();
 }
+
+#[test]
+fn wait_list_from_the_command_line() {
+    let shop = Shop::small();
+    shop.add_customer("王小丽", "13812345678");
+    let e = shop
+        .run(&[
+            "waitlist",
+            "add",
+            "--customer",
+            "13812345678",
+            "--service",
+            "修眉造型",
+            "--from",
+            "2026-11-24 10:00",
+            "--to",
+            "2026-11-24 18:00",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(e["status"], "waiting");
+    let id = e["id"].as_str().unwrap().to_string();
+    let list = shop.run(&["waitlist", "list"]).ok().stdout();
+    assert!(list.contains("王小丽") && list.contains("waiting") && list.contains("11-24 10:00"), "{list}");
+    // Nothing on offer: accepting is refused with the reason.
+    let r = shop.run(&["waitlist", "accept", &id]).fails();
+    assert!(r.stderr().contains("no slot on offer"), "{}", r.stderr());
+    shop.run(&["waitlist", "cancel", &id]).ok();
+    assert!(!shop.run(&["waitlist", "list"]).ok().stdout().contains("王小丽"));
+    let r = shop
+        .run(&[
+            "waitlist",
+            "add",
+            "--customer",
+            "13812345678",
+            "--service",
+            "修眉造型",
+            "--from",
+            "2026-11-24 18:00",
+            "--to",
+            "2026-11-24 10:00",
+        ])
+        .fails();
+    assert!(r.stderr().contains("window"), "{}", r.stderr());
+}

@@ -91,3 +91,12 @@ CREATE TABLE daemon_state (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) STRICT;
+
+-- 4. The slot wait list as the daemon works it: which freed slot an entry was offered (the
+-- cancelled appointment, the beautician, the time), and how many offers it has had.
+ALTER TABLE waitlist_entries ADD COLUMN offered_staff_id TEXT REFERENCES staff(id);
+ALTER TABLE waitlist_entries ADD COLUMN freed_by TEXT;
+ALTER TABLE waitlist_entries ADD COLUMN offers INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX waitlist_by_freed ON waitlist_entries (freed_by) WHERE freed_by IS NOT NULL;
+-- Cancelled appointments by when they were cancelled (a booking never writes this index).
+CREATE INDEX appointments_cancelled ON appointments (cancelled_at) WHERE status = 'cancelled';
