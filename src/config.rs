@@ -93,6 +93,18 @@ pub struct Jobs {
     pub queue_near_minutes: u32,
     /// How long a freed slot is held for the wait-list customer it was offered to.
     pub waitlist_hold_minutes: u32,
+    /// Win-back: overdue when the time since the last visit exceeds this many times the
+    /// customer's own average interval, and at least `winback_floor_days`.
+    pub winback_factor: f64,
+    pub winback_floor_days: u32,
+    /// At most one win-back message per customer in this many days.
+    pub winback_every_days: u32,
+    /// At most this many win-back messages a run.
+    pub winback_batch: u32,
+    /// The coupon template a win-back message brings, if any.
+    pub winback_coupon: Option<String>,
+    /// Courses and stored-value bonuses ending within this many days get a reminder.
+    pub expiry_notice_days: u32,
     pub backup_keep: usize,
     /// Time-based jobs wait until this file exists (systemd-timesyncd's "synchronised"
     /// flag); `None`: do not wait.
@@ -497,6 +509,12 @@ impl Config {
             queue_near_places: j.queue_near_places,
             queue_near_minutes: j.queue_near_minutes,
             waitlist_hold_minutes: j.waitlist_hold_minutes.max(1),
+            winback_factor: if j.winback_factor.is_finite() { j.winback_factor.max(1.0) } else { 2.0 },
+            winback_floor_days: j.winback_floor_days,
+            winback_every_days: j.winback_every_days.max(1),
+            winback_batch: j.winback_batch,
+            winback_coupon: (!j.winback_coupon.trim().is_empty()).then(|| j.winback_coupon.trim().to_string()),
+            expiry_notice_days: j.expiry_notice_days.max(1),
             backup_keep: j.backup_keep.max(1),
             clock_sync_file: (!j.clock_sync_file.trim().is_empty()).then(|| PathBuf::from(j.clock_sync_file.trim())),
         };
@@ -808,6 +826,12 @@ struct RawJobs {
     queue_near_places: u32,
     queue_near_minutes: u32,
     waitlist_hold_minutes: u32,
+    winback_factor: f64,
+    winback_floor_days: u32,
+    winback_every_days: u32,
+    winback_batch: u32,
+    winback_coupon: String,
+    expiry_notice_days: u32,
     backup_keep: usize,
     clock_sync_file: String,
 }
@@ -821,6 +845,12 @@ impl Default for RawJobs {
             queue_near_places: 2,
             queue_near_minutes: 15,
             waitlist_hold_minutes: 30,
+            winback_factor: 2.0,
+            winback_floor_days: 45,
+            winback_every_days: 90,
+            winback_batch: 200,
+            winback_coupon: String::new(),
+            expiry_notice_days: 14,
             backup_keep: 14,
             clock_sync_file: "/run/systemd/timesync/synchronized".into(),
         }

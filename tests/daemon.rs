@@ -677,3 +677,72 @@ fn a_cancelled_slot_goes_to_the_wait_list_in_turn() {
     shop.clock.set(shop.clock.now() + Duration::hours(1));
     assert!(app.run_job("waitlist", shop.clock.now(), false).unwrap().queued.is_empty(), "the slot is taken");
 }
+
+#[test]
+fn win_back_follows_each_customers_rhythm_and_balances_get_their_reminder() {
+    use salonbox::app::checkout::{CheckoutRequest, ItemKey, ItemRequest};
+    use salonbox::app::membership::CourseSaleRequest;
+    use salonbox::domain::checkout::Tender;
+    let shop = Shop::new("winback_floor_days = 30\n");
+    let regular = shop.customer("王芳", "13800001111", true);
+    let quiet_no_consent = shop.customer("陈静", "13800002222", false);
+    let recent = shop.customer("刘洋", "13800003333", true);
+    let mut app = shop.app();
+    let visit = |app: &mut App, phone: &str, at: DateTime<Utc>| {
+        shop.clock.set(at);
+        app.checkout(&CheckoutRequest {
+            customer: Some(phone.into()),
+            items: vec![ItemRequest {
+                item: ItemKey::Service("面部深层清洁".into()),
+                quantity: 1,
+                staff: vec![("李娜".into(), None)],
+                expected_unit_price: None,
+            }],
+            coupon: None,
+            points: Default::default(),
+            stored_value: Default::default(),
+            tenders: vec![(Tender::Cash, "198".parse().unwrap())],
+            actor: "test".into(),
+        })
+        .unwrap();
+    };
+    let now = shanghai(23, 11, 0);
+    // Every 20 days, the last 60 days ago: overdue (3 × rhythm).
+    for d in [100, 80, 60] {
+        visit(&mut app, "13800001111", now - Duration::days(d));
+        visit(&mut app, "13800002222", now - Duration::days(d));
+    }
+    // Every 20 days too, but the last 20 days ago: on time.
+    for d in [60, 40, 20] {
+        visit(&mut app, "13800003333", now - Duration::days(d));
+    }
+    shop.clock.set(now);
+    let r = app.run_job("winback", now, false).unwrap();
+    let who: Vec<Option<String>> = r.queued.iter().map(|q| q.customer_id.clone()).collect();
+    assert_eq!(
+        who,
+        vec![Some(regular.clone())],
+        "overdue with consent only ({quiet_no_consent} has none, {recent} is on time)"
+    );
+    // A week later: not again within 90 days.
+    assert!(app.run_job("winback", now + Duration::days(7), false).unwrap().queued.is_empty());
+
+    // A course with sessions left ending in ten days.
+    app.sell_course(
+        &CourseSaleRequest {
+            customer: "13800003333".into(),
+            service: "面部深层清洁".into(),
+            sessions: 5,
+            price: "800".parse().unwrap(),
+            valid_days: Some(10),
+            tenders: vec![(Tender::Cash, "800".parse().unwrap())],
+        },
+        "test",
+    )
+    .unwrap();
+    let r = app.run_job("balances", now, false).unwrap();
+    assert_eq!(r.queued.len(), 1, "{r:?}");
+    assert_eq!(r.queued[0].template, "course_left");
+    assert!(r.queued[0].summary.contains("×5"), "{}", r.queued[0].summary);
+    assert!(app.run_job("balances", now + Duration::days(1), false).unwrap().queued.is_empty(), "once per course");
+}

@@ -23,6 +23,8 @@ pub const JOBS: &[(&str, &str, &str)] = &[
     ("birthday", "0 30 9 * * *", "生日券和祝福 / birthday coupons and wishes"),
     ("queue_near", "0 * * * * *", "快轮到您了 / \"your turn is near\" for walk-ins"),
     ("waitlist", "30 * * * * *", "把取消的空位给候补顾客 / offer freed slots to the wait list"),
+    ("winback", "0 0 11 * * Tue", "老客回访：按各自的到店节奏 / win-back, by each customer's own rhythm"),
+    ("balances", "0 0 10 * * *", "次卡和赠送金额到期提醒 / courses and stored-value bonuses about to end"),
     ("daily_summary", "0 30 21 * * *", "给店长的营业小结 / the day's summary to the owner"),
     ("backup", "0 15 3 * * *", "数据库备份（校验、轮换）/ verified database backup with rotation"),
 ];
@@ -197,6 +199,8 @@ impl App {
                 }
                 "birthday" => birthdays(tx, &config, at, tz),
                 "queue_near" => queue_near(tx, &config, at, tz),
+                "winback" => winback(tx, &config, at),
+                "balances" => balances_ending(tx, &config, at, tz),
                 "waitlist" => super::waitlist::offer_freed_slots(
                     tx,
                     Duration::minutes(config.jobs.waitlist_hold_minutes.into()),
@@ -438,6 +442,152 @@ fn queue_near(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>, tz
                 summary: format!("{} ahead {}", l.entry.ticket, l.ahead),
             });
         }
+    }
+    Ok((queued, String::new()))
+}
+
+/// Win-back: customers with at least three visits whose time since the last one is more
+/// than `winback_factor` × their own rhythm and at least `winback_floor_days`; with
+/// marketing consent; at most once per `winback_every_days`; the most overdue first, at
+/// most `winback_batch` a run. A configured coupon comes with it.
+fn winback(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>) -> Result<(Vec<Queued>, String)> {
+    let j = &config.jobs;
+    let tz = tx.tz();
+    let coupon = match &j.winback_coupon {
+        Some(name) => Some(tx.coupon_template(name).map_err(|_| {
+            AppError::input(
+                "jobs.winback_coupon",
+                format!("没有名为「{name}」的优惠券模板 / no coupon template \"{name}\""),
+            )
+        })?),
+        None => None,
+    };
+    let mut queued = Vec::new();
+    let today = business_date(at, tz);
+    let since = today - Duration::days(j.winback_every_days.into());
+    for q in tx.gone_quiet(at, 3, j.winback_factor, j.winback_floor_days.into(), j.winback_batch)? {
+        let c = tx.contact(&q.customer_id)?;
+        if !c.marketing_consent || c.opted_out {
+            continue;
+        }
+        let prefix = format!("winback:{}:", q.customer_id);
+        if tx.message_key_in(&format!("{prefix}{since}"), &format!("winback:{};", q.customer_id))? {
+            continue;
+        }
+        let key = format!("{prefix}{today}");
+        let offer = match &coupon {
+            Some(t) => match tx.issue_coupon(&t.0, &q.customer_id, "winback", Some(&key), at) {
+                Ok(Some(code)) => {
+                    tx.emit_event(
+                        "coupon.issued",
+                        at,
+                        &serde_json::json!({ "code": code, "customer_id": q.customer_id, "template": t.1, "at": tx.rfc3339(at) }),
+                    )?;
+                    format!("送您{}（券码 {code}），", t.1)
+                }
+                Ok(None) | Err(crate::store::StoreError::Duplicate { .. }) => String::new(),
+                Err(e) => return Err(e.into()),
+            },
+            None => String::new(),
+        };
+        if tx.enqueue_notification(
+            &NewNotification {
+                dedupe_key: key.clone(),
+                kind: Kind::Marketing.as_str(),
+                audience: "customer",
+                customer_id: Some(q.customer_id.clone()),
+                recipient: None,
+                template: "winback",
+                params: serde_json::json!({ "offer": offer, "days": q.days_since.round() }).to_string(),
+                not_before: at,
+                not_after: Some(at + Duration::days(7)),
+            },
+            at,
+        )? {
+            queued.push(Queued {
+                key,
+                template: "winback".into(),
+                customer_id: Some(q.customer_id.clone()),
+                summary: format!("{} {:.0} 天 / days (rhythm {:.0})", q.name, q.days_since, q.rhythm_days),
+            });
+        }
+    }
+    Ok((queued, String::new()))
+}
+
+/// Courses with sessions left and stored-value bonuses that end within
+/// `expiry_notice_days`: one reminder each.
+fn balances_ending(
+    tx: &Tx<'_>,
+    config: &crate::config::Config,
+    at: DateTime<Utc>,
+    tz: Tz,
+) -> Result<(Vec<Queued>, String)> {
+    let within = crate::domain::time::Interval::new(at, at + Duration::days(config.jobs.expiry_notice_days.into()));
+    let mut queued = Vec::new();
+    let mut push = |tx: &Tx<'_>,
+                    key: String,
+                    customer: &str,
+                    template: &'static str,
+                    params: serde_json::Value,
+                    until: DateTime<Utc>,
+                    summary: String|
+     -> Result<()> {
+        if tx.enqueue_notification(
+            &NewNotification {
+                dedupe_key: key.clone(),
+                kind: Kind::Transactional.as_str(),
+                audience: "customer",
+                customer_id: Some(customer.to_string()),
+                recipient: None,
+                template,
+                params: params.to_string(),
+                not_before: at,
+                not_after: Some(until),
+            },
+            at,
+        )? {
+            queued.push(Queued { key, template: template.into(), customer_id: Some(customer.to_string()), summary });
+        }
+        Ok(())
+    };
+    for crate::store::CourseEnding {
+        course_id: course,
+        customer_id: customer,
+        service_name: service,
+        sessions_left: left,
+        valid_until: until,
+    } in tx.courses_ending(within)?
+    {
+        let date = until.with_timezone(&tz).format("%m月%d日").to_string();
+        push(
+            tx,
+            format!("course:{course}:ending"),
+            &customer,
+            "course_left",
+            serde_json::json!({ "course": service, "left": left, "date": date }),
+            until,
+            format!("{service} ×{left} → {date}"),
+        )?;
+    }
+    for (customer, until) in tx.bonuses_ending(within)? {
+        // What ends by then: the bonus now, less the bonus still there after `until`.
+        let (now_sv, _) = tx.stored_value_balance(&customer, at)?;
+        let (later_sv, _) = tx.stored_value_balance(&customer, until + Duration::milliseconds(1))?;
+        let amount = now_sv.bonus - later_sv.bonus;
+        if amount <= rust_decimal::Decimal::ZERO {
+            continue;
+        }
+        let date = until.with_timezone(&tz).format("%m月%d日").to_string();
+        push(
+            tx,
+            format!("bonus:{customer}:{}", until.format("%Y%m%d")),
+            &customer,
+            "stored_value_expiry",
+            serde_json::json!({ "amount": crate::domain::money::show_yuan(amount), "date": date }),
+            until,
+            format!("{amount} → {date}"),
+        )?;
     }
     Ok((queued, String::new()))
 }

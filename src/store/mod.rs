@@ -42,7 +42,7 @@ pub use reports::{LedgerSums, Quiet, Sums, VisitCounts};
 pub use services::NewService;
 pub use staff::NewStaff;
 pub use visits::{NewCommission, NewPoints, NewRebate, NewStoredValue, NewVisit, NewVisitItem};
-pub use waitlist::{FreedSlot, WaitlistEntry};
+pub use waitlist::{CourseEnding, FreedSlot, WaitlistEntry};
 
 /// How long a writer waits for the other process's transaction before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
