@@ -424,7 +424,26 @@ fn staff_call_next_sounds_the_buzzer_and_prints_the_slip() {
     tap(&s.ui, "CheckoutPage::back-button");
     let q = s.ui.global::<salonbox::kiosk::StaffAdapter>().get_queue();
     assert_eq!(slint::Model::row_count(&q), 1, "W001 is done");
+    // A daemon died while sending W001's staff alert: staff see it under devices.
+    {
+        let mut k = s.kiosk.borrow_mut();
+        let app = k.app();
+        let alert = app
+            .list_messages(Some("pending"), 10)
+            .unwrap()
+            .into_iter()
+            .find(|n| n.template == "staff_arrival")
+            .unwrap();
+        assert!(app.claim_message(&alert.dedupe_key).unwrap());
+        app.recover_messages().unwrap();
+    }
     tap(&s.ui, "StaffPage::devices-tab");
+    let devices = s.ui.global::<salonbox::kiosk::StaffAdapter>().get_devices();
+    let row = (0..slint::Model::row_count(&devices))
+        .filter_map(|i| slint::Model::row_data(&devices, i))
+        .find(|d| d.name == "短信/微信消息")
+        .expect("a row for messages");
+    assert!(!row.ok && row.detail.contains("1 条不确定是否发出"), "{:?}", row.detail);
     snapshot(&s.ui, &shots().join("staff-devices-800x480.png")).unwrap();
     tap(&s.ui, "StaffPage::logout-button");
     assert_eq!(page(&s), Page::Welcome);

@@ -901,10 +901,12 @@ impl Kiosk {
                 .collect(),
             Err(e) => return self.failed(&e),
         };
-        let devices =
-            self.app.store.read(|tx| Ok::<_, crate::store::StoreError>((tx.device_statuses()?, tx.print_jobs(0)?)));
+        let since = self.app.now() - chrono::Duration::hours(24);
+        let devices = self.app.store.read(|tx| {
+            Ok::<_, crate::store::StoreError>((tx.device_statuses()?, tx.print_jobs(0)?, tx.message_problems(since)?))
+        });
         let devices: Vec<DeviceRow> = match devices {
-            Ok((statuses, pending)) => {
+            Ok((statuses, pending, (unknown, failed))) => {
                 let mut rows: Vec<DeviceRow> = statuses
                     .into_iter()
                     .map(|d| DeviceRow {
@@ -918,6 +920,14 @@ impl Kiosk {
                         name: text::device_name(l, "printer").into(),
                         ok: false,
                         detail: text::jobs_waiting(l, pending.len()).into(),
+                    });
+                }
+                // Messages the daemon could not settle: staff decide whether to send again.
+                if unknown + failed > 0 {
+                    rows.push(DeviceRow {
+                        name: text::device_name(l, "messages").into(),
+                        ok: false,
+                        detail: text::message_problems(l, unknown, failed).into(),
                     });
                 }
                 rows

@@ -196,11 +196,29 @@ pub fn jobs_waiting(l: Lang, n: usize) -> String {
     l.pick(format!("{n} 张小票等待打印"), format!("{n} jobs waiting to print"))
 }
 
+pub fn message_problems(l: Lang, unknown: i64, failed: i64) -> String {
+    let mut zh = Vec::new();
+    let mut en = Vec::new();
+    if unknown > 0 {
+        zh.push(format!("{unknown} 条不确定是否发出"));
+        en.push(format!("{unknown} may or may not have gone out"));
+    }
+    if failed > 0 {
+        zh.push(format!("{failed} 条发送失败（近 24 小时）"));
+        en.push(format!("{failed} failed (last 24 h)"));
+    }
+    l.pick(
+        format!("{}：请用 salonbox notifications list 查看", zh.join("，")),
+        format!("{}: see salonbox notifications list", en.join(", ")),
+    )
+}
+
 pub fn device_name(l: Lang, device: &str) -> String {
     let (zh, en) = match device {
         "printer" => ("打印机", "Printer"),
         "id_reader" => ("身份证阅读器", "ID-card reader"),
         "card_reader" => ("会员卡阅读器", "Member-card reader"),
+        "messages" => ("短信/微信消息", "Messages"),
         other => (other, other),
     };
     l.pick(zh.into(), en.into())

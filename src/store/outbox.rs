@@ -340,6 +340,24 @@ impl Tx<'_> {
         Ok(keys)
     }
 
+    /// Messages staff should look at: `(unknown, failed since `since`)`. Reads the due index
+    /// and the arrival alerts of the last day, not the whole outbox.
+    pub fn message_problems(&self, since: DateTime<Utc>) -> Result<(i64, i64)> {
+        let rest: (i64, i64) = self.row(
+            "SELECT COUNT(*) FILTER (WHERE status = 'unknown'), COUNT(*) FILTER (WHERE status = 'failed' AND updated_at >= ?1)
+             FROM notification_outbox WHERE status IN ('unknown', 'failed') AND template <> 'staff_arrival'",
+            [ms(since)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let arrivals: (i64, i64) = self.row(
+            "SELECT COUNT(*) FILTER (WHERE status = 'unknown'), COUNT(*) FILTER (WHERE status = 'failed')
+             FROM notification_outbox WHERE dedupe_key >= ?1 AND dedupe_key < 'arrival;' AND status IN ('unknown', 'failed')",
+            [arrival_key_floor(Utc::now() - chrono::Duration::days(1))],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((rest.0 + arrivals.0, rest.1 + arrivals.1))
+    }
+
     /// Messages sent to `recipient` since `since` (the per-number daily cap).
     pub fn sent_to_since(&self, recipient: &str, since: DateTime<Utc>) -> Result<i64> {
         Ok(self.row(
