@@ -115,6 +115,15 @@ impl Shop {
     }
 }
 
+/// The coupon template the birthday job issues (`jobs.birthday_coupon`, 生日券 by default).
+fn birthday_coupon(app: &mut App) {
+    let fifty = salonbox::domain::checkout::CouponKind::AmountOff {
+        amount: "50".parse().unwrap(),
+        min_spend: "0".parse().unwrap(),
+    };
+    app.add_coupon_template("生日券", &fifty, 30, 1, "test").unwrap();
+}
+
 fn stop() -> tokio::sync::watch::Receiver<bool> {
     let (tx, rx) = tokio::sync::watch::channel(false);
     std::mem::forget(tx);
@@ -338,17 +347,7 @@ fn rules_consent_hours_caps_and_stale_reminders() {
     let with = shop.customer("王芳", "13800001111", true);
     let without = shop.customer("陈静", "13800002222", false);
     let mut app = shop.app();
-    app.add_coupon_template(
-        "生日券",
-        &salonbox::domain::checkout::CouponKind::AmountOff {
-            amount: "50".parse().unwrap(),
-            min_spend: "0".parse().unwrap(),
-        },
-        30,
-        1,
-        "test",
-    )
-    .unwrap();
+    birthday_coupon(&mut app);
     shop.sql(&format!("UPDATE customers SET birthday = '1990-11-26' WHERE id IN ('{with}', '{without}')"));
     // Birthday job at 09:30, three days ahead: only the customer who agreed to marketing.
     shop.clock.set(shanghai(23, 9, 30));
@@ -487,17 +486,7 @@ fn leap_day_birthdays_are_wished_on_the_28th_in_a_common_year() {
     let c = shop.customer("王芳", "13800001111", true);
     shop.sql(&format!("UPDATE customers SET birthday = '2000-02-29' WHERE id = '{c}'"));
     let mut app = shop.app();
-    app.add_coupon_template(
-        "生日券",
-        &salonbox::domain::checkout::CouponKind::AmountOff {
-            amount: "50".parse().unwrap(),
-            min_spend: "0".parse().unwrap(),
-        },
-        30,
-        1,
-        "test",
-    )
-    .unwrap();
+    birthday_coupon(&mut app);
     let feb27 = chrono_tz::Asia::Shanghai.with_ymd_and_hms(2027, 2, 27, 9, 30, 0).unwrap().with_timezone(&Utc);
     assert!(app.run_job("birthday", feb27, false).unwrap().queued.is_empty());
     let r = app.run_job("birthday", feb27 + Duration::days(1), false).unwrap();

@@ -22,13 +22,8 @@ async fn post_text(
 ) -> Result<Delivery, SendError> {
     let body = serde_json::json!({ "msgtype": "text", "text": { "content": text } });
     let resp = client.post(url).json(&body).send().await.map_err(|e| SendError::from_http(channel, &e))?;
-    let status = resp.status();
     let wait = super::retry_after(&resp);
-    let answer: BotAnswer = match resp.json().await {
-        Ok(a) => a,
-        Err(_) if !status.is_success() => return Err(SendError::from_status(channel, status, wait)),
-        Err(e) => return Err(SendError::from_http(channel, &e)),
-    };
+    let answer: BotAnswer = super::json_answer(channel, resp).await?;
     match answer.errcode.unwrap_or(0) {
         0 => Ok(Delivery { via: channel, provider_ref: None }),
         code if code == -1 || retryable_codes.contains(&code) => Err(SendError::Retryable {

@@ -149,6 +149,21 @@ impl SendError {
     }
 }
 
+/// An answer's JSON body; a body that is not JSON is the HTTP status's error (a 5xx or 429
+/// retried, others final) or, on a 2xx, a retryable "bad answer".
+pub(crate) async fn json_answer<T: serde::de::DeserializeOwned>(
+    channel: &'static str,
+    resp: reqwest::Response,
+) -> Result<T, SendError> {
+    let status = resp.status();
+    let wait = retry_after(&resp);
+    match resp.json().await {
+        Ok(a) => Ok(a),
+        Err(_) if !status.is_success() => Err(SendError::from_status(channel, status, wait)),
+        Err(e) => Err(SendError::from_http(channel, &e)),
+    }
+}
+
 /// `Retry-After` in seconds, when the answer has one.
 pub(crate) fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
     resp.headers()

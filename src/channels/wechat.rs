@@ -67,13 +67,7 @@ impl WechatTemplate {
             .send()
             .await
             .map_err(|e| SendError::from_http(WECHAT, &e))?;
-        let status = resp.status();
-        let wait = super::retry_after(&resp);
-        let answer: TokenAnswer = match resp.json().await {
-            Ok(a) => a,
-            Err(_) if !status.is_success() => return Err(SendError::from_status(WECHAT, status, wait)),
-            Err(e) => return Err(SendError::from_http(WECHAT, &e)),
-        };
+        let answer: TokenAnswer = super::json_answer(WECHAT, resp).await?;
         match answer {
             TokenAnswer { access_token: Some(t), expires_in, .. } => {
                 let life = Duration::from_secs(expires_in.unwrap_or(7200)).saturating_sub(EARLY);
@@ -120,13 +114,7 @@ impl WechatTemplate {
                 .send()
                 .await
                 .map_err(|e| SendError::from_http(WECHAT, &e))?;
-            let status = resp.status();
-            let wait = super::retry_after(&resp);
-            let answer: SendAnswer = match resp.json().await {
-                Ok(a) => a,
-                Err(_) if !status.is_success() => return Err(SendError::from_status(WECHAT, status, wait)),
-                Err(e) => return Err(SendError::from_http(WECHAT, &e)),
-            };
+            let answer: SendAnswer = super::json_answer(WECHAT, resp).await?;
             match answer.errcode.unwrap_or(0) {
                 0 => {
                     let msgid = answer.msgid.map(|v| v.to_string().trim_matches('"').to_string());
