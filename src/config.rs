@@ -105,6 +105,11 @@ pub struct Jobs {
     pub winback_coupon: Option<String>,
     /// Courses and stored-value bonuses ending within this many days get a reminder.
     pub expiry_notice_days: u32,
+    /// Retention: printed tickets and receipts (their bytes) are kept this many days,
+    /// settled messages (with their parameters) this many, synced events this many.
+    pub retention_print_days: u32,
+    pub retention_message_days: u32,
+    pub retention_sync_days: u32,
     pub backup_keep: usize,
     /// Time-based jobs wait until this file exists (systemd-timesyncd's "synchronised"
     /// flag); `None`: do not wait.
@@ -515,6 +520,9 @@ impl Config {
             winback_batch: j.winback_batch,
             winback_coupon: (!j.winback_coupon.trim().is_empty()).then(|| j.winback_coupon.trim().to_string()),
             expiry_notice_days: j.expiry_notice_days.max(1),
+            retention_print_days: j.retention_print_days.max(1),
+            retention_message_days: j.retention_message_days.max(1),
+            retention_sync_days: j.retention_sync_days.max(1),
             backup_keep: j.backup_keep.max(1),
             clock_sync_file: (!j.clock_sync_file.trim().is_empty()).then(|| PathBuf::from(j.clock_sync_file.trim())),
         };
@@ -832,6 +840,9 @@ struct RawJobs {
     winback_batch: u32,
     winback_coupon: String,
     expiry_notice_days: u32,
+    retention_print_days: u32,
+    retention_message_days: u32,
+    retention_sync_days: u32,
     backup_keep: usize,
     clock_sync_file: String,
 }
@@ -851,6 +862,9 @@ impl Default for RawJobs {
             winback_batch: 200,
             winback_coupon: String::new(),
             expiry_notice_days: 14,
+            retention_print_days: 7,
+            retention_message_days: 180,
+            retention_sync_days: 30,
             backup_keep: 14,
             clock_sync_file: "/run/systemd/timesync/synchronized".into(),
         }

@@ -735,3 +735,23 @@ fn win_back_follows_each_customers_rhythm_and_balances_get_their_reminder() {
     assert!(r.queued[0].summary.contains("×5"), "{}", r.queued[0].summary);
     assert!(app.run_job("balances", now + Duration::days(1), false).unwrap().queued.is_empty(), "once per course");
 }
+
+#[test]
+fn retention_purges_settled_messages_but_keeps_unknown_ones() {
+    let shop = Shop::new("");
+    let mut app = shop.app();
+    let sent = app.queue_test_message("13800001111", "test").unwrap();
+    let lost = app.queue_test_message("13800002222", "test").unwrap();
+    let mut d = shop.daemon();
+    rt().block_on(d.send_now(&sent, Some("aliyun_sms"))).unwrap();
+    assert!(app.claim_message(&lost).unwrap());
+    app.recover_messages().unwrap();
+    let later = shop.clock.now() + Duration::days(181);
+    let r = app.run_job("retention", later, true).unwrap();
+    assert!(r.note.contains("purged 0 print jobs, 1 messages"), "{}", r.note);
+    assert_eq!(shop.messages().len(), 2, "a dry run purges nothing");
+    app.run_job("retention", later, false).unwrap();
+    let left = shop.messages();
+    assert_eq!(left.len(), 1);
+    assert_eq!((left[0].dedupe_key.as_str(), left[0].status.as_str()), (lost.as_str(), "unknown"));
+}

@@ -27,6 +27,11 @@ pub const JOBS: &[(&str, &str, &str)] = &[
     ("balances", "0 0 10 * * *", "次卡和赠送金额到期提醒 / courses and stored-value bonuses about to end"),
     ("daily_summary", "0 30 21 * * *", "给店长的营业小结 / the day's summary to the owner"),
     ("backup", "0 15 3 * * *", "数据库备份（校验、轮换）/ verified database backup with rotation"),
+    (
+        "retention",
+        "0 45 3 * * *",
+        "清除过了保留期的小票、消息和已同步事件 / purge print jobs, messages and synced events past retention",
+    ),
 ];
 
 pub fn is_job(name: &str) -> bool {
@@ -201,6 +206,19 @@ impl App {
                 "queue_near" => queue_near(tx, &config, at, tz),
                 "winback" => winback(tx, &config, at),
                 "balances" => balances_ending(tx, &config, at, tz),
+                "retention" => {
+                    let j = &config.jobs;
+                    let days = |d: u32| Duration::days(d.into());
+                    let prints = tx.purge_print_jobs(days(j.retention_print_days), at)?;
+                    let messages = tx.purge_messages(at - days(j.retention_message_days))?;
+                    let events = tx.purge_delivered_events(at - days(j.retention_sync_days))?;
+                    Ok((
+                        Vec::new(),
+                        format!(
+                            "清除小票 {prints}、消息 {messages}、同步事件 {events} / purged {prints} print jobs, {messages} messages, {events} sync events"
+                        ),
+                    ))
+                }
                 "waitlist" => super::waitlist::offer_freed_slots(
                     tx,
                     Duration::minutes(config.jobs.waitlist_hold_minutes.into()),

@@ -358,6 +358,25 @@ impl Tx<'_> {
         Ok((rest.0 + arrivals.0, rest.1 + arrivals.1))
     }
 
+    /// Retention: settled messages (sent, failed, dropped, cancelled; never `unknown`, which
+    /// waits for staff) last touched before `before`. Returns how many went.
+    pub fn purge_messages(&self, before: DateTime<Utc>) -> Result<usize> {
+        Ok(self.exec(
+            "DELETE FROM notification_outbox WHERE status IN ('sent', 'failed', 'dropped', 'cancelled') AND updated_at < ?1",
+            [ms(before)],
+        )?)
+    }
+
+    /// Retention: sync events the cloud took before `before`, always keeping the one with
+    /// the highest `seq` (it carries the counter: migration 0002).
+    pub fn purge_delivered_events(&self, before: DateTime<Utc>) -> Result<usize> {
+        Ok(self.exec(
+            "DELETE FROM sync_outbox WHERE status = 'delivered' AND delivered_at < ?1
+               AND seq < (SELECT MAX(seq) FROM sync_outbox)",
+            [ms(before)],
+        )?)
+    }
+
     /// Messages sent to `recipient` since `since` (the per-number daily cap).
     pub fn sent_to_since(&self, recipient: &str, since: DateTime<Utc>) -> Result<i64> {
         Ok(self.row(
