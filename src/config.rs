@@ -64,7 +64,7 @@ impl fmt::Debug for Secret {
 /// Message kinds a route may be given for (besides template names).
 pub const ROUTE_KINDS: &[&str] = &["transactional", "marketing", "staff"];
 /// Channel names a route may list (`sms` is whichever SMS provider is set up).
-pub const CHANNEL_NAMES: &[&str] = &["sms", "aliyun_sms", "tencent_sms", "wechat", "wecom", "dingtalk", "log"];
+pub const CHANNEL_NAMES: &[&str] = &["sms", "aliyun_sms", "tencent_sms", "relay", "wechat", "wecom", "dingtalk", "log"];
 
 /// The resolved configuration.
 #[derive(Debug, Clone)]

@@ -36,9 +36,13 @@ impl Shop {
     /// A shop whose channels point at fresh provider servers; `extra` is appended to the
     /// configuration (lines before a section header land in `[jobs]`).
     fn new(extra: &str) -> Shop {
+        Shop::with_sms("aliyun", extra)
+    }
+
+    fn with_sms(sms_provider: &str, extra: &str) -> Shop {
         let providers = Providers::start();
         let dir = tempfile::tempdir().unwrap();
-        let text = format!("{}\n[jobs]\nclock_sync_file = \"\"\n{extra}", providers.config());
+        let text = format!("{}\n[jobs]\nclock_sync_file = \"\"\n{extra}", providers.config_with(sms_provider));
         std::fs::write(dir.path().join("salonbox.toml"), &text).unwrap();
         let config = Config::from_toml(&text, &dir.path().join("salonbox.toml")).unwrap();
         init(&config, dir.path()).unwrap();
@@ -754,4 +758,33 @@ fn retention_purges_settled_messages_but_keeps_unknown_ones() {
     let left = shop.messages();
     assert_eq!(left.len(), 1);
     assert_eq!((left[0].dedupe_key.as_str(), left[0].status.as_str()), (lost.as_str(), "unknown"));
+}
+
+#[test]
+fn the_cloud_relay_sends_once_even_when_its_answer_is_lost() {
+    let shop = Shop::with_sms("relay", "");
+    shop.customer("王芳", "13800001111", false);
+    shop.book("13800001111", "2026-11-24 14:00");
+    shop.clock.set(shanghai(23, 18, 0));
+    let mut d = shop.daemon();
+    d.app.run_job("reminder_day_before", shop.clock.now(), false).unwrap();
+    // The cloud stores the message, but its answer never arrives: a timeout, retried later.
+    shop.providers.fail("relay", &[Fault::StoredThenHang]);
+    rt().block_on(d.send_due(&stop())).unwrap();
+    let m = shop.message("reminder:");
+    assert_eq!(m.status, "pending", "{m:?}");
+    assert!(m.last_error.unwrap().contains("timeout"));
+    shop.clock.set(m.not_before);
+    rt().block_on(d.send_due(&stop())).unwrap();
+    let m = shop.message("reminder:");
+    assert_eq!(
+        (m.status.as_str(), m.sent_via.as_deref(), m.provider_ref.as_deref()),
+        ("sent", Some("relay"), Some("duplicate"))
+    );
+    let got = shop.providers.received();
+    assert_eq!(got.len(), 1, "delivered once: {:?}", shop.providers.rejections());
+    assert_eq!((got[0].provider, got[0].to.as_str()), ("relay", "13800001111"));
+    assert_eq!(got[0].message_id.as_deref(), Some(m.dedupe_key.as_str()));
+    let params: serde_json::Value = serde_json::from_str(&got[0].content).unwrap();
+    assert_eq!(params["time"], "14:00");
 }

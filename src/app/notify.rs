@@ -39,6 +39,7 @@ pub struct Prepared {
     #[serde(skip)]
     pub provider_templates: ProviderTemplates,
     pub attempts: i64,
+    pub not_after: Option<DateTime<Utc>>,
 }
 
 /// What to do with a due message now.
@@ -266,6 +267,7 @@ fn plan_in(tx: &Tx<'_>, config: &crate::config::Config, n: &Notification, now: D
         staff_group,
         provider_templates: conf.map(|c| c.providers.clone()).unwrap_or_default(),
         attempts: n.attempts,
+        not_after: n.not_after,
     })))
 }
 

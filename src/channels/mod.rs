@@ -8,6 +8,7 @@
 //! configuration, so tests point them at servers on loopback.
 
 pub mod bots;
+pub mod relay;
 pub mod sign;
 pub mod sms;
 pub mod wechat;
@@ -44,6 +45,12 @@ impl std::fmt::Display for Address {
 /// One message as a channel sees it.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
+    /// The outbox's dedupe key (the relay passes it on: the cloud dedupes by it).
+    pub key: String,
+    /// transactional, marketing, staff
+    pub kind: &'static str,
+    /// After this the message is not worth sending.
+    pub not_after: Option<chrono::DateTime<chrono::Utc>>,
     /// The outbox id (UUIDv7): sent along where a provider echoes it (Aliyun `OutId`,
     /// Tencent `SessionContext`), so a message can be traced at the provider.
     pub id: String,
@@ -194,6 +201,7 @@ pub enum Channel {
     Wechat(wechat::WechatTemplate),
     Wecom(bots::Wecom),
     DingTalk(bots::DingTalk),
+    Relay(relay::Relay),
     Log(LogChannel),
 }
 
@@ -205,6 +213,7 @@ impl Channel {
             Channel::Wechat(_) => "wechat",
             Channel::Wecom(_) => "wecom",
             Channel::DingTalk(_) => "dingtalk",
+            Channel::Relay(_) => "relay",
             Channel::Log(_) => "log",
         }
     }
@@ -216,6 +225,7 @@ impl Channel {
             Channel::Wechat(c) => c.send(m).await,
             Channel::Wecom(c) => c.send(m).await,
             Channel::DingTalk(c) => c.send(m).await,
+            Channel::Relay(c) => c.send(m).await,
             Channel::Log(c) => c.send(m),
         }
     }
@@ -262,7 +272,14 @@ impl Channels {
                     channels.push(Channel::TencentSms(sms::TencentSms::new(t.clone(), client.clone())));
                 }
             }
-            config::SmsProvider::None | config::SmsProvider::Relay => {}
+            config::SmsProvider::Relay => match relay::Relay::new(&config.cloud, config.shop.time_zone, client.clone())
+            {
+                Some(r) => channels.push(Channel::Relay(r)),
+                None => tracing::warn!(
+                    "sms_provider = \"relay\" needs [cloud] enabled, a device token and an https base_url: no SMS channel"
+                ),
+            },
+            config::SmsProvider::None => {}
         }
         if let Some(w) = &c.wechat {
             channels.push(Channel::Wechat(wechat::WechatTemplate::new(w.clone(), client.clone())));
@@ -287,7 +304,8 @@ impl Channels {
     /// provider is set up.
     pub fn get(&self, name: &str) -> Option<&Channel> {
         self.channels.iter().find(|c| {
-            c.name() == name || (name == "sms" && matches!(c, Channel::AliyunSms(_) | Channel::TencentSms(_)))
+            c.name() == name
+                || (name == "sms" && matches!(c, Channel::AliyunSms(_) | Channel::TencentSms(_) | Channel::Relay(_)))
         })
     }
 

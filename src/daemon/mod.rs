@@ -226,6 +226,9 @@ impl Daemon {
                 Address::StaffGroup => None,
             };
             let out = Outgoing {
+                key: p.key.clone(),
+                kind: p.kind,
+                not_after: p.not_after,
                 id: p.id.clone(),
                 to,
                 template: p.template.clone(),
@@ -354,6 +357,10 @@ fn address_for(channel: &Channel, p: &Prepared) -> Option<Address> {
             (!p.staff_group).then(|| p.phone.clone().map(Address::Phone)).flatten()
         }
         Channel::Wechat(_) => (!p.staff_group).then(|| p.openid.clone().map(Address::OpenId)).flatten(),
+        // The relay sends SMS when there is a number, else a WeChat template message.
+        Channel::Relay(_) => (!p.staff_group)
+            .then(|| p.phone.clone().map(Address::Phone).or_else(|| p.openid.clone().map(Address::OpenId)))
+            .flatten(),
         Channel::Log(_) => Some(if p.staff_group {
             Address::StaffGroup
         } else if let Some(phone) = &p.phone {

@@ -39,6 +39,8 @@ pub enum Fault {
     Hang,
     /// The connection closed without an answer.
     Close,
+    /// The request is taken (stored) but no answer comes before the client gives up.
+    StoredThenHang,
 }
 
 /// What a provider accepted.
@@ -65,6 +67,8 @@ pub struct State {
     /// Openids that do not follow the account (43004).
     pub not_following: HashSet<String>,
     pub nonces: HashSet<String>,
+    /// Dedupe keys the relay has taken.
+    pub relayed: HashSet<String>,
     pub rejections: Vec<String>,
 }
 
@@ -107,10 +111,22 @@ impl Providers {
 
     /// The configuration for every channel, pointed at this server.
     pub fn config(&self) -> String {
+        self.config_with("aliyun")
+    }
+
+    /// The same with another SMS provider (`aliyun`, `tencent`, `relay`); the cloud relay is
+    /// set up either way.
+    pub fn config_with(&self, sms_provider: &str) -> String {
         format!(
             r#"
+[cloud]
+enabled = true
+base_url = "{base}/api"
+store_id = "shop-001"
+device_token = "device-token"
+
 [channels]
-sms_provider = "aliyun"
+sms_provider = "{sms_provider}"
 timeout_seconds = 1
 wecom_webhook = "{base}/cgi-bin/webhook/send?key=wecom-key"
 dingtalk_webhook = "{base}/robot/send?access_token=ding-token"
@@ -246,6 +262,8 @@ fn provider_of(path: &str) -> &'static str {
         "wecom"
     } else if path.starts_with("/robot") {
         "dingtalk"
+    } else if path.starts_with("/api/v1/stores/") {
+        "relay"
     } else {
         "unknown"
     }
@@ -266,6 +284,11 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
             return;
         }
         Some(Fault::Close) => return,
+        Some(Fault::StoredThenHang) => {
+            let _ = relay(&req, state);
+            std::thread::sleep(Duration::from_secs(3));
+            return;
+        }
         Some(Fault::Code(code)) => {
             let body = match provider {
                 "aliyun" => format!(r#"{{"Code":"{code}","Message":"injected","RequestId":"r"}}"#),
@@ -285,6 +308,7 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
         "wechat" => wechat_send(&req, state),
         "wecom" => wecom(&req, state),
         "dingtalk" => dingtalk(&req, state),
+        "relay" => relay(&req, state),
         _ => (404, String::new()),
     };
     respond(&mut stream, status, &body);
@@ -434,4 +458,41 @@ fn dingtalk(req: &Request, state: &Mutex<State>) -> (u16, String) {
         return (200, r#"{"errcode":310000,"errmsg":"sign not match"}"#.into());
     }
     bot("dingtalk", req, state)
+}
+
+/// The cloud's relay endpoint (`spec/cloud-sync-v1.md`): bearer token, user agent, dedupe by
+/// key (a second copy is `duplicate`, never sent twice).
+fn relay(req: &Request, state: &Mutex<State>) -> (u16, String) {
+    let h = |k: &str| req.headers.get(k).cloned().unwrap_or_default();
+    if h("authorization") != "Bearer device-token" || !h("user-agent").starts_with("salonbox/") {
+        reject(state, format!("relay auth {:?} ua {:?}", h("authorization"), h("user-agent")));
+        return (401, r#"{"error":"unauthorized"}"#.into());
+    }
+    if req.path != "/api/v1/stores/shop-001/messages" {
+        return (403, r#"{"error":"wrong store"}"#.into());
+    }
+    let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+    let mut s = state.lock().unwrap();
+    let mut results = Vec::new();
+    for m in body["messages"].as_array().cloned().unwrap_or_default() {
+        let key = m["dedupe_key"].as_str().unwrap_or("").to_string();
+        let phone = m["to"]["phone"].as_str().unwrap_or("");
+        if !phone.starts_with("+86") || m["kind"].as_str().is_none() {
+            results.push(serde_json::json!({ "dedupe_key": key, "status": "rejected", "reason": "bad message" }));
+            continue;
+        }
+        if !s.relayed.insert(key.clone()) {
+            results.push(serde_json::json!({ "dedupe_key": key, "status": "duplicate" }));
+            continue;
+        }
+        s.received.push(Received {
+            provider: "relay",
+            to: phone.trim_start_matches("+86").to_string(),
+            template: m["template"].as_str().unwrap_or("").into(),
+            content: m["params"].to_string(),
+            message_id: Some(key.clone()),
+        });
+        results.push(serde_json::json!({ "dedupe_key": key, "status": "queued" }));
+    }
+    (200, serde_json::json!({ "results": results }).to_string())
 }
