@@ -788,3 +788,48 @@ fn the_cloud_relay_sends_once_even_when_its_answer_is_lost() {
     let params: serde_json::Value = serde_json::from_str(&got[0].content).unwrap();
     assert_eq!(params["time"], "14:00");
 }
+
+#[test]
+fn low_stock_tells_the_staff_group_once_a_day() {
+    let shop = Shop::new("[messages.routes]\nstaff = [\"wecom\"]\n");
+    let mut app = shop.app();
+    let serum = app.add_product("P001", "玻尿酸精华", "护肤品", "298".parse().unwrap(), "test").unwrap();
+    let mask = app.add_product("P002", "补水面膜", "护肤品", "68".parse().unwrap(), "test").unwrap();
+    shop.sql(&format!(
+        "UPDATE products SET low_stock = 5 WHERE id IN ('{0}', '{1}');
+         INSERT INTO stock_movements (id, product_id, delta, reason, at) VALUES ('m1', '{0}', 3, 'received', 0), ('m2', '{1}', 12, 'received', 0);",
+        serum.id, mask.id
+    ));
+    let r = app.run_job("low_stock", shop.clock.now(), false).unwrap();
+    assert_eq!(r.queued.len(), 1, "{r:?}");
+    assert!(r.queued[0].summary.contains("玻尿酸精华 3/5"));
+    assert!(
+        app.run_job("low_stock", shop.clock.now() + Duration::hours(1), false).unwrap().queued.is_empty(),
+        "once a day"
+    );
+    let mut d = shop.daemon();
+    rt().block_on(d.send_due(&stop())).unwrap();
+    let got = shop.providers.received();
+    assert_eq!(got[0].provider, "wecom");
+    assert!(got[0].content.contains("玻尿酸精华 剩 3件，低于提醒线 5"), "{}", got[0].content);
+}
+
+#[test]
+fn scheduled_jobs_wait_for_a_synchronised_clock() {
+    let flag_dir = tempfile::tempdir().unwrap();
+    let flag = flag_dir.path().join("synchronized");
+    let shop = Shop::new("");
+    let mut config = shop.config.clone();
+    config.jobs.clock_sync_file = Some(flag.clone());
+    shop.clock.set(shanghai(23, 17, 59));
+    let mut d = Daemon::new(App::open(config, shop.dir.path(), shop.clock.clone()).unwrap()).unwrap();
+    shop.clock.set(shanghai(23, 18, 1));
+    rt().block_on(d.tick(&stop())).unwrap();
+    assert!(d.app.jobs_status().unwrap().iter().all(|j| j.last_run_at.is_none()), "nothing ran, nothing scheduled");
+    std::fs::write(&flag, "").unwrap();
+    rt().block_on(d.tick(&stop())).unwrap();
+    assert!(
+        d.app.jobs_status().unwrap().iter().all(|j| j.last_run_at.is_some()),
+        "the schedule starts once the clock is trusted"
+    );
+}

@@ -25,6 +25,7 @@ pub const JOBS: &[(&str, &str, &str)] = &[
     ("waitlist", "30 * * * * *", "把取消的空位给候补顾客 / offer freed slots to the wait list"),
     ("winback", "0 0 11 * * Tue", "老客回访：按各自的到店节奏 / win-back, by each customer's own rhythm"),
     ("balances", "0 0 10 * * *", "次卡和赠送金额到期提醒 / courses and stored-value bonuses about to end"),
+    ("low_stock", "0 0 10 * * *", "库存低于提醒线时告诉员工群 / tell the staff group about products running low"),
     ("daily_summary", "0 30 21 * * *", "给店长的营业小结 / the day's summary to the owner"),
     ("backup", "0 15 3 * * *", "数据库备份（校验、轮换）/ verified database backup with rotation"),
     (
@@ -206,6 +207,37 @@ impl App {
                 "queue_near" => queue_near(tx, &config, at, tz),
                 "winback" => winback(tx, &config, at),
                 "balances" => balances_ending(tx, &config, at, tz),
+                "low_stock" => {
+                    let date = business_date(at, tz);
+                    let mut queued = Vec::new();
+                    for (id, name, level, line) in tx.low_stock()? {
+                        let key = format!("lowstock:{id}:{date}");
+                        let params =
+                            serde_json::json!({ "product": name, "level": level, "unit": "件", "threshold": line });
+                        if tx.enqueue_notification(
+                            &NewNotification {
+                                dedupe_key: key.clone(),
+                                kind: Kind::Staff.as_str(),
+                                audience: "staff_group",
+                                customer_id: None,
+                                recipient: None,
+                                template: "low_stock",
+                                params: params.to_string(),
+                                not_before: at,
+                                not_after: Some(at + Duration::hours(12)),
+                            },
+                            at,
+                        )? {
+                            queued.push(Queued {
+                                key,
+                                template: "low_stock".into(),
+                                customer_id: None,
+                                summary: format!("{name} {level}/{line}"),
+                            });
+                        }
+                    }
+                    Ok((queued, String::new()))
+                }
                 "retention" => {
                     let j = &config.jobs;
                     let days = |d: u32| Duration::days(d.into());
