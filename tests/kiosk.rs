@@ -61,6 +61,19 @@ fn shop() -> Shop {
         })
         .unwrap();
     }
+    app.add_product("P001", "补水面膜", "护肤品", "68".parse().unwrap(), "test").unwrap();
+    app.add_coupon_template(
+        "满200减30",
+        &salonbox::domain::checkout::CouponKind::AmountOff {
+            amount: "30".parse().unwrap(),
+            min_spend: "200".parse().unwrap(),
+        },
+        30,
+        1,
+        "test",
+    )
+    .unwrap();
+    app.issue_coupon("满200减30", "13912345678", "test").unwrap();
     app.book(&BookingRequest {
         customer: "13812345678".into(),
         service: "面部深层清洁".into(),
@@ -404,16 +417,29 @@ fn staff_call_next_sounds_the_buzzer_and_prints_the_slip() {
     assert_eq!(page(&s), Page::Checkout);
     let co = s.ui.global::<salonbox::kiosk::CheckoutAdapter>();
     assert_eq!(co.get_due(), "¥158.00");
+    // The coupon needs ¥200: refused with the reason, and taken off again.
+    assert!(key(&s.ui, "满200减30"));
+    assert!(
+        s.ui.global::<KioskAdapter>().get_notice().contains("200"),
+        "{}",
+        s.ui.global::<KioskAdapter>().get_notice()
+    );
+    assert_eq!(co.get_due(), "¥158.00");
+    // A face mask from the shelf, then the coupon applies: 158 + 68 - 30.
+    assert!(key(&s.ui, "补水面膜"));
+    assert_eq!(co.get_due(), "¥226.00");
+    assert!(key(&s.ui, "满200减30"));
+    assert_eq!(co.get_due(), "¥196.00");
     assert_eq!(element(&s.ui, "CheckoutPage::pay-button").unwrap().accessible_enabled(), Some(false), "no tender yet");
     assert!(key(&s.ui, "微信支付"));
     snapshot(&s.ui, &shots().join("staff-checkout-800x480.png")).unwrap();
     tap(&s.ui, "CheckoutPage::pay-button");
     assert!(co.get_paid(), "{}", s.ui.global::<KioskAdapter>().get_notice());
-    assert!(co.get_result().contains("¥158.00"));
+    assert!(co.get_result().contains("¥196.00"), "{}", co.get_result());
     let jobs = s.kiosk.borrow_mut().app().store.read(|tx| tx.print_jobs(5)).unwrap();
     let receipt = jobs.iter().find(|j| j.kind == "receipt").expect("a receipt");
     let text = salonbox::devices::escpos_read::decode(&receipt.body).unwrap().texts().join("\n");
-    assert!(text.contains("肩颈舒缓按摩") && text.contains("139****5678"), "{text}");
+    assert!(text.contains("肩颈舒缓按摩") && text.contains("补水面膜") && text.contains("139****5678"), "{text}");
     // paying twice is impossible
     tap(&s.ui, "CheckoutPage::pay-button");
     {

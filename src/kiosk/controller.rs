@@ -11,9 +11,9 @@ use slint::{ComponentHandle, ModelRc, Timer, TimerMode, VecModel};
 
 use super::text::{self, Lang};
 use super::{
-    AppointmentRow, BillRow, CheckoutAdapter, Concern, CustomerAdapter, DeviceRow, IdentifyAdapter, KioskAdapter,
-    KioskWindow, Page, QueueRow, RegisterAdapter, StaffAdapter, StaffMember, Theme, TicketAdapter, WelcomeAdapter,
-    models,
+    AppointmentRow, BillExtra, BillRow, CheckoutAdapter, Concern, CustomerAdapter, DeviceRow, IdentifyAdapter,
+    KioskAdapter, KioskWindow, Page, QueueRow, RegisterAdapter, StaffAdapter, StaffMember, Theme, TicketAdapter,
+    WelcomeAdapter, models,
 };
 use crate::app::App;
 use crate::app::checkin::{CheckinOutcome, CheckinRequest, Identity};
@@ -104,6 +104,10 @@ struct BillDraft {
     tender: Option<crate::domain::checkout::Tender>,
     due: rust_decimal::Decimal,
     paid: bool,
+    /// Retail products added at the desk: (product id, how many), in the order added.
+    products: Vec<(String, u32)>,
+    /// The customer's coupon applied, by code.
+    coupon: Option<String>,
 }
 
 /// Staff mode stays open longer than a customer screen, then logs out by itself.
@@ -198,6 +202,28 @@ impl Kiosk {
             if let Some(b) = &mut k.bill {
                 b.tender = crate::domain::checkout::Tender::parse(&t);
             }
+            k.show_bill();
+        }));
+        co.on_add_product(with1(&weak, |k: &mut Kiosk, id: slint::SharedString| {
+            if let Some(b) = &mut k.bill {
+                match b.products.iter_mut().find(|(p, _)| p.as_str() == id.as_str()) {
+                    Some((_, n)) => *n += 1,
+                    None => b.products.push((id.to_string(), 1)),
+                }
+            }
+            k.show_bill();
+        }));
+        co.on_clear_products(with(&weak, |k: &mut Kiosk| {
+            if let Some(b) = &mut k.bill {
+                b.products.clear();
+            }
+            k.show_bill();
+        }));
+        co.on_choose_coupon(with1(&weak, |k: &mut Kiosk, code: slint::SharedString| {
+            if let Some(b) = &mut k.bill {
+                b.coupon = if b.coupon.as_deref() == Some(code.as_str()) { None } else { Some(code.to_string()) };
+            }
+            k.notice("", false);
             k.show_bill();
         }));
         co.on_pay(with(&weak, Kiosk::pay));
@@ -989,6 +1015,8 @@ impl Kiosk {
             tender: None,
             due: rust_decimal::Decimal::ZERO,
             paid: false,
+            products: Vec::new(),
+            coupon: None,
         });
         if let Some(ui) = self.ui() {
             let c = ui.global::<CheckoutAdapter>();
@@ -1005,13 +1033,20 @@ impl Kiosk {
         use crate::domain::checkout::Use;
         CheckoutRequest {
             customer: Some(b.customer_id.clone()),
-            items: vec![ItemRequest {
+            items: std::iter::once(ItemRequest {
                 item: ItemKey::Service(b.service_id.clone()),
                 quantity: 1,
                 staff: b.staff_id.iter().map(|s| (s.clone(), None)).collect(),
                 expected_unit_price: None,
-            }],
-            coupon: None,
+            })
+            .chain(b.products.iter().map(|(id, n)| ItemRequest {
+                item: ItemKey::Product(id.clone()),
+                quantity: *n,
+                staff: b.staff_id.iter().map(|s| (s.clone(), None)).collect(),
+                expected_unit_price: None,
+            }))
+            .collect(),
+            coupon: b.coupon.clone(),
             points: if b.use_points { Use::Max } else { Use::Nothing },
             stored_value: if b.use_stored_value { Use::Max } else { Use::Nothing },
             tenders: match (pay, b.tender) {
@@ -1032,11 +1067,21 @@ impl Kiosk {
         let req = self.checkout_request(b, false);
         let customer_id = b.customer_id.clone();
         let (tender, use_points, use_sv) = (b.tender, b.use_points, b.use_stored_value);
+        let (in_bill, coupon) = (b.products.clone(), b.coupon.clone());
         let quote = match self.app.quote(&req) {
             Ok(q) => q,
-            Err(e) => return self.notice(&e.to_string(), true),
+            Err(e) => {
+                // A coupon that does not apply (minimum spend, another service): take it off
+                // again and say why.
+                if let Some(b) = self.bill.as_mut().filter(|b| b.coupon.is_some()) {
+                    b.coupon = None;
+                    self.show_bill();
+                }
+                return self.notice(&e.to_string(), true);
+            }
         };
         let membership = self.app.membership(&customer_id).ok();
+        let products = self.app.products().unwrap_or_default();
         let due = quote.bill.due_by_tenders;
         if let Some(b) = &mut self.bill {
             b.due = due;
@@ -1062,10 +1107,44 @@ impl Kiosk {
         c.set_lines(ModelRc::new(VecModel::from(lines)));
         c.set_totals(ModelRc::new(VecModel::from(totals)));
         c.set_due(crate::domain::money::show_yuan(due).into());
-        if let Some(m) = membership {
+        if let Some(m) = &membership {
             let sv = crate::domain::money::show_yuan(m.stored_value_principal + m.stored_value_bonus);
             c.set_balances(text::balances(self.lang, m.points, &sv).into());
         }
+        let extras: Vec<BillExtra> = products
+            .iter()
+            .filter(|p| p.active)
+            .take(12)
+            .map(|p| BillExtra {
+                id: p.id.clone().into(),
+                label: p.name.clone().into(),
+                detail: crate::domain::money::show_yuan(p.price).into(),
+                count: in_bill.iter().find(|(id, _)| id == &p.id).map_or(0, |(_, n)| i32::try_from(*n).unwrap_or(0)),
+            })
+            .collect();
+        c.set_products_in_bill(!in_bill.is_empty());
+        c.set_products(ModelRc::new(VecModel::from(extras)));
+        let tz = self.app.tz();
+        let coupons: Vec<BillExtra> = membership
+            .as_ref()
+            .map(|m| {
+                m.coupons
+                    .iter()
+                    .filter(|k| !k.redeemed)
+                    .map(|k| BillExtra {
+                        id: k.coupon.code.clone().into(),
+                        label: k.coupon.name.clone().into(),
+                        detail: text::valid_until(
+                            self.lang,
+                            &k.coupon.valid_until.with_timezone(&tz).format("%m-%d").to_string(),
+                        )
+                        .into(),
+                        count: i32::from(coupon.as_deref() == Some(k.coupon.code.as_str())),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        c.set_coupons(ModelRc::new(VecModel::from(coupons)));
         c.set_use_points(use_points);
         c.set_use_stored_value(use_sv);
         c.set_tender(tender.map(|t| t.as_str()).unwrap_or_default().into());

@@ -196,6 +196,10 @@ pub fn jobs_waiting(l: Lang, n: usize) -> String {
     l.pick(format!("{n} 张小票等待打印"), format!("{n} jobs waiting to print"))
 }
 
+pub fn valid_until(l: Lang, date: &str) -> String {
+    l.pick(format!("{date} 前有效"), format!("valid until {date}"))
+}
+
 pub fn message_problems(l: Lang, unknown: i64, failed: i64) -> String {
     let mut zh = Vec::new();
     let mut en = Vec::new();
