@@ -194,6 +194,9 @@ pub struct Messages {
     pub retry_first: std::time::Duration,
     pub retry_max: std::time::Duration,
     pub max_attempts: u32,
+    /// The owner's mobile number: the daily summary goes there (by SMS) instead of to the
+    /// staff group.
+    pub owner_phone: Option<String>,
     /// Ordered channel names per message kind (`transactional`, `marketing`, `staff`) or per
     /// template name, which takes precedence.
     pub routes: std::collections::BTreeMap<String, Vec<String>>,
@@ -475,7 +478,16 @@ impl Config {
         }
         let mut routes = RawMessages::default().routes;
         routes.extend(m.routes);
+        let owner_phone = match m.owner_phone.trim() {
+            "" => None,
+            p => Some(
+                crate::domain::phone::Phone::parse(p)
+                    .map_err(|e| invalid("messages.owner_phone", e.to_string()))?
+                    .to_string(),
+            ),
+        };
         let messages = Messages {
+            owner_phone,
             marketing_hours: m.marketing_hours.0,
             transactional_hours: m.transactional_hours.0,
             daily_cap_per_number: m.daily_cap_per_number,
@@ -881,6 +893,7 @@ struct RawMessages {
     retry_first_seconds: u32,
     retry_max_seconds: u32,
     max_attempts: u32,
+    owner_phone: String,
     routes: std::collections::BTreeMap<String, Vec<String>>,
     templates: std::collections::BTreeMap<String, TemplateConf>,
 }
@@ -897,10 +910,13 @@ impl Default for RawMessages {
             retry_first_seconds: 30,
             retry_max_seconds: 3600,
             max_attempts: 8,
+            owner_phone: String::new(),
             routes: [
                 ("transactional".to_string(), route(&["wechat", "sms"])),
                 ("marketing".to_string(), route(&["wechat", "sms"])),
                 ("staff".to_string(), route(&["wecom", "dingtalk", "log"])),
+                // The owner's summary: the group, or the owner's phone when one is set.
+                ("daily_summary".to_string(), route(&["wecom", "dingtalk", "sms", "log"])),
             ]
             .into_iter()
             .collect(),

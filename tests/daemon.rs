@@ -833,3 +833,27 @@ fn scheduled_jobs_wait_for_a_synchronised_clock() {
         "the schedule starts once the clock is trusted"
     );
 }
+
+#[test]
+fn the_daily_summary_goes_to_the_group_or_the_owners_phone() {
+    let shop = Shop::new("[messages.routes]\nstaff = [\"wecom\"]\n");
+    let mut d = shop.daemon();
+    shop.clock.set(shanghai(23, 21, 30));
+    d.app.run_job("daily_summary", shop.clock.now(), false).unwrap();
+    rt().block_on(d.send_due(&stop())).unwrap();
+    let got = shop.providers.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].provider, "wecom");
+    assert!(got[0].content.contains("营业小结") && got[0].content.contains("营业额 0.00 元"), "{}", got[0].content);
+
+    let owner = Shop::new(
+        "[messages]\nowner_phone = \"139 0000 1111\"\n[messages.templates.daily_summary]\naliyun = \"SMS_1006\"\n",
+    );
+    let mut d = owner.daemon();
+    owner.clock.set(shanghai(23, 21, 30));
+    d.app.run_job("daily_summary", owner.clock.now(), false).unwrap();
+    rt().block_on(d.send_due(&stop())).unwrap();
+    let got = owner.providers.received();
+    assert_eq!(got.len(), 1, "{:?}", owner.messages());
+    assert_eq!((got[0].provider, got[0].to.as_str(), got[0].template.as_str()), ("aliyun", "13900001111", "SMS_1006"));
+}

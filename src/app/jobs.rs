@@ -284,7 +284,7 @@ impl App {
         };
         let params = serde_json::json!({
             "date": date.format("%m月%d日").to_string(),
-            "revenue": crate::domain::money::show_yuan(r.revenue),
+            "revenue": format!("{:.2}", r.revenue.round_dp(2)),
             "visits": r.visits,
             "new_customers": r.new_customers,
             "appointments": appointments,
@@ -634,7 +634,7 @@ fn balances_ending(
             format!("bonus:{customer}:{}", until.format("%Y%m%d")),
             &customer,
             "stored_value_expiry",
-            serde_json::json!({ "amount": crate::domain::money::show_yuan(amount), "date": date }),
+            serde_json::json!({ "amount": format!("{:.2}", amount.round_dp(2)), "date": date }),
             until,
             format!("{amount} → {date}"),
         )?;

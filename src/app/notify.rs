@@ -225,9 +225,15 @@ fn plan_in(tx: &Tx<'_>, config: &crate::config::Config, n: &Notification, now: D
         }
         _ => {}
     }
-    let staff_group = matches!(n.audience.as_str(), "staff_group" | "owner");
-    // A test message is sent when staff ask for it, whatever the hour.
-    if !staff_group && n.template != "test" {
+    // The owner's messages (the daily summary) go to the owner's own number when one is
+    // configured, else to the staff group.
+    if n.audience == "owner" {
+        phone = m.owner_phone.clone();
+    }
+    let staff_group = n.audience == "staff_group" || (n.audience == "owner" && phone.is_none());
+    // A test message is sent when staff ask for it, whatever the hour; staff and the owner
+    // get theirs at once.
+    if !staff_group && n.template != "test" && kind != Kind::Staff {
         let open = messages::send_window(kind, &m.marketing_hours, &m.transactional_hours, now, tz);
         if open > now {
             return Ok(Plan::Later {
