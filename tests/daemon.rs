@@ -857,3 +857,24 @@ fn the_daily_summary_goes_to_the_group_or_the_owners_phone() {
     assert_eq!(got.len(), 1, "{:?}", owner.messages());
     assert_eq!((got[0].provider, got[0].to.as_str(), got[0].template.as_str()), ("aliyun", "13900001111", "SMS_1006"));
 }
+
+#[test]
+fn a_shop_without_channels_drops_messages_with_the_reason_instead_of_failing() {
+    let shop = Shop::new("");
+    shop.customer("王芳", "13800001111", false);
+    shop.book("13800001111", "2026-11-24 14:00");
+    shop.clock.set(shanghai(23, 18, 0));
+    let bare = Config::from_toml("[jobs]\nclock_sync_file = \"\"\n", &shop.dir.path().join("bare.toml")).unwrap();
+    let mut d = Daemon::new(App::open(bare, shop.dir.path(), shop.clock.clone()).unwrap()).unwrap();
+    d.app.run_job("reminder_day_before", shop.clock.now(), false).unwrap();
+    rt().block_on(d.send_due(&stop())).unwrap();
+    let m = shop.message("reminder:");
+    assert_eq!(m.status, "dropped");
+    assert!(m.last_error.unwrap().contains("no channel set up for it: wechat, sms"));
+    assert!(shop.providers.received().is_empty());
+    assert_eq!(
+        d.app.store.read(|tx| tx.message_problems(shop.clock.now() - Duration::days(1))).unwrap(),
+        (0, 0),
+        "nothing for staff to fix"
+    );
+}

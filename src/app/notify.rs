@@ -114,6 +114,11 @@ impl App {
         Ok(self.store.write(|tx| tx.settle_final(key, "failed", reason, now))?)
     }
 
+    pub fn message_dropped(&mut self, key: &str, reason: &str) -> Result<()> {
+        let now = self.now();
+        Ok(self.store.write(|tx| tx.settle_final(key, "dropped", reason, now))?)
+    }
+
     /// At daemon start: sends cut off by a crash become `unknown`; arrival alerts too old
     /// to matter are dropped.
     pub fn recover_messages(&mut self) -> Result<(Vec<String>, usize)> {

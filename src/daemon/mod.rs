@@ -212,11 +212,13 @@ impl Daemon {
     /// back for later; a final one ends it.
     async fn send_one(&mut self, p: &Prepared) -> Result<(), DaemonError> {
         let mut passed = Vec::new();
+        let mut set_up = 0;
         for name in &p.route {
             let Some(channel) = self.channels.get(name) else {
                 passed.push(format!("{name}: 未配置 / not set up"));
                 continue;
             };
+            set_up += 1;
             let Some(to) = address_for(channel, p) else {
                 passed.push(format!("{name}: 无地址 / no address for it"));
                 continue;
@@ -276,11 +278,15 @@ impl Daemon {
                 }
             }
         }
-        let reason = if passed.is_empty() {
-            "没有为它配置渠道 / no channel is routed for it".to_string()
-        } else {
-            format!("没有渠道能发送 / no channel could send it: {}", passed.join("; "))
-        };
+        if set_up == 0 {
+            // The shop has set up none of this message's channels (a shop without SMS keys
+            // yet): nothing failed, there is just no way out. Dropped, with the reason.
+            let reason = format!("没有设置发送渠道 / no channel set up for it: {}", p.route.join(", "));
+            tracing::info!(key = %p.key, %reason, "message dropped");
+            self.app.message_dropped(&p.key, &reason)?;
+            return Ok(());
+        }
+        let reason = format!("没有渠道能发送 / no channel could send it: {}", passed.join("; "));
         tracing::warn!(key = %p.key, %reason, "message failed");
         self.app.message_failed(&p.key, &reason)?;
         Ok(())
