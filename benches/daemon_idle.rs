@@ -132,6 +132,8 @@ fn main() {
         latencies[latencies.len() - 1].as_secs_f64() * 1000.0,
         rss_kib(pid)
     );
-    let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    if let Some(p) = rustix::process::Pid::from_raw(i32::try_from(pid).unwrap_or(0)) {
+        let _ = rustix::process::kill_process(p, rustix::process::Signal::TERM);
+    }
     let _ = child.wait();
 }

@@ -613,9 +613,8 @@ fn killed_at_every_step_of_a_send_no_message_goes_twice() {
 
 /// SIGTERM (the daemon finishes what it has in hand and exits 0).
 fn terminate(child: &mut std::process::Child) {
-    let pid = child.id().to_string();
-    let ok = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(ok.success());
+    let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).unwrap()).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "clean exit on SIGTERM: {status:?}");
 }
