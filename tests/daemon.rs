@@ -307,6 +307,7 @@ fn a_kiosk_check_in_alerts_the_staff_group_through_both_bots() {
     let shop = Shop::new("[messages.routes]\nstaff = [\"wecom\"]\n");
     let phone = "13800001111";
     shop.customer("王芳", phone, false);
+    shop.customer("陈静", "13800002222", false);
     let mut d = shop.daemon();
     rt().block_on(d.tick(&stop())).unwrap();
     // The kiosk (another connection) checks a customer in.
@@ -325,6 +326,25 @@ fn a_kiosk_check_in_alerts_the_staff_group_through_both_bots() {
     assert_eq!(got[0].provider, "wecom");
     assert!(got[0].content.contains(&out.entry.ticket) && got[0].content.contains("王女士"), "{}", got[0].content);
     assert!(got[0].content.contains("过敏：酒精"), "allergy named: {}", got[0].content);
+
+    // The bot is down for a moment: the next alert waits out its back-off instead of being
+    // hammered, then goes.
+    shop.providers.fail("wecom", &[Fault::Status(502)]);
+    kiosk
+        .check_in(&CheckinRequest {
+            identity: Identity::Phone(Phone::parse("13800002222").unwrap()),
+            service: Some("面部深层清洁".into()),
+            staff: None,
+        })
+        .unwrap();
+    let before = shop.providers.requests("wecom");
+    rt().block_on(d.tick(&stop())).unwrap();
+    assert_eq!(shop.providers.requests("wecom"), before + 1, "one try, then the back-off");
+    let waiting = shop.app().list_messages(Some("pending"), 10).unwrap();
+    assert_eq!(waiting.len(), 1);
+    shop.clock.set(waiting[0].not_before);
+    rt().block_on(d.send_due(&stop())).unwrap();
+    assert_eq!(shop.providers.received().len(), 2);
 
     // DingTalk, signed, when routed there.
     let shop2 = Shop::new("[messages.routes]\nstaff = [\"dingtalk\"]\n");

@@ -227,9 +227,11 @@ impl Tx<'_> {
         let mut out = self
             .conn()
             .prepare_cached(&format!(
-                "{NOTIFICATION} WHERE dedupe_key >= ?1 AND dedupe_key < 'arrival;' AND status = 'pending' ORDER BY dedupe_key LIMIT ?2"
+                "{NOTIFICATION} WHERE dedupe_key >= ?1 AND dedupe_key < 'arrival;' AND status = 'pending' AND not_before <= ?3
+                 ORDER BY dedupe_key LIMIT ?2"
             ))?
-            .query_map(params![arrival_key_floor(Utc::now() - arrival_window), limit], row_to_notification)?
+            // not_before: an alert whose bot failed for now waits out its back-off.
+            .query_map(params![arrival_key_floor(Utc::now() - arrival_window), limit, ms(now)], row_to_notification)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let rest = self
             .conn()
