@@ -200,17 +200,22 @@ fn arrival_alerts_are_found_by_their_time_ordered_keys() {
             .unwrap();
         tickets.push(out.entry.ticket.clone());
     }
-    let alerts = app.store.read(|tx| tx.pending_arrival_alerts(started - Duration::seconds(1))).unwrap();
-    let seen: Vec<String> = alerts.iter().map(|(_, p)| p["ticket"].as_str().unwrap().to_string()).collect();
+    let pending = |app: &mut App, since| {
+        let now = app.now();
+        app.store.read(|tx| tx.pending_arrival_alerts(since, now, 100)).unwrap()
+    };
+    let alerts = pending(&mut app, started - Duration::seconds(1));
+    let seen: Vec<String> = alerts.iter().map(|n| n.params["ticket"].as_str().unwrap().to_string()).collect();
     assert_eq!(seen, tickets, "every check-in's alert, in the order of arrival");
-    assert!(alerts.iter().all(|(k, _)| k.starts_with("arrival:")));
-    let later = app.store.read(|tx| tx.pending_arrival_alerts(Utc::now() + Duration::seconds(2))).unwrap();
+    assert!(alerts.iter().all(|n| n.dedupe_key.starts_with("arrival:")));
+    let later = pending(&mut app, Utc::now() + Duration::seconds(2));
     assert!(later.is_empty(), "nothing checked in after that: {later:?}");
 
     // An alert that was sent is no longer pending.
     let db = rusqlite::Connection::open(dir.path().join(salonbox::store::DB_FILE)).unwrap();
-    db.execute("UPDATE notification_outbox SET status = 'sent' WHERE dedupe_key = ?1", [&alerts[0].0]).unwrap();
-    let left = app.store.read(|tx| tx.pending_arrival_alerts(started - Duration::seconds(1))).unwrap();
+    db.execute("UPDATE notification_outbox SET status = 'sent' WHERE dedupe_key = ?1", [&alerts[0].dedupe_key])
+        .unwrap();
+    let left = pending(&mut app, started - Duration::seconds(1));
     assert_eq!(left.len(), 2);
 
     // The range is read through the primary key, not by scanning the outbox.

@@ -190,6 +190,8 @@ impl App {
             }
             return Ok(report);
         }
+        // The day's figures come from the report, read before the job's transaction.
+        let figures = if job == "daily_summary" { Some(self.day_figures(at)?) } else { None };
         let run = |tx: &Tx<'_>| -> Result<(Vec<Queued>, String)> {
             let tz = tx.tz();
             match job {
@@ -207,66 +209,19 @@ impl App {
                 "queue_near" => queue_near(tx, &config, at, tz),
                 "winback" => winback(tx, &config, at),
                 "balances" => balances_ending(tx, &config, at, tz),
-                "low_stock" => {
-                    let date = business_date(at, tz);
-                    let mut queued = Vec::new();
-                    for (id, name, level, line) in tx.low_stock()? {
-                        let key = format!("lowstock:{id}:{date}");
-                        let params =
-                            serde_json::json!({ "product": name, "level": level, "unit": "件", "threshold": line });
-                        if tx.enqueue_notification(
-                            &NewNotification {
-                                dedupe_key: key.clone(),
-                                kind: Kind::Staff.as_str(),
-                                audience: "staff_group",
-                                customer_id: None,
-                                recipient: None,
-                                template: "low_stock",
-                                params: params.to_string(),
-                                not_before: at,
-                                not_after: Some(at + Duration::hours(12)),
-                            },
-                            at,
-                        )? {
-                            queued.push(Queued {
-                                key,
-                                template: "low_stock".into(),
-                                customer_id: None,
-                                summary: format!("{name} {level}/{line}"),
-                            });
-                        }
-                    }
-                    Ok((queued, String::new()))
-                }
-                "retention" => {
-                    let j = &config.jobs;
-                    let days = |d: u32| Duration::days(d.into());
-                    let prints = tx.purge_print_jobs(days(j.retention_print_days), at)?;
-                    let messages = tx.purge_messages(at - days(j.retention_message_days))?;
-                    let events = tx.purge_delivered_events(at - days(j.retention_sync_days))?;
-                    Ok((
-                        Vec::new(),
-                        format!(
-                            "清除小票 {prints}、消息 {messages}、同步事件 {events} / purged {prints} print jobs, {messages} messages, {events} sync events"
-                        ),
-                    ))
-                }
+                "low_stock" => low_stock(tx, at, tz),
+                "retention" => retention(tx, &config, at),
                 "waitlist" => super::waitlist::offer_freed_slots(
                     tx,
                     Duration::minutes(config.jobs.waitlist_hold_minutes.into()),
                     at,
                 ),
-                "daily_summary" => Ok((Vec::new(), String::new())),
+                "daily_summary" => daily_summary(tx, figures.as_ref(), at),
+                // backup: done above
                 _ => Ok((Vec::new(), String::new())),
             }
         };
-        let (queued, note) = if job == "daily_summary" {
-            self.daily_summary(at, dry_run)?
-        } else if dry_run {
-            self.store.dry_run(run)?
-        } else {
-            self.store.write(run)?
-        };
+        let (queued, note) = if dry_run { self.store.dry_run(run)? } else { self.store.write(run)? };
         report.queued = queued;
         report.note = note;
         if !dry_run {
@@ -275,24 +230,78 @@ impl App {
         Ok(report)
     }
 
-    fn daily_summary(&mut self, at: DateTime<Utc>, dry_run: bool) -> Result<(Vec<Queued>, String)> {
-        let date = business_date(at, self.tz());
+    /// The figures of the daily summary for the shop day of `at`.
+    fn day_figures(&mut self, at: DateTime<Utc>) -> Result<DayFigures> {
+        let tz = self.tz();
+        let date = business_date(at, tz);
         let r = self.report(super::report::Period::Daily, date)?;
-        let appointments = {
-            let tz = self.tz();
-            self.store.read(|tx| tx.appointments(day_bounds(date, tz), None, false))?.len()
-        };
-        let params = serde_json::json!({
-            "date": date.format("%m月%d日").to_string(),
-            "revenue": format!("{:.2}", r.revenue.round_dp(2)),
-            "visits": r.visits,
-            "new_customers": r.new_customers,
-            "appointments": appointments,
-        });
-        let key = format!("summary:{date}");
-        let n = NewNotification {
-            dedupe_key: key.clone(),
-            kind: "staff",
+        let appointments = self.store.read(|tx| tx.appointments(day_bounds(date, tz), None, false))?.len();
+        Ok(DayFigures { date, revenue: r.revenue, visits: r.visits, new_customers: r.new_customers, appointments })
+    }
+}
+
+/// Queues a job's message; a new one (its dedupe key not seen before) is noted in `queued`.
+pub(super) fn queue_message(
+    tx: &Tx<'_>,
+    queued: &mut Vec<Queued>,
+    n: NewNotification,
+    at: DateTime<Utc>,
+    summary: String,
+) -> Result<()> {
+    if tx.enqueue_notification(&n, at)? {
+        queued.push(Queued { key: n.dedupe_key, template: n.template.into(), customer_id: n.customer_id, summary });
+    }
+    Ok(())
+}
+
+/// A transactional message to a customer about something of theirs, worth sending until `until`.
+pub(super) fn reminder(
+    key: String,
+    customer: &str,
+    template: &'static str,
+    params: &serde_json::Value,
+    at: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> NewNotification {
+    NewNotification {
+        dedupe_key: key,
+        kind: Kind::Transactional.as_str(),
+        audience: "customer",
+        customer_id: Some(customer.to_string()),
+        recipient: None,
+        template,
+        params: params.to_string(),
+        not_before: at,
+        not_after: Some(until),
+    }
+}
+
+/// What the owner's daily summary tells.
+struct DayFigures {
+    date: NaiveDate,
+    revenue: rust_decimal::Decimal,
+    visits: i64,
+    new_customers: i64,
+    appointments: usize,
+}
+
+/// The day's summary to the owner (or the staff group), once a day.
+fn daily_summary(tx: &Tx<'_>, f: Option<&DayFigures>, at: DateTime<Utc>) -> Result<(Vec<Queued>, String)> {
+    let mut queued = Vec::new();
+    let Some(f) = f else { return Ok((queued, String::new())) };
+    let params = serde_json::json!({
+        "date": f.date.format("%m月%d日").to_string(),
+        "revenue": format!("{:.2}", f.revenue.round_dp(2)),
+        "visits": f.visits,
+        "new_customers": f.new_customers,
+        "appointments": f.appointments,
+    });
+    queue_message(
+        tx,
+        &mut queued,
+        NewNotification {
+            dedupe_key: format!("summary:{}", f.date),
+            kind: Kind::Staff.as_str(),
             audience: "owner",
             customer_id: None,
             recipient: None,
@@ -300,17 +309,53 @@ impl App {
             params: params.to_string(),
             not_before: at,
             not_after: Some(at + Duration::hours(12)),
-        };
-        let summary = format!("{date} {} 元 / {} visits", r.revenue, r.visits);
-        let write = |tx: &Tx<'_>| -> Result<bool> { Ok(tx.enqueue_notification(&n, at)?) };
-        let fresh = if dry_run { self.store.dry_run(write)? } else { self.store.write(write)? };
-        let queued = if fresh {
-            vec![Queued { key, template: "daily_summary".into(), customer_id: None, summary }]
-        } else {
-            Vec::new()
-        };
-        Ok((queued, String::new()))
+        },
+        at,
+        format!("{} {} 元 / {} visits", f.date, f.revenue, f.visits),
+    )?;
+    Ok((queued, String::new()))
+}
+
+/// Products under their low-stock line, to the staff group once a day.
+fn low_stock(tx: &Tx<'_>, at: DateTime<Utc>, tz: Tz) -> Result<(Vec<Queued>, String)> {
+    let date = business_date(at, tz);
+    let mut queued = Vec::new();
+    for (id, name, level, line) in tx.low_stock()? {
+        let params = serde_json::json!({ "product": name, "level": level, "unit": "件", "threshold": line });
+        queue_message(
+            tx,
+            &mut queued,
+            NewNotification {
+                dedupe_key: format!("lowstock:{id}:{date}"),
+                kind: Kind::Staff.as_str(),
+                audience: "staff_group",
+                customer_id: None,
+                recipient: None,
+                template: "low_stock",
+                params: params.to_string(),
+                not_before: at,
+                not_after: Some(at + Duration::hours(12)),
+            },
+            at,
+            format!("{name} {level}/{line}"),
+        )?;
     }
+    Ok((queued, String::new()))
+}
+
+/// What is past its retention: printed jobs, settled messages, synced events.
+fn retention(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>) -> Result<(Vec<Queued>, String)> {
+    let j = &config.jobs;
+    let days = |d: u32| Duration::days(d.into());
+    let prints = tx.purge_print_jobs(days(j.retention_print_days), at)?;
+    let messages = tx.purge_messages(at - days(j.retention_message_days))?;
+    let events = tx.purge_delivered_events(at - days(j.retention_sync_days))?;
+    Ok((
+        Vec::new(),
+        format!(
+            "清除小票 {prints}、消息 {messages}、同步事件 {events} / purged {prints} print jobs, {messages} messages, {events} sync events"
+        ),
+    ))
 }
 
 /// Reminders for booked appointments starting within `within`. The key carries the start
@@ -338,28 +383,13 @@ fn reminders(
             "service": a.service_name,
             "staff": a.staff_name,
         });
-        let fresh = tx.enqueue_notification(
-            &NewNotification {
-                dedupe_key: key.clone(),
-                kind: Kind::Transactional.as_str(),
-                audience: "customer",
-                customer_id: Some(a.customer_id.clone()),
-                recipient: None,
-                template,
-                params: params.to_string(),
-                not_before: at,
-                not_after: Some(a.starts_at),
-            },
+        queue_message(
+            tx,
+            &mut queued,
+            reminder(key, &a.customer_id, template, &params, at, a.starts_at),
             at,
+            format!("{} {} {}", a.customer_name, local_dt(a.starts_at, tz), a.service_name),
         )?;
-        if fresh {
-            queued.push(Queued {
-                key,
-                template: template.into(),
-                customer_id: Some(a.customer_id.clone()),
-                summary: format!("{} {} {}", a.customer_name, local_dt(a.starts_at, tz), a.service_name),
-            });
-        }
     }
     Ok((queued, String::new()))
 }
@@ -402,11 +432,6 @@ fn birthdays(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>, tz:
         let code = match tx.issue_coupon(&template.0, &customer_id, "birthday", Some(&dedupe), at) {
             Ok(Some(code)) => {
                 issued += 1;
-                tx.emit_event(
-                    "coupon.issued",
-                    at,
-                    &serde_json::json!({ "code": code, "customer_id": customer_id, "template": template.1, "at": tx.rfc3339(at) }),
-                )?;
                 Some(code)
             }
             // Issued already this year (a second run), or the per-customer limit reached.
@@ -420,8 +445,10 @@ fn birthdays(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>, tz:
             "code": code,
             "valid_to": valid_to.format("%m月%d日").to_string(),
         });
-        if tx.enqueue_notification(
-            &NewNotification {
+        queue_message(
+            tx,
+            &mut queued,
+            NewNotification {
                 dedupe_key: dedupe.clone(),
                 kind: Kind::Marketing.as_str(),
                 audience: "customer",
@@ -437,14 +464,8 @@ fn birthdays(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>, tz:
                 )),
             },
             at,
-        )? {
-            queued.push(Queued {
-                key: dedupe,
-                template: "birthday_coupon".into(),
-                customer_id: Some(customer_id.clone()),
-                summary: format!("{} {}", c.name, birthday.format("%m-%d")),
-            });
-        }
+            format!("{} {}", c.name, birthday.format("%m-%d")),
+        )?;
     }
     Ok((queued, format!("发券 {issued} 张 / {issued} coupons issued")))
 }
@@ -471,27 +492,13 @@ fn queue_near(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>, tz
             "ahead": l.ahead,
             "minutes": minutes.clamp(0, 999),
         });
-        if tx.enqueue_notification(
-            &NewNotification {
-                dedupe_key: key.clone(),
-                kind: Kind::Transactional.as_str(),
-                audience: "customer",
-                customer_id: Some(l.entry.customer_id.clone()),
-                recipient: None,
-                template: "queue_near",
-                params: params.to_string(),
-                not_before: at,
-                not_after: Some(at + Duration::minutes(30)),
-            },
+        queue_message(
+            tx,
+            &mut queued,
+            reminder(key, &l.entry.customer_id, "queue_near", &params, at, at + Duration::minutes(30)),
             at,
-        )? {
-            queued.push(Queued {
-                key,
-                template: "queue_near".into(),
-                customer_id: Some(l.entry.customer_id.clone()),
-                summary: format!("{} ahead {}", l.entry.ticket, l.ahead),
-            });
-        }
+            format!("{} ahead {}", l.entry.ticket, l.ahead),
+        )?;
     }
     Ok((queued, String::new()))
 }
@@ -527,21 +534,16 @@ fn winback(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>) -> Re
         let key = format!("{prefix}{today}");
         let offer = match &coupon {
             Some(t) => match tx.issue_coupon(&t.0, &q.customer_id, "winback", Some(&key), at) {
-                Ok(Some(code)) => {
-                    tx.emit_event(
-                        "coupon.issued",
-                        at,
-                        &serde_json::json!({ "code": code, "customer_id": q.customer_id, "template": t.1, "at": tx.rfc3339(at) }),
-                    )?;
-                    format!("送您{}（券码 {code}），", t.1)
-                }
+                Ok(Some(code)) => format!("送您{}（券码 {code}），", t.1),
                 Ok(None) | Err(crate::store::StoreError::Duplicate { .. }) => String::new(),
                 Err(e) => return Err(e.into()),
             },
             None => String::new(),
         };
-        if tx.enqueue_notification(
-            &NewNotification {
+        queue_message(
+            tx,
+            &mut queued,
+            NewNotification {
                 dedupe_key: key.clone(),
                 kind: Kind::Marketing.as_str(),
                 audience: "customer",
@@ -553,14 +555,8 @@ fn winback(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>) -> Re
                 not_after: Some(at + Duration::days(7)),
             },
             at,
-        )? {
-            queued.push(Queued {
-                key,
-                template: "winback".into(),
-                customer_id: Some(q.customer_id.clone()),
-                summary: format!("{} {:.0} 天 / days (rhythm {:.0})", q.name, q.days_since, q.rhythm_days),
-            });
-        }
+            format!("{} {:.0} 天 / days (rhythm {:.0})", q.name, q.days_since, q.rhythm_days),
+        )?;
     }
     Ok((queued, String::new()))
 }
@@ -575,32 +571,6 @@ fn balances_ending(
 ) -> Result<(Vec<Queued>, String)> {
     let within = crate::domain::time::Interval::new(at, at + Duration::days(config.jobs.expiry_notice_days.into()));
     let mut queued = Vec::new();
-    let mut push = |tx: &Tx<'_>,
-                    key: String,
-                    customer: &str,
-                    template: &'static str,
-                    params: serde_json::Value,
-                    until: DateTime<Utc>,
-                    summary: String|
-     -> Result<()> {
-        if tx.enqueue_notification(
-            &NewNotification {
-                dedupe_key: key.clone(),
-                kind: Kind::Transactional.as_str(),
-                audience: "customer",
-                customer_id: Some(customer.to_string()),
-                recipient: None,
-                template,
-                params: params.to_string(),
-                not_before: at,
-                not_after: Some(until),
-            },
-            at,
-        )? {
-            queued.push(Queued { key, template: template.into(), customer_id: Some(customer.to_string()), summary });
-        }
-        Ok(())
-    };
     for crate::store::CourseEnding {
         course_id: course,
         customer_id: customer,
@@ -610,13 +580,12 @@ fn balances_ending(
     } in tx.courses_ending(within)?
     {
         let date = until.with_timezone(&tz).format("%m月%d日").to_string();
-        push(
+        let params = serde_json::json!({ "course": service, "left": left, "date": date });
+        queue_message(
             tx,
-            format!("course:{course}:ending"),
-            &customer,
-            "course_left",
-            serde_json::json!({ "course": service, "left": left, "date": date }),
-            until,
+            &mut queued,
+            reminder(format!("course:{course}:ending"), &customer, "course_left", &params, at, until),
+            at,
             format!("{service} ×{left} → {date}"),
         )?;
     }
@@ -629,13 +598,19 @@ fn balances_ending(
             continue;
         }
         let date = until.with_timezone(&tz).format("%m月%d日").to_string();
-        push(
+        let params = serde_json::json!({ "amount": format!("{:.2}", amount.round_dp(2)), "date": date });
+        queue_message(
             tx,
-            format!("bonus:{customer}:{}", until.format("%Y%m%d")),
-            &customer,
-            "stored_value_expiry",
-            serde_json::json!({ "amount": format!("{:.2}", amount.round_dp(2)), "date": date }),
-            until,
+            &mut queued,
+            reminder(
+                format!("bonus:{customer}:{}", until.format("%Y%m%d")),
+                &customer,
+                "stored_value_expiry",
+                &params,
+                at,
+                until,
+            ),
+            at,
             format!("{amount} → {date}"),
         )?;
     }

@@ -246,11 +246,6 @@ impl App {
             let code = tx
                 .issue_coupon(template, &c.id, "staff", None, now)?
                 .ok_or_else(|| AppError::input("优惠券 coupon", "重复发放 / issued already"))?;
-            tx.emit_event(
-                "coupon.issued",
-                now,
-                &serde_json::json!({ "code": code, "customer_id": c.id, "template": template, "at": tx.rfc3339(now) }),
-            )?;
             tx.audit(now, actor, "coupon.issue", "customer", &c.id, &serde_json::json!({ "code": code }))?;
             Ok(code)
         })

@@ -70,8 +70,8 @@ impl App {
     /// Decides what to do with a due message, reading the shop as it is now.
     pub fn plan_message(&mut self, n: &Notification) -> Result<Plan> {
         let now = self.now();
-        let config = self.config.clone();
-        self.store.read(|tx| plan_in(tx, &config, n, now))
+        let config = &self.config;
+        self.store.read(|tx| plan_in(tx, config, n, now))
     }
 
     /// Applies a plan that does not send: `Later` and `Drop`.

@@ -6,13 +6,12 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::booking::{BookingRequest, book_in, parse_local_datetime};
 use super::customers::lookup_customer;
-use super::jobs::Queued;
+use super::jobs::{Queued, queue_message, reminder};
 use super::{App, AppError, Result};
 use crate::domain::booking::Booked;
-use crate::domain::messages::Kind;
 use crate::domain::model::Appointment;
 use crate::domain::time::{Interval, local_dt, local_hm};
-use crate::store::{NewNotification, Tx, WaitlistEntry};
+use crate::store::{Tx, WaitlistEntry};
 
 /// How far back a cancellation is looked at for a slot to offer.
 const CANCELLED_WITHIN: Duration = Duration::days(7);
@@ -140,27 +139,13 @@ pub(crate) fn offer_freed_slots(tx: &Tx<'_>, hold: Duration, at: DateTime<Utc>) 
             "staff": staff,
             "hold_until": local_hm(hold_until, tz),
         });
-        if tx.enqueue_notification(
-            &NewNotification {
-                dedupe_key: key.clone(),
-                kind: Kind::Transactional.as_str(),
-                audience: "customer",
-                customer_id: Some(entry.customer_id.clone()),
-                recipient: None,
-                template: "waitlist_offer",
-                params: params.to_string(),
-                not_before: at,
-                not_after: Some(hold_until),
-            },
+        queue_message(
+            tx,
+            &mut queued,
+            reminder(key, &entry.customer_id, "waitlist_offer", &params, at, hold_until),
             at,
-        )? {
-            queued.push(Queued {
-                key,
-                template: "waitlist_offer".into(),
-                customer_id: Some(entry.customer_id.clone()),
-                summary: format!("{} {} {}", entry.customer_name, local_dt(slot.when.start, tz), entry.service_name),
-            });
-        }
+            format!("{} {} {}", entry.customer_name, local_dt(slot.when.start, tz), entry.service_name),
+        )?;
     }
     Ok((queued, format!("过期 {} 个保留 / {} holds expired", expired.len(), expired.len())))
 }

@@ -77,14 +77,13 @@ fn parse_at(app: &App, at: Option<&str>) -> Result<DateTime<Utc>, CliError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(at.trim()) {
         return Ok(t.with_timezone(&Utc));
     }
-    chrono::NaiveDateTime::parse_from_str(at.trim(), "%Y-%m-%d %H:%M")
-        .ok()
+    crate::app::booking::parse_local_datetime(at)
         .map(|t| crate::domain::time::local_to_utc(t.date(), t.time(), app.tz()))
-        .ok_or_else(|| CliError::Usage(msg::bad_at(at)))
+        .map_err(|_| CliError::Usage(msg::bad_at(at)))
 }
 
-pub fn daemon(app: App, dir: &std::path::Path) -> Result<Outcome, CliError> {
-    crate::daemon::run_until_signalled(app, dir).map_err(|e| CliError::Device(e.to_string()))?;
+pub fn daemon(app: App) -> Result<Outcome, CliError> {
+    crate::daemon::run_until_signalled(app).map_err(|e| CliError::Device(e.to_string()))?;
     Ok(Outcome::Ok)
 }
 

@@ -718,7 +718,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Doctor { json } => device::doctor(&config, &dir, json),
         Command::Kiosk { first_frame } => kiosk(App::open(config, &dir, clock)?, first_frame),
         #[cfg(feature = "net")]
-        Command::Daemon => daemon::daemon(App::open(config, &dir, clock)?, &dir),
+        Command::Daemon => daemon::daemon(App::open(config, &dir, clock)?),
         #[cfg(feature = "net")]
         Command::Notify(cmd) => daemon::notify(App::open(config, &dir, clock)?, cmd),
         Command::Device(device::DeviceCmd::ReadCard { port, protocol, baud, timeout, json }) => {

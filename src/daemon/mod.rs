@@ -9,7 +9,6 @@
 //! message in hand, settles it, and stops taking new ones.
 
 use std::collections::VecDeque;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
@@ -154,29 +153,41 @@ impl Daemon {
                 if *stop.borrow() {
                     return Ok(handled);
                 }
-                match self.app.plan_message(&n)? {
-                    Plan::Send(p) => {
-                        self.wait_for_rate(stop).await;
-                        if *stop.borrow() {
-                            return Ok(handled);
-                        }
-                        if self.app.claim_message(&p.key)? {
-                            failpoint("after_claim");
-                            self.send_one(&p).await?;
-                            failpoint("after_settle");
-                            progressed = true;
-                        }
-                    }
-                    other => {
-                        tracing::info!(plan = ?other, "message held back or dropped");
-                        self.app.settle_plan(&other)?;
-                        progressed = true;
-                    }
-                }
+                progressed |= self.handle(&n, None, stop).await?;
                 handled += 1;
             }
             if !progressed {
                 return Ok(handled);
+            }
+        }
+    }
+
+    /// One due message: planned against the shop as it is now, then held back, dropped, or
+    /// claimed and sent (through `channel` only, when given). Returns whether it moved on.
+    async fn handle(
+        &mut self,
+        n: &crate::store::Notification,
+        channel: Option<&str>,
+        stop: &tokio::sync::watch::Receiver<bool>,
+    ) -> Result<bool, DaemonError> {
+        match self.app.plan_message(n)? {
+            Plan::Send(mut p) => {
+                if let Some(c) = channel {
+                    p.route = vec![c.to_string()];
+                }
+                self.wait_for_rate(stop).await;
+                if *stop.borrow() || !self.app.claim_message(&p.key)? {
+                    return Ok(false);
+                }
+                failpoint("after_claim");
+                self.send_one(&p).await?;
+                failpoint("after_settle");
+                Ok(true)
+            }
+            other => {
+                tracing::info!(plan = ?other, "message held back or dropped");
+                self.app.settle_plan(&other)?;
+                Ok(true)
             }
         }
     }
@@ -300,17 +311,8 @@ impl Daemon {
         channel: Option<&str>,
     ) -> Result<crate::store::Notification, DaemonError> {
         let n = self.app.store.read(|tx| tx.notification(key)).map_err(AppError::from)?;
-        match self.app.plan_message(&n)? {
-            Plan::Send(mut p) => {
-                if let Some(c) = channel {
-                    p.route = vec![c.to_string()];
-                }
-                if self.app.claim_message(&p.key)? {
-                    self.send_one(&p).await?;
-                }
-            }
-            other => self.app.settle_plan(&other)?,
-        }
+        let (_keep, stop) = tokio::sync::watch::channel(false);
+        self.handle(&n, channel, &stop).await?;
         Ok(self.app.store.read(|tx| tx.notification(key)).map_err(AppError::from)?)
     }
 
@@ -379,7 +381,7 @@ fn address_for(channel: &Channel, p: &Prepared) -> Option<Address> {
 
 /// `salonbox daemon`: runs until SIGTERM or Ctrl-C (SIGINT), then finishes the message in
 /// hand and exits.
-pub fn run_until_signalled(app: App, _data_dir: &Path) -> Result<(), DaemonError> {
+pub fn run_until_signalled(app: App) -> Result<(), DaemonError> {
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT])
         .map_err(DaemonError::Runtime)?;

@@ -392,3 +392,18 @@ fn changed_fields(p: &CustomerPatch) -> Vec<&'static str> {
     }
     f
 }
+
+impl Tx<'_> {
+    /// Customers (not deleted) whose birthday falls on one of `month_days` (`MM-DD`):
+    /// `(id, birthday)`. Reads the birthday index.
+    pub fn birthdays_on(&self, month_days: &[String]) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        let mut st = self.conn().prepare_cached(
+            "SELECT id, birthday FROM customers WHERE substr(birthday, 6) = ?1 AND deleted_at IS NULL ORDER BY id",
+        )?;
+        for md in month_days {
+            out.extend(st.query_map([md], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?);
+        }
+        Ok(out)
+    }
+}

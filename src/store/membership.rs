@@ -526,9 +526,9 @@ impl Tx<'_> {
         .ok_or_else(|| StoreError::NotFound { what: "优惠券模板", what_en: "coupon template", key: key.to_string() })
     }
 
-    /// Issues a coupon of a template to a customer, within the template's per-customer limit.
-    /// A `dedupe_key` (e.g. `birthday:<customer>:<year>`) makes a second issue a no-op:
-    /// `Ok(None)`.
+    /// Issues a coupon of a template to a customer, within the template's per-customer limit,
+    /// with its `coupon.issued` event. A `dedupe_key` (e.g. `birthday:<customer>:<year>`)
+    /// makes a second issue a no-op: `Ok(None)`.
     pub fn issue_coupon(
         &self,
         template_key: &str,
@@ -565,7 +565,63 @@ impl Tx<'_> {
                 dedupe_key
             ],
         )?;
-        Ok((n == 1).then_some(code))
+        if n == 0 {
+            return Ok(None);
+        }
+        self.emit_event(
+            "coupon.issued",
+            now,
+            &serde_json::json!({ "code": code, "customer_id": customer_id, "template": name, "at": self.rfc3339(now) }),
+        )?;
+        Ok(Some(code))
+    }
+}
+
+/// A prepaid course with sessions left that ends soon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourseEnding {
+    pub course_id: String,
+    pub customer_id: String,
+    pub service_name: String,
+    pub sessions_left: i64,
+    pub valid_until: DateTime<Utc>,
+}
+
+impl Tx<'_> {
+    /// Courses with sessions left whose end falls within `within`.
+    pub fn courses_ending(&self, within: Interval) -> Result<Vec<CourseEnding>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT c.id, c.customer_id, s.name,
+                        c.sessions_total + COALESCE((SELECT SUM(delta) FROM course_session_ledger l WHERE l.course_id = c.id), 0) AS left,
+                        c.valid_until
+                 FROM prepaid_courses c JOIN services s ON s.id = c.service_id
+                 WHERE c.valid_until >= ?1 AND c.valid_until < ?2 AND left > 0",
+            )?
+            .query_map(params![ms(within.start), ms(within.end)], |r| {
+                Ok(CourseEnding {
+                    course_id: r.get(0)?,
+                    customer_id: r.get(1)?,
+                    service_name: r.get(2)?,
+                    sessions_left: r.get(3)?,
+                    valid_until: from_ms(r.get(4)?),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Customers with a stored-value bonus ending within `within`: `(customer id, the
+    /// earliest such end)`.
+    pub fn bonuses_ending(&self, within: Interval) -> Result<Vec<(String, DateTime<Utc>)>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT customer_id, MIN(expires_at) FROM stored_value_ledger
+                 WHERE expires_at >= ?1 AND expires_at < ?2 AND bonus_delta_fen > 0 GROUP BY customer_id",
+            )?
+            .query_map(params![ms(within.start), ms(within.end)], |r| Ok((r.get(0)?, from_ms(r.get(1)?))))?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }
 

@@ -33,7 +33,7 @@ use thiserror::Error;
 pub use appointments::NewAppointment;
 pub use backup::BackupReport;
 pub use customers::{CustomerPatch, NewCustomer};
-pub use membership::{CourseBalance, IssuedCoupon, NewCourse, Tier};
+pub use membership::{CourseBalance, CourseEnding, IssuedCoupon, NewCourse, Tier};
 pub use outbox::{Contact, JobRun, NewNotification, Notification, OutboxStats};
 pub use printing::{DeviceStatus, PrintJob};
 pub use products::Product;
@@ -42,7 +42,7 @@ pub use reports::{LedgerSums, Quiet, Sums, VisitCounts};
 pub use services::NewService;
 pub use staff::NewStaff;
 pub use visits::{NewCommission, NewPoints, NewRebate, NewStoredValue, NewVisit, NewVisitItem};
-pub use waitlist::{CourseEnding, FreedSlot, WaitlistEntry};
+pub use waitlist::{FreedSlot, WaitlistEntry};
 
 /// How long a writer waits for the other process's transaction before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(15);

@@ -124,22 +124,6 @@ impl Tx<'_> {
         )?;
         Ok(())
     }
-
-    /// The staff-arrival alerts still pending whose check-in happened at or after `since`,
-    /// oldest first: `(dedupe_key, params)`. Their keys are `arrival:<UUIDv7>`, which sort by
-    /// time, so this reads a range of the primary key; such alerts are not in the due index
-    /// (migration 0005).
-    pub fn pending_arrival_alerts(&self, since: DateTime<Utc>) -> Result<Vec<(String, serde_json::Value)>> {
-        let mut st = self.conn().prepare_cached(
-            "SELECT dedupe_key, params FROM notification_outbox
-             WHERE dedupe_key >= ?1 AND dedupe_key < 'arrival;' AND status = 'pending'
-             ORDER BY dedupe_key",
-        )?;
-        let rows = st
-            .query_map([arrival_key_floor(since)], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.into_iter().map(|(k, p)| Ok((k, serde_json::from_str(&p)?))).collect()
-    }
 }
 
 /// A message in the outbox, as the sender and `salonbox notifications list` see it.
@@ -213,6 +197,27 @@ pub struct Contact {
 }
 
 impl Tx<'_> {
+    /// The staff-arrival alerts still pending whose check-in happened at or after `since`
+    /// and whose time has come (`not_before`: an alert whose bot failed waits out its
+    /// back-off), oldest first. Their keys are `arrival:<UUIDv7>`, which sort by time, so
+    /// this reads a range of the primary key; such alerts are not in the due index
+    /// (migration 0005).
+    pub fn pending_arrival_alerts(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Notification>> {
+        Ok(self
+            .conn()
+            .prepare_cached(&format!(
+                "{NOTIFICATION} WHERE dedupe_key >= ?1 AND dedupe_key < 'arrival;' AND status = 'pending' AND not_before <= ?2
+                 ORDER BY dedupe_key LIMIT ?3"
+            ))?
+            .query_map(params![arrival_key_floor(since), ms(now), limit], row_to_notification)?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// Messages due at `now`, oldest first: staff-arrival alerts of the last `arrival_window`
     /// (read by key), then the rest (read from the due index).
     ///
@@ -224,15 +229,7 @@ impl Tx<'_> {
         arrival_window: chrono::Duration,
         limit: u32,
     ) -> Result<Vec<Notification>> {
-        let mut out = self
-            .conn()
-            .prepare_cached(&format!(
-                "{NOTIFICATION} WHERE dedupe_key >= ?1 AND dedupe_key < 'arrival;' AND status = 'pending' AND not_before <= ?3
-                 ORDER BY dedupe_key LIMIT ?2"
-            ))?
-            // not_before: an alert whose bot failed for now waits out its back-off.
-            .query_map(params![arrival_key_floor(Utc::now() - arrival_window), limit, ms(now)], row_to_notification)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut out = self.pending_arrival_alerts(Utc::now() - arrival_window, now, limit)?;
         let rest = self
             .conn()
             .prepare_cached(&format!(
@@ -417,19 +414,6 @@ impl Tx<'_> {
         )? == 1)
     }
 
-    /// Customers (not deleted) whose birthday falls on one of `month_days` (`MM-DD`):
-    /// `(id, birthday)`. Reads the birthday index.
-    pub fn birthdays_on(&self, month_days: &[String]) -> Result<Vec<(String, String)>> {
-        let mut out = Vec::new();
-        let mut st = self.conn().prepare_cached(
-            "SELECT id, birthday FROM customers WHERE substr(birthday, 6) = ?1 AND deleted_at IS NULL ORDER BY id",
-        )?;
-        for md in month_days {
-            out.extend(st.query_map([md], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?);
-        }
-        Ok(out)
-    }
-
     /// The cron time a job last ran for, and when and how.
     pub fn job_run(&self, job: &str) -> Result<Option<JobRun>> {
         Ok(self
@@ -464,6 +448,18 @@ impl Tx<'_> {
             [ms(t).to_string()],
         )?;
         Ok(())
+    }
+
+    /// Whether a message with a key in `[from, to)` exists (any state): "sent this period?".
+    pub fn message_key_in(&self, from: &str, to: &str) -> Result<bool> {
+        Ok(self
+            .row(
+                "SELECT 1 FROM notification_outbox WHERE dedupe_key >= ?1 AND dedupe_key < ?2 LIMIT 1",
+                [from, to],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
     }
 
     /// How a customer can be reached now.

@@ -65,4 +65,18 @@ impl Tx<'_> {
         let rows = st.query_map([], row_to_product)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
+
+    /// Active products below their low-stock line (a line of 0 means "no alert"): `(name,
+    /// level, line)`. The level is the sum of the stock ledger.
+    pub fn low_stock(&self) -> Result<Vec<(String, String, i64, i64)>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT p.id, p.name, COALESCE((SELECT SUM(delta) FROM stock_movements m WHERE m.product_id = p.id), 0) AS level,
+                        p.low_stock
+                 FROM products p WHERE p.active = 1 AND p.low_stock > 0 AND level < p.low_stock ORDER BY p.name",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
 }

@@ -28,16 +28,6 @@ pub struct WaitlistEntry {
     pub created_at: DateTime<Utc>,
 }
 
-/// A prepaid course with sessions left that ends soon.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CourseEnding {
-    pub course_id: String,
-    pub customer_id: String,
-    pub service_name: String,
-    pub sessions_left: i64,
-    pub valid_until: DateTime<Utc>,
-}
-
 /// A cancelled appointment whose time may be offered again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FreedSlot {
@@ -192,71 +182,5 @@ impl Tx<'_> {
             "UPDATE waitlist_entries SET status = ?2, updated_at = ?3 WHERE id = ?1",
             params![e.id, to, ms(now)],
         )? == 1)
-    }
-}
-
-impl Tx<'_> {
-    /// Courses with sessions left whose end falls within `within`.
-    pub fn courses_ending(&self, within: Interval) -> Result<Vec<CourseEnding>> {
-        Ok(self
-            .conn()
-            .prepare_cached(
-                "SELECT c.id, c.customer_id, s.name,
-                        c.sessions_total + COALESCE((SELECT SUM(delta) FROM course_session_ledger l WHERE l.course_id = c.id), 0) AS left,
-                        c.valid_until
-                 FROM prepaid_courses c JOIN services s ON s.id = c.service_id
-                 WHERE c.valid_until >= ?1 AND c.valid_until < ?2 AND left > 0",
-            )?
-            .query_map(params![ms(within.start), ms(within.end)], |r| {
-                Ok(CourseEnding {
-                    course_id: r.get(0)?,
-                    customer_id: r.get(1)?,
-                    service_name: r.get(2)?,
-                    sessions_left: r.get(3)?,
-                    valid_until: from_ms(r.get(4)?),
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?)
-    }
-
-    /// Customers with a stored-value bonus ending within `within`: `(customer id, the
-    /// earliest such end)`.
-    pub fn bonuses_ending(&self, within: Interval) -> Result<Vec<(String, DateTime<Utc>)>> {
-        Ok(self
-            .conn()
-            .prepare_cached(
-                "SELECT customer_id, MIN(expires_at) FROM stored_value_ledger
-                 WHERE expires_at >= ?1 AND expires_at < ?2 AND bonus_delta_fen > 0 GROUP BY customer_id",
-            )?
-            .query_map(params![ms(within.start), ms(within.end)], |r| Ok((r.get(0)?, from_ms(r.get(1)?))))?
-            .collect::<rusqlite::Result<Vec<_>>>()?)
-    }
-
-    /// Whether a message with a key in `[from, to)` exists (any state): "sent this period?".
-    pub fn message_key_in(&self, from: &str, to: &str) -> Result<bool> {
-        Ok(self
-            .row(
-                "SELECT 1 FROM notification_outbox WHERE dedupe_key >= ?1 AND dedupe_key < ?2 LIMIT 1",
-                [from, to],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
-    }
-}
-
-impl Tx<'_> {
-    /// Active products below their low-stock line (a line of 0 means "no alert"): `(name,
-    /// level, line)`. The level is the sum of the stock ledger.
-    pub fn low_stock(&self) -> Result<Vec<(String, String, i64, i64)>> {
-        Ok(self
-            .conn()
-            .prepare_cached(
-                "SELECT p.id, p.name, COALESCE((SELECT SUM(delta) FROM stock_movements m WHERE m.product_id = p.id), 0) AS level,
-                        p.low_stock
-                 FROM products p WHERE p.active = 1 AND p.low_stock > 0 AND level < p.low_stock ORDER BY p.name",
-            )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }
