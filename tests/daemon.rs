@@ -688,6 +688,18 @@ fn a_cancelled_slot_goes_to_the_wait_list_in_turn() {
     assert_eq!(app.waitlist(true).unwrap().iter().find(|e| e.id == second.id).unwrap().status, "accepted");
     shop.clock.set(shop.clock.now() + Duration::hours(1));
     assert!(app.run_job("waitlist", shop.clock.now(), false).unwrap().queued.is_empty(), "the slot is taken");
+    // Every change of an entry is a sync event: two added, two offers, one expiry, one accept.
+    let db = rusqlite::Connection::open(shop.dir.path().join(salonbox::store::DB_FILE)).unwrap();
+    let statuses: Vec<String> = db
+        .prepare(
+            "SELECT json_extract(payload, '$.status') FROM sync_outbox WHERE type = 'waitlist.changed' ORDER BY seq",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(statuses, ["waiting", "waiting", "offered", "expired", "offered", "accepted"]);
 }
 
 #[test]

@@ -78,7 +78,32 @@ impl Tx<'_> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'waiting', ?7, ?7)",
             params![id, customer_id, service_id, staff_id, ms(window.start), ms(window.end), ms(now)],
         )?;
-        self.waitlist_entry(&id)
+        self.waitlist_changed(&id, now)
+    }
+
+    /// Writes `waitlist.changed` (spec/cloud-sync-v1.md) with the entry as it is now, and
+    /// returns it. Every change of an entry goes through here.
+    fn waitlist_changed(&self, id: &str, now: DateTime<Utc>) -> Result<WaitlistEntry> {
+        let e = self.waitlist_entry(id)?;
+        let t = |v: Option<DateTime<Utc>>| v.map(|v| self.rfc3339(v));
+        self.emit_event(
+            "waitlist.changed",
+            now,
+            &serde_json::json!({
+                "id": e.id,
+                "customer_id": e.customer_id,
+                "service_id": e.service_id,
+                "staff_id": e.staff_id,
+                "window_start_at": self.rfc3339(e.window_start_at),
+                "window_end_at": self.rfc3339(e.window_end_at),
+                "status": e.status,
+                "offered_start_at": t(e.offered_start_at),
+                "offered_staff_id": e.offered_staff_id,
+                "hold_until": t(e.hold_until),
+                "updated_at": self.rfc3339(now),
+            }),
+        )?;
+        Ok(e)
     }
 
     pub fn waitlist_entry(&self, id: &str) -> Result<WaitlistEntry> {
@@ -156,6 +181,7 @@ impl Tx<'_> {
              WHERE id = ?1 AND status = 'waiting'",
             params![id, ms(slot.when.start), slot.staff_id, slot.appointment_id, ms(hold_until), ms(now)],
         )?;
+        self.waitlist_changed(id, now)?;
         Ok(())
     }
 
@@ -170,6 +196,9 @@ impl Tx<'_> {
             "UPDATE waitlist_entries SET status = 'expired', updated_at = ?1 WHERE status = 'offered' AND hold_until <= ?1",
             [ms(now)],
         )?;
+        for id in &ids {
+            self.waitlist_changed(id, now)?;
+        }
         Ok(ids)
     }
 
@@ -178,9 +207,11 @@ impl Tx<'_> {
         if !from.contains(&e.status.as_str()) {
             return Ok(false);
         }
-        Ok(self.exec(
+        self.exec(
             "UPDATE waitlist_entries SET status = ?2, updated_at = ?3 WHERE id = ?1",
             params![e.id, to, ms(now)],
-        )? == 1)
+        )?;
+        self.waitlist_changed(&e.id, now)?;
+        Ok(true)
     }
 }
