@@ -500,9 +500,8 @@ impl Config {
         };
         let j = r.jobs;
         let mut schedules = std::collections::BTreeMap::new();
-        for (name, _, _) in crate::app::jobs::JOBS {
-            let default = crate::app::jobs::JOBS.iter().find(|(n, _, _)| n == name).map_or("", |(_, c, _)| *c);
-            let expr = j.schedules.get(*name).map_or(default, String::as_str);
+        for (name, default, _) in crate::app::jobs::JOBS {
+            let expr = j.schedules.get(*name).map_or(*default, String::as_str);
             let schedule = expr.parse::<cron::Schedule>().map_err(|e| {
                 invalid(
                     &format!("jobs.schedules.{name}"),

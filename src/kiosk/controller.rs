@@ -187,44 +187,36 @@ impl Kiosk {
         st.on_checkout(with1(&weak, |k: &mut Kiosk, t: slint::SharedString| k.open_checkout(&t)));
         let co = ui.global::<CheckoutAdapter>();
         co.on_toggle_points(with(&weak, |k: &mut Kiosk| {
-            if let Some(b) = &mut k.bill {
+            k.edit_bill(|b| {
                 b.use_points = !b.use_points;
-            }
-            k.show_bill();
+            });
         }));
         co.on_toggle_stored_value(with(&weak, |k: &mut Kiosk| {
-            if let Some(b) = &mut k.bill {
+            k.edit_bill(|b| {
                 b.use_stored_value = !b.use_stored_value;
-            }
-            k.show_bill();
+            });
         }));
         co.on_choose_tender(with1(&weak, |k: &mut Kiosk, t: slint::SharedString| {
-            if let Some(b) = &mut k.bill {
+            k.edit_bill(|b| {
                 b.tender = crate::domain::checkout::Tender::parse(&t);
-            }
-            k.show_bill();
+            });
         }));
         co.on_add_product(with1(&weak, |k: &mut Kiosk, id: slint::SharedString| {
-            if let Some(b) = &mut k.bill {
-                match b.products.iter_mut().find(|(p, _)| p.as_str() == id.as_str()) {
-                    Some((_, n)) => *n += 1,
-                    None => b.products.push((id.to_string(), 1)),
-                }
-            }
-            k.show_bill();
+            k.edit_bill(|b| match b.products.iter_mut().find(|(p, _)| p.as_str() == id.as_str()) {
+                Some((_, n)) => *n += 1,
+                None => b.products.push((id.to_string(), 1)),
+            });
         }));
         co.on_clear_products(with(&weak, |k: &mut Kiosk| {
-            if let Some(b) = &mut k.bill {
+            k.edit_bill(|b| {
                 b.products.clear();
-            }
-            k.show_bill();
+            });
         }));
         co.on_choose_coupon(with1(&weak, |k: &mut Kiosk, code: slint::SharedString| {
-            if let Some(b) = &mut k.bill {
-                b.coupon = if b.coupon.as_deref() == Some(code.as_str()) { None } else { Some(code.to_string()) };
-            }
             k.notice("", false);
-            k.show_bill();
+            k.edit_bill(|b| {
+                b.coupon = if b.coupon.as_deref() == Some(code.as_str()) { None } else { Some(code.to_string()) };
+            });
         }));
         co.on_pay(with(&weak, Kiosk::pay));
 
@@ -1055,6 +1047,14 @@ impl Kiosk {
             },
             actor: self.session.as_ref().map_or_else(|| "kiosk".to_string(), |s| s.id.clone()),
         }
+    }
+
+    /// Changes the bill being prepared and shows it priced again.
+    fn edit_bill(&mut self, f: impl FnOnce(&mut BillDraft)) {
+        if let Some(b) = &mut self.bill {
+            f(b);
+        }
+        self.show_bill();
     }
 
     /// The bill as the library prices it now (a quote: nothing is recorded).
