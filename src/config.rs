@@ -294,6 +294,10 @@ pub struct Cloud {
     pub push_interval_seconds: u32,
     pub pull_interval_seconds: u32,
     pub timeout_seconds: u32,
+    /// The kiosk's staff screen warns when the shop has been out of touch this long.
+    pub offline_alert_minutes: u32,
+    /// The longest wait between failed attempts (the spec's 5 minutes by default).
+    pub retry_max: std::time::Duration,
 }
 
 impl Default for Config {
@@ -597,14 +601,46 @@ impl Config {
             },
             messages,
             jobs,
-            cloud: Cloud {
-                device_token: secret("cloud.device_token", r.cloud.device_token, r.cloud.device_token_file)?,
-                enabled: r.cloud.enabled,
-                base_url: r.cloud.base_url,
-                store_id: r.cloud.store_id,
-                push_interval_seconds: r.cloud.push_interval_seconds,
-                pull_interval_seconds: r.cloud.pull_interval_seconds,
-                timeout_seconds: r.cloud.timeout_seconds,
+            cloud: {
+                let device_token = secret("cloud.device_token", r.cloud.device_token, r.cloud.device_token_file)?;
+                if r.cloud.enabled {
+                    use crate::domain::sync::{base_url_allowed, store_id_valid};
+                    if !base_url_allowed(&r.cloud.base_url) {
+                        return Err(invalid(
+                            "cloud.base_url",
+                            format!(
+                                "「{}」须以 https:// 开头（http 只允许本机回环地址）/ \"{}\" must start with https:// (plain http only to a loopback address)",
+                                r.cloud.base_url, r.cloud.base_url
+                            ),
+                        ));
+                    }
+                    if !store_id_valid(&r.cloud.store_id) {
+                        return Err(invalid(
+                            "cloud.store_id",
+                            format!(
+                                "「{}」须为 1–64 个 A-Z a-z 0-9 _ - 字符 / \"{}\" must be 1-64 of A-Z a-z 0-9 _ -",
+                                r.cloud.store_id, r.cloud.store_id
+                            ),
+                        ));
+                    }
+                    if device_token.as_ref().is_none_or(|t| t.expose().is_empty()) {
+                        return Err(invalid(
+                            "cloud.device_token",
+                            "启用云同步需要设备令牌（device_token 或 device_token_file）/ cloud sync needs a device token (device_token or device_token_file)".into(),
+                        ));
+                    }
+                }
+                Cloud {
+                    device_token,
+                    enabled: r.cloud.enabled,
+                    base_url: r.cloud.base_url,
+                    store_id: r.cloud.store_id,
+                    push_interval_seconds: r.cloud.push_interval_seconds,
+                    pull_interval_seconds: r.cloud.pull_interval_seconds,
+                    timeout_seconds: r.cloud.timeout_seconds.clamp(1, 120),
+                    offline_alert_minutes: r.cloud.offline_alert_minutes.max(1),
+                    retry_max: std::time::Duration::from_secs(r.cloud.retry_max_seconds.clamp(1, 300).into()),
+                }
             },
         })
     }
@@ -971,6 +1007,8 @@ struct RawCloud {
     push_interval_seconds: u32,
     pull_interval_seconds: u32,
     timeout_seconds: u32,
+    offline_alert_minutes: u32,
+    retry_max_seconds: u32,
 }
 
 impl Default for RawCloud {
@@ -984,6 +1022,8 @@ impl Default for RawCloud {
             push_interval_seconds: 60,
             pull_interval_seconds: 60,
             timeout_seconds: 15,
+            offline_alert_minutes: 60,
+            retry_max_seconds: 300,
         }
     }
 }

@@ -15,3 +15,5 @@ pub mod domain;
 pub mod kiosk;
 pub mod station;
 pub mod store;
+#[cfg(feature = "net")]
+pub mod sync;

@@ -462,14 +462,23 @@ fn staff_call_next_sounds_the_buzzer_and_prints_the_slip() {
             .unwrap();
         assert!(app.claim_message(&alert.dedupe_key).unwrap());
         app.recover_messages().unwrap();
+        // Cloud sync is on, and the daemon last reached the cloud three hours ago.
+        app.config.cloud.enabled = true;
+        let three_hours_ago = app.now() - chrono::Duration::hours(3);
+        app.store.write(|tx| tx.set_sync_time(salonbox::store::SyncKey::LastSuccess, three_hours_ago)).unwrap();
     }
     tap(&s.ui, "StaffPage::devices-tab");
     let devices = s.ui.global::<salonbox::kiosk::StaffAdapter>().get_devices();
-    let row = (0..slint::Model::row_count(&devices))
-        .filter_map(|i| slint::Model::row_data(&devices, i))
-        .find(|d| d.name == "短信/微信消息")
-        .expect("a row for messages");
-    assert!(!row.ok && row.detail.contains("1 条不确定是否发出"), "{:?}", row.detail);
+    let row = |name: &str| {
+        (0..slint::Model::row_count(&devices))
+            .filter_map(|i| slint::Model::row_data(&devices, i))
+            .find(|d| d.name == name)
+            .unwrap_or_else(|| panic!("a row for {name}"))
+    };
+    let messages = row("短信/微信消息");
+    assert!(!messages.ok && messages.detail.contains("1 条不确定是否发出"), "{:?}", messages.detail);
+    let cloud = row("云同步");
+    assert!(!cloud.ok && cloud.detail.contains("起离线（约 3 小时）"), "{:?}", cloud.detail);
     snapshot(&s.ui, &shots().join("staff-devices-800x480.png")).unwrap();
     tap(&s.ui, "StaffPage::logout-button");
     assert_eq!(page(&s), Page::Welcome);

@@ -455,3 +455,61 @@ pub fn waitlisted(id: &str, customer: &str, service: &str, window: &str) -> Stri
 pub fn waitlist_cancelled(id: &str) -> String {
     format!("已取消候补 / taken off the wait list: {id}")
 }
+
+#[allow(clippy::too_many_arguments)]
+pub fn sync_status(
+    enabled: bool,
+    queued: i64,
+    oldest_minutes: Option<i64>,
+    last_success: Option<&str>,
+    last_error: Option<(&str, &str)>,
+    token_refused: Option<&str>,
+    rejected: i64,
+    skipped: i64,
+    offline_since: Option<&str>,
+) -> String {
+    let mut lines = vec![if enabled {
+        "云同步：已启用 / cloud sync: on".to_string()
+    } else {
+        "云同步：未启用（[cloud] enabled = false），事件在本机排队 / cloud sync: off ([cloud] enabled = false); events queue here".to_string()
+    }];
+    lines.push(match oldest_minutes {
+        Some(m) => format!("待发事件 / queued events: {queued}（最早的已等 {m} 分钟 / oldest waiting {m} min）"),
+        None => format!("待发事件 / queued events: {queued}"),
+    });
+    lines.push(format!("上次成功 / last success: {}", last_success.unwrap_or("从未 / never")));
+    if let Some((e, at)) = last_error {
+        lines.push(format!("上次错误 / last error ({at}): {e}"));
+    }
+    if let Some(at) = token_refused {
+        lines.push(format!(
+            "设备令牌于 {at} 被拒，同步已暂停 / the device token was refused at {at}: sync paused until the configuration changes or an hour passes"
+        ));
+    }
+    if let Some(since) = offline_since {
+        lines.push(format!("⚠ 自 {since} 起未能与云端同步 / out of touch with the cloud since {since}"));
+    }
+    lines.push(format!(
+        "云端拒收的事件 / events refused by the cloud: {rejected}; 未能应用的变更 / changes not applied: {skipped}{}",
+        if rejected + skipped > 0 { "（salonbox sync rejected）" } else { "" }
+    ));
+    lines.join("\n")
+}
+
+pub fn sync_done(delivered: usize, rejected: usize, changes: usize, applied: usize, skipped: usize) -> String {
+    format!(
+        "已推送 {delivered} 个事件（拒收 {rejected}），拉取 {changes} 个变更（应用 {applied}，跳过 {skipped}）/ pushed {delivered} events ({rejected} refused), pulled {changes} changes ({applied} applied, {skipped} not applied)"
+    )
+}
+
+pub fn sync_nothing_rejected() -> &'static str {
+    "没有被拒收的事件或未应用的变更 / no refused events and no changes left unapplied"
+}
+
+pub fn sync_rejected_heading() -> &'static str {
+    "云端拒收的事件（已搁置，不再重发）/ events the cloud refused (set aside, not sent again):"
+}
+
+pub fn sync_skipped_heading() -> &'static str {
+    "未能应用的云端变更 / changes from the cloud that could not be applied:"
+}

@@ -10,6 +10,8 @@ mod device;
 pub mod messages;
 mod money;
 mod report;
+#[cfg(feature = "net")]
+mod sync;
 mod table;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -175,6 +177,10 @@ pub enum Command {
     #[cfg(feature = "net")]
     #[command(subcommand)]
     Notifications(daemon::NotificationsCmd),
+    /// 云同步 / cloud sync
+    #[cfg(feature = "net")]
+    #[command(subcommand)]
+    Sync(sync::SyncCmd),
     /// 测试消息渠道 / try a message channel
     #[cfg(feature = "net")]
     #[command(subcommand)]
@@ -1158,6 +1164,8 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         Command::Jobs(cmd) => return daemon::jobs(app, cmd),
         #[cfg(feature = "net")]
         Command::Notifications(cmd) => return daemon::notifications(app, cmd),
+        #[cfg(feature = "net")]
+        Command::Sync(cmd) => return sync::sync(app, cmd),
         Command::Customer(c) => match c {
             CustomerCmd::Add { fields, marketing, json } => {
                 let mut r = registration(&fields, "cli")?;

@@ -23,6 +23,8 @@ pub enum DaemonError {
     App(#[from] AppError),
     #[error("HTTP 客户端无法创建：{0} / cannot build the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+    #[error(transparent)]
+    Sync(#[from] crate::sync::SyncError),
     #[error("无法启动运行时：{0} / cannot start the runtime: {0}")]
     Runtime(std::io::Error),
 }
@@ -54,6 +56,8 @@ pub struct Daemon {
     next_due: Option<chrono::DateTime<chrono::Utc>>,
     clock_warned: bool,
     sync_warned: bool,
+    /// Cloud sync, when `[cloud]` is enabled.
+    pub sync: Option<crate::sync::Sync>,
 }
 
 impl Daemon {
@@ -61,7 +65,10 @@ impl Daemon {
     pub fn new(app: App) -> Result<Daemon, DaemonError> {
         let client = crate::channels::http_client(app.config.channels.timeout)?;
         let channels = Channels::from_config(&app.config, &client);
-        Ok(Daemon::with_channels(app, channels))
+        let sync = crate::sync::Sync::from_config(&app.config.cloud)?;
+        let mut d = Daemon::with_channels(app, channels);
+        d.sync = sync;
+        Ok(d)
     }
 
     pub fn with_channels(app: App, channels: Channels) -> Daemon {
@@ -74,6 +81,7 @@ impl Daemon {
             next_due: None,
             clock_warned: false,
             sync_warned: false,
+            sync: None,
         }
     }
 
@@ -85,6 +93,11 @@ impl Daemon {
         }
         if stale > 0 {
             tracing::info!(stale, "dropped arrival alerts too old to send");
+        }
+        if let Some(sync) = &mut self.sync
+            && let Err(e) = sync.restore(&mut self.app)
+        {
+            tracing::error!("{e}");
         }
         Ok(())
     }
@@ -129,15 +142,22 @@ impl Daemon {
         self.seen_version = Some(version);
         let now = self.app.now();
         let sweep = self.last_sweep.is_none_or(|t| t.elapsed() >= SWEEP);
+        let mut n = 0;
         if changed || sweep || self.next_due.is_some_and(|t| t <= now) {
             self.last_sweep = Some(Instant::now());
-            let n = self.send_due(stop).await?;
+            n = self.send_due(stop).await?;
             self.next_due = self.app.store.read(|tx| tx.next_notification_due()).map_err(AppError::from)?;
             // Our own writes change nothing for data_version; read it afresh anyway.
             self.seen_version = Some(self.app.store.data_version().map_err(AppError::from)?);
-            return Ok(n);
         }
-        Ok(0)
+        // Sync after the messages: a staff alert never waits behind a push. A send just
+        // made wrote `notification.sent`, so look at the queue whenever we sent.
+        if let Some(sync) = &mut self.sync
+            && !*stop.borrow()
+        {
+            sync.tick(&mut self.app, changed || n > 0, stop).await;
+        }
+        Ok(n)
     }
 
     /// Sends what is due now, until nothing is or `stop` is raised.

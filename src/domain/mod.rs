@@ -14,4 +14,5 @@ pub mod money;
 pub mod phone;
 pub mod points;
 pub mod queue;
+pub mod sync;
 pub mod time;

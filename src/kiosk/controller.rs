@@ -952,6 +952,31 @@ impl Kiosk {
             }
             Err(e) => return self.failed(&e),
         };
+        let mut devices = devices;
+        // Cloud sync: the kiosk only reads what the daemon recorded.
+        if self.app.config.cloud.enabled {
+            let state = self.app.sync_state();
+            let offline = self.app.offline_since();
+            match (state, offline) {
+                (Ok(s), Ok(offline)) => {
+                    let hours = offline.map_or(0, |t| (self.app.now() - t).num_hours());
+                    let fmt = |t: chrono::DateTime<chrono::Utc>| crate::domain::time::local_dt(t, tz);
+                    devices.push(DeviceRow {
+                        name: text::device_name(l, "cloud").into(),
+                        ok: offline.is_none(),
+                        detail: text::cloud_sync(
+                            l,
+                            offline.map(fmt).as_deref(),
+                            hours,
+                            s.last_success_at.map(fmt).as_deref(),
+                            s.queued,
+                        )
+                        .into(),
+                    });
+                }
+                (Err(e), _) | (_, Err(e)) => return self.failed(&e),
+            }
+        }
         if let Some(ui) = self.ui() {
             let st = ui.global::<StaffAdapter>();
             st.set_queue(ModelRc::new(VecModel::from(rows)));

@@ -217,12 +217,27 @@ pub fn message_problems(l: Lang, unknown: i64, failed: i64) -> String {
     )
 }
 
+/// The cloud-sync row of the staff screen: in touch, or offline since when.
+pub fn cloud_sync(l: Lang, offline_since: Option<&str>, hours: i64, last: Option<&str>, queued: i64) -> String {
+    match offline_since {
+        Some(since) => l.pick(
+            format!("自 {since} 起离线（约 {hours} 小时），{queued} 条记录待上传；请检查网络"),
+            format!("offline since {since} (about {hours} h), {queued} records waiting; check the network"),
+        ),
+        None => l.pick(
+            format!("正常 · 上次同步 {}", last.unwrap_or("—")),
+            format!("OK · last sync {}", last.unwrap_or("—")),
+        ),
+    }
+}
+
 pub fn device_name(l: Lang, device: &str) -> String {
     let (zh, en) = match device {
         "printer" => ("打印机", "Printer"),
         "id_reader" => ("身份证阅读器", "ID-card reader"),
         "card_reader" => ("会员卡阅读器", "Member-card reader"),
         "messages" => ("短信/微信消息", "Messages"),
+        "cloud" => ("云同步", "Cloud sync"),
         other => (other, other),
     };
     l.pick(zh.into(), en.into())

@@ -204,6 +204,31 @@ impl Tx<'_> {
     /// Changes a customer, writing the consent change (if any), an audit row and a
     /// `customer.upserted` event.
     pub fn update_customer(&self, id: &str, p: &CustomerPatch, actor: &str, now: DateTime<Utc>) -> Result<Customer> {
+        self.patch_customer(id, p, actor, now, now, true)
+    }
+
+    /// A customer edit that came down from the cloud: applied with the cloud's
+    /// `updated_at` (so a later edit in the shop still counts as later), audited, and not
+    /// sent back up.
+    pub fn apply_cloud_customer(
+        &self,
+        id: &str,
+        p: &CustomerPatch,
+        cloud_updated_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Customer> {
+        self.patch_customer(id, p, "cloud", now, cloud_updated_at, false)
+    }
+
+    fn patch_customer(
+        &self,
+        id: &str,
+        p: &CustomerPatch,
+        actor: &str,
+        now: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        emit: bool,
+    ) -> Result<Customer> {
         let before = self.customer(id)?;
         if let Some(phone) = &p.phone
             && let Some(other) = self.customer_by_phone(phone)?
@@ -239,7 +264,7 @@ impl Tx<'_> {
                 p.contraindications,
                 p.tags.as_ref().map(serde_json::to_string).transpose()?,
                 p.notes,
-                ms(now),
+                ms(updated_at),
             ],
         )?;
         if let Some(m) = p.marketing_consent
@@ -252,7 +277,9 @@ impl Tx<'_> {
         }
         let after = self.customer(id)?;
         self.audit(now, actor, "customer.edit", "customer", id, &json!({ "fields": changed_fields(p) }))?;
-        self.emit_customer(&after, now)?;
+        if emit {
+            self.emit_customer(&after, now)?;
+        }
         Ok(after)
     }
 

@@ -527,7 +527,7 @@ impl Tx<'_> {
     }
 
     /// Issues a coupon of a template to a customer, within the template's per-customer limit,
-    /// with its `coupon.issued` event. A `dedupe_key` (e.g. `birthday:<customer>:<year>`)
+    /// A `dedupe_key` (e.g. `birthday:<customer>:<year>`)
     /// makes a second issue a no-op: `Ok(None)`.
     pub fn issue_coupon(
         &self,
@@ -568,11 +568,8 @@ impl Tx<'_> {
         if n == 0 {
             return Ok(None);
         }
-        self.emit_event(
-            "coupon.issued",
-            now,
-            &serde_json::json!({ "code": code, "customer_id": customer_id, "template": name, "at": self.rfc3339(now) }),
-        )?;
+        // No sync event: v1 has no push type for an issued coupon; its redemption goes up as
+        // `coupon.redeemed` (migration 0006).
         Ok(Some(code))
     }
 }

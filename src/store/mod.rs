@@ -18,6 +18,7 @@ mod queue;
 mod reports;
 mod services;
 mod staff;
+mod sync;
 mod visits;
 mod waitlist;
 
@@ -41,6 +42,7 @@ pub use queue::NewQueueEntry;
 pub use reports::{LedgerSums, Quiet, Sums, VisitCounts};
 pub use services::NewService;
 pub use staff::NewStaff;
+pub use sync::{CloudAppointment, CloudService, OutgoingEvent, SetAsideEvent, SkippedChange, SyncKey, SyncState};
 pub use visits::{NewCommission, NewPoints, NewRebate, NewStoredValue, NewVisit, NewVisitItem};
 pub use waitlist::{FreedSlot, WaitlistEntry};
 
@@ -61,6 +63,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 3, name: "membership", sql: include_str!("migrations/0003_membership.sql") },
     Migration { version: 4, name: "print_queue", sql: include_str!("migrations/0004_print_queue.sql") },
     Migration { version: 5, name: "fewer_keys", sql: include_str!("migrations/0005_fewer_keys.sql") },
+    Migration { version: 6, name: "sync", sql: include_str!("migrations/0006_sync.sql") },
 ];
 
 #[derive(Debug, Error)]

@@ -41,6 +41,10 @@ impl Tx<'_> {
         occurred: DateTime<Utc>,
         payload: &P,
     ) -> Result<()> {
+        debug_assert!(
+            crate::domain::sync::EVENT_TYPES.contains(&event_type) || event_type.starts_with("test."),
+            "{event_type} is not a v1 event type"
+        );
         let occurred_at = self.rfc3339(occurred);
         self.conn()
             .prepare_cached(
@@ -283,12 +287,36 @@ impl Tx<'_> {
         recipient: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.exec(
+        let n = self.exec(
             "UPDATE notification_outbox SET status = 'sent', sent_via = ?2, provider_ref = ?3,
                  recipient = COALESCE(?4, recipient), sent_at = ?5, updated_at = ?5, last_error = NULL
              WHERE dedupe_key = ?1 AND status = 'sending'",
             params![dedupe_key, via, provider_ref, recipient, ms(now)],
         )?;
+        if n == 1 {
+            // `notification.sent` (spec/cloud-sync-v1.md): what went to whom, without the
+            // text or the address (the customer's snapshot has those already).
+            let (id, kind, audience, customer_id, template): (String, String, String, Option<String>, String) = self
+                .row(
+                    "SELECT id, kind, audience, customer_id, template FROM notification_outbox WHERE dedupe_key = ?1",
+                    [dedupe_key],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )?;
+            self.emit_event(
+                "notification.sent",
+                now,
+                &serde_json::json!({
+                    "id": id,
+                    "dedupe_key": dedupe_key,
+                    "kind": kind,
+                    "audience": audience,
+                    "customer_id": customer_id,
+                    "template": template,
+                    "channel": via,
+                    "sent_at": self.rfc3339(now),
+                }),
+            )?;
+        }
         Ok(())
     }
 

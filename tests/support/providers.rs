@@ -262,6 +262,8 @@ fn provider_of(path: &str) -> &'static str {
         "wecom"
     } else if path.starts_with("/robot") {
         "dingtalk"
+    } else if path.starts_with("/api/v1/stores/") && (path.ends_with("/events") || path.ends_with("/changes")) {
+        "sync"
     } else if path.starts_with("/api/v1/stores/") {
         "relay"
     } else {
@@ -309,6 +311,7 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
         "wecom" => wecom(&req, state),
         "dingtalk" => dingtalk(&req, state),
         "relay" => relay(&req, state),
+        "sync" => sync(&req),
         _ => (404, String::new()),
     };
     respond(&mut stream, status, &body);
@@ -462,6 +465,18 @@ fn dingtalk(req: &Request, state: &Mutex<State>) -> (u16, String) {
 
 /// The cloud's relay endpoint (`spec/cloud-sync-v1.md`): bearer token, user agent, dedupe by
 /// key (a second copy is `duplicate`, never sent twice).
+/// The daemon's cloud sync, which shares `[cloud]` with the relay: every event is taken,
+/// no change comes down (tests/sync.rs has the real reference cloud).
+fn sync(req: &Request) -> (u16, String) {
+    if req.path.ends_with("/changes") {
+        return (200, r#"{"changes":[],"next_cursor":"c0","has_more":false}"#.into());
+    }
+    let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+    let ids: Vec<serde_json::Value> =
+        body["events"].as_array().into_iter().flatten().map(|e| e["id"].clone()).collect();
+    (200, serde_json::json!({ "accepted": ids, "duplicates": [], "rejected": [] }).to_string())
+}
+
 fn relay(req: &Request, state: &Mutex<State>) -> (u16, String) {
     let h = |k: &str| req.headers.get(k).cloned().unwrap_or_default();
     if h("authorization") != "Bearer device-token" || !h("user-agent").starts_with("salonbox/") {
