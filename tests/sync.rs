@@ -932,3 +932,54 @@ fn sync_settings_are_checked_when_it_is_on() {
         .unwrap();
     assert!(Sync::from_config(&c.cloud).unwrap().is_none());
 }
+
+#[test]
+fn the_daemon_pushes_a_check_in_on_its_next_tick_and_hears_back_about_relayed_messages() {
+    let cloud = Cloud::start();
+    let shop = Shop::with_config(&format!(
+        "{}\n[channels]\nsms_provider = \"relay\"\ntimeout_seconds = 1\n[jobs]\nclock_sync_file = \"\"\n",
+        cloud.config()
+    ));
+    let mut app = shop.app();
+    app.add_service("足部护理", "身体", 60, "98", None, "test").unwrap();
+    shop.register(&mut app, "王芳", "13800000001");
+    let mut daemon = salonbox::daemon::Daemon::new(shop.app()).unwrap();
+    let rt = rt();
+    let stop = never();
+    rt.block_on(daemon.tick(&stop)).unwrap();
+    assert_eq!(cloud.events().len(), 1, "the customer went up on the first tick");
+    app.check_in(&CheckinRequest {
+        identity: Identity::Phone(salonbox::domain::phone::Phone::parse("13800000001").unwrap()),
+        service: Some("足部护理".into()),
+        staff: None,
+    })
+    .unwrap();
+    rt.block_on(daemon.tick(&stop)).unwrap();
+    assert!(cloud.events().iter().any(|e| e.2 == "checkin.created"), "pushed on the next tick after the check-in");
+
+    // A message handed to the cloud's relay: its notification.sent goes up, and the
+    // delivery report comes down through pull.
+    let key = app.queue_test_message("13800000001", "test").unwrap();
+    rt.block_on(daemon.tick(&stop)).unwrap();
+    assert_eq!(cloud.messages(), vec![(key.clone(), 1)]);
+    let sent: Vec<_> = cloud.events().into_iter().filter(|e| e.2 == "notification.sent").collect();
+    assert_eq!(sent.len(), 1);
+    let p = cloud.event_payload(&sent[0].0).unwrap();
+    assert_eq!((p["dedupe_key"].as_str(), p["channel"].as_str()), (Some(key.as_str()), Some("relay")));
+    assert!(p.get("recipient").is_none() && p.get("text").is_none(), "{p}");
+    cloud.add_change(
+        "ch-1",
+        "message.status",
+        None,
+        json!({
+            "dedupe_key": key, "status": "delivered", "at": "2026-11-23T10:31:00+08:00"
+        }),
+    );
+    let sync = daemon.sync.as_mut().expect("sync is on");
+    rt.block_on(sync.pull_all(&mut daemon.app, &stop)).unwrap();
+    let delivered: Option<i64> = shop
+        .db()
+        .query_row("SELECT delivered_at FROM notification_outbox WHERE dedupe_key = ?1", [&key], |r| r.get(0))
+        .unwrap();
+    assert_eq!(delivered, Some(monday().timestamp_millis() + 60_000));
+}

@@ -348,6 +348,7 @@ impl App {
                     && let Some(t) = tiers.iter().find(|t| Some(t.rank) == rank)
                 {
                     tx.set_customer_tier(id, &t.id, now)?;
+                    super::checkout::membership_changed(tx, id, now)?;
                     if current.is_some_and(|c| t.rank < c) { down += 1 } else { up += 1 }
                 }
             }

@@ -23,8 +23,6 @@ pub enum DaemonError {
     App(#[from] AppError),
     #[error("HTTP 客户端无法创建：{0} / cannot build the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
-    #[error(transparent)]
-    Sync(#[from] crate::sync::SyncError),
     #[error("无法启动运行时：{0} / cannot start the runtime: {0}")]
     Runtime(std::io::Error),
 }
@@ -65,7 +63,8 @@ impl Daemon {
     pub fn new(app: App) -> Result<Daemon, DaemonError> {
         let client = crate::channels::http_client(app.config.channels.timeout)?;
         let channels = Channels::from_config(&app.config, &client);
-        let sync = crate::sync::Sync::from_config(&app.config.cloud)?;
+        // One client for the channels and the cloud; each request carries its own timeout.
+        let sync = crate::sync::Sync::new(&app.config.cloud, client.clone());
         let mut d = Daemon::with_channels(app, channels);
         d.sync = sync;
         Ok(d)

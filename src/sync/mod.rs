@@ -97,6 +97,7 @@ enum Post {
 
 pub struct Sync {
     client: reqwest::Client,
+    timeout: Duration,
     base: String,
     token: Secret,
     fingerprint: String,
@@ -112,21 +113,29 @@ pub struct Sync {
 }
 
 impl Sync {
-    /// The engine for the configured cloud; `None` when sync is off.
+    /// The engine for the configured cloud, with a client of its own (`salonbox sync
+    /// now`); `None` when sync is off.
     pub fn from_config(cloud: &Cloud) -> Result<Option<Sync>, reqwest::Error> {
-        let Some(token) = cloud.device_token.clone() else { return Ok(None) };
-        if !cloud.enabled || !crate::domain::sync::base_url_allowed(&cloud.base_url) {
-            return Ok(None);
-        }
         let client = crate::channels::http_client(Duration::from_secs(cloud.timeout_seconds.into()))?;
+        Ok(Sync::new(cloud, client))
+    }
+
+    /// The engine on a client the caller shares (the daemon's one client); every request
+    /// carries `[cloud] timeout_seconds` itself. `None` when sync is off.
+    pub fn new(cloud: &Cloud, client: reqwest::Client) -> Option<Sync> {
+        let token = cloud.device_token.clone()?;
+        if !cloud.enabled || !crate::domain::sync::base_url_allowed(&cloud.base_url) {
+            return None;
+        }
         let base = format!("{}/v1/stores/{}", cloud.base_url.trim_end_matches('/'), cloud.store_id);
         let mut h = sha2::Sha256::new();
         h.update(base.as_bytes());
         h.update([0]);
         h.update(token.expose().as_bytes());
         let fingerprint = h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
-        Ok(Some(Sync {
+        Some(Sync {
             client,
+            timeout: Duration::from_secs(cloud.timeout_seconds.into()),
             base,
             token,
             fingerprint,
@@ -138,7 +147,7 @@ impl Sync {
             last_push: None,
             last_pull: None,
             blocked_until: None,
-        }))
+        })
     }
 
     /// At start-up: a token refused for this very configuration within the hour stays
@@ -352,6 +361,7 @@ impl Sync {
         let resp = self
             .client
             .post(format!("{}/events", self.base))
+            .timeout(self.timeout)
             .bearer_auth(self.token.expose())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body)
