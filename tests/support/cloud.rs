@@ -7,8 +7,7 @@
 //! batch is stored, a reset connection, the previous answer again, garbage JSON.
 #![allow(dead_code)]
 
-use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::collections::VecDeque;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -17,6 +16,10 @@ use std::time::Duration;
 use rand::{Rng, SeedableRng};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
+
+#[path = "http.rs"]
+mod http;
+use http::{Request, read_request, respond_with as write_answer};
 
 pub const TOKEN: &str = "device-token";
 pub const STORE: &str = "shop-001";
@@ -176,82 +179,6 @@ impl Cloud {
     }
 }
 
-struct Request {
-    method: String,
-    path: String,
-    query: HashMap<String, String>,
-    headers: HashMap<String, String>,
-    body: Vec<u8>,
-}
-
-fn read_request(stream: &mut TcpStream) -> Option<Request> {
-    let mut r = BufReader::new(stream.try_clone().ok()?);
-    let mut line = String::new();
-    r.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_string();
-    let target = parts.next()?.to_string();
-    let mut headers = HashMap::new();
-    loop {
-        let mut h = String::new();
-        r.read_line(&mut h).ok()?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-        }
-    }
-    let len = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let mut body = vec![0; len];
-    r.read_exact(&mut body).ok()?;
-    let (path, q) = target.split_once('?').unwrap_or((&target, ""));
-    let query =
-        q.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), percent_decode(v))).collect();
-    Some(Request { method, path: path.to_string(), query, headers, body })
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(if b[i] == b'+' { b' ' } else { b[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn write_answer(stream: &mut TcpStream, status: u16, body: &str, extra: &str) {
-    let reason = match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        410 => "Gone",
-        413 => "Payload Too Large",
-        429 => "Too Many Requests",
-        503 => "Service Unavailable",
-        _ => "Error",
-    };
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.flush();
-}
-
 fn reset(stream: &TcpStream) {
     // SO_LINGER 0: close sends RST.
     let _ = rustix::net::sockopt::set_socket_linger(stream, Some(Duration::ZERO));
@@ -334,6 +261,8 @@ fn handle(req: &Request, control: &Mutex<Control>, db: &Path) -> (u16, String) {
     }
 }
 
+/// The spec's list, written out again on purpose: the server must not trust the
+/// appliance's own list (`salonbox::domain::sync::EVENT_TYPES`) to catch it sending others.
 const EVENT_TYPES: &[&str] = &[
     "customer.upserted",
     "customer.deleted",
