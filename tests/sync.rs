@@ -381,43 +381,19 @@ fn feed(cloud: &Cloud) {
             "updated_at": "2026-11-22T09:00:00+08:00"
         }),
     );
-    cloud.add_change(
-        "ch-4",
-        "appointment.upserted",
-        Some(1),
-        json!({
-            "id": "ap-9", "customer_id": "cu-9", "service_id": "svc-9", "staff_id": "st-9",
-            "starts_at": "2026-11-24T14:00:00+08:00", "note": "线上预约", "updated_at": "2026-11-22T09:00:00+08:00"
-        }),
-    );
-    cloud.add_change(
-        "ch-5",
-        "appointment.upserted",
-        Some(2),
-        json!({
-            "id": "ap-9", "customer_id": "cu-9", "service_id": "svc-9", "staff_id": "st-9",
-            "starts_at": "2026-11-24T15:00:00+08:00", "note": "改到三点", "updated_at": "2026-11-22T10:00:00+08:00"
-        }),
-    );
+    let booked = json!({
+        "id": "ap-9", "customer_id": "cu-9", "service_id": "svc-9", "staff_id": "st-9",
+        "starts_at": "2026-11-24T14:00:00+08:00", "note": "线上预约", "updated_at": "2026-11-22T09:00:00+08:00"
+    });
+    let moved = json!({
+        "id": "ap-9", "customer_id": "cu-9", "service_id": "svc-9", "staff_id": "st-9",
+        "starts_at": "2026-11-24T15:00:00+08:00", "note": "改到三点", "updated_at": "2026-11-22T10:00:00+08:00"
+    });
+    cloud.add_change("ch-4", "appointment.upserted", Some(1), booked.clone());
+    cloud.add_change("ch-5", "appointment.upserted", Some(2), moved.clone());
     // The same change again (a resend) and an older version after a newer one.
-    cloud.add_change(
-        "ch-5",
-        "appointment.upserted",
-        Some(2),
-        json!({
-            "id": "ap-9", "customer_id": "cu-9", "service_id": "svc-9", "staff_id": "st-9",
-            "starts_at": "2026-11-24T15:00:00+08:00", "note": "改到三点", "updated_at": "2026-11-22T10:00:00+08:00"
-        }),
-    );
-    cloud.add_change(
-        "ch-4",
-        "appointment.upserted",
-        Some(1),
-        json!({
-            "id": "ap-9", "customer_id": "cu-9", "service_id": "svc-9", "staff_id": "st-9",
-            "starts_at": "2026-11-24T14:00:00+08:00", "updated_at": "2026-11-22T09:00:00+08:00"
-        }),
-    );
+    cloud.add_change("ch-5", "appointment.upserted", Some(2), moved);
+    cloud.add_change("ch-4", "appointment.upserted", Some(1), booked);
     cloud.add_change(
         "ch-6",
         "coupon.issued",
