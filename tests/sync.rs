@@ -959,3 +959,74 @@ fn the_daemon_pushes_a_check_in_on_its_next_tick_and_hears_back_about_relayed_me
         .unwrap();
     assert_eq!(delivered, Some(monday().timestamp_millis() + 60_000));
 }
+
+#[test]
+fn deleting_a_customer_at_their_request_scrubs_them_and_tells_the_cloud() {
+    use salonbox::app::booking::BookingRequest;
+    let cloud = Cloud::start();
+    let shop = Shop::new(&cloud);
+    let mut app = shop.app();
+    app.seed_demo(DemoSize { customers: 5, days_of_history: 0 }, 5).unwrap();
+    let id = app
+        .register(&Registration {
+            name: "赵敏".into(),
+            phone: "13700001234".into(),
+            id_number: Some("11010519491231002X".into()),
+            allergies: "酒精".into(),
+            privacy_notice: Some("2026-11".into()),
+            source: "test".into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .id;
+    app.member_card("13700001234", "CARD-1", false, "test").unwrap();
+    let booked = app
+        .book(&BookingRequest {
+            customer: "13700001234".into(),
+            service: "足部护理".into(),
+            staff: None,
+            resource: None,
+            start: "2026-11-25 11:00".into(),
+            note: String::new(),
+            source: "test".into(),
+        })
+        .unwrap();
+    app.topup(
+        "13700001234",
+        "100".parse().unwrap(),
+        &[(salonbox::domain::checkout::Tender::Cash, "100".parse().unwrap())],
+        "test",
+    )
+    .unwrap();
+    // The shop still owes her the card's value: refund first.
+    let e = app.delete_customer(&id, "test").unwrap_err().to_string();
+    assert!(e.contains("储值") && e.contains("refund"), "{e}");
+    app.refund_stored_value(&id, salonbox::domain::checkout::Tender::Cash, "test").unwrap();
+    let (c, cancelled) = app.delete_customer(&id, "test").unwrap();
+    assert_eq!((c.name.as_str(), cancelled), ("赵敏", 1));
+    // Nothing personal is left; the anonymous row keeps the accounts.
+    let db = shop.db();
+    let row: (String, Option<String>, Option<String>, Option<String>, String, Option<i64>) = db
+        .query_row(
+            "SELECT name, phone, id_card_hash, id_card_masked, allergies, deleted_at FROM customers WHERE id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )
+        .unwrap();
+    assert_eq!((row.0.as_str(), row.1, row.2, row.3, row.4.as_str()), ("已删除顾客", None, None, None, ""));
+    assert!(row.5.is_some());
+    let cards: i64 = db.query_row("SELECT COUNT(*) FROM member_cards", [], |r| r.get(0)).unwrap();
+    assert_eq!(cards, 0);
+    assert!(app.customer_by_key("13700001234").is_err(), "she is no longer found by phone");
+    let a = app.store.read(|tx| tx.appointment(&booked.id)).unwrap();
+    assert_eq!(a.status, salonbox::domain::model::AppointmentStatus::Cancelled);
+    // The cloud hears of it, and of the cancelled booking.
+    let mut engine = shop.engine();
+    push(&mut engine, &mut app).unwrap();
+    let deleted: Vec<_> = cloud.events().into_iter().filter(|e| e.2 == "customer.deleted").collect();
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(cloud.event_payload(&deleted[0].0).unwrap()["id"], id.as_str());
+    assert!(cloud.events().iter().any(|e| e.2 == "appointment.cancelled"));
+    // Asking again finds no one.
+    assert!(app.delete_customer(&id, "test").is_err());
+}

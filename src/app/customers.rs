@@ -133,6 +133,43 @@ impl App {
         self.store.read(|tx| lookup_customer(tx, key))
     }
 
+    /// Deletes a customer's personal data at their request (see `Tx::delete_customer`).
+    /// Refused while the shop still owes them something (stored value, course sessions):
+    /// refund it first. Returns the customer as they were and how many future bookings
+    /// were cancelled.
+    pub fn delete_customer(&mut self, key: &str, actor: &str) -> Result<(Customer, usize)> {
+        let c = self.customer_by_key(key)?;
+        let m = self.membership(&c.id)?;
+        // The principal is the customer's money; a bonus is the shop's gift and lapses.
+        let held = m.stored_value_principal;
+        if held > rust_decimal::Decimal::ZERO {
+            return Err(AppError::input(
+                "删除 delete",
+                format!(
+                    "{} 还有储值 ¥{held}：请先退还（salonbox stored-value refund）/ {} still holds ¥{held} of stored value: refund it first",
+                    c.name, c.name
+                ),
+            ));
+        }
+        if let Some(course) = m.courses.iter().find(|k| k.sessions_left > 0) {
+            return Err(AppError::input(
+                "删除 delete",
+                format!(
+                    "{} 的次卡「{}」还剩 {} 次：请先处理 / {}'s course \"{}\" has {} sessions left: settle it first",
+                    c.name,
+                    course.service_name,
+                    course.sessions_left,
+                    c.name,
+                    course.service_name,
+                    course.sessions_left
+                ),
+            ));
+        }
+        let now = self.now();
+        let cancelled = self.store.write(|tx| tx.delete_customer(&c.id, actor, now))?;
+        Ok((c, cancelled.len()))
+    }
+
     pub fn edit_customer(&mut self, key: &str, patch: CustomerPatch, actor: &str) -> Result<Customer> {
         if patch.is_empty() {
             return Err(AppError::input("edit", "没有要修改的字段 / nothing to change"));

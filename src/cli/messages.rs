@@ -21,6 +21,18 @@ pub fn customer_added(name: &str, code: &str) -> String {
     format!("已登记顾客 / customer registered: {name}（会员号 / member code {code}）")
 }
 
+pub fn customer_delete_confirm(name: &str, code: &str, key: &str) -> String {
+    format!(
+        "将删除 {name}（{code}）的个人资料：姓名、手机、生日、身份证摘要、皮肤与健康备注、会员卡、护理记录；消费记录匿名保留。确认请运行 / this deletes {name}'s ({code}) personal data, keeping the accounts anonymous. To confirm: salonbox customer delete {key} --yes"
+    )
+}
+
+pub fn customer_deleted(name: &str, code: &str, cancelled: usize) -> String {
+    format!(
+        "已删除 {name}（{code}）的个人资料，取消未来预约 {cancelled} 个 / deleted {name}'s ({code}) personal data; {cancelled} future bookings cancelled"
+    )
+}
+
 pub fn customer_updated(name: &str) -> String {
     format!("已更新顾客 / customer updated: {name}")
 }

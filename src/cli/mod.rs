@@ -248,6 +248,14 @@ pub enum CustomerCmd {
         #[arg(long)]
         remove: bool,
     },
+    /// 应顾客要求删除其个人资料（保留匿名消费记录）/ delete a customer's personal data at their request (anonymous accounts stay)
+    Delete {
+        /// 手机号、会员号或编号 / phone, member code or id
+        key: String,
+        /// 确认删除（不可撤销）/ confirm: this cannot be undone
+        #[arg(long)]
+        yes: bool,
+    },
     /// 登记顾客（须已告知隐私政策）/ register a customer (privacy notice given)
     Add {
         #[command(flatten)]
@@ -1189,6 +1197,15 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
             CustomerCmd::Card { key, card_no, remove } => {
                 let c = app.member_card(&key, &card_no, remove, "cli")?;
                 say(&msg::member_card(&c.name, &card_no, remove))?;
+            }
+            CustomerCmd::Delete { key, yes } => {
+                if !yes {
+                    let c = app.customer_by_key(&key)?;
+                    say(&msg::customer_delete_confirm(&c.name, &c.member_code, &key))?;
+                    return Ok(Outcome::Problems);
+                }
+                let (c, cancelled) = app.delete_customer(&key, "cli")?;
+                say(&msg::customer_deleted(&c.name, &c.member_code, cancelled))?;
             }
             CustomerCmd::Edit { key, fields, marketing, json } => {
                 let p = patch(app, &fields, marketing.as_deref())?;

@@ -283,6 +283,54 @@ impl Tx<'_> {
         Ok(after)
     }
 
+    /// Deletes a customer's personal data at their request (the privacy notice promises
+    /// it): the row stays as an anonymous record for the shop's accounts (visits, ledgers),
+    /// its name becomes 已删除顾客, and phone, birthday, identity-card digest, skin and
+    /// health notes, tags, WeChat id, member cards and care records go. Messages still
+    /// waiting are cancelled and future bookings cancelled; `customer.deleted` goes to the
+    /// cloud. Returns the ids of the cancelled appointments.
+    pub fn delete_customer(&self, id: &str, actor: &str, now: DateTime<Utc>) -> Result<Vec<String>> {
+        let c = self.customer(id)?;
+        self.exec(
+            "UPDATE customers SET name = '已删除顾客', phone = NULL, gender = 'unknown', birthday = NULL,
+                 id_card_hash = NULL, id_card_masked = NULL, skin_type = NULL, skin_concerns = '[]',
+                 allergies = '', contraindications = '', tags = '[]', notes = '', wechat_openid = NULL,
+                 preferred_staff_id = NULL, marketing_consent = 0, updated_at = ?2, deleted_at = ?2
+             WHERE id = ?1",
+            params![id, ms(now)],
+        )?;
+        self.exec("DELETE FROM member_cards WHERE customer_id = ?1", [id])?;
+        self.exec("DELETE FROM care_records WHERE customer_id = ?1", [id])?;
+        self.exec(
+            "UPDATE notification_outbox SET status = 'cancelled', updated_at = ?2,
+                 last_error = '顾客已删除资料 / the customer''s data was deleted'
+             WHERE customer_id = ?1 AND status = 'pending'",
+            params![id, ms(now)],
+        )?;
+        let future: Vec<String> = self
+            .conn()
+            .prepare_cached(
+                "SELECT id FROM appointments WHERE customer_id = ?1 AND status = 'booked' AND starts_at > ?2",
+            )?
+            .query_map(params![id, ms(now)], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for a in &future {
+            self.set_appointment_status(
+                a,
+                crate::domain::model::AppointmentStatus::Cancelled,
+                Some("顾客已删除资料 / the customer's data was deleted"),
+                now,
+            )?;
+        }
+        self.audit(now, actor, "customer.delete", "customer", id, &json!({ "member_code": c.member_code }))?;
+        self.emit_event(
+            "customer.deleted",
+            now,
+            &json!({ "id": id, "member_code": c.member_code, "deleted_at": self.rfc3339(now) }),
+        )?;
+        Ok(future)
+    }
+
     pub fn customer(&self, id: &str) -> Result<Customer> {
         self.row(&format!("{SELECT} WHERE c.id = ?1 AND c.deleted_at IS NULL"), [id], row_to_customer)
             .optional()?

@@ -132,3 +132,18 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
+
+#[test]
+fn delete_asks_for_confirmation_then_scrubs_the_customer() {
+    let shop = Shop::new();
+    shop.add_customer("王小丽", "13812345678");
+    let r = shop.run(&["customer", "delete", "13812345678"]).fails();
+    assert!(r.stdout().contains("--yes") && r.stdout().contains("王小丽"), "{}", r.stdout());
+    assert_eq!(shop.sql::<i64>("SELECT COUNT(*) FROM customers WHERE deleted_at IS NULL"), 1, "nothing deleted yet");
+    let r = shop.run(&["customer", "delete", "13812345678", "--yes"]).ok();
+    assert!(r.stdout().contains("已删除 王小丽"), "{}", r.stdout());
+    assert_eq!(shop.sql::<i64>("SELECT COUNT(*) FROM customers WHERE phone IS NOT NULL"), 0);
+    shop.run(&["customer", "show", "13812345678"]).fails();
+    let r = shop.run(&["customer", "delete", "13812345678", "--yes"]).fails();
+    assert!(r.stderr().contains("13812345678"), "{}", r.stderr());
+}
