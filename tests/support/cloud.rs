@@ -4,7 +4,8 @@
 //! key, serves its changes with cursors, and checks what a real cloud checks (token, store
 //! id, batch size, JSON shape). It fails on demand, one fault at a time from a queue or at
 //! random at a given rate: HTTP 500, 429/503 with `Retry-After`, 413, a timeout after the
-//! batch is stored, a reset connection, the previous answer again, garbage JSON.
+//! batch is stored, a reset connection, the previous answer again, the answer written twice,
+//! garbage JSON.
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
@@ -44,6 +45,8 @@ pub enum Fault {
     StoredThenReset,
     /// The request is processed and answered with the answer to the previous request.
     PreviousAnswer,
+    /// The request is processed and its answer written twice on the connection.
+    DoubleAnswer,
     /// 200 with a body that is not JSON.
     Garbage,
 }
@@ -57,6 +60,7 @@ pub const MIXED: &[Fault] = &[
     Fault::Reset,
     Fault::StoredThenReset,
     Fault::PreviousAnswer,
+    Fault::DoubleAnswer,
     Fault::Garbage,
 ];
 
@@ -157,6 +161,11 @@ impl Cloud {
         c.last_insert_rowid()
     }
 
+    /// The number of the newest change (its cursor is `c<n>`).
+    pub fn last_change(&self) -> i64 {
+        self.conn().query_row("SELECT COALESCE(MAX(n), 0) FROM changes", [], |r| r.get(0)).unwrap()
+    }
+
     /// Stored events: (id, seq, type, times received).
     pub fn events(&self) -> Vec<(String, i64, String, i64)> {
         let c = self.conn();
@@ -228,6 +237,10 @@ fn serve(mut stream: TcpStream, control: &Mutex<Control>, db: &Path) {
         Some(Fault::PreviousAnswer) => {
             let (s, b) = previous.unwrap_or((200, r#"{"accepted":[],"duplicates":[],"rejected":[]}"#.into()));
             write_answer(&mut stream, s, &b, "")
+        }
+        Some(Fault::DoubleAnswer) => {
+            write_answer(&mut stream, status, &body, "");
+            write_answer(&mut stream, status, &body, "");
         }
         _ => write_answer(&mut stream, status, &body, ""),
     }
