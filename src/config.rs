@@ -105,6 +105,8 @@ pub struct Jobs {
     pub winback_coupon: Option<String>,
     /// Courses and stored-value bonuses ending within this many days get a reminder.
     pub expiry_notice_days: u32,
+    /// Product batches expiring within this many days are reported to staff (库存效期).
+    pub stock_expiry_days: u32,
     /// Retention: printed tickets and receipts (their bytes) are kept this many days,
     /// settled messages (with their parameters) this many, synced events this many.
     pub retention_print_days: u32,
@@ -535,6 +537,7 @@ impl Config {
             winback_batch: j.winback_batch,
             winback_coupon: (!j.winback_coupon.trim().is_empty()).then(|| j.winback_coupon.trim().to_string()),
             expiry_notice_days: j.expiry_notice_days.max(1),
+            stock_expiry_days: j.stock_expiry_days,
             retention_print_days: j.retention_print_days.max(1),
             retention_message_days: j.retention_message_days.max(1),
             retention_sync_days: j.retention_sync_days.max(1),
@@ -887,6 +890,7 @@ struct RawJobs {
     winback_batch: u32,
     winback_coupon: String,
     expiry_notice_days: u32,
+    stock_expiry_days: u32,
     retention_print_days: u32,
     retention_message_days: u32,
     retention_sync_days: u32,
@@ -909,6 +913,7 @@ impl Default for RawJobs {
             winback_batch: 200,
             winback_coupon: String::new(),
             expiry_notice_days: 14,
+            stock_expiry_days: 30,
             retention_print_days: 7,
             retention_message_days: 180,
             retention_sync_days: 30,

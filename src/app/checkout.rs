@@ -460,6 +460,20 @@ fn checkout_in(tx: &Tx<'_>, req: &CheckoutRequest, now: DateTime<Utc>) -> Result
     )?;
     let visit = visit_from_bill(tx, &cart, &bill, customer.as_ref(), loaded.as_ref(), coupon.map(|c| c.id), now)?;
     let visit_id = tx.insert_visit(&NewVisit { checked_out_by: staff_actor(tx, &req.actor), ..visit })?;
+    // Stock: products sold and the materials of the treatments, first-expiring first.
+    for l in &cart {
+        match &l.kind {
+            LineKind::Product { product_id } => {
+                super::stock::take_stock(tx, product_id, l.quantity.into(), "sold", &visit_id, &req.actor, now)?;
+            }
+            LineKind::Service { service_id } | LineKind::CourseSession { service_id, .. } => {
+                for (product_id, per) in tx.service_materials(service_id)? {
+                    let n = per * i64::from(l.quantity);
+                    super::stock::take_stock(tx, &product_id, n, "used", &visit_id, &req.actor, now)?;
+                }
+            }
+        }
+    }
     let (balances, upgraded_to) = match &customer {
         Some(c) => {
             let up = match &loaded {
@@ -560,6 +574,7 @@ impl App {
                 at: now,
             };
             let id = tx.insert_visit(&reversal)?;
+            super::stock::return_stock(tx, visit_id.trim(), &id, actor, now)?;
             if let Some(c) = &v.customer_id {
                 membership_changed(tx, c, now)?;
             }

@@ -25,7 +25,11 @@ pub const JOBS: &[(&str, &str, &str)] = &[
     ("waitlist", "30 * * * * *", "把取消的空位给候补顾客 / offer freed slots to the wait list"),
     ("winback", "0 0 11 * * Tue", "老客回访：按各自的到店节奏 / win-back, by each customer's own rhythm"),
     ("balances", "0 0 10 * * *", "次卡和赠送金额到期提醒 / courses and stored-value bonuses about to end"),
-    ("low_stock", "0 0 10 * * *", "库存低于提醒线时告诉员工群 / tell the staff group about products running low"),
+    (
+        "low_stock",
+        "0 0 10 * * *",
+        "库存低于提醒线、批次临期或过期时告诉员工群 / tell the staff group about products running low or expiring",
+    ),
     ("daily_summary", "0 30 21 * * *", "给店长的营业小结 / the day's summary to the owner"),
     ("backup", "0 15 3 * * *", "数据库备份（校验、轮换）/ verified database backup with rotation"),
     (
@@ -209,7 +213,7 @@ impl App {
                 "queue_near" => queue_near(tx, &config, at, tz),
                 "winback" => winback(tx, &config, at),
                 "balances" => balances_ending(tx, &config, at, tz),
-                "low_stock" => low_stock(tx, at, tz),
+                "low_stock" => low_stock(tx, &config, at, tz),
                 "retention" => retention(tx, &config, at),
                 "waitlist" => super::waitlist::offer_freed_slots(
                     tx,
@@ -316,8 +320,9 @@ fn daily_summary(tx: &Tx<'_>, f: Option<&DayFigures>, at: DateTime<Utc>) -> Resu
     Ok((queued, String::new()))
 }
 
-/// Products under their low-stock line, to the staff group once a day.
-fn low_stock(tx: &Tx<'_>, at: DateTime<Utc>, tz: Tz) -> Result<(Vec<Queued>, String)> {
+/// Products under their low-stock line, and batches expiring soon or expired with stock on
+/// hand, to the staff group once a day.
+fn low_stock(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>, tz: Tz) -> Result<(Vec<Queued>, String)> {
     let date = business_date(at, tz);
     let mut queued = Vec::new();
     for (id, name, level, line) in tx.low_stock()? {
@@ -338,6 +343,34 @@ fn low_stock(tx: &Tx<'_>, at: DateTime<Utc>, tz: Tz) -> Result<(Vec<Queued>, Str
             },
             at,
             format!("{name} {level}/{line}"),
+        )?;
+    }
+    // Batches near or past their date: expired stock must come off the shelf.
+    let warn = i64::from(config.jobs.stock_expiry_days);
+    for b in tx.batches_expiring(date + Duration::days(warn))? {
+        let state = match crate::domain::stock::expiry(Some(b.expires_on), date, warn) {
+            crate::domain::stock::Expiry::Expired => format!("已于 {} 过期，请下架并报废盘点", b.expires_on),
+            crate::domain::stock::Expiry::Soon(days) => format!("{} 到期（还有 {days} 天），请先用先卖", b.expires_on),
+            crate::domain::stock::Expiry::Fine => continue,
+        };
+        let batch = if b.batch_no.is_empty() { "—".to_string() } else { b.batch_no.clone() };
+        let params = serde_json::json!({ "product": b.product, "batch": batch, "quantity": b.on_hand, "unit": "件", "state": state });
+        queue_message(
+            tx,
+            &mut queued,
+            NewNotification {
+                dedupe_key: format!("stockexpiry:{}:{date}", b.batch_id),
+                kind: Kind::Staff.as_str(),
+                audience: "staff_group",
+                customer_id: None,
+                recipient: None,
+                template: "stock_expiry",
+                params: params.to_string(),
+                not_before: at,
+                not_after: Some(at + Duration::hours(12)),
+            },
+            at,
+            format!("{} {batch} {}", b.product, b.expires_on),
         )?;
     }
     Ok((queued, String::new()))

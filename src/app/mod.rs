@@ -16,6 +16,7 @@ pub mod notify;
 pub mod queue;
 pub mod report;
 pub mod staff;
+pub mod stock;
 pub mod sync;
 pub mod waitlist;
 

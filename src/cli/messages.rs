@@ -525,3 +525,53 @@ pub fn sync_rejected_heading() -> &'static str {
 pub fn sync_skipped_heading() -> &'static str {
     "未能应用的云端变更 / changes from the cloud that could not be applied:"
 }
+
+pub fn headers_stock() -> [&'static str; 7] {
+    ["编码 SKU", "商品 product", "品牌规格 brand/spec", "库存 level", "提醒线 alert", "最近到期 expires", ""]
+}
+
+pub fn stock_low() -> &'static str {
+    "库存不足 / low"
+}
+
+pub fn stock_received(name: &str, quantity: i64, level: i64) -> String {
+    format!("已入库 / received: {name} +{quantity}，现有 / now {level}")
+}
+
+pub fn stock_adjusted(name: &str, change: i64, level: i64) -> String {
+    format!("已调整 / adjusted: {name} {change:+}，现有 / now {level}")
+}
+
+pub fn stock_report_heading(from: &str, to: &str) -> String {
+    format!("进出存 / stock movements {from} – {to}")
+}
+
+pub fn headers_stock_report() -> [&'static str; 9] {
+    [
+        "编码 SKU",
+        "商品 product",
+        "期初 opening",
+        "入库 in",
+        "售出 sold",
+        "耗用 used",
+        "退回 returned",
+        "调整 adjusted",
+        "期末 closing",
+    ]
+}
+
+pub fn material_set(service: &str, product: &str, quantity: i64) -> String {
+    if quantity > 0 {
+        format!("{service} 每次耗用 / uses per treatment: {product} × {quantity}")
+    } else {
+        format!("{service} 不再耗用 / no longer uses: {product}")
+    }
+}
+
+pub fn product_updated(name: &str) -> String {
+    format!("已更新商品 / product updated: {name}")
+}
+
+pub fn bad_date(field: &str, s: &str) -> String {
+    format!("{field}：「{s}」不是日期（如 2026-11-01）/ {field}: \"{s}\" is not a date (e.g. 2026-11-01)")
+}

@@ -10,6 +10,7 @@ mod device;
 pub mod messages;
 mod money;
 mod report;
+mod stock;
 #[cfg(feature = "net")]
 mod sync;
 mod table;
@@ -152,6 +153,9 @@ pub enum Command {
     /// 商品 / products
     #[command(subcommand)]
     Product(money::ProductCmd),
+    /// 库存：入库、盘点、进出存、耗材 / inventory: receive, count, report, materials
+    #[command(subcommand)]
+    Stock(stock::StockCmd),
     /// 疗程卡/次卡 / prepaid courses
     #[command(subcommand)]
     Course(money::CourseCmd),
@@ -1412,6 +1416,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         Command::Rules(c) => return money::rules(app, c),
         Command::Coupon(c) => return money::coupon(app, c),
         Command::Product(c) => return money::product(app, c),
+        Command::Stock(c) => return stock::stock(app, c),
         Command::Course(c) => return money::course(app, c),
         Command::Checkin(c) => {
             let identity = if let Some(p) = &c.who.phone {

@@ -14,5 +14,6 @@ pub mod money;
 pub mod phone;
 pub mod points;
 pub mod queue;
+pub mod stock;
 pub mod sync;
 pub mod time;

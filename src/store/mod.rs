@@ -18,6 +18,7 @@ mod queue;
 mod reports;
 mod services;
 mod staff;
+mod stock;
 mod sync;
 mod visits;
 mod waitlist;
@@ -42,6 +43,7 @@ pub use queue::NewQueueEntry;
 pub use reports::{LedgerSums, Quiet, Sums, VisitCounts};
 pub use services::NewService;
 pub use staff::NewStaff;
+pub use stock::{BatchRow, Movement, NewMovement, ProductDetails, StockRow};
 pub use sync::{CloudAppointment, CloudService, OutgoingEvent, SetAsideEvent, SkippedChange, SyncKey, SyncState};
 pub use visits::{NewCommission, NewPoints, NewRebate, NewStoredValue, NewVisit, NewVisitItem};
 pub use waitlist::{FreedSlot, WaitlistEntry};
@@ -64,6 +66,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 4, name: "print_queue", sql: include_str!("migrations/0004_print_queue.sql") },
     Migration { version: 5, name: "fewer_keys", sql: include_str!("migrations/0005_fewer_keys.sql") },
     Migration { version: 6, name: "sync", sql: include_str!("migrations/0006_sync.sql") },
+    Migration { version: 7, name: "inventory", sql: include_str!("migrations/0007_inventory.sql") },
 ];
 
 #[derive(Debug, Error)]

@@ -9,3 +9,4 @@ mod customers;
 mod devices;
 mod import;
 mod ops;
+mod stock;
