@@ -957,6 +957,9 @@ impl Default for RawMessages {
                 ("staff".to_string(), route(&["wecom", "dingtalk", "log"])),
                 // The owner's summary: the group, or the owner's phone when one is set.
                 ("daily_summary".to_string(), route(&["wecom", "dingtalk", "sms", "log"])),
+                // A low rating: to the owner's own phone first (it names a customer), else
+                // the group.
+                ("low_rating".to_string(), route(&["sms", "wecom", "dingtalk", "log"])),
             ]
             .into_iter()
             .collect(),

@@ -9,6 +9,7 @@ pub mod checkin;
 pub mod checkout;
 pub mod customers;
 pub mod demo;
+pub mod feedback;
 pub mod import;
 pub mod jobs;
 pub mod membership;

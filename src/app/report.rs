@@ -95,6 +95,29 @@ pub struct Report {
     pub points_expired: i64,
     pub commission_by_staff: Vec<Line>,
     pub gone_quiet: Vec<QuietCustomer>,
+    /// Customers' ratings of the period's visits, per beautician and per service.
+    pub ratings_by_staff: Vec<RatingLine>,
+    pub ratings_by_service: Vec<RatingLine>,
+}
+
+/// How one beautician or service was rated.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RatingLine {
+    pub label: String,
+    pub ratings: i64,
+    /// Stars, to one decimal place.
+    pub average: Decimal,
+}
+
+fn rating_lines(rows: Vec<(String, i64, i64)>) -> Vec<RatingLine> {
+    rows.into_iter()
+        .map(|(label, n, sum)| RatingLine {
+            label,
+            ratings: n,
+            average: (Decimal::from(sum) / Decimal::from(n.max(1)))
+                .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+        })
+        .collect()
 }
 
 /// A cell of a report table.
@@ -140,7 +163,10 @@ impl App {
             let counts = tx.visit_counts(range)?;
             let ledgers = tx.ledger_sums(range)?;
             let revenue_by_category = lines(tx.revenue_by_category(range)?, str::to_string);
+            let (by_staff, by_service) = tx.ratings_by(range)?;
             Ok(Report {
+                ratings_by_staff: rating_lines(by_staff),
+                ratings_by_service: rating_lines(by_service),
                 period,
                 from,
                 to,
@@ -239,6 +265,19 @@ impl Report {
                 title: "美容师提成 Commission by staff",
                 headers: vec!["员工 Staff", "项目数 Lines", "提成 Commission"],
                 rows: money_rows(&self.commission_by_staff),
+            },
+            Section {
+                title: "顾客评价 Ratings",
+                headers: vec!["美容师或项目 Beautician or service", "评价数 Ratings", "平均星级 Average"],
+                rows: self
+                    .ratings_by_staff
+                    .iter()
+                    .map(|r| (format!("美容师 {}", r.label), r))
+                    .chain(self.ratings_by_service.iter().map(|r| (format!("项目 {}", r.label), r)))
+                    .map(|(label, r)| {
+                        vec![Cell::Text(label), Cell::Count(r.ratings), Cell::Text(format!("{:.1}", r.average))]
+                    })
+                    .collect(),
             },
             Section {
                 title: "久未到店 Gone quiet",

@@ -575,3 +575,23 @@ pub fn product_updated(name: &str) -> String {
 pub fn bad_date(field: &str, s: &str) -> String {
     format!("{field}：「{s}」不是日期（如 2026-11-01）/ {field}: \"{s}\" is not a date (e.g. 2026-11-01)")
 }
+
+pub fn feedback_recorded(stars: i64, owner_alerted: bool) -> String {
+    if owner_alerted {
+        format!("已记录 {stars} 星评价，已通知店长 / {stars}-star rating recorded; the owner has been told")
+    } else {
+        format!("已记录 {stars} 星评价 / {stars}-star rating recorded")
+    }
+}
+
+pub fn headers_feedback() -> [&'static str; 5] {
+    ["时间 at", "顾客 customer", "评分 rating", "留言 comment", "来源 via"]
+}
+
+pub fn note_recorded(name: &str) -> String {
+    format!("已记录到 {name} 的互动记录 / added to {name}'s record")
+}
+
+pub fn headers_interactions() -> [&'static str; 4] {
+    ["时间 at", "类型 kind", "内容 text", "记录人 by"]
+}

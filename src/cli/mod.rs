@@ -7,6 +7,7 @@
 #[cfg(feature = "net")]
 mod daemon;
 mod device;
+mod feedback;
 pub mod messages;
 mod money;
 mod report;
@@ -153,6 +154,9 @@ pub enum Command {
     /// 商品 / products
     #[command(subcommand)]
     Product(money::ProductCmd),
+    /// 顾客评价 / customers' ratings of their visits
+    #[command(subcommand)]
+    Feedback(feedback::FeedbackCmd),
     /// 库存：入库、盘点、进出存、耗材 / inventory: receive, count, report, materials
     #[command(subcommand)]
     Stock(stock::StockCmd),
@@ -251,6 +255,23 @@ pub enum CustomerCmd {
         /// 解绑 / unlink
         #[arg(long)]
         remove: bool,
+    },
+    /// 记一笔互动：投诉、备注、回访电话 / record a complaint, note or call against a customer
+    Note {
+        /// 手机号、会员号或编号 / phone, member code or id
+        key: String,
+        /// 内容 / what happened
+        text: String,
+        /// complaint（投诉）、note（备注）、call（电话）
+        #[arg(long, default_value = "note")]
+        kind: String,
+    },
+    /// 顾客的互动记录（投诉、备注、电话、差评）/ a customer's record of complaints, notes, calls, low ratings
+    Notes {
+        key: String,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
     },
     /// 应顾客要求删除其个人资料（保留匿名消费记录）/ delete a customer's personal data at their request (anonymous accounts stay)
     Delete {
@@ -1202,6 +1223,17 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
                 let c = app.member_card(&key, &card_no, remove, "cli")?;
                 say(&msg::member_card(&c.name, &card_no, remove))?;
             }
+            CustomerCmd::Note { key, text, kind } => {
+                let name = app.add_interaction(&key, &kind, &text, "cli")?;
+                say(&msg::note_recorded(&name))?;
+            }
+            CustomerCmd::Notes { key, json } => {
+                let tz = app.tz();
+                let list = app.interactions(&key, 100)?;
+                print_rows(json, &list, msg::headers_interactions(), |i| {
+                    [crate::domain::time::local_dt(i.at, tz), i.kind.clone(), i.text.clone(), i.actor.clone()]
+                })?;
+            }
             CustomerCmd::Delete { key, yes } => {
                 if !yes {
                     let c = app.customer_by_key(&key)?;
@@ -1417,6 +1449,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         Command::Coupon(c) => return money::coupon(app, c),
         Command::Product(c) => return money::product(app, c),
         Command::Stock(c) => return stock::stock(app, c),
+        Command::Feedback(c) => return feedback::feedback(app, c),
         Command::Course(c) => return money::course(app, c),
         Command::Checkin(c) => {
             let identity = if let Some(p) = &c.who.phone {

@@ -71,6 +71,7 @@ pub const TEMPLATES: &[(&str, Kind, &str)] = &[
         "【到店】{ticket} {customer}{tier_label} {arrival_label}：{service}{staff_label}{time_label}{warning}",
     ),
     ("low_stock", Kind::Staff, "【库存】{product} 剩 {level}{unit}，低于提醒线 {threshold}。{expiry}"),
+    ("low_rating", Kind::Staff, "【差评提醒】{customer} 给 {date} 的 {services}（{staff}）打了 {rating} 星：{comment}"),
     ("stock_expiry", Kind::Staff, "【库存效期】{product} 批号 {batch} 还有 {quantity}{unit}：{state}"),
     (
         "daily_summary",

@@ -301,6 +301,8 @@ impl Tx<'_> {
         )?;
         self.exec("DELETE FROM member_cards WHERE customer_id = ?1", [id])?;
         self.exec("DELETE FROM care_records WHERE customer_id = ?1", [id])?;
+        self.exec("DELETE FROM customer_interactions WHERE customer_id = ?1", [id])?;
+        self.exec("UPDATE feedback SET comment = '' WHERE customer_id = ?1", [id])?;
         self.exec(
             "UPDATE notification_outbox SET status = 'cancelled', updated_at = ?2,
                  last_error = '顾客已删除资料 / the customer''s data was deleted'

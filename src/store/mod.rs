@@ -10,6 +10,7 @@
 mod appointments;
 mod backup;
 mod customers;
+mod feedback;
 mod membership;
 mod outbox;
 mod printing;
@@ -35,6 +36,7 @@ use thiserror::Error;
 pub use appointments::NewAppointment;
 pub use backup::BackupReport;
 pub use customers::{CustomerPatch, NewCustomer};
+pub use feedback::{FeedbackRow, Interaction, VisitBrief};
 pub use membership::{CourseBalance, CourseEnding, IssuedCoupon, NewCourse, Tier};
 pub use outbox::{Contact, JobRun, NewNotification, Notification, OutboxStats};
 pub use printing::{DeviceStatus, PrintJob};
@@ -66,7 +68,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 4, name: "print_queue", sql: include_str!("migrations/0004_print_queue.sql") },
     Migration { version: 5, name: "fewer_keys", sql: include_str!("migrations/0005_fewer_keys.sql") },
     Migration { version: 6, name: "sync", sql: include_str!("migrations/0006_sync.sql") },
-    Migration { version: 7, name: "inventory", sql: include_str!("migrations/0007_inventory.sql") },
+    Migration { version: 7, name: "inventory_feedback", sql: include_str!("migrations/0007_inventory_feedback.sql") },
 ];
 
 #[derive(Debug, Error)]

@@ -147,3 +147,22 @@ fn delete_asks_for_confirmation_then_scrubs_the_customer() {
     let r = shop.run(&["customer", "delete", "13812345678", "--yes"]).fails();
     assert!(r.stderr().contains("13812345678"), "{}", r.stderr());
 }
+
+#[test]
+fn ratings_and_the_interaction_record_from_the_command_line() {
+    let shop = Shop::small();
+    shop.add_customer("王小丽", "13812345678");
+    shop.run(&["checkout", "--customer", "13812345678", "--service", "修眉造型@李娜", "--pay", "现金=48.5"]).ok();
+    let r = shop.run(&["feedback", "add", "--customer", "13812345678", "--rating", "1", "--comment", "修歪了"]).ok();
+    assert!(r.stdout().contains("已通知店长"), "{}", r.stdout());
+    let list = shop.run(&["feedback", "list", "--json"]).ok().json();
+    assert_eq!((list[0]["rating"].as_i64(), list[0]["comment"].as_str()), (Some(1), Some("修歪了")));
+    let r = shop.run(&["feedback", "add", "--customer", "13812345678", "--rating", "7"]).fails();
+    assert!(r.stderr().contains("1–5") || r.stderr().contains("1 and 5"), "{}", r.stderr());
+    shop.run(&["customer", "note", "13812345678", "回访：已道歉并约下次免费修眉", "--kind", "call"]).ok();
+    let notes = shop.run(&["customer", "notes", "13812345678", "--json"]).ok().json();
+    assert_eq!(notes[0]["kind"], "call");
+    assert_eq!(notes[1]["kind"], "feedback");
+    let r = shop.run(&["customer", "note", "13812345678", "x", "--kind", "party"]).fails();
+    assert!(r.stderr().contains("--kind"), "{}", r.stderr());
+}
