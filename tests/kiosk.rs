@@ -483,3 +483,52 @@ fn staff_call_next_sounds_the_buzzer_and_prints_the_slip() {
     tap(&s.ui, "StaffPage::logout-button");
     assert_eq!(page(&s), Page::Welcome);
 }
+
+#[test]
+fn after_paying_the_customer_rates_the_visit_on_the_kiosk() {
+    let s = shop();
+    s.kiosk
+        .borrow_mut()
+        .app()
+        .check_in(&salonbox::app::checkin::CheckinRequest {
+            identity: salonbox::app::checkin::Identity::Phone(
+                salonbox::domain::phone::Phone::parse("13912345678").unwrap(),
+            ),
+            service: Some("肩颈舒缓按摩".into()),
+            staff: None,
+        })
+        .unwrap();
+    tap(&s.ui, "KioskWindow::staff-button");
+    key(&s.ui, "李娜");
+    pin(&s, "2468");
+    tap(&s.ui, "StaffPage::call-next-button");
+    let ticket = slint::Model::row_data(&s.ui.global::<salonbox::kiosk::StaffAdapter>().get_queue(), 0).unwrap().ticket;
+    assert!(key(&s.ui, &format!("start {ticket}")));
+    assert!(key(&s.ui, &format!("checkout {ticket}")));
+    assert!(element(&s.ui, "CheckoutPage::rate-button").is_none(), "no rating before payment");
+    assert!(key(&s.ui, "现金"));
+    tap(&s.ui, "CheckoutPage::pay-button");
+    tap(&s.ui, "CheckoutPage::rate-button");
+    assert_eq!(page(&s), Page::Rating);
+    let ra = s.ui.global::<salonbox::kiosk::RatingAdapter>();
+    assert!(ra.get_greeting().contains("女士"), "{}", ra.get_greeting());
+    assert!(ra.get_detail().contains("肩颈舒缓按摩"), "{}", ra.get_detail());
+    assert_eq!(element(&s.ui, "RatingPage::submit-button").unwrap().accessible_enabled(), Some(false));
+    tap(&s.ui, "RatingPage::star-4");
+    assert_eq!(ra.get_stars(), 4);
+    assert!(key(&s.ui, "服务专业"));
+    assert!(key(&s.ui, "等待太久"));
+    assert!(key(&s.ui, "等待太久"), "a second tap takes it off");
+    both(&s, "rating");
+    tap(&s.ui, "RatingPage::submit-button");
+    assert!(ra.get_done(), "{}", s.ui.global::<KioskAdapter>().get_notice());
+    both(&s, "rating-thanks");
+    let rows = s.kiosk.borrow_mut().app().feedback_list(1, 10).unwrap();
+    assert_eq!((rows[0].rating, rows[0].comment.as_str(), rows[0].channel.as_str()), (4, "服务专业", "kiosk"));
+    // Staff mode ended when the kiosk went to the customer; done goes back to the welcome.
+    assert!(!s.ui.global::<salonbox::kiosk::Theme>().get_staff_mode());
+    tap(&s.ui, "RatingPage::finish-button");
+    assert_eq!(page(&s), Page::Welcome);
+    assert_eq!(ra.get_stars(), 0);
+    assert!(ra.get_detail().is_empty(), "nothing of the customer is left");
+}

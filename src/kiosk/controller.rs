@@ -12,8 +12,8 @@ use slint::{ComponentHandle, ModelRc, Timer, TimerMode, VecModel};
 use super::text::{self, Lang};
 use super::{
     AppointmentRow, BillExtra, BillRow, CheckoutAdapter, Concern, CustomerAdapter, DeviceRow, IdentifyAdapter,
-    KioskAdapter, KioskWindow, Page, QueueRow, RegisterAdapter, StaffAdapter, StaffMember, Theme, TicketAdapter,
-    WelcomeAdapter, models,
+    KioskAdapter, KioskWindow, Page, QueueRow, RatingAdapter, RegisterAdapter, StaffAdapter, StaffMember, Theme,
+    TicketAdapter, WelcomeAdapter, models,
 };
 use crate::app::App;
 use crate::app::checkin::{CheckinOutcome, CheckinRequest, Identity};
@@ -91,6 +91,16 @@ pub struct Kiosk {
     pin: String,
     idle_customer: Duration,
     bill: Option<BillDraft>,
+    /// The customer rating the visit just paid for.
+    rating: Option<RatingDraft>,
+}
+
+/// A rating being given on the kiosk after checkout.
+struct RatingDraft {
+    visit_id: String,
+    stars: i64,
+    /// Quick words (zh, en), chosen or not: the comment.
+    tags: Vec<(&'static str, &'static str, bool)>,
 }
 
 /// A checkout being prepared at the staff screen.
@@ -108,6 +118,8 @@ struct BillDraft {
     products: Vec<(String, u32)>,
     /// The customer's coupon applied, by code.
     coupon: Option<String>,
+    /// The checkout, once paid.
+    visit_id: Option<String>,
 }
 
 /// Staff mode stays open longer than a customer screen, then logs out by itself.
@@ -133,6 +145,7 @@ impl Kiosk {
             pin: String::new(),
             idle_customer: idle_after,
             bill: None,
+            rating: None,
         }));
         let weak = Rc::downgrade(&kiosk);
         {
@@ -164,6 +177,11 @@ impl Kiosk {
         c.on_choose_staff(with1(&weak, |k: &mut Kiosk, id: slint::SharedString| k.choose_staff(&id)));
         c.on_join_queue(with(&weak, Kiosk::join_queue));
         ui.global::<TicketAdapter>().on_done(with(&weak, Kiosk::reset));
+        let ra = ui.global::<RatingAdapter>();
+        ra.on_rate(with1(&weak, |k: &mut Kiosk, n: i32| k.rate(n)));
+        ra.on_toggle_tag(with1(&weak, |k: &mut Kiosk, i: i32| k.toggle_tag(i)));
+        ra.on_submit(with(&weak, Kiosk::submit_rating));
+        ra.on_skip(with(&weak, Kiosk::reset));
         let r = ui.global::<RegisterAdapter>();
         r.on_name_edited(with1(&weak, |k: &mut Kiosk, t: slint::SharedString| k.name_edited(&t)));
         r.on_birthday_edited(with1(&weak, |k: &mut Kiosk, t: slint::SharedString| k.birthday_edited(&t)));
@@ -219,6 +237,7 @@ impl Kiosk {
             });
         }));
         co.on_pay(with(&weak, Kiosk::pay));
+        co.on_ask_rating(with(&weak, Kiosk::ask_rating));
 
         {
             let mut k = kiosk.borrow_mut();
@@ -269,6 +288,7 @@ impl Kiosk {
     pub fn reset(&mut self) {
         self.visit = Visit::default();
         self.bill = None;
+        self.rating = None;
         self.session = None;
         self.chosen = None;
         self.pin.clear();
@@ -313,8 +333,107 @@ impl Kiosk {
         t.set_detail("".into());
         t.set_wait("".into());
         t.set_printing("".into());
+        let ra = ui.global::<RatingAdapter>();
+        ra.set_greeting("".into());
+        ra.set_detail("".into());
+        ra.set_stars(0);
+        ra.set_tags(ModelRc::new(VecModel::default()));
+        ra.set_done(false);
         self.notice("", false);
         self.go(Page::Welcome);
+    }
+
+    /// After payment staff hand the kiosk to the customer: staff mode ends, and the rating
+    /// page shows the visit's services and beautician.
+    fn ask_rating(&mut self) {
+        let Some((visit_id, customer_id)) =
+            self.bill.as_ref().and_then(|b| b.visit_id.clone().map(|v| (v, b.customer_id.clone())))
+        else {
+            return;
+        };
+        let brief = self.app.store.read(|tx| tx.visit_brief(&visit_id));
+        let customer = self.app.customer_by_key(&customer_id);
+        let (brief, customer) = match (brief, customer) {
+            (Ok(b), Ok(c)) => (b, c),
+            (Err(e), _) => return self.failed(&e),
+            (_, Err(e)) => return self.failed(&e),
+        };
+        self.bill = None;
+        self.session = None;
+        self.idle.set_interval(self.idle_customer);
+        self.touch();
+        let draft =
+            RatingDraft { visit_id, stars: 0, tags: text::RATING_TAGS.iter().map(|(z, e)| (*z, *e, false)).collect() };
+        if let Some(ui) = self.ui() {
+            ui.global::<Theme>().set_staff_mode(false);
+            let ra = ui.global::<RatingAdapter>();
+            ra.set_greeting(text::rating_greeting(self.lang, &greeting_name(&customer.name, customer.gender)).into());
+            let mut detail = brief.services.join("、");
+            if !brief.staff.is_empty() {
+                detail = format!("{detail} · {}", brief.staff.join("、"));
+            }
+            ra.set_detail(detail.into());
+            ra.set_stars(0);
+            ra.set_done(false);
+        }
+        self.rating = Some(draft);
+        self.show_rating_tags();
+        self.notice("", false);
+        self.go(Page::Rating);
+    }
+
+    fn show_rating_tags(&self) {
+        let (Some(ui), Some(r)) = (self.ui(), self.rating.as_ref()) else { return };
+        let tags: Vec<Concern> = r
+            .tags
+            .iter()
+            .map(|(zh, en, on)| Concern { name: text::rating_tag(self.lang, zh, en).into(), checked: *on })
+            .collect();
+        ui.global::<RatingAdapter>().set_tags(ModelRc::new(VecModel::from(tags)));
+    }
+
+    fn rate(&mut self, stars: i32) {
+        self.touch();
+        let Some(r) = self.rating.as_mut() else { return };
+        r.stars = i64::from(stars.clamp(1, 5));
+        let stars = r.stars;
+        if let Some(ui) = self.ui() {
+            ui.global::<RatingAdapter>().set_stars(stars as i32);
+        }
+    }
+
+    fn toggle_tag(&mut self, i: i32) {
+        self.touch();
+        if let Some(t) = self.rating.as_mut().and_then(|r| usize::try_from(i).ok().and_then(|i| r.tags.get_mut(i))) {
+            t.2 = !t.2;
+        }
+        self.show_rating_tags();
+    }
+
+    fn submit_rating(&mut self) {
+        self.touch();
+        let Some(r) = self.rating.as_ref() else { return };
+        if r.stars == 0 {
+            return;
+        }
+        // The comment is kept in Chinese whatever the screen's language: the shop reads it.
+        let comment = r.tags.iter().filter(|t| t.2).map(|t| t.0).collect::<Vec<_>>().join("、");
+        let rating = crate::app::feedback::Rating {
+            visit: Some(r.visit_id.clone()),
+            customer: None,
+            stars: r.stars,
+            comment,
+            channel: "kiosk".into(),
+        };
+        match self.app.rate_visit(&rating, "kiosk") {
+            Ok(_) => {
+                self.rating = None;
+                if let Some(ui) = self.ui() {
+                    ui.global::<RatingAdapter>().set_done(true);
+                }
+            }
+            Err(e) => self.notice(&e.to_string(), true),
+        }
     }
 
     fn start(&mut self) {
@@ -1034,6 +1153,7 @@ impl Kiosk {
             paid: false,
             products: Vec::new(),
             coupon: None,
+            visit_id: None,
         });
         if let Some(ui) = self.ui() {
             let c = ui.global::<CheckoutAdapter>();
@@ -1201,6 +1321,7 @@ impl Kiosk {
         }
         if let Some(b) = &mut self.bill {
             b.paid = true;
+            b.visit_id = Some(receipt.visit_id.clone());
         }
         if let Some(ui) = self.ui() {
             let c = ui.global::<CheckoutAdapter>();

@@ -250,3 +250,21 @@ pub fn balances(l: Lang, points: i64, stored_value: &str) -> String {
 pub fn paid(l: Lang, amount: &str) -> String {
     l.pick(format!("已收款 {amount}，小票正在打印"), format!("Paid {amount}; the receipt is printing"))
 }
+
+/// Quick words a customer can add to a rating (Chinese, English); the Chinese is stored.
+pub const RATING_TAGS: &[(&str, &str)] = &[
+    ("服务专业", "Professional"),
+    ("手法舒服", "Gentle hands"),
+    ("环境舒适", "Pleasant room"),
+    ("等待太久", "Waited too long"),
+    ("推销太多", "Too much selling"),
+    ("价格偏高", "Too pricey"),
+];
+
+pub fn rating_greeting(l: Lang, name: &str) -> String {
+    l.pick(format!("{name}，请为本次服务评分"), format!("{name}, how was your visit today?"))
+}
+
+pub fn rating_tag(l: Lang, zh: &str, en: &str) -> String {
+    l.pick(zh.to_string(), en.to_string())
+}
