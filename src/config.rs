@@ -103,6 +103,9 @@ pub struct Jobs {
     pub winback_batch: u32,
     /// The coupon template a win-back message brings, if any.
     pub winback_coupon: Option<String>,
+    /// The share of win-back customers left out (a standing hold-out group), so that
+    /// `campaign report 老客回访` can say what the messages changed.
+    pub winback_holdout_percent: u8,
     /// Courses and stored-value bonuses ending within this many days get a reminder.
     pub expiry_notice_days: u32,
     /// Product batches expiring within this many days are reported to staff (库存效期).
@@ -536,6 +539,7 @@ impl Config {
             winback_every_days: j.winback_every_days.max(1),
             winback_batch: j.winback_batch,
             winback_coupon: (!j.winback_coupon.trim().is_empty()).then(|| j.winback_coupon.trim().to_string()),
+            winback_holdout_percent: j.winback_holdout_percent.min(50),
             expiry_notice_days: j.expiry_notice_days.max(1),
             stock_expiry_days: j.stock_expiry_days,
             retention_print_days: j.retention_print_days.max(1),
@@ -889,6 +893,7 @@ struct RawJobs {
     winback_every_days: u32,
     winback_batch: u32,
     winback_coupon: String,
+    winback_holdout_percent: u8,
     expiry_notice_days: u32,
     stock_expiry_days: u32,
     retention_print_days: u32,
@@ -912,6 +917,7 @@ impl Default for RawJobs {
             winback_every_days: 90,
             winback_batch: 200,
             winback_coupon: String::new(),
+            winback_holdout_percent: 10,
             expiry_notice_days: 14,
             stock_expiry_days: 30,
             retention_print_days: 7,

@@ -707,7 +707,7 @@ fn win_back_follows_each_customers_rhythm_and_balances_get_their_reminder() {
     use salonbox::app::checkout::{CheckoutRequest, ItemKey, ItemRequest};
     use salonbox::app::membership::CourseSaleRequest;
     use salonbox::domain::checkout::Tender;
-    let shop = Shop::new("winback_floor_days = 30\n");
+    let shop = Shop::new("winback_floor_days = 30\nwinback_holdout_percent = 0\n");
     let regular = shop.customer("王芳", "13800001111", true);
     let quiet_no_consent = shop.customer("陈静", "13800002222", false);
     let recent = shop.customer("刘洋", "13800003333", true);

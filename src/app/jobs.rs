@@ -39,6 +39,11 @@ pub const JOBS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The campaigns the birthday and win-back jobs record their customers in
+/// (`salonbox campaign report 生日关怀`).
+pub const BIRTHDAY_CAMPAIGN: &str = "生日关怀";
+pub const WINBACK_CAMPAIGN: &str = "老客回访";
+
 pub fn is_job(name: &str) -> bool {
     JOBS.iter().any(|(n, _, _)| *n == name)
 }
@@ -472,6 +477,11 @@ fn birthdays(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>, tz:
             Err(e) => return Err(e.into()),
         };
         let Some(code) = code else { continue };
+        // Recorded as a campaign, so its effect reads like any other (no hold-out: nobody
+        // is left without their birthday gift).
+        let campaign = super::campaigns::job_campaign(tx, BIRTHDAY_CAMPAIGN, 0, at)?;
+        let coupon_id = tx.coupon_id_by_code(&code)?;
+        tx.add_campaign_member(&campaign, &customer_id, false, coupon_id.as_deref(), Some(&dedupe), at)?;
         let valid_to = birthday + Duration::days(template.2.max(1) - 1);
         let params = serde_json::json!({
             "coupon": format!("{}（券码 {code}）", template.1),
@@ -555,9 +565,17 @@ fn winback(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>) -> Re
     let mut queued = Vec::new();
     let today = business_date(at, tz);
     let since = today - Duration::days(j.winback_every_days.into());
+    let campaign = super::campaigns::job_campaign(tx, WINBACK_CAMPAIGN, j.winback_holdout_percent, at)?;
+    let mut held = 0;
     for q in tx.gone_quiet(at, 3, j.winback_factor, j.winback_floor_days.into(), j.winback_batch)? {
         let c = tx.contact(&q.customer_id)?;
         if !c.marketing_consent || c.opted_out {
+            continue;
+        }
+        // The hold-out: the same customers always (a standing control group), so the
+        // report can tell what win-back messages change.
+        if crate::domain::campaign::held_out(&campaign, &q.customer_id, j.winback_holdout_percent) {
+            held += usize::from(tx.add_campaign_member(&campaign, &q.customer_id, true, None, None, at)?);
             continue;
         }
         let prefix = format!("winback:{}:", q.customer_id);
@@ -565,14 +583,19 @@ fn winback(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>) -> Re
             continue;
         }
         let key = format!("{prefix}{today}");
+        let mut coupon_id = None;
         let offer = match &coupon {
             Some(t) => match tx.issue_coupon(&t.0, &q.customer_id, "winback", Some(&key), at) {
-                Ok(Some(code)) => format!("送您{}（券码 {code}），", t.1),
+                Ok(Some(code)) => {
+                    coupon_id = tx.coupon_id_by_code(&code)?;
+                    format!("送您{}（券码 {code}），", t.1)
+                }
                 Ok(None) | Err(crate::store::StoreError::Duplicate { .. }) => String::new(),
                 Err(e) => return Err(e.into()),
             },
             None => String::new(),
         };
+        tx.add_campaign_member(&campaign, &q.customer_id, false, coupon_id.as_deref(), Some(&key), at)?;
         queue_message(
             tx,
             &mut queued,
@@ -591,7 +614,8 @@ fn winback(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>) -> Re
             format!("{} {:.0} 天 / days (rhythm {:.0})", q.name, q.days_since, q.rhythm_days),
         )?;
     }
-    Ok((queued, String::new()))
+    let note = if held > 0 { format!("对照组 {held} 位 / {held} held out") } else { String::new() };
+    Ok((queued, note))
 }
 
 /// Courses with sessions left and stored-value bonuses that end within

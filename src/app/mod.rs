@@ -5,6 +5,7 @@
 //! knows neither Slint, clap, HTTP nor devices.
 
 pub mod booking;
+pub mod campaigns;
 pub mod checkin;
 pub mod checkout;
 pub mod customers;

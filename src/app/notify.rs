@@ -195,6 +195,8 @@ fn plan_in(tx: &Tx<'_>, config: &crate::config::Config, n: &Notification, now: D
     let m = &config.messages;
     let tz = tx.tz();
     let mut params = messages::params_from_json(&n.params);
+    // Keys starting with `_` are for the sender (a campaign's provider ids), not the text.
+    params.retain(|(k, _)| !k.starts_with('_'));
     params.push(("shop".into(), config.shop.name.clone()));
     let (mut phone, mut openid) = (None, None);
     match n.audience.as_str() {
@@ -276,10 +278,23 @@ fn plan_in(tx: &Tx<'_>, config: &crate::config::Config, n: &Notification, now: D
         phone,
         openid,
         staff_group,
-        provider_templates: conf.map(|c| c.providers.clone()).unwrap_or_default(),
+        provider_templates: campaign_templates(&n.params)
+            .unwrap_or_else(|| conf.map(|c| c.providers.clone()).unwrap_or_default()),
         attempts: n.attempts,
         not_after: n.not_after,
     })))
+}
+
+/// A campaign carries its own provider template ids in its parameters.
+fn campaign_templates(p: &serde_json::Value) -> Option<crate::config::ProviderTemplates> {
+    p.get("_campaign")?;
+    let s = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    Some(crate::config::ProviderTemplates {
+        aliyun: s("_aliyun"),
+        tencent: s("_tencent"),
+        tencent_params: vec!["text".into()],
+        wechat: s("_wechat"),
+    })
 }
 
 /// Why a message no longer makes sense, if it does not: a reminder for an appointment that

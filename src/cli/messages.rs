@@ -595,3 +595,38 @@ pub fn note_recorded(name: &str) -> String {
 pub fn headers_interactions() -> [&'static str; 4] {
     ["时间 at", "类型 kind", "内容 text", "记录人 by"]
 }
+
+pub fn read_file_failed(path: &Path, e: &str) -> String {
+    format!("无法读取文件 {}：{e} / cannot read {}: {e}", path.display(), path.display())
+}
+
+pub fn bad_format(f: &str) -> String {
+    format!("未知的格式 {f}（text、json、xlsx）/ unknown format {f} (text, json, xlsx)")
+}
+
+pub fn campaign_file_invalid(path: &Path, e: &str) -> String {
+    format!("活动定义 {} 有误 / the campaign file {} is invalid:\n{e}", path.display(), path.display())
+}
+
+pub fn campaign_created(name: &str) -> String {
+    format!("已创建活动 / campaign created: {name}（先预览：salonbox campaign preview {name}）")
+}
+
+pub fn campaign_preview(name: &str, audience: usize, target: usize, holdout: usize) -> String {
+    format!(
+        "{name}：符合条件且同意营销的顾客 {audience} 位，发送 {target} 位，对照组 {holdout} 位 / {audience} customers match (with marketing consent): {target} to reach, {holdout} held out"
+    )
+}
+
+pub fn campaign_started(
+    name: &str,
+    target: usize,
+    holdout: usize,
+    messages: usize,
+    coupons: usize,
+    skipped: usize,
+) -> String {
+    format!(
+        "{name} 已开始：活动组 {target} 位（消息 {messages} 条，发券 {coupons} 张），对照组 {holdout} 位，跳过 {skipped} 位（券已达上限）/ started: {target} in the campaign group ({messages} messages, {coupons} coupons), {holdout} held out, {skipped} skipped (coupon limit reached)"
+    )
+}

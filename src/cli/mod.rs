@@ -4,6 +4,7 @@
 //! kiosk calls) and prints; it holds no business rule and no SQL. Its messages live in
 //! `messages.rs`.
 
+mod campaign;
 #[cfg(feature = "net")]
 mod daemon;
 mod device;
@@ -154,6 +155,9 @@ pub enum Command {
     /// 商品 / products
     #[command(subcommand)]
     Product(money::ProductCmd),
+    /// 营销活动：定义、预览、开始、效果 / campaigns: define, preview, start, report
+    #[command(subcommand)]
+    Campaign(campaign::CampaignCmd),
     /// 顾客评价 / customers' ratings of their visits
     #[command(subcommand)]
     Feedback(feedback::FeedbackCmd),
@@ -1450,6 +1454,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         Command::Product(c) => return money::product(app, c),
         Command::Stock(c) => return stock::stock(app, c),
         Command::Feedback(c) => return feedback::feedback(app, c),
+        Command::Campaign(c) => return campaign::campaign(app, c),
         Command::Course(c) => return money::course(app, c),
         Command::Checkin(c) => {
             let identity = if let Some(p) = &c.who.phone {

@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
 use super::{CliError, Outcome, msg, parse_date, print_json, say};
 use crate::app::App;
-use crate::app::report::{Cell, Period, Report};
+use crate::app::report::{Cell, Period, Report, Section};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum PeriodArg {
@@ -51,9 +51,9 @@ fn cell_text(c: &Cell) -> String {
     }
 }
 
-fn text(r: &Report) -> String {
+pub(super) fn text(sections: &[Section]) -> String {
     let mut out = String::new();
-    for s in r.sections() {
+    for s in sections {
         out.push_str(&format!("\n【{}】\n", s.title));
         if s.rows.is_empty() {
             out.push_str(msg::report_nothing());
@@ -91,13 +91,13 @@ fn csv(r: &Report, to: &mut dyn std::io::Write) -> Result<(), CliError> {
 }
 
 /// A workbook with one sheet per section: bold headers, ¥ number formats, widths to fit.
-fn xlsx(r: &Report, path: &Path) -> Result<(), XlsxError> {
+pub(super) fn xlsx(sections: &[Section], path: &Path) -> Result<(), XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold().set_background_color("#F2E6EA").set_align(FormatAlign::Center);
     let money = Format::new().set_num_format("¥#,##0.00");
     let count = Format::new().set_num_format("#,##0");
     let title = Format::new().set_bold().set_font_size(14);
-    for (i, s) in r.sections().iter().enumerate() {
+    for (i, s) in sections.iter().enumerate() {
         let ws = wb.add_worksheet();
         // sheet names: at most 31 characters, no brackets
         let name: String = s.title.split_whitespace().next().unwrap_or("Sheet").chars().take(28).collect();
@@ -142,10 +142,9 @@ pub fn run(app: &mut App, a: ReportArgs) -> Result<Outcome, CliError> {
     let r = app.report(period, date)?;
     match (a.format, a.output) {
         (Format_::Json, _) => print_json(&r)?,
-        (Format_::Text, None) => say(&text(&r))?,
-        (Format_::Text, Some(p)) => {
-            std::fs::write(&p, text(&r)).map_err(|e| CliError::Usage(msg::write_file_failed(&p, &e.to_string())))?
-        }
+        (Format_::Text, None) => say(&text(&r.sections()))?,
+        (Format_::Text, Some(p)) => std::fs::write(&p, text(&r.sections()))
+            .map_err(|e| CliError::Usage(msg::write_file_failed(&p, &e.to_string())))?,
         (Format_::Csv, None) => csv(&r, &mut std::io::stdout().lock())?,
         (Format_::Csv, Some(p)) => {
             let mut f =
@@ -155,7 +154,7 @@ pub fn run(app: &mut App, a: ReportArgs) -> Result<Outcome, CliError> {
         }
         (Format_::Xlsx, None) => return Err(CliError::Usage(msg::xlsx_needs_output())),
         (Format_::Xlsx, Some(p)) => {
-            xlsx(&r, &p).map_err(|e| CliError::Usage(msg::write_file_failed(&p, &e.to_string())))?;
+            xlsx(&r.sections(), &p).map_err(|e| CliError::Usage(msg::write_file_failed(&p, &e.to_string())))?;
             say(&msg::report_written(&p))?;
         }
     }

@@ -64,6 +64,8 @@ pub const TEMPLATES: &[(&str, Kind, &str)] = &[
         "{shop}：{name}，您的储值余额 {balance} 元将于 {date} 到期，欢迎到店使用。",
     ),
     ("birthday_coupon", Kind::Marketing, "{shop}祝{name}生日快乐！送您{coupon}一张，{valid_to}前到店可用。"),
+    // A campaign's own text, filled in when it started (see `app::campaigns`).
+    ("campaign", Kind::Marketing, "{text}"),
     ("winback", Kind::Marketing, "{shop}：{name}，好久不见，我们想念您！{offer}期待您再次光临。"),
     (
         "staff_arrival",

@@ -4,6 +4,7 @@
 //! network; `now` and the shop's time zone are always parameters.
 
 pub mod booking;
+pub mod campaign;
 pub mod checkin;
 pub mod checkout;
 pub mod customer;

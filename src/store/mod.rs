@@ -9,6 +9,7 @@
 
 mod appointments;
 mod backup;
+mod campaigns;
 mod customers;
 mod feedback;
 mod membership;
@@ -35,6 +36,7 @@ use thiserror::Error;
 
 pub use appointments::NewAppointment;
 pub use backup::BackupReport;
+pub use campaigns::{AudienceQuery, CampaignRow, Reachable};
 pub use customers::{CustomerPatch, NewCustomer};
 pub use feedback::{FeedbackRow, Interaction, VisitBrief};
 pub use membership::{CourseBalance, CourseEnding, IssuedCoupon, NewCourse, Tier};
@@ -69,6 +71,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 5, name: "fewer_keys", sql: include_str!("migrations/0005_fewer_keys.sql") },
     Migration { version: 6, name: "sync", sql: include_str!("migrations/0006_sync.sql") },
     Migration { version: 7, name: "inventory_feedback", sql: include_str!("migrations/0007_inventory_feedback.sql") },
+    Migration { version: 8, name: "campaigns", sql: include_str!("migrations/0008_campaigns.sql") },
 ];
 
 #[derive(Debug, Error)]

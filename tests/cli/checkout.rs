@@ -210,7 +210,7 @@ fn daily_report_in_text_csv_xlsx_and_json() {
     use calamine::{Reader, open_workbook_auto};
     let mut wb = open_workbook_auto(&file).unwrap();
     let sheets = wb.sheet_names();
-    assert_eq!(sheets.len(), 8, "{sheets:?}");
+    assert_eq!(sheets.len(), 9, "{sheets:?}");
     let summary = wb.worksheet_range(&sheets[0]).unwrap();
     let revenue = summary.rows().find(|r| r[0] == "营业收入 Revenue").unwrap();
     assert_eq!(revenue[1].to_string(), "404.5");
