@@ -78,6 +78,18 @@ pub struct Config {
     pub messages: Messages,
     pub jobs: Jobs,
     pub cloud: Cloud,
+    pub feedback: Feedback,
+}
+
+/// Ratings by a link in a thank-you message (the page is the cloud's; ratings come back
+/// through pull as `feedback.submitted`).
+#[derive(Debug, Clone, Default)]
+pub struct Feedback {
+    /// The rating page's address, e.g. `https://cloud.example.com/rate`; `None`: no
+    /// thank-you message with a link.
+    pub thanks_link: Option<String>,
+    /// How long after checkout the thank-you message goes.
+    pub thanks_delay: chrono::Duration,
 }
 
 /// The daemon's scheduled jobs.
@@ -649,6 +661,19 @@ impl Config {
                     retry_max: std::time::Duration::from_secs(r.cloud.retry_max_seconds.clamp(1, 300).into()),
                 }
             },
+            feedback: Feedback {
+                thanks_link: match r.feedback.thanks_link.trim() {
+                    "" => None,
+                    link if link.starts_with("https://") => Some(link.to_string()),
+                    link => {
+                        return Err(invalid(
+                            "feedback.thanks_link",
+                            format!("「{link}」须以 https:// 开头 / \"{link}\" must start with https://"),
+                        ));
+                    }
+                },
+                thanks_delay: chrono::Duration::minutes(r.feedback.thanks_delay_minutes.min(24 * 60).into()),
+            },
         })
     }
 }
@@ -697,6 +722,20 @@ struct RawConfig {
     messages: RawMessages,
     jobs: RawJobs,
     cloud: RawCloud,
+    feedback: RawFeedback,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawFeedback {
+    thanks_link: String,
+    thanks_delay_minutes: u32,
+}
+
+impl Default for RawFeedback {
+    fn default() -> Self {
+        RawFeedback { thanks_link: String::new(), thanks_delay_minutes: 60 }
+    }
 }
 
 #[derive(Deserialize)]

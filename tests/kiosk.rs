@@ -525,6 +525,17 @@ fn after_paying_the_customer_rates_the_visit_on_the_kiosk() {
     both(&s, "rating-thanks");
     let rows = s.kiosk.borrow_mut().app().feedback_list(1, 10).unwrap();
     assert_eq!((rows[0].rating, rows[0].comment.as_str(), rows[0].channel.as_str()), (4, "服务专业", "kiosk"));
+    // ... and into the month's report, under the beautician and the service.
+    {
+        let mut k = s.kiosk.borrow_mut();
+        let app = k.app();
+        let today = app.today();
+        let report = app.report(salonbox::app::report::Period::Monthly, today).unwrap();
+        let staff: Vec<(String, i64, String)> =
+            report.ratings_by_staff.iter().map(|r| (r.label.clone(), r.ratings, r.average.to_string())).collect();
+        assert_eq!(staff, vec![("李娜".to_string(), 1, "4.0".to_string())]);
+        assert_eq!(report.ratings_by_service[0].label, "肩颈舒缓按摩");
+    }
     // Staff mode ended when the kiosk went to the customer; done goes back to the welcome.
     assert!(!s.ui.global::<salonbox::kiosk::Theme>().get_staff_mode());
     tap(&s.ui, "RatingPage::finish-button");

@@ -1048,3 +1048,72 @@ fn deleting_a_customer_at_their_request_scrubs_them_and_tells_the_cloud() {
     // Asking again finds no one.
     assert!(app.delete_customer(&id, "test").is_err());
 }
+
+#[test]
+fn a_thank_you_link_brings_the_rating_back_through_the_cloud() {
+    use salonbox::app::checkout::{CheckoutRequest, ItemKey, ItemRequest};
+    use salonbox::domain::checkout::{Tender, Use};
+    let cloud = Cloud::start();
+    let shop = Shop::with_config(&format!(
+        "{}\n[channels]\nsms_provider = \"relay\"\ntimeout_seconds = 1\n[feedback]\nthanks_link = \"https://cloud.example.com/rate\"\nthanks_delay_minutes = 60\n[jobs]\nclock_sync_file = \"\"\n",
+        cloud.config()
+    ));
+    let mut app = shop.app();
+    app.add_service("足部护理", "身体", 60, "98", None, "test").unwrap();
+    shop.register(&mut app, "王芳", "13800000001");
+    let visit = app
+        .checkout(&CheckoutRequest {
+            customer: Some("13800000001".into()),
+            items: vec![ItemRequest {
+                item: ItemKey::Service("足部护理".into()),
+                quantity: 1,
+                staff: vec![],
+                expected_unit_price: None,
+            }],
+            coupon: None,
+            points: Use::Nothing,
+            stored_value: Use::Nothing,
+            tenders: vec![(Tender::Cash, "98".parse().unwrap())],
+            actor: "test".into(),
+        })
+        .unwrap()
+        .visit_id;
+    let mut daemon = salonbox::daemon::Daemon::new(shop.app()).unwrap();
+    let rt = rt();
+    let stop = never();
+    rt.block_on(daemon.tick(&stop)).unwrap();
+    assert!(cloud.messages().is_empty(), "the thank-you waits an hour");
+    shop.clock.advance(chrono::Duration::minutes(61));
+    rt.block_on(daemon.send_due(&stop)).unwrap();
+    let key = format!("thanks:{visit}");
+    assert_eq!(cloud.messages(), vec![(key.clone(), 1)]);
+    let body: serde_json::Value = {
+        let db = cloud.conn();
+        let b: String = db.query_row("SELECT body FROM messages WHERE dedupe_key = ?1", [&key], |r| r.get(0)).unwrap();
+        serde_json::from_str(&b).unwrap()
+    };
+    let link = body["params"]["link"].as_str().unwrap().to_string();
+    assert!(link.starts_with(&format!("https://cloud.example.com/rate?v={visit}&t=")), "{link}");
+    let token = link.rsplit("t=").next().unwrap().to_string();
+
+    // The customer rated it on the cloud's page: two stars. A forged link for the same
+    // visit, and the same change again, change nothing.
+    let submitted = json!({ "visit_id": visit, "token": token, "rating": 2, "comment": "等太久" });
+    cloud.add_change(
+        "fb-1",
+        "feedback.submitted",
+        None,
+        json!({ "visit_id": visit, "token": "0000000000000000", "rating": 5 }),
+    );
+    cloud.add_change("fb-2", "feedback.submitted", None, submitted.clone());
+    cloud.add_change("fb-2", "feedback.submitted", None, submitted);
+    let sync = daemon.sync.as_mut().unwrap();
+    let r = rt.block_on(sync.pull_all(&mut daemon.app, &stop)).unwrap();
+    assert_eq!((r.applied.applied, r.applied.skipped, r.applied.old), (1, 1, 1), "{r:?}");
+    let rows = app.feedback_list(1, 10).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].rating, rows[0].comment.as_str(), rows[0].channel.as_str()), (2, "等太久", "link"));
+    assert!(app.list_messages(Some("pending"), 10).unwrap().iter().any(|n| n.template == "low_rating"));
+    let p = app.sync_problems(10).unwrap();
+    assert!(p.skipped_changes[0].reason.contains("check does not match"), "{p:?}");
+}

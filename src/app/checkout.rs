@@ -340,7 +340,15 @@ impl App {
     /// writes the visit, its ledgers, commissions and any tier upgrade, in one transaction.
     pub fn checkout(&mut self, req: &CheckoutRequest) -> Result<Receipt> {
         let now = self.now();
-        self.store.write(|tx| checkout_in(tx, req, now))
+        let thanks = self.config.feedback.thanks_link.clone().map(|l| (l, self.config.feedback.thanks_delay));
+        let key = self.device_key().to_vec();
+        self.store.write(|tx| {
+            let r = checkout_in(tx, req, now)?;
+            if let Some((link, delay)) = &thanks {
+                super::feedback::queue_thanks(tx, link, *delay, &key, &r.visit_id, now)?;
+            }
+            Ok(r)
+        })
     }
 
     /// What a checkout would come to, computed exactly as `checkout` does and then rolled

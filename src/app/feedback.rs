@@ -2,13 +2,118 @@
 //! by the link in a relayed thank-you message; a low rating reaches the owner at once; staff
 //! record complaints, notes and calls against the customer (客户互动记录).
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::customers::lookup_customer;
 use super::{App, AppError, Result};
 use crate::domain::messages::Kind;
 use crate::domain::time::local_dt;
-use crate::store::{FeedbackRow, Interaction, NewNotification, VisitBrief};
+use crate::store::{FeedbackRow, Interaction, NewNotification, Tx, VisitBrief};
+
+/// Records a rating of a visit in the caller's transaction: once per visit, never of a
+/// voided one; a low rating alerts the owner and goes into the customer's record.
+pub(crate) fn rate_in(
+    tx: &Tx<'_>,
+    visit_id: &str,
+    stars: i64,
+    comment: &str,
+    channel: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Rated> {
+    if !(1..=5).contains(&stars) {
+        return Err(AppError::input("评分 rating", format!("{stars} 不在 1–5 之间 / {stars} is not between 1 and 5")));
+    }
+    let comment = comment.trim();
+    if comment.chars().count() > MAX_COMMENT {
+        return Err(AppError::input(
+            "评价 comment",
+            format!("最多 {MAX_COMMENT} 字 / at most {MAX_COMMENT} characters"),
+        ));
+    }
+    let visit = tx.visit_brief(visit_id)?;
+    if visit.voided {
+        return Err(AppError::input("消费记录 visit", format!("{visit_id} 已撤销 / {visit_id} was voided")));
+    }
+    let id = tx.insert_feedback(&visit, stars, comment, channel, now)?;
+    tx.audit(now, actor, "feedback.add", "visit", &visit.id, &serde_json::json!({ "rating": stars, "via": channel }))?;
+    let low = stars <= LOW_RATING;
+    if low {
+        let customer = visit.customer_name.clone().unwrap_or_else(|| "散客".into());
+        let said = if comment.is_empty() { "（未留言）" } else { comment };
+        if let Some(c) = &visit.customer_id {
+            tx.add_interaction(c, "feedback", &format!("{stars} 星：{said}"), actor, now)?;
+        }
+        let params = serde_json::json!({
+            "customer": customer,
+            "date": local_dt(visit.at, tx.tz()),
+            "services": visit.services.join("、"),
+            "staff": visit.staff.join("、"),
+            "rating": stars,
+            "comment": said,
+        });
+        tx.enqueue_notification(
+            &NewNotification {
+                dedupe_key: format!("lowrating:{id}"),
+                kind: Kind::Staff.as_str(),
+                audience: "owner",
+                customer_id: None,
+                recipient: None,
+                template: "low_rating",
+                params: params.to_string(),
+                not_before: now,
+                not_after: Some(now + chrono::Duration::days(2)),
+            },
+            now,
+        )?;
+    }
+    Ok(Rated { feedback_id: id, visit, owner_alerted: low })
+}
+
+/// The check a rating link carries: the visit id under the device key, so a link cannot be
+/// made up for another visit.
+pub fn link_token(device_key: &[u8], visit_id: &str) -> String {
+    use hmac::Mac;
+    let mut mac = match hmac::Hmac::<sha2::Sha256>::new_from_slice(device_key) {
+        Ok(m) => m,
+        Err(_) => return String::new(),
+    };
+    mac.update(b"feedback:");
+    mac.update(visit_id.as_bytes());
+    mac.finalize().into_bytes().iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The thank-you message with the rating link, queued in the checkout's transaction when
+/// `[feedback] thanks_link` is set and the visit has a customer.
+pub(crate) fn queue_thanks(
+    tx: &Tx<'_>,
+    link: &str,
+    delay: chrono::Duration,
+    device_key: &[u8],
+    visit_id: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let visit = tx.visit_brief(visit_id)?;
+    let Some(customer) = visit.customer_id else { return Ok(()) };
+    let sep = if link.contains('?') { '&' } else { '?' };
+    let url = format!("{link}{sep}v={visit_id}&t={}", link_token(device_key, visit_id));
+    tx.enqueue_notification(
+        &NewNotification {
+            dedupe_key: format!("thanks:{visit_id}"),
+            kind: Kind::Transactional.as_str(),
+            audience: "customer",
+            customer_id: Some(customer),
+            recipient: None,
+            template: "visit_thanks",
+            params: serde_json::json!({ "link": url, "services": visit.services.join("、") }).to_string(),
+            not_before: now + delay,
+            not_after: Some(now + chrono::Duration::days(2)),
+        },
+        now,
+    )?;
+    Ok(())
+}
 
 /// Ratings at or below this many stars alert the owner.
 pub const LOW_RATING: i64 = 2;
@@ -38,21 +143,7 @@ const KINDS: &[&str] = &["complaint", "note", "call"];
 
 impl App {
     pub fn rate_visit(&mut self, r: &Rating, actor: &str) -> Result<Rated> {
-        if !(1..=5).contains(&r.stars) {
-            return Err(AppError::input(
-                "评分 rating",
-                format!("{} 不在 1–5 之间 / {} is not between 1 and 5", r.stars, r.stars),
-            ));
-        }
-        let comment = r.comment.trim();
-        if comment.chars().count() > MAX_COMMENT {
-            return Err(AppError::input(
-                "评价 comment",
-                format!("最多 {MAX_COMMENT} 字 / at most {MAX_COMMENT} characters"),
-            ));
-        }
         let now = self.now();
-        let tz = self.tz();
         self.store.write(|tx| {
             let visit_id = match (&r.visit, &r.customer) {
                 (Some(v), _) => v.trim().to_string(),
@@ -72,43 +163,7 @@ impl App {
                     ));
                 }
             };
-            let visit = tx.visit_brief(&visit_id)?;
-            if visit.voided {
-                return Err(AppError::input("消费记录 visit", format!("{visit_id} 已撤销 / {visit_id} was voided")));
-            }
-            let id = tx.insert_feedback(&visit, r.stars, comment, &r.channel, now)?;
-            tx.audit(now, actor, "feedback.add", "visit", &visit.id, &serde_json::json!({ "rating": r.stars }))?;
-            let low = r.stars <= LOW_RATING;
-            if low {
-                let customer = visit.customer_name.clone().unwrap_or_else(|| "散客".into());
-                if let Some(c) = &visit.customer_id {
-                    let text = format!("{} 星：{}", r.stars, if comment.is_empty() { "（未留言）" } else { comment });
-                    tx.add_interaction(c, "feedback", &text, actor, now)?;
-                }
-                let params = serde_json::json!({
-                    "customer": customer,
-                    "date": local_dt(visit.at, tz),
-                    "services": visit.services.join("、"),
-                    "staff": visit.staff.join("、"),
-                    "rating": r.stars,
-                    "comment": if comment.is_empty() { "（未留言）" } else { comment },
-                });
-                tx.enqueue_notification(
-                    &NewNotification {
-                        dedupe_key: format!("lowrating:{id}"),
-                        kind: Kind::Staff.as_str(),
-                        audience: "owner",
-                        customer_id: None,
-                        recipient: None,
-                        template: "low_rating",
-                        params: params.to_string(),
-                        not_before: now,
-                        not_after: Some(now + chrono::Duration::days(2)),
-                    },
-                    now,
-                )?;
-            }
-            Ok(Rated { feedback_id: id, visit, owner_alerted: low })
+            rate_in(tx, &visit_id, r.stars, &r.comment, &r.channel, actor, now)
         })
     }
 

@@ -111,11 +111,11 @@ pub struct RatingLine {
 
 fn rating_lines(rows: Vec<(String, i64, i64)>) -> Vec<RatingLine> {
     rows.into_iter()
-        .map(|(label, n, sum)| RatingLine {
-            label,
-            ratings: n,
-            average: (Decimal::from(sum) / Decimal::from(n.max(1)))
-                .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+        .map(|(label, n, sum)| {
+            let mut average = (Decimal::from(sum) / Decimal::from(n.max(1)))
+                .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            average.rescale(1);
+            RatingLine { label, ratings: n, average }
         })
         .collect()
 }

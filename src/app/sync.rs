@@ -15,7 +15,8 @@ use crate::domain::model::AppointmentStatus;
 use crate::domain::phone::Phone;
 use crate::domain::sync::{
     AppointmentCancelled, AppointmentChange, CHANGE_TYPES, Change, ChangesPage, CouponIssued, CustomerChange,
-    MessageStatus, ServiceChange, StaffChange, Unsubscribed, customer_keeps_local, is_newer,
+    EXTENSION_CHANGE_TYPES, FeedbackSubmitted, MessageStatus, ServiceChange, StaffChange, Unsubscribed,
+    customer_keeps_local, is_newer,
 };
 use crate::store::{
     CloudAppointment, CloudService, CustomerPatch, NewCustomer, OutgoingEvent, SetAsideEvent, SkippedChange,
@@ -94,10 +95,11 @@ impl App {
     /// Applies a page of changes and stores its cursor, in one transaction.
     pub fn apply_page(&mut self, page: &ChangesPage) -> Result<Applied> {
         let now = self.now();
+        let key = self.device_key().to_vec();
         self.store.write(|tx| {
             let mut sum = Applied::default();
             for c in &page.changes {
-                let outcome = match apply_one(tx, c, now) {
+                let outcome = match apply_one(tx, c, now, &key) {
                     Ok(o) => o,
                     Err(e) if is_data_problem(&e) => Outcome::Skip(e.to_string()),
                     Err(e) => return Err(e),
@@ -116,7 +118,9 @@ impl App {
                     }
                     Outcome::Old => sum.old += 1,
                     Outcome::KeptLocal => sum.kept_local += 1,
-                    Outcome::Skip(reason) if !CHANGE_TYPES.contains(&c.kind.as_str()) => {
+                    Outcome::Skip(reason)
+                        if !CHANGE_TYPES.contains(&c.kind.as_str()) && !EXTENSION_CHANGE_TYPES.contains(&c.kind.as_str()) =>
+                    {
                         tracing::warn!(change = %c.id, r#type = %c.kind, "{reason}");
                         sum.unknown += 1;
                     }
@@ -227,7 +231,7 @@ fn stale(tx: &Tx<'_>, entity: &str, c: &Change, cloud_id: &str) -> Result<Option
     Ok((!is_newer(c.version, held)).then_some(Outcome::Old))
 }
 
-fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>) -> Result<Outcome> {
+fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>, device_key: &[u8]) -> Result<Outcome> {
     macro_rules! read {
         ($t:ty) => {
             match payload::<$t>(c) {
@@ -471,6 +475,29 @@ fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>) -> Result<Outcome> {
                 tracing::info!(key = %p.dedupe_key, "a delivery report for a message this shop does not hold");
             }
             Ok(Outcome::Applied { entity: "message", local_id: p.dedupe_key })
+        }
+        "feedback.submitted" => {
+            let p = read!(FeedbackSubmitted);
+            if p.token != super::feedback::link_token(device_key, &p.visit_id) {
+                return Ok(Outcome::Skip(format!(
+                    "评价链接校验不符：{} / the rating link's check does not match: {}",
+                    p.visit_id, p.visit_id
+                )));
+            }
+            match super::feedback::rate_in(
+                tx,
+                &p.visit_id,
+                p.rating,
+                p.comment.as_deref().unwrap_or(""),
+                "link",
+                "cloud",
+                now,
+            ) {
+                Ok(_) => Ok(Outcome::Applied { entity: "visit", local_id: p.visit_id }),
+                // Rated already (at the kiosk, or this change again): nothing to do.
+                Err(AppError::Store(StoreError::Duplicate { .. })) => Ok(Outcome::Old),
+                Err(e) => Err(e),
+            }
         }
         "config.changed" => {
             // Kept and shown by `sync status`; the shop's configuration file stays the

@@ -64,6 +64,7 @@ pub const TEMPLATES: &[(&str, Kind, &str)] = &[
         "{shop}：{name}，您的储值余额 {balance} 元将于 {date} 到期，欢迎到店使用。",
     ),
     ("birthday_coupon", Kind::Marketing, "{shop}祝{name}生日快乐！送您{coupon}一张，{valid_to}前到店可用。"),
+    ("visit_thanks", Kind::Transactional, "{shop}：{name}，感谢光临！请为今天的{services}打分：{link}"),
     // A campaign's own text, filled in when it started (see `app::campaigns`).
     ("campaign", Kind::Marketing, "{text}"),
     ("winback", Kind::Marketing, "{shop}：{name}，好久不见，我们想念您！{offer}期待您再次光临。"),

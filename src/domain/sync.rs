@@ -46,6 +46,21 @@ pub const CHANGE_TYPES: &[&str] = &[
     "config.changed",
 ];
 
+/// Change types beyond v1 that this appliance understands (a newer cloud may send them;
+/// an older one never does): ratings given on the cloud's page behind a thank-you link.
+pub const EXTENSION_CHANGE_TYPES: &[&str] = &["feedback.submitted"];
+
+/// `feedback.submitted`: a rating given through the link of a thank-you message.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FeedbackSubmitted {
+    pub visit_id: String,
+    /// The link's check (`app::feedback::link_token`).
+    pub token: String,
+    pub rating: i64,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
 /// `200` to a push.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
