@@ -18,7 +18,7 @@ use salonbox::clock::{Clock, FixedClock};
 use salonbox::config::Config;
 use salonbox::daemon::Daemon;
 use salonbox::domain::campaign::{Audience, CampaignDef, Message, Offer};
-use salonbox::domain::checkout::{CouponKind, Tender, Use};
+use salonbox::domain::checkout::{CouponKind, Tender};
 
 fn d(s: &str) -> Decimal {
     s.parse().unwrap()
@@ -63,24 +63,16 @@ impl Shop {
     }
 }
 
+fn foot() -> ItemKey {
+    ItemKey::Service("足部护理".into())
+}
+
 fn checkout(app: &mut App, customer: &str, coupon: Option<String>) -> Decimal {
-    let r = app
-        .checkout(&CheckoutRequest {
-            customer: Some(customer.into()),
-            items: vec![ItemRequest {
-                item: ItemKey::Service("足部护理".into()),
-                quantity: 1,
-                staff: vec![],
-                expected_unit_price: None,
-            }],
-            coupon,
-            points: Use::Nothing,
-            stored_value: Use::Nothing,
-            tenders: vec![(Tender::Cash, d("1000"))],
-            actor: "test".into(),
-        })
-        .unwrap();
-    r.bill.total
+    let req = CheckoutRequest {
+        coupon,
+        ..CheckoutRequest::paid(Some(customer), vec![ItemRequest::of(foot(), 1)], Tender::Cash, d("1000"), "test")
+    };
+    app.checkout(&req).unwrap().bill.total
 }
 
 #[test]
@@ -157,20 +149,13 @@ fn a_campaign_previews_sends_records_and_reports_its_effect_against_the_hold_out
     let holdout_revenue = checkout(&mut app, &holdout[0], None) + checkout(&mut app, &holdout[1], None);
     // A visit that is voided does not count.
     let v = app
-        .checkout(&CheckoutRequest {
-            customer: Some(target[4].clone()),
-            items: vec![ItemRequest {
-                item: ItemKey::Service("足部护理".into()),
-                quantity: 1,
-                staff: vec![],
-                expected_unit_price: None,
-            }],
-            coupon: None,
-            points: Use::Nothing,
-            stored_value: Use::Nothing,
-            tenders: vec![(Tender::Cash, d("1000"))],
-            actor: "test".into(),
-        })
+        .checkout(&CheckoutRequest::paid(
+            Some(&target[4]),
+            vec![ItemRequest::of(foot(), 1)],
+            Tender::Cash,
+            d("1000"),
+            "test",
+        ))
         .unwrap();
     app.void_visit(&v.visit_id, "test").unwrap();
 

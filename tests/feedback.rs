@@ -13,7 +13,7 @@ use salonbox::app::staff::StaffInput;
 use salonbox::app::{App, init};
 use salonbox::clock::FixedClock;
 use salonbox::config::Config;
-use salonbox::domain::checkout::{Tender, Use};
+use salonbox::domain::checkout::Tender;
 
 fn d(s: &str) -> Decimal {
     s.parse().unwrap()
@@ -43,22 +43,10 @@ fn shop() -> (tempfile::TempDir, App) {
 }
 
 fn visit(app: &mut App, service: &str, staff: &str, price: &str) -> String {
-    app.checkout(&CheckoutRequest {
-        customer: Some("13800000001".into()),
-        items: vec![ItemRequest {
-            item: ItemKey::Service(service.into()),
-            quantity: 1,
-            staff: vec![(staff.into(), None)],
-            expected_unit_price: None,
-        }],
-        coupon: None,
-        points: Use::Nothing,
-        stored_value: Use::Nothing,
-        tenders: vec![(Tender::Cash, d(price))],
-        actor: "test".into(),
-    })
-    .unwrap()
-    .visit_id
+    let item =
+        ItemRequest { staff: vec![(staff.into(), None)], ..ItemRequest::of(ItemKey::Service(service.into()), 1) };
+    let req = CheckoutRequest::paid(Some("13800000001"), vec![item], Tender::Cash, d(price), "test");
+    app.checkout(&req).unwrap().visit_id
 }
 
 fn rate(

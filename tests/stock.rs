@@ -12,7 +12,7 @@ use salonbox::app::stock::ProductDetails;
 use salonbox::app::{App, init};
 use salonbox::clock::FixedClock;
 use salonbox::config::Config;
-use salonbox::domain::checkout::{Tender, Use};
+use salonbox::domain::checkout::Tender;
 
 fn d(s: &str) -> Decimal {
     s.parse().unwrap()
@@ -73,18 +73,8 @@ fn level(app: &mut App, sku: &str) -> i64 {
 }
 
 fn sale(items: Vec<(ItemKey, u32)>, cash: &str) -> CheckoutRequest {
-    CheckoutRequest {
-        customer: None,
-        items: items
-            .into_iter()
-            .map(|(item, quantity)| ItemRequest { item, quantity, staff: vec![], expected_unit_price: None })
-            .collect(),
-        coupon: None,
-        points: Use::Nothing,
-        stored_value: Use::Nothing,
-        tenders: vec![(Tender::Cash, d(cash))],
-        actor: "test".into(),
-    }
+    let items = items.into_iter().map(|(item, n)| ItemRequest::of(item, n)).collect();
+    CheckoutRequest::paid(None, items, Tender::Cash, d(cash), "test")
 }
 
 #[test]

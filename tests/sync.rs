@@ -1052,7 +1052,7 @@ fn deleting_a_customer_at_their_request_scrubs_them_and_tells_the_cloud() {
 #[test]
 fn a_thank_you_link_brings_the_rating_back_through_the_cloud() {
     use salonbox::app::checkout::{CheckoutRequest, ItemKey, ItemRequest};
-    use salonbox::domain::checkout::{Tender, Use};
+    use salonbox::domain::checkout::Tender;
     let cloud = Cloud::start();
     let shop = Shop::with_config(&format!(
         "{}\n[channels]\nsms_provider = \"relay\"\ntimeout_seconds = 1\n[feedback]\nthanks_link = \"https://cloud.example.com/rate\"\nthanks_delay_minutes = 60\n[jobs]\nclock_sync_file = \"\"\n",
@@ -1062,20 +1062,13 @@ fn a_thank_you_link_brings_the_rating_back_through_the_cloud() {
     app.add_service("足部护理", "身体", 60, "98", None, "test").unwrap();
     shop.register(&mut app, "王芳", "13800000001");
     let visit = app
-        .checkout(&CheckoutRequest {
-            customer: Some("13800000001".into()),
-            items: vec![ItemRequest {
-                item: ItemKey::Service("足部护理".into()),
-                quantity: 1,
-                staff: vec![],
-                expected_unit_price: None,
-            }],
-            coupon: None,
-            points: Use::Nothing,
-            stored_value: Use::Nothing,
-            tenders: vec![(Tender::Cash, "98".parse().unwrap())],
-            actor: "test".into(),
-        })
+        .checkout(&CheckoutRequest::paid(
+            Some("13800000001"),
+            vec![ItemRequest::of(ItemKey::Service("足部护理".into()), 1)],
+            Tender::Cash,
+            "98".parse().unwrap(),
+            "test",
+        ))
         .unwrap()
         .visit_id;
     let mut daemon = salonbox::daemon::Daemon::new(shop.app()).unwrap();

@@ -50,6 +50,29 @@ pub struct ItemRequest {
     pub expected_unit_price: Option<Decimal>,
 }
 
+impl ItemRequest {
+    /// `quantity` of an item, no commission split, no expected price.
+    pub fn of(item: ItemKey, quantity: u32) -> ItemRequest {
+        ItemRequest { item, quantity, staff: Vec::new(), expected_unit_price: None }
+    }
+}
+
+impl CheckoutRequest {
+    /// A plain checkout: these items, paid with one tender (any excess is change), no
+    /// coupon, points or stored value.
+    pub fn paid(customer: Option<&str>, items: Vec<ItemRequest>, tender: Tender, amount: Decimal, actor: &str) -> Self {
+        CheckoutRequest {
+            customer: customer.map(str::to_string),
+            items,
+            coupon: None,
+            points: crate::domain::checkout::Use::Nothing,
+            stored_value: crate::domain::checkout::Use::Nothing,
+            tenders: vec![(tender, amount)],
+            actor: actor.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct CheckoutRequest {
     /// Phone, member code or id; `None` for a walk-in sale without membership.
