@@ -294,4 +294,17 @@ fn the_win_back_job_reports_like_a_campaign_with_a_standing_hold_out() {
     let held_again = shop.ids("SELECT customer_id FROM campaign_members WHERE grp = 'holdout'");
     assert!(again.queued.iter().all(|q| !held_again.contains(q.customer_id.as_ref().unwrap())));
     assert!(held_ids.iter().all(|h| held_again.contains(h)));
+
+    // A win-back message's effect is the 30 days after it: a visit 10 days on counts, one
+    // 45 days on does not.
+    let first_target =
+        shop.ids("SELECT customer_id FROM campaign_members WHERE grp = 'target' ORDER BY added_at, customer_id");
+    let before = app.campaign_report(salonbox::app::jobs::WINBACK_CAMPAIGN).unwrap().target;
+    shop.clock.set(now + Duration::days(10));
+    let spent = checkout(&mut app, &first_target[0], None);
+    shop.clock.set(now + Duration::days(45));
+    checkout(&mut app, &first_target[1], None);
+    let after = app.campaign_report(salonbox::app::jobs::WINBACK_CAMPAIGN).unwrap().target;
+    assert_eq!(after.visited, before.visited + 1);
+    assert_eq!(after.revenue, before.revenue + spent);
 }

@@ -316,13 +316,14 @@ impl App {
         let now = self.now();
         self.store.read(|tx| {
             let row = tx.campaign(name)?;
+            let effect = definition(&row)?.effect_days.map(|d| i64::from(d) * 86_400_000);
             let (target, holdout, from, to) = match row.started_at {
                 Some(from) => {
                     // Up to the campaign's end; nothing is recorded after now anyway.
                     let to = row.ends_at.unwrap_or(now + Duration::milliseconds(1)).max(from);
                     (
-                        tx.campaign_figures(&row.id, false, from, to)?,
-                        tx.campaign_figures(&row.id, true, from, to)?,
+                        tx.campaign_figures(&row.id, false, from, to, effect)?,
+                        tx.campaign_figures(&row.id, true, from, to, effect)?,
                         Some(from),
                         Some(to),
                     )
@@ -350,6 +351,8 @@ pub(crate) fn job_campaign(tx: &Tx<'_>, name: &str, holdout_percent: u8, now: Da
         name: name.to_string(),
         end: NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX),
         holdout_percent,
+        // A message's effect: the visits in the 30 days after it.
+        effect_days: Some(30),
         message: crate::domain::campaign::Message {
             text: format!("（{name}，由定时任务发送）"), ..Default::default()
         },

@@ -49,6 +49,9 @@ pub struct CreateArgs {
     /// 对照组比例 / hold-out share, percent
     #[arg(long, default_value_t = 10)]
     holdout: u8,
+    /// 每位顾客加入后计算效果的天数（默认到活动结束）/ days after joining that count (default: until the end)
+    #[arg(long)]
+    effect_days: Option<u32>,
     /// 阿里云短信模板 / Aliyun SMS template code
     #[arg(long)]
     aliyun: Option<String>,
@@ -120,6 +123,7 @@ pub fn campaign(app: &mut App, cmd: CampaignCmd) -> Result<Outcome, CliError> {
                 birthday_month,
                 service,
                 holdout,
+                effect_days,
                 aliyun,
                 tencent,
                 wechat,
@@ -132,6 +136,7 @@ pub fn campaign(app: &mut App, cmd: CampaignCmd) -> Result<Outcome, CliError> {
                     send_from: None,
                     send_until: None,
                     holdout_percent: holdout,
+                    effect_days,
                     audience: Audience {
                         tiers: tier,
                         tags: tag,

@@ -23,6 +23,10 @@ pub struct CampaignDef {
     /// The share of the audience left out at random, to measure the effect against.
     #[serde(default = "default_holdout")]
     pub holdout_percent: u8,
+    /// A member's visits and redemptions count this many days after they joined (default:
+    /// until the campaign's end).
+    #[serde(default)]
+    pub effect_days: Option<u32>,
     #[serde(default)]
     pub audience: Audience,
     #[serde(default)]

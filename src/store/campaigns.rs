@@ -190,32 +190,38 @@ impl Tx<'_> {
         Ok(self.row("SELECT id FROM coupons WHERE code = ?1", [code], |r| r.get(0)).optional()?)
     }
 
-    /// A group's figures over `[from, to)`.
+    /// A group's figures over `[from, to)`, each member's visits and redemptions counted
+    /// from when they joined and, with `effect_ms`, for that long after.
     pub fn campaign_figures(
         &self,
         campaign_id: &str,
         holdout: bool,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        effect_ms: Option<i64>,
     ) -> Result<GroupFigures> {
         let grp = if holdout { "holdout" } else { "target" };
+        let span = effect_ms.unwrap_or(i64::MAX / 4);
         let (members, reached, redeemed): (i64, i64, i64) = self.row(
             "SELECT COUNT(*),
                     COALESCE(SUM(EXISTS (SELECT 1 FROM notification_outbox n WHERE n.dedupe_key = m.message_key AND n.status = 'sent')), 0),
-                    COALESCE(SUM(EXISTS (SELECT 1 FROM coupon_redemptions r WHERE r.coupon_id = m.coupon_id AND r.at >= ?3 AND r.at < ?4)), 0)
+                    COALESCE(SUM(EXISTS (SELECT 1 FROM coupon_redemptions r WHERE r.coupon_id = m.coupon_id AND r.at >= ?3 AND r.at < ?4
+                                         AND r.at < m.added_at + ?5)), 0)
              FROM campaign_members m WHERE m.campaign_id = ?1 AND m.grp = ?2",
-            params![campaign_id, grp, ms(from), ms(to)],
+            params![campaign_id, grp, ms(from), ms(to), span],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
         let (visited, revenue, revenue_redeemers): (i64, i64, i64) = self.row(
             &format!(
                 "SELECT COUNT(DISTINCT m.customer_id), COALESCE(SUM(v.total_fen), 0),
                         COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM coupon_redemptions r WHERE r.coupon_id = m.coupon_id
-                                                        AND r.at >= ?3 AND r.at < ?4) THEN v.total_fen ELSE 0 END), 0)
+                                                        AND r.at >= ?3 AND r.at < ?4 AND r.at < m.added_at + ?5)
+                                     THEN v.total_fen ELSE 0 END), 0)
                  FROM campaign_members m JOIN visits v ON v.customer_id = m.customer_id
-                 WHERE m.campaign_id = ?1 AND m.grp = ?2 AND {COUNTED_VISIT} AND v.at >= ?3 AND v.at >= m.added_at AND v.at < ?4"
+                 WHERE m.campaign_id = ?1 AND m.grp = ?2 AND {COUNTED_VISIT} AND v.at >= ?3 AND v.at >= m.added_at
+                   AND v.at < ?4 AND v.at < m.added_at + ?5"
             ),
-            params![campaign_id, grp, ms(from), ms(to)],
+            params![campaign_id, grp, ms(from), ms(to), span],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
         Ok(GroupFigures {
