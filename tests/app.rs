@@ -128,9 +128,9 @@ fn two_connections_checking_in_at_once_number_every_ticket_once() {
     let expected: BTreeSet<String> = (1..=300).map(|n| format!("W{n:03}")).collect();
     assert_eq!(tickets, expected, "W001..W300, no gap, no double");
     let events = app.store.read(|tx| tx.pending_events(10_000)).unwrap();
-    let checkins: Vec<i64> = events.iter().filter(|e| e.2 == "checkin.created").map(|e| e.0).collect();
+    let checkins: Vec<i64> = events.iter().filter(|e| e.event_type == "checkin.created").map(|e| e.seq).collect();
     assert_eq!(checkins.len(), 300);
-    assert!(events.windows(2).all(|w| w[0].0 < w[1].0), "seq strictly increasing");
+    assert!(events.windows(2).all(|w| w[0].seq < w[1].seq), "seq strictly increasing");
     // places in the queue follow arrival order and estimates never go backwards
     let waits: Vec<i64> = lines.iter().filter_map(|l| l.wait_minutes).collect();
     assert!(waits.windows(2).all(|w| w[0] <= w[1]), "{waits:?}");

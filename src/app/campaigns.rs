@@ -12,7 +12,8 @@ use crate::domain::campaign::{CampaignDef, DefError, GroupFigures, held_out, upl
 use crate::domain::customer::{Gender, greeting_name};
 use crate::domain::messages::{Kind, fill};
 use crate::domain::money::to_fen;
-use crate::domain::time::{day_bounds, local_to_utc};
+use crate::domain::phone::Phone;
+use crate::domain::time::{business_date, day_bounds, local_to_utc};
 use crate::store::{AudienceQuery, CampaignRow, NewNotification, Reachable, StoreError, Tx};
 
 impl From<DefError> for AppError {
@@ -137,7 +138,7 @@ fn audience(tx: &Tx<'_>, def: &CampaignDef) -> Result<Vec<Reachable>> {
 }
 
 /// The message for one customer: the text filled in, and the provider ids as parameters
-/// the sender reads (`_aliyun`, `_tencent`, `_wechat`).
+/// the sender reads and strips (`_campaign`, `_aliyun`, `_tencent`, `_wechat`).
 fn message_params(
     def: &CampaignDef,
     campaign_id: &str,
@@ -145,35 +146,33 @@ fn message_params(
     shop: &str,
     coupon: Option<(&str, NaiveDate)>,
 ) -> serde_json::Value {
-    let name = greeting_name(&c.name, Gender::from_db(&c.gender));
-    let mut params = vec![("name".to_string(), name.clone()), ("shop".to_string(), shop.to_string())];
+    let mut params = vec![
+        ("name".to_string(), greeting_name(&c.name, Gender::from_db(&c.gender))),
+        ("shop".to_string(), shop.to_string()),
+    ];
     if let Some((coupon, valid_to)) = coupon {
         params.push(("coupon".into(), coupon.to_string()));
-        params.push((
-            "valid_to".into(),
-            format!("{}月{}日", chrono::Datelike::month(&valid_to), chrono::Datelike::day(&valid_to)),
-        ));
+        params.push(("valid_to".into(), valid_to.format("%-m月%-d日").to_string()));
     }
-    let text = fill(&def.message.text, &params);
-    let mut v = serde_json::json!({ "text": text, "_campaign": campaign_id, "name": name });
+    let mut v = serde_json::json!({ "text": fill(&def.message.text, &params), "_campaign": campaign_id });
     for (k, id) in
         [("_aliyun", &def.message.aliyun), ("_tencent", &def.message.tencent), ("_wechat", &def.message.wechat)]
     {
         if let Some(id) = id {
-            v[k] = serde_json::Value::String(id.clone());
+            v[k] = id.as_str().into();
         }
     }
-    for (k, val) in params.into_iter().skip(2) {
-        v[k] = serde_json::Value::String(val);
+    for (k, val) in params.into_iter().filter(|(k, _)| k != "shop") {
+        v[k] = val.into();
     }
     v
 }
 
-fn mask(phone: Option<&str>) -> String {
-    match phone {
-        Some(p) if p.len() == 11 => format!("{}****{}", &p[..3], &p[7..]),
-        Some(p) => p.to_string(),
-        None => "微信 WeChat".into(),
+/// How a member shows in a preview: the masked number, or that WeChat reaches them.
+fn shown(phone: Option<&str>) -> String {
+    match phone.map(Phone::parse) {
+        Some(Ok(p)) => p.masked(),
+        _ => "微信 WeChat".into(),
     }
 }
 
@@ -226,7 +225,7 @@ impl App {
                         Kind::Marketing,
                         &crate::domain::messages::params_from_json(&p),
                     );
-                    (mask(c.phone.as_deref()), text)
+                    (shown(c.phone.as_deref()), text)
                 })
                 .collect();
             Ok(Preview { name: row.name, audience: people.len(), target: people.len() - holdout, holdout, samples })
@@ -262,11 +261,9 @@ impl App {
                 let key = format!("campaign:{}:{}", row.id, c.id);
                 let coupon = match &def.offer.coupon {
                     Some(template) => match tx.issue_coupon(template, &c.id, "campaign", Some(&key), now) {
-                        Ok(Some(code)) => {
-                            let (_, name, days, _) = tx.coupon_template(template)?;
-                            let valid_to = crate::domain::time::business_date(now + Duration::days(days), tz);
+                        Ok(Some(coupon)) => {
                             s.coupons += 1;
-                            Some((tx.coupon_id_by_code(&code)?, name, valid_to))
+                            Some(coupon)
                         }
                         Ok(None) => None,
                         Err(StoreError::Duplicate { .. }) => {
@@ -277,7 +274,8 @@ impl App {
                     },
                     None => None,
                 };
-                let params = message_params(&def, &row.id, c, &shop, coupon.as_ref().map(|(_, n, d)| (n.as_str(), *d)));
+                let offer = coupon.as_ref().map(|k| (k.template.as_str(), business_date(k.valid_until, tz)));
+                let params = message_params(&def, &row.id, c, &shop, offer);
                 if tx.enqueue_notification(
                     &NewNotification {
                         dedupe_key: key.clone(),
@@ -294,8 +292,7 @@ impl App {
                 )? {
                     s.messages += 1;
                 }
-                let coupon_id = coupon.and_then(|(id, _, _)| id);
-                tx.add_campaign_member(&row.id, &c.id, false, coupon_id.as_deref(), Some(&key), now)?;
+                tx.add_campaign_member(&row.id, &c.id, false, coupon.as_ref().map(|k| k.id.as_str()), Some(&key), now)?;
                 s.target += 1;
             }
             tx.set_campaign_started(&row.id, now)?;

@@ -363,12 +363,12 @@ impl App {
     /// writes the visit, its ledgers, commissions and any tier upgrade, in one transaction.
     pub fn checkout(&mut self, req: &CheckoutRequest) -> Result<Receipt> {
         let now = self.now();
-        let thanks = self.config.feedback.thanks_link.clone().map(|l| (l, self.config.feedback.thanks_delay));
-        let key = self.device_key().to_vec();
+        let thanks = self.config.feedback.thanks_link.as_deref().map(|l| (l, self.config.feedback.thanks_delay));
+        let key = &self.device_key;
         self.store.write(|tx| {
             let r = checkout_in(tx, req, now)?;
-            if let Some((link, delay)) = &thanks {
-                super::feedback::queue_thanks(tx, link, *delay, &key, &r.visit_id, now)?;
+            if let Some((link, delay)) = thanks {
+                super::feedback::queue_thanks(tx, link, delay, key, &r.visit_id, now)?;
             }
             Ok(r)
         })

@@ -460,6 +460,9 @@ fn birthdays(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>, tz:
     })?;
     let mut queued = Vec::new();
     let mut issued = 0;
+    // Recorded as a campaign, so its effect reads like any other (no hold-out: nobody is
+    // left without their birthday gift).
+    let campaign = super::campaigns::job_campaign(tx, BIRTHDAY_CAMPAIGN, 0, at)?;
     for (customer_id, _) in tx.birthdays_on(&birthday_keys(birthday))? {
         let c = tx.contact(&customer_id)?;
         if !c.marketing_consent || c.opted_out {
@@ -467,21 +470,17 @@ fn birthdays(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>, tz:
         }
         let year = birthday.year();
         let dedupe = format!("birthday:{customer_id}:{year}");
-        let code = match tx.issue_coupon(&template.0, &customer_id, "birthday", Some(&dedupe), at) {
-            Ok(Some(code)) => {
+        let coupon = match tx.issue_coupon(&template.0, &customer_id, "birthday", Some(&dedupe), at) {
+            Ok(Some(coupon)) => {
                 issued += 1;
-                Some(code)
+                coupon
             }
             // Issued already this year (a second run), or the per-customer limit reached.
-            Ok(None) | Err(crate::store::StoreError::Duplicate { .. }) => None,
+            Ok(None) | Err(crate::store::StoreError::Duplicate { .. }) => continue,
             Err(e) => return Err(e.into()),
         };
-        let Some(code) = code else { continue };
-        // Recorded as a campaign, so its effect reads like any other (no hold-out: nobody
-        // is left without their birthday gift).
-        let campaign = super::campaigns::job_campaign(tx, BIRTHDAY_CAMPAIGN, 0, at)?;
-        let coupon_id = tx.coupon_id_by_code(&code)?;
-        tx.add_campaign_member(&campaign, &customer_id, false, coupon_id.as_deref(), Some(&dedupe), at)?;
+        let code = coupon.code;
+        tx.add_campaign_member(&campaign, &customer_id, false, Some(&coupon.id), Some(&dedupe), at)?;
         let valid_to = birthday + Duration::days(template.2.max(1) - 1);
         let params = serde_json::json!({
             "coupon": format!("{}（券码 {code}）", template.1),
@@ -586,9 +585,10 @@ fn winback(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>) -> Re
         let mut coupon_id = None;
         let offer = match &coupon {
             Some(t) => match tx.issue_coupon(&t.0, &q.customer_id, "winback", Some(&key), at) {
-                Ok(Some(code)) => {
-                    coupon_id = tx.coupon_id_by_code(&code)?;
-                    format!("送您{}（券码 {code}），", t.1)
+                Ok(Some(issued)) => {
+                    let offer = format!("送您{}（券码 {}），", t.1, issued.code);
+                    coupon_id = Some(issued.id);
+                    offer
                 }
                 Ok(None) | Err(crate::store::StoreError::Duplicate { .. }) => String::new(),
                 Err(e) => return Err(e.into()),

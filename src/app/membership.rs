@@ -245,7 +245,8 @@ impl App {
             let c = lookup_customer(tx, customer)?;
             let code = tx
                 .issue_coupon(template, &c.id, "staff", None, now)?
-                .ok_or_else(|| AppError::input("优惠券 coupon", "重复发放 / issued already"))?;
+                .ok_or_else(|| AppError::input("优惠券 coupon", "重复发放 / issued already"))?
+                .code;
             tx.audit(now, actor, "coupon.issue", "customer", &c.id, &serde_json::json!({ "code": code }))?;
             Ok(code)
         })

@@ -4,28 +4,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use serde::Serialize;
 
 use super::{App, AppError, Result};
 use crate::domain::money::to_fen;
 use crate::domain::stock::fefo;
-use crate::domain::time::{business_date, local_to_utc};
+use crate::domain::time::{business_date, day_bounds};
 pub use crate::store::ProductDetails;
+pub use crate::store::StockReportRow;
 use crate::store::{NewMovement, StockRow, Tx};
-
-/// One product's movements over a period, for `salonbox stock report`.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct StockReportRow {
-    pub sku: String,
-    pub name: String,
-    pub opening: i64,
-    pub received: i64,
-    pub sold: i64,
-    pub used: i64,
-    pub returned: i64,
-    pub adjusted: i64,
-    pub closing: i64,
-}
 
 fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
     crate::app::customers::parse_birthday(s).map_err(|_| {
@@ -183,31 +169,8 @@ impl App {
     /// Movements per product over shop days `from..=to`.
     pub fn stock_report(&mut self, from: NaiveDate, to: NaiveDate) -> Result<Vec<StockReportRow>> {
         let tz = self.tz();
-        let start = local_to_utc(from, chrono::NaiveTime::MIN, tz);
-        let end = local_to_utc(to + chrono::Duration::days(1), chrono::NaiveTime::MIN, tz);
-        self.store.read(|tx| {
-            let products = tx.stock_levels()?;
-            let before = tx.movements(None, DateTime::<Utc>::MIN_UTC, start)?;
-            let within = tx.movements(None, start, end)?;
-            Ok(products
-                .into_iter()
-                .map(|p| {
-                    let mut r = StockReportRow { sku: p.sku.clone(), name: p.name.clone(), ..Default::default() };
-                    r.opening = before.iter().filter(|m| m.product_id == p.product_id).map(|m| m.delta).sum();
-                    for m in within.iter().filter(|m| m.product_id == p.product_id) {
-                        match m.reason.as_str() {
-                            "received" => r.received += m.delta,
-                            "sold" => r.sold -= m.delta,
-                            "used" => r.used -= m.delta,
-                            "returned" => r.returned += m.delta,
-                            _ => r.adjusted += m.delta,
-                        }
-                    }
-                    r.closing = r.opening + r.received - r.sold - r.used + r.returned + r.adjusted;
-                    r
-                })
-                .collect())
-        })
+        let (start, end) = (day_bounds(from, tz).start, day_bounds(to, tz).end);
+        Ok(self.store.read(|tx| tx.stock_report(start, end))?)
     }
 }
 

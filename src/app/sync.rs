@@ -14,9 +14,8 @@ use super::{App, AppError, Result};
 use crate::domain::model::AppointmentStatus;
 use crate::domain::phone::Phone;
 use crate::domain::sync::{
-    AppointmentCancelled, AppointmentChange, CHANGE_TYPES, Change, ChangesPage, CouponIssued, CustomerChange,
-    EXTENSION_CHANGE_TYPES, FeedbackSubmitted, MessageStatus, ServiceChange, StaffChange, Unsubscribed,
-    customer_keeps_local, is_newer,
+    AppointmentCancelled, AppointmentChange, Change, ChangesPage, CouponIssued, CustomerChange, FeedbackSubmitted,
+    MessageStatus, ServiceChange, StaffChange, Unsubscribed, customer_keeps_local, is_newer,
 };
 use crate::store::{
     CloudAppointment, CloudService, CustomerPatch, NewCustomer, OutgoingEvent, SetAsideEvent, SkippedChange,
@@ -49,10 +48,15 @@ impl std::ops::AddAssign for Applied {
 
 /// One change's fate.
 enum Outcome {
-    Applied { entity: &'static str, local_id: String },
+    Applied {
+        entity: &'static str,
+        local_id: String,
+    },
     Old,
     KeptLocal,
     Skip(String),
+    /// A change type this version does not know: logged, not kept.
+    Unknown,
 }
 
 /// Refused and skipped, for `salonbox sync rejected`.
@@ -65,7 +69,7 @@ pub struct SyncProblems {
 impl App {
     /// The next events to push, oldest first.
     pub fn events_to_push(&mut self, limit: usize) -> Result<Vec<OutgoingEvent>> {
-        Ok(self.store.read(|tx| tx.events_to_push(limit))?)
+        Ok(self.store.read(|tx| tx.pending_events(limit))?)
     }
 
     /// Records a push's answer: `delivered` leave the queue, `rejected` are set aside with
@@ -95,11 +99,11 @@ impl App {
     /// Applies a page of changes and stores its cursor, in one transaction.
     pub fn apply_page(&mut self, page: &ChangesPage) -> Result<Applied> {
         let now = self.now();
-        let key = self.device_key().to_vec();
+        let key = &self.device_key;
         self.store.write(|tx| {
             let mut sum = Applied::default();
             for c in &page.changes {
-                let outcome = match apply_one(tx, c, now, &key) {
+                let outcome = match apply_one(tx, c, now, key) {
                     Ok(o) => o,
                     Err(e) if is_data_problem(&e) => Outcome::Skip(e.to_string()),
                     Err(e) => return Err(e),
@@ -118,10 +122,8 @@ impl App {
                     }
                     Outcome::Old => sum.old += 1,
                     Outcome::KeptLocal => sum.kept_local += 1,
-                    Outcome::Skip(reason)
-                        if !CHANGE_TYPES.contains(&c.kind.as_str()) && !EXTENSION_CHANGE_TYPES.contains(&c.kind.as_str()) =>
-                    {
-                        tracing::warn!(change = %c.id, r#type = %c.kind, "{reason}");
+                    Outcome::Unknown => {
+                        tracing::warn!(change = %c.id, r#type = %c.kind, "unknown change type: skipped (a newer cloud?)");
                         sum.unknown += 1;
                     }
                     Outcome::Skip(reason) => {
@@ -176,20 +178,14 @@ impl App {
     /// Since when the shop has been out of touch with the cloud, when that is longer than
     /// `[cloud] offline_alert_minutes`: the last success (or, never synced, the oldest
     /// queued event). `None` with sync off or in touch.
-    pub fn offline_since(&mut self) -> Result<Option<DateTime<Utc>>> {
+    pub fn offline_since(&self, s: &SyncState) -> Option<DateTime<Utc>> {
         if !self.config.cloud.enabled {
-            return Ok(None);
+            return None;
         }
-        let s = self.sync_state()?;
-        Ok(offline_since(&s, self.now(), Duration::minutes(self.config.cloud.offline_alert_minutes.into())))
+        let since = s.last_success_at.or(s.oldest_queued_at)?;
+        let after = Duration::minutes(self.config.cloud.offline_alert_minutes.into());
+        (self.now() - since >= after).then_some(since)
     }
-}
-
-/// See [`App::offline_since`].
-pub fn offline_since(s: &SyncState, now: DateTime<Utc>, after: Duration) -> Option<DateTime<Utc>> {
-    let since = s.last_success_at.or(s.oldest_queued_at)?;
-    // Nothing waiting and a success on record: quiet, not offline, unless pulls stopped.
-    (now - since >= after).then_some(since)
 }
 
 /// Store errors that mean "this change cannot be applied" rather than "the database
@@ -212,10 +208,20 @@ fn payload<T: serde::de::DeserializeOwned>(c: &Change) -> std::result::Result<T,
 /// The shop's id for an entity the cloud names: the link, or the shop's own id when the
 /// cloud uses it (entities the shop created and pushed).
 fn resolve(tx: &Tx<'_>, entity: &str, cloud_id: &str) -> Result<Option<String>> {
+    resolve_or(tx, entity, cloud_id, None)
+}
+
+/// [`resolve`], then the payload's `local_id` when the shop has that row.
+fn resolve_or(tx: &Tx<'_>, entity: &str, cloud_id: &str, local_id: Option<&str>) -> Result<Option<String>> {
     if let Some((local, _)) = tx.cloud_link(entity, cloud_id)? {
         return Ok(Some(local));
     }
-    Ok(tx.local_exists(entity, cloud_id)?.then(|| cloud_id.to_string()))
+    for id in std::iter::once(cloud_id).chain(local_id) {
+        if tx.local_exists(entity, id)? {
+            return Ok(Some(id.to_string()));
+        }
+    }
+    Ok(None)
 }
 
 fn unknown(entity: &str, id: &str) -> Outcome {
@@ -328,13 +334,7 @@ fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>, device_key: &[u8]) -> 
                 return Ok(o);
             }
             let phone = p.phone.as_deref().map(Phone::parse).transpose()?;
-            let mut local = resolve(tx, "customer", &p.id)?;
-            if local.is_none()
-                && let Some(l) = &p.local_id
-                && tx.local_exists("customer", l)?
-            {
-                local = Some(l.clone());
-            }
+            let mut local = resolve_or(tx, "customer", &p.id, p.local_id.as_deref())?;
             if local.is_none()
                 && let Some(ph) = &phone
             {
@@ -410,13 +410,7 @@ fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>, device_key: &[u8]) -> 
                     p.duration_min, p.duration_min
                 )));
             }
-            let mut local = resolve(tx, "service", &p.id)?;
-            if local.is_none()
-                && let Some(l) = p.local_id.as_deref()
-                && tx.local_exists("service", l)?
-            {
-                local = Some(l.to_string());
-            }
+            let local = resolve_or(tx, "service", &p.id, p.local_id.as_deref())?;
             let id = tx.put_cloud_service(
                 &CloudService {
                     local_id: local.as_deref(),
@@ -436,13 +430,7 @@ fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>, device_key: &[u8]) -> 
             if let Some(o) = stale(tx, "staff", c, &p.id)? {
                 return Ok(o);
             }
-            let mut local = resolve(tx, "staff", &p.id)?;
-            if local.is_none()
-                && let Some(l) = p.local_id.as_deref()
-                && tx.local_exists("staff", l)?
-            {
-                local = Some(l.to_string());
-            }
+            let local = resolve_or(tx, "staff", &p.id, p.local_id.as_deref())?;
             let id = tx.put_cloud_staff(local.as_deref(), &p.name, p.role, p.active.unwrap_or(true), now)?;
             tx.set_cloud_link("staff", &p.id, &id, version)?;
             Ok(Outcome::Applied { entity: "staff", local_id: id })
@@ -455,9 +443,9 @@ fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>, device_key: &[u8]) -> 
             let Some(customer) = resolve(tx, "customer", &p.customer_id)? else {
                 return Ok(unknown("customer", &p.customer_id));
             };
-            let code = tx.issue_coupon(&p.template, &customer, "cloud", Some(&format!("cloud:{}", p.id)), now)?;
-            let local = match code {
-                Some(code) => code,
+            let issued = tx.issue_coupon(&p.template, &customer, "cloud", Some(&format!("cloud:{}", p.id)), now)?;
+            let local = match issued {
+                Some(coupon) => coupon.code,
                 // Issued before under this cloud id: the link keeps the code.
                 None => tx.cloud_link("coupon", &p.id)?.map(|(l, _)| l).unwrap_or_default(),
             };
@@ -506,8 +494,6 @@ fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>, device_key: &[u8]) -> 
             tracing::info!(change = %c.id, "the cloud sent a configuration change: recorded, not applied");
             Ok(Outcome::Applied { entity: "config", local_id: c.id.clone() })
         }
-        other => Ok(Outcome::Skip(format!(
-            "未知的变更类型 {other}，已跳过 / unknown change type {other}: skipped (a newer cloud?)"
-        ))),
+        _ => Ok(Outcome::Unknown),
     }
 }

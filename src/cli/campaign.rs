@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use super::{CliError, Outcome, msg, print_json, print_rows, say};
+use super::{CliError, Outcome, date, msg, print_json, print_rows, say, yuan};
 use crate::app::App;
 use crate::domain::campaign::{Audience, CampaignDef, Message, Offer};
 
@@ -85,17 +85,13 @@ pub enum CampaignCmd {
     /// 效果报告（对比对照组）/ the effect, against the hold-out group
     Report {
         name: String,
-        /// text、json 或 xlsx / text, json or xlsx
-        #[arg(long, default_value = "text")]
-        format: String,
-        /// 输出文件（xlsx 必填）/ output file (required for xlsx)
-        #[arg(long)]
+        /// text、csv、xlsx 或 json
+        #[arg(long, value_enum, default_value = "text")]
+        format: super::report::Format_,
+        /// 输出文件（xlsx 必填，csv 默认标准输出）/ output file (needed for xlsx; csv defaults to stdout)
+        #[arg(long, short)]
         output: Option<PathBuf>,
     },
-}
-
-fn date(field: &str, s: &str) -> Result<chrono::NaiveDate, CliError> {
-    crate::app::customers::parse_birthday(s).map_err(|_| CliError::Usage(msg::bad_date(field, s)))
 }
 
 /// A definition from its file: TOML errors name the line and the key.
@@ -142,12 +138,7 @@ pub fn campaign(app: &mut App, cmd: CampaignCmd) -> Result<Outcome, CliError> {
                         tags: tag,
                         last_visit_before: last_visit_before.map(|d| date("--last-visit-before", &d)).transpose()?,
                         last_visit_after: last_visit_after.map(|d| date("--last-visit-after", &d)).transpose()?,
-                        min_lifetime_spend: min_spend
-                            .map(|s| {
-                                crate::domain::money::parse_yuan(&s)
-                                    .map_err(|e| CliError::Usage(format!("--min-spend: {e}")))
-                            })
-                            .transpose()?,
+                        min_lifetime_spend: min_spend.map(|s| yuan("--min-spend", &s)).transpose()?,
                         birthday_month,
                         services_used: service,
                     },
@@ -192,19 +183,7 @@ pub fn campaign(app: &mut App, cmd: CampaignCmd) -> Result<Outcome, CliError> {
         }
         CampaignCmd::Report { name, format, output } => {
             let r = app.campaign_report(&name)?;
-            match (format.as_str(), output) {
-                ("json", _) => print_json(&r)?,
-                ("text", None) => say(&super::report::text(&r.sections()))?,
-                ("text", Some(p)) => std::fs::write(&p, super::report::text(&r.sections()))
-                    .map_err(|e| CliError::Usage(msg::write_file_failed(&p, &e.to_string())))?,
-                ("xlsx", None) => return Err(CliError::Usage(msg::xlsx_needs_output())),
-                ("xlsx", Some(p)) => {
-                    super::report::xlsx(&r.sections(), &p)
-                        .map_err(|e| CliError::Usage(msg::write_file_failed(&p, &e.to_string())))?;
-                    say(&msg::report_written(&p))?;
-                }
-                (other, _) => return Err(CliError::Usage(msg::bad_format(other))),
-            }
+            super::report::write(&r, &r.sections(), format, output)?;
         }
     }
     Ok(Outcome::Ok)

@@ -600,10 +600,6 @@ pub fn read_file_failed(path: &Path, e: &str) -> String {
     format!("无法读取文件 {}：{e} / cannot read {}: {e}", path.display(), path.display())
 }
 
-pub fn bad_format(f: &str) -> String {
-    format!("未知的格式 {f}（text、json、xlsx）/ unknown format {f} (text, json, xlsx)")
-}
-
 pub fn campaign_file_invalid(path: &Path, e: &str) -> String {
     format!("活动定义 {} 有误 / the campaign file {} is invalid:\n{e}", path.display(), path.display())
 }

@@ -734,6 +734,16 @@ fn read_secret_line(prompt: &str) -> Result<String, CliError> {
     Ok(line.trim().to_string())
 }
 
+/// A money amount given on the command line (`--price 198`), the flag named if it is bad.
+fn yuan(field: &str, s: &str) -> Result<rust_decimal::Decimal, CliError> {
+    crate::domain::money::parse_yuan(s).map_err(|e| CliError::Usage(format!("{field}: {e}")))
+}
+
+/// A date given on the command line, the flag named if it is bad.
+fn date(field: &str, s: &str) -> Result<NaiveDate, CliError> {
+    parse_birthday(s).map_err(|_| CliError::Usage(msg::bad_date(field, s)))
+}
+
 fn parse_date(s: Option<&str>) -> Result<Option<NaiveDate>, CliError> {
     s.map(|d| parse_birthday(d).map_err(|m| CliError::Usage(format!("日期 date: {m}")))).transpose()
 }

@@ -5,12 +5,11 @@ use std::collections::BTreeMap;
 use clap::{Args, Subcommand};
 use rust_decimal::Decimal;
 
-use super::{CliError, Outcome, msg, print_json, print_rows, say};
+use super::{CliError, Outcome, msg, print_json, print_rows, say, yuan};
 use crate::app::App;
 use crate::app::checkout::{CheckoutRequest, ItemKey, ItemRequest, Receipt};
 use crate::app::membership::CourseSaleRequest;
 use crate::domain::checkout::{CouponKind, CreditTo, RebateKind, RebateRule, Tender, Use};
-use crate::domain::money::parse_yuan;
 use crate::store::Tier;
 
 #[derive(Debug, Args)]
@@ -271,10 +270,6 @@ pub enum CourseCmd {
         #[arg(long)]
         json: bool,
     },
-}
-
-fn yuan(field: &str, s: &str) -> Result<Decimal, CliError> {
-    parse_yuan(s).map_err(|e| CliError::Usage(format!("{field}: {e}")))
 }
 
 fn decimal(field: &str, s: &str) -> Result<Decimal, CliError> {

@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
 use super::{CliError, Outcome, msg, parse_date, print_json, say};
 use crate::app::App;
-use crate::app::report::{Cell, Period, Report, Section};
+use crate::app::report::{Cell, Period, Section};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum PeriodArg {
@@ -51,7 +51,7 @@ fn cell_text(c: &Cell) -> String {
     }
 }
 
-pub(super) fn text(sections: &[Section]) -> String {
+fn text(sections: &[Section]) -> String {
     let mut out = String::new();
     for s in sections {
         out.push_str(&format!("\n【{}】\n", s.title));
@@ -72,10 +72,10 @@ pub(super) fn text(sections: &[Section]) -> String {
 }
 
 /// One CSV: `section, column headers…` rows then the section's rows, a blank line between.
-fn csv(r: &Report, to: &mut dyn std::io::Write) -> Result<(), CliError> {
+fn csv(sections: &[Section], to: &mut dyn std::io::Write) -> Result<(), CliError> {
     let mut w = csv::WriterBuilder::new().flexible(true).from_writer(to);
     let map = |e: csv::Error| CliError::Usage(msg::write_failed(&e.to_string()));
-    for s in r.sections() {
+    for s in sections {
         let mut head = vec![s.title.to_string()];
         head.extend(s.headers.iter().map(|h| h.to_string()));
         w.write_record(&head).map_err(map)?;
@@ -91,7 +91,7 @@ fn csv(r: &Report, to: &mut dyn std::io::Write) -> Result<(), CliError> {
 }
 
 /// A workbook with one sheet per section: bold headers, ¥ number formats, widths to fit.
-pub(super) fn xlsx(sections: &[Section], path: &Path) -> Result<(), XlsxError> {
+fn xlsx(sections: &[Section], path: &Path) -> Result<(), XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold().set_background_color("#F2E6EA").set_align(FormatAlign::Center);
     let money = Format::new().set_num_format("¥#,##0.00");
@@ -132,6 +132,35 @@ pub(super) fn xlsx(sections: &[Section], path: &Path) -> Result<(), XlsxError> {
     wb.save(path)
 }
 
+/// A report in the format asked for: JSON of `value`, or its `sections` as text, CSV or a
+/// workbook, to standard output or `output`.
+pub(super) fn write<T: serde::Serialize>(
+    value: &T,
+    sections: &[Section],
+    format: Format_,
+    output: Option<PathBuf>,
+) -> Result<(), CliError> {
+    match (format, output) {
+        (Format_::Json, _) => print_json(value)?,
+        (Format_::Text, None) => say(&text(sections))?,
+        (Format_::Text, Some(p)) => std::fs::write(&p, text(sections))
+            .map_err(|e| CliError::Usage(msg::write_file_failed(&p, &e.to_string())))?,
+        (Format_::Csv, None) => csv(sections, &mut std::io::stdout().lock())?,
+        (Format_::Csv, Some(p)) => {
+            let mut f =
+                std::fs::File::create(&p).map_err(|e| CliError::Usage(msg::write_file_failed(&p, &e.to_string())))?;
+            csv(sections, &mut f)?;
+            say(&msg::report_written(&p))?;
+        }
+        (Format_::Xlsx, None) => return Err(CliError::Usage(msg::xlsx_needs_output())),
+        (Format_::Xlsx, Some(p)) => {
+            xlsx(sections, &p).map_err(|e| CliError::Usage(msg::write_file_failed(&p, &e.to_string())))?;
+            say(&msg::report_written(&p))?;
+        }
+    }
+    Ok(())
+}
+
 pub fn run(app: &mut App, a: ReportArgs) -> Result<Outcome, CliError> {
     let period = match a.period {
         PeriodArg::Daily => Period::Daily,
@@ -140,24 +169,7 @@ pub fn run(app: &mut App, a: ReportArgs) -> Result<Outcome, CliError> {
     };
     let date = parse_date(a.date.as_deref())?.unwrap_or_else(|| app.today());
     let r = app.report(period, date)?;
-    match (a.format, a.output) {
-        (Format_::Json, _) => print_json(&r)?,
-        (Format_::Text, None) => say(&text(&r.sections()))?,
-        (Format_::Text, Some(p)) => std::fs::write(&p, text(&r.sections()))
-            .map_err(|e| CliError::Usage(msg::write_file_failed(&p, &e.to_string())))?,
-        (Format_::Csv, None) => csv(&r, &mut std::io::stdout().lock())?,
-        (Format_::Csv, Some(p)) => {
-            let mut f =
-                std::fs::File::create(&p).map_err(|e| CliError::Usage(msg::write_file_failed(&p, &e.to_string())))?;
-            csv(&r, &mut f)?;
-            say(&msg::report_written(&p))?;
-        }
-        (Format_::Xlsx, None) => return Err(CliError::Usage(msg::xlsx_needs_output())),
-        (Format_::Xlsx, Some(p)) => {
-            xlsx(&r.sections(), &p).map_err(|e| CliError::Usage(msg::write_file_failed(&p, &e.to_string())))?;
-            say(&msg::report_written(&p))?;
-        }
-    }
+    write(&r, &r.sections(), a.format, a.output)?;
     if a.print {
         crate::station::printing::queue_report(app, &r)?;
         return super::device::print_now(app, matches!(a.format, Format_::Json | Format_::Csv));

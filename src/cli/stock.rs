@@ -2,10 +2,9 @@
 
 use clap::Subcommand;
 
-use super::{CliError, Outcome, msg, print_json, print_rows, say};
+use super::{CliError, Outcome, date, msg, print_json, print_rows, say, yuan};
 use crate::app::App;
 use crate::app::stock::ProductDetails;
-use crate::domain::money::parse_yuan;
 
 #[derive(Debug, Subcommand)]
 pub enum StockCmd {
@@ -80,17 +79,6 @@ pub enum StockCmd {
     },
 }
 
-fn yuan(field: &str, s: &str) -> Result<rust_decimal::Decimal, CliError> {
-    parse_yuan(s).map_err(|e| CliError::Usage(format!("{field}: {e}")))
-}
-
-fn date(field: &str, s: Option<&str>, default: chrono::NaiveDate) -> Result<chrono::NaiveDate, CliError> {
-    match s {
-        None => Ok(default),
-        Some(s) => crate::app::customers::parse_birthday(s).map_err(|_| CliError::Usage(msg::bad_date(field, s))),
-    }
-}
-
 pub fn stock(app: &mut App, cmd: StockCmd) -> Result<Outcome, CliError> {
     match cmd {
         StockCmd::List { json } => {
@@ -120,8 +108,8 @@ pub fn stock(app: &mut App, cmd: StockCmd) -> Result<Outcome, CliError> {
             use chrono::Datelike;
             let today = app.today();
             let first = today.with_day(1).unwrap_or(today);
-            let from = date("--from", from.as_deref(), first)?;
-            let to = date("--to", to.as_deref(), today)?;
+            let from = from.map_or(Ok(first), |d| date("--from", &d))?;
+            let to = to.map_or(Ok(today), |d| date("--to", &d))?;
             let rows = app.stock_report(from, to)?;
             if json {
                 print_json(&rows)?;

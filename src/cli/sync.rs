@@ -35,7 +35,7 @@ pub fn sync(app: &mut App, cmd: SyncCmd) -> Result<Outcome, CliError> {
     match cmd {
         SyncCmd::Status { json } => {
             let s = app.sync_state()?;
-            let offline = app.offline_since()?;
+            let offline = app.offline_since(&s);
             if json {
                 print_json(&serde_json::json!({
                     "enabled": app.config.cloud.enabled,

@@ -2,7 +2,7 @@
 //! campaign's definition is a TOML file (templates in `config/campaigns/`) or the same
 //! fields from the command line.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -181,13 +181,6 @@ pub fn uplift(target: &GroupFigures, holdout: &GroupFigures) -> (Decimal, Decima
     let extra =
         ((target.revenue_per_member() - holdout.revenue_per_member()) * Decimal::from(target.members)).round_dp(2);
     (points, extra)
-}
-
-/// The window a campaign's effect is measured in: from its start to the end of its last day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EffectWindow {
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
 }
 
 #[cfg(test)]

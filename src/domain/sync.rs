@@ -33,34 +33,6 @@ pub const EVENT_TYPES: &[&str] = &[
     "notification.sent",
 ];
 
-/// The change types v1 lets the cloud send down. Others are skipped and logged.
-pub const CHANGE_TYPES: &[&str] = &[
-    "appointment.upserted",
-    "appointment.cancelled",
-    "customer.upserted",
-    "customer.unsubscribed",
-    "service.upserted",
-    "staff.upserted",
-    "coupon.issued",
-    "message.status",
-    "config.changed",
-];
-
-/// Change types beyond v1 that this appliance understands (a newer cloud may send them;
-/// an older one never does): ratings given on the cloud's page behind a thank-you link.
-pub const EXTENSION_CHANGE_TYPES: &[&str] = &["feedback.submitted"];
-
-/// `feedback.submitted`: a rating given through the link of a thank-you message.
-#[derive(Debug, Clone, Deserialize)]
-pub struct FeedbackSubmitted {
-    pub visit_id: String,
-    /// The link's check (`app::feedback::link_token`).
-    pub token: String,
-    pub rating: i64,
-    #[serde(default)]
-    pub comment: Option<String>,
-}
-
 /// `200` to a push.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -201,6 +173,18 @@ pub struct CouponIssued {
     pub id: String,
     pub customer_id: String,
     pub template: String,
+}
+
+/// `feedback.submitted`: a rating given through the link of a thank-you message. Not a v1
+/// change type: a newer cloud may send it, an older one never does (`docs/sync.md`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct FeedbackSubmitted {
+    pub visit_id: String,
+    /// The link's check (`app::feedback::link_token`).
+    pub token: String,
+    pub rating: i64,
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 /// `message.status`: what became of a relayed message.

@@ -1074,10 +1074,9 @@ impl Kiosk {
         let mut devices = devices;
         // Cloud sync: the kiosk only reads what the daemon recorded.
         if self.app.config.cloud.enabled {
-            let state = self.app.sync_state();
-            let offline = self.app.offline_since();
-            match (state, offline) {
-                (Ok(s), Ok(offline)) => {
+            match self.app.sync_state() {
+                Ok(s) => {
+                    let offline = self.app.offline_since(&s);
                     let hours = offline.map_or(0, |t| (self.app.now() - t).num_hours());
                     let fmt = |t: chrono::DateTime<chrono::Utc>| crate::domain::time::local_dt(t, tz);
                     devices.push(DeviceRow {
@@ -1093,7 +1092,7 @@ impl Kiosk {
                         .into(),
                     });
                 }
-                (Err(e), _) | (_, Err(e)) => return self.failed(&e),
+                Err(e) => return self.failed(&e),
             }
         }
         if let Some(ui) = self.ui() {

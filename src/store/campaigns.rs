@@ -186,10 +186,6 @@ impl Tx<'_> {
         )? == 1)
     }
 
-    pub fn coupon_id_by_code(&self, code: &str) -> Result<Option<String>> {
-        Ok(self.row("SELECT id FROM coupons WHERE code = ?1", [code], |r| r.get(0)).optional()?)
-    }
-
     /// A group's figures over `[from, to)`, each member's visits and redemptions counted
     /// from when they joined and, with `effect_ms`, for that long after.
     pub fn campaign_figures(

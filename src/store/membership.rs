@@ -526,9 +526,9 @@ impl Tx<'_> {
         .ok_or_else(|| StoreError::NotFound { what: "优惠券模板", what_en: "coupon template", key: key.to_string() })
     }
 
-    /// Issues a coupon of a template to a customer, within the template's per-customer limit,
-    /// A `dedupe_key` (e.g. `birthday:<customer>:<year>`)
-    /// makes a second issue a no-op: `Ok(None)`.
+    /// Issues a coupon of a template to a customer, within the template's per-customer limit.
+    /// A `dedupe_key` (e.g. `birthday:<customer>:<year>`) makes a second issue a no-op:
+    /// `Ok(None)`.
     pub fn issue_coupon(
         &self,
         template_key: &str,
@@ -536,7 +536,7 @@ impl Tx<'_> {
         issued_by: &str,
         dedupe_key: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<NewCoupon>> {
         let (template_id, name, valid_days, limit) = self.coupon_template(template_key)?;
         let held: i64 = self.row(
             "SELECT COUNT(*) FROM coupons WHERE template_id = ?1 AND customer_id = ?2",
@@ -550,28 +550,40 @@ impl Tx<'_> {
                 key: name,
             });
         }
-        let code = coupon_code();
+        let coupon = NewCoupon {
+            id: new_id(),
+            code: coupon_code(),
+            template: name,
+            valid_until: from_ms(ms(now + chrono::Duration::days(valid_days))),
+        };
         let n = self.exec(
             "INSERT OR IGNORE INTO coupons (id, template_id, customer_id, code, valid_from, valid_until, issued_by, dedupe_key, issued_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?5)",
             params![
-                new_id(),
+                coupon.id,
                 template_id,
                 customer_id,
-                code,
+                coupon.code,
                 ms(now),
-                ms(now + chrono::Duration::days(valid_days)),
+                ms(coupon.valid_until),
                 issued_by,
                 dedupe_key
             ],
         )?;
-        if n == 0 {
-            return Ok(None);
-        }
         // No sync event: v1 has no push type for an issued coupon; its redemption goes up as
         // `coupon.redeemed` (migration 0006).
-        Ok(Some(code))
+        Ok((n == 1).then_some(coupon))
     }
+}
+
+/// A coupon just issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCoupon {
+    pub id: String,
+    pub code: String,
+    /// The template's name.
+    pub template: String,
+    pub valid_until: DateTime<Utc>,
 }
 
 /// A prepaid course with sessions left that ends soon.

@@ -39,7 +39,7 @@ pub use backup::BackupReport;
 pub use campaigns::{AudienceQuery, CampaignRow, Reachable};
 pub use customers::{CustomerPatch, NewCustomer};
 pub use feedback::{FeedbackRow, Interaction, VisitBrief};
-pub use membership::{CourseBalance, CourseEnding, IssuedCoupon, NewCourse, Tier};
+pub use membership::{CourseBalance, CourseEnding, IssuedCoupon, NewCoupon, NewCourse, Tier};
 pub use outbox::{Contact, JobRun, NewNotification, Notification, OutboxStats};
 pub use printing::{DeviceStatus, PrintJob};
 pub use products::Product;
@@ -47,7 +47,7 @@ pub use queue::NewQueueEntry;
 pub use reports::{LedgerSums, Quiet, Sums, VisitCounts};
 pub use services::NewService;
 pub use staff::NewStaff;
-pub use stock::{BatchRow, Movement, NewMovement, ProductDetails, StockRow};
+pub use stock::{BatchRow, NewMovement, ProductDetails, StockReportRow, StockRow};
 pub use sync::{CloudAppointment, CloudService, OutgoingEvent, SetAsideEvent, SkippedChange, SyncKey, SyncState};
 pub use visits::{NewCommission, NewPoints, NewRebate, NewStoredValue, NewVisit, NewVisitItem};
 pub use waitlist::{FreedSlot, WaitlistEntry};
@@ -600,7 +600,7 @@ mod tests {
         assert_eq!(events(&mut s).last().map(|e| e.0), Some(6), "seq never goes back");
         // the sender's scan starts at the push floor and skips what is not pending
         let pending =
-            |s: &mut Store| s.read(|tx| tx.pending_events(10)).unwrap().into_iter().map(|e| e.0).collect::<Vec<_>>();
+            |s: &mut Store| s.read(|tx| tx.pending_events(10)).unwrap().into_iter().map(|e| e.seq).collect::<Vec<_>>();
         assert_eq!(pending(&mut s), [2, 3, 6]);
         s.write(|tx| tx.set_push_floor(3)).unwrap();
         assert_eq!(pending(&mut s), [3, 6]);

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
+use super::sync::OutgoingEvent;
 use super::{Result, StoreError, Tx, from_ms, ms, new_id};
 
 /// A message to send (SMS, WeChat, staff group, ...), deduplicated by `dedupe_key`.
@@ -100,22 +101,28 @@ impl Tx<'_> {
         })
     }
 
-    /// The pending sync events, oldest first: `(seq, id, type, payload)`. The scan starts at
+    /// The pending sync events, oldest first, as the sender pushes them. The scan starts at
     /// `sync_state.push_floor` (the lowest seq that may still be pending; 0 when unset) and
     /// follows the rowid: the outbox has no index on its status (migration 0002).
-    pub fn pending_events(&self, limit: u32) -> Result<Vec<(i64, String, String, serde_json::Value)>> {
+    pub fn pending_events(&self, limit: usize) -> Result<Vec<OutgoingEvent>> {
         let mut st = self.conn().prepare_cached(
-            "SELECT seq, id, type, payload FROM sync_outbox
+            "SELECT seq, id, type, occurred_at, payload FROM sync_outbox
              WHERE seq >= COALESCE((SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = 'push_floor'), 0)
                AND status = 'pending'
              ORDER BY seq LIMIT ?1",
         )?;
         let rows = st
-            .query_map([limit], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            .query_map([limit as i64], |r| {
+                Ok(OutgoingEvent {
+                    seq: r.get(0)?,
+                    id: r.get(1)?,
+                    event_type: r.get(2)?,
+                    occurred_at: r.get(3)?,
+                    payload: r.get(4)?,
+                })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.into_iter().map(|(seq, id, t, p)| Ok((seq, id, t, serde_json::from_str(&p)?))).collect()
+        Ok(rows)
     }
 
     /// Moves the sender's scan start: every event below `seq` has been delivered or set

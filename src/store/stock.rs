@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{Result, Tx, from_ms, ms, new_id, ymd};
+use super::{Result, Tx, ms, new_id, ymd};
 use crate::domain::money::{from_fen, to_fen};
 use crate::domain::stock::BatchLevel;
 
@@ -62,16 +62,21 @@ pub struct BatchRow {
     pub on_hand: i64,
 }
 
-/// A movement, as the report and the tests read it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Movement {
-    pub product_id: String,
-    pub batch_id: Option<String>,
-    pub delta: i64,
-    pub reason: String,
-    pub visit_id: Option<String>,
-    pub note: String,
-    pub at: DateTime<Utc>,
+/// One product's ledger over a report's period (`salonbox stock report`): the opening
+/// level, what moved in and out by reason (`sold` and `used` as positive quantities), and
+/// the closing level.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct StockReportRow {
+    pub sku: String,
+    pub name: String,
+    pub opening: i64,
+    pub received: i64,
+    pub sold: i64,
+    pub used: i64,
+    pub returned: i64,
+    /// Stock-takes and other corrections.
+    pub adjusted: i64,
+    pub closing: i64,
 }
 
 impl Tx<'_> {
@@ -204,22 +209,33 @@ impl Tx<'_> {
             .collect())
     }
 
-    /// Ledger rows, oldest first, of one product or all, within `[from, to)`.
-    pub fn movements(&self, product_id: Option<&str>, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Movement>> {
+    /// Per active product, the ledger summed over `[from, to)`.
+    pub fn stock_report(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<StockReportRow>> {
         let mut st = self.conn().prepare_cached(
-            "SELECT product_id, batch_id, delta, reason, visit_id, note, at FROM stock_movements
-             WHERE (?1 IS NULL OR product_id = ?1) AND at >= ?2 AND at < ?3 ORDER BY at, rowid",
+            "SELECT p.sku, p.name,
+                    COALESCE(SUM(CASE WHEN m.at < ?1 THEN m.delta END), 0),
+                    COALESCE(SUM(CASE WHEN m.at >= ?1 AND m.at < ?2 AND m.reason = 'received' THEN m.delta END), 0),
+                    COALESCE(SUM(CASE WHEN m.at >= ?1 AND m.at < ?2 AND m.reason = 'sold' THEN -m.delta END), 0),
+                    COALESCE(SUM(CASE WHEN m.at >= ?1 AND m.at < ?2 AND m.reason = 'used' THEN -m.delta END), 0),
+                    COALESCE(SUM(CASE WHEN m.at >= ?1 AND m.at < ?2 AND m.reason = 'returned' THEN m.delta END), 0),
+                    COALESCE(SUM(CASE WHEN m.at >= ?1 AND m.at < ?2
+                                       AND m.reason NOT IN ('received', 'sold', 'used', 'returned') THEN m.delta END), 0),
+                    COALESCE(SUM(m.delta), 0)
+             FROM products p LEFT JOIN stock_movements m ON m.product_id = p.id AND m.at < ?2
+             WHERE p.active = 1 GROUP BY p.id ORDER BY p.category, p.name",
         )?;
         let rows = st
-            .query_map(params![product_id, ms(from), ms(to)], |r| {
-                Ok(Movement {
-                    product_id: r.get(0)?,
-                    batch_id: r.get(1)?,
-                    delta: r.get(2)?,
-                    reason: r.get(3)?,
-                    visit_id: r.get(4)?,
-                    note: r.get(5)?,
-                    at: from_ms(r.get(6)?),
+            .query_map(params![ms(from), ms(to)], |r| {
+                Ok(StockReportRow {
+                    sku: r.get(0)?,
+                    name: r.get(1)?,
+                    opening: r.get(2)?,
+                    received: r.get(3)?,
+                    sold: r.get(4)?,
+                    used: r.get(5)?,
+                    returned: r.get(6)?,
+                    adjusted: r.get(7)?,
+                    closing: r.get(8)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -178,28 +178,6 @@ impl Tx<'_> {
         })
     }
 
-    /// The next events to push, oldest first, from the push floor.
-    pub fn events_to_push(&self, limit: usize) -> Result<Vec<OutgoingEvent>> {
-        let mut st = self.conn().prepare_cached(
-            "SELECT seq, id, type, occurred_at, payload FROM sync_outbox
-             WHERE seq >= COALESCE((SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = 'push_floor'), 0)
-               AND status = 'pending'
-             ORDER BY seq LIMIT ?1",
-        )?;
-        let rows = st
-            .query_map([limit as i64], |r| {
-                Ok(OutgoingEvent {
-                    seq: r.get(0)?,
-                    id: r.get(1)?,
-                    event_type: r.get(2)?,
-                    occurred_at: r.get(3)?,
-                    payload: r.get(4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
-    }
-
     /// Records a push's outcome: `delivered` (accepted or duplicate) and `rejected` events
     /// leave the queue, every event of `sent` counts one attempt, and the push floor moves
     /// up to the first event still pending.
@@ -231,15 +209,7 @@ impl Tx<'_> {
                 aside.execute(params![seq, reason, ms(now)])?;
             }
         }
-        let first_pending: Option<i64> = self
-            .row(
-                "SELECT seq FROM sync_outbox
-             WHERE seq >= COALESCE((SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = 'push_floor'), 0)
-               AND status = 'pending' ORDER BY seq LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let first_pending = self.pending_events(1)?.first().map(|e| e.seq);
         let floor = match first_pending {
             Some(seq) => seq,
             None => self.row("SELECT COALESCE(MAX(seq), 0) + 1 FROM sync_outbox", [], |r| r.get(0))?,

@@ -191,7 +191,7 @@ impl Sync {
             match self.push_all(app, stop).await {
                 Ok(r) if r.requests > 0 => tracing::info!(?r, "pushed events to the cloud"),
                 Ok(_) => {}
-                Err(e) => return self.failed(app, e),
+                Err(e) => return self.failed(app, &e),
             }
         }
         if pull_due && !*stop.borrow() {
@@ -199,14 +199,14 @@ impl Sync {
             match self.pull_all(app, stop).await {
                 Ok(r) if r.changes > 0 => tracing::info!(?r, "applied changes from the cloud"),
                 Ok(_) => {}
-                Err(e) => return self.failed(app, e),
+                Err(e) => return self.failed(app, &e),
             }
         }
         self.failures = 0;
     }
 
     /// A failed run: back off (or pause for a refused token), record it for `sync status`.
-    fn failed(&mut self, app: &mut App, e: SyncError) {
+    fn failed(&mut self, app: &mut App, e: &SyncError) {
         if let SyncError::Auth { .. } = e {
             tracing::error!("{e}");
             self.blocked_until = Some(Instant::now() + AUTH_RETRY);
@@ -236,12 +236,7 @@ impl Sync {
         .await;
         match &result {
             Ok(_) => app.record_auth_refused(None)?,
-            Err(e) => {
-                if let SyncError::Auth { .. } = e {
-                    app.record_auth_refused(Some(&self.fingerprint))?;
-                }
-                app.record_sync_error(&e.to_string())?;
-            }
+            Err(e) => self.failed(app, e),
         }
         result
     }
