@@ -508,6 +508,7 @@ fn after_paying_the_customer_rates_the_visit_on_the_kiosk() {
     assert!(element(&s.ui, "CheckoutPage::rate-button").is_none(), "no rating before payment");
     assert!(key(&s.ui, "现金"));
     tap(&s.ui, "CheckoutPage::pay-button");
+    both(&s, "checkout-paid");
     tap(&s.ui, "CheckoutPage::rate-button");
     assert_eq!(page(&s), Page::Rating);
     let ra = s.ui.global::<salonbox::kiosk::RatingAdapter>();
