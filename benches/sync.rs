@@ -6,6 +6,8 @@
 //!
 //! Run by hand: `cargo bench --bench sync`. Figures go to docs/performance.md.
 
+#[path = "../tests/support/artefacts.rs"]
+mod artefacts;
 #[path = "../tests/support/cloud.rs"]
 #[allow(dead_code, clippy::all)]
 mod cloud;

@@ -21,7 +21,7 @@ use crate::domain::time::{DailySpan, OpeningHours};
 
 /// Where the configuration file is looked for when neither `--config` nor
 /// `SALONBOX_CONFIG` names one (it may be absent: then defaults serve).
-pub const SYSTEM_CONFIG: &str = "/etc/salonbox/salonbox.toml";
+pub const SYSTEM_CONFIG: &str = "/etc/salonbox/config.toml";
 /// Data directory when neither the file nor `--data-dir` names one.
 pub const DEFAULT_DATA_DIR: &str = "/var/lib/salonbox";
 
@@ -1086,7 +1086,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
-        Config::from_toml(text, Path::new("/etc/salonbox/salonbox.toml"))
+        Config::from_toml(text, Path::new("/etc/salonbox/config.toml"))
     }
 
     #[test]
@@ -1144,18 +1144,19 @@ mod tests {
     }
 
     #[test]
-    fn example_file_is_valid() {
+    fn example_file_is_valid_as_installed() {
+        // The package installs it as /etc/salonbox/config.toml: it must load there as it is,
+        // with no secret files beside it.
         let text = include_str!("../config/salonbox.example.toml");
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("aliyun.secret"), "x").unwrap();
-        std::fs::write(dir.path().join("device-token"), "y").unwrap();
-        let c = Config::from_toml(text, &dir.path().join("salonbox.toml")).unwrap();
+        let c = Config::from_toml(text, &dir.path().join("config.toml")).unwrap();
         assert_eq!(c.shop.name, "悦颜美容 Yueyan Beauty");
+        assert_eq!(c.shop.data_dir, Path::new("/var/lib/salonbox"));
     }
 
     #[test]
     fn hardware_values_are_parsed_and_bad_ones_named() {
-        let p = Path::new("/etc/salonbox/salonbox.toml");
+        let p = Path::new("/etc/salonbox/config.toml");
         let c = Config::from_toml(
             "[hardware]\nprinter = \"tcp:192.168.1.50\"\npaper_width_mm = 80\ncard_reader_protocol = \"rdm6300\"\nbuzzer_quiet_hours = \"21:00-09:00\"\n",
             p,

@@ -11,6 +11,7 @@ pub mod config;
 pub mod daemon;
 pub mod devices;
 pub mod domain;
+pub mod fuzzing;
 #[cfg(feature = "kiosk")]
 pub mod kiosk;
 pub mod station;

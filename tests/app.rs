@@ -1,5 +1,8 @@
 //! The library's use cases driven directly, with a controlled clock.
 
+#[path = "support/artefacts.rs"]
+mod artefacts;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -22,7 +25,7 @@ fn open(dir: &std::path::Path, clock: Arc<FixedClock>) -> App {
 }
 
 fn shop(customers: usize) -> (tempfile::TempDir, Arc<FixedClock>, Vec<Phone>) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = artefacts::tempdir();
     init(&Config::default(), dir.path()).unwrap();
     let clock = Arc::new(FixedClock::new(ten_am()));
     let mut app = open(dir.path(), clock.clone());

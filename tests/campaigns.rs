@@ -2,6 +2,8 @@
 //! provider servers on loopback, participation recorded, and an effect reported against
 //! the hold-out group, every figure recomputed here from the receipts.
 
+#[path = "support/artefacts.rs"]
+mod artefacts;
 #[path = "support/providers.rs"]
 mod providers;
 
@@ -34,7 +36,7 @@ struct Shop {
 impl Shop {
     fn new() -> Shop {
         let providers = Providers::start();
-        let dir = tempfile::tempdir().unwrap();
+        let dir = artefacts::tempdir();
         let text = format!(
             "{}\n[messages]\nrate_per_minute = 100000\n[jobs]\nclock_sync_file = \"\"\n",
             providers.config_with("aliyun")

@@ -3,6 +3,8 @@
 //! under a controlled clock (Asia/Shanghai on a UTC machine, midnight, 29 February, a clock
 //! jumping days forward and back).
 
+#[path = "support/artefacts.rs"]
+mod artefacts;
 #[path = "support/providers.rs"]
 mod providers;
 
@@ -41,7 +43,7 @@ impl Shop {
 
     fn with_sms(sms_provider: &str, extra: &str) -> Shop {
         let providers = Providers::start();
-        let dir = tempfile::tempdir().unwrap();
+        let dir = artefacts::tempdir();
         let text = format!("{}\n[jobs]\nclock_sync_file = \"\"\n{extra}", providers.config_with(sms_provider));
         std::fs::write(dir.path().join("salonbox.toml"), &text).unwrap();
         let config = Config::from_toml(&text, &dir.path().join("salonbox.toml")).unwrap();
@@ -547,14 +549,19 @@ fn spawn_daemon(shop: &Shop, now: DateTime<Utc>, failpoint: Option<&str>) -> std
         .arg(shop.dir.path())
         .arg("daemon")
         .env("SALONBOX_NOW", now.to_rfc3339())
-        .env("SALONBOX_LOG", "error")
+        .env("SALONBOX_LOG", "info")
         .env_remove(salonbox::daemon::FAILPOINT_ENV)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
+        // The daemon's log stays with the shop, for the privacy sweep (tests/zz_privacy.rs).
+        .stderr(log_file(shop.dir.path()));
     if let Some(f) = failpoint {
         c.env(salonbox::daemon::FAILPOINT_ENV, f);
     }
     c.spawn().unwrap()
+}
+
+fn log_file(dir: &std::path::Path) -> std::fs::File {
+    std::fs::OpenOptions::new().create(true).append(true).open(dir.join("daemon.log")).unwrap()
 }
 
 /// Waits (up to 20 s) until `done` holds.
@@ -847,7 +854,7 @@ fn low_stock_tells_the_staff_group_once_a_day() {
 
 #[test]
 fn scheduled_jobs_wait_for_a_synchronised_clock() {
-    let flag_dir = tempfile::tempdir().unwrap();
+    let flag_dir = artefacts::tempdir();
     let flag = flag_dir.path().join("synchronized");
     let shop = Shop::new("");
     let mut config = shop.config.clone();

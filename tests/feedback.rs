@@ -1,6 +1,9 @@
 //! Feedback through the library: ratings of visits (once each), the owner told of a low
 //! one, the interaction record, and ratings per beautician and service in the report.
 
+#[path = "support/artefacts.rs"]
+mod artefacts;
+
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
@@ -20,7 +23,7 @@ fn d(s: &str) -> Decimal {
 }
 
 fn shop() -> (tempfile::TempDir, App) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = artefacts::tempdir();
     init(&Config::default(), dir.path()).unwrap();
     // Monday 2026-11-23 14:00 in Shanghai.
     let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 6, 0, 0).single().unwrap()));

@@ -17,15 +17,30 @@ fn replay(target: &str, check: fn(&[u8])) {
 
 #[test]
 fn sam_frames_corpus() {
-    replay("sam_frames", salonbox::devices::fuzzing::sam_stream);
+    replay("sam_frames", salonbox::fuzzing::sam_stream);
 }
 
 #[test]
 fn card_lines_corpus() {
-    replay("card_lines", salonbox::devices::fuzzing::card_lines);
+    replay("card_lines", salonbox::fuzzing::card_lines);
 }
 
 #[test]
 fn escpos_read_corpus() {
-    replay("escpos_read", salonbox::devices::fuzzing::escpos);
+    replay("escpos_read", salonbox::fuzzing::escpos);
+}
+
+#[test]
+fn import_corpus() {
+    replay("import", salonbox::fuzzing::import);
+}
+
+#[test]
+fn config_corpus() {
+    replay("config", salonbox::fuzzing::config);
+}
+
+#[test]
+fn sync_json_corpus() {
+    replay("sync_json", salonbox::fuzzing::sync_json);
 }

@@ -2,6 +2,9 @@
 //! mock time) over a real shop database: the customer flows, the idle reset, and PNGs of
 //! every screen at 800×480 and 720×1280.
 
+#[path = "support/artefacts.rs"]
+mod artefacts;
+
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -28,7 +31,7 @@ struct Shop {
 /// Monday 2026-11-23 10:00 in Shanghai: 王芳 has a 10:30 appointment, 李静 none.
 fn shop() -> Shop {
     headless::init().expect("headless platform");
-    let dir = tempfile::tempdir().unwrap();
+    let dir = artefacts::tempdir();
     let mut config = Config::default();
     config.shop.name = "悦颜美容".into();
     init(&config, dir.path()).unwrap();

@@ -1,6 +1,9 @@
 //! Membership and checkout through the library, on a real database: tiers, points, stored
 //! value, rebates, courses, coupons, commissions, voids.
 
+#[path = "support/artefacts.rs"]
+mod artefacts;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -54,7 +57,7 @@ fn tier(name: &str, rank: i64, min_spend: &str, discount: &str, multiplier: &str
 /// off, points × 1.5); services 8 % rebate as points; 充 1000 送 200; two beauticians at
 /// 10 % commission; a facial, a foot care, a serum; customer 王丽 born in November.
 fn shop() -> Shop {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = artefacts::tempdir();
     init(&Config::default(), dir.path()).unwrap();
     let shop = Shop { dir, clock: Arc::new(FixedClock::new(two_pm())) };
     let mut app = shop.app();

@@ -2,6 +2,9 @@
 //! answers the paper-sensor request as a printer does and can run out of paper or be off;
 //! the bytes it receives are decoded back into documents.
 
+#[path = "support/artefacts.rs"]
+mod artefacts;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -92,7 +95,7 @@ fn serve(mut conn: TcpStream, jobs: &Mutex<Vec<Vec<u8>>>, paper: &Mutex<u8>) {
 
 /// Monday 2026-11-23 10:00 in Shanghai.
 fn shop() -> (tempfile::TempDir, App, Arc<FixedClock>) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = artefacts::tempdir();
     init(&Config::default(), dir.path()).unwrap();
     let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).single().unwrap()));
     let mut app = App::open(Config::default(), dir.path(), clock.clone()).unwrap();

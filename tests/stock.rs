@@ -2,6 +2,9 @@
 //! materials out first-expiring first at checkout, voids, stock-takes, the report, and the
 //! staff alerts for low and expiring stock. The ledger replayed by hand must give the levels.
 
+#[path = "support/artefacts.rs"]
+mod artefacts;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -30,7 +33,7 @@ struct Shop {
 
 impl Shop {
     fn new() -> Shop {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = artefacts::tempdir();
         init(&Config::default(), dir.path()).unwrap();
         let shop = Shop { dir, clock: Arc::new(FixedClock::new(two_pm())) };
         let mut app = shop.app();

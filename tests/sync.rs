@@ -3,6 +3,8 @@
 //! thousand check-ins through a cloud failing 30% of requests, and a hundred `kill -9`s of
 //! the real daemon in the middle of pushes and pulls.
 
+#[path = "support/artefacts.rs"]
+mod artefacts;
 #[path = "support/cloud.rs"]
 mod cloud;
 
@@ -43,7 +45,7 @@ impl Shop {
     }
 
     fn with_config(text: &str) -> Shop {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = artefacts::tempdir();
         let config_path = dir.path().join("salonbox.toml");
         std::fs::write(&config_path, text).unwrap();
         let config = Config::from_toml(text, &config_path).unwrap();
@@ -768,9 +770,12 @@ fn a_hundred_kills_during_push_and_pull_lose_double_and_skip_nothing() {
             .arg("--data-dir")
             .arg(shop.dir.path())
             .arg("daemon")
-            .env("RUST_LOG", "warn")
+            .env("SALONBOX_LOG", "info")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            // The daemon's log stays with the shop, for the privacy sweep (tests/zz_privacy.rs).
+            .stderr(
+                std::fs::OpenOptions::new().create(true).append(true).open(shop.dir.path().join("daemon.log")).unwrap(),
+            )
             .spawn()
             .unwrap();
         // Once its first request has reached the cloud, the daemon dies at a random moment
@@ -909,7 +914,7 @@ fn sync_commands_report_queue_errors_and_rejections() {
 #[test]
 fn sync_settings_are_checked_when_it_is_on() {
     let e = |text: &str| {
-        Config::from_toml(text, std::path::Path::new("/etc/salonbox/salonbox.toml")).unwrap_err().to_string()
+        Config::from_toml(text, std::path::Path::new("/etc/salonbox/config.toml")).unwrap_err().to_string()
     };
     let err = e(
         "[cloud]\nenabled = true\nbase_url = \"http://cloud.example.com/api\"\nstore_id = \"s\"\ndevice_token = \"t\"\n",

@@ -3,4 +3,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| salonbox::devices::fuzzing::escpos(data));
+fuzz_target!(|data: &[u8]| salonbox::fuzzing::escpos(data));

@@ -3,4 +3,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| salonbox::devices::fuzzing::sam_stream(data));
+fuzz_target!(|data: &[u8]| salonbox::fuzzing::sam_stream(data));

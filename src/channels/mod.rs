@@ -183,6 +183,9 @@ pub(crate) fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
 /// The one HTTP client of the daemon's channels: rustls, a timeout, our `User-Agent`, no
 /// pooled connections.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+    // reqwest is built without a crypto provider (no aws-lc): ring becomes the process's
+    // provider here, before the first client. A second call finds it installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))

@@ -626,3 +626,31 @@ pub fn campaign_started(
         "{name} 已开始：活动组 {target} 位（消息 {messages} 条，发券 {coupons} 张），对照组 {holdout} 位，跳过 {skipped} 位（券已达上限）/ started: {target} in the campaign group ({messages} messages, {coupons} coupons), {holdout} held out, {skipped} skipped (coupon limit reached)"
     )
 }
+
+pub fn soak_needs_empty_dir(dir: &Path) -> String {
+    format!(
+        "{} 里已有顾客：耐久测试只用空的数据目录（--data-dir）/ {} holds customers: the soak test runs only on an empty data directory (--data-dir)",
+        dir.display(),
+        dir.display()
+    )
+}
+
+pub fn soak_bad_ack(path: &Path, line: usize, what: &str) -> String {
+    format!("{}:{line}: 不是确认行 / not an acknowledgement line (ack SEQ PHONE TICKET ENTRY): {what}", path.display())
+}
+
+pub fn soak_checked(acks: usize, missing_lines: &[usize], integrity: &str) -> String {
+    let lost = if missing_lines.is_empty() {
+        format!("已确认的 {acks} 次签到全部在库 / all {acks} acknowledged check-ins are stored")
+    } else {
+        let lines: Vec<String> = missing_lines.iter().take(20).map(|l| l.to_string()).collect();
+        format!(
+            "已确认的 {acks} 次签到中 {} 次丢失（行 {}）/ {} of {acks} acknowledged check-ins are lost (lines {})",
+            missing_lines.len(),
+            lines.join(", "),
+            missing_lines.len(),
+            lines.join(", ")
+        )
+    };
+    format!("{lost}\nintegrity_check: {integrity}")
+}

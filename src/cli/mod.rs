@@ -12,6 +12,7 @@ mod feedback;
 pub mod messages;
 mod money;
 mod report;
+mod soak;
 mod stock;
 #[cfg(feature = "net")]
 mod sync;
@@ -51,7 +52,7 @@ use messages as msg;
     propagate_version = true
 )]
 pub struct Cli {
-    /// 配置文件 / configuration file (default: /etc/salonbox/salonbox.toml if present)
+    /// 配置文件 / configuration file (default: /etc/salonbox/config.toml if present)
     #[arg(long, global = true, env = "SALONBOX_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// 数据目录，覆盖配置 / data directory, overrides the configuration
@@ -169,6 +170,9 @@ pub enum Command {
     Course(money::CourseCmd),
     /// 日报、周报、月报 / daily, weekly and monthly reports
     Report(report::ReportArgs),
+    /// 断电耐久测试：不停签到并核对 / power-loss soak test: check in without end, then verify
+    #[command(subcommand)]
+    Soak(soak::SoakCmd),
     /// 检查配置、数据库和各设备 / check the configuration, the database and every device
     Doctor {
         /// 以 JSON 输出 / output JSON
@@ -769,6 +773,12 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             Ok(Outcome::Ok)
         }
         Command::Doctor { json } => device::doctor(&config, &dir, json),
+        Command::Soak(cmd) => {
+            if matches!(cmd, soak::SoakCmd::Write { .. }) {
+                crate::app::init(&config, &dir)?;
+            }
+            soak::run(&mut App::open(config, &dir, clock)?, &dir, cmd)
+        }
         Command::Kiosk { first_frame } => kiosk(App::open(config, &dir, clock)?, first_frame),
         #[cfg(feature = "net")]
         Command::Daemon => daemon::daemon(App::open(config, &dir, clock)?),
@@ -1202,6 +1212,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         | Command::Demo { .. }
         | Command::DemoData { .. }
         | Command::Doctor { .. }
+        | Command::Soak(_)
         | Command::Kiosk { .. } => {
             unreachable!("handled in run")
         }

@@ -48,7 +48,7 @@ pub fn bin() -> Command {
 impl Shop {
     /// A fresh, initialised data directory.
     pub fn new() -> Shop {
-        let shop = Shop { dir: tempfile::tempdir().expect("tempdir"), now: NOW.to_string() };
+        let shop = Shop { dir: crate::artefacts::tempdir(), now: NOW.to_string() };
         shop.run(&["init"]).ok();
         shop
     }
@@ -68,14 +68,25 @@ impl Shop {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        Run { out: self.cmd(args).output().expect("run salonbox") }
+        self.logged(args, self.cmd(args).output().expect("run salonbox"))
+    }
+
+    /// Keeps what the command printed in the shop's `cli.log`, for the privacy sweep.
+    fn logged(&self, args: &[&str], out: std::process::Output) -> Run {
+        use std::io::Write as _;
+        if let Ok(mut log) = std::fs::OpenOptions::new().create(true).append(true).open(self.data().join("cli.log")) {
+            let _ = writeln!(log, "$ salonbox {}", args.join(" "));
+            let _ = log.write_all(&out.stdout);
+            let _ = log.write_all(&out.stderr);
+        }
+        Run { out }
     }
 
     pub fn run_stdin(&self, args: &[&str], input: &str) -> Run {
         let mut child =
             self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
         child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
-        Run { out: child.wait_with_output().expect("wait") }
+        self.logged(args, child.wait_with_output().expect("wait"))
     }
 
     /// A small shop: two beauticians on shift today 10:00-21:00, three services, one room.

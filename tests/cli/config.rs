@@ -23,7 +23,7 @@ fn init_works_without_a_config_and_keeps_the_key() {
 
 #[test]
 fn commands_refuse_an_uninitialised_directory() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::artefacts::tempdir();
     let r = bin().arg("--data-dir").arg(dir.path().join("nowhere")).args(["customer", "list"]).output().unwrap();
     assert!(!r.status.success());
     let err = String::from_utf8_lossy(&r.stderr);
@@ -32,7 +32,7 @@ fn commands_refuse_an_uninitialised_directory() {
 
 #[test]
 fn a_bad_config_names_file_line_and_key() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::artefacts::tempdir();
     let cfg = dir.path().join("salonbox.toml");
     std::fs::write(&cfg, "[shop]\nname = \"悦颜\"\ntime_zone = \"Asia/Shanghai\"\nopening_hour = \"10:00\"\n").unwrap();
     let r = bin().arg("--config").arg(&cfg).arg("--data-dir").arg(dir.path()).arg("init").output().unwrap();
@@ -53,7 +53,7 @@ fn a_bad_config_names_file_line_and_key() {
 
 #[test]
 fn config_sets_data_dir_time_zone_and_hours() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::artefacts::tempdir();
     let data = dir.path().join("data");
     let cfg = dir.path().join("salonbox.toml");
     std::fs::write(
@@ -79,7 +79,7 @@ fn config_sets_data_dir_time_zone_and_hours() {
 
 #[test]
 fn a_missing_config_file_is_named_and_data_dir_overrides_the_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::artefacts::tempdir();
     let missing = dir.path().join("nope.toml");
     let r = bin().arg("--config").arg(&missing).arg("--data-dir").arg(dir.path()).arg("init").output().unwrap();
     assert!(!r.status.success());

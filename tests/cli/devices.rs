@@ -8,7 +8,7 @@ use super::common::{Shop, bin};
 
 #[test]
 fn doctor_says_what_to_do_before_and_after_init() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::artefacts::tempdir();
     let r = bin().arg("--data-dir").arg(dir.path()).arg("doctor").output().unwrap();
     assert!(!r.status.success());
     let out = String::from_utf8_lossy(&r.stdout);

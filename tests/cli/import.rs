@@ -156,7 +156,10 @@ fn unreadable_files_are_refused_clearly() {
 #[test]
 fn id_numbers_in_a_spreadsheet_are_hashed_and_masked_never_kept() {
     let shop = Shop::new();
-    let file = shop.data().join("ids.csv");
+    // The spreadsheet is the test's input, kept outside the shop: the privacy sweep
+    // (tests/zz_privacy.rs) searches everything the shop keeps.
+    let input = tempfile::tempdir().unwrap();
+    let file = input.path().join("ids.csv");
     std::fs::write(
         &file,
         "姓名,手机,身份证号\n赵敏,13700001234,11010519491231002X\n钱多,13700005678,110105194912310021\n赵敏,13799998888,11010519491231002x\n",

@@ -1,6 +1,8 @@
 //! Integration tests: the real `salonbox` binary in temporary data directories.
 
 mod appointments;
+#[path = "../support/artefacts.rs"]
+mod artefacts;
 mod checkin;
 mod checkout;
 mod common;

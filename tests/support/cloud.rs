@@ -6,7 +6,11 @@
 //! random at a given rate: HTTP 500, 429/503 with `Retry-After`, 413, a timeout after the
 //! batch is stored, a reset connection, the previous answer again, the answer written twice,
 //! garbage JSON.
+
 #![allow(dead_code)]
+
+#[path = "idnumbers.rs"]
+mod idnumbers;
 
 use std::collections::VecDeque;
 use std::net::{TcpListener, TcpStream};
@@ -97,7 +101,7 @@ pub struct Cloud {
 
 impl Cloud {
     pub fn start() -> Cloud {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = crate::artefacts::tempdir();
         let db = dir.path().join("cloud.sqlite3");
         let conn = Connection::open(&db).expect("open cloud db");
         conn.execute_batch(
@@ -290,26 +294,7 @@ const EVENT_TYPES: &[&str] = &[
     "notification.sent",
 ];
 
-/// An 18-digit identity-card number with a valid check digit anywhere in the text.
-pub fn holds_id_number(text: &str) -> bool {
-    let b = text.as_bytes();
-    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let checks = b"10X98765432";
-    for start in 0..b.len().saturating_sub(17) {
-        let w = &b[start..start + 18];
-        if !w[..17].iter().all(u8::is_ascii_digit) {
-            continue;
-        }
-        if start > 0 && b[start - 1].is_ascii_digit() {
-            continue;
-        }
-        let sum: u32 = w[..17].iter().zip(weights).map(|(d, k)| u32::from(d - b'0') * k).sum();
-        if w[17].to_ascii_uppercase() == checks[(sum % 11) as usize] {
-            return true;
-        }
-    }
-    false
-}
+pub use idnumbers::holds_id_number;
 
 fn events(req: &Request, control: &Mutex<Control>, mut conn: Connection) -> (u16, String) {
     if req.body.len() > 1 << 20 {
