@@ -94,3 +94,44 @@ fn a_missing_config_file_is_named_and_data_dir_overrides_the_file() {
     assert!(over.join("salonbox.sqlite3").exists());
     assert!(!dir.path().join("from-file").exists());
 }
+
+/// What a database file holds, with its WAL: the bytes that must not change.
+fn db_bytes(shop: &Shop) -> (Vec<u8>, Vec<u8>) {
+    let wal = std::fs::read(shop.data().join("salonbox.sqlite3-wal")).unwrap_or_default();
+    (std::fs::read(shop.db()).unwrap(), wal)
+}
+
+#[test]
+fn a_newer_schema_or_a_corrupt_config_is_refused_and_nothing_is_written() {
+    let shop = Shop::new();
+    shop.add_customer("王芳", "13800138000");
+    // A later salonbox migrated this database (version 99), then the shop went back to us.
+    {
+        let conn = rusqlite::Connection::open(shop.db()).unwrap();
+        conn.execute("INSERT INTO schema_migrations VALUES (99, '0099_future.sql', 'x', 0)", []).unwrap();
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    }
+    let before = db_bytes(&shop);
+    for args in [
+        &["init"][..],
+        &["customer", "add", "--name", "李娜", "--phone", "13900139000"],
+        &["checkin", "--phone", "13800138000", "--service", "修眉"],
+        &["customer", "list"],
+        &["backup"],
+    ] {
+        let r = shop.run(args).fails();
+        let err = r.stderr();
+        assert!(err.contains("newer than this program knows") && err.contains("99"), "{args:?}: {err}");
+    }
+    assert!(db_bytes(&shop) == before, "a refused open wrote to the database");
+
+    // A configuration file broken after the shop was set up: refused with its line, and
+    // the database is left as it was.
+    let cfg = shop.data().join("broken.toml");
+    std::fs::write(&cfg, "[shop]\nname = \"悦颜\"\n[hardware\nmode = \"real\"\n").unwrap();
+    let r =
+        bin().arg("--config").arg(&cfg).arg("--data-dir").arg(shop.data()).args(["customer", "list"]).output().unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success() && err.contains("broken.toml") && err.contains("line 3"), "{err}");
+    assert!(db_bytes(&shop) == before);
+}
