@@ -4,4 +4,4 @@
 # must survive and `PRAGMA integrity_check` stay ok. Usage: scripts/soak.sh [cycles]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SALONBOX_SOAK_CYCLES="${1:-1000}" cargo test --locked --release --test durability -- --nocapture
+SALONBOX_SOAK_CYCLES="${1:-1000}" cargo test --locked --test durability acknowledged -- --nocapture
