@@ -4,23 +4,27 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use salonbox::cli::{Cli, messages, run};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::prelude::*;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The daemon logs what it does (journald keeps it); other commands only warnings
     // (`SALONBOX_LOG=salonbox::messages=info` shows what the demo's log channel "sends").
-    let default = if cli.is_daemon() { "info" } else { "warn" };
+    // `SALONBOX_LOG` takes a level or `target=level` pairs (`warn,salonbox::sync=debug`); one
+    // it cannot read leaves the default.
+    let default = if cli.is_daemon() { LevelFilter::INFO } else { LevelFilter::WARN };
+    let filter = std::env::var("SALONBOX_LOG")
+        .ok()
+        .and_then(|v| v.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(default));
     // Under systemd, journald stamps and colours lines itself.
     let journald = std::env::var_os("JOURNAL_STREAM").is_some();
-    let fmt = tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("SALONBOX_LOG").unwrap_or_else(|_| EnvFilter::new(default)))
-        .with_writer(std::io::stderr)
-        .with_ansi(!journald);
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(!journald);
     if journald {
-        fmt.without_time().init();
+        tracing_subscriber::registry().with(fmt.without_time()).with(filter).init();
     } else {
-        fmt.init();
+        tracing_subscriber::registry().with(fmt).with(filter).init();
     }
     match run(cli).map_err(anyhow::Error::from) {
         Ok(outcome) => outcome.exit_code(),

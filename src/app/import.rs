@@ -176,9 +176,13 @@ fn read_sheet(path: &Path) -> Result<Table, ImportError> {
 /// A spreadsheet's first worksheet; `path` names it in errors and picks nothing else.
 fn sheet_table(path: &Path, bytes: Vec<u8>) -> Result<Table, ImportError> {
     let err = |message: String| ImportError::Spreadsheet { path: path.to_path_buf(), message };
-    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| err(e.to_string()))?;
-    let first = wb.sheet_names().first().cloned().ok_or_else(|| err("no worksheet".into()))?;
-    let range = wb.worksheet_range(&first).map_err(|e| err(e.to_string()))?;
+    let read = || -> Result<calamine::Range<Data>, String> {
+        let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+        let first = wb.sheet_names().first().cloned().ok_or_else(|| "no worksheet".to_string())?;
+        wb.worksheet_range(&first).map_err(|e| e.to_string())
+    };
+    let range =
+        contain_panic(read).map_err(|p| err(format!("文件已损坏 / the file is damaged ({p})")))?.map_err(err)?;
     let start_row = range.start().map_or(0, |(r, _)| r as usize);
     let mut rows =
         range.rows().enumerate().map(|(i, r)| (start_row + i + 1, r.iter().map(cell_text).collect::<Vec<_>>()));
@@ -186,6 +190,34 @@ fn sheet_table(path: &Path, bytes: Vec<u8>) -> Result<Table, ImportError> {
         return Err(ImportError::Empty { path: path.to_path_buf() });
     };
     Ok(Table { headers, rows: rows.collect(), encoding: None })
+}
+
+/// Runs `f`, turning a panic into an error carrying its message. calamine panics on some
+/// damaged spreadsheets (an index past the end of a table); an import must refuse such a
+/// file, not die of it. The panic message goes to the log instead of standard error.
+fn contain_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    use std::cell::Cell;
+    thread_local!(static CONTAINED: Cell<bool> = const { Cell::new(false) });
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if CONTAINED.with(Cell::get) {
+                tracing::warn!(%info, "the spreadsheet reader panicked");
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    CONTAINED.with(|c| c.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CONTAINED.with(|c| c.set(false));
+    result.map_err(|p| {
+        p.downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default()
+    })
 }
 
 /// Decodes CSV bytes: a BOM decides; else valid UTF-8 is UTF-8; else GB18030 (which covers
@@ -210,6 +242,9 @@ fn read_csv(path: &Path) -> Result<Table, ImportError> {
 /// A CSV (or tab-separated) file's rows; `path` names it in errors.
 fn csv_table(path: &Path, bytes: &[u8]) -> Result<Table, ImportError> {
     let (text, encoding) = decode(bytes).ok_or_else(|| ImportError::Encoding { path: path.to_path_buf() })?;
+    // Old Mac files end lines with CR alone; the csv reader counts lines by LF, so every row
+    // would be "row 1". Lines end with LF from here on (found by the import fuzz target).
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.contains('\t') && !first_line.contains(',') { b'\t' } else { b',' };
     let mut reader =
@@ -551,6 +586,16 @@ fn to_new(g: &Good) -> NewCustomer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_of_a_file_with_old_mac_line_ends_keep_their_numbers() {
+        for bytes in [&b"name,phone\rA,1\rB,2\r"[..], b"name,phone\r\nA,1\r\nB,2\r\n", b"name,phone\nA,1\nB,2"] {
+            let t = csv_table(Path::new("a.csv"), bytes).unwrap();
+            let rows: Vec<usize> = t.rows.iter().map(|(n, _)| *n).collect();
+            assert_eq!(rows, [2, 3], "{bytes:?}");
+            assert_eq!(t.rows[1].1, ["B", "2"]);
+        }
+    }
 
     #[test]
     fn detects_encodings() {

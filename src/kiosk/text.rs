@@ -67,6 +67,10 @@ pub fn wait(l: Lang, ahead: usize, minutes: Option<i64>) -> String {
     match (ahead, minutes) {
         (0, Some(m)) if m <= 1 => l.pick("马上为您服务".into(), "You are next".into()),
         (0, _) => l.pick("您是下一位".into(), "You are next".into()),
+        // Someone is ahead, but another beautician is free for this one: no "0 minutes".
+        (n, Some(m)) if m <= 1 => {
+            l.pick(format!("前面还有 {n} 位，马上为您服务"), format!("{n} ahead of you; served right away"))
+        }
         (n, Some(m)) => {
             l.pick(format!("前面还有 {n} 位，预计等候约 {m} 分钟"), format!("{n} ahead of you, about {m} minutes"))
         }
@@ -267,4 +271,18 @@ pub fn rating_greeting(l: Lang, name: &str) -> String {
 
 pub fn rating_tag(l: Lang, zh: &str, en: &str) -> String {
     l.pick(zh.to_string(), en.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_line_never_promises_zero_minutes() {
+        assert_eq!(wait(Lang::Zh, 1, Some(0)), "前面还有 1 位，马上为您服务");
+        assert_eq!(wait(Lang::En, 2, Some(1)), "2 ahead of you; served right away");
+        assert_eq!(wait(Lang::Zh, 2, Some(15)), "前面还有 2 位，预计等候约 15 分钟");
+        assert_eq!(wait(Lang::Zh, 0, Some(0)), "马上为您服务");
+        assert_eq!(wait(Lang::En, 3, None), "3 ahead of you");
+    }
 }

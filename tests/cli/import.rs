@@ -151,6 +151,21 @@ fn unreadable_files_are_refused_clearly() {
     assert!(r.stderr().contains("missing.xlsx"), "{}", r.stderr());
     let r = shop.run(&["import", "customers", shop.data().join("a.pdf").to_str().unwrap()]).fails();
     assert!(r.stderr().contains(".xlsx"), "{}", r.stderr());
+    // A damaged workbook on which the spreadsheet reader panics (found by the import fuzz
+    // target): refused with the file named, no panic on the screen, nothing imported.
+    let damaged = shop.data().join("坏.xlsx");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/import/regression-calamine-shared-string-panic.xlsx"),
+        &damaged,
+    )
+    .unwrap();
+    let r = shop.run(&["import", "customers", damaged.to_str().unwrap()]).fails();
+    let err = r.stderr();
+    assert!(err.contains("坏.xlsx") && err.contains("the file is damaged"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(r.out.status.code(), Some(1), "{err}");
+    let customers: i64 = shop.sql("SELECT COUNT(*) FROM customers");
+    assert_eq!(customers, 0);
 }
 
 #[test]
