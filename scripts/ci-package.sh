@@ -8,6 +8,14 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
+# The package keeps /var/lib/salonbox when it is removed (the shop's data). A machine that
+# already has one is a shop or an earlier run: refuse, except on a CI machine, where it is
+# an earlier run's leftover.
+if [ -e /var/lib/salonbox ]; then
+  if [ "${CI:-}" = true ]; then $SUDO rm -rf /var/lib/salonbox; else
+    echo "/var/lib/salonbox exists: not installing a test package over it" >&2; exit 1; fi
+fi
+
 python3 scripts/third-party.py > target/THIRD-PARTY
 # cargo-deb packages target/release/salonbox: the debug build stands in for it here.
 install -D -m 0755 target/debug/salonbox target/release/salonbox
