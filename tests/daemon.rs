@@ -553,15 +553,11 @@ fn spawn_daemon(shop: &Shop, now: DateTime<Utc>, failpoint: Option<&str>) -> std
         .env_remove(salonbox::daemon::FAILPOINT_ENV)
         .stdout(std::process::Stdio::null())
         // The daemon's log stays with the shop, for the privacy sweep (tests/zz_privacy.rs).
-        .stderr(log_file(shop.dir.path()));
+        .stderr(artefacts::log(shop.dir.path(), "daemon.log"));
     if let Some(f) = failpoint {
         c.env(salonbox::daemon::FAILPOINT_ENV, f);
     }
     c.spawn().unwrap()
-}
-
-fn log_file(dir: &std::path::Path) -> std::fs::File {
-    std::fs::OpenOptions::new().create(true).append(true).open(dir.join("daemon.log")).unwrap()
 }
 
 /// Waits (up to 20 s) until `done` holds.

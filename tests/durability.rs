@@ -21,7 +21,7 @@ const NOW: &str = "2026-11-23T10:00:00+08:00";
 
 fn salonbox(data: &Path) -> Command {
     let mut c = Command::new(BIN);
-    c.arg("--data-dir").arg(data).env("SALONBOX_NOW", NOW).env_remove("SALONBOX_CONFIG").env("RUST_LOG", "info");
+    c.arg("--data-dir").arg(data).env("SALONBOX_NOW", NOW).env_remove("SALONBOX_CONFIG").env("SALONBOX_LOG", "info");
     c
 }
 
@@ -37,7 +37,7 @@ fn acknowledged_checkins_survive_sigkill_at_random_moments() {
     let cycles: usize = std::env::var("SALONBOX_SOAK_CYCLES").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
     let dir = artefacts::tempdir();
     let data = dir.path().join("data");
-    let log = std::fs::File::create(dir.path().join("soak.log")).unwrap();
+    let log = artefacts::log(dir.path(), "soak.log");
     let mut rng = StdRng::seed_from_u64(20261123);
     let mut acked: Vec<(String, String)> = Vec::new();
     let mut ack_lines = String::new();

@@ -773,9 +773,7 @@ fn a_hundred_kills_during_push_and_pull_lose_double_and_skip_nothing() {
             .env("SALONBOX_LOG", "info")
             .stdout(std::process::Stdio::null())
             // The daemon's log stays with the shop, for the privacy sweep (tests/zz_privacy.rs).
-            .stderr(
-                std::fs::OpenOptions::new().create(true).append(true).open(shop.dir.path().join("daemon.log")).unwrap(),
-            )
+            .stderr(artefacts::log(shop.dir.path(), "daemon.log"))
             .spawn()
             .unwrap();
         // Once its first request has reached the cloud, the daemon dies at a random moment

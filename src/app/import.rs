@@ -266,6 +266,35 @@ fn csv_table(path: &Path, bytes: &[u8]) -> Result<Table, ImportError> {
     Ok(Table { headers, rows: it.collect(), encoding: Some(encoding) })
 }
 
+/// Which column holds which field (the first one that names it), and the headers that name
+/// none.
+struct Columns {
+    at: HashMap<Field, usize>,
+    ignored: Vec<String>,
+}
+
+impl Columns {
+    fn of(headers: &[String]) -> Columns {
+        let mut at = HashMap::new();
+        let mut ignored = Vec::new();
+        for (i, h) in headers.iter().enumerate() {
+            match field_of(h) {
+                Some(f) => {
+                    at.entry(f).or_insert(i);
+                }
+                None if !h.trim().is_empty() => ignored.push(h.trim().to_string()),
+                None => {}
+            }
+        }
+        Columns { at, ignored }
+    }
+
+    /// The trimmed text of `f` in a row; empty when the file has no such column.
+    fn get(&self, cells: &[String], f: Field) -> String {
+        self.at.get(&f).and_then(|&i| cells.get(i)).map(|s| s.trim().to_string()).unwrap_or_default()
+    }
+}
+
 /// The import's property for the fuzz target (`fuzz/`, replayed by `tests/fuzz_corpus.rs`):
 /// `data` read as a CSV file and as a spreadsheet never panics; a refusal names the file;
 /// rows keep their order; and no row's complaint repeats an identity-card number in clear.
@@ -281,17 +310,9 @@ pub fn fuzz_import(data: &[u8]) {
             }
         };
         assert!(t.rows.windows(2).all(|w| w[0].0 < w[1].0), "rows out of order");
-        let mut columns: HashMap<Field, usize> = HashMap::new();
-        for (i, h) in t.headers.iter().enumerate() {
-            if let Some(f) = field_of(h) {
-                columns.entry(f).or_insert(i);
-            }
-        }
-        let get = |cells: &[String], f: Field| {
-            columns.get(&f).and_then(|&i| cells.get(i)).map(|s| s.trim().to_string()).unwrap_or_default()
-        };
+        let columns = Columns::of(&t.headers);
         for (_, cells) in &t.rows {
-            if let Err(reason) = parse_row(cells, &get, &[], &key) {
+            if let Err(reason) = parse_row(cells, &columns, &[], &key) {
                 assert!(!reason.is_empty());
                 for c in cells.iter().filter(|c| crate::domain::idcard::IdNumber::parse(c).is_ok()) {
                     assert!(!reason.contains(c.trim()), "a complaint repeats an identity-card number");
@@ -311,27 +332,14 @@ impl App {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<ImportReport> {
         let table = read_table(path)?;
-        let mut columns: HashMap<Field, usize> = HashMap::new();
-        let mut ignored = Vec::new();
-        for (i, h) in table.headers.iter().enumerate() {
-            match field_of(h) {
-                Some(f) => {
-                    columns.entry(f).or_insert(i);
-                }
-                None if !h.trim().is_empty() => ignored.push(h.trim().to_string()),
-                None => {}
-            }
-        }
+        let columns = Columns::of(&table.headers);
         let headers = table.headers.join(", ");
         for (f, name) in [(Field::Name, "姓名 name"), (Field::Phone, "手机 phone")] {
-            if !columns.contains_key(&f) {
+            if !columns.at.contains_key(&f) {
                 return Err(ImportError::MissingColumn { path: path.to_path_buf(), column: name, headers }.into());
             }
         }
         let tiers = self.store.read(|tx| tx.tier_names())?;
-        let get = |cells: &[String], f: Field| {
-            columns.get(&f).and_then(|&i| cells.get(i)).map(|s| s.trim().to_string()).unwrap_or_default()
-        };
 
         let total = table.rows.len();
         let mut bad = Vec::new();
@@ -348,7 +356,7 @@ impl App {
                 continue;
             }
             rows += 1;
-            match parse_row(cells, &get, &tiers, self.device_key()) {
+            match parse_row(cells, &columns, &tiers, self.device_key()) {
                 Ok(g) => {
                     // The same person twice in the file: same phone, or same identity card.
                     let earlier = g
@@ -386,7 +394,7 @@ impl App {
             created: 0,
             merged,
             bad,
-            ignored_columns: ignored,
+            ignored_columns: columns.ignored,
             imported: false,
             dry_run: opts.dry_run,
         };
@@ -461,12 +469,8 @@ fn existing_customer(tx: &crate::store::Tx<'_>, g: &Good) -> Result<Option<Custo
     }
 }
 
-fn parse_row(
-    cells: &[String],
-    get: &dyn Fn(&[String], Field) -> String,
-    tiers: &[String],
-    device_key: &[u8],
-) -> Result<Good, String> {
+fn parse_row(cells: &[String], columns: &Columns, tiers: &[String], device_key: &[u8]) -> Result<Good, String> {
+    let get = |cells: &[String], f: Field| columns.get(cells, f);
     let name = get(cells, Field::Name);
     if name.is_empty() {
         return Err("姓名为空 / name is empty".into());

@@ -661,6 +661,13 @@ pub enum CliError {
     BadNow(String),
 }
 
+/// A store error reached directly (a read the command makes itself) is an application error.
+impl From<crate::store::StoreError> for CliError {
+    fn from(e: crate::store::StoreError) -> Self {
+        CliError::App(e.into())
+    }
+}
+
 /// How the command ended, for the exit code.
 pub enum Outcome {
     Ok,

@@ -54,13 +54,13 @@ pub fn run(app: &mut App, dir: &Path, cmd: SoakCmd) -> Result<Outcome, CliError>
 fn write(app: &mut App, dir: &Path, count: Option<u64>) -> Result<Outcome, CliError> {
     let marker = dir.join(MARKER);
     if !marker.exists() {
-        if !db(app.store.read(|tx| tx.list_customers(1, 0)))?.is_empty() {
+        if !app.store.read(|tx| tx.list_customers(1, 0))?.is_empty() {
             return Err(CliError::Usage(msg::soak_needs_empty_dir(dir)));
         }
         let io = |source| AppError::Io { path: marker.clone(), source };
         std::fs::File::create(&marker).and_then(|f| f.sync_all()).map_err(io)?;
     }
-    if db(app.store.read(|tx| tx.service_by_name(SERVICE)))?.is_none() {
+    if app.store.read(|tx| tx.service_by_name(SERVICE))?.is_none() {
         app.add_service(SERVICE, "测试", 30, "0", None, "soak")?;
     }
     let mut o = out();
@@ -69,7 +69,7 @@ fn write(app: &mut App, dir: &Path, count: Option<u64>) -> Result<Outcome, CliEr
         let phone = loop {
             let p =
                 Phone::parse(&format!("199{:08}", rand::random_range(0..100_000_000u32))).map_err(AppError::from)?;
-            if db(app.store.read(|tx| tx.customer_by_phone(&p)))?.is_none() {
+            if app.store.read(|tx| tx.customer_by_phone(&p))?.is_none() {
                 break p;
             }
         };
@@ -99,23 +99,18 @@ fn check(app: &mut App, path: &Path) -> Result<Outcome, CliError> {
     let acks = parse_acks(&text).map_err(|(line, what)| CliError::Usage(msg::soak_bad_ack(path, line, &what)))?;
     let mut missing = Vec::new();
     for a in &acks {
-        let found = app.store.read(|tx| tx.queue_entry(&a.entry)).ok();
-        let phone_ok = Phone::parse(&a.phone)
-            .ok()
-            .and_then(|p| app.store.read(|tx| tx.customer_by_phone(&p)).ok().flatten())
-            .zip(found.as_ref())
-            .is_some_and(|(c, e)| c.id == e.customer_id);
-        if !phone_ok || found.is_none_or(|e| e.ticket != a.ticket) {
+        // Stored means: the queue entry, with its ticket, for the customer of that phone.
+        let entry = app.store.read(|tx| tx.queue_entry(&a.entry)).ok();
+        let customer =
+            Phone::parse(&a.phone).ok().and_then(|p| app.store.read(|tx| tx.customer_by_phone(&p)).ok().flatten());
+        let stored = matches!((entry, customer), (Some(e), Some(c)) if e.ticket == a.ticket && e.customer_id == c.id);
+        if !stored {
             missing.push(a.line);
         }
     }
-    let integrity = db(app.store.integrity_check())?;
+    let integrity = app.store.integrity_check()?;
     say(&msg::soak_checked(acks.len(), &missing, &integrity))?;
     Ok(if missing.is_empty() && integrity == "ok" { Outcome::Ok } else { Outcome::Problems })
-}
-
-fn db<T>(r: Result<T, crate::store::StoreError>) -> Result<T, CliError> {
-    r.map_err(|e| CliError::App(e.into()))
 }
 
 /// The acknowledgement lines; a last line cut short by the kill (no newline) is not one.

@@ -73,12 +73,9 @@ impl Shop {
 
     /// Keeps what the command printed in the shop's `cli.log`, for the privacy sweep.
     fn logged(&self, args: &[&str], out: std::process::Output) -> Run {
-        use std::io::Write as _;
-        if let Ok(mut log) = std::fs::OpenOptions::new().create(true).append(true).open(self.data().join("cli.log")) {
-            let _ = writeln!(log, "$ salonbox {}", args.join(" "));
-            let _ = log.write_all(&out.stdout);
-            let _ = log.write_all(&out.stderr);
-        }
+        let mut log = crate::artefacts::log(self.data(), "cli.log");
+        writeln!(log, "$ salonbox {}", args.join(" ")).expect("cli.log");
+        log.write_all(&out.stdout).and_then(|()| log.write_all(&out.stderr)).expect("cli.log");
         Run { out }
     }
 

@@ -24,3 +24,9 @@ pub fn tempdir() -> tempfile::TempDir {
     std::fs::create_dir_all(&root).expect("artefacts folder");
     tempfile::Builder::new().prefix("t").disable_cleanup(true).tempdir_in(&root).expect("artefact directory")
 }
+
+/// A log file `name` in a shop's directory, appended to: where a spawned salonbox writes
+/// its standard error, so the privacy sweep reads what it logged.
+pub fn log(dir: &std::path::Path, name: &str) -> std::fs::File {
+    std::fs::OpenOptions::new().create(true).append(true).open(dir.join(name)).expect("log file")
+}
