@@ -50,6 +50,7 @@ $SUDO sed -i 's/^name = .*/name = "CI 美容院"/' /etc/salonbox/config.toml
 $SUDO runuser -u salonbox -- salonbox customer add --name 王芳 --phone 13800138000 >/dev/null
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --reinstall -o Dpkg::Options::=--force-confold "$OLDPWD/$deb"
 grep -q 'CI 美容院' /etc/salonbox/config.toml
+# (grep -q stops reading at the match: salonbox must end quietly on the closed pipe.)
 $SUDO runuser -u salonbox -- salonbox customer show 13800138000 | grep -q 王芳
 
 # Removing the package stops nothing it should not and keeps the customers' data.

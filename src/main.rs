@@ -26,10 +26,11 @@ fn main() -> ExitCode {
     } else {
         tracing_subscriber::registry().with(fmt).with(filter).init();
     }
-    match run(cli).map_err(anyhow::Error::from) {
+    match run(cli) {
         Ok(outcome) => outcome.exit_code(),
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{}: {e:#}", messages::ERROR_PREFIX);
+            eprintln!("{}: {}", messages::ERROR_PREFIX, e.report());
             ExitCode::from(1)
         }
     }

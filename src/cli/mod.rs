@@ -661,6 +661,35 @@ pub enum CliError {
     BadNow(String),
 }
 
+impl CliError {
+    /// The reader of our output went away (`salonbox … | head`, `| grep -q`): it has what it
+    /// wanted, so the command ends quietly and successfully, as `cat` or ripgrep do.
+    pub fn is_broken_pipe(&self) -> bool {
+        let kind = match self {
+            CliError::Output(e) => Some(e.kind()),
+            CliError::Json(e) => e.io_error_kind(),
+            _ => None,
+        };
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    }
+
+    /// The message for the user: each cause once. Most messages already name their cause
+    /// (`…：{0}`); a cause the text so far does not contain is appended.
+    pub fn report(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(c) = cause {
+            let c_text = c.to_string();
+            if !text.contains(&c_text) {
+                text.push_str(": ");
+                text.push_str(&c_text);
+            }
+            cause = c.source();
+        }
+        text
+    }
+}
+
 /// A store error reached directly (a read the command makes itself) is an application error.
 impl From<crate::store::StoreError> for CliError {
     fn from(e: crate::store::StoreError) -> Self {
@@ -1544,4 +1573,21 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         }
     }
     Ok(Outcome::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_names_its_cause_once() {
+        let e = CliError::Output(std::io::Error::other("disk full"));
+        assert_eq!(e.report(), "输出失败：disk full / cannot write output: disk full");
+        assert!(!e.is_broken_pipe());
+        // A store error whose message names the SQLite error does not repeat it.
+        let sqlite = rusqlite::Error::InvalidQuery;
+        let e = CliError::from(crate::store::StoreError::from(sqlite));
+        assert_eq!(e.report(), e.to_string());
+        assert!(CliError::Output(std::io::ErrorKind::BrokenPipe.into()).is_broken_pipe());
+    }
 }

@@ -74,7 +74,14 @@ fn text(sections: &[Section]) -> String {
 /// One CSV: `section, column headers…` rows then the section's rows, a blank line between.
 fn csv(sections: &[Section], to: &mut dyn std::io::Write) -> Result<(), CliError> {
     let mut w = csv::WriterBuilder::new().flexible(true).from_writer(to);
-    let map = |e: csv::Error| CliError::Usage(msg::write_failed(&e.to_string()));
+    // A failed write is an output error (a closed pipe ends the command quietly).
+    let map = |e: csv::Error| {
+        let text = e.to_string();
+        match e.into_kind() {
+            csv::ErrorKind::Io(io) => CliError::Output(io),
+            _ => CliError::Usage(msg::write_failed(&text)),
+        }
+    };
     for s in sections {
         let mut head = vec![s.title.to_string()];
         head.extend(s.headers.iter().map(|h| h.to_string()));

@@ -1,3 +1,5 @@
+use std::process::Stdio;
+
 use crate::common::*;
 
 #[test]
@@ -52,6 +54,16 @@ fn demo_data_seeds_a_realistic_shop_once() {
     );
     assert_eq!(overlaps, 0);
     shop.run(&["demo-data"]).fails();
+
+    // `salonbox customer list | head`: the reader goes away; the command ends quietly.
+    for args in [&["customer", "list"][..], &["customer", "list", "--json"], &["report", "monthly", "--format", "csv"]]
+    {
+        let mut child = shop.cmd(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        assert!(out.status.success(), "{args:?}: {:?}", out.status);
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    }
 }
 
 #[test]
