@@ -44,6 +44,12 @@ assert not bad, bad
 assert any("/etc/salonbox/config.toml" in c["detail"] for c in checks), checks
 print("doctor: all", len(checks), "checks ok")'
 test -f /var/lib/salonbox/salonbox.sqlite3
+# SALONBOX_CONFIG_NOSYSTEM=1 (the test suite's setting) leaves the installed file unread.
+$SUDO runuser -u salonbox -- env SALONBOX_CONFIG_NOSYSTEM=1 salonbox doctor --json | python3 -c '
+import json, sys
+checks = json.load(sys.stdin)
+assert not any("/etc/salonbox" in c["detail"] for c in checks), checks
+print("doctor: SALONBOX_CONFIG_NOSYSTEM=1 reads no system file")'
 
 # An upgrade (the same package again) keeps the shop's edit of the configuration and its data.
 $SUDO sed -i 's/^name = .*/name = "CI 美容院"/' /etc/salonbox/config.toml

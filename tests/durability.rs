@@ -21,7 +21,12 @@ const NOW: &str = "2026-11-23T10:00:00+08:00";
 
 fn salonbox(data: &Path) -> Command {
     let mut c = Command::new(BIN);
-    c.arg("--data-dir").arg(data).env("SALONBOX_NOW", NOW).env_remove("SALONBOX_CONFIG").env("SALONBOX_LOG", "info");
+    c.arg("--data-dir")
+        .arg(data)
+        .env("SALONBOX_NOW", NOW)
+        .env_remove("SALONBOX_CONFIG")
+        .env("SALONBOX_CONFIG_NOSYSTEM", "1");
+    c.env("SALONBOX_LOG", "info");
     c
 }
 

@@ -723,10 +723,14 @@ fn clock() -> Result<Arc<dyn Clock>, CliError> {
     }
 }
 
-/// The configuration: `--config`/`SALONBOX_CONFIG`, else the system file if present,
-/// else defaults; `--data-dir` overrides the data directory.
+/// The configuration: `--config`/`SALONBOX_CONFIG`, else the system file if present (and
+/// not turned off by `SALONBOX_CONFIG_NOSYSTEM`), else defaults; `--data-dir` overrides the data directory.
 pub fn load_config(cli: &Cli) -> Result<(Config, PathBuf), CliError> {
-    let path = cli.config.clone().or_else(|| Path::new(SYSTEM_CONFIG).exists().then(|| PathBuf::from(SYSTEM_CONFIG)));
+    // `SALONBOX_CONFIG_NOSYSTEM=1` (as git's GIT_CONFIG_NOSYSTEM): not the installed shop's file
+    // (tests, a second shop on the same machine).
+    let no_system = std::env::var_os("SALONBOX_CONFIG_NOSYSTEM").is_some_and(|v| !v.is_empty() && v != "0");
+    let system = (!no_system && Path::new(SYSTEM_CONFIG).exists()).then(|| PathBuf::from(SYSTEM_CONFIG));
+    let path = cli.config.clone().or(system);
     let config = Config::load(path.as_deref())?;
     let dir = cli.data_dir.clone().unwrap_or_else(|| {
         if config.source.is_some() { config.shop.data_dir.clone() } else { PathBuf::from(DEFAULT_DATA_DIR) }
@@ -921,10 +925,14 @@ fn demo(
     Ok(Outcome::Ok)
 }
 
-/// The demo's configuration: every message goes to the log channel (nothing leaves the
-/// machine), and scheduled jobs do not wait for a synchronised clock.
-#[cfg_attr(not(feature = "net"), allow(unused_mut))]
+/// The demo's configuration: the shop's own name, hours and paper, but a sandbox. The
+/// devices are simulated (a Pi's reader and printer stay free for the shop), nothing syncs
+/// with the shop's cloud (its 2,000 made-up customers must never reach it), every message
+/// goes to the log channel (nothing leaves the machine), and scheduled jobs do not wait
+/// for a synchronised clock.
 fn demo_config(mut config: Config) -> Config {
+    config.hardware.mode = crate::config::HardwareMode::Sim;
+    config.cloud.enabled = false;
     #[cfg(feature = "net")]
     {
         config.channels.log = true;
@@ -1589,5 +1597,20 @@ mod tests {
         let e = CliError::from(crate::store::StoreError::from(sqlite));
         assert_eq!(e.report(), e.to_string());
         assert!(CliError::Output(std::io::ErrorKind::BrokenPipe.into()).is_broken_pipe());
+    }
+
+    #[test]
+    fn the_demo_is_a_sandbox_whatever_the_shop_configured() {
+        let shop = Config::from_toml(
+            "[shop]\nname = \"丽人坊\"\n[hardware]\nmode = \"real\"\n[cloud]\nenabled = true\n\
+             base_url = \"https://cloud.example.com\"\nstore_id = \"s1\"\ndevice_token = \"t\"\n",
+            Path::new("shop.toml"),
+        )
+        .expect("config");
+        assert!(shop.cloud.enabled && shop.hardware.mode == crate::config::HardwareMode::Real);
+        let demo = demo_config(shop);
+        assert_eq!(demo.shop.name, "丽人坊");
+        assert_eq!(demo.hardware.mode, crate::config::HardwareMode::Sim);
+        assert!(!demo.cloud.enabled);
     }
 }

@@ -38,7 +38,9 @@ impl Run {
 
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_salonbox"));
+    // Not the machine's installed shop (/etc/salonbox/config.toml), if it has one.
     c.env_remove("SALONBOX_CONFIG")
+        .env("SALONBOX_CONFIG_NOSYSTEM", "1")
         .env_remove("SALONBOX_DATA_DIR")
         .env_remove("SALONBOX_NOW")
         .env("SALONBOX_LOG", "error");
