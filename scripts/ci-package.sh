@@ -59,6 +59,15 @@ grep -q 'CI 美容院' /etc/salonbox/config.toml
 # (grep -q stops reading at the match: salonbox must end quietly on the closed pipe.)
 $SUDO runuser -u salonbox -- salonbox customer show 13800138000 | grep -q 王芳
 
+# The install guide's restore, as the service user: a backup, a customer after it, the
+# restore; the customer is gone and the replaced database is kept.
+backup=$($SUDO runuser -u salonbox -- salonbox backup --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["path"])')
+$SUDO runuser -u salonbox -- salonbox customer add --name 李娜 --phone 13900139000 >/dev/null
+$SUDO runuser -u salonbox -- salonbox restore "$backup"
+if $SUDO runuser -u salonbox -- salonbox customer show 13900139000 >/dev/null 2>&1; then
+  echo "restore: the customer added after the backup is still there" >&2; exit 1; fi
+ls /var/lib/salonbox/backups/before-restore-*.sqlite3
+
 # Removing the package stops nothing it should not and keeps the customers' data.
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get purge -y salonbox
 test -f /var/lib/salonbox/salonbox.sqlite3

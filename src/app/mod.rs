@@ -17,6 +17,7 @@ pub mod membership;
 pub mod notify;
 pub mod queue;
 pub mod report;
+pub mod restore;
 pub mod staff;
 pub mod stock;
 pub mod sync;
@@ -73,6 +74,10 @@ pub enum AppError {
     ServiceRequired,
     #[error(transparent)]
     Checkout(crate::domain::checkout::CheckoutError),
+    #[error(
+        "备份 {backup} 是用另一把设备密钥做的：请先把原来的 device.key 复制到 {key}（或加 --ignore-key 恢复，顾客需重新刷身份证登记）/ the backup {backup} was made with another device key: copy the shop's old device.key to {key} first (or restore with --ignore-key; customers' ID cards will then not be recognised until registered again)"
+    )]
+    KeyMismatch { backup: PathBuf, key: PathBuf },
 }
 
 impl AppError {
@@ -114,13 +119,27 @@ pub fn init(config: &Config, data_dir: &Path) -> Result<InitReport> {
         write_private(&key_path, &key)?;
         true
     };
-    let store = Store::open_in(data_dir, config.shop.time_zone)?;
+    let mut store = Store::open_in(data_dir, config.shop.time_zone)?;
+    restore::record_key_check(&mut store, &read_device_key(data_dir)?)?;
     Ok(InitReport {
         data_dir: data_dir.to_path_buf(),
         database: store.path().to_path_buf(),
         created_key,
         schema_version: store.schema_version()?,
     })
+}
+
+/// The data directory's device key (32 bytes); a directory without one is not initialised.
+pub(crate) fn read_device_key(data_dir: &Path) -> Result<Vec<u8>> {
+    let key_path = data_dir.join(DEVICE_KEY_FILE);
+    if !key_path.exists() {
+        return Err(AppError::NotInitialized(data_dir.to_path_buf()));
+    }
+    let key = std::fs::read(&key_path).map_err(|source| AppError::Io { path: key_path.clone(), source })?;
+    if key.len() != 32 {
+        return Err(AppError::BadDeviceKey { path: key_path });
+    }
+    Ok(key)
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -141,15 +160,12 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 impl App {
     /// Opens an initialised data directory.
     pub fn open(config: Config, data_dir: &Path, clock: Arc<dyn Clock>) -> Result<App> {
-        let key_path = data_dir.join(DEVICE_KEY_FILE);
-        if !data_dir.join(DB_FILE).exists() || !key_path.exists() {
+        if !data_dir.join(DB_FILE).exists() {
             return Err(AppError::NotInitialized(data_dir.to_path_buf()));
         }
-        let device_key = std::fs::read(&key_path).map_err(|source| AppError::Io { path: key_path.clone(), source })?;
-        if device_key.len() != 32 {
-            return Err(AppError::BadDeviceKey { path: key_path });
-        }
-        let store = Store::open_in(data_dir, config.shop.time_zone)?;
+        let device_key = read_device_key(data_dir)?;
+        let mut store = Store::open_in(data_dir, config.shop.time_zone)?;
+        restore::record_key_check(&mut store, &device_key)?;
         Ok(App { config, store, clock, data_dir: data_dir.to_path_buf(), device_key, day_cache: None })
     }
 

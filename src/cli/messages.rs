@@ -98,6 +98,41 @@ pub fn backup_done(path: &Path, bytes: u64, customers: i64) -> String {
     )
 }
 
+pub fn restored(r: &crate::app::restore::RestoreReport) -> String {
+    use crate::app::restore::KeyMatch;
+    let mut lines = vec![format!(
+        "已从备份恢复 / restored from the backup: {}（{} 位顾客 / customers，数据库版本 / schema {} → {}）",
+        r.from.display(),
+        r.customers,
+        r.backup_schema,
+        r.schema_version
+    )];
+    lines.push(if r.previous_broken {
+        format!(
+            "原数据库无法打开，已原样移到 / the old database could not be opened and was moved to: {}",
+            r.previous.display()
+        )
+    } else {
+        format!("原数据库已备份到 / the replaced database was backed up to: {}", r.previous.display())
+    });
+    match r.key {
+        KeyMatch::Same => {}
+        KeyMatch::Unknown => lines.push(
+            "备份未记录设备密钥，无法核对；若身份证签到认不出老顾客，请复制原来的 device.key / the backup does not record its device key: if ID cards no longer find customers, copy the shop's old device.key"
+                .into(),
+        ),
+        KeyMatch::Different => lines.push(
+            "备份用的是另一把设备密钥：老顾客需重新刷身份证登记 / the backup was made with another device key: customers must register their ID cards again"
+                .into(),
+        ),
+    }
+    lines.push(
+        "如服务正在运行，请重启 / if the services are running, restart them: sudo systemctl restart salonbox-daemon salonbox-kiosk"
+            .into(),
+    );
+    lines.join("\n")
+}
+
 pub fn import_bad_row(row: usize, reason: &str) -> String {
     format!("  第 {row} 行 / row {row}: {reason}")
 }

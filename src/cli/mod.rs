@@ -201,6 +201,17 @@ pub enum Command {
     #[cfg(feature = "net")]
     #[command(subcommand)]
     Notify(daemon::NotifyCmd),
+    /// 从备份恢复（先校验备份，原数据库另存）/ restore from a backup (checked first; the replaced database is kept)
+    Restore {
+        /// 备份文件 / the backup file (e.g. <data dir>/backups/salonbox-20261122-031500.sqlite3)
+        backup: PathBuf,
+        /// 备份的设备密钥与本机不同也恢复 / restore even if the backup was made with another device key
+        #[arg(long)]
+        ignore_key: bool,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// 在线备份并校验 / verified online backup
     Backup {
         /// 备份目录 / target directory (default: <data dir>/backups)
@@ -813,6 +824,16 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             Ok(Outcome::Ok)
         }
         Command::Doctor { json } => device::doctor(&config, &dir, json),
+        // Before any App::open: a restore must work when the database does not open.
+        Command::Restore { backup, ignore_key, json } => {
+            let r = crate::app::restore::restore(&config, &dir, &backup, clock.now(), ignore_key)?;
+            if json {
+                print_json(&r)?
+            } else {
+                say(&msg::restored(&r))?
+            }
+            Ok(Outcome::Ok)
+        }
         Command::Soak(cmd) => {
             if matches!(cmd, soak::SoakCmd::Write { .. }) {
                 crate::app::init(&config, &dir)?;
@@ -1256,6 +1277,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         | Command::Demo { .. }
         | Command::DemoData { .. }
         | Command::Doctor { .. }
+        | Command::Restore { .. }
         | Command::Soak(_)
         | Command::Kiosk { .. } => {
             unreachable!("handled in run")

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OpenFlags, backup::Backup};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, backup::Backup};
 use serde::Serialize;
 
 use super::{Result, Store, StoreError};
@@ -24,9 +24,13 @@ impl Store {
     /// schema version and customer count equal to the source's. The copy is written under
     /// a temporary name and renamed only once verified.
     pub fn backup_to(&self, dir: &Path, now: DateTime<Utc>) -> Result<BackupReport> {
+        self.backup_as(dir, &format!("salonbox-{}.sqlite3", file_stamp(now, self.tz)))
+    }
+
+    /// [`Store::backup_to`] under a file name of the caller's.
+    pub fn backup_as(&self, dir: &Path, name: &str) -> Result<BackupReport> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
-        let name = format!("salonbox-{}.sqlite3", now.with_timezone(&self.tz).format("%Y%m%d-%H%M%S"));
-        let final_path = dir.join(&name);
+        let final_path = dir.join(name);
         let tmp = dir.join(format!(".{name}.partial"));
         let _ = std::fs::remove_file(&tmp);
         let mut dst = Connection::open(&tmp).map_err(|source| StoreError::Open { path: tmp.clone(), source })?;
@@ -53,6 +57,135 @@ impl Store {
         std::fs::rename(&tmp, &final_path).map_err(|source| StoreError::Io { path: final_path.clone(), source })?;
         let bytes = std::fs::metadata(&final_path).map(|m| m.len()).unwrap_or(0);
         Ok(BackupReport { path: final_path, bytes, ..report })
+    }
+}
+
+/// `YYYYmmdd-HHMMSS` in shop time, for file names.
+pub fn file_stamp(now: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    now.with_timezone(&tz).format("%Y%m%d-%H%M%S").to_string()
+}
+
+/// What a backup file holds, read before a restore.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupInfo {
+    pub path: PathBuf,
+    pub schema_version: i64,
+    pub customers: i64,
+    /// The device key's check value the shop recorded (see [`KEY_CHECK_SETTING`]); `None`
+    /// in a backup made before it was recorded.
+    #[serde(skip)]
+    pub key_check: Option<String>,
+}
+
+/// The `settings` key holding a keyed hash of a fixed text under the device key: a backup
+/// tells which key its identity-card hashes were made with, without holding the key.
+pub const KEY_CHECK_SETTING: &str = "device_key.check";
+
+/// Opens `path` read-only and checks that it is a whole salonbox database this program
+/// can use: a SQLite file, `integrity_check` ok, salonbox's tables, a schema no newer than
+/// this program's. Nothing is written.
+pub fn inspect_backup(path: &Path) -> Result<BackupInfo> {
+    let not_usable = |zh: String, en: String| StoreError::NotABackup { path: path.to_path_buf(), zh, en };
+    if !path.is_file() {
+        return Err(not_usable("文件不存在".into(), "no such file".into()));
+    }
+    let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+    let integrity: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| not_usable(format!("不是 SQLite 数据库（{e}）"), format!("not a SQLite database ({e})")))?;
+    if integrity != "ok" {
+        return Err(not_usable(format!("已损坏（{integrity}）"), format!("damaged (integrity_check: {integrity})")));
+    }
+    let tables: i64 = c.query_row(
+        "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('schema_migrations', 'customers', 'settings')",
+        [],
+        |r| r.get(0),
+    )?;
+    if tables != 3 {
+        return Err(not_usable("不是 salonbox 的数据库".into(), "not a salonbox database".into()));
+    }
+    let version: i64 = c.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+    let known = Store::known_schema_version();
+    if version > known {
+        return Err(not_usable(
+            format!("数据库版本 {version} 比本程序 ({known}) 新，请先升级 salonbox"),
+            format!("schema {version} is newer than this program knows ({known}): upgrade salonbox first"),
+        ));
+    }
+    let applied: Vec<(i64, String)> = c
+        .prepare("SELECT version, checksum FROM schema_migrations ORDER BY version")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (version, sum) in applied {
+        let built_in = super::MIGRATIONS.iter().find(|m| m.version == version);
+        if built_in.is_none_or(|m| super::checksum(m.sql) != sum) {
+            return Err(not_usable(
+                format!("迁移 {version} 与本程序的不一致"),
+                format!("migration {version} differs from this program's"),
+            ));
+        }
+    }
+    let customers: i64 = c.query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0))?;
+    let key_check: Option<String> =
+        c.query_row("SELECT value FROM settings WHERE key = ?1", [KEY_CHECK_SETTING], |r| r.get(0)).optional()?;
+    Ok(BackupInfo { path: path.to_path_buf(), schema_version: version, customers, key_check })
+}
+
+impl Store {
+    /// Makes `work` (a path that must not exist yet) a copy of the backup at `path`,
+    /// migrated to this program's schema and verified: a restore's candidate, ready before
+    /// the live database is touched. Returns the customers it holds.
+    pub fn migrated_copy(path: &Path, work: &Path, tz: chrono_tz::Tz) -> Result<i64> {
+        if work.exists() {
+            return Err(StoreError::BackupVerify(format!("{} exists", work.display())));
+        }
+        {
+            let src = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+            let mut dst =
+                Connection::open(work).map_err(|source| StoreError::Open { path: work.to_path_buf(), source })?;
+            copy_whole(&Backup::new(&src, &mut dst)?)?;
+        }
+        // Dropped at the end of the block: the last connection folds its WAL back in.
+        let store = Store::open(work, tz)?;
+        let integrity = store.integrity_check()?;
+        if integrity != "ok" {
+            return Err(StoreError::BackupVerify(format!("integrity_check: {integrity}")));
+        }
+        Ok(store.conn.query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0))?)
+    }
+
+    /// Replaces everything in this database with the content of `path` (a
+    /// [`Store::migrated_copy`]) through SQLite's backup API in one step: other connections
+    /// see the old content or the new, never a mix.
+    pub fn replace_with(&mut self, path: &Path) -> Result<()> {
+        let src = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        copy_whole(&Backup::new(&src, &mut self.conn)?)?;
+        let integrity = self.quick_check()?;
+        if integrity != "ok" {
+            return Err(StoreError::BackupVerify(format!("quick_check: {integrity}")));
+        }
+        Ok(())
+    }
+}
+
+/// Every page in one step (`-1`), so under one write lock on the destination: other
+/// connections see the old content or the new. A busy destination (another process
+/// writing) is waited for, up to 30 s.
+fn copy_whole(b: &Backup<'_, '_>) -> Result<()> {
+    use rusqlite::backup::StepResult;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match b.step(-1)? {
+            StepResult::Done => return Ok(()),
+            StepResult::More => {}
+            _ if std::time::Instant::now() >= deadline => {
+                return Err(StoreError::BackupVerify("数据库一直被占用 / the database stayed busy".into()));
+            }
+            _ => std::thread::sleep(Duration::from_millis(50)),
+        }
     }
 }
 

@@ -35,7 +35,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 pub use appointments::NewAppointment;
-pub use backup::BackupReport;
+pub use backup::{BackupInfo, BackupReport, KEY_CHECK_SETTING, file_stamp, inspect_backup};
 pub use campaigns::{AudienceQuery, CampaignRow, Reachable};
 pub use customers::{CustomerPatch, NewCustomer};
 pub use feedback::{FeedbackRow, Interaction, VisitBrief};
@@ -104,6 +104,8 @@ pub enum StoreError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("备份校验失败：{0} / backup verification failed: {0}")]
     BackupVerify(String),
+    #[error("{path} 不是可用的 salonbox 备份：{zh} / {path} is not a usable salonbox backup: {en}")]
+    NotABackup { path: PathBuf, zh: String, en: String },
     #[error(transparent)]
     Money(#[from] crate::domain::money::MoneyError),
 }

@@ -11,4 +11,5 @@ mod customers;
 mod devices;
 mod import;
 mod ops;
+mod restore;
 mod stock;

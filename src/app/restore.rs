@@ -1,0 +1,157 @@
+//! Restoring a shop from one of its backups: the backup is checked first, the database it
+//! replaces is kept, and the device key is checked against the one the backup was made with.
+//!
+//! Architecture Invariant: a restore never deletes the database it replaces. A healthy one
+//! is kept as a verified backup; one that cannot be opened is moved aside with its WAL.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{AppError, Result, read_device_key};
+use crate::config::Config;
+use crate::domain::idcard::keyed_hash;
+use crate::store::{DB_FILE, KEY_CHECK_SETTING, Store, file_stamp, inspect_backup};
+
+/// The fixed text whose keyed hash identifies a device key.
+const KEY_CHECK_TEXT: &[u8] = b"salonbox device key check";
+
+/// The check value of a device key, as recorded in `settings` (the first 16 hex digits of
+/// an HMAC: it tells keys apart and says nothing about the key).
+pub fn key_check(key: &[u8]) -> String {
+    keyed_hash(key, KEY_CHECK_TEXT)[..16].to_string()
+}
+
+/// Records the device key's check value in a database that has none (shops initialised
+/// before it was kept, or just created).
+pub(super) fn record_key_check(store: &mut Store, key: &[u8]) -> Result<()> {
+    let recorded = store.read(|tx| tx.setting(KEY_CHECK_SETTING).map_err(AppError::from))?;
+    if recorded.is_none() {
+        store.write(|tx| tx.set_setting(KEY_CHECK_SETTING, &key_check(key)).map_err(AppError::from))?;
+    }
+    Ok(())
+}
+
+/// Whether the backup was made with this data directory's device key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyMatch {
+    Same,
+    /// The backup predates the recorded check value.
+    Unknown,
+    /// Restored anyway, as asked: identity-card check-ins of the backup's customers will
+    /// not be recognised with this key.
+    Different,
+}
+
+/// What a restore did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestoreReport {
+    pub from: PathBuf,
+    /// The backup's schema version, and the database's after the restore (migrated).
+    pub backup_schema: i64,
+    pub schema_version: i64,
+    pub customers: i64,
+    /// Where the replaced database went.
+    pub previous: PathBuf,
+    /// The replaced database could not be opened or failed its check, so its files were
+    /// moved aside as they were rather than backed up.
+    pub previous_broken: bool,
+    pub key: KeyMatch,
+}
+
+/// Replaces the shop's database in `data_dir` with the backup at `backup`.
+///
+/// Refused, with nothing changed: a data directory that is not initialised, a backup that
+/// is not a whole salonbox database of a schema this program knows, the live database
+/// itself, and a backup made with another device key unless `ignore_key`.
+pub fn restore(
+    config: &Config,
+    data_dir: &Path,
+    backup: &Path,
+    now: DateTime<Utc>,
+    ignore_key: bool,
+) -> Result<RestoreReport> {
+    let key_bytes = read_device_key(data_dir)?;
+    let db = data_dir.join(DB_FILE);
+    if same_file(backup, &db) {
+        return Err(AppError::input(backup.display().to_string(), "这是正在使用的数据库 / this is the live database"));
+    }
+    let info = inspect_backup(backup)?;
+    let key = match info.key_check {
+        None => KeyMatch::Unknown,
+        Some(ref check) if *check == key_check(&key_bytes) => KeyMatch::Same,
+        Some(_) if ignore_key => KeyMatch::Different,
+        Some(_) => {
+            return Err(AppError::KeyMismatch {
+                backup: backup.to_path_buf(),
+                key: data_dir.join(super::DEVICE_KEY_FILE),
+            });
+        }
+    };
+
+    let tz = config.shop.time_zone;
+    let stamp = file_stamp(now, tz);
+    // The candidate: the backup copied, migrated and verified beside the live database,
+    // before anything of the shop's is touched.
+    let work = data_dir.join(format!(".restore-{stamp}.sqlite3"));
+    let clear_work = || {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", work.display()));
+        }
+    };
+    clear_work();
+    let customers = Store::migrated_copy(backup, &work, tz);
+    let result = customers.map_err(AppError::from).and_then(|customers| {
+        swap_in(&db, &work, data_dir, &stamp, tz).map(|(store, previous, broken)| (customers, store, previous, broken))
+    });
+    clear_work();
+    let (customers, mut store, previous, previous_broken) = result?;
+    // The check value now names the key this directory holds (a backup without one, or
+    // one restored with `ignore_key`).
+    store.write(|tx| tx.set_setting(KEY_CHECK_SETTING, &key_check(&key_bytes)).map_err(AppError::from))?;
+    tracing::info!(from = %backup.display(), previous = %previous.display(), "restored from a backup");
+    Ok(RestoreReport {
+        from: backup.to_path_buf(),
+        backup_schema: info.schema_version,
+        schema_version: store.schema_version()?,
+        customers,
+        previous,
+        previous_broken,
+        key,
+    })
+}
+
+/// Keeps the live database (a verified backup, or its files moved aside when it does not
+/// open) and replaces its content with the candidate's.
+fn swap_in(db: &Path, work: &Path, data_dir: &Path, stamp: &str, tz: chrono_tz::Tz) -> Result<(Store, PathBuf, bool)> {
+    let healthy = Store::open(db, tz).ok().filter(|s| s.quick_check().is_ok_and(|r| r == "ok"));
+    let (mut store, previous, broken) = match healthy {
+        Some(store) => {
+            let kept = store.backup_as(&data_dir.join("backups"), &format!("before-restore-{stamp}.sqlite3"))?;
+            (store, kept.path, false)
+        }
+        None => {
+            let aside = data_dir.join(format!("broken-before-restore-{stamp}.sqlite3"));
+            for suffix in ["", "-wal", "-shm"] {
+                let from = PathBuf::from(format!("{}{suffix}", db.display()));
+                if from.exists() {
+                    let to = PathBuf::from(format!("{}{suffix}", aside.display()));
+                    std::fs::rename(&from, &to).map_err(|source| AppError::Io { path: from.clone(), source })?;
+                }
+            }
+            tracing::warn!(aside = %aside.display(), "the database could not be opened: moved aside for the restore");
+            (Store::open(db, tz)?, aside, true)
+        }
+    };
+    store.replace_with(work)?;
+    Ok((store, previous, broken))
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
