@@ -8,7 +8,17 @@ use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::prelude::*;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap's own text is English: a Chinese line first.
+            if let Some(zh) = messages::usage_error_zh(&e) {
+                eprintln!("{zh}");
+            }
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     // The daemon logs what it does (journald keeps it); other commands only warnings
     // (`SALONBOX_LOG=salonbox::messages=info` shows what the demo's log channel "sends").
     // `SALONBOX_LOG` takes a level or `target=level` pairs (`warn,salonbox::sync=debug`); one

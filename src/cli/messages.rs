@@ -689,3 +689,27 @@ pub fn soak_checked(acks: usize, missing_lines: &[usize], integrity: &str) -> St
     };
     format!("{lost}\nintegrity_check: {integrity}")
 }
+
+/// The Chinese line printed above clap's own (English) message for a command line it
+/// could not parse; `None` for help and version, which are not errors.
+pub fn usage_error_zh(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ErrorKind};
+    let ctx = |k: ContextKind| e.get(k).map(|v| v.to_string()).unwrap_or_default();
+    let (arg, value) = (ctx(ContextKind::InvalidArg), ctx(ContextKind::InvalidValue));
+    let what = match e.kind() {
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation | ErrorKind::NoEquals => {
+            format!("参数 {arg} 的值“{value}”无效")
+        }
+        ErrorKind::UnknownArgument => format!("不认识的参数 {arg}"),
+        ErrorKind::InvalidSubcommand => format!("没有这个命令：{}", ctx(ContextKind::InvalidSubcommand)),
+        ErrorKind::TooManyValues | ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            format!("参数 {arg} 的值的个数不对")
+        }
+        ErrorKind::ArgumentConflict => format!("参数 {arg} 不能与 {} 同时使用", ctx(ContextKind::PriorArg)),
+        ErrorKind::MissingRequiredArgument => format!("缺少必需的参数：{arg}"),
+        ErrorKind::MissingSubcommand => "缺少子命令".to_string(),
+        _ => return None,
+    };
+    // clap's English line follows.
+    Some(format!("命令行有误：{what}"))
+}

@@ -135,3 +135,25 @@ fn a_newer_schema_or_a_corrupt_config_is_refused_and_nothing_is_written() {
     assert!(!r.status.success() && err.contains("broken.toml") && err.contains("line 3"), "{err}");
     assert!(db_bytes(&shop) == before);
 }
+
+#[test]
+fn a_command_line_mistake_is_explained_in_chinese_first() {
+    let shop = Shop::new();
+    let cases: [(&[&str], &str, &str); 4] = [
+        (&["customer", "list", "--bogus"], "不认识的参数 --bogus", "unexpected argument '--bogus'"),
+        (&["custmer"], "没有这个命令：custmer", "unrecognized subcommand 'custmer'"),
+        (&["customer", "list", "--limit", "abc"], "的值“abc”无效", "invalid value 'abc'"),
+        (&["checkin", "--phone", "1", "--member-code", "2"], "不能与 --member-code", "cannot be used with"),
+    ];
+    for (args, zh, en) in cases {
+        let out = shop.cmd(args).output().expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let first = err.lines().next().unwrap_or_default();
+        assert!(first.starts_with("命令行有误：") && first.contains(zh), "{args:?}: {err}");
+        assert!(err.contains(en), "{args:?}: {err}");
+    }
+    // help and version are not mistakes
+    let help = shop.cmd(&["--help"]).output().expect("run");
+    assert!(help.status.success() && !String::from_utf8_lossy(&help.stdout).contains("命令行有误"));
+}
