@@ -207,6 +207,43 @@ fn the_shipped_campaign_templates_read_and_start() {
 }
 
 #[test]
+fn an_audience_naming_a_tier_tag_or_service_that_does_not_exist_is_refused() {
+    let shop = Shop::new();
+    let mut app = shop.app();
+    app.seed_demo(DemoSize { customers: 60, days_of_history: 30 }, 14).unwrap();
+    let def = |audience: Audience| CampaignDef {
+        name: "拼写错误".into(),
+        end: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+        audience,
+        message: Message { text: "{name}您好".into(), ..Default::default() },
+        ..Default::default()
+    };
+    let tier: String = shop
+        .db()
+        .query_row("SELECT name FROM membership_tiers ORDER BY rank LIMIT 1 OFFSET 1", [], |r| r.get(0))
+        .unwrap();
+    let cases = [
+        (Audience { tiers: vec![tier.clone(), "白金卡".into()], ..Default::default() }, "audience.tiers", "白金卡"),
+        (Audience { tags: vec!["不存在的标签".into()], ..Default::default() }, "audience.tags", "不存在的标签"),
+        (
+            Audience { services_used: vec!["面部深层清结".into()], ..Default::default() },
+            "audience.services_used",
+            "面部深层清结",
+        ),
+    ];
+    for (audience, field, name) in cases {
+        let err = app.campaign_create(&def(audience), "test").unwrap_err().to_string();
+        assert!(err.starts_with(field) && err.contains(name), "{err}");
+        // the message lists what there is, so the typo is easy to see
+        assert!(err.contains("现有") && err.contains("there are"), "{err}");
+    }
+    assert!(app.campaigns().unwrap().is_empty(), "refused definitions store nothing");
+    // names that exist are taken as they are
+    app.campaign_create(&def(Audience { tiers: vec![tier], ..Default::default() }), "test").unwrap();
+    assert_eq!(app.campaigns().unwrap().len(), 1);
+}
+
+#[test]
 fn the_command_line_creates_previews_starts_and_reports() {
     let shop = Shop::new();
     let mut app = shop.app();

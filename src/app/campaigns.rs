@@ -117,6 +117,30 @@ fn definition(row: &CampaignRow) -> Result<CampaignDef> {
     })
 }
 
+/// A tier, tag or service the audience names must exist: a misspelt one would quietly
+/// reach nobody.
+fn check_audience_names(tx: &Tx<'_>, a: &crate::domain::campaign::Audience) -> Result<()> {
+    let unknown = |field: &str, zh: &str, en: &str, name: &str, known: &[String]| {
+        let known = if known.is_empty() { "—".to_string() } else { known.join("、") };
+        AppError::input(field, format!("没有{zh}“{name}”（现有：{known}）/ no {en} “{name}” (there are: {known})"))
+    };
+    let tiers = tx.tier_names()?;
+    if let Some(t) = a.tiers.iter().find(|t| !tiers.contains(t)) {
+        return Err(unknown("audience.tiers", "会员等级", "membership tier", t, &tiers));
+    }
+    let tags = tx.customer_tags()?;
+    if let Some(t) = a.tags.iter().find(|t| !tags.contains(t)) {
+        return Err(unknown("audience.tags", "顾客带标签", "customer with the tag", t, &tags));
+    }
+    for s in &a.services_used {
+        if tx.service_by_name(s)?.is_none() {
+            let names: Vec<String> = tx.list_services(true)?.into_iter().map(|s| s.name).collect();
+            return Err(unknown("audience.services_used", "服务项目", "service", s, &names));
+        }
+    }
+    Ok(())
+}
+
 /// The audience of a definition, in the store's terms.
 fn audience(tx: &Tx<'_>, def: &CampaignDef) -> Result<Vec<Reachable>> {
     let tz = tx.tz();
@@ -187,6 +211,7 @@ impl App {
             if let Some(c) = &def.offer.coupon {
                 tx.coupon_template(c).map_err(|e| AppError::input("offer.coupon", e.to_string()))?;
             }
+            check_audience_names(tx, &def.audience)?;
             let row = tx.insert_campaign(&def.name, "campaign", &json, Some(day_bounds(def.end, tz).end), now)?;
             tx.audit(now, actor, "campaign.create", "campaign", &row.id, &serde_json::json!({ "name": def.name }))?;
             Ok(row)

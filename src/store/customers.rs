@@ -104,6 +104,16 @@ impl Tx<'_> {
         Ok(names)
     }
 
+    /// Every tag some customer carries, sorted.
+    pub fn customer_tags(&self) -> Result<Vec<String>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT DISTINCT j.value FROM customers c, json_each(c.tags) j
+             WHERE c.deleted_at IS NULL AND j.type = 'text' ORDER BY j.value",
+        )?;
+        let tags = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(tags)
+    }
+
     fn next_member_code(&self) -> Result<String> {
         let n: i64 = self.row(
             "INSERT INTO settings (key, value) VALUES ('member_seq', '100001')
