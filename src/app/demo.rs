@@ -1,5 +1,6 @@
-//! `demo-data`: a realistic seeded shop (8 staff, 30 services, 2,000 customers, a year of
-//! visits, today's shifts and appointments), deterministic for a given seed.
+//! `demo-data`: a realistic seeded shop (8 staff, 31 services, 2,000 customers, a year of
+//! visits, today's shifts and appointments, coupon templates, products in stock),
+//! deterministic for a given seed.
 
 use std::collections::HashSet;
 
@@ -11,12 +12,15 @@ use serde::Serialize;
 
 use super::{App, AppError, Result};
 use crate::domain::booking::{BookingContext, Proposed, check};
+use crate::domain::checkout::CouponKind;
 use crate::domain::customer::Gender;
 use crate::domain::model::{AppointmentStatus, StaffRole};
 use crate::domain::money::to_fen;
 use crate::domain::phone::Phone;
 use crate::domain::time::{Interval, business_date, day_bounds};
-use crate::store::{NewAppointment, NewCustomer, NewPoints, NewService, NewStaff, NewVisit, NewVisitItem, Table};
+use crate::store::{
+    NewAppointment, NewCustomer, NewPoints, NewService, NewStaff, NewVisit, NewVisitItem, ProductDetails, Table,
+};
 
 #[derive(Debug, Clone, Copy)]
 pub struct DemoSize {
@@ -93,6 +97,63 @@ const STAFF: &[(&str, StaffRole, &str)] = &[
     ("周晓燕", StaffRole::FrontDesk, "0"),
     ("孙慧", StaffRole::Manager, "5"),
 ];
+
+/// Tags the front desk gives: every n-th customer carries the tag.
+const TAGS: &[(usize, &str)] = &[(11, "老带新"), (17, "学生"), (23, "企业客户"), (29, "VIP")];
+
+/// (name, kind, valid days): the birthday job's template (the example configuration's
+/// `birthday_coupon`) and those the shipped campaign templates in `config/campaigns` use.
+fn coupon_templates() -> Vec<(&'static str, CouponKind, i64)> {
+    let yuan = Decimal::from;
+    vec![
+        ("生日券", CouponKind::PercentOff { percent: yuan(20), min_spend: yuan(0) }, 30),
+        ("新客立减30", CouponKind::AmountOff { amount: yuan(30), min_spend: yuan(100) }, 30),
+        ("节日满300减50", CouponKind::AmountOff { amount: yuan(50), min_spend: yuan(300) }, 30),
+        ("老客回馈券", CouponKind::AmountOff { amount: yuan(80), min_spend: yuan(400) }, 30),
+        ("新品体验券", CouponKind::FreeService { service_id: NEW_SERVICE.into() }, 30),
+    ]
+}
+
+/// A new service with no history yet, the subject of the shipped 新品体验 campaign.
+const NEW_SERVICE: &str = "玻尿酸补水导入";
+
+/// A product on the demo's shelf.
+struct DemoProduct {
+    sku: &'static str,
+    name: &'static str,
+    brand: &'static str,
+    spec: &'static str,
+    category: &'static str,
+    price: i64,
+    cost: i64,
+    low_stock: i64,
+    /// (batch number, quantity, expires in days)
+    batches: &'static [(&'static str, i64, i64)],
+}
+
+const fn product(
+    sku: &'static str,
+    name: &'static str,
+    (brand, spec): (&'static str, &'static str),
+    category: &'static str,
+    (price, cost, low_stock): (i64, i64, i64),
+    batches: &'static [(&'static str, i64, i64)],
+) -> DemoProduct {
+    DemoProduct { sku, name, brand, spec, category, price, cost, low_stock, batches }
+}
+
+/// One product runs low (防晒) and one batch nears its expiry (眼霜 EY2511).
+const PRODUCTS: &[DemoProduct] = &[
+    product("SKU-HY01", "玻尿酸补水精华", ("润颜", "30ml"), "产品", (268, 110, 5), &[("HY2601", 12, 400)]),
+    product("SKU-CL02", "氨基酸洁面乳", ("润颜", "120g"), "产品", (128, 45, 5), &[("CL2603", 20, 500)]),
+    product("SKU-SP03", "防晒隔离霜", ("素肌", "SPF50 40ml"), "产品", (198, 70, 5), &[("SP2602", 3, 300)]),
+    product("SKU-EY04", "紧致眼霜", ("素肌", "15g"), "产品", (328, 130, 3), &[("EY2511", 2, 20), ("EY2604", 6, 420)]),
+    product("MASK-01", "补水面膜", ("润颜", "片"), "耗材", (30, 8, 30), &[("MK2609", 120, 250)]),
+    product("OIL-01", "SPA 按摩精油", ("植萃", "500ml"), "耗材", (160, 60, 2), &[("OL2605", 4, 330)]),
+];
+
+/// (service, product sku, units per treatment)
+const MATERIALS: &[(&str, &str, i64)] = &[("补水保湿护理", "MASK-01", 1), (NEW_SERVICE, "MASK-01", 1)];
 
 const CONCERNS: &[&str] = &["干燥", "出油", "痘痘", "色斑", "细纹", "敏感", "毛孔粗大", "暗沉"];
 const ALLERGIES: &[&str] = &["", "", "", "", "", "", "", "", "", "果酸过敏", "酒精过敏", "对芦荟过敏", "花粉过敏"];
@@ -183,6 +244,7 @@ impl App {
                         source: "demo".into(),
                         privacy_notice: Some("2026-11".into()),
                         marketing_consent: rng.random_bool(0.6),
+                        tags: TAGS.iter().filter(|(every, _)| i % every == every - 1).map(|(_, t)| (*t).to_string()).collect(),
                         ..NewCustomer::default()
                     },
                     now - Duration::days(rng.random_range(0..size.days_of_history.max(1) + 200)),
@@ -296,6 +358,10 @@ impl App {
                     }
                 }
             }
+            Ok(())
+        })?;
+        self.seed_demo_shelf()?;
+        self.store.read(|tx| {
             Ok(DemoReport {
                 staff: tx.count(Table::Staff)?,
                 services: tx.count(Table::Services)?,
@@ -304,5 +370,36 @@ impl App {
                 appointments: tx.count(Table::Appointments)?,
             })
         })
+    }
+
+    /// What an owner sets up beside the history, through the same calls the command line
+    /// makes: a new service, the coupon templates, products with stock (one running low,
+    /// one batch near its expiry) and the materials treatments use.
+    fn seed_demo_shelf(&mut self) -> Result<()> {
+        const BY: &str = "demo";
+        self.add_service(NEW_SERVICE, "面部护理", 60, "368", Some("facial"), BY)?;
+        for (name, kind, days) in coupon_templates() {
+            self.add_coupon_template(name, &kind, days, 1, BY)?;
+        }
+        let today = self.today();
+        for p in PRODUCTS {
+            self.add_product(p.sku, p.name, p.category, Decimal::from(p.price), BY)?;
+            let details = ProductDetails {
+                brand: p.brand.into(),
+                spec: p.spec.into(),
+                supplier: "广州美源化妆品有限公司".into(),
+                cost: Decimal::from(p.cost),
+                low_stock: p.low_stock,
+            };
+            self.set_product_details(p.sku, &details, BY)?;
+            for (batch, quantity, days) in p.batches {
+                let expires = (today + Duration::days(*days)).to_string();
+                self.stock_in(p.sku, *quantity, batch, Some(&expires), Some(Decimal::from(p.cost)), BY)?;
+            }
+        }
+        for (service, sku, units) in MATERIALS {
+            self.set_service_material(service, sku, *units, BY)?;
+        }
+        Ok(())
     }
 }

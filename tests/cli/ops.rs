@@ -44,7 +44,21 @@ fn demo_data_seeds_a_realistic_shop_once() {
     let visits: i64 = shop.sql("SELECT COUNT(*) FROM visits");
     let first_visit: i64 = shop.sql("SELECT MIN(at) FROM visits");
     let last_visit: i64 = shop.sql("SELECT MAX(at) FROM visits");
-    assert_eq!((staff, services, customers), (8, 30, 2000));
+    assert_eq!((staff, services, customers), (8, 31, 2000));
+    // the shelf an owner sets up: coupon templates (the birthday job's among them),
+    // products in stock, one running low and one batch near its expiry, tagged customers
+    let templates: i64 = shop.sql(
+        "SELECT COUNT(*) FROM coupon_templates WHERE name IN ('生日券', '节日满300减50', '老客回馈券', '新品体验券')",
+    );
+    assert_eq!(templates, 4);
+    let stock = shop.run(&["stock", "list", "--json"]).ok().json();
+    let rows = stock.as_array().unwrap();
+    assert_eq!(rows.len(), 6);
+    let by_sku = |sku: &str| rows.iter().find(|r| r["sku"] == sku).unwrap_or_else(|| panic!("{sku}: {stock}"));
+    assert!(by_sku("SKU-SP03")["level"].as_i64() < by_sku("SKU-SP03")["low_stock"].as_i64(), "one runs low");
+    assert_eq!(by_sku("SKU-EY04")["next_expiry"], "2026-12-13", "one batch near its expiry");
+    let tagged: i64 = shop.sql("SELECT COUNT(*) FROM customers WHERE tags LIKE '%VIP%'");
+    assert!(tagged > 50, "{tagged}");
     assert!(visits > 8000, "{visits} visits");
     assert!(last_visit - first_visit > 300 * 86_400_000, "a year of visits");
     // appointments seeded by the booking rules never overlap for a beautician
