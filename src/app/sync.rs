@@ -13,10 +13,7 @@ use serde::Serialize;
 use super::{App, AppError, Result};
 use crate::domain::model::AppointmentStatus;
 use crate::domain::phone::Phone;
-use crate::domain::sync::{
-    AppointmentCancelled, AppointmentChange, Change, ChangesPage, CouponIssued, CustomerChange, FeedbackSubmitted,
-    MessageStatus, ServiceChange, StaffChange, Unsubscribed, customer_keeps_local, is_newer,
-};
+use crate::domain::sync::{Change, ChangePayload, ChangesPage, customer_keeps_local, is_newer};
 use crate::store::{
     CloudAppointment, CloudService, CustomerPatch, NewCustomer, OutgoingEvent, SetAsideEvent, SkippedChange,
     StoreError, SyncKey, SyncState, Tx,
@@ -200,11 +197,6 @@ fn is_data_problem(e: &AppError) -> bool {
     }
 }
 
-fn payload<T: serde::de::DeserializeOwned>(c: &Change) -> std::result::Result<T, String> {
-    serde_json::from_value(c.payload.clone())
-        .map_err(|e| format!("{} 的内容无法读取：{e} / the payload of {} cannot be read: {e}", c.kind, c.kind))
-}
-
 /// The shop's id for an entity the cloud names: the link, or the shop's own id when the
 /// cloud uses it (entities the shop created and pushed).
 fn resolve(tx: &Tx<'_>, entity: &str, cloud_id: &str) -> Result<Option<String>> {
@@ -238,18 +230,14 @@ fn stale(tx: &Tx<'_>, entity: &str, c: &Change, cloud_id: &str) -> Result<Option
 }
 
 fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>, device_key: &[u8]) -> Result<Outcome> {
-    macro_rules! read {
-        ($t:ty) => {
-            match payload::<$t>(c) {
-                Ok(p) => p,
-                Err(reason) => return Ok(Outcome::Skip(reason)),
-            }
-        };
-    }
+    let payload = match ChangePayload::read(c) {
+        None => return Ok(Outcome::Unknown),
+        Some(Err(reason)) => return Ok(Outcome::Skip(reason)),
+        Some(Ok(p)) => p,
+    };
     let version = c.version.unwrap_or(0);
-    match c.kind.as_str() {
-        "appointment.upserted" => {
-            let p = read!(AppointmentChange);
+    match payload {
+        ChangePayload::AppointmentUpserted(p) => {
             if let Some(o) = stale(tx, "appointment", c, &p.id)? {
                 return Ok(o);
             }
@@ -303,8 +291,7 @@ fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>, device_key: &[u8]) -> 
             tx.set_cloud_link("appointment", &p.id, &id, version)?;
             Ok(Outcome::Applied { entity: "appointment", local_id: id })
         }
-        "appointment.cancelled" => {
-            let p = read!(AppointmentCancelled);
+        ChangePayload::AppointmentCancelled(p) => {
             if let Some(o) = stale(tx, "appointment", c, &p.id)? {
                 return Ok(o);
             }
@@ -328,8 +315,7 @@ fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>, device_key: &[u8]) -> 
             tx.set_cloud_link("appointment", &p.id, &id, version)?;
             Ok(Outcome::Applied { entity: "appointment", local_id: id })
         }
-        "customer.upserted" => {
-            let p = read!(CustomerChange);
+        ChangePayload::CustomerUpserted(p) => {
             if let Some(o) = stale(tx, "customer", c, &p.id)? {
                 return Ok(o);
             }
@@ -392,15 +378,13 @@ fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>, device_key: &[u8]) -> 
             tx.set_cloud_link("customer", &p.id, &id, version)?;
             Ok(Outcome::Applied { entity: "customer", local_id: id })
         }
-        "customer.unsubscribed" => {
-            let p = read!(Unsubscribed);
+        ChangePayload::CustomerUnsubscribed(p) => {
             let phone = Phone::parse(&p.phone)?;
             let n = tx.unsubscribe_phone(phone.as_str(), p.at.with_timezone(&Utc))?;
             tracing::info!(phone = %phone.masked(), customers = n, "unsubscribed from marketing (回T退订)");
             Ok(Outcome::Applied { entity: "phone", local_id: phone.masked() })
         }
-        "service.upserted" => {
-            let p = read!(ServiceChange);
+        ChangePayload::ServiceUpserted(p) => {
             if let Some(o) = stale(tx, "service", c, &p.id)? {
                 return Ok(o);
             }
@@ -425,8 +409,7 @@ fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>, device_key: &[u8]) -> 
             tx.set_cloud_link("service", &p.id, &id, version)?;
             Ok(Outcome::Applied { entity: "service", local_id: id })
         }
-        "staff.upserted" => {
-            let p = read!(StaffChange);
+        ChangePayload::StaffUpserted(p) => {
             if let Some(o) = stale(tx, "staff", c, &p.id)? {
                 return Ok(o);
             }
@@ -435,8 +418,7 @@ fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>, device_key: &[u8]) -> 
             tx.set_cloud_link("staff", &p.id, &id, version)?;
             Ok(Outcome::Applied { entity: "staff", local_id: id })
         }
-        "coupon.issued" => {
-            let p = read!(CouponIssued);
+        ChangePayload::CouponIssued(p) => {
             if let Some(o) = stale(tx, "coupon", c, &p.id)? {
                 return Ok(o);
             }
@@ -452,8 +434,7 @@ fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>, device_key: &[u8]) -> 
             tx.set_cloud_link("coupon", &p.id, &local, version)?;
             Ok(Outcome::Applied { entity: "coupon", local_id: local })
         }
-        "message.status" => {
-            let p = read!(MessageStatus);
+        ChangePayload::MessageStatus(p) => {
             let delivered = match p.status.as_str() {
                 "delivered" => true,
                 "failed" => false,
@@ -464,8 +445,7 @@ fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>, device_key: &[u8]) -> 
             }
             Ok(Outcome::Applied { entity: "message", local_id: p.dedupe_key })
         }
-        "feedback.submitted" => {
-            let p = read!(FeedbackSubmitted);
+        ChangePayload::FeedbackSubmitted(p) => {
             if p.token != super::feedback::link_token(device_key, &p.visit_id) {
                 return Ok(Outcome::Skip(format!(
                     "评价链接校验不符：{} / the rating link's check does not match: {}",
@@ -487,13 +467,12 @@ fn apply_one(tx: &Tx<'_>, c: &Change, now: DateTime<Utc>, device_key: &[u8]) -> 
                 Err(e) => Err(e),
             }
         }
-        "config.changed" => {
+        ChangePayload::ConfigChanged => {
             // Kept and shown by `sync status`; the shop's configuration file stays the
             // authority on the appliance (it may be read-only).
             tx.set_sync_value(SyncKey::CloudConfig, Some(&c.payload.to_string()))?;
             tracing::info!(change = %c.id, "the cloud sent a configuration change: recorded, not applied");
             Ok(Outcome::Applied { entity: "config", local_id: c.id.clone() })
         }
-        _ => Ok(Outcome::Unknown),
     }
 }

@@ -76,6 +76,50 @@ pub struct ChangesPage {
 }
 
 /// `appointment.upserted`. Ids are the cloud's.
+/// A change's payload, by its type: the one place that names the types a pull applies.
+#[derive(Debug, Clone)]
+pub enum ChangePayload {
+    AppointmentUpserted(AppointmentChange),
+    AppointmentCancelled(AppointmentCancelled),
+    CustomerUpserted(CustomerChange),
+    CustomerUnsubscribed(Unsubscribed),
+    ServiceUpserted(ServiceChange),
+    StaffUpserted(StaffChange),
+    CouponIssued(CouponIssued),
+    MessageStatus(MessageStatus),
+    FeedbackSubmitted(FeedbackSubmitted),
+    /// Kept as it came (`sync status` shows it); the configuration file stays the authority.
+    ConfigChanged,
+}
+
+impl ChangePayload {
+    /// `None` for a type this program does not know (a newer cloud); `Some(Err)` with the
+    /// reason for a payload that does not read.
+    pub fn read(c: &Change) -> Option<Result<ChangePayload, String>> {
+        fn de<T: serde::de::DeserializeOwned>(
+            c: &Change,
+            wrap: fn(T) -> ChangePayload,
+        ) -> Result<ChangePayload, String> {
+            serde_json::from_value(c.payload.clone())
+                .map(wrap)
+                .map_err(|e| format!("{} 的内容无法读取：{e} / the payload of {} cannot be read: {e}", c.kind, c.kind))
+        }
+        Some(match c.kind.as_str() {
+            "appointment.upserted" => de(c, ChangePayload::AppointmentUpserted),
+            "appointment.cancelled" => de(c, ChangePayload::AppointmentCancelled),
+            "customer.upserted" => de(c, ChangePayload::CustomerUpserted),
+            "customer.unsubscribed" => de(c, ChangePayload::CustomerUnsubscribed),
+            "service.upserted" => de(c, ChangePayload::ServiceUpserted),
+            "staff.upserted" => de(c, ChangePayload::StaffUpserted),
+            "coupon.issued" => de(c, ChangePayload::CouponIssued),
+            "message.status" => de(c, ChangePayload::MessageStatus),
+            "feedback.submitted" => de(c, ChangePayload::FeedbackSubmitted),
+            "config.changed" => Ok(ChangePayload::ConfigChanged),
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct AppointmentChange {
     pub id: String,
@@ -266,6 +310,29 @@ pub fn base_url_allowed(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_reads_as_its_type_or_says_why_not() {
+        let change = |kind: &str, payload: serde_json::Value| Change {
+            id: "c1".into(),
+            kind: kind.into(),
+            version: Some(1),
+            payload,
+        };
+        let ok = change(
+            "customer.unsubscribed",
+            serde_json::json!({ "phone": "13800138000", "at": "2026-11-23T10:00:00+08:00" }),
+        );
+        assert!(matches!(ChangePayload::read(&ok), Some(Ok(ChangePayload::CustomerUnsubscribed(_)))), "{ok:?}");
+        let bad = change("appointment.upserted", serde_json::json!({ "id": 7 }));
+        match ChangePayload::read(&bad) {
+            Some(Err(reason)) => assert!(reason.contains("appointment.upserted"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(ChangePayload::read(&change("loyalty.rewired", serde_json::json!({}))).is_none());
+        let config = change("config.changed", serde_json::json!({ "anything": true }));
+        assert!(matches!(ChangePayload::read(&config), Some(Ok(ChangePayload::ConfigChanged))));
+    }
 
     #[test]
     fn batches_stop_at_500_events_or_one_mebibyte() {
