@@ -510,8 +510,41 @@ fn after_paying_the_customer_rates_the_visit_on_the_kiosk() {
     assert!(key(&s.ui, &format!("checkout {ticket}")));
     assert!(element(&s.ui, "CheckoutPage::rate-button").is_none(), "no rating before payment");
     assert!(key(&s.ui, "现金"));
+    // Cash: the notes she may hand over, each with its change; none chosen is the exact sum.
+    let co = s.ui.global::<salonbox::kiosk::CheckoutAdapter>();
+    let offers = |co: &salonbox::kiosk::CheckoutAdapter| {
+        let m = co.get_cash_offers();
+        (0..slint::Model::row_count(&m))
+            .filter_map(|i| slint::Model::row_data(&m, i))
+            .map(|o| (o.label.to_string(), o.detail.to_string(), o.count))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        offers(&co),
+        [
+            ("收 ¥160".to_string(), "找零 ¥2.00".to_string(), 0),
+            ("收 ¥200".to_string(), "找零 ¥42.00".to_string(), 0),
+            ("收 ¥300".to_string(), "找零 ¥142.00".to_string(), 0),
+        ]
+    );
+    assert!(key(&s.ui, "收 ¥200"));
+    assert_eq!(offers(&co)[1].2, 1);
+    both(&s, "checkout-cash");
+    // another tender forgets the cash handed over
+    assert!(key(&s.ui, "微信支付"));
+    assert!(key(&s.ui, "现金"));
+    assert!(offers(&co).iter().all(|o| o.2 == 0));
+    assert!(key(&s.ui, "收 ¥200"));
     tap(&s.ui, "CheckoutPage::pay-button");
+    assert!(co.get_result().contains("找零 ¥42.00"), "{}", co.get_result());
     both(&s, "checkout-paid");
+    {
+        let mut k = s.kiosk.borrow_mut();
+        let jobs = k.app().store.read(|tx| tx.print_jobs(5)).unwrap();
+        let receipt = jobs.iter().find(|j| j.kind == "receipt").expect("a receipt");
+        let text = salonbox::devices::escpos_read::decode(&receipt.body).unwrap().texts().join("\n");
+        assert!(text.contains("200.00") && text.contains("找零") && text.contains("42.00"), "{text}");
+    }
     tap(&s.ui, "CheckoutPage::rate-button");
     assert_eq!(page(&s), Page::Rating);
     let ra = s.ui.global::<salonbox::kiosk::RatingAdapter>();

@@ -665,6 +665,24 @@ fn split_stored_value(used: Decimal, balance: StoredValue) -> StoredValue {
     StoredValue { principal, bonus }
 }
 
+/// What a customer is likely to hand over in cash for `due`: the next ¥10, ¥50, ¥100,
+/// the ¥100 after that and the next ¥500, above `due`, distinct, the three smallest.
+pub fn cash_offers(due: Decimal) -> Vec<Decimal> {
+    if due <= Decimal::ZERO {
+        return Vec::new();
+    }
+    let up = |step: i64| {
+        let step = Decimal::from(step);
+        (due / step).ceil() * step
+    };
+    let mut offers: Vec<Decimal> =
+        [up(10), up(50), up(100), up(100) + Decimal::ONE_HUNDRED, up(500)].into_iter().filter(|a| *a > due).collect();
+    offers.sort();
+    offers.dedup();
+    offers.truncate(3);
+    offers
+}
+
 /// Checks the tenders against what is due; returns the change (from cash only).
 fn settle(due: Decimal, tenders: &[(Tender, Decimal)]) -> Result<Decimal, CheckoutError> {
     for (t, a) in tenders {

@@ -23,6 +23,7 @@ use crate::app::staff::PinCheck;
 use crate::devices::buzzer::Pattern;
 use crate::devices::reader::IdCardRead;
 use crate::devices::reader::{CardRead, Poller, ReaderEvent};
+use crate::domain::checkout::{Tender, cash_offers};
 use crate::domain::customer::Gender;
 use crate::domain::customer::greeting_name;
 use crate::domain::model::Staff;
@@ -113,6 +114,9 @@ struct BillDraft {
     use_stored_value: bool,
     tender: Option<crate::domain::checkout::Tender>,
     due: rust_decimal::Decimal,
+    /// Cash handed over when it is more than what is due (one of the offers); `None`: the
+    /// exact amount.
+    cash_given: Option<rust_decimal::Decimal>,
     paid: bool,
     /// Retail products added at the desk: (product id, how many), in the order added.
     products: Vec<(String, u32)>,
@@ -216,7 +220,15 @@ impl Kiosk {
         }));
         co.on_choose_tender(with1(&weak, |k: &mut Kiosk, t: slint::SharedString| {
             k.edit_bill(|b| {
-                b.tender = crate::domain::checkout::Tender::parse(&t);
+                b.tender = Tender::parse(&t);
+                b.cash_given = None;
+            });
+        }));
+        co.on_choose_cash(with1(&weak, |k: &mut Kiosk, amount: slint::SharedString| {
+            k.edit_bill(|b| {
+                let given = amount.parse().ok();
+                // Tapping the chosen amount again goes back to the exact amount.
+                b.cash_given = if b.cash_given == given { None } else { given };
             });
         }));
         co.on_add_product(with1(&weak, |k: &mut Kiosk, id: slint::SharedString| {
@@ -1149,6 +1161,7 @@ impl Kiosk {
             use_stored_value: false,
             tender: None,
             due: rust_decimal::Decimal::ZERO,
+            cash_given: None,
             paid: false,
             products: Vec::new(),
             coupon: None,
@@ -1186,7 +1199,9 @@ impl Kiosk {
             points: if b.use_points { Use::Max } else { Use::Nothing },
             stored_value: if b.use_stored_value { Use::Max } else { Use::Nothing },
             tenders: match (pay, b.tender) {
-                (true, Some(t)) if !b.due.is_zero() => vec![(t, b.due)],
+                (true, Some(t)) if !b.due.is_zero() => {
+                    vec![(t, b.cash_given.filter(|_| t == Tender::Cash).unwrap_or(b.due))]
+                }
                 _ => Vec::new(),
             },
             actor: self.session.as_ref().map_or_else(|| "kiosk".to_string(), |s| s.id.clone()),
@@ -1227,8 +1242,13 @@ impl Kiosk {
         let membership = self.app.membership(&customer_id).ok();
         let products = self.app.products().unwrap_or_default();
         let due = quote.bill.due_by_tenders;
+        let mut cash_given = None;
         if let Some(b) = &mut self.bill {
             b.due = due;
+            // A new total (a product, a coupon, points) makes an earlier amount handed over
+            // too little or no longer one of the offers.
+            b.cash_given = b.cash_given.filter(|g| cash_offers(due).contains(g));
+            cash_given = b.cash_given;
         }
         let s = quote.summary();
         let Some(ui) = self.ui() else { return };
@@ -1292,6 +1312,17 @@ impl Kiosk {
         c.set_use_points(use_points);
         c.set_use_stored_value(use_sv);
         c.set_tender(tender.map(|t| t.as_str()).unwrap_or_default().into());
+        let offers: Vec<BillExtra> = cash_offers(due)
+            .into_iter()
+            .map(|given| BillExtra {
+                id: given.to_string().into(),
+                // Offers are whole notes: ¥200, not ¥200.00, so the chip stays narrow.
+                label: text::cash_given(self.lang, &format!("¥{}", given.normalize())).into(),
+                detail: text::cash_change(self.lang, &crate::domain::money::show_yuan(given - due)).into(),
+                count: i32::from(cash_given == Some(given)),
+            })
+            .collect();
+        c.set_cash_offers(ModelRc::new(VecModel::from(offers)));
         c.set_paid(false);
     }
 
@@ -1325,7 +1356,9 @@ impl Kiosk {
         if let Some(ui) = self.ui() {
             let c = ui.global::<CheckoutAdapter>();
             c.set_paid(true);
-            c.set_result(text::paid(self.lang, &crate::domain::money::show_yuan(receipt.bill.total)).into());
+            let change = (!receipt.bill.change.is_zero()).then(|| crate::domain::money::show_yuan(receipt.bill.change));
+            let total = crate::domain::money::show_yuan(receipt.bill.total);
+            c.set_result(text::paid(self.lang, &total, change.as_deref()).into());
         }
     }
 

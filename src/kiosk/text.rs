@@ -251,8 +251,25 @@ pub fn balances(l: Lang, points: i64, stored_value: &str) -> String {
     l.pick(format!("积分 {points} · 储值 {stored_value}"), format!("Points {points} · stored value {stored_value}"))
 }
 
-pub fn paid(l: Lang, amount: &str) -> String {
-    l.pick(format!("已收款 {amount}，小票正在打印"), format!("Paid {amount}; the receipt is printing"))
+pub fn paid(l: Lang, amount: &str, change: Option<&str>) -> String {
+    match change {
+        Some(c) => l.pick(
+            // One line on 800×480: the change matters more than the printing notice.
+            format!("已收款 {amount}，找零 {c}"),
+            format!("Paid {amount}, change {c}"),
+        ),
+        None => l.pick(format!("已收款 {amount}，小票正在打印"), format!("Paid {amount}; the receipt is printing")),
+    }
+}
+
+/// A cash offer: what the customer hands over ...
+pub fn cash_given(l: Lang, amount: &str) -> String {
+    l.pick(format!("收 {amount}"), format!("Given {amount}"))
+}
+
+/// ... and the change it needs.
+pub fn cash_change(l: Lang, change: &str) -> String {
+    l.pick(format!("找零 {change}"), format!("Change {change}"))
 }
 
 /// Quick words a customer can add to a rating (Chinese, English); the Chinese is stored.

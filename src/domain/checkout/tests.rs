@@ -380,3 +380,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn cash_offers_are_the_notes_a_customer_hands_over() {
+    let offers =
+        |due: &str| cash_offers(due.parse().unwrap()).iter().map(|d| d.normalize().to_string()).collect::<Vec<_>>();
+    assert_eq!(offers("198"), ["200", "300", "500"]);
+    assert_eq!(offers("158"), ["160", "200", "300"]);
+    assert_eq!(offers("836.5"), ["840", "850", "900"]);
+    assert_eq!(offers("200"), ["300", "500"], "never the exact amount: that is the default");
+    assert_eq!(offers("0"), Vec::<String>::new());
+}
