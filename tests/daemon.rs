@@ -420,6 +420,25 @@ fn rules_consent_hours_caps_and_stale_reminders() {
 }
 
 #[test]
+fn a_booking_made_shortly_before_gets_no_two_hour_reminder() {
+    let shop = Shop::new("");
+    shop.customer("王芳", "13800001111", false);
+    shop.customer("陈静", "13800002222", false);
+    // Booked in the morning for the afternoon, and at 13:30 for 16:00.
+    shop.clock.set(shanghai(23, 9, 0));
+    let early = shop.book("13800001111", "2026-11-23 15:00");
+    shop.clock.set(shanghai(23, 13, 30));
+    let late = shop.book("13800002222", "2026-11-23 16:00");
+    shop.clock.set(shanghai(23, 14, 0));
+    let mut app = shop.app();
+    let r = app.run_job("reminder_2h", shop.clock.now(), false).unwrap();
+    let keys: Vec<&str> = r.queued.iter().map(|q| q.key.as_str()).collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(keys.iter().any(|k| k.contains(&early)), "{keys:?}");
+    assert!(!keys.iter().any(|k| k.contains(&late)), "booked 2.5 h ahead: {keys:?}");
+}
+
+#[test]
 fn a_cancelled_or_moved_appointment_gets_no_stale_reminder() {
     let shop = Shop::new("");
     shop.customer("王芳", "13800001111", false);

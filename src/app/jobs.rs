@@ -206,13 +206,13 @@ impl App {
             match job {
                 "reminder_day_before" => {
                     let tomorrow = business_date(at, tz) + Duration::days(1);
-                    reminders(tx, day_bounds(tomorrow, tz), "reminder_day_before", "day", at, tz)
+                    reminders(tx, day_bounds(tomorrow, tz), "reminder_day_before", "day", None, at, tz)
                 }
                 "reminder_2h" => {
                     // Starting within the next two hours, the second two hours away included.
                     let within =
                         crate::domain::time::Interval::new(at, at + Duration::hours(2) + Duration::milliseconds(1));
-                    reminders(tx, within, "reminder_2h", "2h", at, tz)
+                    reminders(tx, within, "reminder_2h", "2h", Some(REMINDER_2H_NOTICE), at, tz)
                 }
                 "birthday" => birthdays(tx, &config, at, tz),
                 "queue_near" => queue_near(tx, &config, at, tz),
@@ -399,17 +399,27 @@ fn retention(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>) -> 
 /// Reminders for booked appointments starting within `within`. The key carries the start
 /// time, so a moved appointment gets a fresh reminder and the old one is dropped when it
 /// comes up (the sender checks the appointment again).
+/// An appointment booked (or moved) less than this before it starts gets no reminder two
+/// hours ahead: the customer has just arranged it.
+pub const REMINDER_2H_NOTICE: Duration = Duration::hours(3);
+
+/// Reminders of the appointments starting `within`; with `min_notice`, not of those booked
+/// or changed less than that before their start.
 fn reminders(
     tx: &Tx<'_>,
     within: crate::domain::time::Interval,
     template: &'static str,
     tag: &str,
+    min_notice: Option<Duration>,
     at: DateTime<Utc>,
     tz: Tz,
 ) -> Result<(Vec<Queued>, String)> {
     let mut queued = Vec::new();
     for a in tx.appointments(within, None, false)? {
         if a.status != crate::domain::model::AppointmentStatus::Booked || a.starts_at <= at {
+            continue;
+        }
+        if min_notice.is_some_and(|n| a.starts_at - a.updated_at < n) {
             continue;
         }
         let key = format!("reminder:{}:{}:{tag}", a.id, a.starts_at.format("%Y%m%dT%H%MZ"));

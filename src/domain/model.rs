@@ -158,6 +158,8 @@ pub struct Appointment {
     pub ends_at: DateTime<Utc>,
     pub status: AppointmentStatus,
     pub note: String,
+    /// When it was booked or last changed (moved, edited).
+    pub updated_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -47,7 +47,7 @@ struct AppointmentPayload<'a> {
 
 const SELECT: &str =
     "SELECT a.id, a.customer_id, c.name, a.service_id, s.name, a.staff_id, st.name, a.resource_id, r.name,
-    a.starts_at, a.ends_at, a.status, a.note
+    a.starts_at, a.ends_at, a.status, a.note, a.updated_at
     FROM appointments a
     JOIN customers c ON c.id = a.customer_id
     JOIN services s ON s.id = a.service_id
@@ -69,6 +69,7 @@ fn row_to_appointment(r: &Row<'_>) -> rusqlite::Result<Appointment> {
         ends_at: from_ms(r.get(10)?),
         status: AppointmentStatus::from_db(&r.get::<_, String>(11)?),
         note: r.get(12)?,
+        updated_at: from_ms(r.get(13)?),
     })
 }
 
@@ -108,6 +109,7 @@ impl Tx<'_> {
             ends_at: from_ms(ms(a.when.end)),
             status: AppointmentStatus::Booked,
             note: a.note.clone(),
+            updated_at: from_ms(ms(now)),
         };
         self.emit_appointment("appointment.upserted", &appt, now)?;
         Ok(appt)
