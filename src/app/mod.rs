@@ -194,17 +194,11 @@ impl App {
     pub fn backup(&self, dir: Option<&Path>, keep: usize) -> Result<BackupReport> {
         let dir = dir.map_or_else(|| self.data_dir.join("backups"), Path::to_path_buf);
         let report = self.store.backup_to(&dir, self.now())?;
-        let io = |source| AppError::Io { path: dir.clone(), source };
-        let mut old: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map_err(io)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("salonbox-") && n.ends_with(".sqlite3"))
-            })
+        let old: Vec<PathBuf> = crate::store::backups_in(&dir, self.tz())
+            .map_err(|source| AppError::Io { path: dir.clone(), source })?
+            .into_iter()
+            .map(|(p, _)| p)
             .collect();
-        old.sort();
         let excess = old.len().saturating_sub(keep.max(1));
         for p in old.into_iter().take(excess) {
             if p != report.path {

@@ -73,8 +73,13 @@ impl From<StationError> for CliError {
 }
 
 /// `salonbox doctor`: works on an uninitialised data directory too (and says so).
-pub fn doctor(config: &Config, data_dir: &Path, json: bool) -> Result<Outcome, CliError> {
-    let checks = doctor::run(config, data_dir);
+pub fn doctor(
+    config: &Config,
+    data_dir: &Path,
+    now: chrono::DateTime<chrono::Utc>,
+    json: bool,
+) -> Result<Outcome, CliError> {
+    let checks = doctor::run(config, data_dir, now);
     if json {
         print_json(&checks)?;
     } else {

@@ -823,7 +823,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             say(&msg::demo_seeded(r.staff, r.services, r.customers, r.visits, r.appointments))?;
             Ok(Outcome::Ok)
         }
-        Command::Doctor { json } => device::doctor(&config, &dir, json),
+        Command::Doctor { json } => device::doctor(&config, &dir, clock.now(), json),
         // Before any App::open: a restore must work when the database does not open.
         Command::Restore { backup, ignore_key, json } => {
             let r = crate::app::restore::restore(&config, &dir, &backup, clock.now(), ignore_key)?;

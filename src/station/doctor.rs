@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::app::DEVICE_KEY_FILE;
@@ -67,14 +68,14 @@ fn serial_error_io(e: &DeviceError) -> Option<std::io::Error> {
     }
 }
 
-/// Runs every check. `data_dir` is the resolved data directory.
-pub fn run(config: &Config, data_dir: &Path) -> Vec<Check> {
+/// Runs every check. `data_dir` is the resolved data directory; `now` dates the backups.
+pub fn run(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {
     let mut out = Vec::new();
     out.push(match &config.source {
         Some(p) => ok("配置 config", p.display().to_string()),
         None => ok("配置 config", "无配置文件，使用默认值 / no file: defaults"),
     });
-    out.extend(storage(config, data_dir));
+    out.extend(storage(config, data_dir, now));
     match config.hardware.mode {
         HardwareMode::Sim => out.push(ok("硬件 hardware", "模拟 / simulated (mode = \"sim\")")),
         HardwareMode::Real => {
@@ -89,7 +90,7 @@ pub fn run(config: &Config, data_dir: &Path) -> Vec<Check> {
     out
 }
 
-fn storage(config: &Config, data_dir: &Path) -> Vec<Check> {
+fn storage(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {
     const DIR: &str = "数据目录 data directory";
     const DB: &str = "数据库 database";
     let shown = data_dir.display().to_string();
@@ -126,6 +127,8 @@ fn storage(config: &Config, data_dir: &Path) -> Vec<Check> {
                 )),
                 Err(e) => out.push(fail(DB, e.to_string(), "检查磁盘 / check the disk")),
             }
+            let customers = store.read(|tx| tx.count(crate::store::Table::Customers)).unwrap_or(0);
+            out.push(backups(&data_dir.join("backups"), customers, config.shop.time_zone, now));
             if let Ok((pending, statuses)) =
                 store.read(|tx| Ok::<_, crate::store::StoreError>((tx.print_jobs(0)?, tx.device_statuses()?)))
             {
@@ -153,6 +156,30 @@ fn storage(config: &Config, data_dir: &Path) -> Vec<Check> {
         )),
     }
     out
+}
+
+/// A backup older than this (the daemon makes one every night) is a failure.
+const BACKUP_MAX_AGE: chrono::Duration = chrono::Duration::hours(36);
+
+/// The newest backup in `dir`: from within the last 36 hours, or none yet in a shop with no
+/// customers.
+fn backups(dir: &Path, customers: i64, tz: chrono_tz::Tz, now: DateTime<Utc>) -> Check {
+    const NAME: &str = "备份 backups";
+    const HINT: &str = "守护进程每晚备份：检查它是否在运行（systemctl status salonbox-daemon），或现在备份（salonbox backup）/ the daemon backs up every night: check it runs (systemctl status salonbox-daemon), or back up now (salonbox backup)";
+    let newest = crate::store::backups_in(dir, tz).unwrap_or_default().into_iter().filter_map(|(_, at)| at).max();
+    match newest {
+        None if customers == 0 => ok(NAME, "尚无备份（店里还没有顾客）/ none yet (no customers yet)"),
+        None => fail(NAME, format!("{} 中没有备份 / no backup in {}", dir.display(), dir.display()), HINT),
+        Some(at) => {
+            let hours = (now - at).num_hours();
+            let when = format!("{}（{hours} 小时前 / {hours} h ago）", at.with_timezone(&tz).format("%Y-%m-%d %H:%M"));
+            if now - at <= BACKUP_MAX_AGE {
+                ok(NAME, format!("最近一次 / newest {when}"))
+            } else {
+                fail(NAME, format!("最近一次备份已过时 / the newest backup is old: {when}"), HINT)
+            }
+        }
+    }
 }
 
 fn serial_port(name: &str, port: &str, baud: u32) -> Check {

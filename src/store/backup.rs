@@ -65,6 +65,26 @@ pub fn file_stamp(now: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     now.with_timezone(&tz).format("%Y%m%d-%H%M%S").to_string()
 }
 
+/// The nightly and by-hand backups in `dir` (`salonbox-<stamp>.sqlite3`), oldest first, with
+/// the time in their name (`None` for a name that does not parse). `before-restore-…`
+/// copies are not among them: rotation never removes those.
+pub fn backups_in(dir: &Path, tz: chrono_tz::Tz) -> std::io::Result<Vec<(PathBuf, Option<DateTime<Utc>>)>> {
+    let mut found: Vec<(PathBuf, Option<DateTime<Utc>>)> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?;
+            let stamp = name.strip_prefix("salonbox-")?.strip_suffix(".sqlite3")?;
+            let at = chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%d-%H%M%S")
+                .ok()
+                .and_then(|t| t.and_local_timezone(tz).earliest())
+                .map(|t| t.with_timezone(&Utc));
+            Some((p, at))
+        })
+        .collect();
+    found.sort();
+    Ok(found)
+}
+
 /// What a backup file holds, read before a restore.
 #[derive(Debug, Clone, Serialize)]
 pub struct BackupInfo {

@@ -19,6 +19,28 @@ fn doctor_says_what_to_do_before_and_after_init() {
     assert!(out.contains("schema 8/8"), "{out}");
     let j = shop.run(&["doctor", "--json"]).ok().json();
     assert!(j.as_array().unwrap().iter().all(|c| c["ok"] == true));
+
+    // Backups: none is fine only while the shop has no customers; then the newest must be
+    // from within 36 hours (the daemon makes one every night).
+    let backup_check = |shop: &Shop| {
+        let j = shop.run(&["doctor", "--json"]).json();
+        j.as_array().unwrap().iter().find(|c| c["name"] == "备份 backups").cloned().expect("a backup check")
+    };
+    shop.add_customer("王小丽", "13812345678");
+    let c = backup_check(&shop);
+    assert_eq!(c["ok"], false, "{c}");
+    assert!(c["hint"].as_str().unwrap().contains("salonbox backup"), "{c}");
+    shop.run(&["doctor"]).fails();
+    shop.run(&["backup"]).ok();
+    let c = backup_check(&shop);
+    assert_eq!(c["ok"], true, "{c}");
+    assert!(c["detail"].as_str().unwrap().contains("2026-11-23 10:00"), "{c}");
+    // two days later, with no backup since
+    let mut shop = shop;
+    shop.now = "2026-11-25T10:00:00+08:00".into();
+    let c = backup_check(&shop);
+    assert_eq!(c["ok"], false, "{c}");
+    assert!(c["detail"].as_str().unwrap().contains("48 h ago"), "{c}");
 }
 
 /// A configuration with real hardware at paths that do not exist.
