@@ -482,6 +482,9 @@ fn staff_call_next_sounds_the_buzzer_and_prints_the_slip() {
     assert!(!messages.ok && messages.detail.contains("1 条不确定是否发出"), "{:?}", messages.detail);
     let cloud = row("云同步");
     assert!(!cloud.ok && cloud.detail.contains("起离线（约 3 小时）"), "{:?}", cloud.detail);
+    // The shop has customers and no backup yet: the owner hears of it here too.
+    let backups = row("备份");
+    assert!(!backups.ok && backups.detail.contains("还没有备份"), "{:?}", backups.detail);
     snapshot(&s.ui, &shots().join("staff-devices-800x480.png")).unwrap();
     tap(&s.ui, "StaffPage::logout-button");
     assert_eq!(page(&s), Page::Welcome);

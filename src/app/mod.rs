@@ -88,6 +88,43 @@ impl AppError {
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
+/// A backup older than this is a problem: the daemon makes one every night.
+pub const BACKUP_MAX_AGE: chrono::Duration = chrono::Duration::hours(36);
+
+/// How the shop's backups stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackupState {
+    /// None yet, and nothing to lose: the shop has no customers.
+    NotNeeded,
+    /// None, in a shop with customers.
+    Missing,
+    /// The newest, from within [`BACKUP_MAX_AGE`].
+    Fresh(DateTime<Utc>),
+    /// The newest is older than that.
+    Stale(DateTime<Utc>),
+}
+
+impl BackupState {
+    /// The state of the backups in `<data dir>/backups` (where the nightly job writes them).
+    pub fn of(data_dir: &Path, customers: i64, tz: chrono_tz::Tz, now: DateTime<Utc>) -> BackupState {
+        let newest = crate::store::backups_in(&data_dir.join("backups"), tz)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(_, at)| at)
+            .max();
+        match newest {
+            None if customers == 0 => BackupState::NotNeeded,
+            None => BackupState::Missing,
+            Some(at) if now - at <= BACKUP_MAX_AGE => BackupState::Fresh(at),
+            Some(at) => BackupState::Stale(at),
+        }
+    }
+
+    pub fn is_ok(self) -> bool {
+        matches!(self, BackupState::NotNeeded | BackupState::Fresh(_))
+    }
+}
+
 /// What `init` did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct InitReport {
@@ -187,6 +224,12 @@ impl App {
 
     pub fn device_key(&self) -> &[u8] {
         &self.device_key
+    }
+
+    /// How the backups stand (see [`BackupState`]).
+    pub fn backup_state(&mut self) -> Result<BackupState> {
+        let customers = self.store.read(|tx| tx.count(crate::store::Table::Customers))?;
+        Ok(BackupState::of(&self.data_dir, customers, self.tz(), self.now()))
     }
 
     /// A verified online backup into `dir` (default `<data dir>/backups`); afterwards only

@@ -1084,6 +1084,22 @@ impl Kiosk {
             Err(e) => return self.failed(&e),
         };
         let mut devices = devices;
+        // Backups: only when they are missing or old (the daemon makes one every night).
+        match self.app.backup_state() {
+            Ok(state) if !state.is_ok() => {
+                let last = match state {
+                    crate::app::BackupState::Stale(at) => Some(crate::domain::time::local_dt(at, tz)),
+                    _ => None,
+                };
+                devices.push(DeviceRow {
+                    name: text::device_name(l, "backups").into(),
+                    ok: false,
+                    detail: text::backups_old(l, last.as_deref()).into(),
+                });
+            }
+            Ok(_) => {}
+            Err(e) => return self.failed(&e),
+        }
         // Cloud sync: the kiosk only reads what the daemon recorded.
         if self.app.config.cloud.enabled {
             match self.app.sync_state() {

@@ -235,6 +235,19 @@ pub fn cloud_sync(l: Lang, offline_since: Option<&str>, hours: i64, last: Option
     }
 }
 
+pub fn backups_old(l: Lang, last: Option<&str>) -> String {
+    match last {
+        Some(at) => l.pick(
+            format!("最近一次备份在 {at}，已超过一天半；请店长检查后台服务"),
+            format!("the newest backup is from {at}, over a day and a half ago; ask the owner to check the service"),
+        ),
+        None => l.pick(
+            "还没有备份；请店长检查后台服务".to_string(),
+            "no backup yet; ask the owner to check the service".to_string(),
+        ),
+    }
+}
+
 pub fn device_name(l: Lang, device: &str) -> String {
     let (zh, en) = match device {
         "printer" => ("打印机", "Printer"),
@@ -242,6 +255,7 @@ pub fn device_name(l: Lang, device: &str) -> String {
         "card_reader" => ("会员卡阅读器", "Member-card reader"),
         "messages" => ("短信/微信消息", "Messages"),
         "cloud" => ("云同步", "Cloud sync"),
+        "backups" => ("备份", "Backups"),
         other => (other, other),
     };
     l.pick(zh.into(), en.into())

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::app::DEVICE_KEY_FILE;
+use crate::app::{BackupState, DEVICE_KEY_FILE};
 use crate::config::{Config, HardwareMode};
 use crate::devices::DeviceError;
 use crate::devices::printer::{PrinterSpec, probe_file};
@@ -128,7 +128,8 @@ fn storage(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {
                 Err(e) => out.push(fail(DB, e.to_string(), "检查磁盘 / check the disk")),
             }
             let customers = store.read(|tx| tx.count(crate::store::Table::Customers)).unwrap_or(0);
-            out.push(backups(&data_dir.join("backups"), customers, config.shop.time_zone, now));
+            let tz = config.shop.time_zone;
+            out.push(backups(BackupState::of(data_dir, customers, tz, now), &data_dir.join("backups"), tz, now));
             if let Ok((pending, statuses)) =
                 store.read(|tx| Ok::<_, crate::store::StoreError>((tx.print_jobs(0)?, tx.device_statuses()?)))
             {
@@ -158,26 +159,23 @@ fn storage(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {
     out
 }
 
-/// A backup older than this (the daemon makes one every night) is a failure.
-const BACKUP_MAX_AGE: chrono::Duration = chrono::Duration::hours(36);
-
-/// The newest backup in `dir`: from within the last 36 hours, or none yet in a shop with no
+/// The newest backup: from within the last 36 hours, or none yet in a shop with no
 /// customers.
-fn backups(dir: &Path, customers: i64, tz: chrono_tz::Tz, now: DateTime<Utc>) -> Check {
+fn backups(state: BackupState, dir: &Path, tz: chrono_tz::Tz, now: DateTime<Utc>) -> Check {
     const NAME: &str = "备份 backups";
     const HINT: &str = "守护进程每晚备份：检查它是否在运行（systemctl status salonbox-daemon），或现在备份（salonbox backup）/ the daemon backs up every night: check it runs (systemctl status salonbox-daemon), or back up now (salonbox backup)";
-    let newest = crate::store::backups_in(dir, tz).unwrap_or_default().into_iter().filter_map(|(_, at)| at).max();
-    match newest {
-        None if customers == 0 => ok(NAME, "尚无备份（店里还没有顾客）/ none yet (no customers yet)"),
-        None => fail(NAME, format!("{} 中没有备份 / no backup in {}", dir.display(), dir.display()), HINT),
-        Some(at) => {
-            let hours = (now - at).num_hours();
-            let when = format!("{}（{hours} 小时前 / {hours} h ago）", at.with_timezone(&tz).format("%Y-%m-%d %H:%M"));
-            if now - at <= BACKUP_MAX_AGE {
-                ok(NAME, format!("最近一次 / newest {when}"))
-            } else {
-                fail(NAME, format!("最近一次备份已过时 / the newest backup is old: {when}"), HINT)
-            }
+    let when = |at: DateTime<Utc>| {
+        let hours = (now - at).num_hours();
+        format!("{}（{hours} 小时前 / {hours} h ago）", at.with_timezone(&tz).format("%Y-%m-%d %H:%M"))
+    };
+    match state {
+        BackupState::NotNeeded => ok(NAME, "尚无备份（店里还没有顾客）/ none yet (no customers yet)"),
+        BackupState::Missing => {
+            fail(NAME, format!("{} 中没有备份 / no backup in {}", dir.display(), dir.display()), HINT)
+        }
+        BackupState::Fresh(at) => ok(NAME, format!("最近一次 / newest {}", when(at))),
+        BackupState::Stale(at) => {
+            fail(NAME, format!("最近一次备份已过时 / the newest backup is old: {}", when(at)), HINT)
         }
     }
 }
