@@ -149,6 +149,54 @@ fn swap_in(db: &Path, work: &Path, data_dir: &Path, stamp: &str, tz: chrono_tz::
     Ok((store, previous, broken))
 }
 
+/// A backup file as `salonbox restore` (without a file) lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listed {
+    pub path: PathBuf,
+    /// From the name (`salonbox-…` nightly or by hand, `before-restore-…`).
+    pub at: Option<DateTime<Utc>>,
+    pub bytes: u64,
+    /// Customers in it, when it checks out.
+    pub customers: Option<i64>,
+    /// Why it would be refused, when it would be.
+    pub problem: Option<String>,
+}
+
+/// Every `*.sqlite3` in `<data dir>/backups`, newest first, each checked as a restore would
+/// check it (read-only: nothing is written).
+pub fn list_backups(data_dir: &Path, tz: chrono_tz::Tz) -> Result<Vec<Listed>> {
+    let dir = data_dir.join("backups");
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(AppError::Io { path: dir, source }),
+    };
+    let mut out: Vec<Listed> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "sqlite3") && p.is_file())
+        .map(|path| {
+            // `…-YYYYmmdd-HHMMSS.sqlite3`
+            let at = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.get(s.len().saturating_sub(15)..))
+                .and_then(|stamp| chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%d-%H%M%S").ok())
+                .and_then(|t| t.and_local_timezone(tz).earliest())
+                .map(|t| t.with_timezone(&Utc));
+            let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            let (customers, problem) = match inspect_backup(&path) {
+                Ok(info) => (Some(info.customers), None),
+                // The file is named beside it: the reason alone.
+                Err(crate::store::StoreError::NotABackup { zh, en, .. }) => (None, Some(format!("{zh} / {en}"))),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            Listed { path, at, bytes, customers, problem }
+        })
+        .collect();
+    out.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| b.path.cmp(&a.path)));
+    Ok(out)
+}
+
 fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,

@@ -98,6 +98,30 @@ pub fn backup_done(path: &Path, bytes: u64, customers: i64) -> String {
     )
 }
 
+pub fn backups_listed(list: &[crate::app::restore::Listed], tz: chrono_tz::Tz) -> String {
+    if list.is_empty() {
+        return "没有备份 / no backups".into();
+    }
+    let rows: Vec<[String; 4]> = list
+        .iter()
+        .map(|b| {
+            [
+                b.at.map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+                b.customers.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
+                match &b.problem {
+                    None => "可用 / usable".to_string(),
+                    Some(p) => p.clone(),
+                },
+                b.path.display().to_string(),
+            ]
+        })
+        .collect();
+    format!(
+        "{}\n恢复其中一份 / restore one: salonbox restore FILE",
+        super::table::render(["时间 Time", "顾客 Customers", "检查 Check", "文件 File"], &rows).trim_end()
+    )
+}
+
 pub fn restored(r: &crate::app::restore::RestoreReport) -> String {
     use crate::app::restore::KeyMatch;
     let mut lines = vec![format!(

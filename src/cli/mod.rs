@@ -203,8 +203,8 @@ pub enum Command {
     Notify(daemon::NotifyCmd),
     /// 从备份恢复（先校验备份，原数据库另存）/ restore from a backup (checked first; the replaced database is kept)
     Restore {
-        /// 备份文件 / the backup file (e.g. <data dir>/backups/salonbox-20261122-031500.sqlite3)
-        backup: PathBuf,
+        /// 备份文件（不给则列出可用的备份）/ the backup file (e.g. <data dir>/backups/salonbox-20261122-031500.sqlite3); without one, the backups there are listed
+        backup: Option<PathBuf>,
         /// 备份的设备密钥与本机不同也恢复 / restore even if the backup was made with another device key
         #[arg(long)]
         ignore_key: bool,
@@ -825,7 +825,16 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         }
         Command::Doctor { json } => device::doctor(&config, &dir, clock.now(), json),
         // Before any App::open: a restore must work when the database does not open.
-        Command::Restore { backup, ignore_key, json } => {
+        Command::Restore { backup: None, json, .. } => {
+            let list = crate::app::restore::list_backups(&dir, config.shop.time_zone)?;
+            if json {
+                print_json(&list)?
+            } else {
+                say(&msg::backups_listed(&list, config.shop.time_zone))?
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Restore { backup: Some(backup), ignore_key, json } => {
             let r = crate::app::restore::restore(&config, &dir, &backup, clock.now(), ignore_key)?;
             if json {
                 print_json(&r)?

@@ -171,3 +171,38 @@ fn a_database_that_will_not_open_is_moved_aside_whole() {
     assert_eq!(list[0]["name"], "王小丽");
     assert_eq!(shop.sql::<String>("PRAGMA integrity_check"), "ok");
 }
+
+#[test]
+fn without_a_file_restore_lists_the_backups_and_what_each_holds() {
+    let shop = Shop::small();
+    let empty = shop.run(&["restore"]).ok().stdout();
+    assert!(empty.contains("no backups"), "{empty}");
+    shop.add_customer("王小丽", "13812345678");
+    let first = backup(&shop);
+    let mut c = shop.cmd(&["backup"]);
+    assert!(c.env("SALONBOX_NOW", "2026-11-24T03:15:00+08:00").status().unwrap().success());
+    // a damaged copy among them
+    let torn = shop.data().join("backups/salonbox-20261120-031500.sqlite3");
+    let bytes = std::fs::read(&first).unwrap();
+    std::fs::write(&torn, &bytes[..bytes.len() / 3]).unwrap();
+
+    let list = shop.run(&["restore", "--json"]).ok().json();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    let names: Vec<&str> = list.iter().map(|b| b["path"].as_str().unwrap().rsplit('/').next().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["salonbox-20261124-031500.sqlite3", "salonbox-20261123-100000.sqlite3", "salonbox-20261120-031500.sqlite3"],
+        "newest first"
+    );
+    assert_eq!(list[0]["customers"], 1);
+    assert!(list[0]["problem"].is_null());
+    assert!(list[2]["customers"].is_null());
+    let problem = list[2]["problem"].as_str().unwrap();
+    assert!(!problem.is_empty() && !problem.contains("backups/"), "the reason alone: {problem}");
+    let text = shop.run(&["restore"]).ok().stdout();
+    assert!(
+        text.contains("2026-11-24 03:15") && text.contains("可用 / usable") && text.contains("salonbox restore FILE"),
+        "{text}"
+    );
+}
