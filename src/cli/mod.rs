@@ -95,7 +95,7 @@ pub enum Command {
         #[arg(long, hide = true)]
         first_frame: Option<PathBuf>,
     },
-    /// 生成演示数据（8 名员工、30 项服务、2000 位顾客、一年消费）/ seed a realistic demo shop
+    /// 生成演示数据（8 名员工、31 项服务、2000 位顾客、一年消费、优惠券、库存）/ seed a realistic demo shop
     DemoData {
         /// 演示顾客数 / number of demo customers
         #[arg(long, default_value_t = 2000)]
@@ -201,17 +201,6 @@ pub enum Command {
     #[cfg(feature = "net")]
     #[command(subcommand)]
     Notify(daemon::NotifyCmd),
-    /// 从备份恢复（先校验备份，原数据库另存）/ restore from a backup (checked first; the replaced database is kept)
-    Restore {
-        /// 备份文件（不给则列出可用的备份）/ the backup file (e.g. <data dir>/backups/salonbox-20261122-031500.sqlite3); without one, the backups there are listed
-        backup: Option<PathBuf>,
-        /// 备份的设备密钥与本机不同也恢复 / restore even if the backup was made with another device key
-        #[arg(long)]
-        ignore_key: bool,
-        /// 以 JSON 输出 / output JSON
-        #[arg(long)]
-        json: bool,
-    },
     /// 在线备份并校验 / verified online backup
     Backup {
         /// 备份目录 / target directory (default: <data dir>/backups)
@@ -220,6 +209,17 @@ pub enum Command {
         /// 保留最近几份备份 / how many backups to keep in that directory
         #[arg(long, default_value_t = 14)]
         keep: usize,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 从备份恢复；不给文件则列出备份 / restore from a backup; without a file, list the backups
+    Restore {
+        /// 备份文件（不给则列出可用的备份）/ the backup file (e.g. <data dir>/backups/salonbox-20261122-031500.sqlite3); without one, the backups there are listed
+        backup: Option<PathBuf>,
+        /// 备份的设备密钥与本机不同也恢复 / restore even if the backup was made with another device key
+        #[arg(long)]
+        ignore_key: bool,
         /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
