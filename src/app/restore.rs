@@ -129,11 +129,12 @@ fn swap_in(db: &Path, work: &Path, data_dir: &Path, stamp: &str, tz: chrono_tz::
     let healthy = Store::open(db, tz).ok().filter(|s| s.quick_check().is_ok_and(|r| r == "ok"));
     let (mut store, previous, broken) = match healthy {
         Some(store) => {
-            let kept = store.backup_as(&data_dir.join("backups"), &format!("before-restore-{stamp}.sqlite3"))?;
+            let dir = data_dir.join("backups");
+            let kept = store.backup_as(&dir, &unused_name(&dir, "before-restore", stamp))?;
             (store, kept.path, false)
         }
         None => {
-            let aside = data_dir.join(format!("broken-before-restore-{stamp}.sqlite3"));
+            let aside = data_dir.join(unused_name(data_dir, "broken-before-restore", stamp));
             for suffix in ["", "-wal", "-shm"] {
                 let from = PathBuf::from(format!("{}{suffix}", db.display()));
                 if from.exists() {
@@ -195,6 +196,19 @@ pub fn list_backups(data_dir: &Path, tz: chrono_tz::Tz) -> Result<Vec<Listed>> {
         .collect();
     out.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| b.path.cmp(&a.path)));
     Ok(out)
+}
+
+/// `<prefix>-<stamp>.sqlite3`, or `<prefix>-<n>-<stamp>.sqlite3` when that is taken (two
+/// restores within a second): a kept database is never written over.
+fn unused_name(dir: &Path, prefix: &str, stamp: &str) -> String {
+    let taken = |name: &str| ["", "-wal", "-shm"].iter().any(|s| dir.join(format!("{name}{s}")).exists());
+    let mut name = format!("{prefix}-{stamp}.sqlite3");
+    let mut n = 2;
+    while taken(&name) {
+        name = format!("{prefix}-{n}-{stamp}.sqlite3");
+        n += 1;
+    }
+    name
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

@@ -69,6 +69,14 @@ fn a_backup_comes_back_and_the_database_it_replaces_is_kept() {
     let text = shop.run(&["restore", previous.to_str().unwrap()]).ok().stdout();
     assert!(text.contains("restored from the backup") && text.contains("systemctl restart"), "{text}");
     assert_eq!(shop.sql::<i64>("SELECT COUNT(*) FROM customers"), 2);
+    // within the same second: the first kept database is not written over
+    assert_eq!(count(&previous, "SELECT COUNT(*) FROM customers"), 2);
+    let kept: Vec<String> = std::fs::read_dir(shop.data().join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("before-restore-"))
+        .collect();
+    assert_eq!(kept.len(), 2, "{kept:?}");
     shop.run(&["backup", "--keep", "1"]).ok();
     assert!(previous.exists());
 }
