@@ -625,7 +625,11 @@ fn killed_at_every_step_of_a_send_no_message_goes_twice() {
         wait_until("the outbox to settle", || {
             shop.messages().iter().all(|n| !matches!(n.status.as_str(), "pending" | "sending"))
         });
+        // A running daemon holds the service lock: a restore is refused until it stops.
+        let refused = salonbox::app::restore::ServiceLock::exclusive(shop.dir.path()).unwrap_err();
+        assert!(matches!(refused, salonbox::app::AppError::ServicesRunning(_)), "{refused}");
         terminate(&mut d);
+        salonbox::app::restore::ServiceLock::exclusive(shop.dir.path()).expect("free once the daemon stopped");
 
         let received = shop.providers.received();
         let mut ids: Vec<&str> = received.iter().filter_map(|r| r.message_id.as_deref()).collect();

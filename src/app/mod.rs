@@ -78,6 +78,10 @@ pub enum AppError {
         "备份 {backup} 是用另一把设备密钥做的：请先把原来的 device.key 复制到 {key}（或加 --ignore-key 恢复，顾客需重新刷身份证登记）/ the backup {backup} was made with another device key: copy the shop's old device.key to {key} first (or restore with --ignore-key; customers' ID cards will then not be recognised until registered again)"
     )]
     KeyMismatch { backup: PathBuf, key: PathBuf },
+    #[error(
+        "salonbox 的服务正在使用 {0}：请先停止（sudo systemctl stop salonbox-kiosk salonbox-daemon）/ the salonbox services are using {0}: stop them first (sudo systemctl stop salonbox-kiosk salonbox-daemon)"
+    )]
+    ServicesRunning(PathBuf),
 }
 
 impl AppError {

@@ -14,6 +14,50 @@ use crate::config::Config;
 use crate::domain::idcard::keyed_hash;
 use crate::store::{DB_FILE, KEY_CHECK_SETTING, Store, file_stamp, inspect_backup};
 
+/// The file the running services lock in the data directory.
+pub const SERVICE_LOCK_FILE: &str = "service.lock";
+
+/// The lock the kiosk and the daemon hold, shared, for as long as they run, and a restore
+/// takes exclusively: a restore never swaps the database under a running service, and a
+/// service that starts during a restore waits until it is done. The kernel drops it with
+/// the process, however that ends.
+#[derive(Debug)]
+pub struct ServiceLock {
+    _file: std::fs::File,
+}
+
+impl ServiceLock {
+    fn open(data_dir: &Path) -> Result<std::fs::File> {
+        let path = data_dir.join(SERVICE_LOCK_FILE);
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|source| AppError::Io { path, source })
+    }
+
+    /// For a running service (blocks while a restore runs).
+    pub fn shared(data_dir: &Path) -> Result<ServiceLock> {
+        let f = Self::open(data_dir)?;
+        f.lock_shared().map_err(|source| AppError::Io { path: data_dir.join(SERVICE_LOCK_FILE), source })?;
+        Ok(ServiceLock { _file: f })
+    }
+
+    /// For a restore: refused while a service runs.
+    pub fn exclusive(data_dir: &Path) -> Result<ServiceLock> {
+        let f = Self::open(data_dir)?;
+        match f.try_lock() {
+            Ok(()) => Ok(ServiceLock { _file: f }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(AppError::ServicesRunning(data_dir.to_path_buf())),
+            Err(std::fs::TryLockError::Error(source)) => {
+                Err(AppError::Io { path: data_dir.join(SERVICE_LOCK_FILE), source })
+            }
+        }
+    }
+}
+
 /// The fixed text whose keyed hash identifies a device key.
 const KEY_CHECK_TEXT: &[u8] = b"salonbox device key check";
 
@@ -63,9 +107,10 @@ pub struct RestoreReport {
 
 /// Replaces the shop's database in `data_dir` with the backup at `backup`.
 ///
-/// Refused, with nothing changed: a data directory that is not initialised, a backup that
-/// is not a whole salonbox database of a schema this program knows, the live database
-/// itself, and a backup made with another device key unless `ignore_key`.
+/// Refused, with nothing changed: a data directory that is not initialised or in use by a
+/// running kiosk or daemon, a backup that is not a whole salonbox database of a schema
+/// this program knows, the live database itself, and a backup made with another device
+/// key unless `ignore_key`.
 pub fn restore(
     config: &Config,
     data_dir: &Path,
@@ -74,6 +119,7 @@ pub fn restore(
     ignore_key: bool,
 ) -> Result<RestoreReport> {
     let key_bytes = read_device_key(data_dir)?;
+    let _services_stopped = ServiceLock::exclusive(data_dir)?;
     let db = data_dir.join(DB_FILE);
     if same_file(backup, &db) {
         return Err(AppError::input(backup.display().to_string(), "这是正在使用的数据库 / this is the live database"));

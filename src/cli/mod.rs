@@ -849,9 +849,19 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             }
             soak::run(&mut App::open(config, &dir, clock)?, &dir, cmd)
         }
-        Command::Kiosk { first_frame } => kiosk(App::open(config, &dir, clock)?, first_frame),
+        // The services hold the service lock while they run: a restore waits for none of
+        // them and refuses while any runs.
+        Command::Kiosk { first_frame } => {
+            let app = App::open(config, &dir, clock)?;
+            let _running = crate::app::restore::ServiceLock::shared(&dir)?;
+            kiosk(app, first_frame)
+        }
         #[cfg(feature = "net")]
-        Command::Daemon => daemon::daemon(App::open(config, &dir, clock)?),
+        Command::Daemon => {
+            let app = App::open(config, &dir, clock)?;
+            let _running = crate::app::restore::ServiceLock::shared(&dir)?;
+            daemon::daemon(app)
+        }
         #[cfg(feature = "net")]
         Command::Notify(cmd) => daemon::notify(App::open(config, &dir, clock)?, cmd),
         Command::Device(device::DeviceCmd::ReadCard { port, protocol, baud, timeout, json }) => {

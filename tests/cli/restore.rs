@@ -15,13 +15,23 @@ fn count(db: &Path, query: &str) -> i64 {
     c.query_row(query, [], |r| r.get(0)).expect(query)
 }
 
-/// The bytes of the live database and its WAL, to show a refusal wrote nothing.
-fn files(shop: &Shop) -> Vec<(String, Vec<u8>)> {
-    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(shop.data())
+/// Each file of the data directory with its length and a hash of its bytes, to show a
+/// refusal wrote nothing. Not the logs, and not `service.lock` (empty: the lock a restore
+/// takes against running services).
+fn files(shop: &Shop) -> Vec<(String, usize, u64)> {
+    use std::hash::{Hash, Hasher};
+    let mut out: Vec<(String, usize, u64)> = std::fs::read_dir(shop.data())
         .expect("data dir")
         .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_file() && !e.file_name().to_string_lossy().ends_with(".log"))
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).expect("read")))
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".log") && n != "service.lock")
+        .map(|n| {
+            let bytes = std::fs::read(shop.data().join(&n)).expect("read");
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            bytes.hash(&mut h);
+            (n, bytes.len(), h.finish())
+        })
         .collect();
     out.sort();
     out
@@ -132,6 +142,28 @@ fn what_is_not_a_usable_backup_is_refused_and_nothing_changes() {
     let kept: Vec<_> = std::fs::read_dir(shop.data().join("backups")).unwrap().collect();
     assert_eq!(kept.len(), 1, "no before-restore copy for a refused restore");
     assert_eq!(shop.sql::<i64>("SELECT COUNT(*) FROM customers"), 1);
+}
+
+#[test]
+fn a_restore_waits_for_no_running_service() {
+    let shop = Shop::small();
+    shop.add_customer("王小丽", "13812345678");
+    let saved = backup(&shop);
+    // A kiosk or daemon holds the service lock, shared, while it runs.
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(shop.data().join("service.lock"))
+        .unwrap();
+    lock.lock_shared().unwrap();
+    let before = files(&shop);
+    let err = shop.run(&["restore", saved.to_str().unwrap()]).fails().stderr();
+    assert!(err.contains("stop them first") && err.contains("systemctl stop"), "{err}");
+    assert_eq!(files(&shop), before);
+    drop(lock);
+    shop.run(&["restore", saved.to_str().unwrap()]).ok();
 }
 
 #[test]
