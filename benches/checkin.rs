@@ -82,7 +82,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let phone = phones[next % phones.len()].clone();
             next += 1;
-            if next % 20 == 0 {
+            if next.is_multiple_of(20) {
                 clock.advance(Duration::days(1));
             }
             app.check_in(&CheckinRequest {

@@ -38,7 +38,7 @@ fn benches(c: &mut Criterion) {
     // Seven days: about 1,400 check-ins a day with their queue moves, written offline.
     let mut i = 0usize;
     while app.sync_state().expect("state").queued < 10_000 {
-        if i % 200 == 0 {
+        if i.is_multiple_of(200) {
             clock.advance(chrono::Duration::hours(12));
         }
         app.check_in(&CheckinRequest {

@@ -202,7 +202,7 @@ impl App {
                 let date = today + Duration::days(d);
                 let Some(open) = opening.on(date, tz) else { continue };
                 for (i, s) in staff.iter().enumerate() {
-                    if (date.num_days_from_ce() as usize + i) % 7 == 0 {
+                    if (date.num_days_from_ce() as usize + i).is_multiple_of(7) {
                         continue;
                     }
                     let late = i % 2 == 1;
