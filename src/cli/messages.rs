@@ -150,10 +150,7 @@ pub fn restored(r: &crate::app::restore::RestoreReport) -> String {
                 .into(),
         ),
     }
-    lines.push(
-        "如服务正在运行，请重启 / if the services are running, restart them: sudo systemctl restart salonbox-daemon salonbox-kiosk"
-            .into(),
-    );
+    lines.push("请再启动服务 / start the services again: sudo systemctl start salonbox-daemon salonbox-kiosk".into());
     lines.join("\n")
 }
 

@@ -77,7 +77,7 @@ fn a_backup_comes_back_and_the_database_it_replaces_is_kept() {
     // the replaced database can itself be restored (undo), and the nightly rotation never
     // counts it among the backups it prunes
     let text = shop.run(&["restore", previous.to_str().unwrap()]).ok().stdout();
-    assert!(text.contains("restored from the backup") && text.contains("systemctl restart"), "{text}");
+    assert!(text.contains("restored from the backup") && text.contains("systemctl start"), "{text}");
     assert_eq!(shop.sql::<i64>("SELECT COUNT(*) FROM customers"), 2);
     // within the same second: the first kept database is not written over
     assert_eq!(count(&previous, "SELECT COUNT(*) FROM customers"), 2);
