@@ -396,15 +396,14 @@ fn retention(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>) -> 
     ))
 }
 
-/// Reminders for booked appointments starting within `within`. The key carries the start
-/// time, so a moved appointment gets a fresh reminder and the old one is dropped when it
-/// comes up (the sender checks the appointment again).
 /// An appointment booked (or moved) less than this before it starts gets no reminder two
 /// hours ahead: the customer has just arranged it.
 pub const REMINDER_2H_NOTICE: Duration = Duration::hours(3);
 
-/// Reminders of the appointments starting `within`; with `min_notice`, not of those booked
-/// or changed less than that before their start.
+/// Reminders for booked appointments starting within `within`; with `min_notice`, not for
+/// those booked or changed less than that before their start. The key carries the start
+/// time, so a moved appointment gets a fresh reminder and the old one is dropped when it
+/// comes up (the sender checks the appointment again).
 fn reminders(
     tx: &Tx<'_>,
     within: crate::domain::time::Interval,

@@ -92,6 +92,11 @@ impl AppError {
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
+/// Where the nightly job and `salonbox backup` put backups by default.
+pub fn backups_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("backups")
+}
+
 /// A backup older than this is a problem: the daemon makes one every night.
 pub const BACKUP_MAX_AGE: chrono::Duration = chrono::Duration::hours(36);
 
@@ -111,7 +116,7 @@ pub enum BackupState {
 impl BackupState {
     /// The state of the backups in `<data dir>/backups` (where the nightly job writes them).
     pub fn of(data_dir: &Path, customers: i64, tz: chrono_tz::Tz, now: DateTime<Utc>) -> BackupState {
-        let newest = crate::store::backups_in(&data_dir.join("backups"), tz)
+        let newest = crate::store::backups_in(&backups_dir(data_dir), tz)
             .unwrap_or_default()
             .into_iter()
             .filter_map(|(_, at)| at)
@@ -160,8 +165,7 @@ pub fn init(config: &Config, data_dir: &Path) -> Result<InitReport> {
         write_private(&key_path, &key)?;
         true
     };
-    let mut store = Store::open_in(data_dir, config.shop.time_zone)?;
-    restore::record_key_check(&mut store, &read_device_key(data_dir)?)?;
+    let store = Store::open_in(data_dir, config.shop.time_zone)?;
     Ok(InitReport {
         data_dir: data_dir.to_path_buf(),
         database: store.path().to_path_buf(),
@@ -205,8 +209,7 @@ impl App {
             return Err(AppError::NotInitialized(data_dir.to_path_buf()));
         }
         let device_key = read_device_key(data_dir)?;
-        let mut store = Store::open_in(data_dir, config.shop.time_zone)?;
-        restore::record_key_check(&mut store, &device_key)?;
+        let store = Store::open_in(data_dir, config.shop.time_zone)?;
         Ok(App { config, store, clock, data_dir: data_dir.to_path_buf(), device_key, day_cache: None })
     }
 
@@ -237,9 +240,11 @@ impl App {
     }
 
     /// A verified online backup into `dir` (default `<data dir>/backups`); afterwards only
-    /// the newest `keep` backups in that directory are kept (never fewer than one).
-    pub fn backup(&self, dir: Option<&Path>, keep: usize) -> Result<BackupReport> {
-        let dir = dir.map_or_else(|| self.data_dir.join("backups"), Path::to_path_buf);
+    /// the newest `keep` backups in that directory are kept (never fewer than one). The
+    /// backup carries the device key's check value, for a later restore.
+    pub fn backup(&mut self, dir: Option<&Path>, keep: usize) -> Result<BackupReport> {
+        let dir = dir.map_or_else(|| backups_dir(&self.data_dir), Path::to_path_buf);
+        restore::record_key_check(&mut self.store, &self.device_key)?;
         let report = self.store.backup_to(&dir, self.now())?;
         let old: Vec<PathBuf> = crate::store::backups_in(&dir, self.tz())
             .map_err(|source| AppError::Io { path: dir.clone(), source })?

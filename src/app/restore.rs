@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::{AppError, Result, read_device_key};
 use crate::config::Config;
 use crate::domain::idcard::keyed_hash;
-use crate::store::{DB_FILE, KEY_CHECK_SETTING, Store, file_stamp, inspect_backup};
+use crate::store::{DB_FILE, KEY_CHECK_SETTING, Store, database_files_in, file_stamp, inspect_backup};
 
 /// The file the running services lock in the data directory.
 pub const SERVICE_LOCK_FILE: &str = "service.lock";
@@ -67,8 +67,8 @@ pub fn key_check(key: &[u8]) -> String {
     keyed_hash(key, KEY_CHECK_TEXT)[..16].to_string()
 }
 
-/// Records the device key's check value in a database that has none (shops initialised
-/// before it was kept, or just created).
+/// Records the device key's check value in a database that has none yet, before a backup
+/// of it is made.
 pub(super) fn record_key_check(store: &mut Store, key: &[u8]) -> Result<()> {
     let recorded = store.read(|tx| tx.setting(KEY_CHECK_SETTING).map_err(AppError::from))?;
     if recorded.is_none() {
@@ -150,7 +150,8 @@ pub fn restore(
     clear_work();
     let customers = Store::migrated_copy(backup, &work, tz);
     let result = customers.map_err(AppError::from).and_then(|customers| {
-        swap_in(&db, &work, data_dir, &stamp, tz).map(|(store, previous, broken)| (customers, store, previous, broken))
+        swap_in(&db, &work, data_dir, &key_bytes, &stamp, tz)
+            .map(|(store, previous, broken)| (customers, store, previous, broken))
     });
     clear_work();
     let (customers, mut store, previous, previous_broken) = result?;
@@ -171,11 +172,19 @@ pub fn restore(
 
 /// Keeps the live database (a verified backup, or its files moved aside when it does not
 /// open) and replaces its content with the candidate's.
-fn swap_in(db: &Path, work: &Path, data_dir: &Path, stamp: &str, tz: chrono_tz::Tz) -> Result<(Store, PathBuf, bool)> {
+fn swap_in(
+    db: &Path,
+    work: &Path,
+    data_dir: &Path,
+    key: &[u8],
+    stamp: &str,
+    tz: chrono_tz::Tz,
+) -> Result<(Store, PathBuf, bool)> {
     let healthy = Store::open(db, tz).ok().filter(|s| s.quick_check().is_ok_and(|r| r == "ok"));
     let (mut store, previous, broken) = match healthy {
-        Some(store) => {
-            let dir = data_dir.join("backups");
+        Some(mut store) => {
+            let dir = super::backups_dir(data_dir);
+            record_key_check(&mut store, key)?;
             let kept = store.backup_as(&dir, &unused_name(&dir, "before-restore", stamp))?;
             (store, kept.path, false)
         }
@@ -212,24 +221,15 @@ pub struct Listed {
 /// Every `*.sqlite3` in `<data dir>/backups`, newest first, each checked as a restore would
 /// check it (read-only: nothing is written).
 pub fn list_backups(data_dir: &Path, tz: chrono_tz::Tz) -> Result<Vec<Listed>> {
-    let dir = data_dir.join("backups");
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(e) => e,
+    let dir = super::backups_dir(data_dir);
+    let files = match database_files_in(&dir, tz) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(source) => return Err(AppError::Io { path: dir, source }),
     };
-    let mut out: Vec<Listed> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "sqlite3") && p.is_file())
-        .map(|path| {
-            // `…-YYYYmmdd-HHMMSS.sqlite3`
-            let at = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .and_then(|s| s.get(s.len().saturating_sub(15)..))
-                .and_then(|stamp| chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%d-%H%M%S").ok())
-                .and_then(|t| t.and_local_timezone(tz).earliest())
-                .map(|t| t.with_timezone(&Utc));
+    let mut out: Vec<Listed> = files
+        .into_iter()
+        .map(|(path, at)| {
             let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             let (customers, problem) = match inspect_backup(&path) {
                 Ok(info) => (Some(info.customers), None),

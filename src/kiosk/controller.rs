@@ -112,7 +112,7 @@ struct BillDraft {
     staff_id: Option<String>,
     use_points: bool,
     use_stored_value: bool,
-    tender: Option<crate::domain::checkout::Tender>,
+    tender: Option<Tender>,
     due: rust_decimal::Decimal,
     /// Cash handed over when it is more than what is due (one of the offers); `None`: the
     /// exact amount.
@@ -1258,12 +1258,13 @@ impl Kiosk {
         let membership = self.app.membership(&customer_id).ok();
         let products = self.app.products().unwrap_or_default();
         let due = quote.bill.due_by_tenders;
+        let offers = cash_offers(due);
         let mut cash_given = None;
         if let Some(b) = &mut self.bill {
             b.due = due;
             // A new total (a product, a coupon, points) makes an earlier amount handed over
             // too little or no longer one of the offers.
-            b.cash_given = b.cash_given.filter(|g| cash_offers(due).contains(g));
+            b.cash_given = b.cash_given.filter(|g| offers.contains(g));
             cash_given = b.cash_given;
         }
         let s = quote.summary();
@@ -1328,7 +1329,7 @@ impl Kiosk {
         c.set_use_points(use_points);
         c.set_use_stored_value(use_sv);
         c.set_tender(tender.map(|t| t.as_str()).unwrap_or_default().into());
-        let offers: Vec<BillExtra> = cash_offers(due)
+        let offers: Vec<BillExtra> = offers
             .into_iter()
             .map(|given| BillExtra {
                 id: given.to_string().into(),

@@ -129,7 +129,8 @@ fn storage(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {
             }
             let customers = store.read(|tx| tx.count(crate::store::Table::Customers)).unwrap_or(0);
             let tz = config.shop.time_zone;
-            out.push(backups(BackupState::of(data_dir, customers, tz, now), &data_dir.join("backups"), tz, now));
+            let state = BackupState::of(data_dir, customers, tz, now);
+            out.push(backups(state, &crate::app::backups_dir(data_dir), tz, now));
             if let Ok((pending, statuses)) =
                 store.read(|tx| Ok::<_, crate::store::StoreError>((tx.print_jobs(0)?, tx.device_statuses()?)))
             {

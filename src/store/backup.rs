@@ -65,23 +65,31 @@ pub fn file_stamp(now: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     now.with_timezone(&tz).format("%Y%m%d-%H%M%S").to_string()
 }
 
-/// The nightly and by-hand backups in `dir` (`salonbox-<stamp>.sqlite3`), oldest first, with
-/// the time in their name (`None` for a name that does not parse). `before-restore-…`
-/// copies are not among them: rotation never removes those.
-pub fn backups_in(dir: &Path, tz: chrono_tz::Tz) -> std::io::Result<Vec<(PathBuf, Option<DateTime<Utc>>)>> {
+/// Every `*.sqlite3` file in `dir` (nightly, by hand, `before-restore-…`), sorted by name,
+/// with the time its name ends in (`…-<file_stamp>.sqlite3`; `None` when it does not).
+pub fn database_files_in(dir: &Path, tz: chrono_tz::Tz) -> std::io::Result<Vec<(PathBuf, Option<DateTime<Utc>>)>> {
     let mut found: Vec<(PathBuf, Option<DateTime<Utc>>)> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
         .filter_map(|p| {
-            let name = p.file_name()?.to_str()?;
-            let stamp = name.strip_prefix("salonbox-")?.strip_suffix(".sqlite3")?;
-            let at = chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%d-%H%M%S")
-                .ok()
+            let stem = p.file_name()?.to_str()?.strip_suffix(".sqlite3")?;
+            let at = stem
+                .get(stem.len().saturating_sub(15)..)
+                .and_then(|stamp| chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%d-%H%M%S").ok())
                 .and_then(|t| t.and_local_timezone(tz).earliest())
                 .map(|t| t.with_timezone(&Utc));
             Some((p, at))
         })
         .collect();
     found.sort();
+    Ok(found)
+}
+
+/// The nightly and by-hand backups in `dir` (`salonbox-<stamp>.sqlite3`), oldest first.
+/// `before-restore-…` copies are not among them: rotation never removes those.
+pub fn backups_in(dir: &Path, tz: chrono_tz::Tz) -> std::io::Result<Vec<(PathBuf, Option<DateTime<Utc>>)>> {
+    let mut found = database_files_in(dir, tz)?;
+    found.retain(|(p, _)| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("salonbox-")));
     Ok(found)
 }
 

@@ -35,7 +35,9 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 pub use appointments::NewAppointment;
-pub use backup::{BackupInfo, BackupReport, KEY_CHECK_SETTING, backups_in, file_stamp, inspect_backup};
+pub use backup::{
+    BackupInfo, BackupReport, KEY_CHECK_SETTING, backups_in, database_files_in, file_stamp, inspect_backup,
+};
 pub use campaigns::{AudienceQuery, CampaignRow, Reachable};
 pub use customers::{CustomerPatch, NewCustomer};
 pub use feedback::{FeedbackRow, Interaction, VisitBrief};

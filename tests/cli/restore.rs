@@ -107,18 +107,15 @@ fn what_is_not_a_usable_backup_is_refused_and_nothing_changes() {
         .unwrap()
         .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
         .unwrap();
-    let newer = outside.path().join("newer.sqlite3");
-    std::fs::copy(&good, &newer).unwrap();
-    rusqlite::Connection::open(&newer)
-        .unwrap()
-        .execute("INSERT INTO schema_migrations VALUES (99, 'future', 'x', 0)", [])
-        .unwrap();
-    let edited = outside.path().join("edited.sqlite3");
-    std::fs::copy(&good, &edited).unwrap();
-    rusqlite::Connection::open(&edited)
-        .unwrap()
-        .execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 2", [])
-        .unwrap();
+    // a copy of the good backup with one statement run on it
+    let altered = |name: &str, sql: &str| {
+        let path = outside.path().join(name);
+        std::fs::copy(&good, &path).unwrap();
+        rusqlite::Connection::open(&path).unwrap().execute_batch(sql).unwrap();
+        path
+    };
+    let newer = altered("newer.sqlite3", "INSERT INTO schema_migrations VALUES (99, 'future', 'x', 0)");
+    let edited = altered("edited.sqlite3", "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 2");
     // a torn copy: the second half of the file is gone
     let torn = outside.path().join("torn.sqlite3");
     let bytes = std::fs::read(&good).unwrap();
