@@ -635,7 +635,7 @@ mod tests {
         .unwrap();
         let columns = Columns::of(&t.headers);
         for (_, cells) in &t.rows {
-            let reason = parse_row(cells, &columns, &[], &[7u8; 32]).err().expect("refused");
+            let Err(reason) = parse_row(cells, &columns, &[], &[7u8; 32]) else { panic!("refused") };
             assert!(reason.contains("110105********002X") && !reason.contains("11010519491231002X"), "{reason}");
         }
     }
