@@ -43,3 +43,21 @@ impl Clock for FixedClock {
         *self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
+
+/// The system clock moved by a fixed offset: time flows, from a chosen start (the demo
+/// plays its morning at any hour of the day this way).
+#[derive(Debug, Clone, Copy)]
+pub struct OffsetClock(Duration);
+
+impl OffsetClock {
+    /// A clock that reads `at` now and moves on in real time.
+    pub fn starting_at(at: DateTime<Utc>) -> OffsetClock {
+        OffsetClock(at - Utc::now())
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.0
+    }
+}

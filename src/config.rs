@@ -136,6 +136,9 @@ pub struct Jobs {
 #[derive(Debug, Clone)]
 pub struct Shop {
     pub name: String,
+    /// Printed under the name on receipts; empty: not printed.
+    pub address: String,
+    pub phone: String,
     pub time_zone: Tz,
     pub data_dir: PathBuf,
     pub opening_hours: OpeningHours,
@@ -453,6 +456,74 @@ impl Config {
                 message,
             }
         };
+        // Values that parse but make no sense (a zero speed, an empty shop name) are refused
+        // with their line, never clamped behind the owner's back.
+        let range = |key: &str, v: u64, lo: u64, hi: u64| -> Result<(), ConfigError> {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(invalid(key, format!("须在 {lo} 到 {hi} 之间，而不是 {v} / must be from {lo} to {hi}, not {v}")))
+            }
+        };
+        let text_len = |key: &str, v: &str, max: usize, required: bool| -> Result<(), ConfigError> {
+            if required && v.trim().is_empty() {
+                return Err(invalid(key, "不能为空 / must not be empty".into()));
+            }
+            let n = v.trim().chars().count();
+            if n > max {
+                return Err(invalid(
+                    key,
+                    format!("最多 {max} 个字，这里有 {n} 个 / at most {max} characters, not {n}"),
+                ));
+            }
+            Ok(())
+        };
+        text_len("shop.name", &r.shop.name, 40, true)?;
+        text_len("shop.address", &r.shop.address, 80, false)?;
+        text_len("shop.phone", &r.shop.phone, 30, false)?;
+        range("checkin.kiosk_idle_seconds", r.checkin.kiosk_idle_seconds.into(), 5, 3600)?;
+        let h = &r.hardware;
+        range("hardware.id_reader_baud", h.id_reader_baud.into(), 1200, 921_600)?;
+        range("hardware.id_reader_poll_ms", h.id_reader_poll_ms.into(), 50, 5000)?;
+        range("hardware.card_reader_baud", h.card_reader_baud.into(), 1200, 921_600)?;
+        range("hardware.printer_timeout_seconds", h.printer_timeout_seconds.into(), 1, 120)?;
+        range("hardware.ticket_expiry_minutes", h.ticket_expiry_minutes.into(), 1, 24 * 60)?;
+        if h.buzzer_pwm_hz != 0 {
+            range("hardware.buzzer_pwm_hz", h.buzzer_pwm_hz.into(), 20, 20_000)?;
+        }
+        if let Some(t) = r.channels.timeout_seconds {
+            range("channels.timeout_seconds", t.into(), 1, 120)?;
+        }
+        let m = &r.messages;
+        range("messages.rate_per_minute", m.rate_per_minute.into(), 1, 100_000)?;
+        range("messages.retry_first_seconds", m.retry_first_seconds.into(), 1, 86_400)?;
+        range("messages.retry_max_seconds", m.retry_max_seconds.into(), m.retry_first_seconds.into(), 7 * 86_400)?;
+        range("messages.max_attempts", m.max_attempts.into(), 1, 100)?;
+        let j = &r.jobs;
+        range("jobs.waitlist_hold_minutes", j.waitlist_hold_minutes.into(), 1, 24 * 60)?;
+        if !(j.winback_factor.is_finite() && (1.0..=100.0).contains(&j.winback_factor)) {
+            return Err(invalid(
+                "jobs.winback_factor",
+                format!(
+                    "须在 1 到 100 之间，而不是 {} / must be from 1 to 100, not {}",
+                    j.winback_factor, j.winback_factor
+                ),
+            ));
+        }
+        range("jobs.winback_every_days", j.winback_every_days.into(), 1, 3650)?;
+        range("jobs.winback_holdout_percent", j.winback_holdout_percent.into(), 0, 50)?;
+        range("jobs.expiry_notice_days", j.expiry_notice_days.into(), 1, 365)?;
+        range("jobs.retention_print_days", j.retention_print_days.into(), 1, 3650)?;
+        range("jobs.retention_message_days", j.retention_message_days.into(), 1, 3650)?;
+        range("jobs.retention_sync_days", j.retention_sync_days.into(), 1, 3650)?;
+        range("jobs.backup_keep", j.backup_keep as u64, 1, 365)?;
+        let c = &r.cloud;
+        range("cloud.push_interval_seconds", c.push_interval_seconds.into(), 1, 86_400)?;
+        range("cloud.pull_interval_seconds", c.pull_interval_seconds.into(), 1, 86_400)?;
+        range("cloud.timeout_seconds", c.timeout_seconds.into(), 1, 120)?;
+        range("cloud.offline_alert_minutes", c.offline_alert_minutes.into(), 1, 7 * 24 * 60)?;
+        range("cloud.retry_max_seconds", c.retry_max_seconds.into(), 1, 300)?;
+        range("feedback.thanks_delay_minutes", r.feedback.thanks_delay_minutes.into(), 0, 24 * 60)?;
         let wechat = match r.channels.wechat {
             Some(w) => Some(Wechat {
                 app_secret: secret("channels.wechat.app_secret", w.app_secret, w.app_secret_file)?
@@ -512,10 +583,10 @@ impl Config {
             marketing_hours: m.marketing_hours.0,
             transactional_hours: m.transactional_hours.0,
             daily_cap_per_number: m.daily_cap_per_number,
-            rate_per_minute: m.rate_per_minute.max(1),
-            retry_first: std::time::Duration::from_secs(m.retry_first_seconds.max(1).into()),
-            retry_max: std::time::Duration::from_secs(m.retry_max_seconds.max(m.retry_first_seconds).into()),
-            max_attempts: m.max_attempts.max(1),
+            rate_per_minute: m.rate_per_minute,
+            retry_first: std::time::Duration::from_secs(m.retry_first_seconds.into()),
+            retry_max: std::time::Duration::from_secs(m.retry_max_seconds.into()),
+            max_attempts: m.max_attempts,
             routes,
             templates: m.templates,
         };
@@ -545,26 +616,28 @@ impl Config {
             birthday_coupon: j.birthday_coupon,
             queue_near_places: j.queue_near_places,
             queue_near_minutes: j.queue_near_minutes,
-            waitlist_hold_minutes: j.waitlist_hold_minutes.max(1),
-            winback_factor: if j.winback_factor.is_finite() { j.winback_factor.max(1.0) } else { 2.0 },
+            waitlist_hold_minutes: j.waitlist_hold_minutes,
+            winback_factor: j.winback_factor,
             winback_floor_days: j.winback_floor_days,
-            winback_every_days: j.winback_every_days.max(1),
+            winback_every_days: j.winback_every_days,
             winback_batch: j.winback_batch,
             winback_coupon: (!j.winback_coupon.trim().is_empty()).then(|| j.winback_coupon.trim().to_string()),
-            winback_holdout_percent: j.winback_holdout_percent.min(50),
-            expiry_notice_days: j.expiry_notice_days.max(1),
+            winback_holdout_percent: j.winback_holdout_percent,
+            expiry_notice_days: j.expiry_notice_days,
             stock_expiry_days: j.stock_expiry_days,
-            retention_print_days: j.retention_print_days.max(1),
-            retention_message_days: j.retention_message_days.max(1),
-            retention_sync_days: j.retention_sync_days.max(1),
-            backup_keep: j.backup_keep.max(1),
+            retention_print_days: j.retention_print_days,
+            retention_message_days: j.retention_message_days,
+            retention_sync_days: j.retention_sync_days,
+            backup_keep: j.backup_keep,
             clock_sync_file: (!j.clock_sync_file.trim().is_empty()).then(|| PathBuf::from(j.clock_sync_file.trim())),
         };
         let oh = r.shop.opening_hours;
         Ok(Config {
             source: None,
             shop: Shop {
-                name: r.shop.name,
+                name: r.shop.name.trim().to_string(),
+                address: r.shop.address.trim().to_string(),
+                phone: r.shop.phone.trim().to_string(),
                 time_zone: r.shop.time_zone.0,
                 data_dir: r.shop.data_dir,
                 opening_hours: OpeningHours {
@@ -590,7 +663,7 @@ impl Config {
                 paper: r.hardware.paper_width_mm.0,
                 printer_timeout: std::time::Duration::from_secs(r.hardware.printer_timeout_seconds.into()),
                 ticket_expiry: Duration::minutes(r.hardware.ticket_expiry_minutes.into()),
-                buzzer_gpio: r.hardware.buzzer_gpio,
+                buzzer_gpio: r.hardware.buzzer_gpio.0,
                 buzzer_active_low: r.hardware.buzzer_active_low,
                 buzzer_pwm_hz: r.hardware.buzzer_pwm_hz,
                 buzzer_quiet_hours: r.hardware.buzzer_quiet_hours.map(|q| q.0),
@@ -616,7 +689,7 @@ impl Config {
                 )?,
                 wechat,
                 log: r.channels.log,
-                timeout: std::time::Duration::from_secs(r.channels.timeout_seconds.unwrap_or(15).clamp(1, 120).into()),
+                timeout: std::time::Duration::from_secs(r.channels.timeout_seconds.unwrap_or(15).into()),
             },
             messages,
             jobs,
@@ -656,9 +729,9 @@ impl Config {
                     store_id: r.cloud.store_id,
                     push_interval_seconds: r.cloud.push_interval_seconds,
                     pull_interval_seconds: r.cloud.pull_interval_seconds,
-                    timeout_seconds: r.cloud.timeout_seconds.clamp(1, 120),
-                    offline_alert_minutes: r.cloud.offline_alert_minutes.max(1),
-                    retry_max: std::time::Duration::from_secs(r.cloud.retry_max_seconds.clamp(1, 300).into()),
+                    timeout_seconds: r.cloud.timeout_seconds,
+                    offline_alert_minutes: r.cloud.offline_alert_minutes,
+                    retry_max: std::time::Duration::from_secs(r.cloud.retry_max_seconds.into()),
                 }
             },
             feedback: Feedback {
@@ -672,7 +745,7 @@ impl Config {
                         ));
                     }
                 },
-                thanks_delay: chrono::Duration::minutes(r.feedback.thanks_delay_minutes.min(24 * 60).into()),
+                thanks_delay: chrono::Duration::minutes(r.feedback.thanks_delay_minutes.into()),
             },
         })
     }
@@ -742,6 +815,8 @@ impl Default for RawFeedback {
 #[serde(deny_unknown_fields, default)]
 struct RawShop {
     name: String,
+    address: String,
+    phone: String,
     time_zone: TzValue,
     data_dir: PathBuf,
     opening_hours: RawOpeningHours,
@@ -751,6 +826,8 @@ impl Default for RawShop {
     fn default() -> Self {
         RawShop {
             name: "salonbox 美容院".into(),
+            address: String::new(),
+            phone: String::new(),
             time_zone: TzValue(chrono_tz::Asia::Shanghai),
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             opening_hours: RawOpeningHours::default(),
@@ -832,7 +909,7 @@ struct RawHardware {
     paper_width_mm: PaperWidth,
     printer_timeout_seconds: u32,
     ticket_expiry_minutes: u32,
-    buzzer_gpio: Option<u8>,
+    buzzer_gpio: BuzzerPin,
     buzzer_active_low: bool,
     buzzer_pwm_hz: u32,
     buzzer_quiet_hours: Option<Parsed<QuietHours>>,
@@ -852,7 +929,7 @@ impl Default for RawHardware {
             paper_width_mm: PaperWidth(Paper::Mm58),
             printer_timeout_seconds: 5,
             ticket_expiry_minutes: 120,
-            buzzer_gpio: Some(18),
+            buzzer_gpio: BuzzerPin(Some(18)),
             buzzer_active_low: false,
             buzzer_pwm_hz: 0,
             buzzer_quiet_hours: None,
@@ -871,6 +948,45 @@ where
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         s.parse::<T>().map(Parsed).map_err(serde::de::Error::custom)
+    }
+}
+
+/// `buzzer_gpio`: a BCM pin number, or `"none"` (also `"off"`, `""`, `false`) for a kiosk
+/// without a buzzer.
+struct BuzzerPin(Option<u8>);
+
+impl<'de> Deserialize<'de> for BuzzerPin {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Pin(i64),
+            Word(String),
+            Flag(bool),
+        }
+        let refuse = |what: String| {
+            serde::de::Error::custom(format!(
+                "蜂鸣器引脚须为 GPIO 编号 0–27，或 \"none\"（没有蜂鸣器），而不是 {what} / the buzzer pin must be a GPIO number 0-27, or \"none\" (no buzzer), not {what}"
+            ))
+        };
+        match Raw::deserialize(d).map_err(|_| refuse("这个值 / this value".into()))? {
+            Raw::Pin(n) => u8::try_from(n)
+                .ok()
+                .filter(|n| *n <= 27)
+                .map(|n| BuzzerPin(Some(n)))
+                .ok_or_else(|| refuse(n.to_string())),
+            Raw::Flag(false) => Ok(BuzzerPin(None)),
+            Raw::Flag(true) => Err(refuse("true".into())),
+            Raw::Word(w) => match w.trim().to_ascii_lowercase().as_str() {
+                "" | "none" | "off" | "no" | "无" => Ok(BuzzerPin(None)),
+                t => t
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|n| *n <= 27)
+                    .map(|n| BuzzerPin(Some(n)))
+                    .ok_or_else(|| refuse(format!("\"{w}\""))),
+            },
+        }
     }
 }
 
@@ -1178,6 +1294,58 @@ mod tests {
         ] {
             let e = Config::from_toml(text, p).unwrap_err().to_string();
             assert!(e.contains(&format!("line {line}")) && e.contains(key) && e.contains(says), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn zero_empty_and_out_of_range_values_are_refused_with_their_line() {
+        let p = Path::new("/etc/salonbox/config.toml");
+        for (text, line, key) in [
+            ("[hardware]\nmode = \"real\"\nid_reader_baud = 0\n", 3, "hardware.id_reader_baud"),
+            ("[hardware]\nid_reader_poll_ms = 0\n", 2, "hardware.id_reader_poll_ms"),
+            ("[hardware]\ncard_reader_baud = 0\n", 2, "hardware.card_reader_baud"),
+            ("[hardware]\nprinter_timeout_seconds = 0\n", 2, "hardware.printer_timeout_seconds"),
+            ("[checkin]\nkiosk_idle_seconds = 0\n", 2, "checkin.kiosk_idle_seconds"),
+            ("[messages]\n\nrate_per_minute = 0\n", 3, "messages.rate_per_minute"),
+            ("[messages]\nretry_first_seconds = 600\nretry_max_seconds = 60\n", 3, "messages.retry_max_seconds"),
+            ("[jobs]\nbackup_keep = 0\n", 2, "jobs.backup_keep"),
+            ("[jobs]\nwinback_holdout_percent = 90\n", 2, "jobs.winback_holdout_percent"),
+            ("[cloud]\ntimeout_seconds = 0\n", 2, "cloud.timeout_seconds"),
+            ("[cloud]\nretry_max_seconds = 3600\n", 2, "cloud.retry_max_seconds"),
+            ("[feedback]\nthanks_delay_minutes = 99999\n", 2, "feedback.thanks_delay_minutes"),
+        ] {
+            let e = Config::from_toml(text, p).unwrap_err().to_string();
+            assert!(
+                e.contains(&format!("line {line}")) && e.contains(key) && e.contains("must be from"),
+                "{text}: {e}"
+            );
+        }
+        for name in ["\"\"", "\"   \""] {
+            let text = format!("[shop]\nname = {name}\n");
+            let e = Config::from_toml(&text, p).unwrap_err().to_string();
+            assert!(e.contains("line 2") && e.contains("shop.name") && e.contains("must not be empty"), "{e}");
+        }
+        let c =
+            Config::from_toml("[shop]\nname = \" 悦颜 \"\naddress = \"人民路 1 号\"\nphone = \"0571-88886666\"\n", p)
+                .unwrap();
+        assert_eq!(
+            (c.shop.name.as_str(), c.shop.address.as_str(), c.shop.phone.as_str()),
+            ("悦颜", "人民路 1 号", "0571-88886666")
+        );
+    }
+
+    #[test]
+    fn a_kiosk_may_have_no_buzzer() {
+        let p = Path::new("/etc/salonbox/config.toml");
+        for off in ["\"none\"", "\"off\"", "\"\"", "false", "\"None\""] {
+            let c = Config::from_toml(&format!("[hardware]\nbuzzer_gpio = {off}\n"), p).unwrap();
+            assert_eq!(c.hardware.buzzer_gpio, None, "{off}");
+        }
+        assert_eq!(Config::from_toml("[hardware]\nbuzzer_gpio = 12\n", p).unwrap().hardware.buzzer_gpio, Some(12));
+        assert_eq!(Config::default().hardware.buzzer_gpio, Some(18));
+        for bad in ["-1", "40", "\"pin7\"", "true"] {
+            let e = Config::from_toml(&format!("[hardware]\nbuzzer_gpio = {bad}\n"), p).unwrap_err().to_string();
+            assert!(e.contains("line 2") && e.contains("hardware.buzzer_gpio") && e.contains("\"none\""), "{bad}: {e}");
         }
     }
 

@@ -28,10 +28,19 @@ fn settings(link: &Path) -> SerialSettings {
 fn fast() -> PollSettings {
     PollSettings {
         interval: Duration::from_millis(20),
-        repeat_after: Duration::from_secs(60),
+        gone_after: Duration::from_millis(200),
         backoff: Duration::from_millis(20),
         max_backoff: Duration::from_millis(100),
+        transient_limit: 3,
     }
+}
+
+/// A status answer with its checksum broken.
+fn corrupt(status: u8) -> Vec<u8> {
+    let mut bad = sim::status_answer(status);
+    let last = bad.len() - 1;
+    bad[last] ^= 0xFF;
+    bad
 }
 
 /// Waits for the first event that `want` accepts, failing after 10 s.
@@ -226,4 +235,127 @@ fn line_and_rdm6300_readers_read_member_codes() {
     std::thread::sleep(Duration::from_millis(30));
     master.write_all(b"FB2\x03").expect("write");
     assert_eq!(next_code(&mut r).as_deref(), Some("0A003C9B1F"));
+}
+
+#[test]
+fn a_corrupt_answer_is_asked_again_not_taken_for_silence() {
+    let (_dir, link) = temp_link();
+    let mut finds = 0;
+    // the first two answers to "find card" arrive garbled (and nothing good follows them)
+    let _dev = FakeDevice::start(
+        &link,
+        Box::new(move |c| match c {
+            Command::FindCard => {
+                finds += 1;
+                if finds <= 2 { vec![corrupt(0x9F)] } else { vec![sim::status_answer(0x9F)] }
+            }
+            Command::SelectCard => vec![sim::status_answer(0x90)],
+            Command::ReadText => vec![sim::read_answer(&sim::Card::default())],
+            Command::SamStatus => vec![sim::status_answer(0x90)],
+        }),
+    );
+    let mut reader = SamReader::new(settings(&link), &KEY);
+    let read = reader.poll().expect("asked again after the corrupt answers");
+    assert!(matches!(read, Some(CardRead::IdCard(_))), "{read:?}");
+}
+
+#[test]
+fn a_reader_that_only_garbles_says_so() {
+    let (_dir, link) = temp_link();
+    let _dev = FakeDevice::start(&link, Box::new(|_| vec![corrupt(0x9F)]));
+    let mut reader = SamReader::new(settings(&link), &KEY);
+    let e = reader.poll().expect_err("never a good answer");
+    let m = e.to_string();
+    assert!(m.contains("corrupt") && m.contains("损坏") && !m.contains("did not answer"), "{m}");
+    assert!(e.is_transient() && !e.is_card_problem(), "{m}");
+}
+
+#[test]
+fn a_card_left_on_the_reader_is_read_at_the_poll_interval_and_announced_once() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let (_dir, link) = temp_link();
+    let reads: Arc<Mutex<Vec<Instant>>> = Arc::default();
+    let present = Arc::new(AtomicBool::new(true));
+    // while set: when the reader answered "no card"
+    type Times = Arc<Mutex<Vec<Instant>>>;
+    let missing: Arc<Mutex<Option<Times>>> = Arc::default();
+    let (r, p, m) = (reads.clone(), present.clone(), missing.clone());
+    let _dev = FakeDevice::start(
+        &link,
+        Box::new(move |c| match c {
+            Command::FindCard if !p.load(Ordering::SeqCst) => {
+                if let Some(a) = m.lock().unwrap().as_ref() {
+                    a.lock().unwrap().push(Instant::now());
+                }
+                vec![sim::status_answer(0x80)]
+            }
+            Command::FindCard => vec![sim::status_answer(0x9F)],
+            Command::SelectCard => vec![sim::status_answer(0x90)],
+            Command::ReadText => {
+                r.lock().unwrap().push(Instant::now());
+                vec![sim::read_answer(&sim::Card::default())]
+            }
+            Command::SamStatus => vec![sim::status_answer(0x90)],
+        }),
+    );
+    let interval = Duration::from_millis(150);
+    let poller = Poller::spawn(Box::new(SamReader::new(settings(&link), &KEY)), PollSettings { interval, ..fast() })
+        .expect("spawn");
+    wait_for(&poller, "card", |e| matches!(e, ReaderEvent::Card(_)));
+    // wait until the card has been read five times: every read is followed by the interval
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while reads.lock().unwrap().len() < 5 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let times = reads.lock().unwrap().clone();
+    assert!(times.len() >= 5, "{} reads", times.len());
+    for w in times.windows(2) {
+        assert!(w[1] - w[0] >= interval, "read again after {:?}, not after the {interval:?} interval", w[1] - w[0]);
+    }
+    let again: Vec<_> = poller.events.try_iter().filter(|e| matches!(e, ReaderEvent::Card(_))).collect();
+    assert!(again.is_empty(), "announced again while it lay there: {again:?}");
+    // taken away (until the reader has found no card for longer than `gone_after`), then
+    // put back: announced again
+    let absent: Times = Arc::default();
+    *missing.lock().unwrap() = Some(absent.clone());
+    present.store(false, Ordering::SeqCst);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while absent.lock().unwrap().first().is_none_or(|t| t.elapsed() < fast().gone_after * 2)
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(poller.events.try_iter().all(|e| !matches!(e, ReaderEvent::Card(_))));
+    present.store(true, Ordering::SeqCst);
+    wait_for(&poller, "the card put back", |e| matches!(e, ReaderEvent::Card(_)));
+}
+
+#[test]
+fn a_reader_that_answers_badly_once_stays_connected() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (_dir, link) = temp_link();
+    let asked = Arc::new(AtomicUsize::new(0));
+    let a = asked.clone();
+    let _dev = FakeDevice::start(
+        &link,
+        Box::new(move |c| {
+            let n = a.fetch_add(1, Ordering::SeqCst) + 1;
+            match c {
+                // one poll's worth of garbled answers, then a good reader with no card
+                Command::FindCard if (2..=8).contains(&n) => vec![corrupt(0x80)],
+                _ => vec![sim::status_answer(0x80)],
+            }
+        }),
+    );
+    let poller = Poller::spawn(Box::new(SamReader::new(settings(&link), &KEY)), fast()).expect("spawn");
+    wait_for(&poller, "connected", |e| matches!(e, ReaderEvent::Connected));
+    // well past the garbled answers
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while asked.load(Ordering::SeqCst) < 14 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let events: Vec<_> = poller.events.try_iter().collect();
+    assert!(events.iter().all(|e| !matches!(e, ReaderEvent::Disconnected(_))), "{events:?}");
 }

@@ -30,11 +30,25 @@ struct Shop {
 
 /// Monday 2026-11-23 10:00 in Shanghai: 王芳 has a 10:30 appointment, 李静 none.
 fn shop() -> Shop {
+    shop_with(|_| {})
+}
+
+/// `shop()` with the configuration changed by `f` first.
+fn shop_with(f: impl FnOnce(&mut Config)) -> Shop {
+    shop_setup(f, |_| {})
+}
+
+/// `shop()` with the configuration changed by `f` first, and `g` run on the shop before the
+/// kiosk starts.
+fn shop_setup(f: impl FnOnce(&mut Config), g: impl FnOnce(&mut App)) -> Shop {
     headless::init().expect("headless platform");
     let dir = artefacts::tempdir();
     let mut config = Config::default();
     config.shop.name = "悦颜美容".into();
+    // the clock is the test's: nothing to wait for (tests/kiosk.rs has the clock's own test)
+    config.jobs.clock_sync_file = None;
     init(&config, dir.path()).unwrap();
+    f(&mut config);
     let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).single().unwrap()));
     let mut app = App::open(config, dir.path(), clock).unwrap();
     app.add_service("面部深层清洁", "面部护理", 60, "198", None, "test").unwrap();
@@ -87,6 +101,7 @@ fn shop() -> Shop {
         source: "test".into(),
     })
     .unwrap();
+    g(&mut app);
     let ui = KioskWindow::new().unwrap();
     headless::set_size(&ui, 800, 480);
     let kiosk = Kiosk::attach(&ui, app, Devices { simulator: true, ..Devices::default() });
@@ -114,7 +129,6 @@ fn type_phone(s: &Shop, phone: &str) {
 fn phone_check_in_with_an_appointment() {
     let s = shop();
     assert_eq!(page(&s), Page::Welcome);
-    snapshot(&s.ui, &shots().join("welcome-800x480.png")).unwrap();
     assert!(tap(&s.ui, "WelcomePage::checkin-button"));
     assert_eq!(page(&s), Page::Identify);
     type_phone(&s, "1381234567");
@@ -122,17 +136,14 @@ fn phone_check_in_with_an_appointment() {
     type_phone(&s, "8");
     let echo = element(&s.ui, "IdentifyPage::phone-echo").unwrap().accessible_label().unwrap();
     assert_eq!(echo, "138 **** 5678");
-    snapshot(&s.ui, &shots().join("identify-800x480.png")).unwrap();
     assert!(tap(&s.ui, "IdentifyPage::ok-button"));
     assert_eq!(page(&s), Page::Customer);
-    snapshot(&s.ui, &shots().join("appointment-800x480.png")).unwrap();
     assert!(tap(&s.ui, "CustomerPage::confirm-button"));
     assert_eq!(page(&s), Page::Ticket);
     let t = s.ui.global::<TicketAdapter>();
     assert_eq!(t.get_ticket(), "A001");
     assert!(t.get_detail().contains("面部深层清洁") && t.get_detail().contains("李娜"), "{}", t.get_detail());
     assert_eq!(s.kiosk.borrow().beeps, [Pattern::Appointment]);
-    snapshot(&s.ui, &shots().join("ticket-800x480.png")).unwrap();
 }
 
 #[test]
@@ -147,7 +158,6 @@ fn a_walk_in_chooses_a_service_and_a_beautician() {
     let join = element(&s.ui, "CustomerPage::join-button").unwrap();
     assert_eq!(join.accessible_enabled(), Some(false));
     assert!(key(&s.ui, "肩颈舒缓按摩"));
-    snapshot(&s.ui, &shots().join("walkin-800x480.png")).unwrap();
     assert!(key(&s.ui, "赵雪"));
     assert_eq!(element(&s.ui, "CustomerPage::join-button").unwrap().accessible_enabled(), Some(true));
     tap(&s.ui, "CustomerPage::join-button");
@@ -183,7 +193,6 @@ fn a_new_customer_registers_but_not_without_consent() {
     key(&s.ui, "敏感泛红");
     set_text(&s, "生日（可选）", "1992-04-05");
     assert!(r.get_details_ok());
-    snapshot(&s.ui, &shots().join("register-800x480.png")).unwrap();
     tap(&s.ui, "RegisterPage::next-button");
     assert_eq!(page(&s), Page::Consent);
     assert!(r.get_notice_text().len() > 20, "the notice is shown");
@@ -191,7 +200,6 @@ fn a_new_customer_registers_but_not_without_consent() {
     assert_eq!(element(&s.ui, "ConsentPage::register-button").unwrap().accessible_enabled(), Some(false));
     tap(&s.ui, "ConsentPage::register-button");
     assert_eq!(page(&s), Page::Consent);
-    snapshot(&s.ui, &shots().join("consent-800x480.png")).unwrap();
     tap(&s.ui, "ConsentPage::consent-tick");
     tap(&s.ui, "ConsentPage::register-button");
     assert_eq!(page(&s), Page::Customer);
@@ -261,67 +269,152 @@ fn english_is_one_tap_away() {
     assert!(
         element(&s.ui, "WelcomePage::checkin-button").unwrap().accessible_label().unwrap().contains("Tap to check in")
     );
-    snapshot(&s.ui, &shots().join("welcome-en-800x480.png")).unwrap();
     tap(&s.ui, "KioskWindow::language-button");
     assert_eq!(element(&s.ui, "WelcomePage::checkin-button").unwrap().accessible_label().unwrap(), "点击签到");
 }
 
-/// Saves the current screen at 800×480 and at 720×1280.
-fn both(s: &Shop, name: &str) {
-    for (w, h) in [(720, 1280), (800, 480)] {
+/// The sizes every screen is rendered at: the 7" landscape panel, the 7" and 10" panels of
+/// 1024×600 and 1280×800, and a portrait 720×1280 (README says which panels).
+/// 800×480 comes last: the flows go on at that size after a screen is saved.
+const SIZES: [(u32, u32); 4] = [(720, 1280), (1024, 600), (1280, 800), (800, 480)];
+
+/// Every screen `docs/screens/` shows, each rendered at every size in `SIZES` by some test.
+const SCREENS: &[&str] = &[
+    "welcome",
+    "identify",
+    "appointment",
+    "ticket",
+    "walkin",
+    "register",
+    "consent",
+    "welcome-en",
+    "staff-pin",
+    "staff-queue",
+    "staff-appointments",
+    "staff-devices",
+    "staff-devices-warnings",
+    "staff-checkout",
+    "checkout-cash",
+    "checkout-paid",
+    "rating",
+    "rating-thanks",
+    "reader-down",
+];
+
+/// Saves the current screen at every size of `SIZES` into target/tmp/kiosk-screens, and
+/// checks each against its copy in `docs/screens/` (which `SALONBOX_UPDATE_SCREENS=1 cargo
+/// test --test kiosk` refreshes): the documentation shows what the kiosk renders.
+fn screens(s: &Shop, name: &str) {
+    assert!(SCREENS.contains(&name), "{name} is not in SCREENS");
+    for (w, h) in SIZES {
         headless::set_size(&s.ui, w, h);
         headless::advance(Duration::from_millis(250));
-        snapshot(&s.ui, &shots().join(format!("{name}-{w}x{h}.png"))).unwrap();
+        let file = format!("{name}-{w}x{h}.png");
+        let rendered = shots().join(&file);
+        snapshot(&s.ui, &rendered).unwrap();
+        documented(&rendered, &file);
     }
 }
 
+fn docs_screens() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screens")
+}
+
+fn rgba(path: &std::path::Path) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    let rgba = match info.color_type {
+        png::ColorType::Rgba => buf,
+        png::ColorType::Rgb => buf.chunks(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect(),
+        other => panic!("{}: unexpected colour type {other:?}", path.display()),
+    };
+    (info.width, info.height, rgba)
+}
+
+/// `docs/screens/<file>` must look like what was just rendered (up to a few anti-aliased
+/// pixels); with `SALONBOX_UPDATE_SCREENS` set it is replaced instead.
+fn documented(rendered: &std::path::Path, file: &str) {
+    let doc = docs_screens().join(file);
+    if std::env::var_os("SALONBOX_UPDATE_SCREENS").is_some() {
+        std::fs::copy(rendered, &doc).unwrap();
+        return;
+    }
+    assert!(doc.exists(), "docs/screens/{file} is missing: run SALONBOX_UPDATE_SCREENS=1 cargo test --test kiosk");
+    let (a, b) = (rgba(rendered), rgba(&doc));
+    assert_eq!((a.0, a.1), (b.0, b.1), "docs/screens/{file} has another size");
+    let differing =
+        a.2.chunks(4).zip(b.2.chunks(4)).filter(|(x, y)| x.iter().zip(*y).any(|(p, q)| p.abs_diff(*q) > 48)).count();
+    let total = (a.0 * a.1) as usize;
+    assert!(
+        differing * 200 <= total,
+        "docs/screens/{file} differs from what the kiosk renders ({differing} of {total} pixels): run SALONBOX_UPDATE_SCREENS=1 cargo test --test kiosk and look at it"
+    );
+}
+
 #[test]
-fn every_screen_at_both_sizes() {
+fn docs_screens_holds_exactly_the_rendered_screens() {
+    let mut want: Vec<String> =
+        SCREENS.iter().flat_map(|n| SIZES.iter().map(move |(w, h)| format!("{n}-{w}x{h}.png"))).collect();
+    want.sort();
+    let mut have: Vec<String> = std::fs::read_dir(docs_screens())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    have.sort();
+    assert_eq!(have, want, "docs/screens/ must hold every screen at every size, and nothing else");
+}
+
+#[test]
+fn every_screen_at_every_size() {
     let s = shop();
-    both(&s, "welcome");
+    screens(&s, "welcome");
     tap(&s.ui, "WelcomePage::checkin-button");
     type_phone(&s, "13812345678");
-    both(&s, "identify");
+    screens(&s, "identify");
     tap(&s.ui, "IdentifyPage::ok-button");
-    both(&s, "appointment");
+    screens(&s, "appointment");
     tap(&s.ui, "CustomerPage::confirm-button");
-    both(&s, "ticket");
+    screens(&s, "ticket");
     tap(&s.ui, "TicketPage::done-button");
     tap(&s.ui, "WelcomePage::checkin-button");
     type_phone(&s, "13912345678");
     tap(&s.ui, "IdentifyPage::ok-button");
     key(&s.ui, "面部深层清洁");
-    both(&s, "walkin");
+    screens(&s, "walkin");
     tap(&s.ui, "CustomerPage::cancel-button");
     tap(&s.ui, "WelcomePage::checkin-button");
     type_phone(&s, "13700000000");
     tap(&s.ui, "IdentifyPage::ok-button");
     set_text(&s, "姓名", "赵敏");
     key(&s.ui, "女士");
-    both(&s, "register");
+    screens(&s, "register");
     tap(&s.ui, "RegisterPage::next-button");
     tap(&s.ui, "ConsentPage::consent-tick");
-    both(&s, "consent");
+    screens(&s, "consent");
     tap(&s.ui, "ConsentPage::cancel-button");
     assert_eq!(page(&s), Page::Welcome);
     tap(&s.ui, "KioskWindow::language-button");
-    both(&s, "welcome-en");
+    screens(&s, "welcome-en");
     tap(&s.ui, "KioskWindow::language-button");
     tap(&s.ui, "KioskWindow::staff-button");
     key(&s.ui, "李娜");
-    both(&s, "staff-pin");
+    screens(&s, "staff-pin");
     pin(&s, "2468");
-    both(&s, "staff-queue");
+    screens(&s, "staff-queue");
     tap(&s.ui, "StaffPage::appointments-tab");
-    both(&s, "staff-appointments");
+    screens(&s, "staff-appointments");
     tap(&s.ui, "StaffPage::devices-tab");
-    both(&s, "staff-devices");
+    screens(&s, "staff-devices");
     tap(&s.ui, "StaffPage::queue-tab");
     assert!(key(&s.ui, "call A001"));
     assert!(key(&s.ui, "start A001"));
     assert!(key(&s.ui, "checkout A001"));
     key(&s.ui, "现金");
-    both(&s, "staff-checkout");
+    screens(&s, "staff-checkout");
     assert_eq!(page(&s), Page::Checkout);
 }
 
@@ -371,7 +464,6 @@ fn five_wrong_pins_lock_staff_mode() {
     pin(&s, "2468");
     assert_eq!(page(&s), Page::StaffPin);
     assert!(s.ui.global::<KioskAdapter>().get_notice().contains("已锁定"));
-    snapshot(&s.ui, &shots().join("staff-pin-800x480.png")).unwrap();
     // another beautician is not affected
     key(&s.ui, "赵雪");
     pin(&s, "1357");
@@ -404,7 +496,6 @@ fn staff_call_next_sounds_the_buzzer_and_prints_the_slip() {
     let first = slint::Model::row_data(&q, 0).unwrap();
     assert_eq!(first.ticket, "W001");
     assert!(first.warning.contains("果酸"), "{:?}", first.warning);
-    snapshot(&s.ui, &shots().join("staff-queue-800x480.png")).unwrap();
     tap(&s.ui, "StaffPage::call-next-button");
     assert_eq!(s.kiosk.borrow().beeps, [Pattern::Walkin]);
     let q = s.ui.global::<salonbox::kiosk::StaffAdapter>().get_queue();
@@ -435,7 +526,6 @@ fn staff_call_next_sounds_the_buzzer_and_prints_the_slip() {
     assert_eq!(co.get_due(), "¥196.00");
     assert_eq!(element(&s.ui, "CheckoutPage::pay-button").unwrap().accessible_enabled(), Some(false), "no tender yet");
     assert!(key(&s.ui, "微信支付"));
-    snapshot(&s.ui, &shots().join("staff-checkout-800x480.png")).unwrap();
     tap(&s.ui, "CheckoutPage::pay-button");
     assert!(co.get_paid(), "{}", s.ui.global::<KioskAdapter>().get_notice());
     assert!(co.get_result().contains("¥196.00"), "{}", co.get_result());
@@ -485,7 +575,7 @@ fn staff_call_next_sounds_the_buzzer_and_prints_the_slip() {
     // The shop has customers and no backup yet: the owner hears of it here too.
     let backups = row("备份");
     assert!(!backups.ok && backups.detail.contains("还没有备份"), "{:?}", backups.detail);
-    snapshot(&s.ui, &shots().join("staff-devices-800x480.png")).unwrap();
+    screens(&s, "staff-devices-warnings");
     tap(&s.ui, "StaffPage::logout-button");
     assert_eq!(page(&s), Page::Welcome);
 }
@@ -532,7 +622,7 @@ fn after_paying_the_customer_rates_the_visit_on_the_kiosk() {
     );
     assert!(key(&s.ui, "收 ¥200"));
     assert_eq!(offers(&co)[1].2, 1);
-    both(&s, "checkout-cash");
+    screens(&s, "checkout-cash");
     // another tender forgets the cash handed over
     assert!(key(&s.ui, "微信支付"));
     assert!(key(&s.ui, "现金"));
@@ -540,7 +630,7 @@ fn after_paying_the_customer_rates_the_visit_on_the_kiosk() {
     assert!(key(&s.ui, "收 ¥200"));
     tap(&s.ui, "CheckoutPage::pay-button");
     assert!(co.get_result().contains("找零 ¥42.00"), "{}", co.get_result());
-    both(&s, "checkout-paid");
+    screens(&s, "checkout-paid");
     {
         let mut k = s.kiosk.borrow_mut();
         let jobs = k.app().store.read(|tx| tx.print_jobs(5)).unwrap();
@@ -559,10 +649,10 @@ fn after_paying_the_customer_rates_the_visit_on_the_kiosk() {
     assert!(key(&s.ui, "服务专业"));
     assert!(key(&s.ui, "等待太久"));
     assert!(key(&s.ui, "等待太久"), "a second tap takes it off");
-    both(&s, "rating");
+    screens(&s, "rating");
     tap(&s.ui, "RatingPage::submit-button");
     assert!(ra.get_done(), "{}", s.ui.global::<KioskAdapter>().get_notice());
-    both(&s, "rating-thanks");
+    screens(&s, "rating-thanks");
     let rows = s.kiosk.borrow_mut().app().feedback_list(1, 10).unwrap();
     assert_eq!((rows[0].rating, rows[0].comment.as_str(), rows[0].channel.as_str()), (4, "服务专业", "kiosk"));
     // ... and into the month's report, under the beautician and the service.
@@ -582,4 +672,99 @@ fn after_paying_the_customer_rates_the_visit_on_the_kiosk() {
     assert_eq!(page(&s), Page::Welcome);
     assert_eq!(ra.get_stars(), 0);
     assert!(ra.get_detail().is_empty(), "nothing of the customer is left");
+}
+
+#[test]
+fn an_idle_reset_leaves_nothing_of_the_last_bill() {
+    let s = shop();
+    s.kiosk
+        .borrow_mut()
+        .app()
+        .check_in(&salonbox::app::checkin::CheckinRequest {
+            identity: salonbox::app::checkin::Identity::Phone(
+                salonbox::domain::phone::Phone::parse("13912345678").unwrap(),
+            ),
+            service: Some("肩颈舒缓按摩".into()),
+            staff: None,
+        })
+        .unwrap();
+    tap(&s.ui, "KioskWindow::staff-button");
+    key(&s.ui, "李娜");
+    pin(&s, "2468");
+    tap(&s.ui, "StaffPage::call-next-button");
+    let ticket = slint::Model::row_data(&s.ui.global::<salonbox::kiosk::StaffAdapter>().get_queue(), 0).unwrap().ticket;
+    assert!(key(&s.ui, &format!("start {ticket}")));
+    assert!(key(&s.ui, &format!("checkout {ticket}")));
+    assert!(key(&s.ui, "现金"));
+    let co = s.ui.global::<salonbox::kiosk::CheckoutAdapter>();
+    assert!(co.get_customer().contains("李"), "{}", co.get_customer());
+    assert!(slint::Model::row_count(&co.get_lines()) > 0);
+    // the desk walks away: staff mode logs out by itself, and the bill goes with it
+    headless::advance(Duration::from_secs(301));
+    assert_eq!(page(&s), Page::Welcome);
+    assert_eq!(co.get_customer(), "");
+    assert_eq!(slint::Model::row_count(&co.get_lines()), 0);
+    assert_eq!(slint::Model::row_count(&co.get_totals()), 0);
+    assert_eq!(slint::Model::row_count(&co.get_cash_offers()), 0);
+    assert_eq!((co.get_due().as_str(), co.get_balances().as_str(), co.get_tender().as_str()), ("", "", ""));
+    assert!(!co.get_paid());
+}
+
+#[test]
+fn the_reader_warning_goes_when_the_reader_is_back() {
+    use salonbox::devices::reader::ReaderEvent;
+    let s = shop();
+    let notice = |s: &Shop| s.ui.global::<KioskAdapter>().get_notice().to_string();
+    s.kiosk.borrow_mut().reader_event(ReaderEvent::Disconnected("串口 /dev/ttyUSB0 已断开".into()));
+    assert!(notice(&s).contains("读卡器暂时不可用"), "{}", notice(&s));
+    screens(&s, "reader-down");
+    s.kiosk.borrow_mut().reader_event(ReaderEvent::Connected);
+    assert_eq!(notice(&s), "", "the warning stays after the reader is back");
+    // another notice is not the reader's to clear
+    s.kiosk.borrow_mut().reader_event(ReaderEvent::ReadFailed("moved".into()));
+    let failed = notice(&s);
+    s.kiosk.borrow_mut().reader_event(ReaderEvent::Connected);
+    assert_eq!(notice(&s), failed);
+}
+
+#[test]
+fn no_check_in_until_the_clock_is_believable() {
+    let flag_dir = tempfile::tempdir().unwrap();
+    let flag = flag_dir.path().join("synchronized");
+    let f = flag.clone();
+    let s = shop_with(move |c| c.jobs.clock_sync_file = Some(f));
+    let hint = || s.ui.global::<salonbox::kiosk::WelcomeAdapter>().get_hint().to_string();
+    let notice = || s.ui.global::<KioskAdapter>().get_notice().to_string();
+    // not synchronised yet: the welcome page says so, and check-in does not start
+    assert!(hint().contains("正在校准时间"), "{}", hint());
+    tap(&s.ui, "WelcomePage::checkin-button");
+    assert_eq!(page(&s), Page::Welcome);
+    assert!(notice().contains("正在校准时间"), "{}", notice());
+    s.kiosk.borrow_mut().reader_event(salonbox::devices::reader::ReaderEvent::Card(
+        salonbox::devices::reader::CardRead::Member("M100001".into()),
+    ));
+    assert_eq!(page(&s), Page::Welcome, "a card starts nothing either");
+    // systemd-timesyncd says the clock is set: business as usual
+    std::fs::write(&flag, b"").unwrap();
+    tap(&s.ui, "WelcomePage::checkin-button");
+    assert_eq!(page(&s), Page::Identify);
+    assert!(!hint().contains("正在校准时间"));
+}
+
+#[test]
+fn a_clock_set_back_by_a_power_cut_stops_check_ins() {
+    // the shop recorded something at 10:00; the kiosk starts with its clock a day behind
+    let s = shop_setup(
+        |_| {},
+        |app| {
+            let later = app.now() + chrono::Duration::days(1);
+            app.store.write(|tx| tx.audit(later, "test", "test.mark", "test", "1", &serde_json::json!({}))).unwrap();
+        },
+    );
+    let hint = s.ui.global::<salonbox::kiosk::WelcomeAdapter>().get_hint().to_string();
+    assert!(hint.contains("系统时间有误"), "{hint}");
+    tap(&s.ui, "WelcomePage::checkin-button");
+    assert_eq!(page(&s), Page::Welcome);
+    let notice = s.ui.global::<KioskAdapter>().get_notice().to_string();
+    assert!(notice.contains("系统时间有误"), "{notice}");
 }

@@ -19,6 +19,7 @@ use salonbox::app::{App, init};
 use salonbox::clock::FixedClock;
 use salonbox::config::Config;
 use salonbox::devices::escpos_read::{Align, decode};
+use salonbox::devices::paper::Paper;
 use salonbox::devices::printer::{EscposPrinter, PrinterSpec, SimPrinter};
 use salonbox::domain::checkout::{Tender, Use};
 use salonbox::domain::phone::Phone;
@@ -239,8 +240,8 @@ fn a_receipt_shows_the_bill_and_only_a_masked_phone() {
     let texts = d.texts();
     assert!(texts.iter().any(|t| t.contains("王芳 138****5678")), "{texts:?}");
     assert!(!texts.iter().any(|t| t.contains("13812345678")));
-    assert!(texts.iter().any(|t| t.starts_with("应付 / total") && t.ends_with("¥198.00")), "{texts:?}");
-    assert!(texts.iter().any(|t| t.starts_with("微信支付 / wechat") && t.ends_with("¥198.00")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("应付 / total") && t.ends_with("￥198.00")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("微信支付 / wechat") && t.ends_with("￥198.00")), "{texts:?}");
     assert!(texts.iter().any(|t| t == "美容师 李娜"), "{texts:?}");
     for l in d.lines() {
         assert!(salonbox::devices::paper::width(&l.text) * usize::from(l.size.0) <= 32, "{:?}", l.text);
@@ -324,4 +325,118 @@ fn a_quote_prices_like_checkout_and_records_nothing() {
     let paid = app.checkout(&CheckoutRequest { tenders: vec![(Tender::Cash, "198".parse().unwrap())], ..req }).unwrap();
     assert_eq!(paid.bill.total, q.bill.total);
     assert_eq!(app.customer_summary(&c.id).unwrap().visits, 1);
+}
+
+/// Every line of `doc` fits `cols` printer columns (a double-byte character is two, a
+/// double-width size twice that), and every character is one a GBK printer has.
+fn assert_fits(doc: &salonbox::devices::escpos_read::Decoded, cols: usize) {
+    use salonbox::devices::paper::{printable, width};
+    for l in doc.lines() {
+        let w = width(&l.text) * usize::from(l.size.0);
+        assert!(w <= cols, "{:?} takes {w} of {cols} columns", l.text);
+        assert_eq!(printable(&l.text), l.text, "a character GBK printers lack");
+    }
+}
+
+#[test]
+fn a_full_receipt_fits_both_papers_and_reads_as_a_chinese_receipt() {
+    let (_dir, mut app, _clock) = shop();
+    app.config.shop.address = "杭州市西湖区文三路 138 号悦颜美容".into();
+    app.config.shop.phone = "0571-88886666".into();
+    app.add_product("P001", "玻尿酸补水保湿修护面膜（五片装）", "护肤品", "168".parse().unwrap(), "test").unwrap();
+    app.add_coupon_template(
+        "满200减30",
+        &salonbox::domain::checkout::CouponKind::AmountOff {
+            amount: "30".parse().unwrap(),
+            min_spend: "200".parse().unwrap(),
+        },
+        30,
+        1,
+        "test",
+    )
+    .unwrap();
+    let code = app.issue_coupon("满200减30", "13812345678", "test").unwrap();
+    app.topup("13812345678", "100".parse().unwrap(), &[(Tender::Cash, "100".parse().unwrap())], "test").unwrap();
+    let cashier = app.list_staff().unwrap().into_iter().find(|s| s.name == "李娜").unwrap();
+    let mut req = facial(vec![(Tender::Cash, "500".parse().unwrap())]);
+    req.items.push(ItemRequest {
+        item: ItemKey::Product("P001".into()),
+        quantity: 2,
+        staff: vec![("李娜".into(), None)],
+        expected_unit_price: None,
+    });
+    req.coupon = Some(code);
+    req.stored_value = Use::Max;
+    req.actor = cashier.id.clone();
+    let r = app.checkout(&req).unwrap();
+    for paper in [Paper::Mm58, Paper::Mm80] {
+        app.config.hardware.paper = paper;
+        printing::queue_receipt(&mut app, &r).unwrap();
+        let sim = SimPrinter::new(None);
+        let mut port = sim.clone();
+        printing::print_pending(&mut app, &mut port).unwrap();
+        let d = decode(&sim.printed()[0]).unwrap();
+        assert_fits(&d, paper.columns());
+        let texts = d.texts().join("\n");
+        for want in ["文三路", "电话 Tel 0571-88886666", "收银 Cashier 李娜", "满200减30", "￥", "找零"] {
+            assert!(texts.contains(want), "{want} missing on {paper:?}:\n{texts}");
+        }
+        assert!(!texts.contains('¥') && !texts.contains('−'), "four-byte GB18030 characters:\n{texts}");
+        // lines at their list price; the discounts once, below: list − coupon = total
+        let facial_line = d.lines().find(|l| l.text.trim_start().starts_with("1 × ")).unwrap();
+        assert!(facial_line.text.ends_with("￥198.00"), "{:?}", facial_line.text);
+        let masks = d.lines().find(|l| l.text.trim_start().starts_with("2 × ")).unwrap();
+        assert!(masks.text.ends_with("￥336.00"), "{:?}", masks.text);
+        assert!(texts.contains("原价合计") && texts.contains("￥534.00"), "{texts}");
+        assert!(texts.contains("-￥30.00") && texts.contains("￥504.00"), "{texts}");
+    }
+}
+
+#[test]
+fn every_document_fits_both_papers() {
+    use salonbox::devices::paper::{self, ReportDoc, SlipDoc, TicketDoc};
+    let long = "水光针深层补水焕肤疗程（第三次疗程）加强版 Hydra facial deluxe ¥1280 − 10%";
+    for paper in [Paper::Mm58, Paper::Mm80] {
+        let cols = paper.columns();
+        let ticket = TicketDoc {
+            shop: long.into(),
+            ticket: "W123".into(),
+            ahead: "前面还有 12 位 / 12 ahead of you".into(),
+            service: long.into(),
+            staff: Some("欧阳娜娜".into()),
+            estimate: Some("约 14:35（125 分钟）".into()),
+            qr: "SALONBOX:Q:0192".into(),
+            qr_online: false,
+            printed_at: "2026-11-23 10:30".into(),
+        };
+        let slip = SlipDoc {
+            ticket: "A001".into(),
+            customer: "欧阳女士".into(),
+            service: long.into(),
+            staff: Some("李娜".into()),
+            warnings: vec![format!("过敏 Allergies: {long}")],
+            printed_at: "2026-11-23 10:30".into(),
+        };
+        let report = ReportDoc {
+            shop: "悦颜美容".into(),
+            title: "月报 monthly".into(),
+            period: "2026-11-01 – 2026-11-30".into(),
+            sections: vec![(long.into(), vec![(long.into(), "¥123,456.78  −¥12.00  98%".into())])],
+            printed_at: "2026-11-23 10:30".into(),
+        };
+        for bytes in [
+            paper::ticket(paper, &ticket).unwrap(),
+            paper::slip(paper, &slip).unwrap(),
+            paper::report(paper, &report).unwrap(),
+            paper::test_page(paper, long, "2026-11-23 10:30").unwrap(),
+        ] {
+            assert_fits(&decode(&bytes).unwrap(), cols);
+        }
+        // sync off: the QR code is for the shop's own reader, and nobody is invited to scan it
+        let t = decode(&paper::ticket(paper, &ticket).unwrap()).unwrap().texts().join("\n");
+        assert!(!t.contains("扫码") && !t.contains("Scan"), "{t}");
+        let online = TicketDoc { qr_online: true, ..ticket };
+        let t = decode(&paper::ticket(paper, &online).unwrap()).unwrap().texts().join("\n");
+        assert!(t.contains("扫码查看排队"), "{t}");
+    }
 }

@@ -91,6 +91,10 @@ pub struct ReceiptLine {
     pub name: String,
     pub quantity: u32,
     pub unit_price: Decimal,
+    /// Unit price × quantity, before any discount: what the receipt prints on the line
+    /// (the discounts are listed once, below the lines).
+    pub list: Decimal,
+    /// What the line costs after tier price and coupon (0 for a course session).
     pub amount: Decimal,
     pub staff: Vec<String>,
     /// For a course session: sessions left after this visit.
@@ -120,6 +124,10 @@ pub struct Receipt {
     pub balances: Option<Balances>,
     /// The tier reached by this visit, when it went up.
     pub upgraded_to: Option<String>,
+    /// The coupon used, by its template's name (满200减30).
+    pub coupon: Option<String>,
+    /// Who took the payment, when it was a staff member.
+    pub cashier: Option<String>,
 }
 
 /// A receipt's rows under its lines, as `(label, value)`, in three blocks: what the
@@ -142,10 +150,20 @@ impl Receipt {
         let mut s = ReceiptSummary::default();
         s.totals.push(row("原价合计 / list total", y(b.list_total)));
         if !b.tier_discount.is_zero() {
-            s.totals.push(row("会员折扣 / tier discount", format!("−{}", y(b.tier_discount))));
+            s.totals.push(row("会员折扣 / tier discount", format!("-{}", y(b.tier_discount))));
         }
         if !b.coupon_discount.is_zero() {
-            s.totals.push(row("优惠券 / coupon", format!("−{}", y(b.coupon_discount))));
+            let label = match &self.coupon {
+                Some(name) => format!("优惠券 / coupon（{name}）"),
+                None => "优惠券 / coupon".to_string(),
+            };
+            s.totals.push((label, format!("-{}", y(b.coupon_discount))));
+        }
+        // Course sessions are paid for already: their list price comes off here, so that the
+        // rows add up from the list total to what is due.
+        let prepaid: Decimal = self.lines.iter().filter(|l| l.sessions_left.is_some()).map(|l| l.list).sum();
+        if !prepaid.is_zero() {
+            s.totals.push(row("疗程卡抵扣 / prepaid course", format!("-{}", y(prepaid))));
         }
         s.totals.push(row("应付 / total", y(b.total)));
         if b.points_used > 0 {
@@ -489,8 +507,10 @@ fn checkout_in(tx: &Tx<'_>, req: &CheckoutRequest, now: DateTime<Utc>) -> Result
         },
         &Payment { points: req.points, stored_value: req.stored_value, tenders: req.tenders.clone() },
     )?;
+    let coupon_name = coupon.as_ref().map(|c| c.coupon.name.clone());
     let visit = visit_from_bill(tx, &cart, &bill, customer.as_ref(), loaded.as_ref(), coupon.map(|c| c.id), now)?;
-    let visit_id = tx.insert_visit(&NewVisit { checked_out_by: staff_actor(tx, &req.actor), ..visit })?;
+    let cashier = tx.find_staff(&req.actor).ok();
+    let visit_id = tx.insert_visit(&NewVisit { checked_out_by: cashier.as_ref().map(|s| s.id.clone()), ..visit })?;
     // Stock: products sold and the materials of the treatments, first-expiring first.
     for l in &cart {
         match &l.kind {
@@ -535,6 +555,7 @@ fn checkout_in(tx: &Tx<'_>, req: &CheckoutRequest, now: DateTime<Utc>) -> Result
             name,
             quantity: l.quantity,
             unit_price: l.unit_price,
+            list: b.list,
             amount: b.amount,
             staff,
             sessions_left: match &l.kind {
@@ -556,6 +577,8 @@ fn checkout_in(tx: &Tx<'_>, req: &CheckoutRequest, now: DateTime<Utc>) -> Result
         bill,
         balances,
         upgraded_to,
+        coupon: coupon_name,
+        cashier: cashier.map(|s| s.name),
     })
 }
 

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use super::{App, AppError, Result};
-use crate::domain::customer::Gender;
+use crate::domain::customer::{Gender, check_birthday, check_length, limits};
 use crate::domain::idcard::IdNumber;
 use crate::domain::model::Customer;
 use crate::domain::phone::Phone;
@@ -62,6 +62,31 @@ impl YearOk for NaiveDate {
     }
 }
 
+/// The length limits of a customer's text fields (`domain::customer::limits`), each refusal
+/// naming its field.
+fn check_text_fields(
+    name: &str,
+    skin_type: Option<&str>,
+    allergies: &str,
+    contraindications: &str,
+    notes: &str,
+    concerns: &[String],
+) -> Result<()> {
+    let checks = [
+        ("姓名 name", name, limits::NAME),
+        ("肤质 skin type", skin_type.unwrap_or(""), limits::SKIN_TYPE),
+        ("过敏 allergies", allergies, limits::ALLERGIES),
+        ("禁忌 contraindications", contraindications, limits::CONTRAINDICATIONS),
+        ("备注 notes", notes, limits::NOTES),
+    ];
+    for (field, text, max) in
+        checks.into_iter().chain(concerns.iter().map(|c| ("皮肤问题 concern", c.as_str(), limits::TAG)))
+    {
+        check_length(field, text, max).map_err(|m| AppError::input(field, m))?;
+    }
+    Ok(())
+}
+
 pub fn parse_gender(s: &str) -> Result<Gender, String> {
     Gender::parse(s)
         .ok_or_else(|| format!("无法识别的性别 \"{s}\"（女/男）/ unrecognised gender \"{s}\" (female/male)"))
@@ -75,9 +100,14 @@ impl App {
         if name.is_empty() {
             return Err(AppError::input("姓名 name", "不能为空 / must not be empty"));
         }
-        if name.chars().count() > 40 {
-            return Err(AppError::input("姓名 name", "过长（最多 40 字）/ too long (40 characters at most)"));
-        }
+        check_text_fields(
+            &r.name,
+            r.skin_type.as_deref(),
+            &r.allergies,
+            &r.contraindications,
+            &r.notes,
+            &r.skin_concerns,
+        )?;
         let phone = Phone::parse(&r.phone).map_err(|e| AppError::input("手机号 phone", e.to_string()))?;
         let mut gender = match &r.gender {
             Some(g) => parse_gender(g).map_err(|m| AppError::input("性别 gender", m))?,
@@ -89,6 +119,9 @@ impl App {
             }
             _ => None,
         };
+        if let Some(b) = birthday {
+            check_birthday(b, self.today()).map_err(|m| AppError::input("生日 birthday", m))?;
+        }
         let id_card = match &r.id_number {
             Some(n) if !n.trim().is_empty() => {
                 let id = IdNumber::parse(n).map_err(|e| AppError::input("身份证 id card", e.to_string()))?;
@@ -173,6 +206,25 @@ impl App {
     pub fn edit_customer(&mut self, key: &str, patch: CustomerPatch, actor: &str) -> Result<Customer> {
         if patch.is_empty() {
             return Err(AppError::input("edit", "没有要修改的字段 / nothing to change"));
+        }
+        if let Some(n) = &patch.name
+            && n.trim().is_empty()
+        {
+            return Err(AppError::input("姓名 name", "不能为空 / must not be empty"));
+        }
+        check_text_fields(
+            patch.name.as_deref().unwrap_or(""),
+            patch.skin_type.as_deref(),
+            patch.allergies.as_deref().unwrap_or(""),
+            patch.contraindications.as_deref().unwrap_or(""),
+            patch.notes.as_deref().unwrap_or(""),
+            patch.skin_concerns.as_deref().unwrap_or(&[]),
+        )?;
+        for t in patch.tags.iter().flatten() {
+            check_length("标签 tag", t, limits::TAG).map_err(|m| AppError::input("标签 tag", m))?;
+        }
+        if let Some(b) = patch.birthday {
+            check_birthday(b, self.today()).map_err(|m| AppError::input("生日 birthday", m))?;
         }
         let id = self.customer_by_key(key)?.id;
         let now = self.now();

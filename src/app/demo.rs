@@ -375,6 +375,49 @@ impl App {
     /// What an owner sets up beside the history, through the same calls the command line
     /// makes: a new service, the coupon templates, products with stock (one running low,
     /// one batch near its expiry) and the materials treatments use.
+    /// The demo's story needs someone arriving for an appointment, whatever the hour it is
+    /// played: when nobody is due now, a demo customer's treatment is booked to start a
+    /// quarter of an hour from now (through the ordinary booking rules). Returns it.
+    pub fn seed_demo_arrival(&mut self) -> Result<Option<crate::domain::model::Appointment>> {
+        let now = self.now();
+        let window = self.config.checkin.window;
+        let today = self.appointments_on(None, None, false)?;
+        if today
+            .iter()
+            .any(|a| a.status == crate::domain::model::AppointmentStatus::Booked && window.matches(a.starts_at, now))
+        {
+            return Ok(None);
+        }
+        let start = now + Duration::minutes(15);
+        let start = start.with_timezone(&self.tz()).format("%Y-%m-%d %H:%M").to_string();
+        let services: Vec<_> =
+            self.list_services(false)?.into_iter().filter(|s| s.resource_kind.is_none()).take(5).collect();
+        let busy: std::collections::HashSet<String> = today.iter().map(|a| a.customer_id.clone()).collect();
+        let customers: Vec<_> = self
+            .list_customers(40, 0)?
+            .into_iter()
+            .filter(|c| c.phone.is_some() && !busy.contains(&c.id))
+            .take(5)
+            .collect();
+        for c in &customers {
+            for s in &services {
+                let request = crate::app::booking::BookingRequest {
+                    customer: c.id.clone(),
+                    service: s.id.clone(),
+                    staff: None,
+                    resource: None,
+                    start: start.clone(),
+                    note: String::new(),
+                    source: "demo".into(),
+                };
+                if let Ok(a) = self.book(&request) {
+                    return Ok(Some(a));
+                }
+            }
+        }
+        Ok(None)
+    }
+
     fn seed_demo_shelf(&mut self) -> Result<()> {
         const BY: &str = "demo";
         self.add_service(NEW_SERVICE, "面部护理", 60, "368", Some("facial"), BY)?;

@@ -17,7 +17,7 @@ use thiserror::Error;
 
 use super::customers::{parse_birthday, parse_gender};
 use super::{App, Result};
-use crate::domain::customer::Gender;
+use crate::domain::customer::{Gender, check_birthday, check_length, limits};
 use crate::domain::idcard::{IdCardKey, IdNumber};
 use crate::domain::model::Customer;
 use crate::domain::phone::Phone;
@@ -43,7 +43,14 @@ pub enum ImportError {
     MissingColumn { path: PathBuf, column: &'static str, headers: String },
     #[error("{path}：文件中没有数据 / {path}: the file holds no rows")]
     Empty { path: PathBuf },
+    #[error(
+        "{path}：文件有 {size} 字节，超过 {max} 字节的上限；请分成几个文件 / {path}: the file is {size} bytes, over the limit of {max}: split it"
+    )]
+    TooLarge { path: PathBuf, size: u64, max: u64 },
 }
+
+/// The largest file an import reads: some 100,000 customers in a spreadsheet.
+pub const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Field {
@@ -123,6 +130,8 @@ pub struct ImportOptions {
 
 #[derive(Debug, Clone, Default)]
 struct Good {
+    /// The spreadsheet row it came from (the first, when later rows were merged into it).
+    row: usize,
     name: String,
     phone: Option<Phone>,
     gender: Gender,
@@ -143,6 +152,10 @@ struct Table {
 }
 
 fn read_table(path: &Path) -> Result<Table, ImportError> {
+    let size = std::fs::metadata(path).map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(ImportError::TooLarge { path: path.to_path_buf(), size, max: MAX_FILE_BYTES });
+    }
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).unwrap_or_default();
     match ext.as_str() {
         "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_sheet(path),
@@ -301,6 +314,7 @@ impl Columns {
 pub fn fuzz_import(data: &[u8]) {
     let path = Path::new("顾客.csv");
     let key = [7u8; 32];
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
     for table in [csv_table(path, data), sheet_table(path, data.to_vec())] {
         let t = match table {
             Ok(t) => t,
@@ -312,7 +326,7 @@ pub fn fuzz_import(data: &[u8]) {
         assert!(t.rows.windows(2).all(|w| w[0].0 < w[1].0), "rows out of order");
         let columns = Columns::of(&t.headers);
         for (_, cells) in &t.rows {
-            if let Err(reason) = parse_row(cells, &columns, &[], &key) {
+            if let Err(reason) = parse_row(cells, &columns, &[], &key, today) {
                 assert!(!reason.is_empty());
                 for c in cells.iter().filter(|c| crate::domain::idcard::IdNumber::parse(c).is_ok()) {
                     assert!(!reason.contains(c.trim()), "a complaint repeats an identity-card number");
@@ -340,6 +354,7 @@ impl App {
             }
         }
         let tiers = self.store.read(|tx| tx.tier_names())?;
+        let today = self.today();
 
         let total = table.rows.len();
         let mut bad = Vec::new();
@@ -356,37 +371,68 @@ impl App {
                 continue;
             }
             rows += 1;
-            match parse_row(cells, &columns, &tiers, self.device_key()) {
-                Ok(g) => {
-                    // The same person twice in the file: same phone, or same identity card.
-                    let earlier = g
-                        .phone
-                        .as_ref()
-                        .and_then(|p| by_phone.get(p))
-                        .or_else(|| g.id_card.as_ref().and_then(|k| by_card.get(&k.hash)))
-                        .copied();
-                    match earlier {
-                        Some(at) => {
-                            merge_rows(&mut good[at], g);
-                            merged += 1;
-                        }
-                        None => {
-                            if let Some(p) = &g.phone {
-                                by_phone.insert(p.clone(), good.len());
-                            }
-                            if let Some(k) = &g.id_card {
-                                by_card.insert(k.hash.clone(), good.len());
-                            }
-                            good.push(g);
-                        }
-                    }
+            let g = match parse_row(cells, &columns, &tiers, self.device_key(), today) {
+                Ok(g) => Good { row: *row, ..g },
+                Err(reason) => {
+                    bad.push(RowError { row: *row, reason });
+                    continue;
                 }
-                Err(reason) => bad.push(RowError { row: *row, reason }),
+            };
+            // The same person twice in the file: same phone, or same identity card. Rows
+            // are merged only when they agree; two people under one phone or one card is
+            // the owner's to sort out, naming both rows.
+            let same_phone = g.phone.as_ref().and_then(|p| by_phone.get(p)).copied();
+            let same_card = g.id_card.as_ref().and_then(|k| by_card.get(&k.hash)).copied();
+            let earlier = match (same_phone, same_card) {
+                (Some(a), Some(b)) if a != b => {
+                    bad.push(RowError {
+                        row: *row,
+                        reason: format!(
+                            "手机号与第 {} 行相同，身份证却与第 {} 行相同 / the phone is row {}'s but the identity card is row {}'s",
+                            good[a].row, good[b].row, good[a].row, good[b].row
+                        ),
+                    });
+                    continue;
+                }
+                (a, b) => a.or(b),
+            };
+            match earlier {
+                Some(at) => match disagreement(&good[at], &g) {
+                    Some(what) => bad.push(RowError { row: *row, reason: conflict_with_row(good[at].row, &what) }),
+                    None => {
+                        merge_rows(&mut good[at], g);
+                        merged += 1;
+                    }
+                },
+                None => {
+                    if let Some(p) = &g.phone {
+                        by_phone.insert(p.clone(), good.len());
+                    }
+                    if let Some(k) = &g.id_card {
+                        by_card.insert(k.hash.clone(), good.len());
+                    }
+                    good.push(g);
+                }
             }
         }
         if rows == 0 {
             return Err(ImportError::Empty { path: path.to_path_buf() }.into());
         }
+        let now = self.now();
+        // Rows that contradict a customer on file are refused like any bad row; the first
+        // pass finds them before anything is decided.
+        let conflicts = self.store.read(|tx| {
+            let mut out = Vec::new();
+            for g in &good {
+                if let Plan::Conflict(reason) = plan(tx, g)? {
+                    out.push(RowError { row: g.row, reason });
+                }
+            }
+            Ok::<_, super::AppError>(out)
+        })?;
+        let refused: std::collections::HashSet<usize> = conflicts.iter().map(|e| e.row).collect();
+        bad.extend(conflicts);
+        bad.sort_by_key(|e| e.row);
         let mut report = ImportReport {
             file: path.to_path_buf(),
             encoding: table.encoding,
@@ -398,7 +444,6 @@ impl App {
             imported: false,
             dry_run: opts.dry_run,
         };
-        let now = self.now();
         // Bad rows without --force-partial, or a dry run: count what would happen, write nothing.
         let write = !opts.dry_run && (report.bad.is_empty() || opts.force_partial);
         let outcome = {
@@ -409,27 +454,30 @@ impl App {
                     if i % 256 == 0 {
                         progress(total + i * total / good.len().max(1), total * 2);
                     }
-                    let existing = existing_customer(tx, g)?;
-                    match existing {
-                        Some(c) => {
+                    if refused.contains(&g.row) {
+                        continue;
+                    }
+                    match plan(tx, g)? {
+                        Plan::Merge(c) => {
                             merged_db += 1;
-                            let mut patch = fill_blanks(&c, g);
-                            // An identity card already on another customer is not moved.
-                            if let Some(k) = &patch.id_card
-                                && tx.customer_by_id_card(&k.hash)?.is_some_and(|other| other.id != c.id)
-                            {
-                                tracing::warn!(customer = %c.id, "import: identity card belongs to another customer, not attached");
-                                patch.id_card = None;
-                            }
+                            let patch = fill_blanks(&c, g);
                             if write && !patch.is_empty() {
                                 tx.update_customer(&c.id, &patch, "import", now)?;
                             }
                         }
-                        None => {
+                        Plan::Create => {
                             created += 1;
                             if write {
                                 tx.insert_customer(&to_new(g), now)?;
                             }
+                        }
+                        // Changed since the first pass (another desk's edit): nothing of the
+                        // file is written.
+                        Plan::Conflict(reason) => {
+                            return Err(super::AppError::input(
+                                "导入 import",
+                                format!("第 {} 行：{reason} / row {}: {reason}", g.row, g.row),
+                            ));
                         }
                     }
                 }
@@ -456,6 +504,92 @@ impl App {
     }
 }
 
+/// What a good row does to the customers on file.
+enum Plan {
+    Create,
+    /// The same person (same phone, or same identity card), agreeing: blanks are filled.
+    Merge(Box<Customer>),
+    /// Another person under this phone or identity card: refused, with why.
+    Conflict(String),
+}
+
+fn plan(tx: &crate::store::Tx<'_>, g: &Good) -> Result<Plan> {
+    let on_file = existing_customer(tx, g)?;
+    let Some(c) = on_file else { return Ok(Plan::Create) };
+    let who = format!("{}（{}）", c.name, c.member_code);
+    let phone = c.phone.as_ref().map(Phone::masked).unwrap_or_default();
+    if g.phone.is_some() && c.phone != g.phone {
+        return Ok(Plan::Conflict(format!(
+            "身份证已登记在顾客 {who} 名下（手机 {phone}），与本行手机号不同 / the identity card is on file for customer {who} (phone {phone}), with another phone number"
+        )));
+    }
+    if let Some(k) = &g.id_card
+        && let Some(other) = tx.customer_by_id_card(&k.hash)?
+        && other.id != c.id
+    {
+        let other_who = format!("{}（{}）", other.name, other.member_code);
+        return Ok(Plan::Conflict(format!(
+            "手机号是顾客 {who} 的，身份证却登记在顾客 {other_who} 名下 / the phone is customer {who}'s but the identity card is customer {other_who}'s"
+        )));
+    }
+    let stored = Good {
+        row: 0,
+        name: c.name.clone(),
+        phone: c.phone.clone(),
+        gender: c.gender,
+        birthday: c.birthday,
+        id_card: None,
+        ..Good::default()
+    };
+    if let Some(what) = disagreement(&stored, g) {
+        return Ok(Plan::Conflict(format!("与已登记的顾客 {who} {what}")));
+    }
+    if let (Some(mine), Some(k)) = (&c.id_card_masked, &g.id_card)
+        && tx.customer_by_id_card(&k.hash)?.is_none_or(|x| x.id != c.id)
+    {
+        return Ok(Plan::Conflict(format!(
+            "与已登记的顾客 {who} 手机号相同，身份证不同（{mine} / {}）/ same phone as customer {who}, another identity card",
+            k.masked
+        )));
+    }
+    Ok(Plan::Merge(Box::new(c)))
+}
+
+/// How two records of what should be one person disagree, if they do (blanks agree with
+/// anything): `"手机号相同，姓名不同（王芳 / 李娜）/ same phone, another name (…)"`.
+fn disagreement(a: &Good, b: &Good) -> Option<String> {
+    let key =
+        if a.phone.is_some() && a.phone == b.phone { ("手机号", "phone") } else { ("身份证", "identity card") };
+    let differs = |zh: &str, en: &str, x: String, y: String| {
+        format!("{}相同，{zh}不同（{x} / {y}）/ same {}, another {en} ({x} / {y})", key.0, key.1)
+    };
+    if a.name.trim() != b.name.trim() {
+        return Some(differs("姓名", "name", a.name.clone(), b.name.clone()));
+    }
+    if a.phone.is_some() && b.phone.is_some() && a.phone != b.phone {
+        let m = |p: &Option<Phone>| p.as_ref().map(Phone::masked).unwrap_or_default();
+        return Some(differs("手机号", "phone", m(&a.phone), m(&b.phone)));
+    }
+    if let (Some(x), Some(y)) = (&a.id_card, &b.id_card)
+        && x.hash != y.hash
+    {
+        return Some(differs("身份证", "identity card", x.masked.clone(), y.masked.clone()));
+    }
+    if a.gender != Gender::Unknown && b.gender != Gender::Unknown && a.gender != b.gender {
+        return Some(differs("性别", "sex", a.gender.label_zh().into(), b.gender.label_zh().into()));
+    }
+    if let (Some(x), Some(y)) = (a.birthday, b.birthday)
+        && x != y
+    {
+        return Some(differs("生日", "birthday", x.to_string(), y.to_string()));
+    }
+    None
+}
+
+fn conflict_with_row(row: usize, what: &str) -> String {
+    format!("与第 {row} 行{what}；请核对后只保留一行 (row {row}) / check both rows and keep one")
+}
+
 /// The customer a row belongs to: same phone, or the same identity card under another phone.
 fn existing_customer(tx: &crate::store::Tx<'_>, g: &Good) -> Result<Option<Customer>> {
     if let Some(p) = &g.phone
@@ -471,8 +605,14 @@ fn existing_customer(tx: &crate::store::Tx<'_>, g: &Good) -> Result<Option<Custo
 
 /// A row checked and read. A complaint quotes what was wrong; an identity-card number in
 /// any cell of the row (one in the phone column, say) is shown only masked in it.
-fn parse_row(cells: &[String], columns: &Columns, tiers: &[String], device_key: &[u8]) -> Result<Good, String> {
-    read_row(cells, columns, tiers, device_key).map_err(|mut reason| {
+fn parse_row(
+    cells: &[String],
+    columns: &Columns,
+    tiers: &[String],
+    device_key: &[u8],
+    today: NaiveDate,
+) -> Result<Good, String> {
+    read_row(cells, columns, tiers, device_key, today).map_err(|mut reason| {
         for cell in cells.iter().map(|c| c.trim()) {
             if let Ok(id) = IdNumber::parse(cell) {
                 reason = reason.replace(cell, &id.masked());
@@ -482,20 +622,40 @@ fn parse_row(cells: &[String], columns: &Columns, tiers: &[String], device_key: 
     })
 }
 
-fn read_row(cells: &[String], columns: &Columns, tiers: &[String], device_key: &[u8]) -> Result<Good, String> {
+fn read_row(
+    cells: &[String],
+    columns: &Columns,
+    tiers: &[String],
+    device_key: &[u8],
+    today: NaiveDate,
+) -> Result<Good, String> {
     let get = |cells: &[String], f: Field| columns.get(cells, f);
     let name = get(cells, Field::Name);
     if name.is_empty() {
         return Err("姓名为空 / name is empty".into());
     }
-    if name.chars().count() > 40 {
-        return Err("姓名过长（最多 40 字）/ name too long (40 characters at most)".into());
+    // Every text field has a limit: a runaway cell is this row's error, not a 10 MB note.
+    for (f, label, max) in [
+        (Field::Name, "姓名 name", limits::NAME),
+        (Field::Notes, "备注 notes", limits::NOTES),
+        (Field::Allergies, "过敏 allergies", limits::ALLERGIES),
+        (Field::SkinType, "肤质 skin type", limits::SKIN_TYPE),
+        (Field::Tier, "会员等级 tier", limits::NAME),
+        (Field::Gender, "性别 gender", limits::TAG),
+        (Field::Birthday, "生日 birthday", limits::TAG),
+        (Field::Phone, "手机 phone", limits::TAG),
+        (Field::IdNumber, "身份证 ID card", limits::TAG),
+    ] {
+        check_length(label, &get(cells, f), max)?;
     }
     let phone_text = get(cells, Field::Phone);
     let phone = Phone::parse(&phone_text).map_err(|e| format!("手机号 \"{phone_text}\"：{e}"))?;
     let gender = parse_gender(&get(cells, Field::Gender))?;
     let b = get(cells, Field::Birthday);
     let birthday = if b.is_empty() { None } else { Some(parse_birthday(&b)?) };
+    if let Some(d) = birthday {
+        check_birthday(d, today)?;
+    }
     let t = get(cells, Field::Tier);
     let tier = if t.is_empty() {
         None
@@ -520,6 +680,7 @@ fn read_row(cells: &[String], columns: &Columns, tiers: &[String], device_key: &
         Some(id.key(device_key))
     };
     Ok(Good {
+        row: 0,
         name,
         phone: Some(phone),
         gender,
@@ -635,7 +796,8 @@ mod tests {
         .unwrap();
         let columns = Columns::of(&t.headers);
         for (_, cells) in &t.rows {
-            let Err(reason) = parse_row(cells, &columns, &[], &[7u8; 32]) else { panic!("refused") };
+            let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+            let Err(reason) = parse_row(cells, &columns, &[], &[7u8; 32], today) else { panic!("refused") };
             assert!(reason.contains("110105********002X") && !reason.contains("11010519491231002X"), "{reason}");
         }
     }

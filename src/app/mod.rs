@@ -93,6 +93,20 @@ impl AppError {
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 /// Where the nightly job and `salonbox backup` put backups by default.
+/// How long the kiosk waits for the clock to be synchronised before it believes it anyway
+/// (a shop without internet never gets it synchronised).
+pub const CLOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(180);
+
+/// What [`App::clock_trust`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockTrust {
+    Trusted,
+    /// Not synchronised yet: wait a little.
+    Waiting,
+    /// The clock reads earlier than this time, already recorded: it is wrong.
+    Behind(chrono::DateTime<chrono::Utc>),
+}
+
 pub fn backups_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("backups")
 }
@@ -223,6 +237,26 @@ impl App {
 
     pub fn tz(&self) -> chrono_tz::Tz {
         self.config.shop.time_zone
+    }
+
+    /// Whether the clock can be believed for business (a check-in's day and ticket series,
+    /// a payment's date). A Pi has no real-time clock: after a power cut it starts at
+    /// whatever time was last saved until the network sets it. The clock is believed once
+    /// it is synchronised (`jobs.clock_sync_file` exists, or this machine has no
+    /// timesyncd), or after `waited` reaches `CLOCK_WAIT` without that; never while it reads
+    /// earlier than a time the shop already recorded.
+    pub fn clock_trust(&mut self, waited: std::time::Duration) -> Result<ClockTrust> {
+        let now = self.now();
+        if let Some(seen) = self.store.read(|tx| tx.latest_recorded_at())?
+            && now + chrono::Duration::minutes(1) < seen
+        {
+            return Ok(ClockTrust::Behind(seen));
+        }
+        let synced = match &self.config.jobs.clock_sync_file {
+            None => true,
+            Some(flag) => flag.exists() || flag.parent().is_some_and(|d| !d.exists()),
+        };
+        Ok(if synced || waited >= CLOCK_WAIT { ClockTrust::Trusted } else { ClockTrust::Waiting })
     }
 
     pub fn today(&self) -> NaiveDate {

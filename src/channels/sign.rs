@@ -1,5 +1,5 @@
 //! Request signing of the providers, as their documentation specifies it. Pure functions,
-//! checked against the published test vectors (`shared/spec/provider-test-vectors.md`).
+//! checked against the published test vectors (`docs/provider-test-vectors.md`, a copy of `shared/spec/`).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;

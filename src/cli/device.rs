@@ -133,20 +133,30 @@ pub fn read_card(
         say(&msg::place_card(&reader.name()))?;
     }
     let deadline = Instant::now() + Duration::from_secs(timeout);
+    // What went wrong last while asking again (a silent or garbled answer), for the message
+    // at the end: a corrupt answer is not silence.
+    let mut last_problem: Option<String> = None;
     let read = loop {
         match reader.poll() {
             Ok(Some(r)) => break r,
-            Ok(None) => {}
-            // a card problem: say so and keep waiting for a better read
-            Err(e) if e.is_card_problem() => {
-                if !json {
-                    say(&e.to_string())?;
+            Ok(None) => last_problem = None,
+            // a card problem, or a reader that answered badly this time: say so (once per
+            // change) and keep asking while time is left
+            Err(e) if e.is_card_problem() || e.is_transient() => {
+                let m = e.to_string();
+                if !json && last_problem.as_deref() != Some(&m) {
+                    say(&m)?;
                 }
+                tracing::info!(error = %e, "read-card: asking again");
+                last_problem = e.is_transient().then_some(m);
             }
             Err(e) => return Err(CliError::Device(e.to_string())),
         }
         if Instant::now() >= deadline {
-            return Err(CliError::Device(msg::no_card_read(timeout)));
+            return Err(CliError::Device(match last_problem {
+                Some(why) => msg::no_card_read_because(timeout, &why),
+                None => msg::no_card_read(timeout),
+            }));
         }
         std::thread::sleep(hw.id_reader_poll.min(Duration::from_millis(300)));
     };

@@ -347,14 +347,22 @@ pub fn no_kiosk_feature() -> String {
     "此版本未包含自助机界面（kiosk 功能）/ this build has no kiosk (the kiosk feature is off)".into()
 }
 
+pub fn demo_dir_removed(dir: &Path) -> String {
+    format!(
+        "演示店铺 {} 在演示结束时删除；要保留请加 --keep / the demo shop {} is removed when the demo ends; add --keep to keep it",
+        dir.display(),
+        dir.display()
+    )
+}
+
 pub fn demo_no_display() -> &'static str {
     "没有显示器，改为无界面播放演示早晨 / no display: playing the scripted morning headlessly"
 }
 
-pub fn demo_window(dir: &Path) -> String {
+pub fn demo_window(dir: &Path, keep: bool) -> String {
     format!(
         "自助机窗口已打开；F1 模拟刷身份证，F2 模拟扫会员码 / the kiosk window is open; F1 simulates an ID card, F2 a member QR code\n{}",
-        demo_dir(dir)
+        if keep { demo_dir(dir) } else { demo_dir_removed(dir) }
     )
 }
 
@@ -398,6 +406,10 @@ pub fn place_card(reader: &str) -> String {
 
 pub fn no_card_read(secs: u64) -> String {
     format!("{secs} 秒内没有读到卡 / no card was read within {secs} s")
+}
+
+pub fn no_card_read_because(secs: u64, why: &str) -> String {
+    format!("{secs} 秒内没有读到卡，最后一次：{why} / no card was read within {secs} s; last: {why}")
 }
 
 pub fn printed(n: usize, transcript: Option<&Path>) -> String {

@@ -85,9 +85,12 @@ pub enum Command {
         /// 不开窗口：播放脚本化的早晨并保存每个画面 / no window: play the scripted morning and save every screen
         #[arg(long)]
         headless: bool,
-        /// 画面和小票的输出目录（默认：演示数据目录下的 screens）/ where screens and tickets go (default: screens in the demo directory)
+        /// 画面和小票的输出目录（默认：临时目录下的 salonbox-demo-screens，每次覆盖）/ where screens and tickets go (default: salonbox-demo-screens in the temporary directory, replaced each run)
         #[arg(long)]
         out: Option<PathBuf>,
+        /// 结束后保留演示店铺的数据目录（默认删除）/ keep the demo shop's data directory afterwards (by default it is removed)
+        #[arg(long)]
+        keep: bool,
     },
     /// 自助签到机（触摸屏界面）/ the touchscreen check-in kiosk
     Kiosk {
@@ -178,6 +181,15 @@ pub enum Command {
         /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
+    },
+    /// systemd 生成器：让自助机只能访问配置的网络打印机（由 systemd 调用）/ the systemd
+    /// generator: lets the kiosk reach the configured network printer and nothing else (run by systemd)
+    #[command(hide = true)]
+    SystemdGenerator {
+        /// systemd 的 normal 目录 / systemd's normal generator directory
+        normal_dir: PathBuf,
+        early_dir: Option<PathBuf>,
+        late_dir: Option<PathBuf>,
     },
     /// 设备：读卡、打印测试、蜂鸣、打印队列 / devices: read a card, test print, beep, print queue
     #[command(subcommand)]
@@ -813,9 +825,9 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             say(&msg::initialised(&r.data_dir, r.created_key, r.schema_version))?;
             Ok(Outcome::Ok)
         }
-        Command::Demo { customers, headless, out } => {
+        Command::Demo { customers, headless, out, keep } => {
             let clock = demo_clock(&config, clock);
-            demo(config, clock, customers, headless, out)
+            demo(config, clock, customers, headless, out, keep)
         }
         Command::DemoData { customers, days, seed } => {
             let mut app = App::open(config, &dir, clock)?;
@@ -824,6 +836,14 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             Ok(Outcome::Ok)
         }
         Command::Doctor { json } => device::doctor(&config, &dir, clock.now(), json),
+        Command::SystemdGenerator { normal_dir, .. } => {
+            let written = crate::station::sandbox::generate(&config.hardware, &normal_dir)
+                .map_err(|source| crate::store::StoreError::Io { path: normal_dir.clone(), source })?;
+            if let Some(path) = written {
+                tracing::info!(path = %path.display(), "kiosk sandbox opened to the network printer");
+            }
+            Ok(Outcome::Ok)
+        }
         // Before any App::open: a restore must work when the database does not open.
         Command::Restore { backup: None, json, .. } => {
             let list = crate::app::restore::list_backups(&dir, config.shop.time_zone)?;
@@ -881,19 +901,56 @@ fn demo_clock(config: &Config, clock: Arc<dyn Clock>) -> Arc<dyn Clock> {
     if std::env::var_os("SALONBOX_NOW").is_some() {
         return clock;
     }
+    // The same story at any hour: the shop's next business morning (today's when it is open
+    // today), half an hour after opening, with time running on from there.
     let (now, tz) = (clock.now(), config.shop.time_zone);
     let today = crate::domain::time::business_date(now, tz);
     for day in (0..8).map(|d| today + chrono::Duration::days(d)) {
-        let Some(open) = config.shop.opening_hours.on(day, tz) else { continue };
-        if open.start <= now && now < open.end {
-            return clock;
-        }
-        if now < open.start {
-            return Arc::new(FixedClock::new(open.start + chrono::Duration::hours(1)));
+        if let Some(open) = config.shop.opening_hours.on(day, tz) {
+            return Arc::new(crate::clock::OffsetClock::starting_at(open.start + chrono::Duration::minutes(30)));
         }
     }
     clock
 }
+
+/// The demo's data directory, removed when the demo ends unless it is to be kept. Demo
+/// directories left by runs that were killed (their process is gone) are removed at start.
+struct DemoDir {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl DemoDir {
+    fn new(keep: bool) -> DemoDir {
+        let tmp = std::env::temp_dir();
+        if let Ok(entries) = std::fs::read_dir(&tmp) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let Some(pid) = name.strip_prefix("salonbox-demo-").and_then(|r| r.split('-').next()) else { continue };
+                let alive = Path::new("/proc").join(pid).exists();
+                let kept = e.path().join(DEMO_KEEP_MARK).exists();
+                if !alive && !kept && pid.parse::<u32>().is_ok() {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let path = tmp.join(format!("salonbox-demo-{}-{}", std::process::id(), Utc::now().timestamp()));
+        DemoDir { path, keep }
+    }
+}
+
+impl Drop for DemoDir {
+    fn drop(&mut self) {
+        if self.keep {
+            let _ = std::fs::write(self.path.join(DEMO_KEEP_MARK), b"kept by salonbox demo --keep\n");
+        } else if let Err(e) = std::fs::remove_dir_all(&self.path) {
+            tracing::warn!(dir = %self.path.display(), error = %e, "demo directory not removed");
+        }
+    }
+}
+
+/// Marks a demo directory kept with `--keep` (never removed by a later demo).
+const DEMO_KEEP_MARK: &str = ".kept";
 
 #[cfg(feature = "kiosk")]
 fn kiosk(app: App, first_frame: Option<PathBuf>) -> Result<Outcome, CliError> {
@@ -919,18 +976,21 @@ fn demo(
     customers: usize,
     headless: bool,
     out: Option<PathBuf>,
+    keep: bool,
 ) -> Result<Outcome, CliError> {
-    let dir = std::env::temp_dir().join(format!("salonbox-demo-{}-{}", std::process::id(), Utc::now().timestamp()));
+    let demo_dir = DemoDir::new(keep);
+    let dir = demo_dir.path.clone();
     let config = demo_config(config);
     crate::app::init(&config, &dir)?;
     let mut app = App::open(config, &dir, clock)?;
     let r = app.seed_demo(DemoSize { customers, days_of_history: 365 }, 2026)?;
+    app.seed_demo_arrival()?;
     say(&msg::demo_seeded(r.staff, r.services, r.customers, r.visits, r.appointments))?;
     say(&format!("\n{}", app.config.shop.name))?;
     #[cfg(feature = "kiosk")]
     {
         if !headless && crate::kiosk::has_display() {
-            say(&msg::demo_window(&dir))?;
+            say(&msg::demo_window(&dir, keep))?;
             // The daemon's jobs run beside the window, in this process; messages are logged.
             let daemon = demo_daemon(&app.config, &dir, &app.clock)?;
             let result = crate::kiosk::run(app).map_err(|e| CliError::Device(e.to_string()));
@@ -941,7 +1001,17 @@ fn demo(
         if !headless {
             say(msg::demo_no_display())?;
         }
-        let out = out.unwrap_or_else(|| dir.join("screens"));
+        // The screens outlive the demo shop: by default in one fixed folder that each run
+        // replaces (never one more folder per run).
+        let out = match out {
+            Some(o) => o,
+            None if keep => dir.join("screens"),
+            None => {
+                let o = std::env::temp_dir().join("salonbox-demo-screens");
+                let _ = std::fs::remove_dir_all(&o);
+                o
+            }
+        };
         let (config, clock) = (app.config.clone(), app.clock.clone());
         let played = crate::kiosk::walkthrough::play(app, &out).map_err(|e| CliError::Device(e.to_string()))?;
         for (who, ticket) in &played.tickets {
@@ -961,7 +1031,7 @@ fn demo(
         let _ = (headless, out);
         demo_cli_arrivals(&mut app)?;
     }
-    say(&format!("\n{}", msg::demo_dir(&dir)))?;
+    say(&format!("\n{}", if keep { msg::demo_dir(&dir) } else { msg::demo_dir_removed(&dir) }))?;
     Ok(Outcome::Ok)
 }
 
@@ -1296,6 +1366,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         | Command::Demo { .. }
         | Command::DemoData { .. }
         | Command::Doctor { .. }
+        | Command::SystemdGenerator { .. }
         | Command::Restore { .. }
         | Command::Soak(_)
         | Command::Kiosk { .. } => {

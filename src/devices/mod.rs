@@ -32,6 +32,10 @@ pub enum DeviceError {
     Disconnected { port: String },
     #[error("{port} 上的阅读器没有回应（{command}）/ the reader on {port} did not answer ({command})")]
     NoAnswer { port: String, command: &'static str },
+    #[error(
+        "{port} 上的阅读器回答已损坏（{count} 次校验错误，{command}），请检查连线或更换数据线 / the reader on {port} answered with corrupt data ({count} bad checksums, {command}): check the cable"
+    )]
+    Corrupt { port: String, command: &'static str, count: u32 },
     #[error("阅读器回答 {status}（{command}）/ the reader answered {status} ({command})")]
     Status { command: &'static str, status: sam::Status },
     #[error("身份证读取失败：{0}，请重新放置 / the ID card could not be read: {0}; place it again")]
@@ -57,6 +61,14 @@ impl DeviceError {
             DeviceError::Status { status, .. } => !matches!(status, sam::Status::SamSelfTest),
             _ => false,
         }
+    }
+}
+
+impl DeviceError {
+    /// A reader that is there but did not give a good answer this time (silence, or a
+    /// corrupt answer): worth asking again while time is left.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, DeviceError::NoAnswer { .. } | DeviceError::Corrupt { .. })
     }
 }
 

@@ -12,7 +12,6 @@ use std::rc::Rc;
 use escpos::driver::Driver;
 use escpos::printer::Printer;
 use escpos::utils::{JustifyMode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption};
-use unicode_width::UnicodeWidthChar;
 
 use super::DeviceError;
 
@@ -41,9 +40,47 @@ impl Paper {
     }
 }
 
-/// Display width in printer columns: CJK characters take two.
+/// Text as every Chinese receipt printer can print it. Printers know GBK (two bytes a
+/// character); GB18030's four-byte codes (¥ U+00A5, − U+2212, rare characters) come out as
+/// garbage on most of them, so those characters are replaced by what GBK has (￥, -), and
+/// any other by `?`. Control characters other than a line break are dropped.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '\n' => Some('\n'),
+            c if c.is_control() => None,
+            c if c.is_ascii() => Some(c),
+            '¥' => Some('￥'),
+            '−' | '–' | '‐' | '‑' | '‒' => Some('-'),
+            '•' | '・' => Some('·'),
+            '\u{a0}' | '\u{2002}'..='\u{200a}' | '\u{3000}' => Some(' '),
+            '\u{200b}'..='\u{200d}' | '\u{feff}' => None,
+            c if in_gbk(c) => Some(c),
+            _ => Some('?'),
+        })
+        .collect()
+}
+
+/// Whether the printer's double-byte character set (GBK) has `c`.
+fn in_gbk(c: char) -> bool {
+    let mut buf = [0u8; 4];
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(c.encode_utf8(&mut buf));
+    !unmappable && bytes.len() == 2
+}
+
+/// Width in printer columns of printable text, counted as the printer counts: an ASCII
+/// character is one column, every double-byte (GBK) character two, whatever Unicode says
+/// of its width (¥, ×, ·, ① are two columns on paper).
 pub fn width(s: &str) -> usize {
-    s.chars().map(|c| c.width().unwrap_or(0)).sum()
+    s.chars().map(char_width).sum()
+}
+
+fn char_width(c: char) -> usize {
+    match c {
+        c if c.is_control() => 0,
+        c if c.is_ascii() => 1,
+        _ => 2,
+    }
 }
 
 /// Splits text into lines of at most `cols` columns, never splitting a character, and
@@ -53,7 +90,7 @@ pub fn wrap(text: &str, cols: usize) -> Vec<String> {
     for para in text.split('\n') {
         let mut line = String::new();
         for c in para.chars() {
-            if width(&line) + c.width().unwrap_or(0) > cols && !line.is_empty() {
+            if width(&line) + char_width(c) > cols && !line.is_empty() {
                 let word_break = (c.is_ascii_graphic() && !c.is_ascii_punctuation())
                     .then(|| line.rfind(' '))
                     .flatten()
@@ -83,7 +120,7 @@ fn clip(text: &str, cols: usize) -> String {
     let mut w = 0;
     text.chars()
         .take_while(|c| {
-            w += c.width().unwrap_or(0);
+            w += char_width(*c);
             w <= cols
         })
         .collect()
@@ -140,7 +177,9 @@ impl Page {
         self.cols
     }
 
+    /// One printed line; `text` is already printable and fits.
     fn text_line(&mut self, text: &str) -> Result<(), DeviceError> {
+        debug_assert!(width(text) <= self.cols, "{text:?} is wider than {} columns", self.cols);
         self.p.writeln(text).map_err(esc)?;
         Ok(())
     }
@@ -155,7 +194,7 @@ impl Page {
         self.justify(JustifyMode::CENTER)?;
         self.p.bold(bold).map_err(esc)?.size(size, size).map_err(esc)?;
         let cols = self.cols / usize::from(size.max(1));
-        for l in wrap(text, cols) {
+        for l in wrap(&printable(text), cols) {
             self.text_line(&l)?;
         }
         self.p.reset_size().map_err(esc)?.bold(false).map_err(esc)?;
@@ -164,7 +203,7 @@ impl Page {
 
     /// Left-aligned text, wrapped.
     pub fn line(&mut self, text: &str) -> Result<(), DeviceError> {
-        for l in wrap(text, self.cols) {
+        for l in wrap(&printable(text), self.cols) {
             self.text_line(&l)?;
         }
         Ok(())
@@ -172,12 +211,13 @@ impl Page {
 
     /// `left ……… right` on one line; a left side too long for it goes on its own lines.
     pub fn pair(&mut self, left: &str, right: &str) -> Result<(), DeviceError> {
-        let (lw, rw) = (width(left), width(right));
+        let (left, right) = (printable(left), printable(right));
+        let (lw, rw) = (width(&left), width(&right));
         if lw + 1 + rw <= self.cols {
             return self.text_line(&format!("{left}{}{right}", " ".repeat(self.cols - lw - rw)));
         }
-        self.line(left)?;
-        let right = clip(right, self.cols);
+        self.line(&left)?;
+        let right = clip(&right, self.cols);
         self.text_line(&format!("{}{right}", " ".repeat(self.cols - width(&right))))
     }
 
@@ -219,6 +259,9 @@ pub struct TicketDoc {
     /// "约 14:35（25 分钟）"
     pub estimate: Option<String>,
     pub qr: String,
+    /// Whether the QR code opens the queue online (cloud sync is on); otherwise it is a
+    /// code for the shop's own reader and the caption does not invite anyone to scan it.
+    pub qr_online: bool,
     pub printed_at: String,
 }
 
@@ -238,8 +281,10 @@ pub fn ticket(paper: Paper, d: &TicketDoc) -> Result<Vec<u8>, DeviceError> {
     }
     p.rule()?;
     p.qr(&d.qr)?;
-    p.center("扫码查看排队", 1, false)?;
-    p.center("Scan to follow the queue", 1, false)?;
+    if d.qr_online {
+        p.center("扫码查看排队", 1, false)?;
+        p.center("Scan to follow the queue", 1, false)?;
+    }
     p.center("请稍坐，叫号时请到前台", 1, false)?;
     p.center("Please take a seat", 1, false)?;
     p.center(&d.printed_at, 1, false)?;
@@ -283,8 +328,13 @@ pub fn slip(paper: Paper, d: &SlipDoc) -> Result<Vec<u8>, DeviceError> {
 #[derive(Debug, Clone)]
 pub struct ReceiptDoc {
     pub shop: String,
+    /// Under the name, when the shop has them: address, telephone.
+    pub address: Option<String>,
+    pub phone: Option<String>,
     pub number: String,
     pub at: String,
+    /// Who took the payment.
+    pub cashier: Option<String>,
     /// "王女士 138****5678 (M000123)"
     pub customer: Option<String>,
     /// (name, "2 × 88.00", amount, details such as beautician or sessions left)
@@ -301,9 +351,18 @@ pub struct ReceiptDoc {
 pub fn receipt(paper: Paper, d: &ReceiptDoc) -> Result<Vec<u8>, DeviceError> {
     let mut p = Page::new(paper)?;
     p.center(&d.shop, 2, true)?;
+    if let Some(a) = &d.address {
+        p.center(a, 1, false)?;
+    }
+    if let Some(t) = &d.phone {
+        p.center(&format!("电话 Tel {t}"), 1, false)?;
+    }
     p.center("消费小票 Receipt", 1, false)?;
     p.line(&format!("单号 No. {}", d.number))?;
     p.line(&format!("时间 Time {}", d.at))?;
+    if let Some(c) = &d.cashier {
+        p.line(&format!("收银 Cashier {c}"))?;
+    }
     if let Some(c) = &d.customer {
         p.line(&format!("顾客 Customer {c}"))?;
     }
@@ -374,8 +433,8 @@ pub fn test_page(paper: Paper, shop: &str, printed_at: &str) -> Result<Vec<u8>, 
     p.line(&"0123456789".repeat(cols / 10 + 1).chars().take(cols).collect::<String>())?;
     p.line(&"中文".repeat(cols / 4))?;
     p.pair("纸宽 Paper", &format!("{} mm / {cols} 列 columns", if cols == 32 { 58 } else { 80 }))?;
-    p.pair("编码 Encoding", "GB18030")?;
-    p.line("汉字、标点，全角：ＡＢＣ；生僻字：䶮𠀀")?;
+    p.pair("编码 Encoding", "GBK")?;
+    p.line("汉字、标点，全角：ＡＢＣ；金额：￥88.00")?;
     p.center("大字 Large", 2, false)?;
     p.qr("salonbox test page")?;
     p.center(printed_at, 1, false)?;
@@ -396,6 +455,7 @@ mod tests {
             staff: Some("小美".into()),
             estimate: Some("约 14:35（25 分钟）".into()),
             qr: "SALONBOX:Q:0192".into(),
+            qr_online: true,
             printed_at: "2026-11-23 10:30".into(),
         }
     }
@@ -404,7 +464,10 @@ mod tests {
     fn width_counts_chinese_as_two_columns() {
         assert_eq!(width("A007"), 4);
         assert_eq!(width("面部清洁"), 8);
-        assert_eq!(width("¥88.00 王女士"), 13);
+        // as the printer counts: a double-byte character is two columns, ¥ and × included
+        assert_eq!(width("¥88.00 王女士"), 14);
+        assert_eq!(width("1 × 88.00"), 10);
+        assert_eq!(printable("¥88.00 −10% 𠀀"), "￥88.00 -10% ?");
         assert_eq!(wrap("面部深层清洁护理套餐", 8), ["面部深层", "清洁护理", "套餐"]);
         assert_eq!(wrap("ab 面部", 5), ["ab 面", "部"]);
         // Latin words move whole to the next line; a word longer than a line is cut
@@ -447,6 +510,9 @@ mod tests {
     fn a_long_left_side_wraps_and_the_amount_stays_right() {
         let d = ReceiptDoc {
             shop: "悦颜美容".into(),
+            address: None,
+            phone: None,
+            cashier: None,
             number: "0192ab".into(),
             at: "2026-11-23 10:30".into(),
             customer: Some("王女士 138****5678".into()),
@@ -473,10 +539,15 @@ mod tests {
     }
 
     #[test]
-    fn the_test_page_survives_rare_characters() {
-        let bytes = test_page(Paper::Mm80, "悦颜美容", "2026-11-23 10:30").unwrap();
+    fn the_test_page_holds_only_what_gbk_printers_print() {
+        let bytes = test_page(Paper::Mm80, "悦颜美容 ¥", "2026-11-23 10:30").unwrap();
         let d = decode(&bytes).unwrap();
-        assert!(d.texts().iter().any(|t| t.contains("䶮𠀀")), "GB18030 four-byte characters round-trip");
+        for t in d.texts() {
+            assert_eq!(printable(&t), t);
+            let (_, _, unmappable) = encoding_rs::GBK.encode(&t);
+            assert!(!unmappable, "{t}");
+        }
+        assert!(d.texts().iter().any(|t| t.contains("￥88.00")));
         assert_eq!(d.cuts(), 1);
     }
 }

@@ -45,6 +45,10 @@ pub trait CardReader: Send {
 /// How long the SAM module may take to answer one command (the text+photo read is the
 /// slowest: about 1.3 KB at 115200 baud plus the card's own time).
 const ANSWER_TIMEOUT: Duration = Duration::from_millis(1500);
+/// After a corrupt answer, how long a good copy may still arrive before the command is sent
+/// again, and how many times it is sent again within one [`ANSWER_TIMEOUT`].
+const RESEND_AFTER_CORRUPT: Duration = Duration::from_millis(120);
+const RESENDS: u32 = 5;
 
 /// The identity-card reader (SAM module) over serial.
 pub struct SamReader {
@@ -59,11 +63,17 @@ impl SamReader {
         SamReader { link: SerialLink::new(settings), device_key: device_key.to_vec(), discarded: 0 }
     }
 
-    /// Sends a command and returns the answer's status and data.
+    /// Sends a command and returns the answer's status and data. A corrupt answer (a frame
+    /// whose checksum fails) is not silence: the command is sent again (after a short wait
+    /// for a good copy that may follow), up to [`RESENDS`] times within [`ANSWER_TIMEOUT`],
+    /// and if no good answer comes the error says the answers were corrupt.
     fn ask(&mut self, c: sam::Command) -> Result<(sam::Status, Vec<u8>), DeviceError> {
         self.link.discard_input()?;
         self.link.write_all(&sam::command(c))?;
         let deadline = Instant::now() + ANSWER_TIMEOUT;
+        let mut corrupt = 0u32;
+        let mut resend_at: Option<Instant> = None;
+        let mut resends = 0;
         loop {
             match sam::scan(self.link.buffered()) {
                 sam::Scan::Frame { payload, used } => {
@@ -80,6 +90,10 @@ impl SamReader {
                     tracing::debug!(port = self.link.path(), bytes = used, ?why, "reader: discarded bytes");
                     self.discarded += used as u64;
                     self.link.consume(used);
+                    if why == sam::Garbage::Checksum {
+                        corrupt += 1;
+                        resend_at.get_or_insert_with(|| Instant::now() + RESEND_AFTER_CORRUPT);
+                    }
                     continue;
                 }
                 sam::Scan::NeedMore { skip } => {
@@ -87,10 +101,24 @@ impl SamReader {
                     self.link.consume(skip);
                 }
             }
-            if Instant::now() >= deadline {
-                return Err(DeviceError::NoAnswer { port: self.link.path().to_string(), command: c.label() });
+            let now = Instant::now();
+            if now >= deadline {
+                let port = self.link.path().to_string();
+                return Err(if corrupt > 0 {
+                    DeviceError::Corrupt { port, command: c.label(), count: corrupt }
+                } else {
+                    DeviceError::NoAnswer { port, command: c.label() }
+                });
             }
-            self.link.fill(deadline)?;
+            if resend_at.is_some_and(|t| now >= t) && resends < RESENDS {
+                tracing::info!(port = self.link.path(), command = c.label(), "reader: corrupt answer, asking again");
+                resends += 1;
+                resend_at = None;
+                self.link.discard_input()?;
+                self.link.write_all(&sam::command(c))?;
+            }
+            let until = resend_at.filter(|_| resends < RESENDS).map_or(deadline, |t| t.min(deadline));
+            self.link.fill(until)?;
         }
     }
 
@@ -238,21 +266,27 @@ pub enum ReaderEvent {
 /// How a poller paces itself.
 #[derive(Debug, Clone, Copy)]
 pub struct PollSettings {
+    /// The pause between polls, after a read as after none.
     pub interval: Duration,
-    /// The same card read again within this time (lying on the reader) is not reported twice.
-    pub repeat_after: Duration,
+    /// A card is announced once while it stays on the reader; it counts as removed when no
+    /// poll has seen it for this long (then the same card is announced again).
+    pub gone_after: Duration,
     /// After a failure, how long before the port is tried again (doubling up to `max_backoff`).
     pub backoff: Duration,
     pub max_backoff: Duration,
+    /// A reader that is there but answers badly (silence, corrupt answers) is reported
+    /// unavailable only after this many such polls in a row.
+    pub transient_limit: u32,
 }
 
 impl Default for PollSettings {
     fn default() -> Self {
         PollSettings {
             interval: Duration::from_millis(300),
-            repeat_after: Duration::from_secs(5),
+            gone_after: Duration::from_secs(1),
             backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(5),
+            transient_limit: 3,
         }
     }
 }
@@ -265,6 +299,12 @@ pub struct Poller {
     thread: Option<JoinHandle<()>>,
 }
 
+/// The card on the reader, as the poller last saw it.
+struct Present {
+    card: CardRead,
+    seen: Instant,
+}
+
 impl Poller {
     pub fn spawn(mut reader: Box<dyn CardReader>, settings: PollSettings) -> std::io::Result<Poller> {
         let (tx, events) = mpsc::channel();
@@ -272,11 +312,14 @@ impl Poller {
         let thread = std::thread::Builder::new().name("card-reader".into()).spawn(move || {
             let name = reader.name();
             let mut connected: Option<bool> = None;
-            let mut last: Option<(CardRead, Instant)> = None;
+            let mut present: Option<Present> = None;
             let mut backoff = settings.backoff;
+            let mut transient = 0u32;
             loop {
-                let wait = match reader.poll() {
+                let event = match reader.poll() {
                     Ok(read) => {
+                        transient = 0;
+                        backoff = settings.backoff;
                         if connected != Some(true) {
                             tracing::info!(reader = %name, "card reader ready");
                             connected = Some(true);
@@ -284,39 +327,54 @@ impl Poller {
                                 return;
                             }
                         }
-                        backoff = settings.backoff;
-                        if let Some(read) = read {
-                            let repeat =
-                                last.as_ref().is_some_and(|(r, at)| *r == read && at.elapsed() < settings.repeat_after);
-                            last = Some((read.clone(), Instant::now()));
-                            if !repeat && tx.send(ReaderEvent::Card(read)).is_err() {
-                                return;
+                        match read {
+                            Some(card) => {
+                                let same = present.as_ref().is_some_and(|p| p.card == card);
+                                let event = (!same).then(|| ReaderEvent::Card(card.clone()));
+                                present = Some(Present { card, seen: Instant::now() });
+                                event
                             }
-                            // more may be waiting (a line reader's buffer): ask again at once
-                            Duration::ZERO
-                        } else {
-                            settings.interval
+                            None => {
+                                if present.as_ref().is_some_and(|p| p.seen.elapsed() >= settings.gone_after) {
+                                    present = None;
+                                }
+                                None
+                            }
                         }
                     }
                     Err(e) if e.is_card_problem() => {
                         tracing::info!(reader = %name, error = %e, "card not read");
-                        if tx.send(ReaderEvent::ReadFailed(e.to_string())).is_err() {
-                            return;
-                        }
-                        settings.interval
+                        transient = 0;
+                        Some(ReaderEvent::ReadFailed(e.to_string()))
+                    }
+                    Err(e) if e.is_transient() && transient + 1 < settings.transient_limit.max(1) => {
+                        transient += 1;
+                        tracing::info!(reader = %name, error = %e, "card reader answered badly; asking again");
+                        None
                     }
                     Err(e) => {
-                        if connected != Some(false) {
+                        transient = 0;
+                        let event = (connected != Some(false)).then(|| {
                             tracing::warn!(reader = %name, error = %e, "card reader unavailable");
-                            connected = Some(false);
-                            if tx.send(ReaderEvent::Disconnected(e.to_string())).is_err() {
-                                return;
-                            }
-                        }
-                        let w = backoff;
-                        backoff = (backoff * 2).min(settings.max_backoff);
-                        w
+                            ReaderEvent::Disconnected(e.to_string())
+                        });
+                        connected = Some(false);
+                        event
                     }
+                };
+                if let Some(e) = event
+                    && tx.send(e).is_err()
+                {
+                    return;
+                }
+                // the interval after every poll, a read or not: a card lying on the reader
+                // is asked about a few times a second, never in a busy loop
+                let wait = if connected == Some(false) {
+                    let w = backoff;
+                    backoff = (backoff * 2).min(settings.max_backoff);
+                    w
+                } else {
+                    settings.interval
                 };
                 match stopped.recv_timeout(wait) {
                     Err(RecvTimeoutError::Timeout) => {}

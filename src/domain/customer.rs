@@ -30,6 +30,15 @@ impl Gender {
         }
     }
 
+    /// 女 / 男 / 未知
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Gender::Female => "女",
+            Gender::Male => "男",
+            Gender::Unknown => "未知",
+        }
+    }
+
     pub fn from_db(s: &str) -> Gender {
         match s {
             "female" => Gender::Female,
@@ -100,4 +109,39 @@ mod tests {
         assert_eq!(Gender::parse(""), Some(Gender::Unknown));
         assert_eq!(Gender::parse("x?"), None);
     }
+}
+
+/// The longest text a customer's fields take, in characters: enough for any real entry,
+/// short enough that a pasted file or a runaway cell is refused, not stored and synced.
+pub mod limits {
+    pub const NAME: usize = 40;
+    pub const SKIN_TYPE: usize = 30;
+    pub const ALLERGIES: usize = 300;
+    pub const CONTRAINDICATIONS: usize = 300;
+    pub const NOTES: usize = 1000;
+    /// A tag, a skin concern.
+    pub const TAG: usize = 30;
+    /// A note, complaint or comment recorded against a customer or a visit.
+    pub const INTERACTION: usize = 1000;
+}
+
+/// `Err` with a message naming the field when `text` is longer than `max` characters.
+pub fn check_length(field: &str, text: &str, max: usize) -> Result<(), String> {
+    let n = text.trim().chars().count();
+    if n > max {
+        return Err(format!("{field}过长：{n} 字，最多 {max} 字 / {field} is too long: {n} characters, {max} at most"));
+    }
+    Ok(())
+}
+
+/// A birthday must be a day that has come: not after `today` (the shop's date), not before 1900.
+pub fn check_birthday(d: chrono::NaiveDate, today: chrono::NaiveDate) -> Result<(), String> {
+    use chrono::Datelike;
+    if d > today {
+        return Err(format!("生日 {d} 在今天（{today}）之后 / the birthday {d} is after today ({today})"));
+    }
+    if d.year() < 1900 {
+        return Err(format!("生日 {d} 早于 1900 年 / the birthday {d} is before 1900"));
+    }
+    Ok(())
 }

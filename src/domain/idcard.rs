@@ -103,6 +103,51 @@ pub struct IdCardKey {
     pub masked: String,
 }
 
+/// Free text (a note, an allergy, a comment, an imported 备注) with every identity-card
+/// number in it masked (`110101********1234`). A number is 17 digits and a digit or X with
+/// a birth date in the middle and no digit on either side; the check digit is not required,
+/// since a mistyped number is still someone's. Text without one is returned as it is.
+pub fn mask_in_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let b = text.as_bytes();
+    let mut found = Vec::new();
+    let mut start = 0;
+    while start + 18 <= b.len() {
+        if looks_like_id(b, start) {
+            found.push(start);
+            start += 18;
+        } else {
+            start += 1;
+        }
+    }
+    if found.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for s in found {
+        // all 18 bytes are ASCII, so these are character boundaries
+        out.push_str(&text[at..s + 6]);
+        out.push_str("********");
+        out.push_str(&text[s + 14..s + 18]);
+        at = s + 18;
+    }
+    out.push_str(&text[at..]);
+    std::borrow::Cow::Owned(out)
+}
+
+fn looks_like_id(b: &[u8], start: usize) -> bool {
+    let w = &b[start..start + 18];
+    if !w[..17].iter().all(u8::is_ascii_digit)
+        || !(w[17].is_ascii_digit() || w[17] == b'X' || w[17] == b'x')
+        || (start > 0 && b[start - 1].is_ascii_digit())
+        || b.get(start + 18).is_some_and(u8::is_ascii_digit)
+    {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| w[r].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    (1900..=2100).contains(&num(6..10)) && (1..=12).contains(&num(10..12)) && (1..=31).contains(&num(12..14))
+}
+
 /// Lowercase hex HMAC-SHA256 of `data` under `key`.
 pub fn keyed_hash(key: &[u8], data: &[u8]) -> String {
     // HMAC accepts keys of any length, so this cannot fail.
@@ -117,6 +162,20 @@ pub fn keyed_hash(key: &[u8], data: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_in_free_text_are_masked() {
+        assert_eq!(mask_in_text("身份证110101199003150126，对果酸过敏"), "身份证110101********0126，对果酸过敏");
+        assert_eq!(
+            mask_in_text("a 11010519491231002x b 110105194912310021"),
+            "a 110105********002x b 110105********0021"
+        );
+        // a phone, a longer digit run, a run without a birth date: left alone
+        for keep in ["13812345678", "1101011990031501260", "110101000003150126", "会员 M100001"] {
+            assert_eq!(mask_in_text(keep), keep);
+        }
+        assert!(matches!(mask_in_text("无"), std::borrow::Cow::Borrowed(_)));
+    }
 
     // A well-known sample number from GB 11643 examples.
     const SAMPLE: &str = "11010519491231002X";

@@ -15,11 +15,11 @@ use super::{
     KioskAdapter, KioskWindow, Page, QueueRow, RatingAdapter, RegisterAdapter, StaffAdapter, StaffMember, Theme,
     TicketAdapter, WelcomeAdapter, models,
 };
-use crate::app::App;
 use crate::app::checkin::{CheckinOutcome, CheckinRequest, Identity};
 use crate::app::customers::{Registration, parse_birthday};
 use crate::app::queue::{Offer, StaffOffer};
 use crate::app::staff::PinCheck;
+use crate::app::{App, ClockTrust};
 use crate::devices::buzzer::Pattern;
 use crate::devices::reader::IdCardRead;
 use crate::devices::reader::{CardRead, Poller, ReaderEvent};
@@ -43,6 +43,9 @@ pub struct Devices {
     pub buzzer: Option<Arc<Mutex<StationBuzzer>>>,
     /// Show the demo's card / QR simulator.
     pub simulator: bool,
+    /// Devices that could not be started, as (`device_status` name, why): recorded for
+    /// the staff devices tab when the kiosk starts.
+    pub problems: Vec<(&'static str, String)>,
 }
 
 /// One customer's visit to the screen; cleared on every return to the welcome page.
@@ -94,6 +97,10 @@ pub struct Kiosk {
     bill: Option<BillDraft>,
     /// The customer rating the visit just paid for.
     rating: Option<RatingDraft>,
+    /// Whether the clock has been found believable (`App::clock_trust`); until then no
+    /// business starts and the welcome page says why.
+    clock_trusted: bool,
+    started: std::time::Instant,
 }
 
 /// A rating being given on the kiosk after checkout.
@@ -133,7 +140,7 @@ impl Kiosk {
     /// Wires the kiosk to a window: callbacks, the idle timer (configured seconds), the
     /// clock and the card readers' events.
     pub fn attach(ui: &KioskWindow, app: App, devices: Devices) -> Rc<RefCell<Kiosk>> {
-        let idle_after = Duration::from_secs(app.config.checkin.kiosk_idle_seconds.max(5).into());
+        let idle_after = Duration::from_secs(app.config.checkin.kiosk_idle_seconds.into());
         let kiosk = Rc::new(RefCell::new(Kiosk {
             app,
             ui: ui.as_weak(),
@@ -150,6 +157,8 @@ impl Kiosk {
             idle_customer: idle_after,
             bill: None,
             rating: None,
+            clock_trusted: false,
+            started: std::time::Instant::now(),
         }));
         let weak = Rc::downgrade(&kiosk);
         {
@@ -255,6 +264,9 @@ impl Kiosk {
             let mut k = kiosk.borrow_mut();
             a.set_shop_name(k.app.config.shop.name.clone().into());
             a.set_show_simulator(k.devices.simulator);
+            for (device, why) in std::mem::take(&mut k.devices.problems) {
+                k.device_state(device, false, &why);
+            }
             k.show_clock();
             k.reset();
         }
@@ -274,6 +286,54 @@ impl Kiosk {
         if let Some(ui) = self.ui() {
             ui.global::<KioskAdapter>().set_clock(now.into());
         }
+        if !self.clock_trusted {
+            self.clock_ready();
+        }
+    }
+
+    /// Whether business may go on: the clock is believable (a check-in made on a clock
+    /// that a power cut set back would land on a wrong day and ticket series). Until it is,
+    /// the welcome page says what the kiosk is waiting for, and this returns `false`.
+    fn clock_ready(&mut self) -> bool {
+        if self.clock_trusted {
+            return true;
+        }
+        let message = match self.app.clock_trust(self.started.elapsed()) {
+            Ok(ClockTrust::Trusted) => {
+                self.clock_trusted = true;
+                if let Some(ui) = self.ui() {
+                    ui.global::<WelcomeAdapter>().set_hint(text::welcome_hint(self.lang).into());
+                }
+                return true;
+            }
+            Ok(ClockTrust::Waiting) => text::clock_waiting(self.lang),
+            Ok(ClockTrust::Behind(seen)) => {
+                tracing::warn!(%seen, now = %self.app.now(), "the clock reads earlier than a time already recorded: no check-ins");
+                text::clock_behind(self.lang)
+            }
+            // the database will say what is wrong when it is used
+            Err(e) => {
+                tracing::warn!(error = %e, "clock check failed");
+                return true;
+            }
+        };
+        if let Some(ui) = self.ui() {
+            ui.global::<WelcomeAdapter>().set_hint(message.into());
+        }
+        false
+    }
+
+    /// `true` when business may start; otherwise says why on the notice line.
+    fn ready_for_business(&mut self) -> bool {
+        if self.clock_ready() {
+            return true;
+        }
+        let why = match self.app.clock_trust(self.started.elapsed()) {
+            Ok(ClockTrust::Behind(_)) => text::clock_behind(self.lang),
+            _ => text::clock_waiting(self.lang),
+        };
+        self.notice(&why, true);
+        false
     }
 
     /// Any customer action: the idle timer starts again.
@@ -316,6 +376,9 @@ impl Kiosk {
         st.set_appointments(ModelRc::new(VecModel::default()));
         st.set_devices(ModelRc::new(VecModel::default()));
         ui.global::<WelcomeAdapter>().set_hint(text::welcome_hint(self.lang).into());
+        if !self.clock_trusted {
+            self.clock_ready();
+        }
         let i = ui.global::<IdentifyAdapter>();
         i.set_shown("".into());
         i.set_can_submit(false);
@@ -351,6 +414,21 @@ impl Kiosk {
         ra.set_stars(0);
         ra.set_tags(ModelRc::new(VecModel::default()));
         ra.set_done(false);
+        let co = ui.global::<CheckoutAdapter>();
+        co.set_customer("".into());
+        co.set_lines(ModelRc::new(VecModel::default()));
+        co.set_totals(ModelRc::new(VecModel::default()));
+        co.set_due("".into());
+        co.set_balances("".into());
+        co.set_use_points(false);
+        co.set_use_stored_value(false);
+        co.set_tender("".into());
+        co.set_paid(false);
+        co.set_result("".into());
+        co.set_products(ModelRc::new(VecModel::default()));
+        co.set_products_in_bill(false);
+        co.set_coupons(ModelRc::new(VecModel::default()));
+        co.set_cash_offers(ModelRc::new(VecModel::default()));
         self.notice("", false);
         self.go(Page::Welcome);
     }
@@ -450,6 +528,9 @@ impl Kiosk {
 
     fn start(&mut self) {
         self.touch();
+        if !self.ready_for_business() {
+            return;
+        }
         self.notice("", false);
         self.go(Page::Identify);
     }
@@ -488,6 +569,9 @@ impl Kiosk {
         if let Some(ui) = self.ui() {
             ui.global::<KioskAdapter>().set_english(self.lang == Lang::En);
             ui.global::<WelcomeAdapter>().set_hint(text::welcome_hint(self.lang).into());
+        }
+        if !self.clock_trusted {
+            self.clock_ready();
         }
         // what Rust wrote on the current page follows the language too
         let page = self.ui().map(|ui| ui.global::<KioskAdapter>().get_page());
@@ -889,6 +973,9 @@ impl Kiosk {
     }
 
     fn reader_event_from(&mut self, device: &str, e: ReaderEvent) {
+        if matches!(e, ReaderEvent::Card(_)) && !self.ready_for_business() {
+            return;
+        }
         match e {
             ReaderEvent::Card(CardRead::IdCard(card)) => {
                 if !self.identified(Identity::IdCard(card.key.clone()), text::unknown_card(self.lang)) {
@@ -899,7 +986,16 @@ impl Kiosk {
                 self.identified(Identity::from_scanned(&code), text::unknown_card(self.lang));
             }
             ReaderEvent::ReadFailed(_) => self.notice(&text::card_read_failed(self.lang), true),
-            ReaderEvent::Connected => self.device_state(device, true, "正常 / ready"),
+            ReaderEvent::Connected => {
+                self.device_state(device, true, "正常 / ready");
+                // the reader is back: its warning goes, whatever else is on screen stays
+                if let Some(ui) = self.ui() {
+                    let shown = ui.global::<KioskAdapter>().get_notice();
+                    if [Lang::Zh, Lang::En].into_iter().any(|l| shown.as_str() == text::reader_down(l)) {
+                        self.notice("", false);
+                    }
+                }
+            }
             ReaderEvent::Disconnected(why) => {
                 self.device_state(device, false, &why);
                 self.notice(&text::reader_down(self.lang), true);
@@ -916,6 +1012,9 @@ impl Kiosk {
 
     fn open_staff(&mut self) {
         self.touch();
+        if !self.ready_for_business() {
+            return;
+        }
         let members: Vec<StaffMember> = match self.app.list_staff() {
             Ok(list) => list
                 .into_iter()

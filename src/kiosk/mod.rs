@@ -58,8 +58,18 @@ pub fn devices(app: &App) -> Result<Devices, KioskError> {
         station::printer(hw, app.data_dir()),
         app.clock.clone(),
     )?);
-    let buzzer = station::buzzer(hw)?.map(|b| Arc::new(Mutex::new(b)));
-    Ok(Devices { readers, print_worker, buzzer, simulator: hw.mode == HardwareMode::Sim })
+    // A device that cannot be opened is a warning on the staff devices tab (and in
+    // `doctor`), never a reason not to check customers in.
+    let mut problems = Vec::new();
+    let buzzer = match station::buzzer(hw) {
+        Ok(b) => b.map(|b| Arc::new(Mutex::new(b))),
+        Err(e) => {
+            tracing::warn!(error = %e, "buzzer unavailable: the kiosk runs without it");
+            problems.push((station::BUZZER, e.to_string()));
+            None
+        }
+    };
+    Ok(Devices { readers, print_worker, buzzer, simulator: hw.mode == HardwareMode::Sim, problems })
 }
 
 /// Runs the kiosk in a window until it is closed.

@@ -108,6 +108,17 @@ pub fn card_read_failed(l: Lang) -> String {
     l.pick("没有读到卡片，请重新放置".into(), "The card could not be read: please place it again".into())
 }
 
+pub fn clock_waiting(l: Lang) -> String {
+    l.pick("正在校准时间，请稍候（约 3 分钟）".into(), "Setting the clock: one moment (about 3 minutes)".into())
+}
+
+pub fn clock_behind(l: Lang) -> String {
+    l.pick(
+        "系统时间有误，暂停签到：请连接网络或由店主校正时间".into(),
+        "The clock is wrong, check-in is paused: connect the network or have the owner set the time".into(),
+    )
+}
+
 pub fn reader_down(l: Lang) -> String {
     l.pick(
         "读卡器暂时不可用，请输入手机号".into(),

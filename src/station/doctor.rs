@@ -84,6 +84,9 @@ pub fn run(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {
                 out.push(serial_port("会员卡阅读器 member-card reader", port, config.hardware.card_reader_baud));
             }
             out.push(printer(config));
+            if let Some(c) = kiosk_sandbox(config) {
+                out.push(c);
+            }
             out.push(buzzer(config));
         }
     }
@@ -115,6 +118,8 @@ fn storage(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {
             "从备份恢复设备密钥；没有它，已登记的身份证无法再识别 / restore the device key from a backup: without it, registered ID cards are no longer recognised",
         )),
     }
+    // Before the store is opened (opening takes others' access away from the database).
+    out.push(private_files(data_dir));
     match Store::open_in(data_dir, config.shop.time_zone) {
         Ok(mut store) => {
             let version = store.schema_version().unwrap_or(0);
@@ -158,6 +163,39 @@ fn storage(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {
         )),
     }
     out
+}
+
+/// The database, its WAL, the device key and every backup must be owner-only: they hold
+/// customers' personal data.
+fn private_files(data_dir: &Path) -> Check {
+    use std::os::unix::fs::PermissionsExt;
+    const NAME: &str = "文件权限 file permissions";
+    let mut files: Vec<std::path::PathBuf> =
+        [DB_FILE.to_string(), format!("{DB_FILE}-wal"), format!("{DB_FILE}-shm"), DEVICE_KEY_FILE.to_string()]
+            .iter()
+            .map(|f| data_dir.join(f))
+            .collect();
+    if let Ok(dir) = std::fs::read_dir(crate::app::backups_dir(data_dir)) {
+        files.extend(dir.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()));
+    }
+    let open: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let mode = std::fs::metadata(f).ok()?.permissions().mode();
+            (mode & 0o077 != 0).then(|| format!("{} ({:o})", f.display(), mode & 0o777))
+        })
+        .collect();
+    if open.is_empty() {
+        return ok(NAME, "数据库、备份和密钥仅属主可读 / database, backups and key are owner-only");
+    }
+    fail(
+        NAME,
+        format!("其他用户可读 / readable by others: {}", open.join(", ")),
+        format!(
+            "chmod 600 这些文件（salonbox 打开数据库时也会自动收紧）/ chmod 600 them (salonbox also tightens them when it opens the database): {}",
+            data_dir.display()
+        ),
+    )
 }
 
 /// The newest backup: from within the last 36 hours, or none yet in a shop with no
@@ -262,6 +300,27 @@ fn printer(config: &Config) -> Check {
     }
 }
 
+/// On a system run by systemd with the kiosk's unit installed: its sandbox admits the
+/// configured network printer (and a printer by name, which no sandbox can admit, is named).
+fn kiosk_sandbox(config: &Config) -> Option<Check> {
+    use super::sandbox::{self, PrinterNetwork};
+    const NAME: &str = "自助机网络 kiosk network";
+    let named = matches!(sandbox::printer_network(&config.hardware), PrinterNetwork::Named(_));
+    let systemd = Path::new("/run/systemd/system").is_dir()
+        && ["/usr/lib/systemd/system", "/lib/systemd/system", "/etc/systemd/system"]
+            .iter()
+            .any(|d| Path::new(d).join(sandbox::KIOSK_UNIT).exists());
+    if !named && !systemd {
+        return None;
+    }
+    Some(match sandbox::check(&config.hardware, Path::new(sandbox::GENERATOR_DIR)) {
+        Ok(detail) => ok(NAME, detail),
+        Err(problem) => {
+            fail(NAME, problem, "见 docs/install-pi.md「网络打印机」/ see docs/install-pi.md, network printers")
+        }
+    })
+}
+
 fn buzzer(config: &Config) -> Check {
     const NAME: &str = "蜂鸣器 buzzer";
     match super::buzzer(&config.hardware) {
@@ -271,7 +330,7 @@ fn buzzer(config: &Config) -> Check {
             NAME,
             e.to_string(),
             format!(
-                "需要树莓派的 /dev/gpiomem 且用户 {} 在 gpio 组 / needs a Raspberry Pi's /dev/gpiomem and user {} in the gpio group",
+                "需要树莓派的 /dev/gpiomem 且用户 {} 在 gpio 组；没有蜂鸣器就在配置里写 buzzer_gpio = \"none\"（自助机照常工作）/ needs a Raspberry Pi's /dev/gpiomem and user {} in the gpio group; without a buzzer set buzzer_gpio = \"none\" (the kiosk works either way)",
                 user(),
                 user()
             ),

@@ -7,6 +7,7 @@
 
 pub mod doctor;
 pub mod printing;
+pub mod sandbox;
 
 use std::path::Path;
 
@@ -92,6 +93,9 @@ impl Buzzer for Box<dyn Buzzer> {
         self.as_mut().play(p)
     }
 }
+
+/// The `device_status` name of the buzzer.
+pub const BUZZER: &str = "buzzer";
 
 /// The buzzer the configuration names (`None` when there is none).
 pub fn buzzer(hw: &Hardware) -> Result<Option<StationBuzzer>> {

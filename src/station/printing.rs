@@ -60,6 +60,7 @@ pub fn ticket_doc(config: &Config, o: &CheckinOutcome, now: DateTime<Utc>) -> Ti
         staff: o.entry.staff_name.clone(),
         estimate,
         qr: ticket_qr(config, &o.entry.id),
+        qr_online: config.cloud.enabled,
         printed_at: local_dt(now, tz),
     }
 }
@@ -90,12 +91,16 @@ pub fn receipt_doc(config: &Config, r: &Receipt) -> ReceiptDoc {
             if let Some(left) = l.sessions_left {
                 details.push(format!("疗程剩余 {left} 次 / {left} sessions left"));
             }
-            (l.name.clone(), format!("{} × {}", l.quantity, show_yuan(l.unit_price)), show_yuan(l.amount), details)
+            (l.name.clone(), format!("{} × {}", l.quantity, show_yuan(l.unit_price)), show_yuan(l.list), details)
         })
         .collect();
     let s = r.summary();
+    let given = |s: &str| (!s.is_empty()).then(|| s.to_string());
     ReceiptDoc {
         shop: config.shop.name.clone(),
+        address: given(&config.shop.address),
+        phone: given(&config.shop.phone),
+        cashier: r.cashier.clone(),
         number: r.visit_id.chars().rev().take(8).collect::<String>().chars().rev().collect(),
         at: local_dt(r.at, config.shop.time_zone),
         customer,

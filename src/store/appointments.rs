@@ -78,6 +78,7 @@ impl Tx<'_> {
     /// this same transaction, and writes its `appointment.upserted` event.
     pub fn insert_appointment(&self, a: &NewAppointment, now: DateTime<Utc>) -> Result<Appointment> {
         let id = new_id();
+        let note = crate::domain::idcard::mask_in_text(&a.note).into_owned();
         self.conn()
             .prepare_cached(
                 "INSERT INTO appointments (id, customer_id, service_id, staff_id, resource_id, starts_at, ends_at, status, note, source, created_at, updated_at)
@@ -91,7 +92,7 @@ impl Tx<'_> {
                 a.resource_id,
                 ms(a.when.start),
                 ms(a.when.end),
-                a.note,
+                note,
                 a.source,
                 ms(now)
             ])?;
@@ -108,7 +109,7 @@ impl Tx<'_> {
             starts_at: from_ms(ms(a.when.start)),
             ends_at: from_ms(ms(a.when.end)),
             status: AppointmentStatus::Booked,
-            note: a.note.clone(),
+            note,
             updated_at: from_ms(ms(now)),
         };
         self.emit_appointment("appointment.upserted", &appt, now)?;

@@ -33,6 +33,8 @@ impl Store {
         let final_path = dir.join(name);
         let tmp = dir.join(format!(".{name}.partial"));
         let _ = std::fs::remove_file(&tmp);
+        // owner-only from the start, like the database it copies
+        super::owner_only(&tmp)?;
         let mut dst = Connection::open(&tmp).map_err(|source| StoreError::Open { path: tmp.clone(), source })?;
         let (src_version, src_customers) = {
             let b = Backup::new(&self.conn, &mut dst)?;

@@ -56,6 +56,12 @@ impl CustomerPatch {
     }
 }
 
+/// Free text as it may be stored: an identity-card number typed into it is masked, whichever
+/// face it came from (import, command line, kiosk, sync).
+fn mask(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::domain::idcard::mask_in_text(text)
+}
+
 const SELECT: &str = "SELECT c.id, c.member_code, c.name, c.phone, c.gender, c.birthday, c.id_card_masked, t.name,
     c.skin_type, c.skin_concerns, c.allergies, c.contraindications, c.tags, c.notes, c.source,
     c.marketing_consent = 1 AND c.marketing_opt_out_at IS NULL,
@@ -151,19 +157,19 @@ impl Tx<'_> {
             params![
                 id,
                 code,
-                c.name.trim(),
+                mask(c.name.trim()),
                 c.phone.as_ref().map(Phone::as_str),
                 c.gender.as_str(),
                 c.birthday.map(|d| d.to_string()),
                 c.id_card.as_ref().map(|k| k.hash.as_str()),
                 c.id_card.as_ref().map(|k| k.masked.as_str()),
                 tier_id,
-                c.skin_type,
-                serde_json::to_string(&c.skin_concerns)?,
-                c.allergies,
-                c.contraindications,
-                serde_json::to_string(&c.tags)?,
-                c.notes,
+                c.skin_type.as_deref().map(mask),
+                mask(&serde_json::to_string(&c.skin_concerns)?),
+                mask(&c.allergies),
+                mask(&c.contraindications),
+                mask(&serde_json::to_string(&c.tags)?),
+                mask(&c.notes),
                 c.source,
                 ms(now),
             ],
@@ -261,19 +267,19 @@ impl Tx<'_> {
              WHERE id = ?1",
             params![
                 id,
-                p.name.as_deref().map(str::trim),
+                p.name.as_deref().map(|n| mask(n.trim())),
                 p.phone.as_ref().map(Phone::as_str),
                 p.gender.map(Gender::as_str),
                 p.birthday.map(|d| d.to_string()),
                 p.id_card.as_ref().map(|k| k.hash.as_str()),
                 p.id_card.as_ref().map(|k| k.masked.as_str()),
                 tier_id,
-                p.skin_type,
-                p.skin_concerns.as_ref().map(serde_json::to_string).transpose()?,
-                p.allergies,
-                p.contraindications,
-                p.tags.as_ref().map(serde_json::to_string).transpose()?,
-                p.notes,
+                p.skin_type.as_deref().map(mask),
+                p.skin_concerns.as_ref().map(serde_json::to_string).transpose()?.as_deref().map(mask),
+                p.allergies.as_deref().map(mask),
+                p.contraindications.as_deref().map(mask),
+                p.tags.as_ref().map(serde_json::to_string).transpose()?.as_deref().map(mask),
+                p.notes.as_deref().map(mask),
                 ms(updated_at),
             ],
         )?;

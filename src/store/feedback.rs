@@ -106,7 +106,7 @@ impl Tx<'_> {
         let id = new_id();
         let n = self.exec(
             "INSERT OR IGNORE INTO feedback (id, customer_id, visit_id, rating, comment, channel, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![id, visit.customer_id, visit.id, rating, comment, channel, ms(now)],
+            params![id, visit.customer_id, visit.id, rating, crate::domain::idcard::mask_in_text(comment), channel, ms(now)],
         )?;
         if n == 0 {
             return Err(StoreError::Duplicate {
@@ -168,7 +168,7 @@ impl Tx<'_> {
     ) -> Result<()> {
         self.exec(
             "INSERT INTO customer_interactions (id, customer_id, kind, text, actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![new_id(), customer_id, kind, text, actor, ms(now)],
+            params![new_id(), customer_id, kind, crate::domain::idcard::mask_in_text(text), actor, ms(now)],
         )?;
         Ok(())
     }

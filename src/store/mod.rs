@@ -193,6 +193,26 @@ pub(crate) fn ymd(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
 }
 
+/// Creates `path` empty with mode 0600 if it does not exist, or takes group and world
+/// access away from it if it does. A file of another user's that cannot be changed is left
+/// as it is with a warning (`salonbox doctor` reports it).
+pub(crate) fn owner_only(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let io = |source| StoreError::Io { path: path.to_path_buf(), source };
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(io(e)),
+    }
+    let mode = std::fs::metadata(path).map_err(io)?.permissions().mode();
+    if mode & 0o077 != 0
+        && let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))
+    {
+        tracing::warn!(path = %path.display(), error = %e, "cannot make the file owner-only");
+    }
+    Ok(())
+}
+
 fn checksum(sql: &str) -> String {
     hex::encode(Sha256::digest(sql.as_bytes()))
 }
@@ -200,6 +220,17 @@ fn checksum(sql: &str) -> String {
 impl Store {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub fn open(path: &Path, tz: Tz) -> Result<Store> {
+        // Owner-only, like the device key: created so before SQLite opens it (its -wal and
+        // -shm then take the same mode), and made so if an older version left it readable.
+        owner_only(path)?;
+        for side in ["-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(side);
+            let p = PathBuf::from(p);
+            if p.exists() {
+                owner_only(&p)?;
+            }
+        }
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,

@@ -475,6 +475,14 @@ impl Tx<'_> {
         Ok(v.and_then(|v| v.parse::<i64>().ok()).map(from_ms))
     }
 
+    /// The latest time the shop is known to have reached: the daemon's high-water mark or
+    /// the newest audit row, whichever is later. A clock reading earlier is wrong.
+    pub fn latest_recorded_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let audit: Option<i64> =
+            self.row("SELECT at FROM audit_log ORDER BY id DESC LIMIT 1", [], |r| r.get(0)).optional()?;
+        Ok(self.clock_high_water()?.max(audit.map(from_ms)))
+    }
+
     /// Raises the high-water mark to `t` (never lowers it).
     pub fn raise_clock_high_water(&self, t: DateTime<Utc>) -> Result<()> {
         self.exec(

@@ -400,7 +400,7 @@ impl Tx<'_> {
                         ms(a.starts_at),
                         ms(a.ends_at),
                         a.status,
-                        a.note,
+                        crate::domain::idcard::mask_in_text(a.note),
                         ms(now),
                         cancelled_at
                     ],
@@ -421,7 +421,7 @@ impl Tx<'_> {
                         ms(a.starts_at),
                         ms(a.ends_at),
                         a.status,
-                        a.note,
+                        crate::domain::idcard::mask_in_text(a.note),
                         ms(now),
                         cancelled_at
                     ],

@@ -138,6 +138,49 @@ fn read_card_through_a_pty_shows_the_card_masked() {
 }
 
 #[test]
+fn read_card_asks_again_after_corrupt_answers_and_says_so() {
+    use salonbox::devices::sam::{Command, sim};
+    let shop = Shop::new();
+    let link = shop.data().join("idreader");
+    let mut finds = 0;
+    // more garbled answers than one command's retries: the first poll fails, the next reads
+    let _dev = fake_sam::FakeDevice::start(
+        &link,
+        Box::new(move |c| match c {
+            Command::FindCard => {
+                finds += 1;
+                let mut a = sim::status_answer(0x9F);
+                if finds <= 8 {
+                    let last = a.len() - 1;
+                    a[last] ^= 0xFF;
+                }
+                vec![a]
+            }
+            Command::SelectCard => vec![sim::status_answer(0x90)],
+            Command::ReadText => vec![sim::read_answer(&sim::Card::default())],
+            Command::SamStatus => vec![sim::status_answer(0x90)],
+        }),
+    );
+    let r = shop.run(&["device", "read-card", "--port", link.to_str().unwrap(), "--timeout", "10"]).ok();
+    let out = r.stdout();
+    assert!(out.contains("损坏") && out.contains("corrupt"), "the corrupt answers are named: {out}");
+    assert!(out.contains("110105********002X"), "{out}");
+    // a reader that only garbles: the failure says what happened, not "did not answer"
+    let link2 = shop.data().join("idreader2");
+    let _bad = fake_sam::FakeDevice::start(
+        &link2,
+        Box::new(|_| {
+            let mut a = sim::status_answer(0x9F);
+            let last = a.len() - 1;
+            a[last] ^= 0xFF;
+            vec![a]
+        }),
+    );
+    let r = shop.run(&["device", "read-card", "--port", link2.to_str().unwrap(), "--timeout", "2"]).fails();
+    assert!(r.stderr().contains("corrupt") && !r.stderr().contains("did not answer"), "{}", r.stderr());
+}
+
+#[test]
 fn read_card_names_a_missing_port() {
     let shop = Shop::new();
     let r = shop.run(&["device", "read-card", "--port", "/dev/ttyNOPE9", "--timeout", "1"]).fails();
@@ -160,4 +203,86 @@ fn a_linked_member_card_checks_its_customer_in() {
     shop.run(&["customer", "card", "13812345678", "0A003C9B1F", "--remove"]).ok();
     let r = shop.run(&["checkin", "--member-code", "0A003C9B1F", "--service", "修眉造型"]).fails();
     assert!(r.stderr().contains("0A003C9B1F"), "{}", r.stderr());
+}
+
+/// A unit file's `[Service]` settings with drop-ins applied as systemd applies these keys:
+/// a boolean's last assignment wins, address and family lists add up.
+fn effective_service(unit: &str, dropins: &[String]) -> std::collections::HashMap<String, Vec<String>> {
+    let mut out: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for text in std::iter::once(unit.to_string()).chain(dropins.iter().cloned()) {
+        let mut service = false;
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            if line.starts_with('[') {
+                service = line == "[Service]";
+                continue;
+            }
+            let Some((k, v)) = line.split_once('=') else { continue };
+            if !service {
+                continue;
+            }
+            let values = out.entry(k.to_string()).or_default();
+            match k {
+                "PrivateNetwork" => *values = vec![v.to_string()],
+                _ => values.extend(v.split_whitespace().map(str::to_string)),
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_kiosk_unit_admits_exactly_the_configured_network_printer() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let unit = std::fs::read_to_string(root.join("systemd/salonbox-kiosk.service")).unwrap();
+    let dir = crate::artefacts::tempdir();
+    let generate = |printer: &str| -> Vec<String> {
+        let config = dir.path().join("config.toml");
+        std::fs::write(
+            &config,
+            format!("[hardware]\nmode = \"real\"\nprinter = \"{printer}\"\nbuzzer_gpio = \"none\"\n"),
+        )
+        .unwrap();
+        let out = dir.path().join(format!("generator-{}", printer.replace([':', '/', '.'], "_")));
+        bin()
+            .arg("--config")
+            .arg(&config)
+            .arg("systemd-generator")
+            .arg(&out)
+            .arg(&out)
+            .arg(&out)
+            .output()
+            .map(|o| {
+                assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            })
+            .unwrap();
+        let d = out.join("salonbox-kiosk.service.d");
+        match std::fs::read_dir(&d) {
+            Ok(entries) => entries.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect(),
+            Err(_) => Vec::new(),
+        }
+    };
+    // a network printer: the network, and only its address
+    let dropins = generate("tcp:192.168.1.50:9100");
+    assert_eq!(dropins.len(), 1, "{dropins:?}");
+    let s = effective_service(&unit, &dropins);
+    assert_eq!(s["PrivateNetwork"], ["no"]);
+    assert!(s["RestrictAddressFamilies"].iter().any(|f| f == "AF_INET"), "{:?}", s["RestrictAddressFamilies"]);
+    assert_eq!(s["IPAddressAllow"], ["192.168.1.50"]);
+    assert_eq!(s["IPAddressDeny"], ["any"]);
+    // a USB printer (the default): no network at all
+    for local in ["usb", "serial:/dev/ttyS0@9600", "none"] {
+        let dropins = generate(local);
+        assert!(dropins.is_empty(), "{local}: {dropins:?}");
+        let s = effective_service(&unit, &dropins);
+        assert_eq!(s["PrivateNetwork"], ["yes"]);
+        assert_eq!(s["RestrictAddressFamilies"], ["AF_UNIX"]);
+        assert!(!s.contains_key("IPAddressAllow"));
+    }
+    // a printer by name cannot be admitted (doctor says to give its address: station::sandbox)
+    assert!(generate("tcp:printer.local:9100").is_empty());
+    // the package installs the generator, and the generator calls this command
+    let cargo = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    assert!(cargo.contains("[\"systemd/salonbox-generator\", \"usr/lib/systemd/system-generators/\", \"755\"]"));
+    let script = std::fs::read_to_string(root.join("systemd/salonbox-generator")).unwrap();
+    assert!(script.contains("/usr/bin/salonbox systemd-generator \"$@\""), "{script}");
 }

@@ -9,7 +9,7 @@ const GOOD_AND_BAD: &str = "姓名,手机号,性别,生日,会员等级,备注,�
 李梅,1391234567,女,,,,\n\
 ,13612345678,男,,,,\n\
 张伟,13712345678,男,1985年13月1日,,,\n\
-赵敏,13812345678,女,,,喜欢下午来,\n\
+王小丽,13812345678,女,,,喜欢下午来,\n\
 陈静,+86 135 0000 1111,女,19920315,白金卡,,\n\
 刘婷,15000002222,F,1995-07-08,银卡,敏感肌,\n";
 
@@ -58,7 +58,7 @@ fn importing_again_merges_instead_of_doubling() {
     // UTF-8 with BOM and English headers, as Excel's "CSV UTF-8" saves it
     let mut bytes = vec![0xEF, 0xBB, 0xBF];
     bytes.extend_from_slice(
-        "Name,Mobile,Gender,Birthday,Notes\nWang Xiaoli,13812345678,female,1990-05-02,VIP\nAnna Lee,13900001111,F,,\n"
+        "Name,Mobile,Gender,Birthday,Notes\n王小丽,13812345678,female,1990-05-02,VIP\nAnna Lee,13900001111,F,,\n"
             .as_bytes(),
     );
     std::fs::write(&file, bytes).unwrap();
@@ -184,13 +184,120 @@ fn id_numbers_in_a_spreadsheet_are_hashed_and_masked_never_kept() {
     let out = r.stdout();
     assert!(out.contains("row 3") && out.contains("check digit"), "{out}");
     assert!(!out.contains("110105194912310021") && !out.contains("19491231"), "the number is never echoed: {out}");
+    // row 4 is the same card under another phone: not merged silently, both rows named
+    assert!(out.contains("row 4") && out.contains("第 2 行") && out.contains("110105********002X"), "{out}");
     let report = shop.run(&["import", "customers", file.to_str().unwrap(), "--force-partial", "--json"]).ok().json();
-    // row 4 is the same card under another phone: merged, not a second person
-    assert_eq!((report["created"].as_u64(), report["merged"].as_u64()), (Some(1), Some(1)));
+    assert_eq!((report["created"].as_u64(), report["merged"].as_u64()), (Some(1), Some(0)));
     let c = shop.run(&["customer", "show", "13700001234", "--json"]).ok().json();
     assert_eq!(c["id_card_masked"], "110105********002X");
     let raw = std::fs::read(shop.db()).unwrap();
     assert!(!raw.windows(18).any(|w| w.eq_ignore_ascii_case(b"11010519491231002X")));
     let wal = std::fs::read(shop.data().join("salonbox.sqlite3-wal")).unwrap_or_default();
     assert!(!wal.windows(18).any(|w| w.eq_ignore_ascii_case(b"11010519491231002X")));
+}
+
+#[test]
+fn rows_that_disagree_are_refused_naming_both_never_merged() {
+    let shop = Shop::new();
+    shop.run(&["customer", "add", "--name", "王芳", "--phone", "13800000001", "--birthday", "1990-01-01"]).ok();
+    let input = tempfile::tempdir().unwrap();
+    let file = input.path().join("顾客.csv");
+    std::fs::write(
+        &file,
+        "姓名,手机,性别,生日\n\
+         李娜,13900000002,女,1991-02-03\n\
+         张敏,13900000002,女,1992-03-04\n\
+         李娜,13900000002,,1991-02-03\n\
+         陈静,13800000001,女,\n\
+         王芳,13800000001,女,1985-05-05\n\
+         王芳,13800000001,女,\n",
+    )
+    .unwrap();
+    let r = shop.run(&["import", "customers", file.to_str().unwrap(), "--json"]).fails().json();
+    let bad: Vec<(u64, String)> = r["bad"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["row"].as_u64().unwrap(), b["reason"].as_str().unwrap().to_string()))
+        .collect();
+    let rows: Vec<u64> = bad.iter().map(|b| b.0).collect();
+    // row 3: another person under row 2's phone; row 5: another name than the customer on
+    // file; row 6: another birthday. Rows 4 and 7 agree (blanks agree with anything).
+    assert_eq!(rows, [3, 5, 6], "{bad:?}");
+    assert!(bad[0].1.contains("第 2 行") && bad[0].1.contains("李娜") && bad[0].1.contains("张敏"), "{bad:?}");
+    assert!(bad[1].1.contains("王芳") && bad[1].1.contains("陈静") && bad[1].1.contains("M"), "{bad:?}");
+    assert!(bad[2].1.contains("1990-01-01") && bad[2].1.contains("1985-05-05"), "{bad:?}");
+    assert_eq!(r["imported"], false);
+    let n: i64 = shop.sql("SELECT COUNT(*) FROM customers");
+    assert_eq!(n, 1, "nothing written");
+    let r = shop.run(&["import", "customers", file.to_str().unwrap(), "--force-partial", "--json"]).ok().json();
+    assert_eq!((r["created"].as_u64(), r["merged"].as_u64()), (Some(1), Some(2)));
+    let c = shop.run(&["customer", "show", "13900000002", "--json"]).ok().json();
+    assert_eq!(c["name"], "李娜");
+    let c = shop.run(&["customer", "show", "13800000001", "--json"]).ok().json();
+    assert_eq!((c["name"].as_str(), c["birthday"].as_str()), (Some("王芳"), Some("1990-01-01")));
+}
+
+#[test]
+fn future_birthdays_runaway_cells_and_huge_files_are_refused() {
+    let shop = Shop::new();
+    let input = tempfile::tempdir().unwrap();
+    let file = input.path().join("顾客.csv");
+    let huge_note = "很".repeat(5_000);
+    std::fs::write(
+        &file,
+        format!("姓名,手机,生日,备注\n李娜,13900000002,2027-01-01,\n张敏,13900000003,,{huge_note}\n王芳,13900000004,1990-01-01,好\n"),
+    )
+    .unwrap();
+    let r = shop.run(&["import", "customers", file.to_str().unwrap(), "--json"]).fails().json();
+    let bad = r["bad"].as_array().unwrap();
+    assert_eq!(bad.len(), 2, "{bad:?}");
+    assert_eq!(bad[0]["row"], 2);
+    assert!(bad[0]["reason"].as_str().unwrap().contains("2027-01-01"), "{bad:?}");
+    assert_eq!(bad[1]["row"], 3);
+    let reason = bad[1]["reason"].as_str().unwrap();
+    assert!(reason.contains("备注") && reason.contains("5000") && reason.len() < 300, "{reason}");
+    // the command line refuses the same
+    let r =
+        shop.run(&["customer", "add", "--name", "赵敏", "--phone", "13900000005", "--birthday", "2099-01-01"]).fails();
+    assert!(r.stderr().contains("2099-01-01"), "{}", r.stderr());
+    // a file over the limit is refused before it is read
+    let big = input.path().join("big.csv");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(salonbox::app::import::MAX_FILE_BYTES + 1).unwrap();
+    let r = shop.run(&["import", "customers", big.to_str().unwrap()]).fails();
+    assert!(r.stderr().contains("big.csv") && r.stderr().contains("split"), "{}", r.stderr());
+    let n: i64 = shop.sql("SELECT COUNT(*) FROM customers");
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn an_identity_card_number_in_a_note_is_stored_masked() {
+    let shop = Shop::new();
+    // the input is the test's, outside the shop the privacy sweep searches
+    let input = tempfile::tempdir().unwrap();
+    let file = input.path().join("顾客.csv");
+    std::fs::write(
+        &file,
+        "姓名,手机,备注,过敏\n王芳,13900000002,身份证110101199003150126,对果酸过敏 11010519491231002X\n",
+    )
+    .unwrap();
+    shop.run(&["import", "customers", file.to_str().unwrap()]).ok();
+    let c = shop.run(&["customer", "show", "13900000002", "--json"]).ok().json();
+    assert_eq!(c["notes"], "身份证110101********0126");
+    assert_eq!(c["allergies"], "对果酸过敏 110105********002X");
+    // typed at the command line too
+    shop.run(&["customer", "edit", "13900000002", "--notes", "证件 110101199003150126 已核对"]).ok();
+    let c = shop.run(&["customer", "show", "13900000002", "--json"]).ok().json();
+    assert_eq!(c["notes"], "证件 110101********0126 已核对");
+    shop.run(&["customer", "note", "13900000002", "来电核对身份证 110101199003150126"]).ok();
+    let out = shop.run(&["customer", "notes", "13900000002"]).ok().stdout();
+    assert!(out.contains("110101********0126") && !out.contains("110101199003150126"), "{out}");
+    // nowhere in the database, its WAL or the sync queue
+    for f in [shop.db(), shop.data().join("salonbox.sqlite3-wal")] {
+        let raw = std::fs::read(&f).unwrap_or_default();
+        for id in [&b"110101199003150126"[..], b"11010519491231002X"] {
+            assert!(!raw.windows(18).any(|w| w.eq_ignore_ascii_case(id)), "{} holds it", f.display());
+        }
+    }
 }
