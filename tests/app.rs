@@ -245,3 +245,51 @@ fn arrival_alerts_are_found_by_their_time_ordered_keys() {
         .unwrap();
     assert_eq!(in_due, 0);
 }
+
+#[test]
+fn an_identity_card_number_in_free_text_is_masked_whatever_face_it_came_from() {
+    let (dir, clock, phones) = shop(1);
+    let mut app = open(dir.path(), clock.clone());
+    // the number is built here, never written anywhere in clear (the privacy sweep checks)
+    let id = ["110101", "19900315", "0126"].concat();
+    // the kiosk's registration and the command line: register / edit
+    let c = app
+        .register(&Registration {
+            name: "赵敏".into(),
+            phone: "13900000009".into(),
+            allergies: format!("果酸 {id}"),
+            notes: format!("身份证{id}"),
+            privacy_notice: Some("2026-11".into()),
+            source: "kiosk".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(c.notes, "身份证110101********0126");
+    assert_eq!(c.allergies, "果酸 110101********0126");
+    // what sync pulls from the cloud
+    let first = app.customer_by_key(phones[0].as_str()).unwrap();
+    let patch = salonbox::store::CustomerPatch { notes: Some(format!("云端备注 {id}")), ..Default::default() };
+    let now = app.now();
+    let pulled = app.store.write(|tx| tx.apply_cloud_customer(&first.id, &patch, now, now)).unwrap();
+    assert_eq!(pulled.notes, "云端备注 110101********0126");
+    // a booking's note, a complaint
+    app.book(&BookingRequest {
+        customer: "13900000009".into(),
+        service: "修眉造型".into(),
+        staff: None,
+        resource: None,
+        start: "2026-11-23 15:00".into(),
+        note: format!("带证件 {id}"),
+        source: "test".into(),
+    })
+    .unwrap();
+    app.add_interaction("13900000009", "complaint", &format!("证件号 {id} 填错"), "test").unwrap();
+    let notes = app.interactions("13900000009", 5).unwrap();
+    assert!(notes.iter().all(|n| !n.text.contains(&id)) && notes[0].text.contains("110101********0126"));
+    // nothing of it in the file, its WAL or the sync queue
+    drop(app);
+    for f in ["salonbox.sqlite3", "salonbox.sqlite3-wal"] {
+        let raw = std::fs::read(dir.path().join(f)).unwrap_or_default();
+        assert!(!raw.windows(id.len()).any(|w| w == id.as_bytes()), "{f} holds the number");
+    }
+}

@@ -768,3 +768,36 @@ fn a_clock_set_back_by_a_power_cut_stops_check_ins() {
     let notice = s.ui.global::<KioskAdapter>().get_notice().to_string();
     assert!(notice.contains("系统时间有误"), "{notice}");
 }
+
+#[test]
+fn a_kiosk_without_a_buzzer_or_gpio_starts_and_says_so_on_the_devices_tab() {
+    headless::init().expect("headless platform");
+    let dir = artefacts::tempdir();
+    let mut config = Config::default();
+    config.jobs.clock_sync_file = None;
+    init(&config, dir.path()).unwrap();
+    // real devices on a machine that is not a Pi: no GPIO for pin 18, no reader on the port
+    config.hardware.mode = salonbox::config::HardwareMode::Real;
+    config.hardware.id_reader_port = dir.path().join("no-reader").to_string_lossy().into_owned();
+    config.hardware.printer = "none".parse().unwrap();
+    config.hardware.buzzer_gpio = Some(18);
+    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).single().unwrap()));
+    let app = App::open(config.clone(), dir.path(), clock.clone()).unwrap();
+    let devices = salonbox::kiosk::devices(&app).expect("the kiosk starts without its buzzer");
+    assert!(devices.buzzer.is_none());
+    let ui = KioskWindow::new().unwrap();
+    headless::set_size(&ui, 800, 480);
+    let kiosk = Kiosk::attach(&ui, app, devices);
+    ui.show().unwrap();
+    let statuses = kiosk.borrow_mut().app().store.read(|tx| tx.device_statuses()).unwrap();
+    let buzzer = statuses.iter().find(|d| d.device == "buzzer").expect("the buzzer's state is recorded");
+    assert!(!buzzer.ok && buzzer.detail.contains("GPIO"), "{buzzer:?}");
+    tap(&ui, "WelcomePage::checkin-button");
+    assert_eq!(ui.global::<KioskAdapter>().get_page(), Page::Identify, "customers still check in");
+    drop(kiosk);
+    // and a kiosk that has no buzzer at all says so in its configuration
+    config.hardware.buzzer_gpio = None;
+    let app = App::open(config, dir.path(), clock).unwrap();
+    let devices = salonbox::kiosk::devices(&app).unwrap();
+    assert!(devices.buzzer.is_none() && devices.problems.is_empty());
+}

@@ -152,16 +152,17 @@ struct Table {
 }
 
 fn read_table(path: &Path) -> Result<Table, ImportError> {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).unwrap_or_default();
+    let read: fn(&Path) -> Result<Table, ImportError> = match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_sheet,
+        "csv" | "txt" | "tsv" => read_csv,
+        _ => return Err(ImportError::Format { path: path.to_path_buf() }),
+    };
     let size = std::fs::metadata(path).map_err(|source| ImportError::Read { path: path.to_path_buf(), source })?.len();
     if size > MAX_FILE_BYTES {
         return Err(ImportError::TooLarge { path: path.to_path_buf(), size, max: MAX_FILE_BYTES });
     }
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).unwrap_or_default();
-    match ext.as_str() {
-        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_sheet(path),
-        "csv" | "txt" | "tsv" => read_csv(path),
-        _ => Err(ImportError::Format { path: path.to_path_buf() }),
-    }
+    read(path)
 }
 
 fn cell_text(d: &Data) -> String {

@@ -224,6 +224,15 @@ impl App {
         }
         let device_key = read_device_key(data_dir)?;
         let store = Store::open_in(data_dir, config.shop.time_zone)?;
+        // Backups hold what the database holds: owner-only too (an older version made them
+        // world-readable).
+        if let Ok(dir) = std::fs::read_dir(backups_dir(data_dir)) {
+            for f in dir.flatten().map(|e| e.path()).filter(|p| p.is_file()) {
+                if let Err(e) = crate::store::owner_only(&f) {
+                    tracing::warn!(error = %e, "backup not made owner-only");
+                }
+            }
+        }
         Ok(App { config, store, clock, data_dir: data_dir.to_path_buf(), device_key, day_cache: None })
     }
 

@@ -898,16 +898,19 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
 /// The demo shows a shop at work: outside opening hours (and without `SALONBOX_NOW`) it
 /// runs an hour after the next opening.
 fn demo_clock(config: &Config, clock: Arc<dyn Clock>) -> Arc<dyn Clock> {
-    if std::env::var_os("SALONBOX_NOW").is_some() {
-        return clock;
-    }
-    // The same story at any hour: the shop's next business morning (today's when it is open
-    // today), half an hour after opening, with time running on from there.
+    // The same story at any hour: the shop's business morning (today's when it opens today,
+    // else the next day it does), half an hour after opening; time runs on from there, or
+    // stands still under SALONBOX_NOW.
     let (now, tz) = (clock.now(), config.shop.time_zone);
     let today = crate::domain::time::business_date(now, tz);
     for day in (0..8).map(|d| today + chrono::Duration::days(d)) {
         if let Some(open) = config.shop.opening_hours.on(day, tz) {
-            return Arc::new(crate::clock::OffsetClock::starting_at(open.start + chrono::Duration::minutes(30)));
+            let story = open.start + chrono::Duration::minutes(30);
+            return if std::env::var_os("SALONBOX_NOW").is_some() {
+                Arc::new(FixedClock::new(story))
+            } else {
+                Arc::new(crate::clock::OffsetClock::starting_at(story))
+            };
         }
     }
     clock

@@ -315,9 +315,11 @@ fn kiosk_sandbox(config: &Config) -> Option<Check> {
     }
     Some(match sandbox::check(&config.hardware, Path::new(sandbox::GENERATOR_DIR)) {
         Ok(detail) => ok(NAME, detail),
-        Err(problem) => {
-            fail(NAME, problem, "见 docs/install-pi.md「网络打印机」/ see docs/install-pi.md, network printers")
-        }
+        Err(problem) => fail(
+            NAME,
+            problem,
+            "见 docs/install-pi.md 的 A network printer 一节 / see docs/install-pi.md, A network printer",
+        ),
     })
 }
 

@@ -82,7 +82,8 @@ fn demo_data_seeds_a_realistic_shop_once() {
 
 #[test]
 fn the_demo_command_runs_a_shop_in_a_temporary_directory() {
-    let r = bin().args(["demo", "--customers", "50", "--headless"]).env("SALONBOX_NOW", NOW).output().unwrap();
+    let r =
+        bin().args(["demo", "--customers", "50", "--headless", "--keep"]).env("SALONBOX_NOW", NOW).output().unwrap();
     let out = String::from_utf8_lossy(&r.stdout);
     assert!(r.status.success(), "{out}\n{}", String::from_utf8_lossy(&r.stderr));
     assert!(out.contains("W001") && out.contains("salonbox-demo-"), "{out}");
@@ -112,4 +113,69 @@ fn the_demo_command_runs_a_shop_in_a_temporary_directory() {
         .unwrap();
     assert!(sent >= 2 && sent == via_log, "{sent} sent, {via_log} by the log channel");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_demo_tells_the_same_story_at_any_hour_and_cleans_up() {
+    let mut stories = Vec::new();
+    for now in ["2026-11-23T10:00:00+08:00", "2026-11-23T23:30:00+08:00", "2026-11-24T03:00:00+08:00"] {
+        let out_dir = tempfile::tempdir().unwrap();
+        let r = bin()
+            .args(["demo", "--customers", "50", "--headless", "--out"])
+            .arg(out_dir.path())
+            .env("SALONBOX_NOW", now)
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&r.stdout).into_owned();
+        assert!(r.status.success(), "{out}\n{}", String::from_utf8_lossy(&r.stderr));
+        // someone arrives for her appointment, a regular walks in, a stranger registers
+        let tickets: Vec<&str> = out.lines().filter(|l| l.contains("A00") || l.contains("W00")).collect();
+        assert!(out.contains("A001") && out.contains("W001") && out.contains("W002"), "at {now}:\n{out}");
+        assert!(out.contains("scripted morning") || out.contains("screens saved"), "{out}");
+        // the screens stay where asked; the shop is gone
+        assert!(out_dir.path().join("01-welcome.png").exists());
+        let dir = out
+            .lines()
+            .find_map(|l| l.split("the demo shop ").nth(1))
+            .and_then(|l| l.split(" is removed").next())
+            .unwrap_or_else(|| panic!("{out}"));
+        assert!(!std::path::Path::new(dir.trim()).exists(), "{dir} left behind");
+        stories.push(tickets.len());
+    }
+    assert!(stories.windows(2).all(|w| w[0] == w[1]), "{stories:?}");
+}
+
+#[test]
+fn the_database_its_wal_and_backups_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let shop = Shop::new();
+    shop.add_customer("王芳", "13812345678");
+    shop.run(&["backup"]).ok();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let backups: Vec<_> = std::fs::read_dir(shop.data().join("backups")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(!backups.is_empty());
+    let mut files = vec![shop.db()];
+    files.extend(backups.iter().cloned());
+    for side in ["salonbox.sqlite3-wal", "salonbox.sqlite3-shm"] {
+        if shop.data().join(side).exists() {
+            files.push(shop.data().join(side));
+        }
+    }
+    for f in &files {
+        assert_eq!(mode(f), 0o600, "{}", f.display());
+    }
+    // an older version's world-readable files: doctor names them, and the next open tightens them
+    for f in &files {
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let out = shop.run(&["doctor"]).stdout();
+    let line = out.lines().find(|l| l.contains("file permissions")).unwrap_or_else(|| panic!("{out}"));
+    assert!(line.starts_with("FAIL") && line.contains("salonbox.sqlite3") && line.contains("644"), "{line}");
+    shop.run(&["customer", "list"]).ok();
+    for f in &files {
+        assert_eq!(mode(f), 0o600, "{}", f.display());
+    }
+    let out = shop.run(&["doctor"]).stdout();
+    let line = out.lines().find(|l| l.contains("file permissions")).unwrap();
+    assert!(line.starts_with("OK"), "{line}");
 }
