@@ -408,6 +408,10 @@ pub fn no_card_read(secs: u64) -> String {
     format!("{secs} 秒内没有读到卡 / no card was read within {secs} s")
 }
 
+pub fn no_such_staff(flag: &str, who: &str) -> String {
+    format!("{flag}：没有在职员工叫「{who}」/ {flag}: no active staff member is called \"{who}\"")
+}
+
 pub fn no_card_read_because(secs: u64, why: &str) -> String {
     format!("{secs} 秒内没有读到卡，最后一次：{why} / no card was read within {secs} s; last: {why}")
 }

@@ -38,6 +38,9 @@ pub struct CheckoutArgs {
     /// 支付：方式=金额（cash/wechat/alipay/card），可多次 / a tender: METHOD=AMOUNT, repeatable
     #[arg(long = "pay", value_name = "METHOD=AMOUNT")]
     pay: Vec<String>,
+    /// 收银员（员工姓名或编号），记入消费并印在小票上 / who takes the payment (staff name or id): recorded and printed on the receipt
+    #[arg(long)]
+    cashier: Option<String>,
     /// 打印小票 / print the receipt
     #[arg(long)]
     print: bool,
@@ -327,7 +330,7 @@ fn print_receipt(r: &Receipt) -> Result<(), CliError> {
                 Some(left) => format!("{}（{}）", l.name, msg::sessions_left(left)),
                 None => l.name.clone(),
             };
-            [name, l.quantity.to_string(), msg::yuan(l.unit_price), msg::yuan(l.amount), l.staff.join("、")]
+            [name, l.quantity.to_string(), msg::yuan(l.unit_price), msg::yuan(l.list), l.staff.join("、")]
         })
         .collect();
     say(super::table::render(msg::headers_receipt(), &rows).trim_end())?;
@@ -361,6 +364,15 @@ pub fn checkout(app: &mut App, a: CheckoutArgs) -> Result<Outcome, CliError> {
         Some("all" | "全部") => Use::Max,
         Some(v) => Use::Exactly(yuan("--stored-value", v)?),
     };
+    let actor = match a.cashier.as_deref().map(str::trim) {
+        None => "cli".to_string(),
+        Some(who) => app
+            .list_staff()?
+            .into_iter()
+            .find(|s| s.active && (s.name == who || s.id == who))
+            .map(|s| s.id)
+            .ok_or_else(|| CliError::Usage(msg::no_such_staff("--cashier", who)))?,
+    };
     let r = app.checkout(&CheckoutRequest {
         customer: a.customer,
         items,
@@ -368,7 +380,7 @@ pub fn checkout(app: &mut App, a: CheckoutArgs) -> Result<Outcome, CliError> {
         points,
         stored_value,
         tenders: tenders(&a.pay)?,
-        actor: "cli".into(),
+        actor,
     })?;
     if a.json {
         print_json(&r)?

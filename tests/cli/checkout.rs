@@ -267,3 +267,19 @@ fn a_coupon_is_redeemed_once_by_racing_processes() {
     let redeemed: i64 = shop.sql("SELECT COUNT(*) FROM coupon_redemptions");
     assert_eq!(redeemed, 1);
 }
+
+#[test]
+fn the_cashier_is_recorded_and_printed() {
+    let shop = Shop::small();
+    shop.add_customer("王小丽", "13812345678");
+    let args = ["checkout", "--customer", "13812345678", "--service", "修眉造型@王芳", "--pay", "cash=50"];
+    let r = shop.run(&[&args[..], &["--cashier", "张三"]].concat()).fails();
+    assert!(r.stderr().contains("--cashier") && r.stderr().contains("张三"), "{}", r.stderr());
+    let out = shop.run(&[&args[..], &["--cashier", "李娜", "--print"]].concat()).ok().stdout();
+    // the line at its list price, and the receipt names who took the payment
+    assert!(out.contains("¥48.50"), "{out}");
+    let printed = std::fs::read_to_string(shop.data().join("printer-sim.txt")).unwrap();
+    assert!(printed.contains("收银 Cashier 李娜") && printed.contains("￥48.50"), "{printed}");
+    let by: String = shop.sql("SELECT s.name FROM visits v JOIN staff s ON s.id = v.checked_out_by");
+    assert_eq!(by, "李娜");
+}
