@@ -580,9 +580,9 @@ fn staff_call_next_sounds_the_buzzer_and_prints_the_slip() {
     assert_eq!(page(&s), Page::Welcome);
 }
 
-#[test]
-fn after_paying_the_customer_rates_the_visit_on_the_kiosk() {
-    let s = shop();
+/// 李静 walks in for a massage; 李娜 logs in at the kiosk, calls her, starts the service and
+/// opens her checkout.
+fn open_walk_in_checkout(s: &Shop) {
     s.kiosk
         .borrow_mut()
         .app()
@@ -601,6 +601,12 @@ fn after_paying_the_customer_rates_the_visit_on_the_kiosk() {
     let ticket = slint::Model::row_data(&s.ui.global::<salonbox::kiosk::StaffAdapter>().get_queue(), 0).unwrap().ticket;
     assert!(key(&s.ui, &format!("start {ticket}")));
     assert!(key(&s.ui, &format!("checkout {ticket}")));
+}
+
+#[test]
+fn after_paying_the_customer_rates_the_visit_on_the_kiosk() {
+    let s = shop();
+    open_walk_in_checkout(&s);
     assert!(element(&s.ui, "CheckoutPage::rate-button").is_none(), "no rating before payment");
     assert!(key(&s.ui, "现金"));
     // Cash: the notes she may hand over, each with its change; none chosen is the exact sum.
@@ -677,24 +683,7 @@ fn after_paying_the_customer_rates_the_visit_on_the_kiosk() {
 #[test]
 fn an_idle_reset_leaves_nothing_of_the_last_bill() {
     let s = shop();
-    s.kiosk
-        .borrow_mut()
-        .app()
-        .check_in(&salonbox::app::checkin::CheckinRequest {
-            identity: salonbox::app::checkin::Identity::Phone(
-                salonbox::domain::phone::Phone::parse("13912345678").unwrap(),
-            ),
-            service: Some("肩颈舒缓按摩".into()),
-            staff: None,
-        })
-        .unwrap();
-    tap(&s.ui, "KioskWindow::staff-button");
-    key(&s.ui, "李娜");
-    pin(&s, "2468");
-    tap(&s.ui, "StaffPage::call-next-button");
-    let ticket = slint::Model::row_data(&s.ui.global::<salonbox::kiosk::StaffAdapter>().get_queue(), 0).unwrap().ticket;
-    assert!(key(&s.ui, &format!("start {ticket}")));
-    assert!(key(&s.ui, &format!("checkout {ticket}")));
+    open_walk_in_checkout(&s);
     assert!(key(&s.ui, "现金"));
     let co = s.ui.global::<salonbox::kiosk::CheckoutAdapter>();
     assert!(co.get_customer().contains("李"), "{}", co.get_customer());
