@@ -264,6 +264,7 @@ pub fn device_name(l: Lang, device: &str) -> String {
         "printer" => ("打印机", "Printer"),
         "id_reader" => ("身份证阅读器", "ID-card reader"),
         "card_reader" => ("会员卡阅读器", "Member-card reader"),
+        "buzzer" => ("蜂鸣器", "Buzzer"),
         "messages" => ("短信/微信消息", "Messages"),
         "cloud" => ("云同步", "Cloud sync"),
         "backups" => ("备份", "Backups"),
