@@ -293,3 +293,112 @@ fn an_identity_card_number_in_free_text_is_masked_whatever_face_it_came_from() {
         assert!(!raw.windows(id.len()).any(|w| w == id.as_bytes()), "{f} holds the number");
     }
 }
+
+#[test]
+fn a_top_up_racing_a_deletion_loses_nothing() {
+    let (dir, clock, _) = shop(0);
+    let rounds = 40;
+    let mut phones = Vec::new();
+    {
+        let mut app = open(dir.path(), clock.clone());
+        for i in 0..rounds {
+            let phone = format!("1390000{i:04}");
+            app.register(&Registration {
+                name: format!("顾客{i}"),
+                phone: phone.clone(),
+                privacy_notice: Some("2026-11".into()),
+                source: "test".into(),
+                ..Default::default()
+            })
+            .unwrap();
+            phones.push(phone);
+        }
+    }
+    let barrier = Arc::new(std::sync::Barrier::new(2));
+    let desk = {
+        let (dir, clock, barrier, phones) = (dir.path().to_path_buf(), clock.clone(), barrier.clone(), phones.clone());
+        std::thread::spawn(move || {
+            let mut app = open(&dir, clock);
+            phones
+                .iter()
+                .map(|p| {
+                    barrier.wait();
+                    let cash = salonbox::domain::checkout::Tender::Cash;
+                    app.topup(p, "500".parse().unwrap(), &[(cash, "500".parse().unwrap())], "desk").is_ok()
+                })
+                .collect::<Vec<bool>>()
+        })
+    };
+    let mut app = open(dir.path(), clock.clone());
+    let mut ids = Vec::new();
+    let mut deleted = Vec::new();
+    for p in &phones {
+        ids.push(app.customer_by_key(p).unwrap().id);
+        barrier.wait();
+        deleted.push(app.delete_customer(p, "owner").is_ok());
+    }
+    let topped = desk.join().unwrap();
+    for (i, id) in ids.iter().enumerate() {
+        // never both: a deleted customer holds nothing, a topped-up one is not deleted
+        assert!(!(topped[i] && deleted[i]), "round {i}: the top-up and the deletion both went through");
+        let now = app.now();
+        let principal: i64 = app
+            .store
+            .read(|tx| tx.stored_value_balance(id, now))
+            .map(|(sv, _)| salonbox::domain::money::to_fen(sv.principal).unwrap())
+            .unwrap();
+        assert_eq!(principal, if topped[i] { 50_000 } else { 0 }, "round {i}");
+    }
+}
+
+#[test]
+fn a_pin_is_verified_without_holding_the_write_lock() {
+    let (dir, clock, _) = shop(0);
+    let mut app = open(dir.path(), clock.clone());
+    app.add_staff(
+        &salonbox::app::staff::StaffInput {
+            name: "赵雪".into(),
+            role: "beautician".into(),
+            pin: Some("1357".into()),
+            ..Default::default()
+        },
+        "test",
+    )
+    .unwrap();
+    // Argon2 is slow on purpose: how slow here
+    let t = std::time::Instant::now();
+    assert!(matches!(app.staff_login("赵雪", "1357").unwrap(), salonbox::app::staff::PinCheck::Ok(_)));
+    let login = t.elapsed();
+    // while the kiosk checks a PIN, the other connection (the daemon, the desk) writes
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (dir, clock, done) = (dir.path().to_path_buf(), clock.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut other = open(&dir, clock);
+            let mut longest = std::time::Duration::ZERO;
+            let mut n = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) || n == 0 {
+                let t = std::time::Instant::now();
+                let now = other.now();
+                other
+                    .store
+                    .write(|tx| tx.audit(now, "daemon", "test.tick", "test", "1", &serde_json::json!({})))
+                    .unwrap();
+                longest = longest.max(t.elapsed());
+                n += 1;
+                // a daemon's pace, not a busy loop that would starve the kiosk's own writes
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            longest
+        })
+    };
+    for _ in 0..3 {
+        app.staff_login("赵雪", "1357").unwrap();
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let longest = writer.join().unwrap();
+    assert!(
+        longest < login,
+        "a write waited {longest:?} while a PIN was checked (a check takes {login:?}): the lock was held"
+    );
+}

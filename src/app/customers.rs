@@ -171,36 +171,40 @@ impl App {
     /// refund it first. Returns the customer as they were and how many future bookings
     /// were cancelled.
     pub fn delete_customer(&mut self, key: &str, actor: &str) -> Result<(Customer, usize)> {
-        let c = self.customer_by_key(key)?;
-        let m = self.membership(&c.id)?;
-        // The principal is the customer's money; a bonus is the shop's gift and lapses.
-        let held = m.stored_value_principal;
-        if held > rust_decimal::Decimal::ZERO {
-            return Err(AppError::input(
-                "删除 delete",
-                format!(
-                    "{} 还有储值 ¥{held}：请先退还（salonbox stored-value refund）/ {} still holds ¥{held} of stored value: refund it first",
-                    c.name, c.name
-                ),
-            ));
-        }
-        if let Some(course) = m.courses.iter().find(|k| k.sessions_left > 0) {
-            return Err(AppError::input(
-                "删除 delete",
-                format!(
-                    "{} 的次卡「{}」还剩 {} 次：请先处理 / {}'s course \"{}\" has {} sessions left: settle it first",
-                    c.name,
-                    course.service_name,
-                    course.sessions_left,
-                    c.name,
-                    course.service_name,
-                    course.sessions_left
-                ),
-            ));
-        }
         let now = self.now();
-        let cancelled = self.store.write(|tx| tx.delete_customer(&c.id, actor, now))?;
-        Ok((c, cancelled.len()))
+        // One transaction: what the shop owes her is checked where the deletion happens, so
+        // a top-up at the desk in between cannot be lost with her.
+        self.store.write(|tx| {
+            let c = lookup_customer(tx, key)?;
+            // The principal is the customer's money; a bonus is the shop's gift and lapses.
+            let (sv, _) = tx.stored_value_balance(&c.id, now)?;
+            let held = sv.principal;
+            if held > rust_decimal::Decimal::ZERO {
+                return Err(AppError::input(
+                    "删除 delete",
+                    format!(
+                        "{} 还有储值 ¥{held}：请先退还（salonbox stored-value refund）/ {} still holds ¥{held} of stored value: refund it first",
+                        c.name, c.name
+                    ),
+                ));
+            }
+            if let Some(course) = tx.courses(&c.id)?.into_iter().find(|k| k.sessions_left > 0) {
+                return Err(AppError::input(
+                    "删除 delete",
+                    format!(
+                        "{} 的次卡「{}」还剩 {} 次：请先处理 / {}'s course \"{}\" has {} sessions left: settle it first",
+                        c.name,
+                        course.service_name,
+                        course.sessions_left,
+                        c.name,
+                        course.service_name,
+                        course.sessions_left
+                    ),
+                ));
+            }
+            let cancelled = tx.delete_customer(&c.id, actor, now)?;
+            Ok((c, cancelled.len()))
+        })
     }
 
     pub fn edit_customer(&mut self, key: &str, patch: CustomerPatch, actor: &str) -> Result<Customer> {

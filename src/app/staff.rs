@@ -109,25 +109,38 @@ impl App {
     }
 
     /// Checks a staff member's PIN for the kiosk's staff mode: five wrong PINs in a row lock
-    /// it for fifteen minutes; every attempt is in the audit log.
+    /// it for fifteen minutes; every attempt is in the audit log. The PIN is verified (Argon2,
+    /// deliberately slow) outside any transaction, so the daemon and the other faces keep
+    /// writing meanwhile; the attempt is recorded after, against the state as it is then.
     pub fn staff_login(&mut self, staff: &str, pin: &str) -> Result<PinCheck> {
         let now = self.now();
-        self.store.write(|tx| {
+        let (s, hash, locked) = self.store.read(|tx| {
             let s = tx.find_staff(staff)?;
-            let (hash, failures, locked) = tx.staff_pin_state(&s.id)?;
-            let Some(hash) = hash else { return Ok(PinCheck::NoPin) };
+            let (hash, _, locked) = tx.staff_pin_state(&s.id)?;
+            Ok::<_, AppError>((s, hash, locked))
+        })?;
+        let Some(hash) = hash else { return Ok(PinCheck::NoPin) };
+        if let Some(until) = locked.filter(|u| *u > now) {
+            self.store
+                .write(|tx| tx.audit(now, &s.id, "staff.login_locked", "staff", &s.id, &serde_json::json!({})))?;
+            return Ok(PinCheck::Locked { until });
+        }
+        let verified = verify_pin(pin, &hash);
+        self.store.write(|tx| {
+            // Another kiosk may have counted failures, locked the PIN or changed it meanwhile.
+            let (now_hash, failures, locked) = tx.staff_pin_state(&s.id)?;
+            let ok = verified && now_hash.as_deref() == Some(hash.as_str());
             if let Some(until) = locked.filter(|u| *u > now) {
                 tx.audit(now, &s.id, "staff.login_locked", "staff", &s.id, &serde_json::json!({}))?;
                 return Ok(PinCheck::Locked { until });
             }
-            let ok = verify_pin(pin, &hash);
             let failures = if ok { 0 } else { failures + 1 };
             let lock = (!ok && failures >= PIN_TRIES).then(|| now + chrono::Duration::minutes(PIN_LOCK_MINUTES));
             tx.record_pin_attempt(&s.id, ok, lock, now)?;
             let action = if ok { "staff.login" } else { "staff.login_failed" };
             tx.audit(now, &s.id, action, "staff", &s.id, &serde_json::json!({ "failures": failures }))?;
             Ok::<_, AppError>(match (ok, lock) {
-                (true, _) => PinCheck::Ok(s),
+                (true, _) => PinCheck::Ok(s.clone()),
                 (false, Some(until)) => {
                     tracing::warn!(staff = %s.name, "PIN locked after {PIN_TRIES} wrong tries");
                     PinCheck::Locked { until }

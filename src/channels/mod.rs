@@ -234,7 +234,31 @@ impl Channel {
     }
 }
 
-/// The demo's channel: writes the message to the log (and keeps it, for tests).
+/// A message's text as the journal may keep it: like the address (138****1234), the
+/// personal parameters are masked: a customer's name keeps its first character (王**), a
+/// comment only its length.
+pub fn journal_text(m: &Outgoing) -> String {
+    let mut text = m.text.clone();
+    for (k, v) in &m.params {
+        let v = v.trim();
+        if v.is_empty() {
+            continue;
+        }
+        let masked = match k.as_str() {
+            "name" | "customer" => {
+                let mut c = v.chars();
+                c.next().map(|first| format!("{first}{}", "*".repeat(c.count()))).unwrap_or_default()
+            }
+            "comment" => format!("（留言 {} 字 / a comment of {} characters）", v.chars().count(), v.chars().count()),
+            _ => continue,
+        };
+        text = text.replace(v, &masked);
+    }
+    text
+}
+
+/// The demo's channel: writes the message to the log with its personal parameters masked
+/// (`journal_text`), and keeps it whole in memory, for the demo's summary and tests.
 #[derive(Debug, Default)]
 pub struct LogChannel {
     sent: std::sync::Mutex<Vec<(Address, String)>>,
@@ -242,7 +266,7 @@ pub struct LogChannel {
 
 impl LogChannel {
     fn send(&self, m: &Outgoing) -> Result<Delivery, SendError> {
-        tracing::info!(target: "salonbox::messages", to = %m.to, template = %m.template, "{}", m.text);
+        tracing::info!(target: "salonbox::messages", to = %m.to, template = %m.template, "{}", journal_text(m));
         self.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((m.to.clone(), m.text.clone()));
         Ok(Delivery { via: "log", provider_ref: None })
     }
@@ -317,5 +341,32 @@ impl Channels {
             Channel::Log(l) => Some(l),
             _ => None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_journal_never_holds_a_customers_name_or_comment() {
+        let m = Outgoing {
+            key: "low_rating:1".into(),
+            kind: "staff",
+            not_after: None,
+            id: "1".into(),
+            to: Address::Phone("13812345678".into()),
+            template: "low_rating".into(),
+            params: vec![
+                ("customer".into(), "欧阳娜娜".into()),
+                ("comment".into(), "等太久了".into()),
+                ("rating".into(), "1".into()),
+            ],
+            text: "【差评提醒】欧阳娜娜 给 11-23 的 面部（李娜）打了 1 星：等太久了".into(),
+            provider_templates: Default::default(),
+        };
+        let j = journal_text(&m);
+        assert!(!j.contains("欧阳娜娜") && !j.contains("等太久了"), "{j}");
+        assert!(j.contains("欧***") && j.contains("1 星") && j.contains("留言 4 字"), "{j}");
     }
 }
