@@ -402,3 +402,48 @@ fn a_pin_is_verified_without_holding_the_write_lock() {
         "a write waited {longest:?} while a PIN was checked (a check takes {login:?}): the lock was held"
     );
 }
+
+#[test]
+fn a_job_whose_run_failed_runs_again_until_it_commits() {
+    let (dir, clock, _) = shop(0);
+    let mut app = open(dir.path(), clock.clone());
+    // a birthday in three days; the birthday job's coupon template is missing, so it fails
+    app.register(&Registration {
+        name: "孙丽".into(),
+        phone: "13900000001".into(),
+        birthday: Some("1990-11-26".into()),
+        marketing_consent: true,
+        privacy_notice: Some("2026-11".into()),
+        source: "test".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let birthday =
+        |due: &salonbox::app::jobs::DueJobs| due.ran.iter().find(|(j, _)| j == "birthday").map(|(_, r)| r.is_ok());
+    // 09:00: the schedules start; 09:31: the 09:30 birthday run is due and fails
+    clock.set(Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).single().unwrap());
+    app.run_due_jobs().unwrap();
+    clock.advance(Duration::minutes(31));
+    assert_eq!(birthday(&app.run_due_jobs().unwrap()), Some(false));
+    // not again at once (a pause that grows), and not forgotten either
+    clock.advance(Duration::seconds(5));
+    assert_eq!(birthday(&app.run_due_jobs().unwrap()), None);
+    app.add_coupon_template(
+        "生日券",
+        &salonbox::domain::checkout::CouponKind::AmountOff {
+            amount: "50".parse().unwrap(),
+            min_spend: "0".parse().unwrap(),
+        },
+        30,
+        1,
+        "test",
+    )
+    .unwrap();
+    clock.advance(Duration::minutes(1));
+    assert_eq!(birthday(&app.run_due_jobs().unwrap()), Some(true), "the failed 09:30 run is made up");
+    let coupons = app.membership("13900000001").unwrap().coupons;
+    assert_eq!(coupons.len(), 1, "her birthday coupon");
+    // and once it has run, it is done until tomorrow
+    clock.advance(Duration::minutes(10));
+    assert_eq!(birthday(&app.run_due_jobs().unwrap()), None);
+}

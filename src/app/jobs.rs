@@ -17,6 +17,10 @@ use crate::domain::time::{business_date, day_bounds, local_dt, local_hm};
 use crate::store::{JobRun, NewNotification, Tx};
 
 /// Every job, with its default schedule (cron with seconds, shop time) and what it does.
+/// After a job's run failed: the first pause before it runs again, and the longest.
+const JOB_RETRY_FIRST: Duration = Duration::seconds(30);
+const JOB_RETRY_MAX: Duration = Duration::minutes(30);
+
 pub const JOBS: &[(&str, &str, &str)] = &[
     ("reminder_day_before", "0 0 18 * * *", "明天的预约提醒 / reminders for tomorrow's appointments"),
     ("reminder_2h", "0 */5 * * * *", "两小时前的预约提醒 / reminders two hours ahead"),
@@ -162,16 +166,33 @@ impl App {
                 }
             }
             let Some(due) = due else { continue };
+            // A due time whose run failed is tried again, with a growing pause, until a run
+            // commits (a later due time supersedes it: the job acts as of now).
+            if self.job_retry.get(*name).is_some_and(|(_, at)| now < *at) {
+                continue;
+            }
             let result = self.run_job(name, now, false);
             let line = match &result {
                 Ok(r) => format!("ok: {} queued {}", r.queued.len(), r.note).trim_end().to_string(),
                 Err(e) => format!("error: {e}"),
             };
-            if let Err(e) = &result {
-                tracing::warn!(job = %name, error = %e, "job failed");
-            }
+            let recorded = match &result {
+                Ok(_) => {
+                    self.job_retry.remove(*name);
+                    due
+                }
+                Err(e) => {
+                    let failures = self.job_retry.get(*name).map_or(0, |(n, _)| *n) + 1;
+                    let pause = JOB_RETRY_FIRST * 2i32.pow(failures.min(8) - 1);
+                    let retry_at = now + pause.min(JOB_RETRY_MAX);
+                    tracing::warn!(job = %name, error = %e, failures, %retry_at, "job failed: it runs again");
+                    self.job_retry.insert(name.to_string(), (failures, retry_at));
+                    // the due time stays where it was: only the attempt is recorded
+                    last_due
+                }
+            };
             self.store.write(|tx| {
-                tx.record_job_run(name, due, now, &line)?;
+                tx.record_job_run(name, recorded, now, &line)?;
                 tx.raise_clock_high_water(now)
             })?;
             out.ran.push((name.to_string(), result.map_err(|e| e.to_string())));

@@ -165,6 +165,8 @@ pub struct App {
     data_dir: PathBuf,
     device_key: Vec<u8>,
     day_cache: Option<checkin::DayCache>,
+    /// Jobs whose last due time failed: how many times in a row, and when to try again.
+    job_retry: std::collections::HashMap<String, (u32, DateTime<Utc>)>,
 }
 
 /// Creates the data directory, the device key (owner-only) and the database. Safe to run
@@ -233,7 +235,15 @@ impl App {
                 }
             }
         }
-        Ok(App { config, store, clock, data_dir: data_dir.to_path_buf(), device_key, day_cache: None })
+        Ok(App {
+            config,
+            store,
+            clock,
+            data_dir: data_dir.to_path_buf(),
+            device_key,
+            day_cache: None,
+            job_retry: Default::default(),
+        })
     }
 
     pub fn data_dir(&self) -> &Path {
