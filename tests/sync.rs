@@ -1113,3 +1113,60 @@ fn a_thank_you_link_brings_the_rating_back_through_the_cloud() {
     let p = app.sync_problems(10).unwrap();
     assert!(p.skipped_changes[0].reason.contains("check does not match"), "{p:?}");
 }
+
+#[test]
+fn the_batch_size_the_cloud_took_is_kept_and_grown_back_slowly() {
+    let cloud = Cloud::start();
+    let shop = Shop::new(&cloud);
+    let mut app = shop.app();
+    let mut engine = shop.engine();
+    for i in 0..40 {
+        shop.register(&mut app, &format!("顾客{i}"), &format!("1380000{i:04}"));
+    }
+    // 413 for 40, then for 20: 10 is what the cloud takes
+    cloud.fail(&[Fault::TooLarge, Fault::TooLarge]);
+    assert_eq!(push(&mut engine, &mut app).unwrap().requests, 5);
+    // the next run starts from there (no 413 first), growing a quarter per full batch:
+    // 13 + 17 + 10 for the next 40
+    for i in 40..80 {
+        shop.register(&mut app, &format!("顾客{i}"), &format!("1380000{i:04}"));
+    }
+    let log_before = cloud.control().log.len();
+    let r = push(&mut engine, &mut app).unwrap();
+    assert_eq!((r.delivered, r.requests), (40, 3), "{r:?}");
+    assert_eq!(cloud.control().log.len() - log_before, 3);
+    assert_all_delivered_once(&shop, &cloud);
+}
+
+#[test]
+fn after_a_failure_the_backlog_goes_on_the_back_off_schedule_not_the_push_interval() {
+    let cloud = Cloud::start();
+    // pushes every minute, pulls every hour: only the back-off may bring the retry sooner
+    let text = cloud
+        .config()
+        .replace("push_interval_seconds = 1", "push_interval_seconds = 60")
+        .replace("pull_interval_seconds = 1", "pull_interval_seconds = 3600");
+    let shop = Shop::with_config(&format!("{text}\n[jobs]\nclock_sync_file = \"\"\n"));
+    let mut app = shop.app();
+    let mut engine = shop.engine();
+    for i in 0..30 {
+        shop.register(&mut app, &format!("顾客{i}"), &format!("1380000{i:04}"));
+    }
+    cloud.fail(&[Fault::Unavailable, Fault::Status500]);
+    let (_tx, stop) = tokio::sync::watch::channel(false);
+    let rt = rt();
+    let started = Instant::now();
+    // the daemon's one-second ticks, with nothing new written after the first
+    let mut changed = true;
+    while shop.pending() > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the backlog waited for the push interval: {} still queued after 20 s",
+            shop.pending()
+        );
+        rt.block_on(engine.tick(&mut app, std::mem::take(&mut changed), &stop));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(cloud.control().faults_played >= 2);
+    assert_all_delivered_once(&shop, &cloud);
+}

@@ -106,6 +106,12 @@ pub struct Sync {
     retry_max: Duration,
     failures: u32,
     not_before: Option<Instant>,
+    /// After a failure: push (and pull) again as soon as the back-off allows, whatever the
+    /// intervals say.
+    retry: bool,
+    /// The batch size that went through last (halved on 413, grown back a quarter at a
+    /// time after each full batch the cloud took), kept from one run to the next.
+    batch_limit: usize,
     last_push: Option<Instant>,
     last_pull: Option<Instant>,
     /// The token was refused: nothing until then (or a new configuration).
@@ -144,6 +150,8 @@ impl Sync {
             retry_max: cloud.retry_max,
             failures: 0,
             not_before: None,
+            retry: false,
+            batch_limit: MAX_BATCH_EVENTS,
             last_push: None,
             last_pull: None,
             blocked_until: None,
@@ -183,9 +191,11 @@ impl Sync {
         if self.blocked() || self.not_before.is_some_and(|t| Instant::now() < t) {
             return;
         }
-        let push_due = self.last_push.is_none_or(|t| t.elapsed() >= self.push_every)
+        let retry = std::mem::take(&mut self.retry);
+        let push_due = retry
+            || self.last_push.is_none_or(|t| t.elapsed() >= self.push_every)
             || (changed && app.events_to_push(1).is_ok_and(|e| !e.is_empty()));
-        let pull_due = self.last_pull.is_none_or(|t| t.elapsed() >= self.pull_every);
+        let pull_due = retry || self.last_pull.is_none_or(|t| t.elapsed() >= self.pull_every);
         if push_due {
             self.last_push = Some(Instant::now());
             match self.push_all(app, stop).await {
@@ -218,6 +228,8 @@ impl Sync {
             let wait = e.retry_after().unwrap_or_else(|| backoff(self.failures, self.retry_max, rand::random::<f64>()));
             tracing::warn!(failures = self.failures, wait_s = wait.as_secs_f64(), "sync failed: {e}");
             self.not_before = Some(Instant::now() + wait);
+            // the back-off decides when to try again, not the push and pull intervals
+            self.retry = true;
         }
         if let Err(err) = app.record_sync_error(&e.to_string()) {
             tracing::error!("{err}");
@@ -249,7 +261,7 @@ impl Sync {
         stop: &tokio::sync::watch::Receiver<bool>,
     ) -> Result<PushReport, SyncError> {
         let mut report = PushReport::default();
-        let mut max_batch = MAX_BATCH_EVENTS;
+        let mut max_batch = self.batch_limit;
         loop {
             if *stop.borrow() {
                 return Ok(report);
@@ -267,8 +279,23 @@ impl Sync {
                 let batch = &events[from..to];
                 report.requests += 1;
                 match self.post_events(&bodies[from..to]).await? {
-                    Post::Answer(a) => self.settle(app, batch, &a, &mut report)?,
-                    Post::TooLarge | Post::BadRequest(_) if to - from > 1 => {
+                    Post::Answer(a) => {
+                        self.settle(app, batch, &a, &mut report)?;
+                        // a full batch went through: the next may be a quarter larger
+                        if to - from >= max_batch && stack.is_empty() {
+                            max_batch = (max_batch + max_batch.div_ceil(4)).min(MAX_BATCH_EVENTS);
+                            self.batch_limit = max_batch;
+                        }
+                    }
+                    Post::TooLarge if to - from > 1 => {
+                        let mid = from + (to - from) / 2;
+                        max_batch = max_batch.min(mid - from).max(1);
+                        // what the cloud takes is remembered for the next runs
+                        self.batch_limit = max_batch;
+                        stack.push((mid, to));
+                        stack.push((from, mid));
+                    }
+                    Post::BadRequest(_) if to - from > 1 => {
                         let mid = from + (to - from) / 2;
                         max_batch = max_batch.min(mid - from).max(1);
                         stack.push((mid, to));
