@@ -596,7 +596,7 @@ fn open_walk_in_checkout(s: &Shop) {
         .unwrap();
     tap(&s.ui, "KioskWindow::staff-button");
     key(&s.ui, "李娜");
-    pin(&s, "2468");
+    pin(s, "2468");
     tap(&s.ui, "StaffPage::call-next-button");
     let ticket = slint::Model::row_data(&s.ui.global::<salonbox::kiosk::StaffAdapter>().get_queue(), 0).unwrap().ticket;
     assert!(key(&s.ui, &format!("start {ticket}")));

@@ -205,6 +205,12 @@ impl App {
             let cancelled = tx.delete_customer(&c.id, actor, now)?;
             Ok((c, cancelled.len()))
         })
+        .inspect(|_| {
+            // what the deletion overwrote must not linger in the WAL
+            if let Err(e) = self.store.checkpoint_truncate() {
+                tracing::warn!(error = %e, "checkpoint after a deletion failed");
+            }
+        })
     }
 
     pub fn edit_customer(&mut self, key: &str, patch: CustomerPatch, actor: &str) -> Result<Customer> {

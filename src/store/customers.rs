@@ -315,6 +315,8 @@ impl Tx<'_> {
              WHERE id = ?1",
             params![id, ms(now)],
         )?;
+        // What she asked the shop to note on her bookings goes too.
+        self.exec("UPDATE appointments SET note = '' WHERE customer_id = ?1", [id])?;
         self.exec("DELETE FROM member_cards WHERE customer_id = ?1", [id])?;
         self.exec("DELETE FROM care_records WHERE customer_id = ?1", [id])?;
         self.exec("DELETE FROM customer_interactions WHERE customer_id = ?1", [id])?;
@@ -345,6 +347,18 @@ impl Tx<'_> {
             "customer.deleted",
             now,
             &json!({ "id": id, "member_code": c.member_code, "deleted_at": self.rfc3339(now) }),
+        )?;
+        // Her snapshots in the sync queue, sent or not, go: the cloud hears only that she was
+        // deleted. (After the event above, so the queue's highest seq is never removed.)
+        self.exec(
+            "DELETE FROM sync_outbox WHERE type = 'customer.upserted' AND json_extract(payload, '$.id') = ?1",
+            [id],
+        )?;
+        self.exec(
+            "UPDATE sync_outbox SET payload = json_set(payload, '$.note', '')
+             WHERE type IN ('appointment.upserted', 'appointment.cancelled')
+               AND json_extract(payload, '$.customer_id') = ?1",
+            [id],
         )?;
         Ok(future)
     }

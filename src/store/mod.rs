@@ -251,6 +251,14 @@ impl Store {
         &self.path
     }
 
+    /// Copies the WAL into the database and empties it (best effort: a reader of another
+    /// process may keep part of it until its next checkpoint). With `secure_delete` on,
+    /// what a deletion removed is then gone from both files.
+    pub fn checkpoint_truncate(&self) -> Result<()> {
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     pub fn tz(&self) -> Tz {
         self.tz
     }
@@ -416,7 +424,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // read() path; temp_store keeps ORDER BY sorts in memory.
     conn.execute_batch(
         "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456;",
+         PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456; PRAGMA secure_delete = ON;",
     )?;
     Ok(())
 }

@@ -166,3 +166,39 @@ fn ratings_and_the_interaction_record_from_the_command_line() {
     let r = shop.run(&["customer", "note", "13812345678", "x", "--kind", "party"]).fails();
     assert!(r.stderr().contains("--kind"), "{}", r.stderr());
 }
+
+#[test]
+fn after_a_deletion_no_file_of_the_shop_holds_her_name_phone_or_allergies() {
+    let shop = Shop::small();
+    // driven without the shop's cli.log (it would keep the command lines, her name in them)
+    let run = |args: &[&str]| {
+        let out = shop.cmd(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let (name, phone, allergy, note) = ("欧阳娜娜", "13912340000", "对芒果过敏", "她怕痛请轻柔");
+    run(&["customer", "add", "--name", name, "--phone", phone, "--allergies", allergy, "--notes", "常客"]);
+    run(&["customer", "edit", phone, "--skin-type", "敏感肌"]);
+    run(&[
+        "appointment",
+        "book",
+        "--customer",
+        phone,
+        "--service",
+        "修眉造型",
+        "--at",
+        "2026-11-24 15:00",
+        "--note",
+        note,
+    ]);
+    run(&["customer", "note", phone, "来电改期"]);
+    run(&["customer", "delete", phone, "--yes"]);
+    let mut files = walk(shop.data());
+    files.retain(|f| !f.ends_with("cli.log"));
+    assert!(files.iter().any(|f| f.ends_with("salonbox.sqlite3")));
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        for what in [name, phone, allergy, note] {
+            assert!(!contains(&bytes, what.as_bytes()), "{} still holds {what}", f.display());
+        }
+    }
+}
