@@ -34,6 +34,8 @@ struct FakePrinter {
     port: u16,
     jobs: Arc<Mutex<Vec<Vec<u8>>>>,
     paper: Arc<Mutex<u8>>,
+    /// The roll runs out during the next jobs: `GS r 1` after them says so.
+    runs_out: Arc<Mutex<bool>>,
 }
 
 impl FakePrinter {
@@ -42,15 +44,16 @@ impl FakePrinter {
         let port = listener.local_addr().expect("addr").port();
         let jobs: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
         let paper = Arc::new(Mutex::new(PAPER_OK));
-        let (j, p) = (jobs.clone(), paper.clone());
+        let runs_out = Arc::new(Mutex::new(false));
+        let (j, p, r) = (jobs.clone(), paper.clone(), runs_out.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { return };
-                let (j, p) = (j.clone(), p.clone());
-                std::thread::spawn(move || serve(conn, &j, &p));
+                let (j, p, r) = (j.clone(), p.clone(), r.clone());
+                std::thread::spawn(move || serve(conn, &j, &p, &r));
             }
         });
-        FakePrinter { port, jobs, paper }
+        FakePrinter { port, jobs, paper, runs_out }
     }
 
     fn spec(&self) -> PrinterSpec {
@@ -62,7 +65,7 @@ impl FakePrinter {
     }
 }
 
-fn serve(mut conn: TcpStream, jobs: &Mutex<Vec<Vec<u8>>>, paper: &Mutex<u8>) {
+fn serve(mut conn: TcpStream, jobs: &Mutex<Vec<Vec<u8>>>, paper: &Mutex<u8>, runs_out: &Mutex<bool>) {
     conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut job = Vec::new();
     let mut pending = Vec::new();
@@ -72,7 +75,7 @@ fn serve(mut conn: TcpStream, jobs: &Mutex<Vec<Vec<u8>>>, paper: &Mutex<u8>) {
             Ok(0) | Err(_) => break,
             Ok(n) => pending.extend_from_slice(&buf[..n]),
         }
-        // answer `DLE EOT n` at once; everything else is the job
+        // answer `DLE EOT n` and `GS r 1` (after the job before it); everything else is the job
         let mut i = 0;
         while i < pending.len() {
             if pending[i] == 0x10 {
@@ -81,6 +84,13 @@ fn serve(mut conn: TcpStream, jobs: &Mutex<Vec<Vec<u8>>>, paper: &Mutex<u8>) {
                 }
                 let answer = if pending[i + 2] == 4 { *paper.lock().unwrap() } else { 0x12 };
                 conn.write_all(&[answer]).unwrap();
+                i += 3;
+            } else if pending[i] == 0x1D && pending.get(i + 1) == Some(&0x72) {
+                if pending.len() < i + 3 {
+                    break;
+                }
+                let out = *runs_out.lock().unwrap() || *paper.lock().unwrap() == PAPER_OUT;
+                conn.write_all(&[if out { 0x0C } else { 0x00 }]).unwrap();
                 i += 3;
             } else {
                 job.push(pending[i]);
@@ -439,4 +449,29 @@ fn every_document_fits_both_papers() {
         let t = decode(&paper::ticket(paper, &online).unwrap()).unwrap().texts().join("\n");
         assert!(t.contains("扫码查看排队"), "{t}");
     }
+}
+
+#[test]
+fn paper_running_out_during_a_job_keeps_it_for_a_reprint() {
+    let (_dir, mut app, clock) = shop();
+    let fake = FakePrinter::start();
+    let mut printer = EscposPrinter::new(fake.spec(), Duration::from_secs(2));
+    let o = check_in(&mut app);
+    printing::queue_ticket(&mut app, &o).unwrap();
+    // the paper is there when the job starts and gone before it ends
+    *fake.runs_out.lock().unwrap() = true;
+    let r = printing::print_pending(&mut app, &mut printer).unwrap();
+    assert!(matches!(&r, Drained::Failed { printed: 0, error } if error.contains("缺纸")), "{r:?}");
+    assert_eq!(fake.jobs().len(), 1, "the bytes went out");
+    let jobs = app.store.read(|tx| tx.print_jobs(5)).unwrap();
+    assert_eq!(jobs[0].status, "pending", "but the ticket is not counted as printed");
+    assert!(!printer_status(&mut app).0);
+    // a new roll: the ticket prints again, whole
+    *fake.runs_out.lock().unwrap() = false;
+    clock.advance(chrono::Duration::seconds(5));
+    assert_eq!(printing::print_pending(&mut app, &mut printer).unwrap(), Drained::Empty { printed: 1 });
+    assert_eq!(fake.jobs().len(), 2);
+    assert!(decode(&fake.jobs()[1]).unwrap().texts().contains(&o.entry.ticket));
+    let jobs = app.store.read(|tx| tx.print_jobs(5)).unwrap();
+    assert_eq!((jobs[0].status.as_str(), jobs[0].attempts), ("printed", 2));
 }

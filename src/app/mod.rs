@@ -230,9 +230,7 @@ impl App {
         // world-readable).
         if let Ok(dir) = std::fs::read_dir(backups_dir(data_dir)) {
             for f in dir.flatten().map(|e| e.path()).filter(|p| p.is_file()) {
-                if let Err(e) = crate::store::owner_only(&f) {
-                    tracing::warn!(error = %e, "backup not made owner-only");
-                }
+                crate::store::tighten(&f);
             }
         }
         Ok(App {

@@ -108,6 +108,10 @@ pub trait PrinterPort: Send {
 const PAPER_STATUS: [u8; 3] = [0x10, 0x04, 0x04];
 /// `DLE EOT 2`: transmit the off-line cause (bit 2: cover open).
 const OFFLINE_STATUS: [u8; 3] = [0x10, 0x04, 0x02];
+/// `GS r 1`: transmit the paper sensor status. Unlike `DLE EOT` (answered the moment it
+/// arrives) it waits its turn in the printer's buffer, so its answer comes after the job
+/// before it was printed (bits 2 and 3: the paper ran out).
+const PAPER_AFTER_JOB: [u8; 3] = [0x1D, 0x72, 0x01];
 
 /// The real printer, through the escpos crate's drivers.
 pub struct EscposPrinter {
@@ -189,8 +193,11 @@ impl PrinterPort for EscposPrinter {
     fn print(&mut self, job: &[u8]) -> Result<PrinterState, DeviceError> {
         let (d, answers) = self.driver()?;
         let mut state = PrinterState::Ready;
+        // Whether this printer answers status requests at all (not every one does).
+        let mut talks = false;
         if answers {
             if let Some(s) = self.status(d.as_ref(), &PAPER_STATUS) {
+                talks = true;
                 // bits 5 and 6: paper roll end; bits 2 and 3: near end
                 if s & 0x60 != 0 {
                     return Err(DeviceError::PaperOut { printer: self.spec.to_string() });
@@ -207,6 +214,21 @@ impl PrinterPort for EscposPrinter {
         }
         d.write(job).map_err(|e| self.err(e))?;
         d.flush().map_err(|e| self.err(e))?;
+        // Bytes written are not a receipt printed: a printer that answers is asked how the
+        // job went, and a job it cannot vouch for stays queued for a reprint.
+        if talks {
+            match self.status(d.as_ref(), &PAPER_AFTER_JOB) {
+                Some(s) if s & 0x0C != 0 => return Err(DeviceError::PaperOut { printer: self.spec.to_string() }),
+                Some(_) => {}
+                None => {
+                    return Err(DeviceError::Printer {
+                        printer: self.spec.to_string(),
+                        message: "打印后没有回应，是否打完未知，稍后重打".into(),
+                        message_en: "no answer after the job: it may not have printed, it will print again".into(),
+                    });
+                }
+            }
+        }
         Ok(state)
     }
 }

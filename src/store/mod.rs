@@ -194,23 +194,33 @@ pub(crate) fn ymd(s: &str) -> Option<NaiveDate> {
 }
 
 /// Creates `path` empty with mode 0600 if it does not exist, or takes group and world
-/// access away from it if it does. A file of another user's that cannot be changed is left
-/// as it is with a warning (`salonbox doctor` reports it).
+/// access away from it if it does (see [`tighten`]).
 pub(crate) fn owner_only(path: &Path) -> Result<()> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let io = |source| StoreError::Io { path: path.to_path_buf(), source };
+    use std::os::unix::fs::OpenOptionsExt;
     match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
-        Ok(_) => return Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(io(e)),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            tighten(path);
+            Ok(())
+        }
+        Err(source) => Err(StoreError::Io { path: path.to_path_buf(), source }),
     }
-    let mode = std::fs::metadata(path).map_err(io)?.permissions().mode();
+}
+
+/// Takes group and world access away from an existing file. One that is gone (another
+/// process's last connection removes the WAL as it closes; a rotation removes a backup)
+/// is left gone, never created; one of another user's that cannot be changed is left as
+/// it is with a warning (`salonbox doctor` reports it).
+pub(crate) fn tighten(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(path) else { return };
+    let mode = meta.permissions().mode();
     if mode & 0o077 != 0
         && let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))
+        && e.kind() != std::io::ErrorKind::NotFound
     {
         tracing::warn!(path = %path.display(), error = %e, "cannot make the file owner-only");
     }
-    Ok(())
 }
 
 fn checksum(sql: &str) -> String {
@@ -226,10 +236,7 @@ impl Store {
         for side in ["-wal", "-shm"] {
             let mut p = path.as_os_str().to_owned();
             p.push(side);
-            let p = PathBuf::from(p);
-            if p.exists() {
-                owner_only(&p)?;
-            }
+            tighten(&PathBuf::from(p));
         }
         let conn = Connection::open_with_flags(
             path,
