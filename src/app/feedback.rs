@@ -41,7 +41,8 @@ pub(crate) fn rate_in(
     let low = stars <= LOW_RATING;
     if low {
         let customer = visit.customer_name.clone().unwrap_or_else(|| "散客".into());
-        let said = if comment.is_empty() { "（未留言）" } else { comment };
+        let masked = crate::domain::idcard::mask_in_text(comment);
+        let said = if comment.is_empty() { "（未留言）" } else { &masked };
         if let Some(c) = &visit.customer_id {
             tx.add_interaction(c, "feedback", &format!("{stars} 星：{said}"), actor, now)?;
         }

@@ -73,7 +73,8 @@ impl Tx<'_> {
                 n.customer_id,
                 n.recipient,
                 n.template,
-                n.params,
+                // a comment or a campaign's text quoted in a message is free text like any other
+                crate::domain::idcard::mask_in_text(&n.params),
                 ms(n.not_before),
                 n.not_after.map(ms),
                 ms(now),
