@@ -164,6 +164,10 @@ fn a_reminder_goes_out_by_aliyun_signed_and_exactly_once() {
     assert_eq!(params["name"], "王女士");
     assert_eq!(params["time"], "14:00");
     assert_eq!(params["service"], "面部深层清洁");
+    // exactly the template's parameters: none of what the shop keeps beside them
+    let mut keys: Vec<&str> = params.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["name", "service", "shop", "time", "with_staff"], "{params}");
     let m = shop.message(&appointment);
     assert_eq!(m.status, "sent");
     assert_eq!(m.sent_via.as_deref(), Some("aliyun_sms"));

@@ -38,6 +38,9 @@ pub struct Prepared {
     pub staff_group: bool,
     #[serde(skip)]
     pub provider_templates: ProviderTemplates,
+    /// The parameters the template takes (its placeholders): all a provider is sent.
+    #[serde(skip)]
+    pub template_params: Vec<String>,
     pub attempts: i64,
     pub not_after: Option<DateTime<Utc>>,
 }
@@ -280,6 +283,7 @@ fn plan_in(tx: &Tx<'_>, config: &crate::config::Config, n: &Notification, now: D
         staff_group,
         provider_templates: campaign_templates(&n.params)
             .unwrap_or_else(|| conf.map(|c| c.providers.clone()).unwrap_or_default()),
+        template_params: messages::template_params(&n.template, conf.and_then(|c| c.text.as_deref())),
         attempts: n.attempts,
         not_after: n.not_after,
     })))

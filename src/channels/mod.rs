@@ -63,11 +63,19 @@ pub struct Outgoing {
     pub text: String,
     /// The provider's template ids for this message, from the configuration.
     pub provider_templates: config::ProviderTemplates,
+    /// The parameters the template takes (its placeholders); empty: all of `params`.
+    pub template_params: Vec<String>,
 }
 
 impl Outgoing {
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The parameters a provider's template is sent: exactly the template's own, never the
+    /// internal ones the shop keeps beside them (an appointment's id, its start time).
+    pub fn template_values(&self) -> impl Iterator<Item = &(String, String)> {
+        self.params.iter().filter(|(k, _)| self.template_params.is_empty() || self.template_params.contains(k))
     }
 }
 
@@ -364,6 +372,7 @@ mod tests {
             ],
             text: "【差评提醒】欧阳娜娜 给 11-23 的 面部（李娜）打了 1 星：等太久了".into(),
             provider_templates: Default::default(),
+            template_params: Vec::new(),
         };
         let j = journal_text(&m);
         assert!(!j.contains("欧阳娜娜") && !j.contains("等太久了"), "{j}");

@@ -45,7 +45,7 @@ impl AliyunSms {
             reason: format!("模板 {} 没有配置阿里云模板号 / template {} has no aliyun code", m.template, m.template),
         })?;
         let params: serde_json::Map<String, serde_json::Value> =
-            m.params.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+            m.template_values().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
         let template_param = serde_json::Value::Object(params).to_string();
         let fields: Vec<(&str, String)> = vec![
             ("AccessKeyId", self.conf.access_key_id.clone()),

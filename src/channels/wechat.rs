@@ -98,7 +98,7 @@ impl WechatTemplate {
             reason: format!("模板 {} 没有配置微信模板 / template {} has no wechat template id", m.template, m.template),
         })?;
         let data: serde_json::Map<String, serde_json::Value> =
-            m.params.iter().map(|(k, v)| (k.clone(), serde_json::json!({ "value": v }))).collect();
+            m.template_values().map(|(k, v)| (k.clone(), serde_json::json!({ "value": v }))).collect();
         let body = serde_json::json!({ "touser": openid, "template_id": template, "data": data });
         let mut refreshed = false;
         loop {

@@ -267,6 +267,7 @@ impl Daemon {
                 params: p.params.clone(),
                 text: p.text.clone(),
                 provider_templates: p.provider_templates.clone(),
+                template_params: p.template_params.clone(),
             };
             let answer = channel.send(&out).await;
             if answer.is_ok() {

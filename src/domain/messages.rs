@@ -99,6 +99,35 @@ pub fn default_text(template: &str) -> Option<&'static str> {
     TEMPLATES.iter().find(|(n, _, _)| *n == template).map(|(_, _, t)| *t)
 }
 
+/// The placeholders of a template text, in order, each once (`{{` and `}}` are braces).
+pub fn placeholders(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(['{', '}']) {
+        let tail = &rest[i..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            rest = &tail[2..];
+        } else if let Some(stripped) = tail.strip_prefix('{')
+            && let Some(end) = stripped.find('}')
+        {
+            let name = &stripped[..end];
+            if !name.is_empty() && !out.iter().any(|n| n == name) {
+                out.push(name.to_string());
+            }
+            rest = &stripped[end + 1..];
+        } else {
+            rest = &tail[1..];
+        }
+    }
+    out
+}
+
+/// What a provider's template of `template` takes: the placeholders of the configured text
+/// or the default one (a campaign's is its `{text}`).
+pub fn template_params(template: &str, configured: Option<&str>) -> Vec<String> {
+    placeholders(configured.or_else(|| default_text(template)).unwrap_or("{text}"))
+}
+
 /// Fills `{name}` placeholders from `params`; a placeholder without a value becomes empty.
 /// `{{` and `}}` stand for braces.
 pub fn fill(text: &str, params: &[(String, String)]) -> String {
@@ -232,6 +261,8 @@ mod tests {
     #[test]
     fn fill_and_render() {
         assert_eq!(fill("{a}和{b}，{{x}} {missing}!", &p(&[("a", "甲"), ("b", "乙")])), "甲和乙，{x} !");
+        assert_eq!(placeholders("{a}和{b}，{{x}} {a}{c}"), ["a", "b", "c"]);
+        assert_eq!(template_params("reminder_day_before", None), ["shop", "name", "time", "service", "with_staff"]);
         assert_eq!(fill("unclosed {a", &p(&[("a", "x")])), "unclosed {a");
         let text = render("winback", None, Kind::Marketing, &p(&[("shop", "悦颜"), ("name", "王女士"), ("offer", "")]));
         assert!(text.starts_with("悦颜：王女士，好久不见") && text.ends_with("回T退订"), "{text}");
