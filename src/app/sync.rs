@@ -121,6 +121,13 @@ impl App {
                     Outcome::KeptLocal => sum.kept_local += 1,
                     Outcome::Unknown => {
                         tracing::warn!(change = %c.id, r#type = %c.kind, "unknown change type: skipped (a newer cloud?)");
+                        // kept with the changes not applied, so `sync status` and the staff
+                        // screen count it, not only a log line
+                        let reason = format!(
+                            "未知的变更类型 {0}（云端版本更新？请升级 salonbox）/ unknown change type {0} (a newer cloud? upgrade salonbox)",
+                            c.kind
+                        );
+                        tx.skip_change(&c.id, &c.kind, c.version, &reason, &c.payload, now)?;
                         sum.unknown += 1;
                     }
                     Outcome::Skip(reason) => {
