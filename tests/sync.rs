@@ -877,10 +877,12 @@ fn sync_commands_report_queue_errors_and_rejections() {
     assert_eq!(s["oldest_queued_age_seconds"], 1800);
     assert_eq!(s["offline_since"], serde_json::Value::Null);
 
-    cloud.fail(&[Fault::Status500]);
+    // a cloud that keeps failing: tried again within the run, then reported
+    cloud.fail(&[Fault::Status500; 4]);
     let (code, _, err) = run(&["sync", "now"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("HTTP 500"), "{err}");
+    assert_eq!(cloud.control().faults_played, 4, "sync now tries four times");
     let (_, out, _) = run(&["sync", "status"]);
     assert!(out.contains("待发事件 / queued events: 3") && out.contains("HTTP 500"), "{out}");
 
@@ -890,6 +892,8 @@ fn sync_commands_report_queue_errors_and_rejections() {
         st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
     };
     cloud.control().reject_ids = vec![ids[0].clone()];
+    // one failure on the way is not the end of the run
+    cloud.fail(&[Fault::Unavailable]);
     let (code, out, _) = run(&["sync", "now"]);
     assert_eq!(code, Some(1), "a refused event is a problem to look at: {out}");
     assert!(out.contains("已推送 2 个事件（拒收 1）"), "{out}");

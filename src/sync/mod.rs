@@ -19,6 +19,9 @@ use crate::config::{Cloud, Secret};
 use crate::domain::sync::{ChangesPage, ErrorBody, MAX_BATCH_EVENTS, MAX_PAGE, PushAnswer, backoff, batch_len};
 use crate::store::OutgoingEvent;
 
+/// How many times `salonbox sync now` tries before it reports a temporary failure.
+pub const SYNC_NOW_ATTEMPTS: u32 = 4;
+
 /// A refused token is tried again after this long even if the configuration stays.
 pub const AUTH_RETRY: Duration = Duration::from_secs(3600);
 
@@ -77,6 +80,29 @@ pub struct PushReport {
     pub rejected: usize,
     /// Events the answer left out: they go again later.
     pub unanswered: usize,
+}
+
+impl PushReport {
+    fn add(&mut self, o: &PushReport) {
+        self.requests += o.requests;
+        self.delivered += o.delivered;
+        self.duplicates += o.duplicates;
+        self.rejected += o.rejected;
+        self.unanswered += o.unanswered;
+    }
+}
+
+impl PullReport {
+    fn add(&mut self, o: &PullReport) {
+        self.pages += o.pages;
+        self.changes += o.changes;
+        let (a, b) = (&mut self.applied, &o.applied);
+        a.applied += b.applied;
+        a.old += b.old;
+        a.skipped += b.skipped;
+        a.unknown += b.unknown;
+        a.kept_local += b.kept_local;
+    }
 }
 
 /// What one pull run did.
@@ -237,20 +263,48 @@ impl Sync {
     }
 
     /// `salonbox sync now`: push everything queued, then pull everything new, ignoring the
-    /// back-off (a person asked).
+    /// daemon's back-off (a person asked). A temporary failure (the network, a busy or
+    /// failing cloud) is tried again within the run, on the back-off schedule, up to
+    /// `SYNC_NOW_ATTEMPTS` times; what went through before it counts.
     pub async fn run_once(&mut self, app: &mut App) -> Result<(PushReport, PullReport), SyncError> {
         let (_tx, stop) = tokio::sync::watch::channel(false);
-        let result = async {
-            let push = self.push_all(app, &stop).await?;
-            let pull = self.pull_all(app, &stop).await?;
-            Ok((push, pull))
+        let (mut push, mut pull) = (PushReport::default(), PullReport::default());
+        let mut attempt = 0;
+        loop {
+            let mut pushed = PushReport::default();
+            let mut pulled = PullReport::default();
+            let result = async {
+                pushed = self.push_all(app, &stop).await?;
+                pulled = self.pull_all(app, &stop).await?;
+                Ok::<_, SyncError>(())
+            }
+            .await;
+            push.add(&pushed);
+            pull.add(&pulled);
+            let e = match result {
+                Ok(()) => {
+                    app.record_auth_refused(None)?;
+                    self.failures = 0;
+                    return Ok((push, pull));
+                }
+                Err(e) => e,
+            };
+            self.failed(app, &e);
+            attempt += 1;
+            let temporary = matches!(
+                e,
+                SyncError::Throttled { .. }
+                    | SyncError::Server { .. }
+                    | SyncError::Transport(_)
+                    | SyncError::BadAnswer(_)
+            );
+            if !temporary || attempt >= SYNC_NOW_ATTEMPTS {
+                return Err(e);
+            }
+            let wait = e.retry_after().unwrap_or_else(|| backoff(self.failures, self.retry_max, rand::random::<f64>()));
+            tracing::info!(attempt, wait_s = wait.as_secs_f64(), "sync now: trying again: {e}");
+            tokio::time::sleep(wait).await;
         }
-        .await;
-        match &result {
-            Ok(_) => app.record_auth_refused(None)?,
-            Err(e) => self.failed(app, e),
-        }
-        result
     }
 
     /// Pushes until the queue is empty (or `stop`): batches of up to 500 events and 1 MiB,
