@@ -17,6 +17,7 @@ use crate::devices::paper::Paper;
 use crate::devices::printer::PrinterSpec;
 use crate::devices::reader::LineProtocol;
 use crate::domain::checkin::CheckinWindow;
+use crate::domain::jobs::Job;
 use crate::domain::time::{DailySpan, OpeningHours};
 
 /// Where the configuration file is looked for when neither `--config` nor
@@ -96,8 +97,8 @@ pub struct Feedback {
 #[derive(Debug, Clone)]
 pub struct Jobs {
     /// Job name → cron schedule (seconds first, shop time); every job of
-    /// `app::jobs::JOBS` has one.
-    pub schedules: std::collections::BTreeMap<String, cron::Schedule>,
+    /// `domain::jobs::Job` has one.
+    pub schedules: std::collections::BTreeMap<crate::domain::jobs::Job, cron::Schedule>,
     pub birthday_lead_days: u32,
     /// The coupon template a birthday brings.
     pub birthday_coupon: String,
@@ -591,9 +592,17 @@ impl Config {
             templates: m.templates,
         };
         let j = r.jobs;
+        // An unknown job is an error with its line; every known one gets its schedule.
+        if let Some(name) = j.schedules.keys().find(|n| Job::parse(n).is_none()) {
+            return Err(invalid(
+                &format!("jobs.schedules.{name}"),
+                format!("没有叫 {name} 的任务（可用：{0}）/ no job is called {name} (known: {0})", Job::names()),
+            ));
+        }
         let mut schedules = std::collections::BTreeMap::new();
-        for (name, default, _) in crate::app::jobs::JOBS {
-            let expr = j.schedules.get(*name).map_or(*default, String::as_str);
+        for job in Job::ALL {
+            let name = job.name();
+            let expr = j.schedules.get(name).map_or(job.default_schedule(), String::as_str);
             let schedule = expr.parse::<cron::Schedule>().map_err(|e| {
                 invalid(
                     &format!("jobs.schedules.{name}"),
@@ -602,13 +611,7 @@ impl Config {
                     ),
                 )
             })?;
-            schedules.insert(name.to_string(), schedule);
-        }
-        if let Some(name) = j.schedules.keys().find(|n| !crate::app::jobs::is_job(n)) {
-            return Err(invalid(
-                &format!("jobs.schedules.{name}"),
-                format!("没有叫 {name} 的任务 / no job is called {name}"),
-            ));
+            schedules.insert(job, schedule);
         }
         let jobs = Jobs {
             schedules,
@@ -1382,6 +1385,6 @@ mod tests {
         assert_eq!(c.messages.route("reminder_2h", "transactional"), ["sms"]);
         assert_eq!(c.messages.route("reminder_day_before", "transactional"), ["wechat", "sms"]);
         assert_eq!(c.jobs.clock_sync_file, None);
-        assert_eq!(c.jobs.schedules.len(), crate::app::jobs::JOBS.len());
+        assert_eq!(c.jobs.schedules.len(), Job::ALL.len());
     }
 }

@@ -12,45 +12,19 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::{App, AppError, Result};
+use crate::domain::jobs::Job;
 use crate::domain::messages::Kind;
 use crate::domain::time::{business_date, day_bounds, local_dt, local_hm};
 use crate::store::{JobRun, NewNotification, Tx};
 
-/// Every job, with its default schedule (cron with seconds, shop time) and what it does.
 /// After a job's run failed: the first pause before it runs again, and the longest.
 const JOB_RETRY_FIRST: Duration = Duration::seconds(30);
 const JOB_RETRY_MAX: Duration = Duration::minutes(30);
-
-pub const JOBS: &[(&str, &str, &str)] = &[
-    ("reminder_day_before", "0 0 18 * * *", "明天的预约提醒 / reminders for tomorrow's appointments"),
-    ("reminder_2h", "0 */5 * * * *", "两小时前的预约提醒 / reminders two hours ahead"),
-    ("birthday", "0 30 9 * * *", "生日券和祝福 / birthday coupons and wishes"),
-    ("queue_near", "0 * * * * *", "快轮到您了 / \"your turn is near\" for walk-ins"),
-    ("waitlist", "30 * * * * *", "把取消的空位给候补顾客 / offer freed slots to the wait list"),
-    ("winback", "0 0 11 * * Tue", "老客回访：按各自的到店节奏 / win-back, by each customer's own rhythm"),
-    ("balances", "0 0 10 * * *", "次卡和赠送金额到期提醒 / courses and stored-value bonuses about to end"),
-    (
-        "low_stock",
-        "0 0 10 * * *",
-        "库存低于提醒线、批次临期或过期时告诉员工群 / tell the staff group about products running low or expiring",
-    ),
-    ("daily_summary", "0 30 21 * * *", "给店长的营业小结 / the day's summary to the owner"),
-    ("backup", "0 15 3 * * *", "数据库备份（校验、轮换）/ verified database backup with rotation"),
-    (
-        "retention",
-        "0 45 3 * * *",
-        "清除过了保留期的小票、消息和已同步事件 / purge print jobs, messages and synced events past retention",
-    ),
-];
 
 /// The campaigns the birthday and win-back jobs record their customers in
 /// (`salonbox campaign report 生日关怀`).
 pub const BIRTHDAY_CAMPAIGN: &str = "生日关怀";
 pub const WINBACK_CAMPAIGN: &str = "老客回访";
-
-pub fn is_job(name: &str) -> bool {
-    JOBS.iter().any(|(n, _, _)| *n == name)
-}
 
 /// A message a job queued (or, in a dry run, would queue).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -103,10 +77,12 @@ impl App {
         let tz = self.tz();
         let schedules = self.config.jobs.schedules.clone();
         self.store.read(|tx| {
-            JOBS.iter()
-                .map(|(name, _, about)| {
+            Job::ALL
+                .iter()
+                .map(|job| {
+                    let (name, about) = (job.name(), job.about());
                     let run = tx.job_run(name)?;
-                    let schedule = schedules.get(*name);
+                    let schedule = schedules.get(job);
                     let from = run.as_ref().map_or(now, |r| r.last_due.max(now));
                     Ok(JobStatus {
                         job: name.to_string(),
@@ -132,7 +108,7 @@ impl App {
         let mut out = DueJobs::default();
         // One read for the guard and every job's last run: the idle daemon does this each second.
         let (seen, runs) = self.store.read(|tx| {
-            let runs = JOBS.iter().map(|(name, _, _)| tx.job_run(name)).collect::<std::result::Result<Vec<_>, _>>()?;
+            let runs = Job::ALL.iter().map(|j| tx.job_run(j.name())).collect::<std::result::Result<Vec<_>, _>>()?;
             Ok::<_, crate::store::StoreError>((tx.clock_high_water()?, runs))
         })?;
         if let Some(seen) = seen
@@ -147,8 +123,9 @@ impl App {
             self.store.write(|tx| tx.raise_clock_high_water(now))?;
         }
         let schedules = self.config.jobs.schedules.clone();
-        for ((name, _, _), last) in JOBS.iter().zip(runs) {
-            let Some(schedule) = schedules.get(*name) else { continue };
+        for (job, last) in Job::ALL.into_iter().zip(runs) {
+            let name = &job.name();
+            let Some(schedule) = schedules.get(&job) else { continue };
             let Some(JobRun { last_due, .. }) = last else {
                 // First sight of this job: its schedule starts now, nothing is made up.
                 self.store.write(|tx| tx.record_job_run(name, now, now, "已排入计划 / scheduled (not run yet)"))?;
@@ -171,7 +148,7 @@ impl App {
             if self.job_retry.get(*name).is_some_and(|(_, at)| now < *at) {
                 continue;
             }
-            let result = self.run_job(name, now, false);
+            let result = self.run(job, now, false);
             let line = match &result {
                 Ok(r) => format!("ok: {} queued {}", r.queued.len(), r.note).trim_end().to_string(),
                 Err(e) => format!("error: {e}"),
@@ -200,18 +177,22 @@ impl App {
         Ok(out)
     }
 
-    /// Runs one job as if the clock read `at`. A dry run changes nothing.
+    /// Runs one job, by name, as if the clock read `at`. A dry run changes nothing.
     pub fn run_job(&mut self, job: &str, at: DateTime<Utc>, dry_run: bool) -> Result<JobReport> {
-        if !is_job(job) {
-            let known: Vec<&str> = JOBS.iter().map(|(n, _, _)| *n).collect();
+        let Some(job) = Job::parse(job) else {
             return Err(AppError::input(
                 "任务 job",
-                format!("没有叫 {job} 的任务（可用：{0}）/ no job is called {job} (known: {0})", known.join(", ")),
+                format!("没有叫 {job} 的任务（可用：{0}）/ no job is called {job} (known: {0})", Job::names()),
             ));
-        }
+        };
+        self.run(job, at, dry_run)
+    }
+
+    fn run(&mut self, job: Job, at: DateTime<Utc>, dry_run: bool) -> Result<JobReport> {
         let config = self.config.clone();
-        let mut report = JobReport { job: job.to_string(), at, dry_run, queued: Vec::new(), note: String::new() };
-        if job == "backup" {
+        let mut report =
+            JobReport { job: job.name().to_string(), at, dry_run, queued: Vec::new(), note: String::new() };
+        if job == Job::Backup {
             if dry_run {
                 report.note = "将备份到数据目录的 backups/ / would back up into backups/ of the data directory".into();
             } else {
@@ -221,41 +202,40 @@ impl App {
             return Ok(report);
         }
         // The day's figures come from the report, read before the job's transaction.
-        let figures = if job == "daily_summary" { Some(self.day_figures(at)?) } else { None };
+        let figures = if job == Job::DailySummary { Some(self.day_figures(at)?) } else { None };
         let run = |tx: &Tx<'_>| -> Result<(Vec<Queued>, String)> {
             let tz = tx.tz();
             match job {
-                "reminder_day_before" => {
+                Job::ReminderDayBefore => {
                     let tomorrow = business_date(at, tz) + Duration::days(1);
                     reminders(tx, day_bounds(tomorrow, tz), "reminder_day_before", "day", None, at, tz)
                 }
-                "reminder_2h" => {
+                Job::Reminder2h => {
                     // Starting within the next two hours, the second two hours away included.
                     let within =
                         crate::domain::time::Interval::new(at, at + Duration::hours(2) + Duration::milliseconds(1));
                     reminders(tx, within, "reminder_2h", "2h", Some(REMINDER_2H_NOTICE), at, tz)
                 }
-                "birthday" => birthdays(tx, &config, at, tz),
-                "queue_near" => queue_near(tx, &config, at, tz),
-                "winback" => winback(tx, &config, at),
-                "balances" => balances_ending(tx, &config, at, tz),
-                "low_stock" => low_stock(tx, &config, at, tz),
-                "retention" => retention(tx, &config, at),
-                "waitlist" => super::waitlist::offer_freed_slots(
+                Job::Birthday => birthdays(tx, &config, at, tz),
+                Job::QueueNear => queue_near(tx, &config, at, tz),
+                Job::Winback => winback(tx, &config, at),
+                Job::Balances => balances_ending(tx, &config, at, tz),
+                Job::LowStock => low_stock(tx, &config, at, tz),
+                Job::Retention => retention(tx, &config, at),
+                Job::Waitlist => super::waitlist::offer_freed_slots(
                     tx,
                     Duration::minutes(config.jobs.waitlist_hold_minutes.into()),
                     at,
                 ),
-                "daily_summary" => daily_summary(tx, figures.as_ref(), at),
-                // backup: done above
-                _ => Ok((Vec::new(), String::new())),
+                Job::DailySummary => daily_summary(tx, figures.as_ref(), at),
+                Job::Backup => unreachable!("the backup ran above, outside a transaction"),
             }
         };
         let (queued, note) = if dry_run { self.store.dry_run(run)? } else { self.store.write(run)? };
         report.queued = queued;
         report.note = note;
         if !dry_run {
-            tracing::info!(job, queued = report.queued.len(), note = %report.note, "job ran");
+            tracing::info!(job = job.name(), queued = report.queued.len(), note = %report.note, "job ran");
         }
         Ok(report)
     }

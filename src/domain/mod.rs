@@ -9,6 +9,7 @@ pub mod checkin;
 pub mod checkout;
 pub mod customer;
 pub mod idcard;
+pub mod jobs;
 pub mod messages;
 pub mod model;
 pub mod money;
