@@ -43,9 +43,10 @@ pub struct Devices {
     pub buzzer: Option<Arc<Mutex<StationBuzzer>>>,
     /// Show the demo's card / QR simulator.
     pub simulator: bool,
-    /// Devices that could not be started, as (`device_status` name, why): recorded for
-    /// the staff devices tab when the kiosk starts.
-    pub problems: Vec<(&'static str, String)>,
+    /// How the devices that are not polled started, as (`device_status` name, ok, detail):
+    /// recorded for the staff devices tab when the kiosk starts (so a buzzer fixed or
+    /// configured away no longer shows its old failure).
+    pub states: Vec<(&'static str, bool, String)>,
 }
 
 /// One customer's visit to the screen; cleared on every return to the welcome page.
@@ -264,8 +265,8 @@ impl Kiosk {
             let mut k = kiosk.borrow_mut();
             a.set_shop_name(k.app.config.shop.name.clone().into());
             a.set_show_simulator(k.devices.simulator);
-            for (device, why) in std::mem::take(&mut k.devices.problems) {
-                k.device_state(device, false, &why);
+            for (device, ok, detail) in std::mem::take(&mut k.devices.states) {
+                k.device_state(device, ok, &detail);
             }
             k.show_clock();
             k.reset();

@@ -60,16 +60,23 @@ pub fn devices(app: &App) -> Result<Devices, KioskError> {
     )?);
     // A device that cannot be opened is a warning on the staff devices tab (and in
     // `doctor`), never a reason not to check customers in.
-    let mut problems = Vec::new();
+    let mut states = Vec::new();
     let buzzer = match station::buzzer(hw) {
-        Ok(b) => b.map(|b| Arc::new(Mutex::new(b))),
+        Ok(Some(b)) => {
+            states.push((station::BUZZER, true, "正常 / ready".to_string()));
+            Some(Arc::new(Mutex::new(b)))
+        }
+        Ok(None) => {
+            states.push((station::BUZZER, true, "未配置 / none configured".to_string()));
+            None
+        }
         Err(e) => {
             tracing::warn!(error = %e, "buzzer unavailable: the kiosk runs without it");
-            problems.push((station::BUZZER, e.to_string()));
+            states.push((station::BUZZER, false, e.to_string()));
             None
         }
     };
-    Ok(Devices { readers, print_worker, buzzer, simulator: hw.mode == HardwareMode::Sim, problems })
+    Ok(Devices { readers, print_worker, buzzer, simulator: hw.mode == HardwareMode::Sim, states })
 }
 
 /// Runs the kiosk in a window until it is closed.
