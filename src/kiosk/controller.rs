@@ -288,16 +288,16 @@ impl Kiosk {
             ui.global::<KioskAdapter>().set_clock(now.into());
         }
         if !self.clock_trusted {
-            self.clock_ready();
+            let _ = self.clock_ready();
         }
     }
 
     /// Whether business may go on: the clock is believable (a check-in made on a clock
     /// that a power cut set back would land on a wrong day and ticket series). Until it is,
-    /// the welcome page says what the kiosk is waiting for, and this returns `false`.
-    fn clock_ready(&mut self) -> bool {
+    /// the welcome page says what the kiosk is waiting for, and this returns that text.
+    fn clock_ready(&mut self) -> Result<(), String> {
         if self.clock_trusted {
-            return true;
+            return Ok(());
         }
         let message = match self.app.clock_trust(self.started.elapsed()) {
             Ok(ClockTrust::Trusted) => {
@@ -305,7 +305,7 @@ impl Kiosk {
                 if let Some(ui) = self.ui() {
                     ui.global::<WelcomeAdapter>().set_hint(text::welcome_hint(self.lang).into());
                 }
-                return true;
+                return Ok(());
             }
             Ok(ClockTrust::Waiting) => text::clock_waiting(self.lang),
             Ok(ClockTrust::Behind(seen)) => {
@@ -315,26 +315,24 @@ impl Kiosk {
             // the database will say what is wrong when it is used
             Err(e) => {
                 tracing::warn!(error = %e, "clock check failed");
-                return true;
+                return Ok(());
             }
         };
         if let Some(ui) = self.ui() {
-            ui.global::<WelcomeAdapter>().set_hint(message.into());
+            ui.global::<WelcomeAdapter>().set_hint(message.clone().into());
         }
-        false
+        Err(message)
     }
 
     /// `true` when business may start; otherwise says why on the notice line.
     fn ready_for_business(&mut self) -> bool {
-        if self.clock_ready() {
-            return true;
+        match self.clock_ready() {
+            Ok(()) => true,
+            Err(why) => {
+                self.notice(&why, true);
+                false
+            }
         }
-        let why = match self.app.clock_trust(self.started.elapsed()) {
-            Ok(ClockTrust::Behind(_)) => text::clock_behind(self.lang),
-            _ => text::clock_waiting(self.lang),
-        };
-        self.notice(&why, true);
-        false
     }
 
     /// Any customer action: the idle timer starts again.
@@ -378,7 +376,7 @@ impl Kiosk {
         st.set_devices(ModelRc::new(VecModel::default()));
         ui.global::<WelcomeAdapter>().set_hint(text::welcome_hint(self.lang).into());
         if !self.clock_trusted {
-            self.clock_ready();
+            let _ = self.clock_ready();
         }
         let i = ui.global::<IdentifyAdapter>();
         i.set_shown("".into());
@@ -572,7 +570,7 @@ impl Kiosk {
             ui.global::<WelcomeAdapter>().set_hint(text::welcome_hint(self.lang).into());
         }
         if !self.clock_trusted {
-            self.clock_ready();
+            let _ = self.clock_ready();
         }
         // what Rust wrote on the current page follows the language too
         let page = self.ui().map(|ui| ui.global::<KioskAdapter>().get_page());
