@@ -187,7 +187,13 @@ fn temporary_failures_retry_with_back_off_and_final_ones_stop() {
     shop.app().run_job("reminder_day_before", shop.clock.now(), false).unwrap();
     shop.providers.fail(
         "aliyun",
-        &[Fault::Status(500), Fault::Code("Throttling.User".into()), Fault::Hang, Fault::Close, Fault::Status(503)],
+        &[
+            Fault::Status(500),
+            Fault::Code("Throttling.User".into()),
+            Fault::Status(502),
+            Fault::Code("isp.SYSTEM_ERROR".into()),
+            Fault::Status(503),
+        ],
     );
     let mut d = shop.daemon();
     let mut waits = Vec::new();
@@ -544,23 +550,39 @@ fn leap_day_birthdays_are_wished_on_the_28th_in_a_common_year() {
 }
 
 #[test]
-fn an_interrupted_send_becomes_unknown_and_is_never_resent() {
+fn an_interrupted_send_is_resolved_by_where_it_stopped() {
     let shop = Shop::new("");
     shop.customer("王芳", "13800001111", false);
     shop.book("13800001111", "2026-11-24 14:00");
+    shop.customer("李娜娜", "13800002222", false);
+    shop.book("13800002222", "2026-11-24 16:00");
     shop.clock.set(shanghai(23, 18, 0));
     let mut app = shop.app();
     app.run_job("reminder_day_before", shop.clock.now(), false).unwrap();
-    // A daemon claimed it and died before settling (the claim is committed first).
-    let key = shop.message("reminder:").dedupe_key;
-    assert!(app.claim_message(&key).unwrap());
+    let keys: Vec<String> = shop.messages().into_iter().map(|m| m.dedupe_key).collect();
+    // A daemon claimed both and died: before trying a channel for the first, during the
+    // request to Aliyun for the second (the attempt is committed before the request).
+    assert!(app.claim_message(&keys[0]).unwrap());
+    assert!(app.claim_message(&keys[1]).unwrap());
+    app.message_attempt(&keys[1], "aliyun_sms", Some("13800002222")).unwrap();
     drop(app);
     let mut d = shop.daemon();
     d.recover().unwrap();
-    let m = shop.message("reminder:");
-    assert_eq!(m.status, "unknown");
-    rt().block_on(d.send_due(&stop())).unwrap();
-    assert!(shop.providers.received().is_empty(), "never blindly resent");
+    assert_eq!(shop.message(&keys[0]).status, "pending", "nothing was sent: back in the queue");
+    let m = shop.message(&keys[1]);
+    assert_eq!((m.status.as_str(), m.check_after), ("unknown", Some(shop.clock.now())), "asked at once");
+    work(&mut d);
+    assert_eq!(shop.message(&keys[0]).status, "sent");
+    // Aliyun never got the second: no record; asked again until its window has passed,
+    // then sent, once.
+    assert_eq!(shop.message(&keys[1]).status, "unknown");
+    while shop.message(&keys[1]).status == "unknown" {
+        next_look(&shop, &mut d, &keys[1]);
+    }
+    work(&mut d);
+    let got = shop.providers.received();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(shop.messages().iter().all(|m| m.status == "sent"));
 }
 
 /// `salonbox daemon` as a process, with the clock fixed at `now` and an optional crash point.
@@ -641,22 +663,14 @@ fn killed_at_every_step_of_a_send_no_message_goes_twice() {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), n, "{step}: a message went out twice: {received:?}");
+        // Whatever the step, every message reached its customer exactly once: claimed but
+        // no channel tried, it went back to the queue; taken by Aliyun but not recorded,
+        // `QuerySendDetails` found it by its OutId; recorded, it was simply sent.
         let messages = shop.messages();
-        let unknown: Vec<&Notification> = messages.iter().filter(|m| m.status == "unknown").collect();
         let sent = messages.iter().filter(|m| m.status == "sent").count();
-        match step {
-            // Claimed but never sent: unknown, and indeed the provider never saw it.
-            "after_claim" => {
-                assert_eq!((unknown.len(), sent, received.len()), (1, 2, 2), "{step}: {messages:?}");
-                assert!(!ids.contains(&unknown[0].id.as_str()));
-            }
-            // The provider took it, we never recorded it: unknown, never sent again.
-            "after_answer" => {
-                assert_eq!((unknown.len(), sent, received.len()), (1, 2, 3), "{step}: {messages:?}");
-                assert!(ids.contains(&unknown[0].id.as_str()));
-            }
-            // Recorded before the crash: simply sent.
-            _ => assert_eq!((unknown.len(), sent, received.len()), (0, 3, 3), "{step}: {messages:?}"),
+        assert_eq!((sent, received.len()), (3, 3), "{step}: {messages:?}");
+        if step == "after_answer" {
+            assert!(shop.providers.requests("aliyun_query") >= 1, "{step}: the provider was asked");
         }
     }
 }
@@ -810,6 +824,8 @@ fn retention_purges_settled_messages_but_keeps_unknown_ones() {
     let mut d = shop.daemon();
     rt().block_on(d.send_now(&sent, Some("aliyun_sms"))).unwrap();
     assert!(app.claim_message(&lost).unwrap());
+    // Cut off during a send through a channel nobody can ask: unknown, for a person.
+    app.message_attempt(&lost, "wecom", None).unwrap();
     app.recover_messages().unwrap();
     let later = shop.clock.now() + Duration::days(181);
     let r = app.run_job("retention", later, true).unwrap();
@@ -938,4 +954,288 @@ fn a_shop_without_channels_drops_messages_with_the_reason_instead_of_failing() {
         (0, 0),
         "nothing for staff to fix"
     );
+}
+
+/// Runs what a tick runs for messages: the looks at providers that are due, then the sends.
+fn work(d: &mut Daemon) {
+    rt().block_on(async {
+        d.resolve_due(&stop()).await.unwrap();
+        d.send_due(&stop()).await.unwrap();
+    });
+}
+
+/// Moves the shop's clock to the message's next look at its provider, and runs it.
+fn next_look(shop: &Shop, d: &mut Daemon, key: &str) {
+    let m = shop.message(key);
+    assert_eq!(m.status, "unknown", "{m:?}");
+    let at = m.check_after.unwrap_or_else(|| panic!("no look planned: {m:?}"));
+    shop.clock.set(at.max(shop.clock.now()));
+    work(d);
+}
+
+/// How often each outbox id reached a provider.
+fn deliveries(shop: &Shop, id: &str) -> usize {
+    shop.providers.received().iter().filter(|r| r.message_id.as_deref() == Some(id)).count()
+}
+
+#[test]
+fn an_sms_whose_answer_was_lost_is_resolved_with_aliyun_and_delivered_exactly_once() {
+    let shop = Shop::new("");
+    let mut app = shop.app();
+    // Accepted, then the connection dropped (a reset); accepted, answered after the timeout;
+    // and a request the provider never took (closed before it was read).
+    let faults = [Fault::StoredThenClose, Fault::StoredThenHang, Fault::Close];
+    let keys: Vec<String> = ["13800001111", "13800002222", "13800003333"]
+        .iter()
+        .map(|p| app.queue_test_message(p, "test").unwrap())
+        .collect();
+    let mut d = shop.daemon();
+    for (key, fault) in keys.iter().zip(&faults) {
+        shop.providers.fail("aliyun", std::slice::from_ref(fault));
+        rt().block_on(d.send_now(key, None)).unwrap();
+        let m = shop.message(key);
+        assert_eq!(m.status, "unknown", "{fault:?}: {m:?}");
+        assert_eq!(m.attempt_via.as_deref(), Some("aliyun_sms"));
+        assert!(m.check_after.is_some(), "the provider will be asked: {m:?}");
+    }
+    // Being resolved: nothing for a person yet, and nothing sent again meanwhile.
+    assert_eq!(app.message_problems(shop.clock.now() - Duration::days(1)).unwrap(), (0, 0));
+    work(&mut d);
+    assert_eq!(shop.providers.requests("aliyun"), 3, "no blind resend");
+
+    // The first look (all three are due together): Aliyun lists the two it took.
+    let lost = shop.message(&keys[2]);
+    next_look(&shop, &mut d, &keys[0]);
+    for key in &keys[..2] {
+        let m = shop.message(key);
+        assert_eq!((m.status.as_str(), m.sent_via.as_deref()), ("sent", Some("aliyun_sms")), "{m:?}");
+        assert_eq!(deliveries(&shop, &m.id), 1);
+    }
+    // The third: Aliyun has no record. Asked again until two minutes after the attempt,
+    // then it goes again, once.
+    assert_eq!(shop.message(&keys[2]).status, "unknown");
+    assert_eq!(deliveries(&shop, &lost.id), 0);
+    let mut looks = 1;
+    while shop.message(&keys[2]).status == "unknown" {
+        next_look(&shop, &mut d, &keys[2]);
+        looks += 1;
+        assert!(looks < 6, "resolved within its window");
+    }
+    work(&mut d);
+    let m = shop.message(&keys[2]);
+    assert_eq!(m.status, "sent", "{m:?}");
+    assert!(shop.clock.now() - lost.attempt_at.unwrap() >= Duration::minutes(2));
+    assert_eq!(deliveries(&shop, &m.id), 1);
+    assert!(shop.providers.requests("aliyun_query") >= 4);
+    assert!(shop.providers.rejections().is_empty(), "{:?}", shop.providers.rejections());
+    // Settled for good: nothing more goes out.
+    shop.clock.set(shop.clock.now() + Duration::hours(1));
+    work(&mut d);
+    assert_eq!(shop.providers.received().len(), 3);
+}
+
+#[test]
+fn a_reset_then_a_late_answer_still_reaches_the_customer_once() {
+    // Measured from outside before: accepted + reset, then the retry accepted + answered
+    // after the timeout, reached the customer three times.
+    let shop = Shop::new("");
+    shop.customer("王芳", "13800001111", false);
+    shop.book("13800001111", "2026-11-24 14:00");
+    shop.clock.set(shanghai(23, 18, 0));
+    let mut d = shop.daemon();
+    d.app.run_job("reminder_day_before", shop.clock.now(), false).unwrap();
+    shop.providers.fail("aliyun", &[Fault::StoredThenClose, Fault::StoredThenHang]);
+    // The query itself fails at first: asked again later, never resent meanwhile.
+    shop.providers.fail("aliyun_query", &[Fault::Status(503), Fault::Close]);
+    work(&mut d);
+    for _ in 0..3 {
+        next_look(&shop, &mut d, "reminder:");
+    }
+    let m = shop.message("reminder:");
+    assert_eq!((m.status.as_str(), m.attempts), ("sent", 1), "{m:?}");
+    assert_eq!(shop.providers.received().len(), 1);
+    assert_eq!(shop.providers.requests("aliyun"), 1);
+}
+
+#[test]
+fn a_provider_that_cannot_be_asked_leaves_the_message_to_a_person() {
+    let shop = Shop::new("[messages.routes]\nstaff = [\"wecom\"]\ntransactional = [\"wechat\", \"sms\"]\n");
+    let mut app = shop.app();
+    // The staff group's bot took it, then dropped the connection.
+    shop.providers.fail("wecom", &[Fault::StoredThenClose]);
+    let staff = app.queue_test_message("staff", "test").unwrap();
+    let mut d = shop.daemon();
+    rt().block_on(d.send_now(&staff, None)).unwrap();
+    let m = shop.message(&staff);
+    assert_eq!((m.status.as_str(), m.check_after), ("unknown", None), "{m:?}");
+    assert!(m.last_error.as_deref().unwrap().contains("salonbox notifications retry"), "{m:?}");
+    assert_eq!(app.message_problems(shop.clock.now() - Duration::days(1)).unwrap(), (1, 0));
+    shop.clock.set(shop.clock.now() + Duration::hours(3));
+    work(&mut d);
+    assert_eq!(shop.providers.requests("wecom"), 1, "never sent again by itself");
+    // The staff saw it in the group: a person records it as sent.
+    let m = app.confirm_message_sent(&staff, "test").unwrap();
+    assert_eq!((m.status.as_str(), m.sent_via.as_deref()), ("sent", Some("wecom")));
+    assert_eq!(app.message_problems(shop.clock.now() - Duration::days(1)).unwrap(), (0, 0));
+    assert!(app.confirm_message_sent(&staff, "test").is_err(), "only an unknown one");
+
+    // WeChat: the template message was taken, the answer lost. Not sent again, not by SMS.
+    let id = shop.customer("王芳", "13800001111", false);
+    shop.sql(&format!("UPDATE customers SET wechat_openid = 'openid-wang' WHERE id = '{id}'"));
+    shop.book("13800001111", "2026-11-24 14:00");
+    shop.clock.set(shanghai(23, 18, 0));
+    d.app.run_job("reminder_day_before", shop.clock.now(), false).unwrap();
+    shop.providers.fail("wechat", &[Fault::StoredThenClose]);
+    work(&mut d);
+    let m = shop.message("reminder:");
+    assert_eq!((m.status.as_str(), m.attempt_via.as_deref()), ("unknown", Some("wechat")), "{m:?}");
+    shop.clock.set(shop.clock.now() + Duration::minutes(30));
+    work(&mut d);
+    let got = shop.providers.received();
+    assert_eq!(got.iter().filter(|r| r.provider == "wechat").count(), 1);
+    assert!(got.iter().all(|r| r.provider != "aliyun"), "no second copy by SMS: {got:?}");
+    // A person asked her: she has nothing. Sent again on their word.
+    app.retry_message(&m.dedupe_key, "test").unwrap();
+    work(&mut d);
+    assert_eq!(shop.message("reminder:").status, "sent");
+}
+
+#[test]
+fn tencent_per_number_failures_and_lost_answers_are_told_apart() {
+    let shop = Shop::with_sms("tencent", "");
+    let mut app = shop.app();
+    let mut d = shop.daemon();
+    // A 200 whose status set fails the number: final, the code kept.
+    shop.providers.fail("tencent", &[Fault::PerNumber("InvalidParameterValue.IncorrectPhoneNumber".into())]);
+    let bad = app.queue_test_message("13800009999", "test").unwrap();
+    rt().block_on(d.send_now(&bad, Some("tencent_sms"))).unwrap();
+    let m = shop.message(&bad);
+    assert_eq!(m.status, "failed");
+    assert!(m.last_error.unwrap().contains("IncorrectPhoneNumber"));
+    // A 200 with a per-number limit of 30 s: a retry after it.
+    shop.providers.fail("tencent", &[Fault::PerNumber("LimitExceeded.PhoneNumberThirtySecondLimit".into())]);
+    let limited = app.queue_test_message("13800008888", "test").unwrap();
+    rt().block_on(d.send_now(&limited, Some("tencent_sms"))).unwrap();
+    let m = shop.message(&limited);
+    assert_eq!(m.status, "pending");
+    assert!(m.not_before - shop.clock.now() >= Duration::seconds(30));
+
+    // Taken, connection reset: the receipt settles it.
+    shop.providers.fail("tencent", &[Fault::StoredThenClose]);
+    let lost = app.queue_test_message("13800001111", "test").unwrap();
+    rt().block_on(d.send_now(&lost, Some("tencent_sms"))).unwrap();
+    next_look(&shop, &mut d, &lost);
+    let m = shop.message(&lost);
+    assert_eq!((m.status.as_str(), m.provider_ref.as_deref()), ("sent", Some("serial-1")), "{m:?}");
+
+    // Taken, but the handset is off: no receipt. Tencent lists nothing until it is in, so
+    // after ten minutes a person decides; it is never sent again by itself.
+    shop.providers.state.lock().unwrap().no_receipts = true;
+    shop.providers.fail("tencent", &[Fault::StoredThenHang]);
+    let off = app.queue_test_message("13800002222", "test").unwrap();
+    rt().block_on(d.send_now(&off, Some("tencent_sms"))).unwrap();
+    let mut looks = 0;
+    while shop.message(&off).check_after.is_some() {
+        next_look(&shop, &mut d, &off);
+        looks += 1;
+        assert!(looks < 8);
+    }
+    let m = shop.message(&off);
+    assert_eq!(m.status, "unknown");
+    assert!(shop.clock.now() - m.attempt_at.unwrap() >= Duration::minutes(10));
+    assert!(m.last_error.unwrap().contains("回执"));
+    assert_eq!(deliveries(&shop, &m.id), 1);
+    assert!(shop.providers.rejections().is_empty(), "{:?}", shop.providers.rejections());
+}
+
+#[test]
+fn a_provider_that_never_answers_the_query_hands_the_message_to_a_person() {
+    let shop = Shop::new("");
+    let mut app = shop.app();
+    let mut d = shop.daemon();
+    shop.providers.fail("aliyun", &[Fault::StoredThenHang]);
+    shop.providers.fail("aliyun_query", &vec![Fault::Status(500); 40]);
+    let key = app.queue_test_message("13800001111", "test").unwrap();
+    rt().block_on(d.send_now(&key, None)).unwrap();
+    let mut looks = 0;
+    while shop.message(&key).check_after.is_some() {
+        next_look(&shop, &mut d, &key);
+        looks += 1;
+    }
+    assert_eq!(looks, salonbox::domain::messages::RESOLVE_TRIES);
+    let m = shop.message(&key);
+    assert_eq!(m.status, "unknown");
+    assert!(m.last_error.unwrap().contains("HTTP 500"));
+    assert_eq!(app.message_problems(shop.clock.now() - Duration::days(1)).unwrap(), (1, 0));
+    assert_eq!(shop.providers.requests("aliyun"), 1);
+}
+
+#[test]
+fn a_slow_provider_does_not_starve_the_watchdog() {
+    use std::os::unix::net::UnixDatagram;
+    use std::time::Instant;
+    let shop = Shop::new("");
+    // A provider that takes the message and answers after the daemon's 6 s timeout: one
+    // send lasts longer than the watchdog's 3 s.
+    let toml = shop.dir.path().join("salonbox.toml");
+    let text = std::fs::read_to_string(&toml).unwrap().replace("timeout_seconds = 1", "timeout_seconds = 6");
+    std::fs::write(&toml, text).unwrap();
+    shop.providers.fail("aliyun", &[Fault::Late(std::time::Duration::from_secs(8))]);
+    let key = {
+        let mut app = shop.app();
+        app.queue_test_message("13800001111", "test").unwrap()
+    };
+    // systemd's side: the notify socket (a short path: sun_path holds 108 bytes).
+    let sock = std::env::temp_dir().join(format!("salonbox-wd-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&sock);
+    let listener = UnixDatagram::bind(&sock).unwrap();
+    listener.set_read_timeout(Some(std::time::Duration::from_millis(200))).unwrap();
+    // systemd sets WATCHDOG_PID to the service's pid: the shell's, which exec keeps.
+    let mut c = std::process::Command::new("sh");
+    c.arg("-c")
+        .arg(r#"WATCHDOG_PID=$$ exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_salonbox"))
+        .arg("--config")
+        .arg(&toml)
+        .arg("--data-dir")
+        .arg(shop.dir.path())
+        .arg("daemon")
+        .env("SALONBOX_NOW", shop.clock.now().to_rfc3339())
+        .env("NOTIFY_SOCKET", &sock)
+        .env("WATCHDOG_USEC", "3000000")
+        .stdout(std::process::Stdio::null())
+        .stderr(artefacts::log(shop.dir.path(), "daemon-watchdog.log"));
+    let mut child = c.spawn().unwrap();
+    let started = Instant::now();
+    let mut pings = Vec::new();
+    let mut ready = false;
+    let mut settled_at = None;
+    let mut buf = [0u8; 256];
+    loop {
+        if let Ok(n) = listener.recv(&mut buf) {
+            let text = String::from_utf8_lossy(&buf[..n]).to_string();
+            ready |= text.contains("READY=1");
+            if text.contains("WATCHDOG=1") {
+                pings.push(Instant::now());
+            }
+        }
+        if settled_at.is_none() && shop.message(&key).status != "pending" && shop.message(&key).status != "sending" {
+            settled_at = Some(Instant::now());
+        }
+        // Watch on past the send's end for two more pings.
+        if settled_at.is_some_and(|t| pings.iter().filter(|p| **p > t).count() >= 2) {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(40), "the send never settled: {pings:?}");
+        assert!(child.try_wait().unwrap().is_none(), "the daemon exited");
+    }
+    terminate(&mut child);
+    let _ = std::fs::remove_file(&sock);
+    assert!(ready, "READY=1 was sent");
+    let m = shop.message(&key);
+    assert_eq!(m.status, "unknown", "the late answer left it unknown: {m:?}");
+    // From the first ping to the last, never a gap the watchdog (3 s) would have ended.
+    let gaps: Vec<f64> = pings.windows(2).map(|w| (w[1] - w[0]).as_secs_f64()).collect();
+    assert!(pings.len() >= 6, "{gaps:?}");
+    assert!(gaps.iter().all(|g| *g < 2.5), "a gap in the watchdog's pings while a send was in flight: {gaps:?}");
 }

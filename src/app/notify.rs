@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::{App, Result};
 use crate::config::ProviderTemplates;
 use crate::domain::customer::{Gender, greeting_name};
+pub use crate::domain::messages::Checked;
 use crate::domain::messages::{self, Kind};
 use crate::domain::time::{business_date, day_bounds};
 use crate::store::{Notification, Tx};
@@ -122,15 +123,171 @@ impl App {
         Ok(self.store.write(|tx| tx.settle_final(key, "dropped", reason, now))?)
     }
 
-    /// At daemon start: sends cut off by a crash become `unknown`; arrival alerts too old
-    /// to matter are dropped.
+    /// Before a channel is tried (its own commit): a crash during the send then leaves
+    /// the channel to ask.
+    pub fn message_attempt(&mut self, key: &str, via: &str, to: Option<&str>) -> Result<()> {
+        let now = self.now();
+        Ok(self.store.write(|tx| tx.record_attempt(key, via, to, now))?)
+    }
+
+    /// A send through `via` whose answer was lost: resolved the way the channel allows
+    /// (`messages::Resolution`): the provider is asked at once, the message goes again
+    /// (a channel that drops copies), or it waits for a person.
+    pub fn message_unknown(&mut self, key: &str, via: &str, reason: &str) -> Result<()> {
+        let now = self.now();
+        match messages::Resolution::for_channel(via) {
+            messages::Resolution::SendAgain => Ok(self.store.write(|tx| tx.settle_later(key, reason, now, now))?),
+            messages::Resolution::AskProvider { .. } => {
+                let check = now + Duration::from_std(messages::RESOLVE_FIRST).unwrap_or(Duration::seconds(30));
+                Ok(self.store.write(|tx| tx.settle_unknown(key, reason, Some(check), now))?)
+            }
+            messages::Resolution::AskPerson => {
+                let reason = format!("{reason}；{}", ask_person_note(via));
+                Ok(self.store.write(|tx| tx.settle_unknown(key, &reason, None, now))?)
+            }
+        }
+    }
+
+    /// Unknown outcomes whose look at the provider is due.
+    pub fn unknown_due(&mut self, limit: usize) -> Result<Vec<Notification>> {
+        let now = self.now();
+        Ok(self.store.read(|tx| tx.unknown_due(now, limit))?)
+    }
+
+    /// The earliest of the next due message and the next look at a provider.
+    pub fn next_message_work(&mut self) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.store.read(|tx| {
+            let a = tx.next_notification_due()?;
+            let b = tx.next_check_due()?;
+            Ok::<_, crate::store::StoreError>(match (a, b) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            })
+        })?)
+    }
+
+    /// What the provider said about an unknown outcome (`n` as `unknown_due` gave it).
+    pub fn message_checked(&mut self, n: &Notification, answer: Checked) -> Result<CheckOutcome> {
+        let now = self.now();
+        let key = n.dedupe_key.as_str();
+        let via = n.attempt_via.as_deref().unwrap_or("");
+        let resolution = messages::Resolution::for_channel(via);
+        let next = |checks: i64| {
+            (checks + 1 < messages::RESOLVE_TRIES)
+                .then(|| now + backoff(checks + 1, messages::RESOLVE_FIRST, messages::RESOLVE_MAX))
+        };
+        let outcome = match answer {
+            Checked::Sent { provider_ref } => {
+                self.store.write(|tx| tx.settle_sent(key, via, provider_ref.as_deref(), None, now))?;
+                CheckOutcome::Sent
+            }
+            Checked::Failed { reason } => {
+                let reason = format!("服务商已收下但未送达 / the provider took it but could not deliver it: {reason}");
+                self.store.write(|tx| tx.settle_final(key, "failed", &reason, now))?;
+                CheckOutcome::Failed
+            }
+            Checked::NotFound => {
+                let settle = match resolution {
+                    messages::Resolution::AskProvider { settle, if_none } => Some((settle, if_none)),
+                    _ => None,
+                };
+                let attempted = n.attempt_at.unwrap_or(n.created_at);
+                match settle {
+                    Some((settle, if_none)) if now - attempted >= settle => match if_none {
+                        messages::IfNone::SendAgain => {
+                            let reason =
+                                "服务商没有这条消息的记录，重新发送 / the provider has no record of it: sending again";
+                            self.store.write(|tx| tx.settle_later(key, reason, now, now))?;
+                            CheckOutcome::SendAgain
+                        }
+                        messages::IfNone::AskPerson => {
+                            let reason = format!(
+                                "服务商尚无回执，无法确认是否发出；{} / no receipt from the provider yet: cannot tell whether it went out",
+                                ask_person_note(via)
+                            );
+                            self.store.write(|tx| tx.record_check(key, &reason, None, now))?;
+                            CheckOutcome::AskPerson
+                        }
+                    },
+                    _ => {
+                        // Too early to conclude: look again, at the latest when the record
+                        // must be there.
+                        let settle_at = attempted + settle.map_or(Duration::zero(), |s| s.0);
+                        let again = now + backoff(n.checks + 1, messages::RESOLVE_FIRST, messages::RESOLVE_MAX);
+                        let at = again.min(settle_at).max(now + Duration::seconds(5));
+                        let reason = "结果未知：等待服务商的记录 / outcome unknown: waiting for the provider's record";
+                        self.store.write(|tx| tx.record_check(key, reason, Some(at), now))?;
+                        CheckOutcome::Waiting
+                    }
+                }
+            }
+            Checked::Unanswered { reason } => {
+                let at = next(n.checks);
+                let text = match at {
+                    Some(_) => format!(
+                        "结果未知，查询失败，稍后再查 / outcome unknown, the query failed, asking again later: {reason}"
+                    ),
+                    None => format!(
+                        "结果未知，多次查询失败；{} / outcome unknown and the provider could not be asked: {reason}",
+                        ask_person_note(via)
+                    ),
+                };
+                self.store.write(|tx| tx.record_check(key, &text, at, now))?;
+                if at.is_some() { CheckOutcome::Waiting } else { CheckOutcome::AskPerson }
+            }
+        };
+        Ok(outcome)
+    }
+
+    /// At daemon start: sends cut off before any channel was tried go back to `pending`;
+    /// those cut off during a send become `unknown` and are resolved like a lost answer;
+    /// arrival alerts too old to matter are dropped. Returns the unknown keys and the
+    /// number dropped.
     pub fn recover_messages(&mut self) -> Result<(Vec<String>, usize)> {
         let now = self.now();
-        Ok(self.store.write(|tx| {
-            let unknown = tx.mark_interrupted_sends(now)?;
+        let (unknown, stale) = self.store.write(|tx| {
+            let (_, unknown) = tx.mark_interrupted_sends(now)?;
             let stale = tx.drop_stale_arrival_alerts(now, ARRIVAL_ALERT_WINDOW)?;
             Ok::<_, crate::store::StoreError>((unknown, stale))
-        })?)
+        })?;
+        for (key, via) in &unknown {
+            // The providers that can be asked are asked at once (`check_after` = now); the
+            // others are settled their way (the relay sends again, WeChat and the bots wait
+            // for a person).
+            if !matches!(messages::Resolution::for_channel(via), messages::Resolution::AskProvider { .. }) {
+                let reason = "发送中断，是否已发出未知 / interrupted while sending: may or may not have gone out";
+                self.message_unknown(key, via, reason)?;
+            }
+        }
+        Ok((unknown.into_iter().map(|(k, _)| k).collect(), stale))
+    }
+
+    /// `salonbox notify settle`: a person found out (asked the customer, looked at the
+    /// provider's console) that a message whose outcome was unknown did go out.
+    pub fn confirm_message_sent(&mut self, key: &str, actor: &str) -> Result<Notification> {
+        let now = self.now();
+        self.store.write(|tx| {
+            let n = tx.notification(key)?;
+            if n.status != "unknown" {
+                return Err(super::AppError::input(
+                    "消息 message",
+                    format!(
+                        "只有结果未知（unknown）的消息可以确认为已发送，这条是 {} / only a message whose outcome is unknown can be confirmed as sent; this one is {}",
+                        n.status, n.status
+                    ),
+                ));
+            }
+            let via = n.attempt_via.clone().unwrap_or_else(|| "unknown".into());
+            tx.settle_sent(&n.dedupe_key, &via, None, None, now)?;
+            tx.audit(now, actor, "notification.confirm_sent", "notification", &n.id, &serde_json::json!({ "key": n.dedupe_key }))?;
+            Ok(tx.notification(&n.dedupe_key)?)
+        })
+    }
+
+    /// Messages a person should look at: `(unknown and waiting for a person, failed since
+    /// `since`)`. Unknown ones still being resolved with their provider are not counted.
+    pub fn message_problems(&mut self, since: DateTime<Utc>) -> Result<(i64, i64)> {
+        Ok(self.store.read(|tx| tx.message_problems(since))?)
     }
 
     /// `salonbox notifications list`.
@@ -184,6 +341,23 @@ impl App {
         })?;
         Ok(key)
     }
+}
+
+/// Where an unknown outcome stands after a look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOutcome {
+    Sent,
+    Failed,
+    SendAgain,
+    Waiting,
+    AskPerson,
+}
+
+/// What a person is asked to do about a message nobody can settle.
+fn ask_person_note(via: &str) -> String {
+    format!(
+        "{via} 无法查询是否已发出：请确认顾客是否收到，再用 salonbox notifications retry 重发或 salonbox notifications settle 标为已发 / {via} cannot be asked whether it went out: check with the customer, then `salonbox notifications retry` or `salonbox notifications settle`"
+    )
 }
 
 fn plan_in(tx: &Tx<'_>, config: &crate::config::Config, n: &Notification, now: DateTime<Utc>) -> Result<Plan> {

@@ -7,6 +7,21 @@ use serde::Deserialize;
 use super::{Delivery, Outgoing, SendError, sign};
 use crate::config::Secret;
 
+/// The bots refuse a text over 2,048 bytes (WeCom's limit, the smaller of the two).
+pub const MAX_TEXT_BYTES: usize = 2048;
+
+/// `text` cut to at most `max` bytes at a character boundary, with "…" when cut.
+pub fn fit(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max {
+        return text.into();
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end]).into()
+}
+
 #[derive(Deserialize)]
 struct BotAnswer {
     errcode: Option<i64>,
@@ -20,7 +35,7 @@ async fn post_text(
     text: &str,
     retryable_codes: &[i64],
 ) -> Result<Delivery, SendError> {
-    let body = serde_json::json!({ "msgtype": "text", "text": { "content": text } });
+    let body = serde_json::json!({ "msgtype": "text", "text": { "content": fit(text, MAX_TEXT_BYTES) } });
     let resp = client.post(url).json(&body).send().await.map_err(|e| SendError::from_http(channel, &e))?;
     let wait = super::retry_after(&resp);
     let answer: BotAnswer = super::json_answer(channel, resp).await?;
@@ -80,5 +95,16 @@ impl DingTalk {
     pub async fn send(&self, m: &Outgoing) -> Result<Delivery, SendError> {
         // 130101: sending too fast (20 a minute).
         post_text("dingtalk", &self.client, &self.url(Utc::now().timestamp_millis()), &m.text, &[130_101]).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_long_text_is_cut_to_the_bots_limit_at_a_character() {
+        let long = "顾客到店".repeat(300);
+        let cut = super::fit(&long, super::MAX_TEXT_BYTES);
+        assert!(cut.len() <= super::MAX_TEXT_BYTES && cut.ends_with('…'), "{}", cut.len());
+        assert_eq!(super::fit("短", super::MAX_TEXT_BYTES), "短");
     }
 }

@@ -18,6 +18,7 @@ use std::time::Duration;
 use thiserror::Error;
 
 use crate::config::{self, Config};
+use crate::domain::messages::Checked;
 
 /// Where a message goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +80,16 @@ impl Outgoing {
     }
 }
 
+/// What a provider is asked about a send whose answer was lost.
+#[derive(Debug, Clone)]
+pub struct Query<'a> {
+    /// The outbox id we sent along (Aliyun `OutId`, Tencent `SessionContext`).
+    pub id: &'a str,
+    /// The number it went to.
+    pub phone: &'a str,
+    pub attempted_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// A message a channel took.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
@@ -90,9 +101,15 @@ pub struct Delivery {
 
 #[derive(Debug, Error)]
 pub enum SendError {
-    /// Worth trying again later: throttling, a 5xx, a timeout, a dropped connection.
+    /// Worth trying again later: throttling, a 5xx, a connection that could not be made.
+    /// The provider did not take the message.
     #[error("{channel}：暂时失败 {code}：{message} / {channel}: temporary failure {code}: {message}")]
     Retryable { channel: &'static str, code: String, message: String, retry_after: Option<Duration> },
+    /// The request went out but its answer was lost (a timeout after sending, a connection
+    /// reset, an unreadable 2xx): the provider may have taken the message. Never sent again
+    /// blindly; resolved by asking the provider (`Channel::look_up`) or shown to a person.
+    #[error("{channel}：结果未知 {code}：{message} / {channel}: outcome unknown {code}: {message}")]
+    Unknown { channel: &'static str, code: String, message: String },
     /// Will fail again: a bad number, a template or signature not approved, a daily limit
     /// for the number, no balance, wrong keys.
     #[error("{channel}：发送失败 {code}：{message} / {channel}: failed {code}: {message}")]
@@ -109,7 +126,28 @@ pub enum SendError {
 impl SendError {
     /// Whether trying this message again later can never help.
     pub fn is_permanent(&self) -> bool {
-        !matches!(self, SendError::Retryable { .. })
+        !matches!(self, SendError::Retryable { .. } | SendError::Unknown { .. })
+    }
+
+    /// Whether the provider may have taken the message although we have no answer.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, SendError::Unknown { .. })
+    }
+
+    /// For a request that sends nothing (a token fetch, a status query): a lost answer is
+    /// just a temporary failure.
+    pub fn nothing_sent(self) -> SendError {
+        match self {
+            SendError::Unknown { channel, code, message } => {
+                SendError::Retryable { channel, code, message, retry_after: None }
+            }
+            other => other,
+        }
+    }
+
+    /// A 2xx answer we could not read: the provider may have taken the message.
+    pub(crate) fn unreadable(channel: &'static str, text: &str) -> SendError {
+        SendError::Unknown { channel, code: "bad_answer".into(), message: text.chars().take(200).collect() }
     }
 
     /// Whether the route's next channel should be tried now.
@@ -128,24 +166,28 @@ impl SendError {
     pub fn code(&self) -> &str {
         match self {
             SendError::Retryable { code, .. }
+            | SendError::Unknown { code, .. }
             | SendError::Final { code, .. }
             | SendError::NotSubscribed { code, .. } => code,
             SendError::Unusable { .. } => "unusable",
         }
     }
 
+    /// A transport error. Only a connection that was never made proves the provider has
+    /// nothing; anything later (a timeout waiting for the answer, a reset, a body cut off)
+    /// leaves the outcome unknown.
     pub(crate) fn from_http(channel: &'static str, e: &reqwest::Error) -> SendError {
-        // Nothing a transport error says is final: the request may not have arrived.
+        if e.is_connect() || e.is_builder() {
+            return SendError::Retryable { channel, code: "connect".into(), message: e.to_string(), retry_after: None };
+        }
         let code = if e.is_timeout() {
             "timeout"
-        } else if e.is_connect() {
-            "connect"
         } else if e.is_decode() {
             "bad_answer"
         } else {
             "transport"
         };
-        SendError::Retryable { channel, code: code.into(), message: e.to_string(), retry_after: None }
+        SendError::Unknown { channel, code: code.into(), message: e.to_string() }
     }
 
     /// An HTTP status the provider answered with, when the body says nothing better.
@@ -165,7 +207,7 @@ impl SendError {
 }
 
 /// An answer's JSON body; a body that is not JSON is the HTTP status's error (a 5xx or 429
-/// retried, others final) or, on a 2xx, a retryable "bad answer".
+/// retried, others final) or, on a 2xx, an unknown outcome ("bad answer").
 pub(crate) async fn json_answer<T: serde::de::DeserializeOwned>(
     channel: &'static str,
     resp: reqwest::Response,
@@ -226,6 +268,16 @@ impl Channel {
             Channel::DingTalk(_) => "dingtalk",
             Channel::Relay(_) => "relay",
             Channel::Log(_) => "log",
+        }
+    }
+
+    /// Asks the provider what became of a send whose answer was lost, where it can be
+    /// asked (`messages::Resolution::AskProvider`); `None` for a channel that cannot.
+    pub async fn look_up(&self, q: &Query<'_>) -> Option<Result<Checked, SendError>> {
+        match self {
+            Channel::AliyunSms(c) => Some(c.look_up(q).await),
+            Channel::TencentSms(c) => Some(c.look_up(q).await),
+            _ => None,
         }
     }
 

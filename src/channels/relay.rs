@@ -84,12 +84,7 @@ impl Relay {
         }
         let answer: Answer = super::json_answer(RELAY, resp).await?;
         let Some(r) = answer.results.into_iter().find(|r| r.dedupe_key == m.key) else {
-            return Err(SendError::Retryable {
-                channel: RELAY,
-                code: "bad_answer".into(),
-                message: "no result for this message".into(),
-                retry_after: None,
-            });
+            return Err(SendError::unreadable(RELAY, "no result for this message"));
         };
         match r.status.as_str() {
             // The cloud has it (now or from an earlier try): it sends, and reports back

@@ -216,4 +216,11 @@ mod tests {
         assert_eq!(s, percent_encode(&raw));
         assert_ne!(dingtalk("SEC000", 1_700_000_000_001), s);
     }
+
+    #[test]
+    fn dingtalk_sign_matches_a_vector_computed_outside_this_code() {
+        // docs/provider-test-vectors.md: computed with OpenSSL, not with this module:
+        //   printf '1700000000000\nSECdingtalk' | openssl dgst -sha256 -hmac SECdingtalk -binary | base64
+        assert_eq!(dingtalk("SECdingtalk", 1_700_000_000_000), "fu5jSCt0ww6IRNRAT%2F18bSeoHhGKquVSOKsEvSa%2F2P8%3D");
+    }
 }

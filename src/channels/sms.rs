@@ -5,8 +5,9 @@
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{Address, Delivery, Outgoing, SendError, sign};
+use super::{Address, Delivery, Outgoing, Query, SendError, sign};
 use crate::config;
+use crate::domain::messages::Checked;
 
 const ALIYUN: &str = "aliyun_sms";
 const TENCENT: &str = "tencent_sms";
@@ -47,33 +48,45 @@ impl AliyunSms {
         let params: serde_json::Map<String, serde_json::Value> =
             m.template_values().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
         let template_param = serde_json::Value::Object(params).to_string();
-        let fields: Vec<(&str, String)> = vec![
+        Ok(self.signed(
+            vec![
+                ("Action", "SendSms".into()),
+                ("OutId", m.id.clone()),
+                ("PhoneNumbers", phone),
+                ("SignName", self.conf.sign_name.clone()),
+                ("TemplateCode", template),
+                ("TemplateParam", template_param),
+            ],
+            nonce,
+            timestamp,
+        ))
+    }
+
+    /// An action's fields with the common ones, signed (RPC signature V1).
+    fn signed(&self, mut fields: Vec<(&str, String)>, nonce: &str, timestamp: &str) -> Vec<(String, String)> {
+        fields.extend([
             ("AccessKeyId", self.conf.access_key_id.clone()),
-            ("Action", "SendSms".into()),
             ("Format", "JSON".into()),
-            ("OutId", m.id.clone()),
-            ("PhoneNumbers", phone),
             ("RegionId", "cn-hangzhou".into()),
-            ("SignName", self.conf.sign_name.clone()),
             ("SignatureMethod", "HMAC-SHA1".into()),
             ("SignatureNonce", nonce.into()),
             ("SignatureVersion", "1.0".into()),
-            ("TemplateCode", template),
-            ("TemplateParam", template_param),
             ("Timestamp", timestamp.into()),
             ("Version", "2017-05-25".into()),
-        ];
+        ]);
+        fields.sort_by(|a, b| a.0.cmp(b.0));
         let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let signature = sign::aliyun_rpc_v1("POST", &pairs, self.conf.access_key_secret.expose());
         let mut form: Vec<(String, String)> = fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         form.push(("Signature".into(), signature));
-        Ok(form)
+        form
     }
 
-    pub async fn send(&self, m: &Outgoing) -> Result<Delivery, SendError> {
-        let nonce = hex::encode(rand::random::<[u8; 16]>());
-        let timestamp = Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-        let form = self.form(m, &nonce, &timestamp)?;
+    /// Posts a signed form; the answer's status, `Retry-After` and body.
+    async fn post(
+        &self,
+        form: &[(String, String)],
+    ) -> Result<(reqwest::StatusCode, Option<std::time::Duration>, String), SendError> {
         let body: String = form
             .iter()
             .map(|(k, v)| format!("{}={}", sign::percent_encode(k), sign::percent_encode(v)))
@@ -90,6 +103,76 @@ impl AliyunSms {
         let status = resp.status();
         let wait = super::retry_after(&resp);
         let text = resp.text().await.map_err(|e| SendError::from_http(ALIYUN, &e))?;
+        Ok((status, wait, text))
+    }
+
+    /// `QuerySendDetails`: what Aliyun knows of the message we sent with `OutId` = `q.id`
+    /// to `q.phone` (its records list a message from the moment it is taken).
+    pub async fn look_up(&self, q: &Query<'_>) -> Result<Checked, SendError> {
+        // Aliyun files a message under its day in Beijing time; one sent just before
+        // midnight may be filed under the next day.
+        let beijing = chrono_tz::Asia::Shanghai;
+        let mut days = vec![q.attempted_at.with_timezone(&beijing).date_naive()];
+        let later = (q.attempted_at + chrono::Duration::minutes(5)).with_timezone(&beijing).date_naive();
+        if later != days[0] {
+            days.push(later);
+        }
+        for day in days {
+            for page in 1..=LOOK_UP_PAGES {
+                let nonce = hex::encode(rand::random::<[u8; 16]>());
+                let timestamp = Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+                let form = self.signed(
+                    vec![
+                        ("Action", "QuerySendDetails".into()),
+                        ("CurrentPage", page.to_string()),
+                        ("PageSize", "50".into()),
+                        ("PhoneNumber", q.phone.to_string()),
+                        ("SendDate", day.format("%Y%m%d").to_string()),
+                    ],
+                    &nonce,
+                    &timestamp,
+                );
+                let (status, wait, text) = self.post(&form).await.map_err(SendError::nothing_sent)?;
+                let answer: AliyunDetails = match serde_json::from_str(&text) {
+                    Ok(a) => a,
+                    Err(_) if !status.is_success() => return Err(SendError::from_status(ALIYUN, status, wait)),
+                    Err(_) => {
+                        return Err(SendError::Retryable {
+                            channel: ALIYUN,
+                            code: "bad_answer".into(),
+                            message: text.chars().take(200).collect(),
+                            retry_after: None,
+                        });
+                    }
+                };
+                if answer.code.as_deref() != Some("OK") {
+                    return Err(aliyun_error(
+                        answer.code.unwrap_or_else(|| format!("HTTP {}", status.as_u16())),
+                        answer.message.unwrap_or_default(),
+                        wait,
+                    ));
+                }
+                let rows = answer.details.map(|d| d.rows).unwrap_or_default();
+                if let Some(r) = rows.iter().find(|r| r.out_id.as_deref() == Some(q.id)) {
+                    return Ok(match r.send_status {
+                        2 => Checked::Failed { reason: r.err_code.clone().unwrap_or_else(|| "SendStatus 2".into()) },
+                        // 1: waiting for the handset's receipt; 3: delivered.
+                        _ => Checked::Sent { provider_ref: None },
+                    });
+                }
+                if rows.len() < 50 || i64::from(page) * 50 >= answer.total_count.unwrap_or(0) {
+                    break;
+                }
+            }
+        }
+        Ok(Checked::NotFound)
+    }
+
+    pub async fn send(&self, m: &Outgoing) -> Result<Delivery, SendError> {
+        let nonce = hex::encode(rand::random::<[u8; 16]>());
+        let timestamp = Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let form = self.form(m, &nonce, &timestamp)?;
+        let (status, wait, text) = self.post(&form).await?;
         let answer: Option<AliyunAnswer> = serde_json::from_str(&text).ok();
         match answer {
             Some(AliyunAnswer { code: Some(code), message, biz_id }) => {
@@ -100,12 +183,7 @@ impl AliyunSms {
                 }
             }
             _ if !status.is_success() => Err(SendError::from_status(ALIYUN, status, wait)),
-            _ => Err(SendError::Retryable {
-                channel: ALIYUN,
-                code: "bad_answer".into(),
-                message: text.chars().take(200).collect(),
-                retry_after: None,
-            }),
+            _ => Err(SendError::unreadable(ALIYUN, &text)),
         }
     }
 }
@@ -129,6 +207,34 @@ fn aliyun_error(code: String, message: String, retry_after: Option<std::time::Du
     }
 }
 
+/// Pages of 50 records read for one day and number: a shop sends a number a few messages
+/// a day, never 500.
+const LOOK_UP_PAGES: u32 = 10;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AliyunDetails {
+    code: Option<String>,
+    message: Option<String>,
+    total_count: Option<i64>,
+    #[serde(rename = "SmsSendDetailDTOs")]
+    details: Option<AliyunDetailList>,
+}
+
+#[derive(Deserialize)]
+struct AliyunDetailList {
+    #[serde(rename = "SmsSendDetailDTO", default)]
+    rows: Vec<AliyunDetail>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AliyunDetail {
+    send_status: i64,
+    err_code: Option<String>,
+    out_id: Option<String>,
+}
+
 #[derive(Debug)]
 pub struct TencentSms {
     conf: config::Tencent,
@@ -147,6 +253,17 @@ struct TencentResponse {
     error: Option<TencentError>,
     #[serde(default)]
     send_status_set: Vec<TencentStatus>,
+    #[serde(default)]
+    pull_sms_send_status_set: Vec<TencentReceipt>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TencentReceipt {
+    serial_no: Option<String>,
+    report_status: String,
+    description: Option<String>,
+    session_context: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -196,8 +313,13 @@ impl TencentSms {
         .to_string())
     }
 
-    pub async fn send(&self, m: &Outgoing) -> Result<Delivery, SendError> {
-        let payload = self.payload(m)?;
+    /// One signed call (TC3-HMAC-SHA256) of `action`; the answer's status, `Retry-After`
+    /// and body.
+    async fn call(
+        &self,
+        action: &str,
+        payload: String,
+    ) -> Result<(reqwest::StatusCode, Option<std::time::Duration>, String), SendError> {
         let timestamp = Utc::now().timestamp();
         let content_type = "application/json; charset=utf-8";
         let host = self.host();
@@ -208,7 +330,7 @@ impl TencentSms {
             .post(format!("{}/", self.conf.endpoint.trim_end_matches('/')))
             .header(reqwest::header::CONTENT_TYPE, content_type)
             .header(reqwest::header::HOST, host)
-            .header("X-TC-Action", "SendSms")
+            .header("X-TC-Action", action)
             .header("X-TC-Version", "2021-01-11")
             .header("X-TC-Region", &self.conf.region)
             .header("X-TC-Timestamp", timestamp.to_string())
@@ -223,16 +345,58 @@ impl TencentSms {
         let status = resp.status();
         let wait = super::retry_after(&resp);
         let text = resp.text().await.map_err(|e| SendError::from_http(TENCENT, &e))?;
+        Ok((status, wait, text))
+    }
+
+    /// `PullSmsSendStatusByPhoneNumber`: the receipts for `q.phone` since the attempt,
+    /// matched by `SessionContext` = `q.id`. Tencent lists a message only once the handset's
+    /// receipt is in (`messages::IfNone::AskPerson`).
+    pub async fn look_up(&self, q: &Query<'_>) -> Result<Checked, SendError> {
+        let begin = (q.attempted_at - chrono::Duration::minutes(1)).timestamp();
+        for page in 0..LOOK_UP_PAGES {
+            let payload = serde_json::json!({
+                "BeginTime": begin,
+                "EndTime": Utc::now().timestamp() + 60,
+                "Offset": page * 100,
+                "Limit": 100,
+                "PhoneNumber": format!("+86{}", q.phone),
+                "SmsSdkAppId": self.conf.sdk_app_id,
+            })
+            .to_string();
+            let (status, wait, text) =
+                self.call("PullSmsSendStatusByPhoneNumber", payload).await.map_err(SendError::nothing_sent)?;
+            let Ok(TencentEnvelope { response }) = serde_json::from_str::<TencentEnvelope>(&text) else {
+                if !status.is_success() {
+                    return Err(SendError::from_status(TENCENT, status, wait));
+                }
+                return Err(SendError::unreadable(TENCENT, &text).nothing_sent());
+            };
+            if let Some(e) = response.error {
+                return Err(tencent_error(e.code, e.message, wait));
+            }
+            let rows = response.pull_sms_send_status_set;
+            if let Some(r) = rows.iter().find(|r| r.session_context.as_deref() == Some(q.id)) {
+                return Ok(if r.report_status == "SUCCESS" {
+                    Checked::Sent { provider_ref: r.serial_no.clone() }
+                } else {
+                    Checked::Failed { reason: r.description.clone().unwrap_or_else(|| r.report_status.clone()) }
+                });
+            }
+            if rows.len() < 100 {
+                break;
+            }
+        }
+        Ok(Checked::NotFound)
+    }
+
+    pub async fn send(&self, m: &Outgoing) -> Result<Delivery, SendError> {
+        let payload = self.payload(m)?;
+        let (status, wait, text) = self.call("SendSms", payload).await?;
         let Ok(TencentEnvelope { response }) = serde_json::from_str::<TencentEnvelope>(&text) else {
             if !status.is_success() {
                 return Err(SendError::from_status(TENCENT, status, wait));
             }
-            return Err(SendError::Retryable {
-                channel: TENCENT,
-                code: "bad_answer".into(),
-                message: text.chars().take(200).collect(),
-                retry_after: None,
-            });
+            return Err(SendError::unreadable(TENCENT, &text));
         };
         if let Some(e) = response.error {
             return Err(tencent_error(e.code, e.message, wait));
@@ -240,12 +404,7 @@ impl TencentSms {
         match response.send_status_set.into_iter().next() {
             Some(s) if s.code == "Ok" => Ok(Delivery { via: TENCENT, provider_ref: s.serial_no }),
             Some(s) => Err(tencent_error(s.code, s.message.unwrap_or_default(), wait)),
-            None => Err(SendError::Retryable {
-                channel: TENCENT,
-                code: "bad_answer".into(),
-                message: "no SendStatusSet".into(),
-                retry_after: None,
-            }),
+            None => Err(SendError::unreadable(TENCENT, "no SendStatusSet")),
         }
     }
 }

@@ -66,8 +66,8 @@ impl WechatTemplate {
             ))
             .send()
             .await
-            .map_err(|e| SendError::from_http(WECHAT, &e))?;
-        let answer: TokenAnswer = super::json_answer(WECHAT, resp).await?;
+            .map_err(|e| SendError::from_http(WECHAT, &e).nothing_sent())?;
+        let answer: TokenAnswer = super::json_answer(WECHAT, resp).await.map_err(SendError::nothing_sent)?;
         match answer {
             TokenAnswer { access_token: Some(t), expires_in, .. } => {
                 let life = Duration::from_secs(expires_in.unwrap_or(7200)).saturating_sub(EARLY);

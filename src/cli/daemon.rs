@@ -50,6 +50,12 @@ pub enum NotificationsCmd {
         /// 消息 id 或去重键 / message id or dedupe key
         id: String,
     },
+    /// 确认结果未知的消息其实已发出（问过顾客或看过服务商后台）/ confirm that a message whose
+    /// outcome was unknown did go out (asked the customer, looked at the provider's console)
+    Settle {
+        /// 消息 id 或去重键 / message id or dedupe key
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,6 +164,11 @@ pub fn notifications(app: &mut App, cmd: NotificationsCmd) -> Result<Outcome, Cl
         NotificationsCmd::Retry { id } => {
             let n = app.retry_message(&id, "cli")?;
             say(&msg::message_requeued(&n.dedupe_key))?;
+            Ok(Outcome::Ok)
+        }
+        NotificationsCmd::Settle { id } => {
+            let n = app.confirm_message_sent(&id, "cli")?;
+            say(&msg::message_confirmed(&n.dedupe_key))?;
             Ok(Outcome::Ok)
         }
     }

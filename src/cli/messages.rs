@@ -515,6 +515,10 @@ pub fn message_requeued(key: &str) -> String {
     format!("已重新排队，守护进程会发送 / queued again, the daemon will send it: {key}")
 }
 
+pub fn message_confirmed(key: &str) -> String {
+    format!("已记为已发送 / recorded as sent: {key}")
+}
+
 pub fn test_sent(via: &str, provider_ref: Option<&str>) -> String {
     match provider_ref {
         Some(r) => format!("测试消息已由 {via} 发出（回执 {r}）/ test message sent via {via} (reference {r})"),

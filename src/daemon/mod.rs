@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
-use crate::app::notify::{Plan, Prepared, backoff};
+use crate::app::notify::{Checked, Plan, Prepared, backoff};
 use crate::app::{App, AppError};
-use crate::channels::{Address, Channel, Channels, Outgoing};
+use crate::channels::{Address, Channel, Channels, Outgoing, SendError};
+use crate::domain::messages::Resolution;
 
 #[derive(Debug, Error)]
 pub enum DaemonError {
@@ -84,11 +85,13 @@ impl Daemon {
         }
     }
 
-    /// Start-up: sends cut off by a crash become `unknown`, stale arrival alerts are dropped.
+    /// Start-up: sends cut off by a crash before any channel was tried go back to the
+    /// queue; those cut off during a send become `unknown` and are resolved (the provider
+    /// is asked on the first tick); stale arrival alerts are dropped.
     pub fn recover(&mut self) -> Result<(), DaemonError> {
         let (unknown, stale) = self.app.recover_messages()?;
         for key in &unknown {
-            tracing::warn!(%key, "a send was interrupted: marked unknown, not resent");
+            tracing::warn!(%key, "a send was interrupted: its outcome is unknown, to be resolved (never blindly resent)");
         }
         if stale > 0 {
             tracing::info!(stale, "dropped arrival alerts too old to send");
@@ -144,8 +147,9 @@ impl Daemon {
         let mut n = 0;
         if changed || sweep || self.next_due.is_some_and(|t| t <= now) {
             self.last_sweep = Some(Instant::now());
-            n = self.send_due(stop).await?;
-            self.next_due = self.app.store.read(|tx| tx.next_notification_due()).map_err(AppError::from)?;
+            n = self.resolve_due(stop).await?;
+            n += self.send_due(stop).await?;
+            self.next_due = self.app.next_message_work()?;
             // Our own writes change nothing for data_version; read it afresh anyway.
             self.seen_version = Some(self.app.store.data_version().map_err(AppError::from)?);
         }
@@ -155,6 +159,38 @@ impl Daemon {
             && !*stop.borrow()
         {
             sync.tick(&mut self.app, changed || n > 0, stop).await;
+        }
+        Ok(n)
+    }
+
+    /// Asks the providers about the sends whose outcome is unknown and whose look is due
+    /// (`messages::Resolution`): settled as sent or failed, put back to be sent when the
+    /// provider has no record, or left to a person. Returns how many were looked at.
+    pub async fn resolve_due(&mut self, stop: &tokio::sync::watch::Receiver<bool>) -> Result<usize, DaemonError> {
+        let due = self.app.unknown_due(20)?;
+        let mut n = 0;
+        for m in due {
+            if *stop.borrow() {
+                break;
+            }
+            let via = m.attempt_via.clone().unwrap_or_default();
+            let answer = match (self.channels.get(&via), m.recipient.as_deref(), m.attempt_at) {
+                (Some(channel), Some(phone), Some(attempted_at)) => {
+                    let q = crate::channels::Query { id: &m.id, phone, attempted_at };
+                    match channel.look_up(&q).await {
+                        Some(Ok(found)) => found,
+                        Some(Err(e)) => Checked::Unanswered { reason: e.to_string() },
+                        None => Checked::Unanswered { reason: format!("{via} 不能查询 / {via} cannot be asked") },
+                    }
+                }
+                (None, _, _) => Checked::Unanswered { reason: format!("{via} 未配置 / {via} is not set up") },
+                _ => Checked::Unanswered {
+                    reason: "没有记录发往的号码 / the number it went to is not recorded".into(),
+                },
+            };
+            let outcome = self.app.message_checked(&m, answer.clone())?;
+            tracing::info!(key = %m.dedupe_key, %via, ?answer, ?outcome, "asked the provider about an unknown outcome");
+            n += 1;
         }
         Ok(n)
     }
@@ -269,14 +305,26 @@ impl Daemon {
                 provider_templates: p.provider_templates.clone(),
                 template_params: p.template_params.clone(),
             };
-            let answer = channel.send(&out).await;
+            // Which channel is tried, committed before the request: a crash during it
+            // leaves the provider to ask.
+            self.app.message_attempt(&p.key, channel.name(), recipient.as_deref())?;
+            let mut answer = channel.send(&out).await;
             if answer.is_ok() {
                 failpoint("after_answer");
+            }
+            if Resolution::for_channel(channel.name()) == Resolution::SendAgain {
+                // The relay drops a second copy itself: a lost answer is a plain retry.
+                answer = answer.map_err(SendError::nothing_sent);
             }
             match answer {
                 Ok(d) => {
                     tracing::info!(key = %p.key, via = d.via, "message sent");
                     self.app.message_sent(&p.key, d.via, d.provider_ref.as_deref(), recipient.as_deref())?;
+                    return Ok(());
+                }
+                Err(e) if e.is_unknown() => {
+                    tracing::warn!(key = %p.key, error = %e, "the answer was lost: outcome unknown, to be resolved");
+                    self.app.message_unknown(&p.key, channel.name(), &e.to_string())?;
                     return Ok(());
                 }
                 Err(e) if e.falls_through() => {
@@ -338,35 +386,44 @@ impl Daemon {
 
     /// Runs until `stop` is raised: one tick a second, readiness and watchdog for systemd.
     ///
-    /// Between ticks the thread sleeps (no timer of the runtime is armed, so an idle daemon
-    /// wakes exactly once a second); `stop` is looked at on every tick and between messages.
+    /// The watchdog is fed by its own task on the runtime, not between ticks: a tick may
+    /// wait minutes on the network (the rate limit, send timeouts, a sync drain), and the
+    /// task runs whenever the daemon waits. A daemon stuck in a blocking call starves it,
+    /// and systemd restarts it, as it should.
     pub async fn run(mut self, stop: tokio::sync::watch::Receiver<bool>) -> Result<(), DaemonError> {
         self.recover()?;
         let mut watchdog_usec = 0u64;
-        let watchdog = sd_notify::watchdog_enabled(false, &mut watchdog_usec)
-            .then(|| Duration::from_micros(watchdog_usec / 2).max(TICK));
+        if sd_notify::watchdog_enabled(false, &mut watchdog_usec) {
+            let every = Duration::from_micros(watchdog_usec / 3).max(Duration::from_millis(200));
+            tokio::spawn(async move {
+                let mut t = tokio::time::interval(every);
+                t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    t.tick().await;
+                    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+                }
+            });
+        }
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
         tracing::info!(channels = ?self.channels.channels.iter().map(Channel::name).collect::<Vec<_>>(), "daemon running");
-        let started = Instant::now();
-        let mut last_ping = Instant::now();
+        let started = tokio::time::Instant::now();
         let mut ticks: u32 = 0;
         while !*stop.borrow() {
             if let Err(e) = self.tick(&stop).await {
                 // A busy or briefly unreadable database: log and try again next tick.
                 tracing::error!(error = %e, "daemon tick failed");
             }
-            if let Some(every) = watchdog
-                && last_ping.elapsed() >= every
-            {
-                let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
-                last_ping = Instant::now();
-            }
-            // Sleep to the next whole tick since the start (a slow tick is not made up).
+            // Sleep to the next whole tick since the start (a slow tick is not made up). The
+            // runtime sleeps, so the watchdog's task runs meanwhile.
             ticks = ticks.saturating_add(1);
             let next = started + TICK * ticks;
-            let now = Instant::now();
+            let now = tokio::time::Instant::now();
             if next > now {
-                std::thread::sleep(next - now);
+                let mut stop = stop.clone();
+                tokio::select! {
+                    () = tokio::time::sleep_until(next) => {}
+                    _ = stop.changed() => {}
+                }
             } else {
                 ticks = u32::try_from(started.elapsed().as_millis() / TICK.as_millis()).unwrap_or(u32::MAX);
             }

@@ -248,6 +248,71 @@ pub fn send_window(
     }
 }
 
+/// How a send whose answer was lost (a timeout after sending, a reset, an unreadable 2xx, a
+/// crash between the provider's answer and our commit) is settled, by the channel it went
+/// through. A message is never sent twice and never silently dropped: what cannot be
+/// settled is shown to a person (`salonbox notify list --status unknown`, the kiosk's staff
+/// page), who sends it again or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// Ask the provider whether it has the message, by the id we sent along (Aliyun
+    /// `QuerySendDetails` by `OutId`, Tencent's receipts by `SessionContext`). With no
+    /// record `settle` after the attempt, `if_none` decides.
+    AskProvider { settle: chrono::Duration, if_none: IfNone },
+    /// The channel drops a second copy itself (the cloud relay dedupes by key): send again.
+    SendAgain,
+    /// Nobody can tell (WeChat template messages, the WeCom and DingTalk bots: no query by
+    /// our id, no receipt the shop can receive): a person decides.
+    AskPerson,
+}
+
+/// What no record at the provider means.
+#[derive(Debug, Clone, PartialEq, Eq, Copy)]
+pub enum IfNone {
+    /// The provider lists a message the moment it takes it (Aliyun: status 1, waiting for
+    /// the receipt): no record means it never arrived, so it is sent again.
+    SendAgain,
+    /// The provider lists it only once the handset's receipt arrives (Tencent): a phone
+    /// switched off has none yet, so no record proves nothing and a person decides.
+    AskPerson,
+}
+
+impl Resolution {
+    pub fn for_channel(channel: &str) -> Resolution {
+        match channel {
+            "aliyun_sms" => {
+                Resolution::AskProvider { settle: chrono::Duration::minutes(2), if_none: IfNone::SendAgain }
+            }
+            "tencent_sms" => {
+                Resolution::AskProvider { settle: chrono::Duration::minutes(10), if_none: IfNone::AskPerson }
+            }
+            "relay" => Resolution::SendAgain,
+            _ => Resolution::AskPerson,
+        }
+    }
+}
+
+/// What asking a provider about an unknown outcome found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    /// It has the message (delivered, or waiting for the handset).
+    Sent { provider_ref: Option<String> },
+    /// It took the message but could not deliver it.
+    Failed { reason: String },
+    /// No record of it.
+    NotFound,
+    /// The provider could not be asked (no answer, refused).
+    Unanswered { reason: String },
+}
+
+/// The first look at the provider after an unknown outcome, and the longest pause between
+/// looks (doubling).
+pub const RESOLVE_FIRST: std::time::Duration = std::time::Duration::from_secs(30);
+pub const RESOLVE_MAX: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+/// Looks at the provider that may fail (it does not answer, refuses the query) before the
+/// message goes to a person: about six hours at the pauses above.
+pub const RESOLVE_TRIES: i64 = 16;
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

@@ -74,6 +74,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 6, name: "sync", sql: include_str!("migrations/0006_sync.sql") },
     Migration { version: 7, name: "inventory_feedback", sql: include_str!("migrations/0007_inventory_feedback.sql") },
     Migration { version: 8, name: "campaigns", sql: include_str!("migrations/0008_campaigns.sql") },
+    Migration { version: 9, name: "unknown_outcomes", sql: include_str!("migrations/0009_unknown_outcomes.sql") },
 ];
 
 #[derive(Debug, Error)]

@@ -158,11 +158,19 @@ pub struct Notification {
     pub provider_ref: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// The channel of the attempt in hand, or of the one whose outcome is unknown.
+    pub attempt_via: Option<String>,
+    pub attempt_at: Option<DateTime<Utc>>,
+    /// How often the provider was asked about an unknown outcome.
+    pub checks: i64,
+    /// When the provider is asked next; `unknown` without it waits for a person.
+    pub check_after: Option<DateTime<Utc>>,
 }
 
 const NOTIFICATION: &str =
     "SELECT id, dedupe_key, kind, audience, customer_id, recipient, template, params, not_before,
-    not_after, status, attempts, last_error, sent_via, provider_ref, created_at, sent_at FROM notification_outbox";
+    not_after, status, attempts, last_error, sent_via, provider_ref, created_at, sent_at,
+    attempt_via, attempt_at, checks, check_after FROM notification_outbox";
 
 fn row_to_notification(r: &rusqlite::Row<'_>) -> rusqlite::Result<Notification> {
     let params: String = r.get(7)?;
@@ -184,6 +192,10 @@ fn row_to_notification(r: &rusqlite::Row<'_>) -> rusqlite::Result<Notification> 
         provider_ref: r.get(14)?,
         created_at: from_ms(r.get(15)?),
         sent_at: r.get::<_, Option<i64>>(16)?.map(from_ms),
+        attempt_via: r.get(17)?,
+        attempt_at: r.get::<_, Option<i64>>(18)?.map(from_ms),
+        checks: r.get(19)?,
+        check_after: r.get::<_, Option<i64>>(20)?.map(from_ms),
     })
 }
 
@@ -297,8 +309,9 @@ impl Tx<'_> {
     ) -> Result<()> {
         let n = self.exec(
             "UPDATE notification_outbox SET status = 'sent', sent_via = ?2, provider_ref = ?3,
-                 recipient = COALESCE(?4, recipient), sent_at = ?5, updated_at = ?5, last_error = NULL
-             WHERE dedupe_key = ?1 AND status = 'sending'",
+                 recipient = COALESCE(?4, recipient), sent_at = ?5, updated_at = ?5, last_error = NULL,
+                 check_after = NULL
+             WHERE dedupe_key = ?1 AND status IN ('sending', 'unknown')",
             params![dedupe_key, via, provider_ref, recipient, ms(now)],
         )?;
         if n == 1 {
@@ -338,8 +351,9 @@ impl Tx<'_> {
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.exec(
-            "UPDATE notification_outbox SET status = 'pending', not_before = ?3, last_error = ?2, updated_at = ?4
-             WHERE dedupe_key = ?1 AND status IN ('pending', 'sending')",
+            "UPDATE notification_outbox SET status = 'pending', not_before = ?3, last_error = ?2, updated_at = ?4,
+                 check_after = NULL
+             WHERE dedupe_key = ?1 AND status IN ('pending', 'sending', 'unknown')",
             params![dedupe_key, reason, ms(next_try), ms(now)],
         )?;
         Ok(())
@@ -350,42 +364,129 @@ impl Tx<'_> {
     pub fn settle_final(&self, dedupe_key: &str, status: &str, reason: &str, now: DateTime<Utc>) -> Result<()> {
         debug_assert!(matches!(status, "failed" | "dropped"));
         self.exec(
-            "UPDATE notification_outbox SET status = ?2, last_error = ?3, updated_at = ?4
-             WHERE dedupe_key = ?1 AND status IN ('pending', 'sending')",
+            "UPDATE notification_outbox SET status = ?2, last_error = ?3, updated_at = ?4, check_after = NULL
+             WHERE dedupe_key = ?1 AND status IN ('pending', 'sending', 'unknown')",
             params![dedupe_key, status, reason, ms(now)],
         )?;
         Ok(())
     }
 
-    /// At start-up: messages left `sending` were cut off between the provider's answer and
-    /// our commit. Nobody knows whether they went out; they become `unknown` for staff to
-    /// look at and are never sent again by themselves. Returns their keys.
-    pub fn mark_interrupted_sends(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
-        let keys = self
-            .conn()
-            .prepare_cached("SELECT dedupe_key FROM notification_outbox WHERE status = 'sending'")?
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+    /// Before a channel is tried: which one, and when (its own commit, so that a crash
+    /// during the send leaves the channel to ask).
+    pub fn record_attempt(&self, dedupe_key: &str, via: &str, to: Option<&str>, now: DateTime<Utc>) -> Result<()> {
         self.exec(
-            "UPDATE notification_outbox SET status = 'unknown', updated_at = ?1,
-                 last_error = '发送中断，是否已发出未知 / interrupted while sending: may or may not have gone out'
-             WHERE status = 'sending'",
-            [ms(now)],
+            "UPDATE notification_outbox SET attempt_via = ?2, attempt_at = ?3, checks = 0,
+                 recipient = COALESCE(?4, recipient), updated_at = ?3
+             WHERE dedupe_key = ?1 AND status = 'sending'",
+            params![dedupe_key, via, ms(now), to],
         )?;
-        Ok(keys)
+        Ok(())
+    }
+
+    /// A send whose outcome is not known: `unknown`, with the next look at the provider
+    /// (`check_after`), or none when a person must decide.
+    pub fn settle_unknown(
+        &self,
+        dedupe_key: &str,
+        reason: &str,
+        check_after: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.exec(
+            "UPDATE notification_outbox SET status = 'unknown', last_error = ?2, check_after = ?3, updated_at = ?4
+             WHERE dedupe_key = ?1 AND status IN ('sending', 'unknown')",
+            params![dedupe_key, reason, check_after.map(ms), ms(now)],
+        )?;
+        Ok(())
+    }
+
+    /// One more look at the provider that told nothing yet: the next at `check_after`
+    /// (none: a person decides).
+    pub fn record_check(
+        &self,
+        dedupe_key: &str,
+        reason: &str,
+        check_after: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.exec(
+            "UPDATE notification_outbox SET checks = checks + 1, last_error = ?2, check_after = ?3, updated_at = ?4
+             WHERE dedupe_key = ?1 AND status = 'unknown'",
+            params![dedupe_key, reason, check_after.map(ms), ms(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Unknown outcomes whose look at the provider is due, oldest first.
+    pub fn unknown_due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Notification>> {
+        Ok(self
+            .conn()
+            .prepare_cached(&format!(
+                "{NOTIFICATION} WHERE status = 'unknown' AND check_after IS NOT NULL AND check_after <= ?1
+                 ORDER BY check_after LIMIT ?2"
+            ))?
+            .query_map(params![ms(now), limit as i64], row_to_notification)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The next look at a provider that is due, if any.
+    pub fn next_check_due(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(self
+            .row("SELECT MIN(check_after) FROM notification_outbox WHERE status = 'unknown'", [], |r| {
+                r.get::<_, Option<i64>>(0)
+            })?
+            .map(from_ms))
+    }
+
+    /// At start-up: messages left `sending` were cut off by a crash or a kill. One that had
+    /// not reached a channel (no `attempt_via`) goes back to `pending`: nothing was sent.
+    /// One that had becomes `unknown`, to be resolved like a lost answer, first look at
+    /// `check_after`. Returns `(back to pending, unknown)` keys.
+    pub fn mark_interrupted_sends(&self, now: DateTime<Utc>) -> Result<(Vec<String>, Vec<(String, String)>)> {
+        let rows = self
+            .conn()
+            .prepare_cached("SELECT dedupe_key, attempt_via FROM notification_outbox WHERE status = 'sending'")?
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut pending = Vec::new();
+        let mut unknown = Vec::new();
+        for (key, via) in rows {
+            match via {
+                None => {
+                    self.exec(
+                        "UPDATE notification_outbox SET status = 'pending', not_before = ?2, updated_at = ?2,
+                             last_error = '发送前中断，未发出 / interrupted before any channel was tried: not sent'
+                         WHERE dedupe_key = ?1",
+                        params![key, ms(now)],
+                    )?;
+                    pending.push(key);
+                }
+                Some(via) => {
+                    self.settle_unknown(
+                        &key,
+                        "发送中断，是否已发出未知 / interrupted while sending: may or may not have gone out",
+                        Some(now),
+                        now,
+                    )?;
+                    unknown.push((key, via));
+                }
+            }
+        }
+        Ok((pending, unknown))
     }
 
     /// Messages staff should look at: `(unknown, failed since `since`)`. Reads the due index
     /// and the arrival alerts of the last day, not the whole outbox.
     pub fn message_problems(&self, since: DateTime<Utc>) -> Result<(i64, i64)> {
         let rest: (i64, i64) = self.row(
-            "SELECT COUNT(*) FILTER (WHERE status = 'unknown'), COUNT(*) FILTER (WHERE status = 'failed' AND updated_at >= ?1)
+            "SELECT COUNT(*) FILTER (WHERE status = 'unknown' AND check_after IS NULL),
+                    COUNT(*) FILTER (WHERE status = 'failed' AND updated_at >= ?1)
              FROM notification_outbox WHERE status IN ('unknown', 'failed') AND template <> 'staff_arrival'",
             [ms(since)],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         let arrivals: (i64, i64) = self.row(
-            "SELECT COUNT(*) FILTER (WHERE status = 'unknown'), COUNT(*) FILTER (WHERE status = 'failed')
+            "SELECT COUNT(*) FILTER (WHERE status = 'unknown' AND check_after IS NULL), COUNT(*) FILTER (WHERE status = 'failed')
              FROM notification_outbox WHERE dedupe_key >= ?1 AND dedupe_key < 'arrival;' AND status IN ('unknown', 'failed')",
             [arrival_key_floor(Utc::now() - chrono::Duration::days(1))],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -444,7 +545,8 @@ impl Tx<'_> {
     /// Puts a failed, unknown or dropped message back in the queue (a staff decision).
     pub fn requeue_notification(&self, dedupe_key: &str, now: DateTime<Utc>) -> Result<bool> {
         Ok(self.exec(
-            "UPDATE notification_outbox SET status = 'pending', not_before = ?2, updated_at = ?2, last_error = NULL
+            "UPDATE notification_outbox SET status = 'pending', not_before = ?2, updated_at = ?2, last_error = NULL,
+                 check_after = NULL
              WHERE dedupe_key = ?1 AND status IN ('failed', 'unknown', 'dropped')",
             params![dedupe_key, ms(now)],
         )? == 1)

@@ -1,8 +1,13 @@
 //! Message providers on loopback, for the daemon's tests: a small HTTP/1.1 server (one
 //! request per connection, as `Connection: close`) playing Aliyun SMS, Tencent Cloud SMS,
 //! the WeChat official account, and the WeCom and DingTalk bots. Each checks what the real
-//! one checks (signatures, keys, tokens, parameters), records what it accepted, and fails on
-//! demand: HTTP 5xx, throttling codes, a timeout, a closed connection.
+//! one checks (signatures, keys, tokens, parameters, the bots' message body), records what
+//! it accepted, and fails on demand the way real ones do: HTTP 5xx, throttling codes, a
+//! timeout, a closed connection, and the hard ones, a message taken and then the connection
+//! dropped or the answer late past the client's timeout, Tencent's per-number failure inside
+//! a 200. Aliyun answers `QuerySendDetails` and Tencent `PullSmsSendStatusByPhoneNumber`
+//! from what they took, so a lost answer can be resolved. DingTalk's signature is checked
+//! with this file's own HMAC, not the code under test's.
 #![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -15,7 +20,7 @@ use salonbox::channels::sign;
 #[path = "http.rs"]
 mod http;
 pub use http::{Request, parse_form};
-use http::{decode, read_request, respond};
+use http::{read_request, respond};
 
 pub const ALIYUN_SECRET: &str = "aliyun-secret";
 pub const TENCENT_SECRET: &str = "tencent-secret";
@@ -35,6 +40,13 @@ pub enum Fault {
     Close,
     /// The request is taken (stored) but no answer comes before the client gives up.
     StoredThenHang,
+    /// The request is taken (stored), then the connection drops without an answer.
+    StoredThenClose,
+    /// The request is taken (stored) and answered normally, but only after this long (a
+    /// slow provider: the client may have given up by then).
+    Late(Duration),
+    /// Tencent: a 200 whose `SendStatusSet` fails this number with the code.
+    PerNumber(String),
 }
 
 /// What a provider accepted.
@@ -64,6 +76,8 @@ pub struct State {
     /// Dedupe keys the relay has taken.
     pub relayed: HashSet<String>,
     pub rejections: Vec<String>,
+    /// Tencent: receipts not in yet (the handset is off): its receipt query finds nothing.
+    pub no_receipts: bool,
 }
 
 pub struct Providers {
@@ -192,7 +206,19 @@ fn provider_of(path: &str) -> &'static str {
 
 fn serve(mut stream: TcpStream, state: &Mutex<State>) {
     let Some(req) = read_request(&mut stream) else { return };
-    let provider = provider_of(&req.path);
+    let mut provider = provider_of(&req.path);
+    // The status queries have faults of their own.
+    if provider == "aliyun"
+        && parse_form(std::str::from_utf8(&req.body).unwrap_or("")).get("Action").map(String::as_str)
+            == Some("QuerySendDetails")
+    {
+        provider = "aliyun_query";
+    }
+    if provider == "tencent"
+        && req.headers.get("x-tc-action").map(String::as_str) == Some("PullSmsSendStatusByPhoneNumber")
+    {
+        provider = "tencent_query";
+    }
     let fault = {
         let mut s = state.lock().unwrap();
         *s.requests.entry(provider).or_default() += 1;
@@ -206,9 +232,26 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
         }
         Some(Fault::Close) => return,
         Some(Fault::StoredThenHang) => {
-            let _ = relay(&req, state);
+            let _ = handle(provider, &req, state);
             std::thread::sleep(Duration::from_secs(3));
             return;
+        }
+        Some(Fault::StoredThenClose) => {
+            let _ = handle(provider, &req, state);
+            // Dropped with unread data: the peer sees a reset, as from a proxy cut off.
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+        Some(Fault::Late(wait)) => {
+            let (status, body) = handle(provider, &req, state);
+            std::thread::sleep(wait);
+            return respond(&mut stream, status, &body);
+        }
+        Some(Fault::PerNumber(code)) => {
+            let body = format!(
+                r#"{{"Response":{{"SendStatusSet":[{{"SerialNo":"","PhoneNumber":"+86","Fee":0,"Code":"{code}","Message":"injected"}}],"RequestId":"r"}}}}"#
+            );
+            return respond(&mut stream, 200, &body);
         }
         Some(Fault::Code(code)) => {
             let body = match provider {
@@ -222,18 +265,24 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
         }
         None => {}
     }
-    let (status, body) = match provider {
-        "aliyun" => aliyun(&req, state),
-        "tencent" => tencent(&req, state),
-        "wechat_token" => wechat_token(&req, state),
-        "wechat" => wechat_send(&req, state),
-        "wecom" => wecom(&req, state),
-        "dingtalk" => dingtalk(&req, state),
-        "relay" => relay(&req, state),
-        "sync" => sync(&req),
-        _ => (404, String::new()),
-    };
+    let (status, body) = handle(provider, &req, state);
     respond(&mut stream, status, &body);
+}
+
+fn handle(provider: &str, req: &Request, state: &Mutex<State>) -> (u16, String) {
+    match provider {
+        "aliyun" => aliyun(req, state),
+        "aliyun_query" => aliyun_query(req, state),
+        "tencent" => tencent(req, state),
+        "tencent_query" => tencent_query(req, state),
+        "wechat_token" => wechat_token(req, state),
+        "wechat" => wechat_send(req, state),
+        "wecom" => wecom(req, state),
+        "dingtalk" => dingtalk(req, state),
+        "relay" => relay(req, state),
+        "sync" => sync(req),
+        _ => (404, String::new()),
+    }
 }
 
 fn reject(state: &Mutex<State>, why: String) {
@@ -282,18 +331,107 @@ fn aliyun(req: &Request, state: &Mutex<State>) -> (u16, String) {
     (200, format!(r#"{{"Code":"OK","Message":"OK","BizId":"biz-{n}","RequestId":"r"}}"#))
 }
 
-fn tencent(req: &Request, state: &Mutex<State>) -> (u16, String) {
+/// `QuerySendDetails`: the records for one number and day (Beijing time), 1-based pages of
+/// `PageSize` (1–50), each with the `OutId` it was sent with; status 3 (delivered).
+fn aliyun_query(req: &Request, state: &Mutex<State>) -> (u16, String) {
+    let form = parse_form(std::str::from_utf8(&req.body).unwrap_or(""));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    if form.get("Signature") != Some(&sign::aliyun_rpc_v1("POST", &pairs, ALIYUN_SECRET)) {
+        reject(state, "aliyun query signature".into());
+        return (400, r#"{"Code":"SignatureDoesNotMatch","Message":"bad signature"}"#.into());
+    }
+    for key in ["PhoneNumber", "SendDate", "PageSize", "CurrentPage"] {
+        if !form.contains_key(key) {
+            reject(state, format!("aliyun query missing {key}"));
+            return (400, format!(r#"{{"Code":"MissingParameter","Message":"{key}"}}"#));
+        }
+    }
+    let size: usize = form["PageSize"].parse().unwrap_or(0);
+    let page: usize = form["CurrentPage"].parse().unwrap_or(0);
+    if !(1..=50).contains(&size) || page == 0 || chrono::NaiveDate::parse_from_str(&form["SendDate"], "%Y%m%d").is_err()
+    {
+        reject(state, format!("aliyun query bad paging {size} {page} {}", form["SendDate"]));
+        return (200, r#"{"Code":"isv.INVALID_PARAMETERS","Message":"bad parameters"}"#.into());
+    }
+    let s = state.lock().unwrap();
+    let rows: Vec<serde_json::Value> = s
+        .received
+        .iter()
+        .filter(|r| r.provider == "aliyun" && r.to == form["PhoneNumber"])
+        .map(|r| {
+            serde_json::json!({
+                "PhoneNum": r.to, "SendStatus": 3, "ErrCode": "DELIVERED", "TemplateCode": r.template,
+                "Content": "", "SendDate": "", "ReceiveDate": "", "OutId": r.message_id,
+            })
+        })
+        .collect();
+    let total = rows.len();
+    let page_rows: Vec<serde_json::Value> = rows.into_iter().skip((page - 1) * size).take(size).collect();
+    (
+        200,
+        serde_json::json!({
+            "Code": "OK", "Message": "OK", "RequestId": "r", "TotalCount": total,
+            "SmsSendDetailDTOs": { "SmsSendDetailDTO": page_rows },
+        })
+        .to_string(),
+    )
+}
+
+fn tencent_auth(req: &Request, state: &Mutex<State>, action: &str) -> Result<(), (u16, String)> {
     let h = |k: &str| req.headers.get(k).cloned().unwrap_or_default();
     let ts: i64 = h("x-tc-timestamp").parse().unwrap_or(0);
     let host = h("host");
     let sig = sign::tc3(TENCENT_SECRET, "sms", &host, &h("content-type"), &req.body, ts);
     let auth = sign::tc3_authorization("AKID-test", "sms", ts, &sig);
-    if h("authorization") != auth || h("x-tc-action") != "SendSms" || h("x-tc-version") != "2021-01-11" {
+    if h("authorization") != auth || h("x-tc-action") != action || h("x-tc-version") != "2021-01-11" {
         reject(state, format!("tencent auth {}", h("authorization")));
-        return (
+        return Err((
             200,
             r#"{"Response":{"Error":{"Code":"AuthFailure.SignatureFailure","Message":"bad"},"RequestId":"r"}}"#.into(),
-        );
+        ));
+    }
+    Ok(())
+}
+
+/// `PullSmsSendStatusByPhoneNumber`: the receipts for one number, with the
+/// `SessionContext` each was sent with (none while `no_receipts`: the handset is off).
+fn tencent_query(req: &Request, state: &Mutex<State>) -> (u16, String) {
+    if let Err(e) = tencent_auth(req, state, "PullSmsSendStatusByPhoneNumber") {
+        return e;
+    }
+    let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+    let (Some(phone), Some(_), Some(limit)) =
+        (body["PhoneNumber"].as_str(), body["BeginTime"].as_i64(), body["Limit"].as_u64())
+    else {
+        reject(state, format!("tencent query body {body}"));
+        return (200, r#"{"Response":{"Error":{"Code":"MissingParameter","Message":"bad"},"RequestId":"r"}}"#.into());
+    };
+    let offset = body["Offset"].as_u64().unwrap_or(0) as usize;
+    let s = state.lock().unwrap();
+    let rows: Vec<serde_json::Value> = if s.no_receipts {
+        Vec::new()
+    } else {
+        s.received
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.provider == "tencent" && format!("+86{}", r.to) == phone)
+            .map(|(i, r)| {
+                serde_json::json!({
+                    "UserReceiveTime": "2026-11-23 18:00:01", "CountryCode": "86", "SubscriberNumber": r.to,
+                    "PhoneNumber": phone, "SerialNo": format!("serial-{}", i + 1), "ReportStatus": "SUCCESS",
+                    "Description": "DELIVRD", "SessionContext": r.message_id,
+                })
+            })
+            .skip(offset)
+            .take(limit.min(100) as usize)
+            .collect()
+    };
+    (200, serde_json::json!({ "Response": { "PullSmsSendStatusSet": rows, "RequestId": "r" } }).to_string())
+}
+
+fn tencent(req: &Request, state: &Mutex<State>) -> (u16, String) {
+    if let Err(e) = tencent_auth(req, state, "SendSms") {
+        return e;
     }
     let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
     let phone = body["PhoneNumberSet"][0].as_str().unwrap_or("").trim_start_matches("+86").to_string();
@@ -348,8 +486,22 @@ fn wechat_send(req: &Request, state: &Mutex<State>) -> (u16, String) {
     (200, format!(r#"{{"errcode":0,"errmsg":"ok","msgid":{n}}}"#))
 }
 
+/// Both bots take `{"msgtype": "text", "text": {"content": "…"}}` with at most 2,048 bytes
+/// of content and refuse anything else with an error code in a 200, as the real ones do.
 fn bot(provider: &'static str, req: &Request, state: &Mutex<State>) -> (u16, String) {
-    let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(&req.body) else {
+        reject(state, format!("{provider}: body is not JSON"));
+        return (200, r#"{"errcode":40035,"errmsg":"invalid json"}"#.into());
+    };
+    let content = body["text"]["content"].as_str().unwrap_or("");
+    if body["msgtype"] != "text" || content.trim().is_empty() {
+        reject(state, format!("{provider}: malformed message {body}"));
+        return (200, r#"{"errcode":40008,"errmsg":"invalid message type or empty content"}"#.into());
+    }
+    if content.len() > 2048 {
+        reject(state, format!("{provider}: content of {} bytes", content.len()));
+        return (200, r#"{"errcode":40058,"errmsg":"content exceed max length 2048"}"#.into());
+    }
     state.lock().unwrap().received.push(Received {
         provider,
         to: "group".into(),
@@ -370,8 +522,16 @@ fn wecom(req: &Request, state: &Mutex<State>) -> (u16, String) {
 fn dingtalk(req: &Request, state: &Mutex<State>) -> (u16, String) {
     let ts: i64 = req.query.get("timestamp").and_then(|t| t.parse().ok()).unwrap_or(0);
     let now = chrono::Utc::now().timestamp_millis();
-    // The query was decoded once already; the sign we compare is the decoded base64.
-    let expected = decode(&sign::dingtalk(DINGTALK_SECRET, ts));
+    // Computed here, not by the code under test (its vector: docs/provider-test-vectors.md
+    // stands for the spec; sign.rs checks one computed with OpenSSL). The query was decoded
+    // once already, so the sign compared is the plain base64.
+    let expected = {
+        use base64::Engine as _;
+        use hmac::Mac as _;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(DINGTALK_SECRET.as_bytes()).unwrap();
+        mac.update(format!("{ts}\n{DINGTALK_SECRET}").as_bytes());
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    };
     if req.query.get("access_token").map(String::as_str) != Some("ding-token")
         || req.query.get("sign") != Some(&expected)
         || (now - ts).abs() > 3_600_000
