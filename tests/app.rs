@@ -20,8 +20,15 @@ fn ten_am() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).single().unwrap()
 }
 
+/// The shop with cloud sync on (its events are what some tests look at).
 fn open(dir: &std::path::Path, clock: Arc<FixedClock>) -> App {
-    App::open(Config::default(), dir, clock).unwrap()
+    App::open(synced(true), dir, clock).unwrap()
+}
+
+fn synced(on: bool) -> Config {
+    let mut c = Config::default();
+    c.cloud.enabled = on;
+    c
 }
 
 fn shop(customers: usize) -> (tempfile::TempDir, Arc<FixedClock>, Vec<Phone>) {
@@ -97,7 +104,7 @@ fn a_failed_check_in_leaves_no_trace() {
         .check_in(&CheckinRequest { identity: Identity::Phone(phones[0].clone()), service: None, staff: None })
         .unwrap_err();
     assert!(matches!(err, AppError::ServiceRequired));
-    let stats = app.store.read(|tx| tx.outbox_stats()).unwrap();
+    let stats = app.outbox_stats().unwrap();
     // only the registration's customer.upserted event
     assert_eq!(stats.sync_pending, 1);
     assert_eq!(stats.notifications_pending, 0);
@@ -130,7 +137,7 @@ fn two_connections_checking_in_at_once_number_every_ticket_once() {
     let tickets: BTreeSet<String> = lines.iter().map(|l| l.entry.ticket.clone()).collect();
     let expected: BTreeSet<String> = (1..=300).map(|n| format!("W{n:03}")).collect();
     assert_eq!(tickets, expected, "W001..W300, no gap, no double");
-    let events = app.store.read(|tx| tx.pending_events(10_000)).unwrap();
+    let events = app.events_to_push(10_000).unwrap();
     let checkins: Vec<i64> = events.iter().filter(|e| e.event_type == "checkin.created").map(|e| e.seq).collect();
     assert_eq!(checkins.len(), 300);
     assert!(events.windows(2).all(|w| w[0].seq < w[1].seq), "seq strictly increasing");
@@ -446,4 +453,64 @@ fn a_job_whose_run_failed_runs_again_until_it_commits() {
     // and once it has run, it is done until tomorrow
     clock.advance(Duration::minutes(10));
     assert_eq!(birthday(&app.run_due_jobs().unwrap()), None);
+}
+
+#[test]
+fn with_sync_off_nothing_waits_for_a_cloud_and_switching_it_on_sends_the_shop_as_it_is() {
+    let dir = artefacts::tempdir();
+    init(&Config::default(), dir.path()).unwrap();
+    let clock = Arc::new(FixedClock::new(ten_am()));
+    let mut app = App::open(synced(false), dir.path(), clock.clone()).unwrap();
+    app.add_service("面部深层清洁", "面部护理", 60, "198", None, "test").unwrap();
+    for (name, phone) in [("王芳", "13800001111"), ("李梅", "13800002222")] {
+        app.register(&Registration {
+            name: name.into(),
+            phone: phone.into(),
+            gender: Some("女".into()),
+            privacy_notice: Some("2026-11".into()),
+            allergies: "芒果".into(),
+            source: "test".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    app.book(&salonbox::app::booking::BookingRequest {
+        customer: "13800001111".into(),
+        service: "面部深层清洁".into(),
+        staff: None,
+        resource: None,
+        start: "2026-11-24 14:00".into(),
+        note: String::new(),
+        source: "test".into(),
+    })
+    .unwrap();
+    app.check_in(&CheckinRequest {
+        identity: Identity::Phone(Phone::parse("13800002222").unwrap()),
+        service: Some("面部深层清洁".into()),
+        staff: None,
+    })
+    .unwrap();
+    let stats = app.sync_state().unwrap();
+    assert_eq!((stats.queued, stats.rejected), (0, 0), "sync is off: nothing queued");
+    let rows: i64 = rusqlite::Connection::open(dir.path().join(salonbox::store::DB_FILE))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM sync_outbox", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 0, "no snapshot of anyone piles up");
+    drop(app);
+
+    // Switched on: the cloud gets the two customers and the booking, once.
+    let mut app = App::open(synced(true), dir.path(), clock.clone()).unwrap();
+    let events = app.events_to_push(100).unwrap();
+    let mut types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    types.sort_unstable();
+    assert_eq!(types, ["appointment.upserted", "customer.upserted", "customer.upserted"]);
+    drop(app);
+    let mut app = App::open(synced(true), dir.path(), clock.clone()).unwrap();
+    assert_eq!(app.sync_state().unwrap().queued, 3, "not twice");
+    drop(app);
+    // Off again, then on: the state is sent again (what changed meanwhile was never queued).
+    drop(App::open(synced(false), dir.path(), clock.clone()).unwrap());
+    let mut app = App::open(synced(true), dir.path(), clock).unwrap();
+    assert_eq!(app.sync_state().unwrap().queued, 6);
 }

@@ -144,6 +144,12 @@ fn a_push_delivers_every_event_once_in_seq_order() {
     assert_eq!((r.duplicates, r.rejected, r.unanswered), (0, 0, 0));
     assert_eq!(shop.pending(), 0);
     assert_all_delivered_once(&shop, &cloud);
+    // What the cloud took is not kept: the delivered rows are receipts without payload.
+    let kept: i64 = shop
+        .db()
+        .query_row("SELECT COUNT(*) FROM sync_outbox WHERE status = 'delivered' AND payload <> '{}'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, 0, "delivered snapshots purged");
     // Seqs as the server received them are strictly increasing (it refuses a batch out of order).
     let seqs: Vec<i64> = cloud.events().iter().map(|e| e.1).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]));

@@ -225,7 +225,20 @@ impl App {
             return Err(AppError::NotInitialized(data_dir.to_path_buf()));
         }
         let device_key = read_device_key(data_dir)?;
-        let store = Store::open_in(data_dir, config.shop.time_zone)?;
+        let mut store = Store::open_in(data_dir, config.shop.time_zone)?;
+        // Sync events only while cloud sync is on; switched on, the cloud gets the shop's
+        // current state first.
+        store.set_events(config.cloud.enabled);
+        let on = config.cloud.enabled;
+        let now = clock.now();
+        let marked = store.read(|tx| tx.events_from())?.is_some();
+        let queued = if marked == on { 0 } else { store.write(|tx| tx.start_events(on, now))? };
+        if queued > 0 {
+            tracing::info!(
+                queued,
+                "cloud sync switched on: the shop's current customers and bookings queued for the cloud"
+            );
+        }
         // Backups hold what the database holds: owner-only too (an older version made them
         // world-readable).
         if let Ok(dir) = std::fs::read_dir(backups_dir(data_dir)) {

@@ -144,6 +144,11 @@ impl App {
         })
     }
 
+    /// What waits in the two outboxes (sync events, messages).
+    pub fn outbox_stats(&mut self) -> Result<crate::store::OutboxStats> {
+        Ok(self.store.read(|tx| tx.outbox_stats())?)
+    }
+
     pub fn sync_state(&mut self) -> Result<SyncState> {
         Ok(self.store.read(|tx| tx.sync_state())?)
     }

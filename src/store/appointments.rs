@@ -214,7 +214,7 @@ impl Tx<'_> {
         Ok(appt)
     }
 
-    fn emit_appointment(&self, event: &str, a: &Appointment, now: DateTime<Utc>) -> Result<()> {
+    pub(crate) fn emit_appointment(&self, event: &str, a: &Appointment, now: DateTime<Utc>) -> Result<()> {
         self.emit_event(
             event,
             now,

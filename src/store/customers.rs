@@ -327,6 +327,14 @@ impl Tx<'_> {
              WHERE customer_id = ?1 AND status = 'pending'",
             params![id, ms(now)],
         )?;
+        // What her messages said (her name in their parameters) and the number they went
+        // to go too; the rows stay for the shop's counts.
+        self.exec(
+            "UPDATE notification_outbox SET params = '{}', recipient = NULL, check_after = NULL,
+                 status = CASE WHEN status IN ('pending', 'unknown') THEN 'cancelled' ELSE status END
+             WHERE customer_id = ?1",
+            [id],
+        )?;
         let future: Vec<String> = self
             .conn()
             .prepare_cached(

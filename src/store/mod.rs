@@ -120,6 +120,8 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     tz: Tz,
+    /// Whether sync events are queued (cloud sync is on); see `Tx::emit_event`.
+    events: bool,
 }
 
 /// Where the database stands as this connection sees it. Another connection's commit
@@ -136,6 +138,7 @@ pub struct Stamp {
 pub struct Tx<'a> {
     tx: rusqlite::Transaction<'a>,
     tz: Tz,
+    events: bool,
 }
 
 pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
@@ -245,7 +248,7 @@ impl Store {
         )
         .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         configure(&conn).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
-        let mut store = Store { conn, path: path.to_path_buf(), tz };
+        let mut store = Store { conn, path: path.to_path_buf(), tz, events: true };
         store.migrate()?;
         Ok(store)
     }
@@ -253,6 +256,12 @@ impl Store {
     /// Opens the database of a data directory (`<dir>/salonbox.sqlite3`).
     pub fn open_in(dir: &Path, tz: Tz) -> Result<Store> {
         Store::open(&dir.join(DB_FILE), tz)
+    }
+
+    /// Whether sync events are queued: only while cloud sync is on. Off, nothing goes
+    /// into the sync queue (a customer's snapshot would only pile up unsent).
+    pub fn set_events(&mut self, on: bool) {
+        self.events = on;
     }
 
     pub fn path(&self) -> &Path {
@@ -355,7 +364,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| E::from(StoreError::from(e)))?;
-        let tx = Tx { tx, tz: self.tz };
+        let tx = Tx { tx, tz: self.tz, events: self.events };
         let out = f(&tx);
         tx.tx.rollback().map_err(|e| E::from(StoreError::from(e)))?;
         out
@@ -371,7 +380,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| E::from(StoreError::from(e)))?;
-        let tx = Tx { tx, tz: self.tz };
+        let tx = Tx { tx, tz: self.tz, events: self.events };
         let out = f(&tx)?;
         let extra = last(&tx).map_err(E::from)?;
         tx.tx.commit().map_err(|e| E::from(StoreError::from(e)))?;
@@ -384,7 +393,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Deferred)
             .map_err(|e| E::from(StoreError::from(e)))?;
-        let tx = Tx { tx, tz: self.tz };
+        let tx = Tx { tx, tz: self.tz, events: self.events };
         f(&tx)
     }
 
@@ -621,7 +630,7 @@ mod tests {
         let path = dir.path().join("t.sqlite3");
         let conn = Connection::open(&path).unwrap();
         configure(&conn).unwrap();
-        let mut s = Store { conn, path: path.clone(), tz: chrono_tz::Asia::Shanghai };
+        let mut s = Store { conn, path: path.clone(), tz: chrono_tz::Asia::Shanghai, events: true };
         s.migrate_with(&MIGRATIONS[..1]).unwrap();
         assert_eq!(s.schema_version().unwrap(), 1);
         let now = Utc::now();

@@ -35,7 +35,8 @@ pub struct OutboxStats {
 impl Tx<'_> {
     /// Records a sync event (`spec/cloud-sync-v1.md`): a fresh UUIDv7 id and the next `seq`.
     /// The payload must never hold an identity-card number: callers pass snapshots built
-    /// from stored fields, and the store holds none.
+    /// from stored fields, and the store holds none. With cloud sync off nothing is queued
+    /// (`Store::set_events`); switched on later, `start_events` queues what the cloud needs.
     pub fn emit_event<P: Serialize + ?Sized>(
         &self,
         event_type: &str,
@@ -46,6 +47,9 @@ impl Tx<'_> {
             crate::domain::sync::EVENT_TYPES.contains(&event_type) || event_type.starts_with("test."),
             "{event_type} is not a v1 event type"
         );
+        if !self.events {
+            return Ok(());
+        }
         let occurred_at = self.rfc3339(occurred);
         self.conn()
             .prepare_cached(

@@ -72,6 +72,9 @@ pub enum SyncKey {
     AuthRefusedFor,
     /// The last `config.changed` payload from the cloud.
     CloudConfig,
+    /// Since when events are queued (ms): set when cloud sync is found on, removed when it
+    /// is found off, so that switching it on again queues the shop's current state.
+    EventsFrom,
 }
 
 impl SyncKey {
@@ -86,6 +89,7 @@ impl SyncKey {
             SyncKey::AuthRefusedAt => "auth_refused_at",
             SyncKey::AuthRefusedFor => "auth_refused_for",
             SyncKey::CloudConfig => "cloud_config",
+            SyncKey::EventsFrom => "events_from",
         }
     }
 }
@@ -152,6 +156,46 @@ impl Tx<'_> {
         self.set_sync_value(key, Some(&ms(at).to_string()))
     }
 
+    /// Since when sync events are queued, while cloud sync is on.
+    pub fn events_from(&self) -> Result<Option<String>> {
+        self.sync_value(SyncKey::EventsFrom)
+    }
+
+    /// Cloud sync is on (`on`) or off as the shop opens. Switched off, the marker goes;
+    /// switched on with no marker, events start now, and a shop that already has customers
+    /// (it ran without sync) queues a snapshot of each live customer and of each booking
+    /// from today on, so the cloud starts from the shop's state, not from an empty one.
+    /// Returns the number of snapshots queued.
+    pub fn start_events(&self, on: bool, now: DateTime<Utc>) -> Result<usize> {
+        if !on {
+            if self.sync_value(SyncKey::EventsFrom)?.is_some() {
+                self.set_sync_value(SyncKey::EventsFrom, None)?;
+            }
+            return Ok(0);
+        }
+        if self.sync_value(SyncKey::EventsFrom)?.is_some() {
+            return Ok(0);
+        }
+        self.set_sync_time(SyncKey::EventsFrom, now)?;
+        let mut n = 0;
+        let ids: Vec<String> = self
+            .conn()
+            .prepare_cached("SELECT id FROM customers WHERE deleted_at IS NULL ORDER BY created_at, id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in &ids {
+            self.emit_customer_by_id(id, now)?;
+            n += 1;
+        }
+        let day = crate::domain::time::day_bounds(crate::domain::time::business_date(now, self.tz()), self.tz());
+        let far = crate::domain::time::Interval { start: day.start, end: day.start + chrono::Duration::days(3650) };
+        for a in self.appointments(far, None, false)? {
+            self.emit_appointment("appointment.upserted", &a, now)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     pub fn pull_cursor(&self) -> Result<Option<String>> {
         self.sync_value(SyncKey::Cursor)
     }
@@ -180,7 +224,9 @@ impl Tx<'_> {
 
     /// Records a push's outcome: `delivered` (accepted or duplicate) and `rejected` events
     /// leave the queue, every event of `sent` counts one attempt, and the push floor moves
-    /// up to the first event still pending.
+    /// up to the first event still pending. A delivered event's payload is emptied at once
+    /// (the cloud has it; a snapshot with allergies has no business staying on the Pi); its
+    /// row stays as a receipt until the retention job.
     pub fn settle_push(
         &self,
         sent: &[i64],
@@ -196,7 +242,8 @@ impl Tx<'_> {
                 attempt.execute([seq])?;
             }
             let mut done = self.conn().prepare_cached(
-                "UPDATE sync_outbox SET status = 'delivered', delivered_at = ?2 WHERE seq = ?1 AND status = 'pending'",
+                "UPDATE sync_outbox SET status = 'delivered', delivered_at = ?2, payload = '{}'
+                 WHERE seq = ?1 AND status = 'pending'",
             )?;
             for seq in delivered {
                 done.execute(params![seq, ms(now)])?;

@@ -3,6 +3,7 @@ use crate::common::*;
 #[test]
 fn book_list_cancel_and_conflicts() {
     let shop = Shop::small();
+    shop.sync_on();
     shop.add_customer("王小丽", "13812345678");
     shop.add_customer("李梅", "13912345678");
 

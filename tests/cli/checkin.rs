@@ -5,6 +5,7 @@ use crate::common::*;
 #[test]
 fn appointment_arrival_walk_in_and_queue() {
     let shop = Shop::small();
+    shop.sync_on();
     shop.add_customer("王小丽", "13812345678");
     shop.add_customer("李梅", "13912345678");
     shop.add_customer("张三", "13612345678");
@@ -88,6 +89,7 @@ fn late_arrival_outside_the_window_is_a_walk_in() {
 #[test]
 fn two_processes_checking_in_at_once_lose_nothing() {
     let shop = Shop::new();
+    shop.sync_on();
     shop.run(&["demo-data", "--customers", "80", "--days", "3"]).ok();
     let customers = shop.run(&["customer", "list", "--limit", "80", "--json"]).ok().json();
     let phones: Vec<String> =

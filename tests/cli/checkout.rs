@@ -17,6 +17,7 @@ const WANG: &str = "13812345678";
 #[test]
 fn rules_checkout_receipt_and_void() {
     let shop = Shop::small();
+    shop.sync_on();
     shop.add_customer("王小丽", WANG);
     shop.run(&[
         "tier",

@@ -65,8 +65,23 @@ impl Shop {
 
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = bin();
+        let config = self.data().join("salonbox.toml");
+        if config.exists() {
+            c.arg("--config").arg(config);
+        }
         c.arg("--data-dir").arg(self.data()).args(args).env("SALONBOX_NOW", &self.now);
         c
+    }
+
+    /// Turns cloud sync on (a cloud nobody runs: events queue and stay): from now on the
+    /// shop's changes are queued for the cloud. Off, nothing is.
+    pub fn sync_on(&self) -> &Shop {
+        std::fs::write(
+            self.data().join("salonbox.toml"),
+            "[cloud]\nenabled = true\nbase_url = \"http://127.0.0.1:9/api\"\nstore_id = \"shop-001\"\ndevice_token = \"t\"\n",
+        )
+        .expect("write salonbox.toml");
+        self
     }
 
     pub fn run(&self, args: &[&str]) -> Run {

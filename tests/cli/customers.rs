@@ -3,6 +3,7 @@ use crate::common::*;
 #[test]
 fn add_list_find_show_edit() {
     let shop = Shop::new();
+    shop.sync_on();
     let c = shop.add_customer("王小丽", "+86 138-1234-5678");
     assert_eq!(c["phone"], "13812345678");
     assert_eq!(c["member_code"], "M100001");
@@ -169,7 +170,17 @@ fn ratings_and_the_interaction_record_from_the_command_line() {
 
 #[test]
 fn after_a_deletion_no_file_of_the_shop_holds_her_name_phone_or_allergies() {
+    // With cloud sync off (nothing queued) and on (her snapshots queued, never delivered).
+    for sync in [false, true] {
+        deletion_leaves_nothing_of_her(sync);
+    }
+}
+
+fn deletion_leaves_nothing_of_her(sync: bool) {
     let shop = Shop::small();
+    if sync {
+        shop.sync_on();
+    }
     // driven without the shop's cli.log (it would keep the command lines, her name in them)
     let run = |args: &[&str]| {
         let out = shop.cmd(args).output().unwrap();
@@ -191,7 +202,26 @@ fn after_a_deletion_no_file_of_the_shop_holds_her_name_phone_or_allergies() {
         note,
     ]);
     run(&["customer", "note", phone, "来电改期"]);
+    if sync {
+        let queued: i64 = shop.sql("SELECT COUNT(*) FROM sync_outbox WHERE type = 'customer.upserted'");
+        assert!(queued >= 2, "her snapshots wait for the cloud: {queued}");
+    } else {
+        let queued: i64 = shop.sql("SELECT COUNT(*) FROM sync_outbox");
+        assert_eq!(queued, 0, "sync off: nothing queued");
+    }
     run(&["customer", "delete", phone, "--yes"]);
+    if sync {
+        let left: Vec<String> = {
+            let db = rusqlite::Connection::open(shop.db()).unwrap();
+            let mut st = db.prepare("SELECT type FROM sync_outbox WHERE payload LIKE '%' || ?1 || '%'").unwrap();
+            st.query_map([shop.sql::<String>("SELECT id FROM customers WHERE deleted_at IS NOT NULL")], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        assert!(left.contains(&"customer.deleted".to_string()), "{left:?}");
+        assert!(!left.contains(&"customer.upserted".to_string()), "{left:?}");
+    }
     let mut files = walk(shop.data());
     files.retain(|f| !f.ends_with("cli.log"));
     assert!(files.iter().any(|f| f.ends_with("salonbox.sqlite3")));
