@@ -43,7 +43,7 @@ fn shop(customers: usize) -> (tempfile::TempDir, App, Arc<FixedClock>, Vec<Phone
         }
     }
     // Flush the seed to disk first: its writeback would otherwise slow the fsyncs measured.
-    app.store.checkpoint().expect("checkpoint");
+    app.checkpoint().expect("checkpoint");
     let phones = app.list_customers(customers as u32, 0).expect("list").into_iter().filter_map(|c| c.phone).collect();
     (dir, app, clock, phones)
 }

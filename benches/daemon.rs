@@ -41,7 +41,7 @@ fn benches(c: &mut Criterion) {
     .expect("coupon");
 
     // A million appointments and 200,000 sent messages, written directly.
-    let mut db = salonbox::store::bare_connection(app.store.path()).expect("bare");
+    let mut db = salonbox::store::bare_connection(app.database_path()).expect("bare");
     {
         let tx = db.transaction().expect("tx");
         let ids: Vec<String> = {
@@ -91,7 +91,7 @@ fn benches(c: &mut Criterion) {
         drop(st);
         tx.commit().expect("commit");
     }
-    app.store.checkpoint().expect("checkpoint");
+    app.checkpoint().expect("checkpoint");
     eprintln!("seeded {customers} customers, {appointments} appointments in {:.1?}", started.elapsed());
 
     let mut g = c.benchmark_group(format!("daemon_{customers}_customers_{appointments}_appointments"));

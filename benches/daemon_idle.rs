@@ -115,7 +115,7 @@ fn main() {
             .expect("check in");
         let key = format!("arrival:{}", out.entry.id);
         loop {
-            let n = app.store.read(|tx| tx.notification(&key)).expect("read");
+            let n = app.message(&key).expect("read");
             if n.status == "sent" {
                 break;
             }

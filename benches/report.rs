@@ -24,12 +24,12 @@ fn benches(c: &mut Criterion) {
     let started = std::time::Instant::now();
     let r = app.seed_demo(DemoSize { customers, days_of_history: 365 }, 7).expect("seed");
     eprintln!("seeded {} customers, {} visits in {:.1?}", r.customers, r.visits, started.elapsed());
-    app.store.checkpoint().expect("checkpoint");
+    app.checkpoint().expect("checkpoint");
     let month = app.today();
 
     let mut g = c.benchmark_group(format!("shop_{customers}_customers"));
     g.sample_size(10);
-    let bare = salonbox::store::bare_connection(app.store.path()).expect("bare");
+    let bare = salonbox::store::bare_connection(app.database_path()).expect("bare");
     g.bench_function("select_sum_all_visits", |b| {
         b.iter(|| {
             let total: i64 = bare.query_row("SELECT sum(total_fen) FROM visits", [], |r| r.get(0)).expect("sum");

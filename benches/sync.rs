@@ -58,7 +58,7 @@ fn benches(c: &mut Criterion) {
     eprintln!("first drain: {queued} events in {:.2?} ({} requests)", started.elapsed(), r.requests);
     assert_eq!(r.delivered as i64, queued);
 
-    let db = salonbox::store::bare_connection(app.store.path()).expect("bare");
+    let db = salonbox::store::bare_connection(app.database_path()).expect("bare");
     let mut g = c.benchmark_group("sync");
     g.sample_size(10);
     g.bench_function(format!("drain_{queued}_events"), |b| {

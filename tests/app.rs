@@ -20,6 +20,11 @@ fn ten_am() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).single().unwrap()
 }
 
+/// A connection of the test's own to the shop's database (the faces only have `App`).
+fn store(dir: &std::path::Path) -> salonbox::store::Store {
+    salonbox::store::Store::open_in(dir, chrono_tz::Asia::Shanghai).unwrap()
+}
+
 /// The shop with cloud sync on (its events are what some tests look at).
 fn open(dir: &std::path::Path, clock: Arc<FixedClock>) -> App {
     App::open(synced(true), dir, clock).unwrap()
@@ -210,9 +215,10 @@ fn arrival_alerts_are_found_by_their_time_ordered_keys() {
             .unwrap();
         tickets.push(out.entry.ticket.clone());
     }
-    let pending = |app: &mut App, since| {
+    let mut db = store(dir.path());
+    let mut pending = |app: &mut App, since| {
         let now = app.now();
-        app.store.read(|tx| tx.pending_arrival_alerts(since, now, 100)).unwrap()
+        db.read(|tx| tx.pending_arrival_alerts(since, now, 100)).unwrap()
     };
     let alerts = pending(&mut app, started - Duration::seconds(1));
     let seen: Vec<String> = alerts.iter().map(|n| n.params["ticket"].as_str().unwrap().to_string()).collect();
@@ -277,7 +283,7 @@ fn an_identity_card_number_in_free_text_is_masked_whatever_face_it_came_from() {
     let first = app.customer_by_key(phones[0].as_str()).unwrap();
     let patch = salonbox::store::CustomerPatch { notes: Some(format!("云端备注 {id}")), ..Default::default() };
     let now = app.now();
-    let pulled = app.store.write(|tx| tx.apply_cloud_customer(&first.id, &patch, now, now)).unwrap();
+    let pulled = store(dir.path()).write(|tx| tx.apply_cloud_customer(&first.id, &patch, now, now)).unwrap();
     assert_eq!(pulled.notes, "云端备注 110101********0126");
     // a booking's note, a complaint
     app.book(&BookingRequest {
@@ -349,8 +355,7 @@ fn a_top_up_racing_a_deletion_loses_nothing() {
         // never both: a deleted customer holds nothing, a topped-up one is not deleted
         assert!(!(topped[i] && deleted[i]), "round {i}: the top-up and the deletion both went through");
         let now = app.now();
-        let principal: i64 = app
-            .store
+        let principal: i64 = store(dir.path())
             .read(|tx| tx.stored_value_balance(id, now))
             .map(|(sv, _)| salonbox::domain::money::to_fen(sv.principal).unwrap())
             .unwrap();
@@ -381,16 +386,14 @@ fn a_pin_is_verified_without_holding_the_write_lock() {
     let writer = {
         let (dir, clock, done) = (dir.path().to_path_buf(), clock.clone(), done.clone());
         std::thread::spawn(move || {
-            let mut other = open(&dir, clock);
+            let other = open(&dir, clock);
+            let mut db = store(&dir);
             let mut longest = std::time::Duration::ZERO;
             let mut n = 0;
             while !done.load(std::sync::atomic::Ordering::SeqCst) || n == 0 {
                 let t = std::time::Instant::now();
                 let now = other.now();
-                other
-                    .store
-                    .write(|tx| tx.audit(now, "daemon", "test.tick", "test", "1", &serde_json::json!({})))
-                    .unwrap();
+                db.write(|tx| tx.audit(now, "daemon", "test.tick", "test", "1", &serde_json::json!({}))).unwrap();
                 longest = longest.max(t.elapsed());
                 n += 1;
                 // a daemon's pace, not a busy loop that would starve the kiosk's own writes

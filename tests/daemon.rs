@@ -950,7 +950,7 @@ fn a_shop_without_channels_drops_messages_with_the_reason_instead_of_failing() {
     assert!(m.last_error.unwrap().contains("no channel set up for it: wechat, sms"));
     assert!(shop.providers.received().is_empty());
     assert_eq!(
-        d.app.store.read(|tx| tx.message_problems(shop.clock.now() - Duration::days(1))).unwrap(),
+        d.app.message_problems(shop.clock.now() - Duration::days(1)).unwrap(),
         (0, 0),
         "nothing for staff to fix"
     );

@@ -125,6 +125,11 @@ fn type_phone(s: &Shop, phone: &str) {
     }
 }
 
+/// A connection of the test's own to the shop's database (the faces only have `App`).
+fn own_store(app: &salonbox::app::App) -> salonbox::store::Store {
+    salonbox::store::Store::open_in(app.data_dir(), app.tz()).unwrap()
+}
+
 #[test]
 fn phone_check_in_with_an_appointment() {
     let s = shop();
@@ -167,7 +172,7 @@ fn a_walk_in_chooses_a_service_and_a_beautician() {
     assert_eq!(t.get_detail(), "肩颈舒缓按摩 · 赵雪");
     assert_eq!(s.kiosk.borrow().beeps, [Pattern::Walkin]);
     // the ticket went to the print queue
-    let jobs = s.kiosk.borrow_mut().app().store.read(|tx| tx.print_jobs(5)).unwrap();
+    let jobs = s.kiosk.borrow_mut().app().print_jobs(5).unwrap();
     assert_eq!((jobs.len(), jobs[0].kind.as_str()), (1, "ticket"));
 }
 
@@ -501,7 +506,7 @@ fn staff_call_next_sounds_the_buzzer_and_prints_the_slip() {
     let q = s.ui.global::<salonbox::kiosk::StaffAdapter>().get_queue();
     assert_eq!(slint::Model::row_data(&q, 0).unwrap().status, "called");
     // the slip for the beautician, with the allergy on it
-    let jobs = s.kiosk.borrow_mut().app().store.read(|tx| tx.print_jobs(5)).unwrap();
+    let jobs = s.kiosk.borrow_mut().app().print_jobs(5).unwrap();
     let slip = jobs.iter().find(|j| j.kind == "slip").expect("a service slip");
     let text = salonbox::devices::escpos_read::decode(&slip.body).unwrap().texts().join("\n");
     assert!(text.contains("W001") && text.contains("对果酸过敏"), "{text}");
@@ -529,7 +534,7 @@ fn staff_call_next_sounds_the_buzzer_and_prints_the_slip() {
     tap(&s.ui, "CheckoutPage::pay-button");
     assert!(co.get_paid(), "{}", s.ui.global::<KioskAdapter>().get_notice());
     assert!(co.get_result().contains("¥196.00"), "{}", co.get_result());
-    let jobs = s.kiosk.borrow_mut().app().store.read(|tx| tx.print_jobs(5)).unwrap();
+    let jobs = s.kiosk.borrow_mut().app().print_jobs(5).unwrap();
     let receipt = jobs.iter().find(|j| j.kind == "receipt").expect("a receipt");
     let text = salonbox::devices::escpos_read::decode(&receipt.body).unwrap().texts().join("\n");
     assert!(text.contains("肩颈舒缓按摩") && text.contains("补水面膜") && text.contains("139****5678"), "{text}");
@@ -560,7 +565,7 @@ fn staff_call_next_sounds_the_buzzer_and_prints_the_slip() {
         // Cloud sync is on, and the daemon last reached the cloud three hours ago.
         app.config.cloud.enabled = true;
         let three_hours_ago = app.now() - chrono::Duration::hours(3);
-        app.store.write(|tx| tx.set_sync_time(salonbox::store::SyncKey::LastSuccess, three_hours_ago)).unwrap();
+        own_store(app).write(|tx| tx.set_sync_time(salonbox::store::SyncKey::LastSuccess, three_hours_ago)).unwrap();
     }
     tap(&s.ui, "StaffPage::devices-tab");
     let devices = s.ui.global::<salonbox::kiosk::StaffAdapter>().get_devices();
@@ -641,7 +646,7 @@ fn after_paying_the_customer_rates_the_visit_on_the_kiosk() {
     screens(&s, "checkout-paid");
     {
         let mut k = s.kiosk.borrow_mut();
-        let jobs = k.app().store.read(|tx| tx.print_jobs(5)).unwrap();
+        let jobs = k.app().print_jobs(5).unwrap();
         let receipt = jobs.iter().find(|j| j.kind == "receipt").expect("a receipt");
         let text = salonbox::devices::escpos_read::decode(&receipt.body).unwrap().texts().join("\n");
         assert!(text.contains("200.00") && text.contains("找零") && text.contains("42.00"), "{text}");
@@ -749,7 +754,9 @@ fn a_clock_set_back_by_a_power_cut_stops_check_ins() {
         |_| {},
         |app| {
             let later = app.now() + chrono::Duration::days(1);
-            app.store.write(|tx| tx.audit(later, "test", "test.mark", "test", "1", &serde_json::json!({}))).unwrap();
+            own_store(app)
+                .write(|tx| tx.audit(later, "test", "test.mark", "test", "1", &serde_json::json!({})))
+                .unwrap();
         },
     );
     let hint = s.ui.global::<salonbox::kiosk::WelcomeAdapter>().get_hint().to_string();
@@ -780,7 +787,7 @@ fn a_kiosk_without_a_buzzer_or_gpio_starts_and_says_so_on_the_devices_tab() {
     headless::set_size(&ui, 800, 480);
     let kiosk = Kiosk::attach(&ui, app, devices);
     ui.show().unwrap();
-    let statuses = kiosk.borrow_mut().app().store.read(|tx| tx.device_statuses()).unwrap();
+    let statuses = kiosk.borrow_mut().app().device_statuses().unwrap();
     let buzzer = statuses.iter().find(|d| d.device == "buzzer").expect("the buzzer's state is recorded");
     assert!(!buzzer.ok && buzzer.detail.contains("GPIO"), "{buzzer:?}");
     tap(&ui, "WelcomePage::checkin-button");
@@ -794,7 +801,7 @@ fn a_kiosk_without_a_buzzer_or_gpio_starts_and_says_so_on_the_devices_tab() {
     assert!(devices.buzzer.is_none());
     let ui = KioskWindow::new().unwrap();
     let kiosk = Kiosk::attach(&ui, app, devices);
-    let statuses = kiosk.borrow_mut().app().store.read(|tx| tx.device_statuses()).unwrap();
+    let statuses = kiosk.borrow_mut().app().device_statuses().unwrap();
     let buzzer = statuses.iter().find(|d| d.device == "buzzer").unwrap();
     assert!(buzzer.ok && buzzer.detail.contains("none configured"), "{buzzer:?}");
 }

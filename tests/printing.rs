@@ -139,7 +139,7 @@ fn check_in(app: &mut App) -> salonbox::app::checkin::CheckinOutcome {
 }
 
 fn printer_status(app: &mut App) -> (bool, String) {
-    let s = app.store.read(|tx| tx.device_statuses()).unwrap();
+    let s = app.device_statuses().unwrap();
     let p = s.into_iter().find(|s| s.device == "printer").expect("printer status");
     (p.ok, p.detail)
 }
@@ -198,7 +198,7 @@ fn out_of_paper_keeps_the_job_until_the_paper_is_back() {
     assert_eq!(fake.jobs().len(), 1);
     assert!(decode(&fake.jobs()[0]).unwrap().texts().contains(&o.entry.ticket));
     assert!(printer_status(&mut app).0);
-    let jobs = app.store.read(|tx| tx.print_jobs(5)).unwrap();
+    let jobs = app.print_jobs(5).unwrap();
     assert_eq!((jobs[0].status.as_str(), jobs[0].attempts), ("printed", 2));
 }
 
@@ -216,7 +216,7 @@ fn a_printer_that_is_off_fails_cleanly_and_an_old_ticket_expires() {
     // two hours later nobody wants that ticket any more
     clock.advance(chrono::Duration::minutes(121));
     assert_eq!(printing::print_pending(&mut app, &mut printer).unwrap(), Drained::Empty { printed: 0 });
-    let jobs = app.store.read(|tx| tx.print_jobs(5)).unwrap();
+    let jobs = app.print_jobs(5).unwrap();
     assert_eq!(jobs[0].status, "expired");
 }
 
@@ -289,7 +289,7 @@ fn the_worker_prints_what_is_queued_without_being_asked_twice() {
     assert_eq!(printed.len(), 2, "both jobs, in order");
     assert!(decode(&printed[0]).unwrap().texts().contains(&o.entry.ticket));
     assert!(decode(&printed[1]).unwrap().texts().contains(&"打印测试".to_string()));
-    let jobs = app.store.read(|tx| tx.print_jobs(5)).unwrap();
+    let jobs = app.print_jobs(5).unwrap();
     assert!(jobs.iter().all(|j| j.status == "printed"));
 }
 
@@ -325,12 +325,12 @@ fn an_id_card_read_prefills_registration_and_then_checks_the_customer_in() {
 fn a_quote_prices_like_checkout_and_records_nothing() {
     let (_dir, mut app, _clock) = shop();
     let req = facial(Vec::new());
-    let events_before: i64 = app.store.read(|tx| tx.outbox_stats()).map(|s| s.sync_pending).unwrap();
+    let events_before: i64 = app.outbox_stats().map(|s| s.sync_pending).unwrap();
     let q = app.quote(&req).unwrap();
     assert_eq!(q.bill.due_by_tenders, "198".parse().unwrap());
     let c = app.customer_by_key("13812345678").unwrap();
     assert_eq!(app.customer_summary(&c.id).unwrap().visits, 0, "a quote records no visit");
-    let events_after: i64 = app.store.read(|tx| tx.outbox_stats()).map(|s| s.sync_pending).unwrap();
+    let events_after: i64 = app.outbox_stats().map(|s| s.sync_pending).unwrap();
     assert_eq!(events_before, events_after, "nor any sync event");
     let paid = app.checkout(&CheckoutRequest { tenders: vec![(Tender::Cash, "198".parse().unwrap())], ..req }).unwrap();
     assert_eq!(paid.bill.total, q.bill.total);
@@ -463,7 +463,7 @@ fn paper_running_out_during_a_job_keeps_it_for_a_reprint() {
     let r = printing::print_pending(&mut app, &mut printer).unwrap();
     assert!(matches!(&r, Drained::Failed { printed: 0, error } if error.contains("缺纸")), "{r:?}");
     assert_eq!(fake.jobs().len(), 1, "the bytes went out");
-    let jobs = app.store.read(|tx| tx.print_jobs(5)).unwrap();
+    let jobs = app.print_jobs(5).unwrap();
     assert_eq!(jobs[0].status, "pending", "but the ticket is not counted as printed");
     assert!(!printer_status(&mut app).0);
     // a new roll: the ticket prints again, whole
@@ -472,6 +472,6 @@ fn paper_running_out_during_a_job_keeps_it_for_a_reprint() {
     assert_eq!(printing::print_pending(&mut app, &mut printer).unwrap(), Drained::Empty { printed: 1 });
     assert_eq!(fake.jobs().len(), 2);
     assert!(decode(&fake.jobs()[1]).unwrap().texts().contains(&o.entry.ticket));
-    let jobs = app.store.read(|tx| tx.print_jobs(5)).unwrap();
+    let jobs = app.print_jobs(5).unwrap();
     assert_eq!((jobs[0].status.as_str(), jobs[0].attempts), ("printed", 2));
 }

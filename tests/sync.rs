@@ -472,7 +472,7 @@ fn a_pull_applies_every_change_type_once_by_version_and_keeps_the_cursor() {
     // unknown type is skipped and logged; the appointment of an unknown customer is kept aside.
     assert_eq!((r.applied.applied, r.applied.old, r.applied.unknown, r.applied.skipped), (9, 2, 1, 1), "{r:?}");
 
-    let svc = app.store.read(|tx| tx.service_by_name("头皮护理")).unwrap().unwrap();
+    let svc = app.service_by_name("头皮护理").unwrap().unwrap();
     assert_eq!((svc.duration_min, svc.price), (45, "168.00".parse().unwrap()));
     let c = app.find_customers("孙丽", 5).unwrap();
     assert_eq!(c.len(), 1);
@@ -1056,7 +1056,10 @@ fn deleting_a_customer_at_their_request_scrubs_them_and_tells_the_cloud() {
     let cards: i64 = db.query_row("SELECT COUNT(*) FROM member_cards", [], |r| r.get(0)).unwrap();
     assert_eq!(cards, 0);
     assert!(app.customer_by_key("13700001234").is_err(), "she is no longer found by phone");
-    let a = app.store.read(|tx| tx.appointment(&booked.id)).unwrap();
+    let a = salonbox::store::Store::open_in(app.data_dir(), app.tz())
+        .unwrap()
+        .read(|tx| tx.appointment(&booked.id))
+        .unwrap();
     assert_eq!(a.status, salonbox::domain::model::AppointmentStatus::Cancelled);
     // The cloud hears of it, and of the cancelled booking.
     let mut engine = shop.engine();

@@ -120,7 +120,11 @@ fn a_number_fed_through_every_door_is_kept_nowhere() {
         let c = app.customer_by_key("13900000002").unwrap();
         let patch = salonbox::store::CustomerPatch { notes: Some(noted.clone()), ..Default::default() };
         let now = app.now();
-        app.store.write(|tx| tx.apply_cloud_customer(&c.id, &patch, now, now)).unwrap();
+        // what a pull from the cloud writes
+        salonbox::store::Store::open_in(app.data_dir(), app.tz())
+            .unwrap()
+            .write(|tx| tx.apply_cloud_customer(&c.id, &patch, now, now))
+            .unwrap();
     }
     salonbox(&["backup"], None);
     let mut files = 0;

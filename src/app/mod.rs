@@ -10,6 +10,7 @@ pub mod checkin;
 pub mod checkout;
 pub mod customers;
 pub mod demo;
+pub mod devices;
 pub mod feedback;
 pub mod import;
 pub mod jobs;
@@ -160,7 +161,7 @@ pub struct InitReport {
 /// An open shop: configuration, database, clock and device key.
 pub struct App {
     pub config: Config,
-    pub store: Store,
+    store: Store,
     pub clock: Arc<dyn Clock>,
     data_dir: PathBuf,
     device_key: Vec<u8>,
@@ -323,5 +324,36 @@ impl App {
             }
         }
         Ok(report)
+    }
+}
+
+/// Single reads the faces need, each in its own read transaction.
+impl App {
+    /// A queue entry by id.
+    pub fn queue_entry(&mut self, id: &str) -> Result<crate::domain::model::QueueEntry> {
+        Ok(self.store.read(|tx| tx.queue_entry(id))?)
+    }
+
+    /// A service by its exact name, if there is one.
+    pub fn service_by_name(&mut self, name: &str) -> Result<Option<crate::domain::model::Service>> {
+        Ok(self.store.read(|tx| tx.service_by_name(name))?)
+    }
+
+    /// A live customer by phone number, if there is one.
+    pub fn customer_by_phone(
+        &mut self,
+        phone: &crate::domain::phone::Phone,
+    ) -> Result<Option<crate::domain::model::Customer>> {
+        Ok(self.store.read(|tx| tx.customer_by_phone(phone))?)
+    }
+
+    /// What a visit was (for the rating page).
+    pub fn visit_brief(&mut self, visit_id: &str) -> Result<crate::store::VisitBrief> {
+        Ok(self.store.read(|tx| tx.visit_brief(visit_id))?)
+    }
+
+    /// One message of the outbox, by id or dedupe key.
+    pub fn message(&mut self, key: &str) -> Result<crate::store::Notification> {
+        Ok(self.store.read(|tx| tx.notification(key))?)
     }
 }

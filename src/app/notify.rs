@@ -246,7 +246,7 @@ impl App {
     pub fn recover_messages(&mut self) -> Result<(Vec<String>, usize)> {
         let now = self.now();
         let (unknown, stale) = self.store.write(|tx| {
-            let (_, unknown) = tx.mark_interrupted_sends(now)?;
+            let unknown = tx.mark_interrupted_sends(now)?.unknown;
             let stale = tx.drop_stale_arrival_alerts(now, ARRIVAL_ALERT_WINDOW)?;
             Ok::<_, crate::store::StoreError>((unknown, stale))
         })?;

@@ -253,7 +253,7 @@ pub fn run(app: &mut App, cmd: DeviceCmd) -> Result<Outcome, CliError> {
             Ok(Outcome::Ok)
         }
         DeviceCmd::PrintQueue { recent, json } => {
-            let jobs = app.store.read(|tx| tx.print_jobs(recent)).map_err(crate::app::AppError::from)?;
+            let jobs = app.print_jobs(recent)?;
             if json {
                 print_json(&jobs)?;
             } else {

@@ -54,13 +54,13 @@ pub fn run(app: &mut App, dir: &Path, cmd: SoakCmd) -> Result<Outcome, CliError>
 fn write(app: &mut App, dir: &Path, count: Option<u64>) -> Result<Outcome, CliError> {
     let marker = dir.join(MARKER);
     if !marker.exists() {
-        if !app.store.read(|tx| tx.list_customers(1, 0))?.is_empty() {
+        if !app.list_customers(1, 0)?.is_empty() {
             return Err(CliError::Usage(msg::soak_needs_empty_dir(dir)));
         }
         let io = |source| AppError::Io { path: marker.clone(), source };
         std::fs::File::create(&marker).and_then(|f| f.sync_all()).map_err(io)?;
     }
-    if app.store.read(|tx| tx.service_by_name(SERVICE))?.is_none() {
+    if app.service_by_name(SERVICE)?.is_none() {
         app.add_service(SERVICE, "测试", 30, "0", None, "soak")?;
     }
     let mut o = out();
@@ -69,7 +69,7 @@ fn write(app: &mut App, dir: &Path, count: Option<u64>) -> Result<Outcome, CliEr
         let phone = loop {
             let p =
                 Phone::parse(&format!("199{:08}", rand::random_range(0..100_000_000u32))).map_err(AppError::from)?;
-            if app.store.read(|tx| tx.customer_by_phone(&p))?.is_none() {
+            if app.customer_by_phone(&p)?.is_none() {
                 break p;
             }
         };
@@ -100,15 +100,14 @@ fn check(app: &mut App, path: &Path) -> Result<Outcome, CliError> {
     let mut missing = Vec::new();
     for a in &acks {
         // Stored means: the queue entry, with its ticket, for the customer of that phone.
-        let entry = app.store.read(|tx| tx.queue_entry(&a.entry)).ok();
-        let customer =
-            Phone::parse(&a.phone).ok().and_then(|p| app.store.read(|tx| tx.customer_by_phone(&p)).ok().flatten());
+        let entry = app.queue_entry(&a.entry).ok();
+        let customer = Phone::parse(&a.phone).ok().and_then(|p| app.customer_by_phone(&p).ok().flatten());
         let stored = matches!((entry, customer), (Some(e), Some(c)) if e.ticket == a.ticket && e.customer_id == c.id);
         if !stored {
             missing.push(a.line);
         }
     }
-    let integrity = app.store.integrity_check()?;
+    let integrity = app.integrity_check()?;
     say(&msg::soak_checked(acks.len(), &missing, &integrity))?;
     Ok(if missing.is_empty() && integrity == "ok" { Outcome::Ok } else { Outcome::Problems })
 }

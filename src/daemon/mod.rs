@@ -139,7 +139,7 @@ impl Daemon {
                 self.next_due = Some(self.app.now());
             }
         }
-        let version = self.app.store.data_version().map_err(AppError::from)?;
+        let version = self.app.data_version()?;
         let changed = self.seen_version != Some(version);
         self.seen_version = Some(version);
         let now = self.app.now();
@@ -151,7 +151,7 @@ impl Daemon {
             n += self.send_due(stop).await?;
             self.next_due = self.app.next_message_work()?;
             // Our own writes change nothing for data_version; read it afresh anyway.
-            self.seen_version = Some(self.app.store.data_version().map_err(AppError::from)?);
+            self.seen_version = Some(self.app.data_version()?);
         }
         // Sync after the messages: a staff alert never waits behind a push. A send just
         // made wrote `notification.sent`, so look at the queue whenever we sent.
@@ -378,10 +378,10 @@ impl Daemon {
         key: &str,
         channel: Option<&str>,
     ) -> Result<crate::store::Notification, DaemonError> {
-        let n = self.app.store.read(|tx| tx.notification(key)).map_err(AppError::from)?;
+        let n = self.app.message(key)?;
         let (_keep, stop) = tokio::sync::watch::channel(false);
         self.handle(&n, channel, &stop).await?;
-        Ok(self.app.store.read(|tx| tx.notification(key)).map_err(AppError::from)?)
+        Ok(self.app.message(key)?)
     }
 
     /// Runs until `stop` is raised: one tick a second, readiness and watchdog for systemd.

@@ -440,7 +440,7 @@ impl Kiosk {
         else {
             return;
         };
-        let brief = self.app.store.read(|tx| tx.visit_brief(&visit_id));
+        let brief = self.app.visit_brief(&visit_id);
         let customer = self.app.customer_by_key(&customer_id);
         let (brief, customer) = match (brief, customer) {
             (Ok(b), Ok(c)) => (b, c),
@@ -910,7 +910,7 @@ impl Kiosk {
         if let Some(w) = &self.devices.print_worker {
             w.wake();
         }
-        let status = self.app.store.read(|tx| tx.device_statuses());
+        let status = self.app.device_statuses();
         !status.is_ok_and(|s| s.iter().any(|d| d.device == PRINTER && !d.ok))
     }
 
@@ -1003,8 +1003,7 @@ impl Kiosk {
     }
 
     fn device_state(&mut self, device: &str, ok: bool, detail: &str) {
-        let now = self.app.now();
-        if let Err(e) = self.app.store.write(|tx| tx.set_device_status(device, ok, detail, now)) {
+        if let Err(e) = self.app.record_device_status(device, ok, detail) {
             tracing::warn!(error = %e, "device status not recorded");
         }
     }
@@ -1149,11 +1148,13 @@ impl Kiosk {
             Err(e) => return self.failed(&e),
         };
         let since = self.app.now() - chrono::Duration::hours(24);
-        let devices = self.app.store.read(|tx| {
-            Ok::<_, crate::store::StoreError>((tx.device_statuses()?, tx.print_jobs(0)?, tx.message_problems(since)?))
-        });
+        let devices = self.app.devices_overview(since);
         let devices: Vec<DeviceRow> = match devices {
-            Ok((statuses, pending, (unknown, failed))) => {
+            Ok(crate::app::devices::DevicesOverview {
+                devices: statuses,
+                print_jobs: pending,
+                messages: (unknown, failed),
+            }) => {
                 let mut rows: Vec<DeviceRow> = statuses
                     .into_iter()
                     .map(|d| DeviceRow {

@@ -17,6 +17,7 @@ use super::Result;
 use crate::app::App;
 use crate::app::checkin::CheckinOutcome;
 use crate::app::checkout::Receipt;
+use crate::app::devices::PrintQueue;
 use crate::app::report::{Cell, Report};
 use crate::clock::Clock;
 use crate::config::Config;
@@ -24,10 +25,10 @@ use crate::devices::paper::{self, Paper, ReceiptDoc, ReportDoc, TicketDoc};
 use crate::devices::printer::{PrinterPort, PrinterState};
 use crate::domain::money::show_yuan;
 use crate::domain::time::{local_dt, local_hm};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 /// The `device_status` name of the receipt printer.
-pub const PRINTER: &str = "printer";
+pub use crate::app::devices::PRINTER;
 
 /// The payload of a ticket's QR code: the cloud's queue page when sync is on, otherwise a
 /// code the kiosk's own reader understands.
@@ -145,8 +146,7 @@ pub fn report_doc(config: &Config, r: &Report, now: DateTime<Utc>) -> ReportDoc 
 }
 
 fn queue(app: &mut App, kind: &str, ref_id: Option<&str>, body: &[u8], expires: Option<DateTime<Utc>>) -> Result<i64> {
-    let now = app.now();
-    let id = app.store.write(|tx| tx.insert_print_job(kind, ref_id, body, expires, now))?;
+    let id = app.queue_print_job(kind, ref_id, body, expires)?;
     tracing::info!(job = id, kind, "print job queued");
     Ok(id)
 }
@@ -225,10 +225,14 @@ pub fn retry_after(attempts: i64) -> Duration {
 
 /// Prints pending jobs in order until the queue is empty, a job must wait, or the printer
 /// fails. A job is marked printed only after the printer took all of it.
-pub fn drain(store: &mut Store, printer: &mut dyn PrinterPort, now: DateTime<Utc>) -> Result<Drained> {
+pub fn drain<S: std::borrow::BorrowMut<crate::store::Store>>(
+    queue: &mut PrintQueue<S>,
+    printer: &mut dyn PrinterPort,
+    now: DateTime<Utc>,
+) -> Result<Drained> {
     let mut printed = 0;
     loop {
-        let Some(job) = store.write(|tx| tx.next_print_job(now))? else {
+        let Some(job) = queue.next_job(now)? else {
             return Ok(Drained::Empty { printed });
         };
         if job.next_try_at > now {
@@ -240,20 +244,14 @@ pub fn drain(store: &mut Store, printer: &mut dyn PrinterPort, now: DateTime<Utc
                     PrinterState::Ready => "正常 / ready",
                     PrinterState::PaperLow => "纸将用完 / paper low",
                 };
-                store.write(|tx| {
-                    tx.mark_printed(job.id, now)?;
-                    tx.set_device_status(PRINTER, state == PrinterState::Ready, detail, now)
-                })?;
+                queue.printed(job.id, state == PrinterState::Ready, detail, now)?;
                 tracing::info!(job = job.id, kind = %job.kind, "printed");
                 printed += 1;
             }
             Err(e) => {
                 let error = e.to_string();
                 let retry = now + retry_after(job.attempts + 1);
-                store.write(|tx| {
-                    tx.mark_print_failed(job.id, &error, retry, now)?;
-                    tx.set_device_status(PRINTER, false, &error, now)
-                })?;
+                queue.failed(job.id, &error, retry, now)?;
                 tracing::warn!(job = job.id, error = %error, "print failed; will retry");
                 return Ok(Drained::Failed { printed, error });
             }
@@ -264,7 +262,7 @@ pub fn drain(store: &mut Store, printer: &mut dyn PrinterPort, now: DateTime<Utc
 /// [`drain`] at the app's clock.
 pub fn print_pending(app: &mut App, printer: &mut dyn PrinterPort) -> Result<Drained> {
     let now = app.now();
-    drain(&mut app.store, printer, now)
+    drain(&mut app.print_queue(), printer, now)
 }
 
 /// The print worker: a thread with its own database connection that drains the queue
@@ -281,14 +279,14 @@ impl PrintWorker {
         mut printer: Box<dyn PrinterPort>,
         clock: Arc<dyn Clock>,
     ) -> std::result::Result<PrintWorker, StoreError> {
-        let mut store = Store::open_in(&data_dir, tz)?;
+        let mut queue = PrintQueue::open(&data_dir, tz)?;
         let (wake, woken) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("print-worker".into())
             .spawn(move || {
                 loop {
                     let now = clock.now();
-                    let pause = match drain(&mut store, printer.as_mut(), now) {
+                    let pause = match drain(&mut queue, printer.as_mut(), now) {
                         Ok(Drained::Empty { .. }) => StdDuration::from_secs(30),
                         Ok(Drained::Waiting { until, .. }) => (until - now).to_std().unwrap_or_default(),
                         Ok(Drained::Failed { .. }) => retry_after(1).to_std().unwrap_or_default(),

@@ -203,6 +203,15 @@ fn row_to_notification(r: &rusqlite::Row<'_>) -> rusqlite::Result<Notification> 
     })
 }
 
+/// Sends a crash or kill cut off (`Tx::mark_interrupted_sends`).
+#[derive(Debug, Default)]
+pub struct Interrupted {
+    /// Keys of those that had not reached a channel: back in the queue.
+    pub pending: Vec<String>,
+    /// Keys and channels of those cut off during a request: `unknown`.
+    pub unknown: Vec<(String, String)>,
+}
+
 /// A scheduled job's last run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobRun {
@@ -446,7 +455,7 @@ impl Tx<'_> {
     /// not reached a channel (no `attempt_via`) goes back to `pending`: nothing was sent.
     /// One that had becomes `unknown`, to be resolved like a lost answer, first look at
     /// `check_after`. Returns `(back to pending, unknown)` keys.
-    pub fn mark_interrupted_sends(&self, now: DateTime<Utc>) -> Result<(Vec<String>, Vec<(String, String)>)> {
+    pub fn mark_interrupted_sends(&self, now: DateTime<Utc>) -> Result<Interrupted> {
         let rows = self
             .conn()
             .prepare_cached("SELECT dedupe_key, attempt_via FROM notification_outbox WHERE status = 'sending'")?
@@ -476,7 +485,7 @@ impl Tx<'_> {
                 }
             }
         }
-        Ok((pending, unknown))
+        Ok(Interrupted { pending, unknown })
     }
 
     /// Messages staff should look at: `(unknown, failed since `since`)`. Reads the due index
