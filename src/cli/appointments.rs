@@ -1,0 +1,206 @@
+//! `salonbox appointment` and `waitlist`: bookings and the slot wait list.
+
+use super::*;
+
+#[derive(Debug, Subcommand)]
+pub enum WaitlistCmd {
+    /// 加入候补 / put a customer on the wait list
+    Add {
+        /// 顾客手机号、会员号或编号 / customer phone, member code or id
+        #[arg(long)]
+        customer: String,
+        /// 服务名称或编号 / service name or id
+        #[arg(long)]
+        service: String,
+        /// 指定美容师（不填则任一位）/ beautician (any if omitted)
+        #[arg(long)]
+        staff: Option<String>,
+        /// 最早开始 / earliest start, shop time: "2026-11-24 10:00"
+        #[arg(long)]
+        from: String,
+        /// 最晚开始 / latest start: "2026-11-24 18:00"
+        #[arg(long)]
+        to: String,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 候补名单 / the wait list (waiting and offered; `--all` for every entry)
+    List {
+        #[arg(long)]
+        all: bool,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 顾客接受空位：预约 / the customer takes the slot offered: book it
+    Accept {
+        /// 候补编号 / wait-list entry id
+        id: String,
+    },
+    /// 取消候补 / take a customer off the wait list
+    Cancel {
+        /// 候补编号 / wait-list entry id
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppointmentCmd {
+    /// 预约 / book
+    Book {
+        /// 顾客手机号、会员号或编号 / customer phone, member code or id
+        #[arg(long)]
+        customer: String,
+        /// 服务名称或编号 / service name or id
+        #[arg(long)]
+        service: String,
+        /// 美容师姓名或编号（不填则任一位）/ beautician name or id (any if omitted)
+        #[arg(long)]
+        staff: Option<String>,
+        /// 房间/设备（不填则自动安排）/ room or device (picked automatically if omitted)
+        #[arg(long)]
+        resource: Option<String>,
+        /// 开始时间（店铺时区）/ start, shop time: "2026-11-23 14:30"
+        #[arg(long)]
+        at: String,
+        /// 备注 / note
+        #[arg(long, default_value = "")]
+        note: String,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 某日预约 / appointments of a day
+    List {
+        /// 日期（默认今天）/ date (default today), 2026-11-23
+        #[arg(long)]
+        date: Option<String>,
+        /// 美容师姓名或编号 / beautician name or id
+        #[arg(long)]
+        staff: Option<String>,
+        /// 包括已取消 / include cancelled
+        #[arg(long)]
+        all: bool,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 取消预约 / cancel
+    Cancel {
+        /// 预约编号 / appointment id
+        id: String,
+        /// 取消原因 / reason
+        #[arg(long)]
+        reason: Option<String>,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub(super) fn print_appointments(app: &App, list: &[crate::domain::model::Appointment]) -> Result<(), CliError> {
+    let tz = app.tz();
+    let rows: Vec<[String; 6]> = list
+        .iter()
+        .map(|a| {
+            [
+                local_span(a.starts_at, a.ends_at, tz),
+                a.customer_name.clone(),
+                a.service_name.clone(),
+                a.staff_name.clone().unwrap_or_default(),
+                a.status.label_zh().to_string(),
+                a.id.clone(),
+            ]
+        })
+        .collect();
+    say(table::render(msg::headers_appointments(), &rows).trim_end())
+}
+
+pub(super) fn waitlist(app: &mut App, w: WaitlistCmd) -> Result<Outcome, CliError> {
+    let tz = app.tz();
+    match w {
+        WaitlistCmd::Add { customer, service, staff, from, to, json } => {
+            let e = app.waitlist_add(&customer, &service, staff.as_deref(), &from, &to, "cli")?;
+            if json {
+                print_json(&e)?;
+            } else {
+                say(&msg::waitlisted(
+                    &e.id,
+                    &e.customer_name,
+                    &e.service_name,
+                    &local_span(e.window_start_at, e.window_end_at, tz),
+                ))?;
+            }
+        }
+        WaitlistCmd::List { all, json } => {
+            let list = app.waitlist(all)?;
+            print_rows(
+                json,
+                &list,
+                ["编号 id", "顾客 customer", "服务 service", "时间段 window", "状态 status", "空位 offered"],
+                |e| {
+                    [
+                        e.id.clone(),
+                        e.customer_name.clone(),
+                        e.service_name.clone(),
+                        local_span(e.window_start_at, e.window_end_at, tz),
+                        e.status.clone(),
+                        match (e.offered_start_at, e.hold_until) {
+                            (Some(s), Some(h)) => {
+                                format!("{}（保留至 / held until {}）", local_dt(s, tz), local_hm(h, tz))
+                            }
+                            _ => String::new(),
+                        },
+                    ]
+                },
+            )?;
+        }
+        WaitlistCmd::Accept { id } => {
+            let a = app.waitlist_accept(&id, "cli")?;
+            say(&msg::booked(&a.id, &local_dt(a.starts_at, tz), &a.service_name, a.staff_name.as_deref()))?;
+        }
+        WaitlistCmd::Cancel { id } => {
+            app.waitlist_cancel(&id, "cli")?;
+            say(&msg::waitlist_cancelled(&id))?;
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+pub(super) fn appointment(app: &mut App, a: AppointmentCmd) -> Result<Outcome, CliError> {
+    match a {
+        AppointmentCmd::Book { customer, service, staff, resource, at, note, json } => {
+            let appt = app.book(&BookingRequest {
+                customer,
+                service,
+                staff,
+                resource,
+                start: at,
+                note,
+                source: "cli".into(),
+            })?;
+            if json {
+                print_json(&appt)?;
+            } else {
+                let tz = app.tz();
+                say(&msg::booked(
+                    &appt.id,
+                    &local_dt(appt.starts_at, tz),
+                    &appt.service_name,
+                    appt.staff_name.as_deref(),
+                ))?;
+            }
+        }
+        AppointmentCmd::List { date, staff, all, json } => {
+            let date = parse_date(date.as_deref())?;
+            let list = app.appointments_on(date, staff.as_deref(), all)?;
+            if json { print_json(&list)? } else { print_appointments(app, &list)? }
+        }
+        AppointmentCmd::Cancel { id, reason, json } => {
+            let a = app.cancel_appointment(&id, reason.as_deref(), "cli")?;
+            if json { print_json(&a)? } else { say(&msg::cancelled(&a.id))? }
+        }
+    }
+    Ok(Outcome::Ok)
+}

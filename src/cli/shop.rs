@@ -1,0 +1,186 @@
+//! `salonbox service`, `staff` and `resource`: what the shop offers, who works when, its rooms.
+
+use super::*;
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceCmd {
+    /// 添加服务 / add a service
+    Add {
+        /// 名称 / name
+        #[arg(long)]
+        name: String,
+        /// 类别 / category
+        #[arg(long, default_value = "其他")]
+        category: String,
+        /// 时长（分钟）/ duration in minutes
+        #[arg(long)]
+        minutes: u32,
+        /// 价格（元）/ price in yuan
+        #[arg(long)]
+        price: String,
+        /// 需要的房间/设备类型 / kind of room or device it needs
+        #[arg(long)]
+        resource_kind: Option<String>,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 服务价目表 / the price list
+    List {
+        /// 包括已停用 / include inactive
+        #[arg(long)]
+        all: bool,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCmd {
+    /// 添加员工 / add a staff member
+    Add {
+        /// 名称 / name
+        #[arg(long)]
+        name: String,
+        /// beautician / front_desk / manager / owner（美容师/前台/店长/店主）
+        #[arg(long, default_value = "beautician")]
+        role: String,
+        /// 手机号 / mobile number
+        #[arg(long)]
+        phone: Option<String>,
+        /// 从标准输入读取 4-8 位 PIN / read a 4-8 digit PIN from standard input
+        #[arg(long)]
+        pin_stdin: bool,
+        /// 服务提成 % / service commission %
+        #[arg(long)]
+        service_commission: Option<String>,
+        /// 产品提成 % / product commission %
+        #[arg(long)]
+        product_commission: Option<String>,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 员工列表 / list staff
+    List {
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 排班 / add a shift
+    Shift {
+        /// 员工姓名或编号 / staff name or id
+        staff: String,
+        /// 日期 / date (default today)
+        #[arg(long)]
+        date: Option<String>,
+        /// 10:00-18:00
+        #[arg(long)]
+        hours: String,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 某日排班 / shifts of a day
+    Shifts {
+        /// 日期（默认今天）/ date (default today), 2026-11-23
+        #[arg(long)]
+        date: Option<String>,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResourceCmd {
+    /// 添加房间或设备 / add a room or device
+    Add {
+        /// 名称 / name
+        name: String,
+        /// 类型，如 facial、ipl、body / kind, e.g. facial, ipl, body
+        #[arg(long)]
+        kind: String,
+    },
+}
+
+pub(super) fn service(app: &mut App, s: ServiceCmd) -> Result<Outcome, CliError> {
+    match s {
+        ServiceCmd::Add { name, category, minutes, price, resource_kind, json } => {
+            let s = app.add_service(&name, &category, minutes, &price, resource_kind.as_deref(), "cli")?;
+            if json {
+                print_json(&s)?
+            } else {
+                say(&msg::service_added(&s.name, &s.price.to_string(), s.duration_min))?
+            }
+        }
+        ServiceCmd::List { all, json } => {
+            let list = app.list_services(all)?;
+            print_rows(json, &list, msg::headers_services(), |s| {
+                [s.name.clone(), s.category.clone(), s.duration_min.to_string(), format!("¥{}", s.price), s.id.clone()]
+            })?;
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+pub(super) fn staff(app: &mut App, s: StaffCmd) -> Result<Outcome, CliError> {
+    match s {
+        StaffCmd::Add { name, role, phone, pin_stdin, service_commission, product_commission, json } => {
+            let pin = if pin_stdin { Some(read_secret_line("PIN: ")?) } else { None };
+            let st =
+                app.add_staff(&StaffInput { name, role, phone, pin, service_commission, product_commission }, "cli")?;
+            if json { print_json(&st)? } else { say(&msg::staff_added(&st.name, st.role.label_zh()))? }
+        }
+        StaffCmd::List { json } => {
+            let list = app.list_staff()?;
+            print_rows(json, &list, msg::headers_staff(), |s| {
+                [
+                    s.name.clone(),
+                    s.role.label_zh().into(),
+                    s.phone.as_ref().map(Phone::to_string).unwrap_or_default(),
+                    msg::yes_no(s.active).into(),
+                    s.id.clone(),
+                ]
+            })?;
+        }
+        StaffCmd::Shift { staff, date, hours, json } => {
+            let date = parse_date(date.as_deref())?.unwrap_or_else(|| app.today());
+            let shift = app.add_shift(&staff, date, &hours, "cli")?;
+            if json {
+                print_json(&shift)?;
+            } else {
+                let tz = app.tz();
+                say(&msg::shift_added(&staff, &local_span(shift.starts_at, shift.ends_at, tz)))?;
+            }
+        }
+        StaffCmd::Shifts { date, json } => {
+            let date = parse_date(date.as_deref())?.unwrap_or_else(|| app.today());
+            let list = app.shifts_on(date)?;
+            if json {
+                print_json(
+                    &list
+                        .iter()
+                        .map(|(s, sh)| serde_json::json!({ "staff": s.name, "staff_id": s.id, "shift": sh }))
+                        .collect::<Vec<_>>(),
+                )?;
+            } else {
+                let tz = app.tz();
+                let rows: Vec<[String; 3]> = list
+                    .iter()
+                    .map(|(s, sh)| [s.name.clone(), local_span(sh.starts_at, sh.ends_at, tz), sh.id.clone()])
+                    .collect();
+                say(table::render(msg::headers_shifts(), &rows).trim_end())?;
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+pub(super) fn resource(app: &mut App, cmd: ResourceCmd) -> Result<Outcome, CliError> {
+    let ResourceCmd::Add { name, kind } = cmd;
+    app.add_resource(&name, &kind)?;
+    say(&msg::resource_added(&name))?;
+    Ok(Outcome::Ok)
+}
