@@ -351,7 +351,7 @@ impl Config {
     /// Parses configuration text; `path` is used in messages and to resolve relative
     /// `*_file` paths.
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let r: RawConfig = toml::from_str(text).map_err(|e| {
             let (line, column, key) = locate(text, e.span());
             ConfigError::Invalid {
                 path: path.to_path_buf(),
@@ -361,70 +361,211 @@ impl Config {
                 message: e.message().trim().to_string(),
             }
         })?;
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let secret = |key: &str,
-                      inline: Option<String>,
-                      file: Option<PathBuf>|
-         -> Result<Option<Secret>, ConfigError> {
-            match (inline, file) {
-                (Some(_), Some(_)) => Err(ConfigError::SecretTwice { path: path.to_path_buf(), key: key.to_string() }),
-                (Some(v), None) => Ok(Some(Secret(v))),
-                (None, Some(f)) => {
-                    let f = if f.is_relative() { base.join(f) } else { f };
-                    let v = std::fs::read_to_string(&f).map_err(|source| ConfigError::SecretFile {
-                        path: path.to_path_buf(),
-                        key: key.to_string(),
-                        file: f.clone(),
-                        source,
-                    })?;
-                    let v = v.trim().to_string();
-                    if v.is_empty() {
-                        return Err(ConfigError::SecretEmpty {
-                            path: path.to_path_buf(),
-                            key: key.to_string(),
-                            file: f,
-                        });
-                    }
-                    Ok(Some(Secret(v)))
-                }
-                (None, None) => Ok(None),
-            }
-        };
-        let missing = |key: &str| {
-            // Point at the section that lacks it: `[channels.aliyun]` for `channels.aliyun.x`.
-            let section = key.rsplit_once('.').map_or("", |(s, _)| s);
-            let line = text
-                .lines()
-                .position(|l| l.trim().trim_matches(|c| c == '[' || c == ']').trim() == section)
-                .map_or(0, |i| i + 1);
-            ConfigError::Invalid {
-                path: path.to_path_buf(),
-                line,
-                column: 1,
-                key: key.to_string(),
-                message: format!("缺少 {key} 或 {key}_file / {key} or {key}_file is missing"),
-            }
-        };
+        let src = Source { text, path, base: path.parent().map(Path::to_path_buf).unwrap_or_default() };
+        Ok(Config {
+            source: None,
+            shop: r.shop.check(&src)?,
+            checkin: r.checkin.check(&src)?,
+            hardware: r.hardware.check(&src)?,
+            channels: r.channels.check(&src)?,
+            messages: r.messages.check(&src)?,
+            jobs: r.jobs.check(&src)?,
+            cloud: r.cloud.check(&src)?,
+            feedback: r.feedback.check(&src)?,
+        })
+    }
+}
 
-        let r = raw;
-        let aliyun = match r.channels.aliyun {
+/// The text a configuration was read from: every problem found after parsing points at
+/// the line that sets the key (or its section), and `*_file` secrets are read relative to
+/// the file.
+struct Source<'a> {
+    text: &'a str,
+    path: &'a Path,
+    base: PathBuf,
+}
+
+impl Source<'_> {
+    /// A secret given inline or in a file (`key` or `key_file`, not both).
+    fn secret(&self, key: &str, inline: Option<String>, file: Option<PathBuf>) -> Result<Option<Secret>, ConfigError> {
+        let path = self.path;
+        match (inline, file) {
+            (Some(_), Some(_)) => Err(ConfigError::SecretTwice { path: path.to_path_buf(), key: key.to_string() }),
+            (Some(v), None) => Ok(Some(Secret(v))),
+            (None, Some(f)) => {
+                let f = if f.is_relative() { self.base.join(f) } else { f };
+                let v = std::fs::read_to_string(&f).map_err(|source| ConfigError::SecretFile {
+                    path: path.to_path_buf(),
+                    key: key.to_string(),
+                    file: f.clone(),
+                    source,
+                })?;
+                let v = v.trim().to_string();
+                if v.is_empty() {
+                    return Err(ConfigError::SecretEmpty { path: path.to_path_buf(), key: key.to_string(), file: f });
+                }
+                Ok(Some(Secret(v)))
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// A secret its section cannot do without.
+    fn required_secret(&self, key: &str, inline: Option<String>, file: Option<PathBuf>) -> Result<Secret, ConfigError> {
+        self.secret(key, inline, file)?.ok_or_else(|| self.missing(key))
+    }
+
+    /// A required key that is absent: points at the section that lacks it
+    /// (`[channels.aliyun]` for `channels.aliyun.x`).
+    fn missing(&self, key: &str) -> ConfigError {
+        let section = key.rsplit_once('.').map_or("", |(s, _)| s);
+        let line = self
+            .text
+            .lines()
+            .position(|l| l.trim().trim_matches(|c| c == '[' || c == ']').trim() == section)
+            .map_or(0, |i| i + 1);
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            line,
+            column: 1,
+            key: key.to_string(),
+            message: format!("缺少 {key} 或 {key}_file / {key} or {key}_file is missing"),
+        }
+    }
+
+    /// A value that parses but is refused: points at the line that sets the key, or its
+    /// section.
+    fn invalid(&self, key: &str, message: String) -> ConfigError {
+        let (section, leaf) = key.rsplit_once('.').unwrap_or(("", key));
+        let mut current = String::new();
+        let mut found = None;
+        for (i, l) in self.text.lines().enumerate() {
+            let t = l.trim();
+            if t.starts_with('[') {
+                current = t.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+                if current == key && found.is_none() {
+                    found = Some(i + 1);
+                }
+            } else if current == section && t.split('=').next().map(str::trim) == Some(leaf) {
+                found = Some(i + 1);
+            }
+        }
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            line: found.unwrap_or(0),
+            column: 1,
+            key: key.to_string(),
+            message,
+        }
+    }
+
+    /// Values that parse but make no sense (a zero speed) are refused with their line,
+    /// never clamped behind the owner's back.
+    fn range(&self, key: &str, v: u64, lo: u64, hi: u64) -> Result<(), ConfigError> {
+        if (lo..=hi).contains(&v) {
+            Ok(())
+        } else {
+            Err(self.invalid(key, format!("须在 {lo} 到 {hi} 之间，而不是 {v} / must be from {lo} to {hi}, not {v}")))
+        }
+    }
+
+    fn text_len(&self, key: &str, v: &str, max: usize, required: bool) -> Result<(), ConfigError> {
+        if required && v.trim().is_empty() {
+            return Err(self.invalid(key, "不能为空 / must not be empty".into()));
+        }
+        let n = v.trim().chars().count();
+        if n > max {
+            return Err(
+                self.invalid(key, format!("最多 {max} 个字，这里有 {n} 个 / at most {max} characters, not {n}"))
+            );
+        }
+        Ok(())
+    }
+}
+
+impl RawShop {
+    fn check(self, src: &Source<'_>) -> Result<Shop, ConfigError> {
+        src.text_len("shop.name", &self.name, 40, true)?;
+        src.text_len("shop.address", &self.address, 80, false)?;
+        src.text_len("shop.phone", &self.phone, 30, false)?;
+        let oh = self.opening_hours;
+        Ok(Shop {
+            name: self.name.trim().to_string(),
+            address: self.address.trim().to_string(),
+            phone: self.phone.trim().to_string(),
+            time_zone: self.time_zone.0,
+            data_dir: self.data_dir,
+            opening_hours: OpeningHours {
+                days: [oh.mon.0, oh.tue.0, oh.wed.0, oh.thu.0, oh.fri.0, oh.sat.0, oh.sun.0],
+            },
+        })
+    }
+}
+
+impl RawCheckin {
+    fn check(self, src: &Source<'_>) -> Result<Checkin, ConfigError> {
+        src.range("checkin.kiosk_idle_seconds", self.kiosk_idle_seconds.into(), 5, 3600)?;
+        Ok(Checkin {
+            window: CheckinWindow {
+                early: Duration::minutes(self.early_minutes.into()),
+                late: Duration::minutes(self.late_minutes.into()),
+            },
+            kiosk_idle_seconds: self.kiosk_idle_seconds,
+        })
+    }
+}
+
+impl RawHardware {
+    fn check(self, src: &Source<'_>) -> Result<Hardware, ConfigError> {
+        src.range("hardware.id_reader_baud", self.id_reader_baud.into(), 1200, 921_600)?;
+        src.range("hardware.id_reader_poll_ms", self.id_reader_poll_ms.into(), 50, 5000)?;
+        src.range("hardware.card_reader_baud", self.card_reader_baud.into(), 1200, 921_600)?;
+        src.range("hardware.printer_timeout_seconds", self.printer_timeout_seconds.into(), 1, 120)?;
+        src.range("hardware.ticket_expiry_minutes", self.ticket_expiry_minutes.into(), 1, 24 * 60)?;
+        if self.buzzer_pwm_hz != 0 {
+            src.range("hardware.buzzer_pwm_hz", self.buzzer_pwm_hz.into(), 20, 20_000)?;
+        }
+        Ok(Hardware {
+            mode: self.mode,
+            id_reader_port: self.id_reader_port,
+            id_reader_baud: self.id_reader_baud,
+            id_reader_poll: std::time::Duration::from_millis(self.id_reader_poll_ms.into()),
+            card_reader_port: self.card_reader_port,
+            card_reader_baud: self.card_reader_baud,
+            card_reader_protocol: self.card_reader_protocol,
+            printer: self.printer.0,
+            paper: self.paper_width_mm.0,
+            printer_timeout: std::time::Duration::from_secs(self.printer_timeout_seconds.into()),
+            ticket_expiry: Duration::minutes(self.ticket_expiry_minutes.into()),
+            buzzer_gpio: self.buzzer_gpio.0,
+            buzzer_active_low: self.buzzer_active_low,
+            buzzer_pwm_hz: self.buzzer_pwm_hz,
+            buzzer_quiet_hours: self.buzzer_quiet_hours.map(|q| q.0),
+        })
+    }
+}
+
+impl RawChannels {
+    fn check(self, src: &Source<'_>) -> Result<Channels, ConfigError> {
+        if let Some(t) = self.timeout_seconds {
+            src.range("channels.timeout_seconds", t.into(), 1, 120)?;
+        }
+        let aliyun = match self.aliyun {
             Some(a) => Some(Aliyun {
-                access_key_secret: secret(
+                access_key_secret: src.required_secret(
                     "channels.aliyun.access_key_secret",
                     a.access_key_secret,
                     a.access_key_secret_file,
-                )?
-                .ok_or_else(|| missing("channels.aliyun.access_key_secret"))?,
+                )?,
                 access_key_id: a.access_key_id,
                 sign_name: a.sign_name,
                 endpoint: a.endpoint,
             }),
             None => None,
         };
-        let tencent = match r.channels.tencent {
+        let tencent = match self.tencent {
             Some(t) => Some(Tencent {
-                secret_key: secret("channels.tencent.secret_key", t.secret_key, t.secret_key_file)?
-                    .ok_or_else(|| missing("channels.tencent.secret_key"))?,
+                secret_key: src.required_secret("channels.tencent.secret_key", t.secret_key, t.secret_key_file)?,
                 secret_id: t.secret_id,
                 sdk_app_id: t.sdk_app_id,
                 sign_name: t.sign_name,
@@ -433,111 +574,42 @@ impl Config {
             }),
             None => None,
         };
-        // A problem found after parsing: point at the line that sets the key, or its section.
-        let invalid = |key: &str, message: String| {
-            let (section, leaf) = key.rsplit_once('.').unwrap_or(("", key));
-            let mut current = String::new();
-            let mut found = None;
-            for (i, l) in text.lines().enumerate() {
-                let t = l.trim();
-                if t.starts_with('[') {
-                    current = t.trim_matches(|c| c == '[' || c == ']').trim().to_string();
-                    if current == key && found.is_none() {
-                        found = Some(i + 1);
-                    }
-                } else if current == section && t.split('=').next().map(str::trim) == Some(leaf) {
-                    found = Some(i + 1);
-                }
-            }
-            ConfigError::Invalid {
-                path: path.to_path_buf(),
-                line: found.unwrap_or(0),
-                column: 1,
-                key: key.to_string(),
-                message,
-            }
-        };
-        // Values that parse but make no sense (a zero speed, an empty shop name) are refused
-        // with their line, never clamped behind the owner's back.
-        let range = |key: &str, v: u64, lo: u64, hi: u64| -> Result<(), ConfigError> {
-            if (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(invalid(key, format!("须在 {lo} 到 {hi} 之间，而不是 {v} / must be from {lo} to {hi}, not {v}")))
-            }
-        };
-        let text_len = |key: &str, v: &str, max: usize, required: bool| -> Result<(), ConfigError> {
-            if required && v.trim().is_empty() {
-                return Err(invalid(key, "不能为空 / must not be empty".into()));
-            }
-            let n = v.trim().chars().count();
-            if n > max {
-                return Err(invalid(
-                    key,
-                    format!("最多 {max} 个字，这里有 {n} 个 / at most {max} characters, not {n}"),
-                ));
-            }
-            Ok(())
-        };
-        text_len("shop.name", &r.shop.name, 40, true)?;
-        text_len("shop.address", &r.shop.address, 80, false)?;
-        text_len("shop.phone", &r.shop.phone, 30, false)?;
-        range("checkin.kiosk_idle_seconds", r.checkin.kiosk_idle_seconds.into(), 5, 3600)?;
-        let h = &r.hardware;
-        range("hardware.id_reader_baud", h.id_reader_baud.into(), 1200, 921_600)?;
-        range("hardware.id_reader_poll_ms", h.id_reader_poll_ms.into(), 50, 5000)?;
-        range("hardware.card_reader_baud", h.card_reader_baud.into(), 1200, 921_600)?;
-        range("hardware.printer_timeout_seconds", h.printer_timeout_seconds.into(), 1, 120)?;
-        range("hardware.ticket_expiry_minutes", h.ticket_expiry_minutes.into(), 1, 24 * 60)?;
-        if h.buzzer_pwm_hz != 0 {
-            range("hardware.buzzer_pwm_hz", h.buzzer_pwm_hz.into(), 20, 20_000)?;
-        }
-        if let Some(t) = r.channels.timeout_seconds {
-            range("channels.timeout_seconds", t.into(), 1, 120)?;
-        }
-        let m = &r.messages;
-        range("messages.rate_per_minute", m.rate_per_minute.into(), 1, 100_000)?;
-        range("messages.retry_first_seconds", m.retry_first_seconds.into(), 1, 86_400)?;
-        range("messages.retry_max_seconds", m.retry_max_seconds.into(), m.retry_first_seconds.into(), 7 * 86_400)?;
-        range("messages.max_attempts", m.max_attempts.into(), 1, 100)?;
-        let j = &r.jobs;
-        range("jobs.waitlist_hold_minutes", j.waitlist_hold_minutes.into(), 1, 24 * 60)?;
-        if !(j.winback_factor.is_finite() && (1.0..=100.0).contains(&j.winback_factor)) {
-            return Err(invalid(
-                "jobs.winback_factor",
-                format!(
-                    "须在 1 到 100 之间，而不是 {} / must be from 1 to 100, not {}",
-                    j.winback_factor, j.winback_factor
-                ),
-            ));
-        }
-        range("jobs.winback_every_days", j.winback_every_days.into(), 1, 3650)?;
-        range("jobs.winback_holdout_percent", j.winback_holdout_percent.into(), 0, 50)?;
-        range("jobs.expiry_notice_days", j.expiry_notice_days.into(), 1, 365)?;
-        range("jobs.retention_print_days", j.retention_print_days.into(), 1, 3650)?;
-        range("jobs.retention_message_days", j.retention_message_days.into(), 1, 3650)?;
-        range("jobs.retention_sync_days", j.retention_sync_days.into(), 1, 3650)?;
-        range("jobs.backup_keep", j.backup_keep as u64, 1, 365)?;
-        let c = &r.cloud;
-        range("cloud.push_interval_seconds", c.push_interval_seconds.into(), 1, 86_400)?;
-        range("cloud.pull_interval_seconds", c.pull_interval_seconds.into(), 1, 86_400)?;
-        range("cloud.timeout_seconds", c.timeout_seconds.into(), 1, 120)?;
-        range("cloud.offline_alert_minutes", c.offline_alert_minutes.into(), 1, 7 * 24 * 60)?;
-        range("cloud.retry_max_seconds", c.retry_max_seconds.into(), 1, 300)?;
-        range("feedback.thanks_delay_minutes", r.feedback.thanks_delay_minutes.into(), 0, 24 * 60)?;
-        let wechat = match r.channels.wechat {
+        let wechat = match self.wechat {
             Some(w) => Some(Wechat {
-                app_secret: secret("channels.wechat.app_secret", w.app_secret, w.app_secret_file)?
-                    .ok_or_else(|| missing("channels.wechat.app_secret"))?,
+                app_secret: src.required_secret("channels.wechat.app_secret", w.app_secret, w.app_secret_file)?,
                 app_id: w.app_id,
                 endpoint: w.endpoint,
             }),
             None => None,
         };
-        let m = r.messages;
+        Ok(Channels {
+            sms_provider: self.sms_provider,
+            aliyun,
+            tencent,
+            wecom_webhook: src.secret("channels.wecom_webhook", self.wecom_webhook, self.wecom_webhook_file)?,
+            dingtalk_webhook: src.secret(
+                "channels.dingtalk_webhook",
+                self.dingtalk_webhook,
+                self.dingtalk_webhook_file,
+            )?,
+            dingtalk_secret: src.secret("channels.dingtalk_secret", self.dingtalk_secret, self.dingtalk_secret_file)?,
+            wechat,
+            log: self.log,
+            timeout: std::time::Duration::from_secs(self.timeout_seconds.unwrap_or(15).into()),
+        })
+    }
+}
+
+impl RawMessages {
+    fn check(self, src: &Source<'_>) -> Result<Messages, ConfigError> {
+        let m = self;
+        src.range("messages.rate_per_minute", m.rate_per_minute.into(), 1, 100_000)?;
+        src.range("messages.retry_first_seconds", m.retry_first_seconds.into(), 1, 86_400)?;
+        src.range("messages.retry_max_seconds", m.retry_max_seconds.into(), m.retry_first_seconds.into(), 7 * 86_400)?;
+        src.range("messages.max_attempts", m.max_attempts.into(), 1, 100)?;
         let hard_limit = DailySpan::parse("08:00-20:00").unwrap_or_else(|| unreachable!("valid span"));
         if !m.marketing_hours.0.within(&hard_limit) {
-            return Err(invalid(
+            return Err(src.invalid(
                 "messages.marketing_hours",
                 format!(
                     "营销消息只能在 08:00-20:00 之内发送，「{}」超出了 / marketing may only be sent within 08:00-20:00, \"{}\" is not",
@@ -548,13 +620,13 @@ impl Config {
         for (name, channels) in &m.routes {
             let key = format!("messages.routes.{name}");
             if !ROUTE_KINDS.contains(&name.as_str()) && !crate::domain::messages::is_template(name) {
-                return Err(invalid(
+                return Err(src.invalid(
                     &key,
                     format!("没有叫 {name} 的消息类别或模板 / no message kind or template is called {name}"),
                 ));
             }
             if let Some(bad) = channels.iter().find(|c| !CHANNEL_NAMES.contains(&c.as_str())) {
-                return Err(invalid(
+                return Err(src.invalid(
                     &key,
                     format!(
                         "没有叫 {bad} 的渠道（可用：{0}）/ no channel is called {bad} (known: {0})",
@@ -564,7 +636,7 @@ impl Config {
             }
         }
         if let Some(name) = m.templates.keys().find(|n| !crate::domain::messages::is_template(n)) {
-            return Err(invalid(
+            return Err(src.invalid(
                 &format!("messages.templates.{name}"),
                 format!("没有叫 {name} 的模板 / no template is called {name}"),
             ));
@@ -575,11 +647,11 @@ impl Config {
             "" => None,
             p => Some(
                 crate::domain::phone::Phone::parse(p)
-                    .map_err(|e| invalid("messages.owner_phone", e.to_string()))?
+                    .map_err(|e| src.invalid("messages.owner_phone", e.to_string()))?
                     .to_string(),
             ),
         };
-        let messages = Messages {
+        Ok(Messages {
             owner_phone,
             marketing_hours: m.marketing_hours.0,
             transactional_hours: m.transactional_hours.0,
@@ -590,11 +662,33 @@ impl Config {
             max_attempts: m.max_attempts,
             routes,
             templates: m.templates,
-        };
-        let j = r.jobs;
+        })
+    }
+}
+
+impl RawJobs {
+    fn check(self, src: &Source<'_>) -> Result<Jobs, ConfigError> {
+        let j = self;
+        src.range("jobs.waitlist_hold_minutes", j.waitlist_hold_minutes.into(), 1, 24 * 60)?;
+        if !(j.winback_factor.is_finite() && (1.0..=100.0).contains(&j.winback_factor)) {
+            return Err(src.invalid(
+                "jobs.winback_factor",
+                format!(
+                    "须在 1 到 100 之间，而不是 {} / must be from 1 to 100, not {}",
+                    j.winback_factor, j.winback_factor
+                ),
+            ));
+        }
+        src.range("jobs.winback_every_days", j.winback_every_days.into(), 1, 3650)?;
+        src.range("jobs.winback_holdout_percent", j.winback_holdout_percent.into(), 0, 50)?;
+        src.range("jobs.expiry_notice_days", j.expiry_notice_days.into(), 1, 365)?;
+        src.range("jobs.retention_print_days", j.retention_print_days.into(), 1, 3650)?;
+        src.range("jobs.retention_message_days", j.retention_message_days.into(), 1, 3650)?;
+        src.range("jobs.retention_sync_days", j.retention_sync_days.into(), 1, 3650)?;
+        src.range("jobs.backup_keep", j.backup_keep as u64, 1, 365)?;
         // An unknown job is an error with its line; every known one gets its schedule.
         if let Some(name) = j.schedules.keys().find(|n| Job::parse(n).is_none()) {
-            return Err(invalid(
+            return Err(src.invalid(
                 &format!("jobs.schedules.{name}"),
                 format!("没有叫 {name} 的任务（可用：{0}）/ no job is called {name} (known: {0})", Job::names()),
             ));
@@ -604,7 +698,7 @@ impl Config {
             let name = job.name();
             let expr = j.schedules.get(name).map_or(job.default_schedule(), String::as_str);
             let schedule = expr.parse::<cron::Schedule>().map_err(|e| {
-                invalid(
+                src.invalid(
                     &format!("jobs.schedules.{name}"),
                     format!(
                         "「{expr}」不是有效的 cron 表达式（秒 分 时 日 月 周）：{e} / \"{expr}\" is not a cron expression (sec min hour day month weekday): {e}"
@@ -613,7 +707,7 @@ impl Config {
             })?;
             schedules.insert(job, schedule);
         }
-        let jobs = Jobs {
+        Ok(Jobs {
             schedules,
             birthday_lead_days: j.birthday_lead_days,
             birthday_coupon: j.birthday_coupon,
@@ -633,124 +727,74 @@ impl Config {
             retention_sync_days: j.retention_sync_days,
             backup_keep: j.backup_keep,
             clock_sync_file: (!j.clock_sync_file.trim().is_empty()).then(|| PathBuf::from(j.clock_sync_file.trim())),
-        };
-        let oh = r.shop.opening_hours;
-        Ok(Config {
-            source: None,
-            shop: Shop {
-                name: r.shop.name.trim().to_string(),
-                address: r.shop.address.trim().to_string(),
-                phone: r.shop.phone.trim().to_string(),
-                time_zone: r.shop.time_zone.0,
-                data_dir: r.shop.data_dir,
-                opening_hours: OpeningHours {
-                    days: [oh.mon.0, oh.tue.0, oh.wed.0, oh.thu.0, oh.fri.0, oh.sat.0, oh.sun.0],
-                },
-            },
-            checkin: Checkin {
-                window: CheckinWindow {
-                    early: Duration::minutes(r.checkin.early_minutes.into()),
-                    late: Duration::minutes(r.checkin.late_minutes.into()),
-                },
-                kiosk_idle_seconds: r.checkin.kiosk_idle_seconds,
-            },
-            hardware: Hardware {
-                mode: r.hardware.mode,
-                id_reader_port: r.hardware.id_reader_port,
-                id_reader_baud: r.hardware.id_reader_baud,
-                id_reader_poll: std::time::Duration::from_millis(r.hardware.id_reader_poll_ms.into()),
-                card_reader_port: r.hardware.card_reader_port,
-                card_reader_baud: r.hardware.card_reader_baud,
-                card_reader_protocol: r.hardware.card_reader_protocol,
-                printer: r.hardware.printer.0,
-                paper: r.hardware.paper_width_mm.0,
-                printer_timeout: std::time::Duration::from_secs(r.hardware.printer_timeout_seconds.into()),
-                ticket_expiry: Duration::minutes(r.hardware.ticket_expiry_minutes.into()),
-                buzzer_gpio: r.hardware.buzzer_gpio.0,
-                buzzer_active_low: r.hardware.buzzer_active_low,
-                buzzer_pwm_hz: r.hardware.buzzer_pwm_hz,
-                buzzer_quiet_hours: r.hardware.buzzer_quiet_hours.map(|q| q.0),
-            },
-            channels: Channels {
-                sms_provider: r.channels.sms_provider,
-                aliyun,
-                tencent,
-                wecom_webhook: secret(
-                    "channels.wecom_webhook",
-                    r.channels.wecom_webhook,
-                    r.channels.wecom_webhook_file,
-                )?,
-                dingtalk_webhook: secret(
-                    "channels.dingtalk_webhook",
-                    r.channels.dingtalk_webhook,
-                    r.channels.dingtalk_webhook_file,
-                )?,
-                dingtalk_secret: secret(
-                    "channels.dingtalk_secret",
-                    r.channels.dingtalk_secret,
-                    r.channels.dingtalk_secret_file,
-                )?,
-                wechat,
-                log: r.channels.log,
-                timeout: std::time::Duration::from_secs(r.channels.timeout_seconds.unwrap_or(15).into()),
-            },
-            messages,
-            jobs,
-            cloud: {
-                let device_token = secret("cloud.device_token", r.cloud.device_token, r.cloud.device_token_file)?;
-                if r.cloud.enabled {
-                    use crate::domain::sync::{base_url_allowed, store_id_valid};
-                    if !base_url_allowed(&r.cloud.base_url) {
-                        return Err(invalid(
-                            "cloud.base_url",
-                            format!(
-                                "「{}」须以 https:// 开头（http 只允许本机回环地址）/ \"{}\" must start with https:// (plain http only to a loopback address)",
-                                r.cloud.base_url, r.cloud.base_url
-                            ),
-                        ));
-                    }
-                    if !store_id_valid(&r.cloud.store_id) {
-                        return Err(invalid(
-                            "cloud.store_id",
-                            format!(
-                                "「{}」须为 1–64 个 A-Z a-z 0-9 _ - 字符 / \"{}\" must be 1-64 of A-Z a-z 0-9 _ -",
-                                r.cloud.store_id, r.cloud.store_id
-                            ),
-                        ));
-                    }
-                    if device_token.as_ref().is_none_or(|t| t.expose().is_empty()) {
-                        return Err(invalid(
-                            "cloud.device_token",
-                            "启用云同步需要设备令牌（device_token 或 device_token_file）/ cloud sync needs a device token (device_token or device_token_file)".into(),
-                        ));
-                    }
-                }
-                Cloud {
-                    device_token,
-                    enabled: r.cloud.enabled,
-                    base_url: r.cloud.base_url,
-                    store_id: r.cloud.store_id,
-                    push_interval_seconds: r.cloud.push_interval_seconds,
-                    pull_interval_seconds: r.cloud.pull_interval_seconds,
-                    timeout_seconds: r.cloud.timeout_seconds,
-                    offline_alert_minutes: r.cloud.offline_alert_minutes,
-                    retry_max: std::time::Duration::from_secs(r.cloud.retry_max_seconds.into()),
-                }
-            },
-            feedback: Feedback {
-                thanks_link: match r.feedback.thanks_link.trim() {
-                    "" => None,
-                    link if link.starts_with("https://") => Some(link.to_string()),
-                    link => {
-                        return Err(invalid(
-                            "feedback.thanks_link",
-                            format!("「{link}」须以 https:// 开头 / \"{link}\" must start with https://"),
-                        ));
-                    }
-                },
-                thanks_delay: chrono::Duration::minutes(r.feedback.thanks_delay_minutes.into()),
-            },
         })
+    }
+}
+
+impl RawCloud {
+    fn check(self, src: &Source<'_>) -> Result<Cloud, ConfigError> {
+        let c = self;
+        src.range("cloud.push_interval_seconds", c.push_interval_seconds.into(), 1, 86_400)?;
+        src.range("cloud.pull_interval_seconds", c.pull_interval_seconds.into(), 1, 86_400)?;
+        src.range("cloud.timeout_seconds", c.timeout_seconds.into(), 1, 120)?;
+        src.range("cloud.offline_alert_minutes", c.offline_alert_minutes.into(), 1, 7 * 24 * 60)?;
+        src.range("cloud.retry_max_seconds", c.retry_max_seconds.into(), 1, 300)?;
+        let device_token = src.secret("cloud.device_token", c.device_token, c.device_token_file)?;
+        if c.enabled {
+            use crate::domain::sync::{base_url_allowed, store_id_valid};
+            if !base_url_allowed(&c.base_url) {
+                return Err(src.invalid(
+                    "cloud.base_url",
+                    format!(
+                        "「{}」须以 https:// 开头（http 只允许本机回环地址）/ \"{}\" must start with https:// (plain http only to a loopback address)",
+                        c.base_url, c.base_url
+                    ),
+                ));
+            }
+            if !store_id_valid(&c.store_id) {
+                return Err(src.invalid(
+                    "cloud.store_id",
+                    format!(
+                        "「{}」须为 1–64 个 A-Z a-z 0-9 _ - 字符 / \"{}\" must be 1-64 of A-Z a-z 0-9 _ -",
+                        c.store_id, c.store_id
+                    ),
+                ));
+            }
+            if device_token.as_ref().is_none_or(|t| t.expose().is_empty()) {
+                return Err(src.invalid(
+                    "cloud.device_token",
+                    "启用云同步需要设备令牌（device_token 或 device_token_file）/ cloud sync needs a device token (device_token or device_token_file)".into(),
+                ));
+            }
+        }
+        Ok(Cloud {
+            device_token,
+            enabled: c.enabled,
+            base_url: c.base_url,
+            store_id: c.store_id,
+            push_interval_seconds: c.push_interval_seconds,
+            pull_interval_seconds: c.pull_interval_seconds,
+            timeout_seconds: c.timeout_seconds,
+            offline_alert_minutes: c.offline_alert_minutes,
+            retry_max: std::time::Duration::from_secs(c.retry_max_seconds.into()),
+        })
+    }
+}
+
+impl RawFeedback {
+    fn check(self, src: &Source<'_>) -> Result<Feedback, ConfigError> {
+        src.range("feedback.thanks_delay_minutes", self.thanks_delay_minutes.into(), 0, 24 * 60)?;
+        let thanks_link = match self.thanks_link.trim() {
+            "" => None,
+            link if link.starts_with("https://") => Some(link.to_string()),
+            link => {
+                return Err(src.invalid(
+                    "feedback.thanks_link",
+                    format!("「{link}」须以 https:// 开头 / \"{link}\" must start with https://"),
+                ));
+            }
+        };
+        Ok(Feedback { thanks_link, thanks_delay: chrono::Duration::minutes(self.thanks_delay_minutes.into()) })
     }
 }
 
