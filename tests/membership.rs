@@ -416,3 +416,79 @@ fn a_top_up_bonus_expires_and_the_principal_does_not() {
     let report = app.report(salonbox::app::report::Period::Monthly, app.today()).unwrap();
     assert_eq!(report.stored_value_outstanding, d("842"), "the ledger's sum, with the expiry recorded");
 }
+
+#[test]
+fn a_void_takes_back_its_own_points_gives_back_what_it_redeemed_and_expiries_land_on_their_day() {
+    let shop = shop();
+    let mut app = shop.app();
+    app.set_rule_value("points.expire_days", "10", "test").unwrap();
+    let day = |n: i64| two_pm() + Duration::days(n);
+    let foot = || pay(vec![service("足部护理", &[])], &[(Tender::Cash, "158")]);
+    let points = |app: &mut App| app.membership(WANG).unwrap().points;
+    // Day 0: 158 points (lot A, ends day 10). Day 2: 158 more (lot B, ends day 12), voided
+    // on day 3: the void takes back lot B, not lot A.
+    app.checkout(&foot()).unwrap();
+    shop.clock.set(day(2));
+    let b = app.checkout(&foot()).unwrap();
+    shop.clock.set(day(3));
+    app.void_visit(&b.visit_id, "test").unwrap();
+    assert_eq!(points(&mut app), 158);
+    // Day 4: 158 (lot C, ends day 14). Day 5: all 316 redeemed (¥3.16 off), 154 earned on
+    // the ¥154.84 paid (lot D, ends day 15).
+    shop.clock.set(day(4));
+    app.checkout(&foot()).unwrap();
+    assert_eq!(points(&mut app), 316);
+    shop.clock.set(day(5));
+    let mut req = pay(vec![service("足部护理", &[])], &[(Tender::Cash, "154.84")]);
+    req.points = Use::Max;
+    let e = app.checkout(&req).unwrap();
+    assert_eq!((e.bill.points_used, e.bill.points_earned), (316, 154));
+    assert_eq!(points(&mut app), 154);
+    // Day 6: voided. Lot D goes; lots A (158, day 10) and C (158, day 14) come back with
+    // their own ends.
+    shop.clock.set(day(6));
+    app.void_visit(&e.visit_id, "test").unwrap();
+    assert_eq!(points(&mut app), 316);
+    shop.clock.set(day(11));
+    assert_eq!(points(&mut app), 158, "lot A ended on day 10");
+    shop.clock.set(day(14) + Duration::minutes(1));
+    assert_eq!(points(&mut app), 0, "lot C ended on day 14: nothing is left for ever");
+
+    // The daily job records each expiry at its own time; running it again records nothing.
+    let r = app.run_job("expiries", day(16), false).unwrap();
+    assert!(r.note.contains("过期积分 316"), "{}", r.note);
+    let again = app.run_job("expiries", day(17), false).unwrap();
+    assert!(again.note.contains("过期积分 0"), "{}", again.note);
+    let db = rusqlite::Connection::open(shop.dir.path().join(salonbox::store::DB_FILE)).unwrap();
+    let expired: Vec<(i64, i64)> = db
+        .prepare("SELECT at, delta FROM points_ledger WHERE reason = 'expired' ORDER BY at")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(expired, vec![(day(10).timestamp_millis(), -158), (day(14).timestamp_millis(), -158)]);
+    let sum: i64 = db.query_row("SELECT SUM(delta) FROM points_ledger", [], |r| r.get(0)).unwrap();
+    assert_eq!(sum, 0, "with every expiry recorded, the ledger's sum is the balance");
+}
+
+#[test]
+fn a_top_up_bonus_that_expires_is_recorded_by_the_daily_job_on_its_day() {
+    let shop = shop();
+    let mut app = shop.app();
+    app.set_rule_value("stored_value.bonus_expire_days", "30", "test").unwrap();
+    app.topup(WANG, d("1000"), &[(Tender::Wechat, d("1000"))], "test").unwrap();
+    let end = two_pm() + Duration::days(30);
+    let r = app.run_job("expiries", end + Duration::hours(10), false).unwrap();
+    assert!(r.note.contains("¥2.00") || r.note.contains("¥200"), "{}", r.note);
+    let db = rusqlite::Connection::open(shop.dir.path().join(salonbox::store::DB_FILE)).unwrap();
+    let (at, fen): (i64, i64) = db
+        .query_row("SELECT at, bonus_delta_fen FROM stored_value_ledger WHERE reason = 'expired'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((at, fen), (end.timestamp_millis(), -20_000));
+    shop.clock.set(end + Duration::hours(10));
+    let m = app.membership(WANG).unwrap();
+    assert_eq!((m.stored_value_principal, m.stored_value_bonus), (d("1000"), Decimal::ZERO));
+}

@@ -605,13 +605,7 @@ impl App {
                     .map(|i| NewVisitItem { list_price_fen: -i.list_price_fen, ..i })
                     .collect(),
                 payments: v.payments.iter().map(|(m, a)| (*m, -a)).collect(),
-                // an expiry recorded at checkout stays recorded: it happened whatever the visit
-                points: v
-                    .points
-                    .iter()
-                    .filter(|p| p.reason != "expired")
-                    .map(|p| NewPoints { delta: -p.delta, expires_at: None, ..p.clone() })
-                    .collect(),
+                points: void_points(tx, &v, visit_id.trim(), now)?,
                 stored_value: v
                     .stored_value
                     .iter()
@@ -692,6 +686,37 @@ impl App {
             })
         })
     }
+}
+
+/// What a void does to the points: each lot the visit earned is taken back from that very
+/// lot (the row carries its expiry, `domain::points`), and what the visit redeemed is given
+/// back as the lots it came from, each with its own expiry; a lot whose expiry has passed
+/// comes back expired, recorded so. An expiry recorded at the checkout stays recorded: it
+/// happened whatever the visit.
+fn void_points(tx: &Tx<'_>, v: &NewVisit, visit_id: &str, now: DateTime<Utc>) -> Result<Vec<NewPoints>> {
+    let Some(customer) = &v.customer_id else { return Ok(Vec::new()) };
+    let ledger = tx.points_rows_by_visit(customer)?;
+    let rows: Vec<crate::domain::points::PointsRow> = ledger.iter().map(|(r, _)| r.clone()).collect();
+    let own: Vec<usize> = ledger
+        .iter()
+        .enumerate()
+        .filter(|(_, (r, v))| v.as_deref() == Some(visit_id) && !r.records_expiry)
+        .map(|(i, _)| i)
+        .collect();
+    let mut out = Vec::new();
+    for (p, i) in v.points.iter().filter(|p| p.reason != "expired").zip(own) {
+        if p.delta > 0 {
+            out.push(NewPoints { delta: -p.delta, expires_at: p.expires_at, ..p.clone() });
+            continue;
+        }
+        for (expires_at, n) in crate::domain::points::taken_by(&rows, i) {
+            out.push(NewPoints { delta: n, expires_at, ..p.clone() });
+            if expires_at.is_some_and(|e| e <= now) {
+                out.push(NewPoints { delta: -n, reason: "expired", rule: None, expires_at: None });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The staff id behind an actor name, when the actor is a staff member.

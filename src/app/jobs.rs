@@ -222,6 +222,7 @@ impl App {
                 Job::Balances => balances_ending(tx, &config, at, tz),
                 Job::LowStock => low_stock(tx, &config, at, tz),
                 Job::Retention => retention(tx, &config, at),
+                Job::Expiries => record_expiries(tx, at),
                 Job::Waitlist => super::waitlist::offer_freed_slots(
                     tx,
                     Duration::minutes(config.jobs.waitlist_hold_minutes.into()),
@@ -383,6 +384,37 @@ fn low_stock(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>, tz:
 }
 
 /// What is past its retention: printed jobs, settled messages, synced events.
+/// Every expiry of points and of stored-value bonus up to `at` that no ledger row records
+/// yet is written, each at the moment it happened (so a report by day counts it on its
+/// day). Balances do not change: the replay knew; the ledgers now say so.
+fn record_expiries(tx: &Tx<'_>, at: DateTime<Utc>) -> Result<(Vec<Queued>, String)> {
+    let (mut points, mut bonus_fen, mut customers) = (0i64, 0i64, 0usize);
+    for customer in tx.customers_with_expiring_ledgers()? {
+        let p = crate::domain::points::unrecorded_expiries(&tx.points_rows(&customer)?, at);
+        let b = crate::domain::points::unrecorded_expiries(&tx.bonus_rows(&customer)?, at);
+        if p.is_empty() && b.is_empty() {
+            continue;
+        }
+        customers += 1;
+        for (when, n) in p {
+            tx.record_points_expiry(&customer, n, when)?;
+            points += n;
+        }
+        for (when, n) in b {
+            tx.record_bonus_expiry(&customer, n, when)?;
+            bonus_fen += n;
+        }
+    }
+    Ok((
+        Vec::new(),
+        format!(
+            "{customers} 位顾客：过期积分 {points}，过期赠送金额 ¥{} / {customers} customers: {points} points and ¥{} of bonus expired",
+            crate::domain::money::from_fen(bonus_fen),
+            crate::domain::money::from_fen(bonus_fen)
+        ),
+    ))
+}
+
 fn retention(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>) -> Result<(Vec<Queued>, String)> {
     let j = &config.jobs;
     let days = |d: u32| Duration::days(d.into());

@@ -12,6 +12,7 @@ pub enum Job {
     Waitlist,
     Winback,
     Balances,
+    Expiries,
     LowStock,
     DailySummary,
     Backup,
@@ -20,7 +21,7 @@ pub enum Job {
 
 impl Job {
     /// Every job, in the order they are run when several fall due at once.
-    pub const ALL: [Job; 11] = [
+    pub const ALL: [Job; 12] = [
         Job::ReminderDayBefore,
         Job::Reminder2h,
         Job::Birthday,
@@ -28,6 +29,7 @@ impl Job {
         Job::Waitlist,
         Job::Winback,
         Job::Balances,
+        Job::Expiries,
         Job::LowStock,
         Job::DailySummary,
         Job::Backup,
@@ -43,6 +45,7 @@ impl Job {
             Job::Waitlist => "waitlist",
             Job::Winback => "winback",
             Job::Balances => "balances",
+            Job::Expiries => "expiries",
             Job::LowStock => "low_stock",
             Job::DailySummary => "daily_summary",
             Job::Backup => "backup",
@@ -59,6 +62,7 @@ impl Job {
             Job::Waitlist => "30 * * * * *",
             Job::Winback => "0 0 11 * * Tue",
             Job::Balances | Job::LowStock => "0 0 10 * * *",
+            Job::Expiries => "0 5 0 * * *",
             Job::DailySummary => "0 30 21 * * *",
             Job::Backup => "0 15 3 * * *",
             Job::Retention => "0 45 3 * * *",
@@ -74,6 +78,9 @@ impl Job {
             Job::Waitlist => "把取消的空位给候补顾客 / offer freed slots to the wait list",
             Job::Winback => "老客回访：按各自的到店节奏 / win-back, by each customer's own rhythm",
             Job::Balances => "次卡和赠送金额到期提醒 / courses and stored-value bonuses about to end",
+            Job::Expiries => {
+                "积分和赠送金额到期时记入账本（按到期时间）/ record expired points and stored-value bonuses in the ledgers, at their time"
+            }
             Job::LowStock => {
                 "库存低于提醒线、批次临期或过期时告诉员工群 / tell the staff group about products running low or expiring"
             }

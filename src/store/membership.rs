@@ -246,6 +246,58 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    /// A stored-value card's bonus rows (what may expire), as lots.
+    pub fn bonus_rows(&self, customer_id: &str) -> Result<Vec<PointsRow>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT at, bonus_delta_fen, expires_at, reason = 'expired' FROM stored_value_ledger
+             WHERE customer_id = ?1 AND bonus_delta_fen <> 0 ORDER BY at, id",
+        )?;
+        let rows = st.query_map([customer_id], lot_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Customers with points or bonus that can expire.
+    pub fn customers_with_expiring_ledgers(&self) -> Result<Vec<String>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT customer_id FROM points_ledger WHERE expires_at IS NOT NULL
+             UNION SELECT customer_id FROM stored_value_ledger WHERE expires_at IS NOT NULL",
+        )?;
+        let rows = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// An expiry of `n` points at `at`, outside any visit.
+    pub fn record_points_expiry(&self, customer_id: &str, n: i64, at: DateTime<Utc>) -> Result<()> {
+        self.exec(
+            "INSERT INTO points_ledger (id, customer_id, delta, reason, visit_id, rule, expires_at, at)
+             VALUES (?1, ?2, ?3, 'expired', NULL, NULL, NULL, ?4)",
+            params![crate::store::fresh_id(), customer_id, -n, ms(at)],
+        )?;
+        Ok(())
+    }
+
+    /// An expiry of `fen` of stored-value bonus at `at`, outside any visit.
+    pub fn record_bonus_expiry(&self, customer_id: &str, fen: i64, at: DateTime<Utc>) -> Result<()> {
+        self.exec(
+            "INSERT INTO stored_value_ledger (id, customer_id, principal_delta_fen, bonus_delta_fen, reason, visit_id, rule, expires_at, at)
+             VALUES (?1, ?2, 0, ?3, 'expired', NULL, NULL, NULL, ?4)",
+            params![crate::store::fresh_id(), customer_id, -fen, ms(at)],
+        )?;
+        Ok(())
+    }
+
+    /// The same rows with the visit each belongs to (a void finds its own among them).
+    pub fn points_rows_by_visit(&self, customer_id: &str) -> Result<Vec<(PointsRow, Option<String>)>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT at, delta, expires_at, reason = 'expired', visit_id FROM points_ledger WHERE customer_id = ?1
+             ORDER BY at, id",
+        )?;
+        let rows = st
+            .query_map([customer_id], |r| Ok((lot_row(r)?, r.get::<_, Option<String>>(4)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// A card's balance at `now`: the principal is the sum of its ledger; the bonus is its
     /// ledger replayed (`domain::points::replay`, in fen), because a bonus may expire.
     /// Also returns bonus fen that expired and no row records yet.
@@ -255,11 +307,7 @@ impl Tx<'_> {
             [customer_id],
             |r| r.get(0),
         )?;
-        let mut st = self.conn().prepare_cached(
-            "SELECT at, bonus_delta_fen, expires_at, reason = 'expired' FROM stored_value_ledger
-             WHERE customer_id = ?1 AND bonus_delta_fen <> 0 ORDER BY at, id",
-        )?;
-        let rows = st.query_map([customer_id], lot_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = self.bonus_rows(customer_id)?;
         let bonus = crate::domain::points::replay(&rows, now);
         Ok((StoredValue { principal: from_fen(principal), bonus: from_fen(bonus.available) }, bonus.expired_unrecorded))
     }
