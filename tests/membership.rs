@@ -492,3 +492,88 @@ fn a_top_up_bonus_that_expires_is_recorded_by_the_daily_job_on_its_day() {
     let m = app.membership(WANG).unwrap();
     assert_eq!((m.stored_value_principal, m.stored_value_bonus), (d("1000"), Decimal::ZERO));
 }
+
+#[test]
+fn the_months_report_adds_up_to_what_the_shop_owes_and_a_void_counts_nowhere() {
+    let shop = shop();
+    let mut app = shop.app();
+    app.set_rule_value("stored_value.bonus_expire_days", "5", "test").unwrap();
+    app.register(&Registration {
+        name: "李梅".into(),
+        phone: "13800000002".into(),
+        gender: Some("女".into()),
+        privacy_notice: Some("2026-11".into()),
+        source: "test".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let day = |n: i64| two_pm() + Duration::days(n);
+    // 23 Nov: both top up ¥1,000 by WeChat (¥200 bonus each, 5 days).
+    app.topup(WANG, d("1000"), &[(Tender::Wechat, d("1000"))], "test").unwrap();
+    app.topup("13800000002", d("1000"), &[(Tender::Wechat, d("1000"))], "test").unwrap();
+    // 王丽 spends ¥158 of it, and buys a course of 10 facials for ¥1,500 in cash.
+    let mut req = pay(vec![service("足部护理", &[])], &[]);
+    req.stored_value = Use::Max;
+    let spent = app.checkout(&req).unwrap();
+    let used = spent.bill.stored_value_used;
+    assert_eq!(used.principal + used.bonus, d("158"));
+    app.sell_course(
+        &CourseSaleRequest {
+            customer: WANG.into(),
+            service: "面部深层清洁".into(),
+            sessions: 10,
+            price: d("1500"),
+            valid_days: None,
+            tenders: vec![(Tender::Cash, d("1500"))],
+        },
+        "test",
+    )
+    .unwrap();
+    // 24 Nov: a cash sale with 李娜, voided the same day: it counts nowhere.
+    shop.clock.set(day(1));
+    let v = app.checkout(&pay(vec![service("足部护理", &["李娜"])], &[(Tender::Cash, "158")])).unwrap();
+    app.void_visit(&v.visit_id, "test").unwrap();
+    // 25 Nov: 王丽 takes her card's money back in cash: the principal left, and the bonus
+    // left is forfeited.
+    shop.clock.set(day(2));
+    let refunded = app.refund_stored_value(WANG, Tender::Cash, "test").unwrap();
+    assert_eq!(refunded, d("1000") - used.principal);
+    // 李梅's bonus ends on 28 Nov; the daily job has not run: the report still counts it.
+    shop.clock.set(day(7));
+    let r = app.report(salonbox::app::report::Period::Monthly, app.today()).unwrap();
+
+    // Stored value, by hand: 0 + 2,000 + 400 − 158 − refunded − (200 − bonus used) − 200.
+    assert_eq!(r.stored_value_opening, d("0"));
+    assert_eq!((r.stored_value_sold, r.stored_value_bonus_given), (d("2000"), d("400")));
+    assert_eq!(r.stored_value_spent, d("158"));
+    assert_eq!(r.stored_value_refunded, refunded);
+    assert_eq!(r.stored_value_forfeited, d("200") - used.bonus);
+    assert_eq!(r.stored_value_expired, d("200"));
+    assert_eq!(r.stored_value_outstanding, d("1000"), "李梅's principal is all the shop owes in stored value");
+    // Points, by hand: 158 for the ¥158 sale only if points are earned on stored value; the
+    // section adds up and ends at what the customers hold.
+    let held = app.membership(WANG).unwrap().points + app.membership("13800000002").unwrap().points;
+    assert_eq!(r.points_held, held);
+    assert_eq!(
+        r.points_opening + r.points_issued - r.points_redeemed - r.points_expired + r.points_other,
+        r.points_held
+    );
+    // What the shop owes: ¥1,000 of stored value, the points at ¥0.01, 10 facials at ¥150.
+    assert_eq!((r.course_sessions_left, r.course_value_left), (10, d("1500")));
+    assert_eq!(r.points_value_held, Decimal::from(held) / Decimal::from(100));
+    assert_eq!(r.liabilities, d("1000") + r.points_value_held + d("1500"));
+    // Money received: 2,000 WeChat, 1,500 cash for the course, the refund paid out in cash;
+    // the voided sale nowhere. Paid with stored value: 158, apart.
+    let received: Vec<(String, Decimal)> = r.money_received.iter().map(|l| (l.label.clone(), l.amount)).collect();
+    assert!(received.contains(&("微信支付 WeChat Pay".into(), d("2000"))), "{received:?}");
+    assert!(received.contains(&("现金 cash".into(), d("1500"))), "{received:?}");
+    assert!(received.contains(&("退款 refund · 现金 cash".into(), -refunded)), "{received:?}");
+    assert_eq!(r.money_received_total, d("3500") - refunded);
+    let prepaid: Vec<(String, i64, Decimal)> =
+        r.paid_with_prepaid.iter().map(|l| (l.label.clone(), l.count, l.amount)).collect();
+    assert_eq!(prepaid, vec![("储值 stored value".to_string(), 1, d("158"))]);
+    // Counts: one sale stands (the stored-value one); the void and its reversal cancel.
+    assert_eq!(r.visits, 1);
+    assert!(r.commission_by_staff.is_empty(), "李娜's only line was voided: {:?}", r.commission_by_staff);
+    assert_eq!(r.top_services.iter().map(|l| l.count).sum::<i64>(), 1);
+}

@@ -64,7 +64,7 @@ impl CampaignReport {
     pub fn sections(&self) -> Vec<Section> {
         let row = |label: &str, t: Cell, h: Cell| vec![Cell::Text(label.to_string()), t, h];
         let (t, h) = (&self.target, &self.holdout);
-        let pct = |f: &GroupFigures| Cell::Text(format!("{:.1}%", f.visit_rate() * Decimal::from(100)));
+        let pct = |f: &GroupFigures| Cell::Text(crate::domain::campaign::percent(f.visit_rate()));
         vec![
             Section {
                 title: "营销活动 Campaign",

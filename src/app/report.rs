@@ -1,6 +1,8 @@
-//! Daily, weekly and monthly reports: revenue by tender and category, visits, new and
-//! returning customers, top services, stored value (a liability, apart from revenue),
-//! points, commission per beautician, and customers gone quiet.
+//! Daily, weekly and monthly reports: revenue by category, money received by tender (apart
+//! from what was paid with prepaid value), visits, new and returning customers, top
+//! services, stored value and points as movements that add up to their closing balances,
+//! what the shop owes its customers, commission per beautician, and customers gone quiet.
+//! A voided visit and its reversal count nowhere.
 //!
 //! A report is data (`Report`) plus a neutral table form (`Report::sections`) that the
 //! faces render as text, CSV or a spreadsheet.
@@ -77,22 +79,40 @@ pub struct Report {
     /// Services, products and course sales (not top-ups).
     pub revenue: Decimal,
     pub revenue_by_category: Vec<Line>,
-    /// Money and balances received, by method (top-ups included).
-    pub payments_by_method: Vec<Line>,
+    /// Money received, by tender (sales, top-ups, course sales); refunds paid out as their
+    /// own negative lines.
+    pub money_received: Vec<Line>,
+    pub money_received_total: Decimal,
+    /// Paid with prepaid value (stored value, points): not money received.
+    pub paid_with_prepaid: Vec<Line>,
     pub visits: i64,
     pub customers: i64,
     pub new_customers: i64,
     pub returning_customers: i64,
     pub walk_in_sales: i64,
     pub top_services: Vec<Line>,
+    pub stored_value_opening: Decimal,
     pub stored_value_sold: Decimal,
     pub stored_value_bonus_given: Decimal,
     pub stored_value_spent: Decimal,
     pub stored_value_refunded: Decimal,
+    pub stored_value_forfeited: Decimal,
+    pub stored_value_expired: Decimal,
+    pub stored_value_other: Decimal,
+    /// The closing balance of all cards: what the shop owes in stored value.
     pub stored_value_outstanding: Decimal,
+    pub points_opening: i64,
     pub points_issued: i64,
     pub points_redeemed: i64,
     pub points_expired: i64,
+    pub points_other: i64,
+    pub points_held: i64,
+    /// The points held, at what a point is worth when redeemed.
+    pub points_value_held: Decimal,
+    pub course_sessions_left: i64,
+    pub course_value_left: Decimal,
+    /// What the shop owes its customers at the end: stored value, points, course sessions.
+    pub liabilities: Decimal,
     pub commission_by_staff: Vec<Line>,
     pub gone_quiet: Vec<QuietCustomer>,
     /// Customers' ratings of the period's visits, per beautician and per service.
@@ -149,7 +169,11 @@ pub fn method_label(m: &str) -> String {
         "card" => "银行卡 card",
         "stored_value" => "储值 stored value",
         "points" => "积分 points",
-        other => other,
+        other => {
+            return other
+                .strip_prefix("refund:")
+                .map_or_else(|| other.to_string(), |m| format!("退款 refund · {}", method_label(m)));
+        }
     }
     .to_string()
 }
@@ -162,6 +186,11 @@ impl App {
         self.store.read(|tx| {
             let counts = tx.visit_counts(range)?;
             let ledgers = tx.ledger_sums(range)?;
+            let point_value = tx.points_rules()?.point_value;
+            let money_received = lines(tx.money_received(range)?, method_label);
+            let points_value_held =
+                crate::domain::checkout::round_yuan(Decimal::from(ledgers.points_held) * point_value);
+            let course_value_left = from_fen(ledgers.course_value_left);
             let revenue_by_category = lines(tx.revenue_by_category(range)?, str::to_string);
             let (by_staff, by_service) = tx.ratings_by(range)?;
             Ok(Report {
@@ -172,21 +201,34 @@ impl App {
                 to,
                 revenue: revenue_by_category.iter().map(|l| l.amount).sum(),
                 revenue_by_category,
-                payments_by_method: lines(tx.payments_by_method(range)?, method_label),
+                money_received_total: money_received.iter().map(|l| l.amount).sum(),
+                money_received,
+                paid_with_prepaid: lines(tx.paid_with_prepaid(range)?, method_label),
                 visits: counts.visits,
                 customers: counts.customers,
                 new_customers: counts.new_customers,
                 returning_customers: counts.customers - counts.new_customers,
                 walk_in_sales: counts.walk_in_sales,
                 top_services: lines(tx.top_services(range, 10)?, str::to_string),
+                stored_value_opening: from_fen(ledgers.stored_value_opening),
                 stored_value_sold: from_fen(ledgers.stored_value_sold_principal),
                 stored_value_bonus_given: from_fen(ledgers.stored_value_sold_bonus),
                 stored_value_spent: from_fen(ledgers.stored_value_spent),
                 stored_value_refunded: from_fen(ledgers.stored_value_refunded),
+                stored_value_forfeited: from_fen(ledgers.stored_value_forfeited),
+                stored_value_expired: from_fen(ledgers.stored_value_expired),
+                stored_value_other: from_fen(ledgers.stored_value_other),
                 stored_value_outstanding: from_fen(ledgers.stored_value_outstanding),
+                points_opening: ledgers.points_opening,
                 points_issued: ledgers.points_issued,
                 points_redeemed: ledgers.points_redeemed,
                 points_expired: ledgers.points_expired,
+                points_other: ledgers.points_other,
+                points_held: ledgers.points_held,
+                points_value_held,
+                course_sessions_left: ledgers.course_sessions_left,
+                course_value_left,
+                liabilities: from_fen(ledgers.stored_value_outstanding) + points_value_held + course_value_left,
                 commission_by_staff: lines(tx.commission_by_staff(range)?, str::to_string),
                 gone_quiet: tx
                     .gone_quiet(range.end, 3, 2.0, 30.0, 20)?
@@ -232,9 +274,22 @@ impl Report {
                 rows: money_rows(&self.revenue_by_category),
             },
             Section {
-                title: "按支付方式收款 Payments by method",
-                headers: vec!["方式 Method", "笔数 Count", "金额 Amount"],
-                rows: money_rows(&self.payments_by_method),
+                title: "收款（按支付方式）Money received, by tender",
+                headers: vec!["方式 Tender", "笔数 Count", "金额 Amount"],
+                rows: {
+                    let mut rows = money_rows(&self.money_received);
+                    rows.push(vec![
+                        Cell::Text("合计 Total".into()),
+                        Cell::Count(self.money_received.iter().map(|l| l.count).sum()),
+                        Cell::Money(self.money_received_total),
+                    ]);
+                    rows
+                },
+            },
+            Section {
+                title: "储值和积分抵扣（不是收款）Paid with stored value and points (not money received)",
+                headers: vec!["方式 Tender", "笔数 Count", "金额 Amount"],
+                rows: money_rows(&self.paid_with_prepaid),
             },
             Section {
                 title: "热门项目 Top services",
@@ -244,21 +299,51 @@ impl Report {
             Section {
                 title: "储值（负债，不计入收入）Stored value (a liability, not revenue)",
                 headers: vec!["项目 Item", "金额 Amount"],
-                rows: vec![
-                    kv("售出本金 Sold (principal)", Cell::Money(self.stored_value_sold)),
-                    kv("赠送 Bonus given", Cell::Money(self.stored_value_bonus_given)),
-                    kv("消费 Spent", Cell::Money(self.stored_value_spent)),
-                    kv("退卡 Refunded", Cell::Money(self.stored_value_refunded)),
-                    kv("期末余额 Outstanding at the end", Cell::Money(self.stored_value_outstanding)),
-                ],
+                rows: {
+                    let mut rows = vec![
+                        kv("期初余额 Opening balance", Cell::Money(self.stored_value_opening)),
+                        kv("+ 充值本金 Sold (principal)", Cell::Money(self.stored_value_sold)),
+                        kv("+ 赠送 Bonus given", Cell::Money(self.stored_value_bonus_given)),
+                        kv("− 消费 Spent", Cell::Money(self.stored_value_spent)),
+                        kv("− 退卡退款 Refunded", Cell::Money(self.stored_value_refunded)),
+                        kv("− 退卡扣回赠送 Bonus forfeited at refunds", Cell::Money(self.stored_value_forfeited)),
+                        kv("− 赠送过期 Bonus expired", Cell::Money(self.stored_value_expired)),
+                    ];
+                    if !self.stored_value_other.is_zero() {
+                        rows.push(kv("± 导入和调整 Imported and adjusted", Cell::Money(self.stored_value_other)));
+                    }
+                    rows.push(kv("= 期末余额 Closing balance", Cell::Money(self.stored_value_outstanding)));
+                    rows
+                },
             },
             Section {
                 title: "积分 Points",
                 headers: vec!["项目 Item", "积分 Points"],
+                rows: {
+                    let mut rows = vec![
+                        kv("期初 Opening", Cell::Count(self.points_opening)),
+                        kv("+ 发放 Issued", Cell::Count(self.points_issued)),
+                        kv("− 兑换 Redeemed", Cell::Count(self.points_redeemed)),
+                        kv("− 过期 Expired", Cell::Count(self.points_expired)),
+                    ];
+                    if self.points_other != 0 {
+                        rows.push(kv("± 导入和调整 Imported and adjusted", Cell::Count(self.points_other)));
+                    }
+                    rows.push(kv("= 期末 Held at the end", Cell::Count(self.points_held)));
+                    rows
+                },
+            },
+            Section {
+                title: "期末欠顾客的 What the shop owes its customers at the end",
+                headers: vec!["项目 Item", "金额 Amount"],
                 rows: vec![
-                    kv("发放 Issued", Cell::Count(self.points_issued)),
-                    kv("兑换 Redeemed", Cell::Count(self.points_redeemed)),
-                    kv("过期 Expired", Cell::Count(self.points_expired)),
+                    kv("储值余额 Stored value", Cell::Money(self.stored_value_outstanding)),
+                    kv(&format!("积分 {} 分 Points held", self.points_held), Cell::Money(self.points_value_held)),
+                    kv(
+                        &format!("疗程卡剩余 {} 次 Course sessions not used", self.course_sessions_left),
+                        Cell::Money(self.course_value_left),
+                    ),
+                    kv("合计 Total", Cell::Money(self.liabilities)),
                 ],
             },
             Section {

@@ -602,8 +602,18 @@ pub fn sync_skipped_heading() -> &'static str {
     "未能应用的云端变更 / changes from the cloud that could not be applied:"
 }
 
-pub fn headers_stock() -> [&'static str; 7] {
-    ["编码 SKU", "商品 product", "品牌规格 brand/spec", "库存 level", "提醒线 alert", "最近到期 expires", ""]
+pub fn headers_stock() -> [&'static str; 9] {
+    [
+        "编码 SKU",
+        "商品 product",
+        "品牌规格 brand/spec",
+        "库存 level",
+        "单位成本 unit cost",
+        "库存金额 value",
+        "提醒线 alert",
+        "最近到期 expires",
+        "",
+    ]
 }
 
 pub fn stock_low() -> &'static str {
@@ -622,7 +632,7 @@ pub fn stock_report_heading(from: &str, to: &str) -> String {
     format!("进出存 / stock movements {from} – {to}")
 }
 
-pub fn headers_stock_report() -> [&'static str; 9] {
+pub fn headers_stock_report() -> [&'static str; 11] {
     [
         "编码 SKU",
         "商品 product",
@@ -632,7 +642,9 @@ pub fn headers_stock_report() -> [&'static str; 9] {
         "耗用 used",
         "退回 returned",
         "调整 adjusted",
+        "调整金额 adjusted at cost",
         "期末 closing",
+        "期末金额 closing at cost",
     ]
 }
 

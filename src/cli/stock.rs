@@ -5,6 +5,7 @@ use clap::Subcommand;
 use super::{CliError, Outcome, date, msg, print_json, print_rows, say, yuan};
 use crate::app::App;
 use crate::app::stock::ProductDetails;
+use crate::domain::money::show_yuan;
 
 #[derive(Debug, Subcommand)]
 pub enum StockCmd {
@@ -89,6 +90,8 @@ pub fn stock(app: &mut App, cmd: StockCmd) -> Result<Outcome, CliError> {
                     r.name.clone(),
                     format!("{} {}", r.brand, r.spec).trim().to_string(),
                     r.level.to_string(),
+                    show_yuan(r.cost),
+                    show_yuan(r.value),
                     if r.low_stock > 0 { r.low_stock.to_string() } else { String::new() },
                     r.next_expiry.map(|d| d.to_string()).unwrap_or_default(),
                     if r.low_stock > 0 && r.level < r.low_stock { msg::stock_low().to_string() } else { String::new() },
@@ -126,7 +129,9 @@ pub fn stock(app: &mut App, cmd: StockCmd) -> Result<Outcome, CliError> {
                     r.used.to_string(),
                     r.returned.to_string(),
                     r.adjusted.to_string(),
+                    show_yuan(r.adjusted_value),
                     r.closing.to_string(),
+                    show_yuan(r.closing_value),
                 ]
             })?;
         }

@@ -170,6 +170,13 @@ impl GroupFigures {
     }
 }
 
+/// A rate as a percentage to one decimal, rounded (half away from zero), not cut: 1 of 39
+/// is "2.6%", not "2.5%".
+pub fn percent(rate: Decimal) -> String {
+    let p = (rate * Decimal::from(100)).round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    format!("{p:.1}%")
+}
+
 fn ratio(x: Decimal, n: i64) -> Decimal {
     if n == 0 { Decimal::ZERO } else { x / Decimal::from(n) }
 }
@@ -177,7 +184,8 @@ fn ratio(x: Decimal, n: i64) -> Decimal {
 /// What the campaign changed, against the hold-out: the extra visit rate (percentage
 /// points) and the extra revenue (per member difference × the campaign group's size).
 pub fn uplift(target: &GroupFigures, holdout: &GroupFigures) -> (Decimal, Decimal) {
-    let points = ((target.visit_rate() - holdout.visit_rate()) * Decimal::from(100)).round_dp(1);
+    let points = ((target.visit_rate() - holdout.visit_rate()) * Decimal::from(100))
+        .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
     let extra =
         ((target.revenue_per_member() - holdout.revenue_per_member()) * Decimal::from(target.members)).round_dp(2);
     (points, extra)
@@ -186,6 +194,15 @@ pub fn uplift(target: &GroupFigures, holdout: &GroupFigures) -> (Decimal, Decima
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_are_rounded_not_cut() {
+        let one_in = |n: i64| GroupFigures { visited: 1, members: n, ..Default::default() }.visit_rate();
+        assert_eq!(percent(one_in(39)), "2.6%");
+        assert_eq!(percent(one_in(3)), "33.3%");
+        assert_eq!(percent(Decimal::new(1, 3) * Decimal::from(5) / Decimal::from(10)), "0.1%", "0.05 % rounds up");
+        assert_eq!(percent(Decimal::ZERO), "0.0%");
+    }
 
     #[test]
     fn hold_out_share_is_close_to_the_percent_and_stable() {

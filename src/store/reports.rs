@@ -1,7 +1,9 @@
 //! The report queries: sums over a time range of visits, payments and ledgers.
 //!
-//! Every sum nets reversals (a void is a visit with negative amounts inside the range it
-//! was made in). Money comes back in fen.
+//! Counts and sums over visits count the visits that stand: a voided visit and its reversal
+//! cancel everywhere (`STANDING`). The ledgers (stored value, points, course sessions) are
+//! movements on their dates, so their sections add up to the balances owed. Money comes
+//! back in fen.
 
 use chrono::{DateTime, Utc};
 use rusqlite::params;
@@ -11,6 +13,12 @@ use crate::domain::time::Interval;
 
 /// `(label, count, fen)` rows.
 pub type Sums = Vec<(String, i64, i64)>;
+
+/// A visit that stands: not voided, not a void's reversal.
+const STANDING: &str = "v.status = 'completed' AND v.voids_visit_id IS NULL";
+
+/// The tenders that are money (the others are prepaid value: stored value, points).
+const MONEY: &str = "p.method IN ('cash', 'wechat', 'alipay', 'card')";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VisitCounts {
@@ -22,17 +30,35 @@ pub struct VisitCounts {
     pub walk_in_sales: i64,
 }
 
+/// The ledgers over a range, each row in exactly one line, so that for stored value
+/// `opening + sold + bonus − spent − refunded − forfeited − expired + other = closing`,
+/// and for points `opening + issued − redeemed − expired + other = closing`. Expiries no
+/// row records yet (the daily job has not run) count on their own dates.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LedgerSums {
+    pub stored_value_opening: i64,
     pub stored_value_sold_principal: i64,
     pub stored_value_sold_bonus: i64,
     pub stored_value_spent: i64,
     pub stored_value_refunded: i64,
+    /// Bonus taken back when a card is refunded.
+    pub stored_value_forfeited: i64,
+    pub stored_value_expired: i64,
+    /// Imports and adjustments.
+    pub stored_value_other: i64,
     /// All cards together at the end of the range: what the shop owes its customers.
     pub stored_value_outstanding: i64,
+    pub points_opening: i64,
     pub points_issued: i64,
     pub points_redeemed: i64,
     pub points_expired: i64,
+    pub points_other: i64,
+    /// Points held at the end of the range.
+    pub points_held: i64,
+    /// Prepaid course sessions not used at the end of the range (courses still valid).
+    pub course_sessions_left: i64,
+    /// Their value at the price paid, in fen.
+    pub course_value_left: i64,
 }
 
 /// A customer overdue against their own rhythm.
@@ -53,36 +79,56 @@ impl Tx<'_> {
     /// Course sessions are revenue when the course is sold, not when it is used.
     pub fn revenue_by_category(&self, r: Interval) -> Result<Sums> {
         self.sums(
-            "SELECT CASE i.kind WHEN 'course_sale' THEN '疗程卡销售 course sales' ELSE COALESCE(s.category, p.category, i.kind) END,
-                    COALESCE(SUM(i.quantity * (v.voids_visit_id IS NULL) - i.quantity * (v.voids_visit_id IS NOT NULL)), 0),
-                    COALESCE(SUM(i.amount_fen), 0)
-             FROM visits v JOIN visit_items i ON i.visit_id = v.id
-             LEFT JOIN services s ON s.id = i.service_id
-             LEFT JOIN products p ON p.id = i.product_id
-             WHERE v.at >= ?1 AND v.at < ?2 AND i.kind IN ('service', 'product', 'course_sale')
-             GROUP BY 1 ORDER BY 3 DESC",
+            &format!(
+                "SELECT CASE i.kind WHEN 'course_sale' THEN '疗程卡销售 course sales' ELSE COALESCE(s.category, p.category, i.kind) END,
+                        COALESCE(SUM(i.quantity), 0), COALESCE(SUM(i.amount_fen), 0)
+                 FROM visits v JOIN visit_items i ON i.visit_id = v.id
+                 LEFT JOIN services s ON s.id = i.service_id
+                 LEFT JOIN products p ON p.id = i.product_id
+                 WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING} AND i.kind IN ('service', 'product', 'course_sale')
+                 GROUP BY 1 ORDER BY 3 DESC"
+            ),
             r,
         )
     }
 
-    /// Payments by method (cash, wechat, alipay, card, stored_value, points), top-ups included.
-    pub fn payments_by_method(&self, r: Interval) -> Result<Sums> {
+    /// Money received, by tender (cash, WeChat Pay, Alipay, card): sales, top-ups and course
+    /// sales; money paid back (a card refund) is its own line, `refund:<method>`, negative.
+    pub fn money_received(&self, r: Interval) -> Result<Sums> {
         self.sums(
-            "SELECT p.method, COUNT(*), COALESCE(SUM(p.amount_fen), 0)
-             FROM visits v JOIN payments p ON p.visit_id = v.id
-             WHERE v.at >= ?1 AND v.at < ?2 GROUP BY 1 ORDER BY 3 DESC",
+            &format!(
+                "SELECT CASE WHEN v.kind = 'refund' THEN 'refund:' || p.method ELSE p.method END, COUNT(*),
+                        COALESCE(SUM(p.amount_fen), 0)
+                 FROM visits v JOIN payments p ON p.visit_id = v.id
+                 WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING} AND {MONEY}
+                 GROUP BY 1 ORDER BY 3 DESC"
+            ),
+            r,
+        )
+    }
+
+    /// What was paid with prepaid value (stored value, points): not money received, a
+    /// movement of what the shop owes.
+    pub fn paid_with_prepaid(&self, r: Interval) -> Result<Sums> {
+        self.sums(
+            &format!(
+                "SELECT p.method, COUNT(*), COALESCE(SUM(p.amount_fen), 0)
+                 FROM visits v JOIN payments p ON p.visit_id = v.id
+                 WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING} AND NOT {MONEY}
+                 GROUP BY 1 ORDER BY 3 DESC"
+            ),
             r,
         )
     }
 
     /// Services by times sold and amount, most sold first.
     pub fn top_services(&self, r: Interval, limit: u32) -> Result<Sums> {
-        let mut st = self.conn().prepare_cached(
-            "SELECT s.name, SUM(CASE WHEN v.voids_visit_id IS NULL THEN i.quantity ELSE -i.quantity END), SUM(i.amount_fen)
+        let mut st = self.conn().prepare_cached(&format!(
+            "SELECT s.name, SUM(i.quantity), SUM(i.amount_fen)
              FROM visits v JOIN visit_items i ON i.visit_id = v.id JOIN services s ON s.id = i.service_id
-             WHERE v.at >= ?1 AND v.at < ?2 AND i.kind IN ('service', 'course_session')
-             GROUP BY s.id ORDER BY 2 DESC, 3 DESC LIMIT ?3",
-        )?;
+             WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING} AND i.kind IN ('service', 'course_session')
+             GROUP BY s.id ORDER BY 2 DESC, 3 DESC LIMIT ?3"
+        ))?;
         let rows = st
             .query_map(params![ms(r.start), ms(r.end), limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -92,9 +138,11 @@ impl Tx<'_> {
     /// Commission per staff member: `(name, lines, fen)`.
     pub fn commission_by_staff(&self, r: Interval) -> Result<Sums> {
         self.sums(
-            "SELECT st.name, COUNT(*), COALESCE(SUM(c.amount_fen), 0)
-             FROM visits v JOIN commissions c ON c.visit_id = v.id JOIN staff st ON st.id = c.staff_id
-             WHERE v.at >= ?1 AND v.at < ?2 GROUP BY c.staff_id ORDER BY 3 DESC",
+            &format!(
+                "SELECT st.name, COUNT(*), COALESCE(SUM(c.amount_fen), 0)
+                 FROM visits v JOIN commissions c ON c.visit_id = v.id JOIN staff st ON st.id = c.staff_id
+                 WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING} GROUP BY c.staff_id ORDER BY 3 DESC"
+            ),
             r,
         )
     }
@@ -128,37 +176,86 @@ impl Tx<'_> {
     }
 
     pub fn ledger_sums(&self, r: Interval) -> Result<LedgerSums> {
-        let (sold_p, sold_b, spent, refunded): (i64, i64, i64, i64) = self.row(
-            "SELECT COALESCE(SUM(principal_delta_fen) FILTER (WHERE reason = 'topup'), 0),
-                    COALESCE(SUM(bonus_delta_fen) FILTER (WHERE reason IN ('topup', 'rebate')), 0),
-                    COALESCE(-SUM(principal_delta_fen + bonus_delta_fen) FILTER (WHERE reason = 'spend'), 0),
-                    COALESCE(-SUM(principal_delta_fen) FILTER (WHERE reason = 'refund'), 0)
-             FROM stored_value_ledger WHERE at >= ?1 AND at < ?2",
-            params![ms(r.start), ms(r.end)],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        let (start, end) = (ms(r.start), ms(r.end));
+        let sv: [i64; 8] = self.row(
+            "SELECT COALESCE(SUM(principal_delta_fen + bonus_delta_fen) FILTER (WHERE at < ?1), 0),
+                    COALESCE(SUM(principal_delta_fen) FILTER (WHERE at >= ?1 AND reason IN ('topup', 'rebate')), 0),
+                    COALESCE(SUM(bonus_delta_fen) FILTER (WHERE at >= ?1 AND reason IN ('topup', 'rebate')), 0),
+                    COALESCE(-SUM(principal_delta_fen + bonus_delta_fen) FILTER (WHERE at >= ?1 AND reason = 'spend'), 0),
+                    COALESCE(-SUM(principal_delta_fen) FILTER (WHERE at >= ?1 AND reason = 'refund'), 0),
+                    COALESCE(-SUM(bonus_delta_fen) FILTER (WHERE at >= ?1 AND reason = 'refund'), 0),
+                    COALESCE(-SUM(principal_delta_fen + bonus_delta_fen) FILTER (WHERE at >= ?1 AND reason = 'expired'), 0),
+                    COALESCE(SUM(principal_delta_fen + bonus_delta_fen) FILTER (WHERE at >= ?1
+                        AND reason NOT IN ('topup', 'rebate', 'spend', 'refund', 'expired')), 0)
+             FROM stored_value_ledger WHERE at < ?2",
+            params![start, end],
+            |row| Ok([row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?]),
         )?;
-        let outstanding: i64 = self.row(
-            "SELECT COALESCE(SUM(principal_delta_fen + bonus_delta_fen), 0) FROM stored_value_ledger WHERE at < ?1",
-            [ms(r.end)],
-            |row| row.get(0),
+        let pt: [i64; 5] = self.row(
+            "SELECT COALESCE(SUM(delta) FILTER (WHERE at < ?1), 0),
+                    COALESCE(SUM(delta) FILTER (WHERE at >= ?1 AND reason IN ('earned', 'rebate')), 0),
+                    COALESCE(-SUM(delta) FILTER (WHERE at >= ?1 AND reason = 'redeemed'), 0),
+                    COALESCE(-SUM(delta) FILTER (WHERE at >= ?1 AND reason = 'expired'), 0),
+                    COALESCE(SUM(delta) FILTER (WHERE at >= ?1 AND reason NOT IN ('earned', 'rebate', 'redeemed', 'expired')), 0)
+             FROM points_ledger WHERE at < ?2",
+            params![start, end],
+            |row| Ok([row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?]),
         )?;
-        let (issued, redeemed, expired): (i64, i64, i64) = self.row(
-            "SELECT COALESCE(SUM(delta) FILTER (WHERE reason IN ('earned', 'rebate')), 0),
-                    COALESCE(-SUM(delta) FILTER (WHERE reason = 'redeemed'), 0),
-                    COALESCE(-SUM(delta) FILTER (WHERE reason = 'expired'), 0)
-             FROM points_ledger WHERE at >= ?1 AND at < ?2",
-            params![ms(r.start), ms(r.end)],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )?;
+        // Expiries no row records yet: before the range they lower the opening balance, in
+        // it they are the range's expiries.
+        let (mut sv_before, mut sv_in, mut pt_before, mut pt_in) = (0i64, 0i64, 0i64, 0i64);
+        for customer in self.customers_with_expiring_ledgers()? {
+            for (at, n) in crate::domain::points::unrecorded_expiries(
+                &self.bonus_rows(&customer)?,
+                r.end - chrono::Duration::milliseconds(1),
+            ) {
+                if at < r.start { sv_before += n } else { sv_in += n }
+            }
+            for (at, n) in crate::domain::points::unrecorded_expiries(
+                &self.points_rows(&customer)?,
+                r.end - chrono::Duration::milliseconds(1),
+            ) {
+                if at < r.start { pt_before += n } else { pt_in += n }
+            }
+        }
+        let (sessions, value): (i64, i64) = {
+            let mut st = self.conn().prepare_cached(
+                "SELECT c.sessions_total, c.price_fen,
+                        c.sessions_total + COALESCE((SELECT SUM(delta) FROM course_session_ledger l
+                                                     WHERE l.course_id = c.id AND l.at < ?1), 0)
+                 FROM prepaid_courses c WHERE c.created_at < ?1 AND (c.valid_until IS NULL OR c.valid_until > ?1)
+                   AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.id = c.sold_visit_id AND v.status = 'voided')",
+            )?;
+            let rows = st
+                .query_map([end], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter().filter(|(_, _, left)| *left > 0).fold((0, 0), |(n, v), (total, price, left)| {
+                // at the price paid per session, to the fen
+                (n + left, v + (price * left + total.max(1) / 2) / total.max(1))
+            })
+        };
+        let opening = sv[0] - sv_before;
+        let expired = sv[6] + sv_in;
+        let points_opening = pt[0] - pt_before;
+        let points_expired = pt[3] + pt_in;
         Ok(LedgerSums {
-            stored_value_sold_principal: sold_p,
-            stored_value_sold_bonus: sold_b,
-            stored_value_spent: spent,
-            stored_value_refunded: refunded,
-            stored_value_outstanding: outstanding,
-            points_issued: issued,
-            points_redeemed: redeemed,
-            points_expired: expired,
+            stored_value_opening: opening,
+            stored_value_sold_principal: sv[1],
+            stored_value_sold_bonus: sv[2],
+            stored_value_spent: sv[3],
+            stored_value_refunded: sv[4],
+            stored_value_forfeited: sv[5],
+            stored_value_expired: expired,
+            stored_value_other: sv[7],
+            stored_value_outstanding: opening + sv[1] + sv[2] - sv[3] - sv[4] - sv[5] - expired + sv[7],
+            points_opening,
+            points_issued: pt[1],
+            points_redeemed: pt[2],
+            points_expired,
+            points_other: pt[4],
+            points_held: points_opening + pt[1] - pt[2] - points_expired + pt[4],
+            course_sessions_left: sessions,
+            course_value_left: value,
         })
     }
 

@@ -45,11 +45,30 @@ pub struct StockRow {
     pub supplier: String,
     pub level: i64,
     pub low_stock: i64,
+    /// Cost per unit: the product's own when set, else the batches' on hand (weighted), else
+    /// the last batch received.
     pub cost: rust_decimal::Decimal,
+    /// The stock at that cost.
+    pub value: rust_decimal::Decimal,
     pub price: rust_decimal::Decimal,
     /// The soonest expiry among batches with stock.
     pub next_expiry: Option<NaiveDate>,
 }
+
+/// A stock movement's cost per unit in fen, as SQL over `p` and `m`: the product's own
+/// cost when set, else its batch's, else the product's unit cost.
+const MOVEMENT_COST: &str = "COALESCE(NULLIF(p.cost_fen, 0),
+    (SELECT b.cost_fen FROM product_batches b WHERE b.id = m.batch_id), 0)";
+
+/// A product's cost per unit in fen, as SQL over `p` (a `products` row): its own when set,
+/// else the weighted cost of the batches with stock, else the last batch's.
+const UNIT_COST: &str = "COALESCE(NULLIF(p.cost_fen, 0),
+    (SELECT CAST(ROUND(SUM(x.cost_fen * x.oh) * 1.0 / SUM(x.oh)) AS INTEGER)
+       FROM (SELECT b.cost_fen, (SELECT SUM(delta) FROM stock_movements m WHERE m.batch_id = b.id) AS oh
+               FROM product_batches b WHERE b.product_id = p.id AND b.cost_fen IS NOT NULL) x WHERE x.oh > 0),
+    (SELECT b.cost_fen FROM product_batches b WHERE b.product_id = p.id AND b.cost_fen IS NOT NULL
+       ORDER BY b.received_at DESC LIMIT 1),
+    0)";
 
 /// A batch with stock and an expiry date.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -76,7 +95,11 @@ pub struct StockReportRow {
     pub returned: i64,
     /// Stock-takes and other corrections.
     pub adjusted: i64,
+    /// Their value at the cost of the batches they touched (a stock-take loss is negative).
+    pub adjusted_value: rust_decimal::Decimal,
     pub closing: i64,
+    /// The closing stock at the cost of the batches it is in.
+    pub closing_value: rust_decimal::Decimal,
 }
 
 impl Tx<'_> {
@@ -159,14 +182,14 @@ impl Tx<'_> {
     }
 
     pub fn stock_levels(&self) -> Result<Vec<StockRow>> {
-        let mut st = self.conn().prepare_cached(
+        let mut st = self.conn().prepare_cached(&format!(
             "SELECT p.id, p.sku, p.name, p.brand, p.spec, p.supplier,
                     COALESCE((SELECT SUM(delta) FROM stock_movements m WHERE m.product_id = p.id), 0),
-                    p.low_stock, p.cost_fen, p.price_fen,
+                    p.low_stock, {UNIT_COST}, p.price_fen,
                     (SELECT MIN(b.expires_on) FROM product_batches b WHERE b.product_id = p.id AND b.expires_on IS NOT NULL
                        AND (SELECT SUM(delta) FROM stock_movements m WHERE m.batch_id = b.id) > 0)
-             FROM products p WHERE p.active = 1 ORDER BY p.category, p.name",
-        )?;
+             FROM products p WHERE p.active = 1 ORDER BY p.category, p.name"
+        ))?;
         let rows = st
             .query_map([], |r| {
                 Ok(StockRow {
@@ -179,6 +202,7 @@ impl Tx<'_> {
                     level: r.get(6)?,
                     low_stock: r.get(7)?,
                     cost: from_fen(r.get(8)?),
+                    value: from_fen(r.get::<_, i64>(8)?.saturating_mul(r.get::<_, i64>(6)?.max(0))),
                     price: from_fen(r.get(9)?),
                     next_expiry: r.get::<_, Option<String>>(10)?.and_then(|d| ymd(&d)),
                 })
@@ -211,7 +235,7 @@ impl Tx<'_> {
 
     /// Per active product, the ledger summed over `[from, to)`.
     pub fn stock_report(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<StockReportRow>> {
-        let mut st = self.conn().prepare_cached(
+        let mut st = self.conn().prepare_cached(&format!(
             "SELECT p.sku, p.name,
                     COALESCE(SUM(CASE WHEN m.at < ?1 THEN m.delta END), 0),
                     COALESCE(SUM(CASE WHEN m.at >= ?1 AND m.at < ?2 AND m.reason = 'received' THEN m.delta END), 0),
@@ -220,10 +244,13 @@ impl Tx<'_> {
                     COALESCE(SUM(CASE WHEN m.at >= ?1 AND m.at < ?2 AND m.reason = 'returned' THEN m.delta END), 0),
                     COALESCE(SUM(CASE WHEN m.at >= ?1 AND m.at < ?2
                                        AND m.reason NOT IN ('received', 'sold', 'used', 'returned') THEN m.delta END), 0),
-                    COALESCE(SUM(m.delta), 0)
+                    COALESCE(SUM(m.delta), 0),
+                    COALESCE(SUM(CASE WHEN m.at >= ?1 AND m.at < ?2
+                                       AND m.reason NOT IN ('received', 'sold', 'used', 'returned') THEN m.delta * {MOVEMENT_COST} END), 0),
+                    COALESCE(SUM(m.delta * {MOVEMENT_COST}), 0)
              FROM products p LEFT JOIN stock_movements m ON m.product_id = p.id AND m.at < ?2
-             WHERE p.active = 1 GROUP BY p.id ORDER BY p.category, p.name",
-        )?;
+             WHERE p.active = 1 GROUP BY p.id ORDER BY p.category, p.name"
+        ))?;
         let rows = st
             .query_map(params![ms(from), ms(to)], |r| {
                 Ok(StockReportRow {
@@ -235,7 +262,9 @@ impl Tx<'_> {
                     used: r.get(5)?,
                     returned: r.get(6)?,
                     adjusted: r.get(7)?,
+                    adjusted_value: from_fen(r.get(9)?),
                     closing: r.get(8)?,
+                    closing_value: from_fen(r.get(10)?),
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

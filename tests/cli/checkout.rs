@@ -186,16 +186,28 @@ fn daily_report_in_text_csv_xlsx_and_json() {
     assert_eq!(r["visits"], 3);
     assert_eq!(r["new_customers"], 2);
     assert_eq!(r["walk_in_sales"], 1);
-    let methods: Vec<(String, Decimal)> = r["payments_by_method"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| (l["label"].as_str().unwrap().to_string(), d(&l["amount"])))
-        .collect();
-    assert!(methods.contains(&("微信支付 WeChat Pay".into(), n("500"))), "{methods:?}");
-    assert!(methods.contains(&("储值 stored value".into(), n("198"))), "{methods:?}");
-    assert!(methods.contains(&("现金 cash".into(), n("158"))), "{methods:?}");
-    assert!(methods.contains(&("银行卡 card".into(), n("0"))), "voided: {methods:?}");
+    let lines = |key: &str| -> Vec<(String, i64, Decimal)> {
+        r[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| (l["label"].as_str().unwrap().to_string(), l["count"].as_i64().unwrap(), d(&l["amount"])))
+            .collect()
+    };
+    // Money received: the top-up's 500, the cash 158 (200 handed over, 42 change), the
+    // Alipay 48.5; the voided card sale and its reversal count nowhere.
+    let mut received = lines("money_received");
+    received.sort();
+    assert_eq!(
+        received,
+        vec![
+            ("微信支付 WeChat Pay".into(), 1, n("500")),
+            ("支付宝 Alipay".into(), 1, n("48.5")),
+            ("现金 cash".into(), 1, n("158")),
+        ],
+    );
+    assert_eq!(d(&r["money_received_total"]), n("706.5"));
+    assert_eq!(lines("paid_with_prepaid"), vec![("储值 stored value".into(), 1, n("198"))], "not money received");
     assert_eq!(d(&r["stored_value_sold"]), n("500"));
     assert_eq!(d(&r["stored_value_spent"]), n("198"));
     assert_eq!(d(&r["stored_value_outstanding"]), n("302"));
@@ -211,7 +223,7 @@ fn daily_report_in_text_csv_xlsx_and_json() {
     use calamine::{Reader, open_workbook_auto};
     let mut wb = open_workbook_auto(&file).unwrap();
     let sheets = wb.sheet_names();
-    assert_eq!(sheets.len(), 9, "{sheets:?}");
+    assert_eq!(sheets.len(), 11, "{sheets:?}");
     let summary = wb.worksheet_range(&sheets[0]).unwrap();
     let revenue = summary.rows().find(|r| r[0] == "营业收入 Revenue").unwrap();
     assert_eq!(revenue[1].to_string(), "404.5");

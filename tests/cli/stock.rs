@@ -43,3 +43,26 @@ fn receive_count_list_and_report_stock() {
     let r = shop.run(&["stock", "in", "NOPE", "2"]).fails();
     assert!(r.stderr().contains("NOPE"), "{}", r.stderr());
 }
+
+#[test]
+fn stock_has_a_value_at_cost_and_a_stock_take_loss_its_money() {
+    let shop = Shop::small();
+    // No cost set on the product: the batches' costs count (6 at ¥58, then 4 at ¥63).
+    shop.run(&["product", "add", "SKU-002", "补水面膜", "--price", "98"]).ok();
+    shop.run(&["stock", "in", "SKU-002", "6", "--batch", "B1", "--cost", "58"]).ok();
+    shop.run(&["stock", "in", "SKU-002", "4", "--batch", "B2", "--cost", "63"]).ok();
+    let list = shop.run(&["stock", "list", "--json"]).ok().json();
+    // (6 × 58 + 4 × 63) / 10 = 60.00 a unit; 10 on hand = 600.00
+    assert_eq!((list[0]["cost"].as_str(), list[0]["value"].as_str()), (Some("60.00"), Some("600.00")), "{list}");
+    let text = shop.run(&["stock", "list"]).ok().stdout();
+    assert!(text.contains("¥60.00") && text.contains("¥600.00"), "{text}");
+    // The stock-take finds 8: a loss of 2, taken from the first batch: 2 × ¥58.
+    shop.run(&["stock", "adjust", "SKU-002", "--count", "8", "--reason", "盘点"]).ok();
+    let report = shop.run(&["stock", "report", "--json"]).ok().json();
+    assert_eq!(report[0]["adjusted"], -2);
+    assert_eq!(report[0]["adjusted_value"].as_str(), Some("-116.00"), "{report}");
+    // 4 × 58 + 4 × 63
+    assert_eq!(report[0]["closing_value"].as_str(), Some("484.00"), "{report}");
+    let text = shop.run(&["stock", "report"]).ok().stdout();
+    assert!(text.contains("-¥116.00") || text.contains("¥-116.00"), "{text}");
+}
