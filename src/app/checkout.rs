@@ -207,7 +207,20 @@ pub struct Topup {
     pub visit_id: String,
     pub principal: Decimal,
     pub bonus: Decimal,
+    /// The bonus rule applied, as the customer is told it ("充 1000 送 200 × 2 …").
+    pub bonus_rule: Option<String>,
     pub balances: Balances,
+}
+
+/// A top-up bonus rule as a customer reads it.
+pub fn bonus_rule_text(min_fen: i64, bonus_fen: i64, times: i64, per_multiple: bool) -> String {
+    let (min, bonus) =
+        (crate::domain::money::from_fen(min_fen).normalize(), crate::domain::money::from_fen(bonus_fen).normalize());
+    if per_multiple {
+        format!("充 {min} 送 {bonus}，每满 {min} 送一次：× {times} / {bonus} for each full {min}: × {times}")
+    } else {
+        format!("充 {min} 送 {bonus}（每次充值送一次）/ top up {min}, get {bonus} (once per top-up)")
+    }
 }
 
 /// The tenders of a sale that is paid in full at once (a top-up, a course): they must add
@@ -648,7 +661,9 @@ impl App {
                 return Err(AppError::input("金额 amount", "充值金额须大于 0 / a top-up must be more than 0"));
             }
             let payments = paid_in_full("充值", amount, tenders)?;
-            let bonus = tx.topup_bonus_fen(principal)?;
+            let (bonus, rule) = tx.topup_bonus(principal)?;
+            let per_multiple = tx.bonus_per_multiple()?;
+            let bonus_rule = rule.map(|(min, b, times)| bonus_rule_text(min, b, times, per_multiple));
             let (before, _) = tx.stored_value_balance(&c.id, now)?;
             let bonus_expires = tx.bonus_lifetime_days()?.map(|d| now + Duration::days(d));
             let after = before.total() + crate::domain::money::from_fen(principal + bonus);
@@ -682,6 +697,7 @@ impl App {
                 visit_id,
                 principal: crate::domain::money::from_fen(principal),
                 bonus: crate::domain::money::from_fen(bonus),
+                bonus_rule,
                 balances,
             })
         })

@@ -35,6 +35,114 @@ pub struct CourseSaleRequest {
     pub tenders: Vec<(Tender, Decimal)>,
 }
 
+/// Every rule in force, as `salonbox rules show` (and the back office) list them.
+#[derive(Debug, Clone, Serialize)]
+pub struct RulesInForce {
+    /// Points per yuan paid, by category (`*`: every other).
+    pub points_per_yuan: Vec<(String, Decimal)>,
+    /// What a point is worth when redeemed.
+    pub point_value: Decimal,
+    /// Days a point lives; `None`: never expires.
+    pub points_expire_days: Option<i64>,
+    pub tiers: Vec<Tier>,
+    /// The day tiers are reviewed (MM-DD).
+    pub tier_review_on: String,
+    /// `(top up at least, bonus)`.
+    pub topup_bonuses: Vec<(Decimal, Decimal)>,
+    pub bonus_per_multiple: bool,
+    pub bonus_expire_days: Option<i64>,
+    pub stored_value_cap: Option<Decimal>,
+    pub rebates: Vec<RebateRule>,
+    /// Commission rates by service or category; without one, each beautician's own rate.
+    pub commissions: Vec<(String, Decimal)>,
+    /// Each beautician's own rates: `(name, service %, product %)`.
+    pub staff_rates: Vec<(String, Decimal, Decimal)>,
+}
+
+impl RulesInForce {
+    /// The rules as text, one section per kind.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut t = String::new();
+        let _ = writeln!(t, "积分 Points");
+        for (cat, per) in &self.points_per_yuan {
+            let cat = if cat == "*" { "其他 every other category" } else { cat.as_str() };
+            let _ = writeln!(t, "  {cat}: 每元 {per} 分 / {per} per yuan");
+        }
+        let _ = writeln!(t, "  每分值 ¥{} / a point is worth ¥{}", self.point_value, self.point_value);
+        let _ = match self.points_expire_days {
+            Some(d) => writeln!(t, "  有效 {d} 天 / valid {d} days"),
+            None => writeln!(t, "  永久有效 / never expire"),
+        };
+        let _ = writeln!(t, "会员等级 Tiers（评定日 review day {}）", self.tier_review_on);
+        for tier in &self.tiers {
+            let mut discounts: Vec<String> = tier
+                .discounts
+                .iter()
+                .map(|(k, v)| format!("{} {}%", if k == "*" { "全部 all" } else { k.as_str() }, v.normalize()))
+                .collect();
+            if discounts.is_empty() {
+                discounts.push("无 none".into());
+            }
+            let _ = writeln!(
+                t,
+                "  {} ≥ ¥{}：折扣 {}，积分 × {} / discount {}, points × {}",
+                tier.name,
+                tier.min_spend,
+                discounts.join(", "),
+                tier.points_multiplier,
+                discounts.join(", "),
+                tier.points_multiplier
+            );
+        }
+        let _ = writeln!(t, "储值 Stored value");
+        for (min, bonus) in &self.topup_bonuses {
+            let (min, bonus) = (min.normalize(), bonus.normalize());
+            let _ = writeln!(t, "  充 {min} 送 {bonus} / top up {min}, get {bonus}");
+        }
+        let _ = writeln!(
+            t,
+            "  {}",
+            if self.bonus_per_multiple {
+                "赠送每满一次送一次 / a bonus for each full multiple"
+            } else {
+                "每次充值只送一次（取最高一档）/ one bonus per top-up (the best rule reached)"
+            }
+        );
+        let _ = match self.bonus_expire_days {
+            Some(d) => {
+                writeln!(t, "  赠送金额有效 {d} 天，本金永久 / bonus valid {d} days, the principal never expires")
+            }
+            None => writeln!(t, "  赠送金额永久有效 / bonus never expires"),
+        };
+        let _ = match self.stored_value_cap {
+            Some(c) => writeln!(t, "  单卡上限 ¥{c} / at most ¥{c} a card"),
+            None => writeln!(t, "  单卡不设上限 / no cap"),
+        };
+        let _ = writeln!(t, "返点 Rebates");
+        if self.rebates.is_empty() {
+            let _ = writeln!(t, "  （无 / none）");
+        }
+        for r in &self.rebates {
+            let to = if r.credit_to.as_str() == "points" {
+                "返到积分 as points"
+            } else {
+                "返到储值 as stored value"
+            };
+            let _ = writeln!(t, "  {}：{}，{to}", r.name, r.kind.describe());
+        }
+        let _ = writeln!(t, "提成 Commission");
+        for (k, rate) in &self.commissions {
+            let _ = writeln!(t, "  {k}: {rate}%");
+        }
+        for (name, service, product) in &self.staff_rates {
+            let _ =
+                writeln!(t, "  {name}：服务 {service}%，产品 {product}% / services {service}%, products {product}%");
+        }
+        t.trim_end().to_string()
+    }
+}
+
 /// What a tier review did.
 #[derive(Debug, Clone, Serialize)]
 pub struct TierReview {
@@ -100,7 +208,8 @@ impl App {
     /// The scalar rules: `points.value` (yuan per point, at most two decimals),
     /// `points.expire_days` (0: never), `stored_value.cap` (empty: none),
     /// `stored_value.bonus_expire_days` (empty or 0: never; the principal never expires),
-    /// `tier.review_on` (MM-DD). Each value is checked before it is kept.
+    /// `stored_value.bonus_mode` (`once`: the best rule reached, once; `per_multiple`: for
+    /// each full multiple), `tier.review_on` (MM-DD). Each value is checked before it is kept.
     pub fn set_rule_value(&mut self, key: &str, value: &str, actor: &str) -> Result<()> {
         let v = value.trim();
         let bad = |why: &str| AppError::input(key, format!("{why}：\"{v}\" / {why}: \"{v}\""));
@@ -122,6 +231,11 @@ impl App {
             "stored_value.bonus_expire_days" => {
                 if !v.is_empty() {
                     v.parse::<u32>().map_err(|_| bad("应为天数 days expected"))?;
+                }
+            }
+            "stored_value.bonus_mode" => {
+                if !matches!(v, "once" | "per_multiple") {
+                    return Err(bad("应为 once（只送一次）或 per_multiple（每满一次送一次）once or per_multiple"));
                 }
             }
             "tier.review_on" => {
@@ -199,6 +313,37 @@ impl App {
             tx.audit(now, actor, "rebate.add", "rebate_rule", &id, &serde_json::json!({ "name": rule.name }))?;
             Ok(id)
         })
+    }
+
+    /// Every rule in force, read in one transaction.
+    pub fn rules_in_force(&mut self) -> Result<RulesInForce> {
+        Ok(self.store.read(|tx| {
+            let points = tx.points_rules()?;
+            let cap = tx.stored_value_cap()?;
+            Ok::<_, crate::store::StoreError>(RulesInForce {
+                points_per_yuan: points.earn_per_yuan.into_iter().collect(),
+                point_value: points.point_value,
+                points_expire_days: tx.points_lifetime_days()?,
+                tiers: tx.tiers()?,
+                tier_review_on: tx.setting("tier.review_on")?.unwrap_or_default(),
+                topup_bonuses: tx
+                    .topup_bonus_rules()?
+                    .into_iter()
+                    .map(|(m, b)| (crate::domain::money::from_fen(m), crate::domain::money::from_fen(b)))
+                    .collect(),
+                bonus_per_multiple: tx.bonus_per_multiple()?,
+                bonus_expire_days: tx.bonus_lifetime_days()?,
+                stored_value_cap: cap,
+                rebates: tx.rebate_rules()?,
+                commissions: tx.commission_rules()?,
+                staff_rates: tx
+                    .list_staff()?
+                    .into_iter()
+                    .filter(|s| s.active)
+                    .map(|s| (s.name, s.service_commission_pct, s.product_commission_pct))
+                    .collect(),
+            })
+        })?)
     }
 
     pub fn rebate_rules(&mut self) -> Result<Vec<RebateRule>> {

@@ -319,15 +319,7 @@ pub fn headers_products() -> [&'static str; 5] {
 }
 
 pub fn rebate_kind(k: &crate::domain::checkout::RebateKind) -> String {
-    use crate::domain::checkout::RebateKind;
-    match k {
-        RebateKind::Category { category, percent } => format!("{category} {percent}%"),
-        RebateKind::Threshold { min_total, percent } => {
-            format!("满 ¥{min_total} 返 {percent}% / {percent}% from {min_total}")
-        }
-        RebateKind::FirstVisit { multiplier } => format!("首次消费 ×{multiplier} / first visit ×{multiplier}"),
-        RebateKind::BirthdayMonth { multiplier } => format!("生日月 ×{multiplier} / birthday month ×{multiplier}"),
-    }
+    k.describe()
 }
 
 /// `¥128.00`: money as receipts show it.

@@ -158,6 +158,15 @@ pub enum RulesCmd {
     },
     /// 充值赠送：充满多少送多少，如 1000 200 / top-up bonus: top up at least MIN, get BONUS
     TopupBonus { min: String, bonus: String },
+    /// 充值赠送按次还是按倍数：once（充2000按充1000送200只送200）或 per-multiple（送400）/
+    /// a top-up bonus once (¥200 on ¥2,000 for 充1000送200) or per-multiple (¥400)
+    BonusMode { mode: String },
+    /// 现行的全部规则 / every rule in force: points, tiers, stored value, rebates, commissions
+    Show {
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// 新增返点规则 / add a rebate rule
     Rebate {
         /// 规则名称 / rule name
@@ -420,7 +429,10 @@ pub fn stored_value(app: &mut App, c: StoredValueCmd) -> Result<Outcome, CliErro
                     t.bonus,
                     t.balances.stored_value_principal,
                     t.balances.stored_value_bonus,
-                ))?
+                ))?;
+                if let Some(rule) = &t.bonus_rule {
+                    say(&format!("  {rule}"))?;
+                }
             }
         }
         StoredValueCmd::Refund { customer, to, json } => {
@@ -507,6 +519,23 @@ pub fn rules(app: &mut App, c: RulesCmd) -> Result<Outcome, CliError> {
         RulesCmd::TierReviewOn { day } => {
             app.set_rule_value("tier.review_on", &day, "cli")?;
             say(&msg::rule_saved(&format!("tier.review_on = {day}")))?;
+        }
+        RulesCmd::BonusMode { mode } => {
+            let v = match mode.trim() {
+                "once" | "一次" => "once",
+                "per-multiple" | "per_multiple" | "每满" => "per_multiple",
+                other => other,
+            };
+            app.set_rule_value("stored_value.bonus_mode", v, "cli")?;
+            say(&msg::rule_saved(&format!("stored_value.bonus_mode = {v}")))?;
+        }
+        RulesCmd::Show { json } => {
+            let r = app.rules_in_force()?;
+            if json {
+                print_json(&r)?;
+            } else {
+                say(&r.to_text())?;
+            }
         }
         RulesCmd::TopupBonus { min, bonus } => {
             app.set_topup_bonus(yuan("min", &min)?, yuan("bonus", &bonus)?, "cli")?;

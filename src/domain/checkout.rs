@@ -277,6 +277,22 @@ pub enum RebateKind {
     BirthdayMonth { multiplier: Decimal },
 }
 
+impl RebateKind {
+    /// The rule as the owner reads it (Chinese first).
+    pub fn describe(&self) -> String {
+        match self {
+            RebateKind::Category { category, percent } => {
+                format!("{category} 返 {percent}% / {percent}% on {category}")
+            }
+            RebateKind::Threshold { min_total, percent } => {
+                format!("满 ¥{min_total} 返 {percent}% / {percent}% from {min_total}")
+            }
+            RebateKind::FirstVisit { multiplier } => format!("首次消费 ×{multiplier} / first visit ×{multiplier}"),
+            RebateKind::BirthdayMonth { multiplier } => format!("生日月 ×{multiplier} / birthday month ×{multiplier}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RebateRule {
     pub id: String,

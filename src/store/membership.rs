@@ -80,6 +80,9 @@ fn dec(table: &'static str, column: &'static str, v: String) -> Result<Decimal> 
     v.parse().map_err(|_| StoreError::Corrupt { table, column, value: v })
 }
 
+/// A top-up bonus rule as applied: `(min_topup_fen, bonus_fen, times)`.
+pub type BonusRuleApplied = (i64, i64, i64);
+
 impl Tx<'_> {
     pub fn tiers(&self) -> Result<Vec<Tier>> {
         let mut st = self.conn().prepare_cached(
@@ -363,12 +366,53 @@ impl Tx<'_> {
     }
 
     /// The bonus a top-up of `amount_fen` earns (the best rule it reaches).
+    /// The top-up bonus rules in force, `(min_topup_fen, bonus_fen)`, smallest first.
+    pub fn topup_bonus_rules(&self) -> Result<Vec<(i64, i64)>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT min_topup_fen, bonus_fen FROM topup_bonus_rules WHERE active = 1 ORDER BY min_topup_fen",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Whether a top-up bonus is given once (the best rule reached: 充1000送200 gives ¥200
+    /// on ¥2,000) or for each full multiple (¥400 on ¥2,000): `stored_value.bonus_mode`.
+    pub fn bonus_per_multiple(&self) -> Result<bool> {
+        Ok(self.setting("stored_value.bonus_mode")?.is_some_and(|v| v.trim() == "per_multiple"))
+    }
+
+    /// The bonus a top-up of `amount_fen` earns and the rule that gives it:
+    /// `(bonus_fen, Some((min_fen, bonus_fen, times)))`.
+    pub fn topup_bonus(&self, amount_fen: i64) -> Result<(i64, Option<BonusRuleApplied>)> {
+        let per_multiple = self.bonus_per_multiple()?;
+        let best = self
+            .topup_bonus_rules()?
+            .into_iter()
+            .filter(|(min, _)| *min > 0 && *min <= amount_fen)
+            .map(|(min, bonus)| {
+                let times = if per_multiple { amount_fen / min } else { 1 };
+                (bonus.saturating_mul(times), (min, bonus, times))
+            })
+            .max_by_key(|(total, (min, _, _))| (*total, *min));
+        Ok(best.map_or((0, None), |(total, rule)| (total, Some(rule))))
+    }
+
     pub fn topup_bonus_fen(&self, amount_fen: i64) -> Result<i64> {
-        Ok(self.row(
-            "SELECT COALESCE(MAX(bonus_fen), 0) FROM topup_bonus_rules WHERE active = 1 AND min_topup_fen <= ?1",
-            [amount_fen],
-            |r| r.get(0),
-        )?)
+        Ok(self.topup_bonus(amount_fen)?.0)
+    }
+
+    /// Commission rates by service or category: `(key, rate)` with `key` as stored
+    /// (`service:<id>` or `category:<name>`), the service's name resolved.
+    pub fn commission_rules(&self) -> Result<Vec<(String, Decimal)>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT CASE WHEN r.key LIKE 'service:%' THEN '服务 service: ' || COALESCE(s.name, substr(r.key, 9))
+                         ELSE '类别 category: ' || substr(r.key, 10) END, r.rate_pct
+             FROM commission_rules r LEFT JOIN services s ON 'service:' || s.id = r.key ORDER BY 1",
+        )?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(|(k, v)| Ok((k, dec("commission_rules", "rate_pct", v)?))).collect()
     }
 
     pub fn set_topup_bonus(&self, min_topup_fen: i64, bonus_fen: i64) -> Result<()> {

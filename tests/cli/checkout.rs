@@ -296,3 +296,38 @@ fn the_cashier_is_recorded_and_printed() {
     let by: String = shop.sql("SELECT s.name FROM visits v JOIN staff s ON s.id = v.checked_out_by");
     assert_eq!(by, "李娜");
 }
+
+/// 充1000送200 on ¥2,000: the owner chooses once (¥200) or per multiple (¥400); the
+/// top-up says which rule gave what, and `rules show` lists everything in force.
+#[test]
+fn a_top_up_bonus_is_once_or_per_multiple_as_the_owner_chooses_and_rules_show_lists_the_rules() {
+    let shop = Shop::small();
+    shop.add_customer("王小丽", WANG);
+    shop.run(&["rules", "topup-bonus", "1000", "200"]).ok();
+    let t = shop.run(&["stored-value", "topup", "--customer", WANG, "--amount", "2000", "--pay", "cash=2000"]).ok();
+    assert!(t.stdout().contains("每次充值送一次"), "{}", t.stdout());
+    let j = shop
+        .run(&["stored-value", "topup", "--customer", WANG, "--amount", "2000", "--pay", "cash=2000", "--json"])
+        .ok()
+        .json();
+    assert_eq!(d(&j["bonus"]), n("200"), "once by default");
+    shop.run(&["rules", "bonus-mode", "per-multiple"]).ok();
+    let t = shop.run(&["stored-value", "topup", "--customer", WANG, "--amount", "2500", "--pay", "cash=2500"]).ok();
+    assert!(t.stdout().contains("× 2"), "{}", t.stdout());
+    let j = shop
+        .run(&["stored-value", "topup", "--customer", WANG, "--amount", "2000", "--pay", "cash=2000", "--json"])
+        .ok()
+        .json();
+    assert_eq!(d(&j["bonus"]), n("400"), "per multiple");
+    let r = shop.run(&["rules", "bonus-mode", "sometimes"]).fails();
+    assert!(r.stderr().contains("stored_value.bonus_mode"), "{}", r.stderr());
+
+    shop.run(&["rules", "point-expiry-days", "365"]).ok();
+    let text = shop.run(&["rules", "show"]).ok().stdout();
+    for want in ["每元 1 分", "有效 365 天", "充 1000 送 200", "每满一次送一次", "提成"] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    let j = shop.run(&["rules", "show", "--json"]).ok().json();
+    assert_eq!(j["bonus_per_multiple"], true);
+    assert_eq!(j["points_expire_days"], 365);
+}
