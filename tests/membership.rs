@@ -193,17 +193,25 @@ fn a_visit_paid_every_way_then_voided_leaves_the_balances_as_they_were() {
 
     // the coupon cannot be used again
     let mut again = pay(vec![service("面部深层清洁", &[])], &[(Tender::Cash, "198")]);
-    again.coupon = Some(code);
+    again.coupon = Some(code.clone());
     let err = app.checkout(&again).unwrap_err();
     assert!(err.to_string().contains("已使用"), "{err}");
 
-    // voiding the second visit restores points, stored value and the coupon's visit
+    // voiding the second visit restores points, stored value and the coupon (still valid)
     app.void_visit(&r.visit_id, "test").unwrap();
     let restored = app.membership(WANG).unwrap();
     assert_eq!(restored.points, before.points);
     assert_eq!(restored.stored_value_principal, before.stored_value_principal);
     assert_eq!(restored.stored_value_bonus, before.stored_value_bonus);
+    assert_eq!(restored.coupons.len(), 1, "the coupon is hers again");
     assert!(app.void_visit(&r.visit_id, "test").is_err(), "a visit is voided once");
+    // and it works again, once
+    let mut reuse = pay(vec![service("面部深层清洁", &[]), service("足部护理", &[])], &[]);
+    reuse.coupon = Some(code);
+    let q = app.quote(&reuse).unwrap();
+    reuse.tenders = vec![(Tender::Cash, q.bill.due_by_tenders)];
+    let r = app.checkout(&reuse).unwrap();
+    assert_eq!(r.bill.coupon_discount, d("50"), "{:?}", r.bill);
 }
 
 #[test]

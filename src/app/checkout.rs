@@ -635,11 +635,22 @@ impl App {
                 at: now,
             };
             let id = tx.insert_visit(&reversal)?;
+            let coupon_back = match &v.coupon_id {
+                Some(c) => tx.restore_coupon(c, visit_id.trim(), now)?,
+                None => false,
+            };
             super::stock::return_stock(tx, visit_id.trim(), &id, actor, now)?;
             if let Some(c) = &v.customer_id {
                 membership_changed(tx, c, now)?;
             }
-            tx.audit(now, actor, "visit.void", "visit", visit_id.trim(), &serde_json::json!({ "reversal": id }))?;
+            tx.audit(
+                now,
+                actor,
+                "visit.void",
+                "visit",
+                visit_id.trim(),
+                &serde_json::json!({ "reversal": id, "coupon_given_back": coupon_back }),
+            )?;
             Ok(id)
         })
     }

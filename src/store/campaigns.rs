@@ -201,7 +201,8 @@ impl Tx<'_> {
         let (members, reached, redeemed): (i64, i64, i64) = self.row(
             "SELECT COUNT(*),
                     COALESCE(SUM(EXISTS (SELECT 1 FROM notification_outbox n WHERE n.dedupe_key = m.message_key AND n.status = 'sent')), 0),
-                    COALESCE(SUM(EXISTS (SELECT 1 FROM coupon_redemptions r WHERE r.coupon_id = m.coupon_id AND r.at >= ?3 AND r.at < ?4
+                    COALESCE(SUM(EXISTS (SELECT 1 FROM coupon_redemptions r JOIN visits rv ON rv.id = r.visit_id AND rv.status = 'completed'
+                                         WHERE r.coupon_id = m.coupon_id AND r.at >= ?3 AND r.at < ?4
                                          AND r.at < m.added_at + ?5)), 0)
              FROM campaign_members m WHERE m.campaign_id = ?1 AND m.grp = ?2",
             params![campaign_id, grp, ms(from), ms(to), span],
@@ -210,7 +211,8 @@ impl Tx<'_> {
         let (visited, revenue, revenue_redeemers): (i64, i64, i64) = self.row(
             &format!(
                 "SELECT COUNT(DISTINCT m.customer_id), COALESCE(SUM(v.total_fen), 0),
-                        COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM coupon_redemptions r WHERE r.coupon_id = m.coupon_id
+                        COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM coupon_redemptions r JOIN visits rv ON rv.id = r.visit_id
+                                                          AND rv.status = 'completed' WHERE r.coupon_id = m.coupon_id
                                                         AND r.at >= ?3 AND r.at < ?4 AND r.at < m.added_at + ?5)
                                      THEN v.total_fen ELSE 0 END), 0)
                  FROM campaign_members m JOIN visits v ON v.customer_id = m.customer_id

@@ -308,6 +308,16 @@ impl Tx<'_> {
     }
 
     /// Marks a visit as reversed by `reversal_id`; refuses a second reversal.
+    /// A void gives back the coupon its visit used, if it is still valid (an expired one
+    /// stays used: it could not be used again anyway). Returns whether it was given back.
+    pub fn restore_coupon(&self, coupon_id: &str, visit_id: &str, now: DateTime<Utc>) -> Result<bool> {
+        Ok(self.exec(
+            "DELETE FROM coupon_redemptions WHERE coupon_id = ?1 AND visit_id = ?2
+               AND EXISTS (SELECT 1 FROM coupons c WHERE c.id = ?1 AND c.valid_until > ?3)",
+            params![coupon_id, visit_id, ms(now)],
+        )? == 1)
+    }
+
     pub fn mark_voided(&self, visit_id: &str) -> Result<()> {
         let n = self.exec("UPDATE visits SET status = 'voided' WHERE id = ?1 AND status = 'completed'", [visit_id])?;
         if n == 0 {
