@@ -807,19 +807,18 @@ fn visit_from_bill(
         let lifetime = tx.points_lifetime_days()?;
         let expires = lifetime.map(|d| now + Duration::days(d));
         let bonus_expires = tx.bonus_lifetime_days()?.map(|d| now + Duration::days(d));
-        if let Some(l) = loaded {
-            // what expired before this visit is recorded with it
+        if let (Some(l), Some(c)) = (loaded, customer) {
+            // What expired before this visit and no row records yet is recorded now, each
+            // at the moment it happened (not as part of the visit: a void leaves it).
             if l.expired_points > 0 {
-                points.push(NewPoints { delta: -l.expired_points, reason: "expired", rule: None, expires_at: None });
+                for (at, n) in crate::domain::points::unrecorded_expiries(&tx.points_rows(&c.id)?, now) {
+                    tx.record_points_expiry(&c.id, n, at)?;
+                }
             }
             if l.expired_bonus_fen > 0 {
-                stored_value.push(NewStoredValue {
-                    principal_fen: 0,
-                    bonus_fen: -l.expired_bonus_fen,
-                    reason: "expired",
-                    rule: None,
-                    expires_at: None,
-                });
+                for (at, n) in crate::domain::points::unrecorded_expiries(&tx.bonus_rows(&c.id)?, now) {
+                    tx.record_bonus_expiry(&c.id, n, at)?;
+                }
             }
         }
         if bill.points_used > 0 {

@@ -74,6 +74,9 @@ pub enum StoredValueCmd {
         /// 支付：方式=金额 / METHOD=AMOUNT
         #[arg(long = "pay", value_name = "METHOD=AMOUNT", required = true)]
         pay: Vec<String>,
+        /// 打印充值小票（含赠送规则）/ print the top-up's receipt (with the bonus rule)
+        #[arg(long)]
+        print: bool,
         /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
@@ -419,8 +422,9 @@ pub fn visit(app: &mut App, c: VisitCmd) -> Result<Outcome, CliError> {
 
 pub fn stored_value(app: &mut App, c: StoredValueCmd) -> Result<Outcome, CliError> {
     match c {
-        StoredValueCmd::Topup { customer, amount, pay, json } => {
-            let t = app.topup(&customer, yuan("--amount", &amount)?, &tenders(&pay)?, "cli")?;
+        StoredValueCmd::Topup { customer, amount, pay, print, json } => {
+            let paid = tenders(&pay)?;
+            let t = app.topup(&customer, yuan("--amount", &amount)?, &paid, "cli")?;
             if json {
                 print_json(&t)?
             } else {
@@ -433,6 +437,11 @@ pub fn stored_value(app: &mut App, c: StoredValueCmd) -> Result<Outcome, CliErro
                 if let Some(rule) = &t.bonus_rule {
                     say(&format!("  {rule}"))?;
                 }
+            }
+            if print {
+                let c = app.customer_by_key(&customer)?;
+                crate::station::printing::queue_topup_receipt(app, &c, &t, &paid)?;
+                return super::device::print_now(app, json);
             }
         }
         StoredValueCmd::Refund { customer, to, json } => {

@@ -191,6 +191,62 @@ pub fn queue_receipt(app: &mut App, r: &Receipt) -> Result<i64> {
     queue(app, "receipt", Some(&r.visit_id), &bytes, None)
 }
 
+/// A top-up's receipt: what was paid in, the bonus and the rule that gave it, how it was
+/// paid, and the card's balance after.
+pub fn topup_doc(
+    config: &Config,
+    customer: &crate::domain::model::Customer,
+    t: &crate::app::checkout::Topup,
+    tenders: &[(crate::domain::checkout::Tender, rust_decimal::Decimal)],
+    at: DateTime<Utc>,
+) -> ReceiptDoc {
+    let given = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    let mut who = crate::domain::customer::greeting_name(&customer.name, customer.gender);
+    if let Some(p) = &customer.phone {
+        who.push(' ');
+        who.push_str(&p.masked());
+    }
+    who.push_str(&format!(" ({})", customer.member_code));
+    let mut totals = vec![("充值 Top-up".to_string(), show_yuan(t.principal))];
+    if !t.bonus.is_zero() {
+        totals.push(("赠送 Bonus".to_string(), show_yuan(t.bonus)));
+    }
+    ReceiptDoc {
+        shop: config.shop.name.clone(),
+        address: given(&config.shop.address),
+        phone: given(&config.shop.phone),
+        cashier: None,
+        number: t.visit_id.chars().rev().take(8).collect::<String>().chars().rev().collect(),
+        at: local_dt(at, config.shop.time_zone),
+        customer: Some(who),
+        lines: vec![(
+            "储值充值 Stored-value top-up".to_string(),
+            String::new(),
+            show_yuan(t.principal),
+            t.bonus_rule.iter().cloned().collect(),
+        )],
+        totals,
+        tenders: tenders.iter().map(|(m, a)| (crate::app::report::method_label(m.as_str()), show_yuan(*a))).collect(),
+        balances: vec![
+            ("储值本金 Principal".to_string(), show_yuan(t.balances.stored_value_principal)),
+            ("赠送余额 Bonus".to_string(), show_yuan(t.balances.stored_value_bonus)),
+        ],
+        footer: "本金可退，赠送金额不退 / the principal can be refunded, the bonus cannot".into(),
+    }
+}
+
+/// Queues a top-up's receipt (`topup_doc`).
+pub fn queue_topup_receipt(
+    app: &mut App,
+    customer: &crate::domain::model::Customer,
+    t: &crate::app::checkout::Topup,
+    tenders: &[(crate::domain::checkout::Tender, rust_decimal::Decimal)],
+) -> Result<i64> {
+    let now = app.now();
+    let bytes = paper::receipt(paper_of(app), &topup_doc(&app.config, customer, t, tenders, now))?;
+    queue(app, "receipt", Some(&t.visit_id), &bytes, None)
+}
+
 pub fn queue_report(app: &mut App, r: &Report) -> Result<i64> {
     let bytes = paper::report(paper_of(app), &report_doc(&app.config, r, app.now()))?;
     queue(app, "report", None, &bytes, None)

@@ -10,6 +10,7 @@ mod config;
 mod customers;
 mod devices;
 mod import;
+mod month;
 mod ops;
 mod restore;
 mod stock;
