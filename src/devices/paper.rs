@@ -328,6 +328,8 @@ pub fn slip(paper: Paper, d: &SlipDoc) -> Result<Vec<u8>, DeviceError> {
 #[derive(Debug, Clone)]
 pub struct ReceiptDoc {
     pub shop: String,
+    /// 消费小票 Receipt, 充值小票 Top-up receipt …
+    pub title: String,
     /// Under the name, when the shop has them: address, telephone.
     pub address: Option<String>,
     pub phone: Option<String>,
@@ -357,7 +359,7 @@ pub fn receipt(paper: Paper, d: &ReceiptDoc) -> Result<Vec<u8>, DeviceError> {
     if let Some(t) = &d.phone {
         p.center(&format!("电话 Tel {t}"), 1, false)?;
     }
-    p.center("消费小票 Receipt", 1, false)?;
+    p.center(&d.title, 1, false)?;
     p.line(&format!("单号 No. {}", d.number))?;
     p.line(&format!("时间 Time {}", d.at))?;
     if let Some(c) = &d.cashier {
@@ -509,6 +511,7 @@ mod tests {
     #[test]
     fn a_long_left_side_wraps_and_the_amount_stays_right() {
         let d = ReceiptDoc {
+            title: "消费小票 Receipt".into(),
             shop: "悦颜美容".into(),
             address: None,
             phone: None,

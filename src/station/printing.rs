@@ -99,6 +99,7 @@ pub fn receipt_doc(config: &Config, r: &Receipt) -> ReceiptDoc {
     let given = |s: &str| (!s.is_empty()).then(|| s.to_string());
     ReceiptDoc {
         shop: config.shop.name.clone(),
+        title: "消费小票 Receipt".into(),
         address: given(&config.shop.address),
         phone: given(&config.shop.phone),
         cashier: r.cashier.clone(),
@@ -213,6 +214,7 @@ pub fn topup_doc(
     }
     ReceiptDoc {
         shop: config.shop.name.clone(),
+        title: "充值小票 Top-up receipt".into(),
         address: given(&config.shop.address),
         phone: given(&config.shop.phone),
         cashier: None,
