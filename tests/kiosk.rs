@@ -477,7 +477,8 @@ fn five_wrong_pins_lock_staff_mode() {
 
 #[test]
 fn staff_call_next_sounds_the_buzzer_and_prints_the_slip() {
-    let s = shop();
+    // Cloud sync is on from the start: the shop's changes wait in the queue for the cloud.
+    let s = shop_with(|c| c.cloud.enabled = true);
     {
         let mut k = s.kiosk.borrow_mut();
         for phone in ["13912345678", "13812345678"] {
@@ -562,8 +563,7 @@ fn staff_call_next_sounds_the_buzzer_and_prints_the_slip() {
         // It was cut off during the request to the WeCom bot, which cannot be asked.
         app.message_attempt(&alert.dedupe_key, "wecom", None).unwrap();
         app.recover_messages().unwrap();
-        // Cloud sync is on, and the daemon last reached the cloud three hours ago.
-        app.config.cloud.enabled = true;
+        // The daemon last reached the cloud three hours ago.
         let three_hours_ago = app.now() - chrono::Duration::hours(3);
         own_store(app).write(|tx| tx.set_sync_time(salonbox::store::SyncKey::LastSuccess, three_hours_ago)).unwrap();
     }
