@@ -807,19 +807,12 @@ fn visit_from_bill(
         let lifetime = tx.points_lifetime_days()?;
         let expires = lifetime.map(|d| now + Duration::days(d));
         let bonus_expires = tx.bonus_lifetime_days()?.map(|d| now + Duration::days(d));
-        if let (Some(l), Some(c)) = (loaded, customer) {
+        if let (Some(l), Some(c)) = (loaded, customer)
+            && (l.expired_points > 0 || l.expired_bonus_fen > 0)
+        {
             // What expired before this visit and no row records yet is recorded now, each
             // at the moment it happened (not as part of the visit: a void leaves it).
-            if l.expired_points > 0 {
-                for (at, n) in crate::domain::points::unrecorded_expiries(&tx.points_rows(&c.id)?, now) {
-                    tx.record_points_expiry(&c.id, n, at)?;
-                }
-            }
-            if l.expired_bonus_fen > 0 {
-                for (at, n) in crate::domain::points::unrecorded_expiries(&tx.bonus_rows(&c.id)?, now) {
-                    tx.record_bonus_expiry(&c.id, n, at)?;
-                }
-            }
+            super::membership::record_expiries(tx, &c.id, now)?;
         }
         if bill.points_used > 0 {
             points.push(NewPoints { delta: -bill.points_used, reason: "redeemed", rule: None, expires_at: None });

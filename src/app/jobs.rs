@@ -383,26 +383,17 @@ fn low_stock(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>, tz:
     Ok((queued, String::new()))
 }
 
-/// What is past its retention: printed jobs, settled messages, synced events.
-/// Every expiry of points and of stored-value bonus up to `at` that no ledger row records
-/// yet is written, each at the moment it happened (so a report by day counts it on its
-/// day). Balances do not change: the replay knew; the ledgers now say so.
+/// Every expiry of points and stored-value bonus up to `at` that no row records yet is
+/// written at its own time (`membership::record_expiries`), so a report by day counts it
+/// on its day.
 fn record_expiries(tx: &Tx<'_>, at: DateTime<Utc>) -> Result<(Vec<Queued>, String)> {
     let (mut points, mut bonus_fen, mut customers) = (0i64, 0i64, 0usize);
     for customer in tx.customers_with_expiring_ledgers()? {
-        let p = crate::domain::points::unrecorded_expiries(&tx.points_rows(&customer)?, at);
-        let b = crate::domain::points::unrecorded_expiries(&tx.bonus_rows(&customer)?, at);
-        if p.is_empty() && b.is_empty() {
-            continue;
-        }
-        customers += 1;
-        for (when, n) in p {
-            tx.record_points_expiry(&customer, n, when)?;
-            points += n;
-        }
-        for (when, n) in b {
-            tx.record_bonus_expiry(&customer, n, when)?;
-            bonus_fen += n;
+        let (p, b) = super::membership::record_expiries(tx, &customer, at)?;
+        if p + b > 0 {
+            customers += 1;
+            points += p;
+            bonus_fen += b;
         }
     }
     Ok((
@@ -415,6 +406,7 @@ fn record_expiries(tx: &Tx<'_>, at: DateTime<Utc>) -> Result<(Vec<Queued>, Strin
     ))
 }
 
+/// What is past its retention: printed jobs, settled messages, synced events.
 fn retention(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>) -> Result<(Vec<Queued>, String)> {
     let j = &config.jobs;
     let days = |d: u32| Duration::days(d.into());

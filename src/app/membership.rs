@@ -177,6 +177,26 @@ pub struct CourseSale {
     pub valid_until: Option<DateTime<Utc>>,
 }
 
+/// Writes every expiry of a customer's points and stored-value bonus up to `at` that no
+/// ledger row records yet, each at the moment it happened (`domain::points`). Balances do
+/// not change: the replay knew; the ledgers now say so. Returns `(points, bonus fen)`.
+pub(crate) fn record_expiries(
+    tx: &crate::store::Tx<'_>,
+    customer_id: &str,
+    at: DateTime<Utc>,
+) -> std::result::Result<(i64, i64), crate::store::StoreError> {
+    let (mut points, mut bonus_fen) = (0, 0);
+    for (when, n) in crate::domain::points::unrecorded_expiries(&tx.points_rows(customer_id)?, at) {
+        tx.record_points_expiry(customer_id, n, when)?;
+        points += n;
+    }
+    for (when, n) in crate::domain::points::unrecorded_expiries(&tx.bonus_rows(customer_id)?, at) {
+        tx.record_bonus_expiry(customer_id, n, when)?;
+        bonus_fen += n;
+    }
+    Ok((points, bonus_fen))
+}
+
 fn pct(field: &str, v: Decimal) -> Result<Decimal> {
     if v < Decimal::ZERO || v > Decimal::ONE_HUNDRED {
         return Err(AppError::input(field, format!("应在 0–100 之间：{v} / must be between 0 and 100: {v}")));

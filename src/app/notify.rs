@@ -130,22 +130,12 @@ impl App {
         Ok(self.store.write(|tx| tx.record_attempt(key, via, to, now))?)
     }
 
-    /// A send through `via` whose answer was lost: resolved the way the channel allows
-    /// (`messages::Resolution`): the provider is asked at once, the message goes again
-    /// (a channel that drops copies), or it waits for a person.
+    /// A send through `via` whose answer was lost: settled as the channel allows
+    /// (`settle_unknown_as`), the provider first asked after `messages::RESOLVE_FIRST`.
     pub fn message_unknown(&mut self, key: &str, via: &str, reason: &str) -> Result<()> {
         let now = self.now();
-        match messages::Resolution::for_channel(via) {
-            messages::Resolution::SendAgain => Ok(self.store.write(|tx| tx.settle_later(key, reason, now, now))?),
-            messages::Resolution::AskProvider { .. } => {
-                let check = now + Duration::from_std(messages::RESOLVE_FIRST).unwrap_or(Duration::seconds(30));
-                Ok(self.store.write(|tx| tx.settle_unknown(key, reason, Some(check), now))?)
-            }
-            messages::Resolution::AskPerson => {
-                let reason = format!("{reason}；{}", ask_person_note(via));
-                Ok(self.store.write(|tx| tx.settle_unknown(key, &reason, None, now))?)
-            }
-        }
+        let ask_at = now + Duration::from_std(messages::RESOLVE_FIRST).unwrap_or(Duration::seconds(30));
+        Ok(self.store.write(|tx| settle_unknown_as(tx, key, via, reason, ask_at, now))?)
     }
 
     /// Unknown outcomes whose look at the provider is due.
@@ -205,7 +195,7 @@ impl App {
                                 "服务商尚无回执，无法确认是否发出；{} / no receipt from the provider yet: cannot tell whether it went out",
                                 ask_person_note(via)
                             );
-                            self.store.write(|tx| tx.record_check(key, &reason, None, now))?;
+                            self.store.write(|tx| tx.settle_unknown(key, &reason, None, true, now))?;
                             CheckOutcome::AskPerson
                         }
                     },
@@ -216,7 +206,7 @@ impl App {
                         let again = now + backoff(n.checks + 1, messages::RESOLVE_FIRST, messages::RESOLVE_MAX);
                         let at = again.min(settle_at).max(now + Duration::seconds(5));
                         let reason = "结果未知：等待服务商的记录 / outcome unknown: waiting for the provider's record";
-                        self.store.write(|tx| tx.record_check(key, reason, Some(at), now))?;
+                        self.store.write(|tx| tx.settle_unknown(key, reason, Some(at), true, now))?;
                         CheckOutcome::Waiting
                     }
                 }
@@ -232,7 +222,7 @@ impl App {
                         ask_person_note(via)
                     ),
                 };
-                self.store.write(|tx| tx.record_check(key, &text, at, now))?;
+                self.store.write(|tx| tx.settle_unknown(key, &text, at, true, now))?;
                 if at.is_some() { CheckOutcome::Waiting } else { CheckOutcome::AskPerson }
             }
         };
@@ -240,26 +230,21 @@ impl App {
     }
 
     /// At daemon start: sends cut off before any channel was tried go back to `pending`;
-    /// those cut off during a send become `unknown` and are resolved like a lost answer;
-    /// arrival alerts too old to matter are dropped. Returns the unknown keys and the
-    /// number dropped.
+    /// those cut off during a request are settled like a lost answer (`settle_unknown_as`:
+    /// a provider that can be asked is asked at once); arrival alerts too old to matter
+    /// are dropped. Returns the keys cut off during a request and the number dropped.
     pub fn recover_messages(&mut self) -> Result<(Vec<String>, usize)> {
         let now = self.now();
-        let (unknown, stale) = self.store.write(|tx| {
-            let unknown = tx.mark_interrupted_sends(now)?.unknown;
-            let stale = tx.drop_stale_arrival_alerts(now, ARRIVAL_ALERT_WINDOW)?;
-            Ok::<_, crate::store::StoreError>((unknown, stale))
-        })?;
-        for (key, via) in &unknown {
-            // The providers that can be asked are asked at once (`check_after` = now); the
-            // others are settled their way (the relay sends again, WeChat and the bots wait
-            // for a person).
-            if !matches!(messages::Resolution::for_channel(via), messages::Resolution::AskProvider { .. }) {
+        Ok(self.store.write(|tx| {
+            let mut cut = Vec::new();
+            for (key, via) in tx.mark_interrupted_sends(now)? {
                 let reason = "发送中断，是否已发出未知 / interrupted while sending: may or may not have gone out";
-                self.message_unknown(key, via, reason)?;
+                settle_unknown_as(tx, &key, &via, reason, now, now)?;
+                cut.push(key);
             }
-        }
-        Ok((unknown.into_iter().map(|(k, _)| k).collect(), stale))
+            let stale = tx.drop_stale_arrival_alerts(now, ARRIVAL_ALERT_WINDOW)?;
+            Ok::<_, crate::store::StoreError>((cut, stale))
+        })?)
     }
 
     /// `salonbox notify settle`: a person found out (asked the customer, looked at the
@@ -351,6 +336,26 @@ pub enum CheckOutcome {
     SendAgain,
     Waiting,
     AskPerson,
+}
+
+/// Settles a send through `via` whose outcome is not known, as the channel allows
+/// (`messages::Resolution`): sent again now (a channel that drops copies), the provider
+/// asked at `ask_at`, or left to a person with what to do. The one place that decides.
+fn settle_unknown_as(
+    tx: &Tx<'_>,
+    key: &str,
+    via: &str,
+    reason: &str,
+    ask_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> std::result::Result<(), crate::store::StoreError> {
+    match messages::Resolution::for_channel(via) {
+        messages::Resolution::SendAgain => tx.settle_later(key, reason, now, now),
+        messages::Resolution::AskProvider { .. } => tx.settle_unknown(key, reason, Some(ask_at), false, now),
+        messages::Resolution::AskPerson => {
+            tx.settle_unknown(key, &format!("{reason}；{}", ask_person_note(via)), None, false, now)
+        }
+    }
 }
 
 /// What a person is asked to do about a message nobody can settle.

@@ -136,14 +136,7 @@ impl AliyunSms {
                 let answer: AliyunDetails = match serde_json::from_str(&text) {
                     Ok(a) => a,
                     Err(_) if !status.is_success() => return Err(SendError::from_status(ALIYUN, status, wait)),
-                    Err(_) => {
-                        return Err(SendError::Retryable {
-                            channel: ALIYUN,
-                            code: "bad_answer".into(),
-                            message: text.chars().take(200).collect(),
-                            retry_after: None,
-                        });
-                    }
+                    Err(_) => return Err(SendError::unreadable(ALIYUN, &text).nothing_sent()),
                 };
                 if answer.code.as_deref() != Some("OK") {
                     return Err(aliyun_error(

@@ -242,11 +242,7 @@ impl Tx<'_> {
     }
 
     pub fn points_rows(&self, customer_id: &str) -> Result<Vec<PointsRow>> {
-        let mut st = self.conn().prepare_cached(
-            "SELECT at, delta, expires_at, reason = 'expired' FROM points_ledger WHERE customer_id = ?1 ORDER BY at, id",
-        )?;
-        let rows = st.query_map([customer_id], lot_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        Ok(self.points_rows_by_visit(customer_id)?.into_iter().map(|(r, _)| r).collect())
     }
 
     /// A stored-value card's bonus rows (what may expire), as lots.
@@ -274,7 +270,7 @@ impl Tx<'_> {
         self.exec(
             "INSERT INTO points_ledger (id, customer_id, delta, reason, visit_id, rule, expires_at, at)
              VALUES (?1, ?2, ?3, 'expired', NULL, NULL, NULL, ?4)",
-            params![crate::store::fresh_id(), customer_id, -n, ms(at)],
+            params![new_id(), customer_id, -n, ms(at)],
         )?;
         Ok(())
     }
@@ -284,7 +280,7 @@ impl Tx<'_> {
         self.exec(
             "INSERT INTO stored_value_ledger (id, customer_id, principal_delta_fen, bonus_delta_fen, reason, visit_id, rule, expires_at, at)
              VALUES (?1, ?2, 0, ?3, 'expired', NULL, NULL, NULL, ?4)",
-            params![crate::store::fresh_id(), customer_id, -fen, ms(at)],
+            params![new_id(), customer_id, -fen, ms(at)],
         )?;
         Ok(())
     }
@@ -395,10 +391,6 @@ impl Tx<'_> {
             })
             .max_by_key(|(total, (min, _, _))| (*total, *min));
         Ok(best.map_or((0, None), |(total, rule)| (total, Some(rule))))
-    }
-
-    pub fn topup_bonus_fen(&self, amount_fen: i64) -> Result<i64> {
-        Ok(self.topup_bonus(amount_fen)?.0)
     }
 
     /// Commission rates by service or category: `(key, rate)` with `key` as stored

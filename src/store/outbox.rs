@@ -203,15 +203,6 @@ fn row_to_notification(r: &rusqlite::Row<'_>) -> rusqlite::Result<Notification> 
     })
 }
 
-/// Sends a crash or kill cut off (`Tx::mark_interrupted_sends`).
-#[derive(Debug, Default)]
-pub struct Interrupted {
-    /// Keys of those that had not reached a channel: back in the queue.
-    pub pending: Vec<String>,
-    /// Keys and channels of those cut off during a request: `unknown`.
-    pub unknown: Vec<(String, String)>,
-}
-
 /// A scheduled job's last run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobRun {
@@ -397,35 +388,21 @@ impl Tx<'_> {
     }
 
     /// A send whose outcome is not known: `unknown`, with the next look at the provider
-    /// (`check_after`), or none when a person must decide.
+    /// (`check_after`), or none when a person must decide. `looked`: this follows a look at
+    /// the provider that told nothing yet (counted in `checks`).
     pub fn settle_unknown(
         &self,
         dedupe_key: &str,
         reason: &str,
         check_after: Option<DateTime<Utc>>,
+        looked: bool,
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.exec(
-            "UPDATE notification_outbox SET status = 'unknown', last_error = ?2, check_after = ?3, updated_at = ?4
+            "UPDATE notification_outbox SET status = 'unknown', last_error = ?2, check_after = ?3, updated_at = ?4,
+                 checks = checks + ?5
              WHERE dedupe_key = ?1 AND status IN ('sending', 'unknown')",
-            params![dedupe_key, reason, check_after.map(ms), ms(now)],
-        )?;
-        Ok(())
-    }
-
-    /// One more look at the provider that told nothing yet: the next at `check_after`
-    /// (none: a person decides).
-    pub fn record_check(
-        &self,
-        dedupe_key: &str,
-        reason: &str,
-        check_after: Option<DateTime<Utc>>,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        self.exec(
-            "UPDATE notification_outbox SET checks = checks + 1, last_error = ?2, check_after = ?3, updated_at = ?4
-             WHERE dedupe_key = ?1 AND status = 'unknown'",
-            params![dedupe_key, reason, check_after.map(ms), ms(now)],
+            params![dedupe_key, reason, check_after.map(ms), ms(now), i64::from(looked)],
         )?;
         Ok(())
     }
@@ -453,39 +430,20 @@ impl Tx<'_> {
 
     /// At start-up: messages left `sending` were cut off by a crash or a kill. One that had
     /// not reached a channel (no `attempt_via`) goes back to `pending`: nothing was sent.
-    /// One that had becomes `unknown`, to be resolved like a lost answer, first look at
-    /// `check_after`. Returns `(back to pending, unknown)` keys.
-    pub fn mark_interrupted_sends(&self, now: DateTime<Utc>) -> Result<Interrupted> {
-        let rows = self
+    /// The others stay `sending` and are returned as `(key, channel tried)`, for the caller
+    /// to settle as the channel allows (`app::notify`).
+    pub fn mark_interrupted_sends(&self, now: DateTime<Utc>) -> Result<Vec<(String, String)>> {
+        self.exec(
+            "UPDATE notification_outbox SET status = 'pending', not_before = ?1, updated_at = ?1,
+                 last_error = '发送前中断，未发出 / interrupted before any channel was tried: not sent'
+             WHERE status = 'sending' AND attempt_via IS NULL",
+            [ms(now)],
+        )?;
+        Ok(self
             .conn()
             .prepare_cached("SELECT dedupe_key, attempt_via FROM notification_outbox WHERE status = 'sending'")?
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut pending = Vec::new();
-        let mut unknown = Vec::new();
-        for (key, via) in rows {
-            match via {
-                None => {
-                    self.exec(
-                        "UPDATE notification_outbox SET status = 'pending', not_before = ?2, updated_at = ?2,
-                             last_error = '发送前中断，未发出 / interrupted before any channel was tried: not sent'
-                         WHERE dedupe_key = ?1",
-                        params![key, ms(now)],
-                    )?;
-                    pending.push(key);
-                }
-                Some(via) => {
-                    self.settle_unknown(
-                        &key,
-                        "发送中断，是否已发出未知 / interrupted while sending: may or may not have gone out",
-                        Some(now),
-                        now,
-                    )?;
-                    unknown.push((key, via));
-                }
-            }
-        }
-        Ok(Interrupted { pending, unknown })
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// Messages staff should look at: `(unknown, failed since `since`)`. Reads the due index

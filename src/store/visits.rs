@@ -307,7 +307,6 @@ impl Tx<'_> {
         Ok(id)
     }
 
-    /// Marks a visit as reversed by `reversal_id`; refuses a second reversal.
     /// A void gives back the coupon its visit used, if it is still valid (an expired one
     /// stays used: it could not be used again anyway). Returns whether it was given back.
     pub fn restore_coupon(&self, coupon_id: &str, visit_id: &str, now: DateTime<Utc>) -> Result<bool> {
@@ -318,6 +317,7 @@ impl Tx<'_> {
         )? == 1)
     }
 
+    /// Marks a visit as reversed by `reversal_id`; refuses a second reversal.
     pub fn mark_voided(&self, visit_id: &str) -> Result<()> {
         let n = self.exec("UPDATE visits SET status = 'voided' WHERE id = ?1 AND status = 'completed'", [visit_id])?;
         if n == 0 {
