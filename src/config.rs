@@ -80,6 +80,64 @@ pub struct Config {
     pub jobs: Jobs,
     pub cloud: Cloud,
     pub feedback: Feedback,
+    pub web: Web,
+}
+
+/// The back office (`salonbox web`).
+#[derive(Debug, Clone)]
+pub struct Web {
+    /// Where it listens (default `0.0.0.0:8080`: the shop's network).
+    pub listen: std::net::SocketAddr,
+    /// Client addresses answered besides loopback, private and link-local ones (CIDR).
+    pub allow: Vec<Cidr>,
+    /// A session ends after this long without a request…
+    pub session_idle: chrono::Duration,
+    /// …and this long after its login, whatever happens.
+    pub session_max: chrono::Duration,
+}
+
+/// An address range, `100.64.0.0/10` or `fd00::/8`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    pub net: std::net::IpAddr,
+    pub bits: u8,
+}
+
+impl Cidr {
+    pub fn parse(s: &str) -> Result<Cidr, String> {
+        let (addr, bits) = s.trim().split_once('/').unwrap_or((s.trim(), ""));
+        let net: std::net::IpAddr = addr
+            .parse()
+            .map_err(|_| format!("「{s}」不是地址段 / \"{s}\" is not an address range (e.g. 100.64.0.0/10)"))?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let bits = if bits.is_empty() {
+            max
+        } else {
+            bits.parse::<u8>().ok().filter(|b| *b <= max).ok_or_else(|| {
+                format!("「{s}」的前缀长度须在 0 到 {max} 之间 / the prefix length of \"{s}\" must be from 0 to {max}")
+            })?
+        };
+        Ok(Cidr { net, bits })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = if self.bits == 0 { 0 } else { u32::MAX << (32 - u32::from(self.bits)) };
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = if self.bits == 0 { 0 } else { u128::MAX << (128 - u32::from(self.bits)) };
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Ratings by a link in a thank-you message (the page is the cloud's; ratings come back
@@ -372,6 +430,7 @@ impl Config {
             jobs: r.jobs.check(&src)?,
             cloud: r.cloud.check(&src)?,
             feedback: r.feedback.check(&src)?,
+            web: r.web.check(&src)?,
         })
     }
 }
@@ -781,6 +840,33 @@ impl RawCloud {
     }
 }
 
+impl RawWeb {
+    fn check(self, src: &Source<'_>) -> Result<Web, ConfigError> {
+        let listen = self.listen.trim().parse().map_err(|_| {
+            src.invalid(
+                "web.listen",
+                format!(
+                    "「{}」不是 地址:端口 / \"{}\" is not address:port (e.g. 0.0.0.0:8080)",
+                    self.listen, self.listen
+                ),
+            )
+        })?;
+        let allow = self
+            .allow
+            .iter()
+            .map(|a| Cidr::parse(a).map_err(|m| src.invalid("web.allow", m)))
+            .collect::<Result<_, _>>()?;
+        src.range("web.session_idle_minutes", self.session_idle_minutes.into(), 1, 24 * 60)?;
+        src.range("web.session_max_hours", self.session_max_hours.into(), 1, 7 * 24)?;
+        Ok(Web {
+            listen,
+            allow,
+            session_idle: chrono::Duration::minutes(self.session_idle_minutes.into()),
+            session_max: chrono::Duration::hours(self.session_max_hours.into()),
+        })
+    }
+}
+
 impl RawFeedback {
     fn check(self, src: &Source<'_>) -> Result<Feedback, ConfigError> {
         src.range("feedback.thanks_delay_minutes", self.thanks_delay_minutes.into(), 0, 24 * 60)?;
@@ -843,6 +929,22 @@ struct RawConfig {
     jobs: RawJobs,
     cloud: RawCloud,
     feedback: RawFeedback,
+    web: RawWeb,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawWeb {
+    listen: String,
+    allow: Vec<String>,
+    session_idle_minutes: u32,
+    session_max_hours: u32,
+}
+
+impl Default for RawWeb {
+    fn default() -> Self {
+        RawWeb { listen: "0.0.0.0:8080".into(), allow: Vec::new(), session_idle_minutes: 30, session_max_hours: 12 }
+    }
 }
 
 #[derive(Deserialize)]

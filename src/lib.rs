@@ -18,3 +18,5 @@ pub mod station;
 pub mod store;
 #[cfg(feature = "net")]
 pub mod sync;
+#[cfg(feature = "web")]
+pub mod web;

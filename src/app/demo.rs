@@ -98,6 +98,14 @@ const STAFF: &[(&str, StaffRole, &str)] = &[
     ("孙慧", StaffRole::Manager, "5"),
 ];
 
+/// The demo's back-office logins (never a real shop's: `demo` only).
+const DEMO_PINS: &[(&str, StaffRole, &str)] = &[
+    ("孙慧", StaffRole::Manager, "3333"),
+    ("周晓燕", StaffRole::FrontDesk, "2222"),
+    ("李娜", StaffRole::Beautician, "1111"),
+];
+const DEMO_OWNER: (&str, &str) = ("林美华", "salonbox-demo");
+
 /// Tags the front desk gives: every n-th customer carries the tag.
 const TAGS: &[(usize, &str)] = &[(11, "老带新"), (17, "学生"), (23, "企业客户"), (29, "VIP")];
 
@@ -378,6 +386,27 @@ impl App {
     /// The demo's story needs someone arriving for an appointment, whatever the hour it is
     /// played: when nobody is due now, a demo customer's treatment is booked to start a
     /// quarter of an hour from now (through the ordinary booking rules). Returns it.
+    /// The demo's back-office logins, one per role: PINs for a beautician, the front desk
+    /// and the manager, and an owner with a password. Returns `(role, name, PIN or password)`.
+    pub fn seed_demo_logins(&mut self) -> Result<Vec<(crate::domain::model::StaffRole, String, String)>> {
+        use crate::domain::model::StaffRole;
+        let now = self.now();
+        let mut logins = Vec::new();
+        for (name, role, pin) in DEMO_PINS {
+            let staff = self.store.read(|tx| Ok::<_, AppError>(tx.find_staff(name)?))?;
+            let hash = super::staff::hash_pin(pin)?;
+            self.store.write(|tx| tx.set_staff_pin(&staff.id, &hash, now))?;
+            logins.push((*role, (*name).to_string(), (*pin).to_string()));
+        }
+        let owner = self.add_staff(
+            &super::staff::StaffInput { name: DEMO_OWNER.0.into(), role: "owner".into(), ..Default::default() },
+            "demo",
+        )?;
+        self.set_password(&owner.id, DEMO_OWNER.1, "demo", "demo")?;
+        logins.insert(0, (StaffRole::Owner, DEMO_OWNER.0.to_string(), DEMO_OWNER.1.to_string()));
+        Ok(logins)
+    }
+
     pub fn seed_demo_arrival(&mut self) -> Result<Option<crate::domain::model::Appointment>> {
         let now = self.now();
         let window = self.config.checkin.window;

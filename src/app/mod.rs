@@ -4,6 +4,7 @@
 //! Architecture Invariant: `app` knows the store's `Tx` methods but writes no SQL, and
 //! knows neither Slint, clap, HTTP nor devices.
 
+pub mod access;
 pub mod booking;
 pub mod campaigns;
 pub mod checkin;
@@ -22,6 +23,7 @@ pub mod restore;
 pub mod staff;
 pub mod stock;
 pub mod sync;
+pub mod today;
 pub mod waitlist;
 
 use std::io::Write;

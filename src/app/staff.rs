@@ -109,36 +109,56 @@ impl App {
     }
 
     /// Checks a staff member's PIN for the kiosk's staff mode: five wrong PINs in a row lock
-    /// it for fifteen minutes; every attempt is in the audit log. The PIN is verified (Argon2,
-    /// deliberately slow) outside any transaction, so the daemon and the other faces keep
-    /// writing meanwhile; the attempt is recorded after, against the state as it is then.
+    /// it for fifteen minutes; every attempt is in the audit log.
     pub fn staff_login(&mut self, staff: &str, pin: &str) -> Result<PinCheck> {
+        let s = self.store.read(|tx| Ok::<_, AppError>(tx.find_staff(staff)?))?;
+        let hash = self.store.read(|tx| Ok::<_, AppError>(tx.staff_pin_state(&s.id)?.0))?;
+        self.check_secret(s, hash, pin, &serde_json::json!({ "via": "kiosk" }))
+    }
+
+    /// Checks a PIN or password against its hash, sharing one count of wrong tries (the
+    /// kiosk's PIN and the back office's password lock together). The secret is verified
+    /// (Argon2, deliberately slow) outside any transaction, so the daemon and the other
+    /// faces keep writing meanwhile; the attempt is recorded after, against the state as
+    /// it is then. `detail` goes into every audit row (the face, the client's address).
+    pub(crate) fn check_secret(
+        &mut self,
+        s: Staff,
+        hash: Option<String>,
+        secret: &str,
+        detail: &serde_json::Value,
+    ) -> Result<PinCheck> {
         let now = self.now();
-        let (s, hash, locked) = self.store.read(|tx| {
-            let s = tx.find_staff(staff)?;
-            let (hash, _, locked) = tx.staff_pin_state(&s.id)?;
-            Ok::<_, AppError>((s, hash, locked))
-        })?;
         let Some(hash) = hash else { return Ok(PinCheck::NoPin) };
+        let with = |failures: i64| {
+            let mut d = detail.clone();
+            if let Some(m) = d.as_object_mut() {
+                m.insert("failures".into(), failures.into());
+            }
+            d
+        };
+        let locked = self.store.read(|tx| Ok::<_, AppError>(tx.staff_pin_state(&s.id)?.2))?;
         if let Some(until) = locked.filter(|u| *u > now) {
-            self.store
-                .write(|tx| tx.audit(now, &s.id, "staff.login_locked", "staff", &s.id, &serde_json::json!({})))?;
+            self.store.write(|tx| tx.audit(now, &s.id, "staff.login_locked", "staff", &s.id, detail))?;
             return Ok(PinCheck::Locked { until });
         }
-        let verified = verify_pin(pin, &hash);
+        let verified = verify_pin(secret, &hash);
         self.store.write(|tx| {
-            // Another kiosk may have counted failures, locked the PIN or changed it meanwhile.
-            let (now_hash, failures, locked) = tx.staff_pin_state(&s.id)?;
-            let ok = verified && now_hash.as_deref() == Some(hash.as_str());
+            // Another face may have counted failures, locked the PIN or changed it meanwhile.
+            let (pin_hash, failures, locked) = tx.staff_pin_state(&s.id)?;
+            let password_hash = tx.staff_password_hash(&s.id)?;
+            let unchanged =
+                pin_hash.as_deref() == Some(hash.as_str()) || password_hash.as_deref() == Some(hash.as_str());
+            let ok = verified && unchanged;
             if let Some(until) = locked.filter(|u| *u > now) {
-                tx.audit(now, &s.id, "staff.login_locked", "staff", &s.id, &serde_json::json!({}))?;
+                tx.audit(now, &s.id, "staff.login_locked", "staff", &s.id, detail)?;
                 return Ok(PinCheck::Locked { until });
             }
             let failures = if ok { 0 } else { failures + 1 };
             let lock = (!ok && failures >= PIN_TRIES).then(|| now + chrono::Duration::minutes(PIN_LOCK_MINUTES));
             tx.record_pin_attempt(&s.id, ok, lock, now)?;
             let action = if ok { "staff.login" } else { "staff.login_failed" };
-            tx.audit(now, &s.id, action, "staff", &s.id, &serde_json::json!({ "failures": failures }))?;
+            tx.audit(now, &s.id, action, "staff", &s.id, &with(failures))?;
             Ok::<_, AppError>(match (ok, lock) {
                 (true, _) => PinCheck::Ok(s.clone()),
                 (false, Some(until)) => {

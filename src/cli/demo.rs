@@ -98,6 +98,8 @@ pub(super) fn demo(
     let mut app = App::open(config, &dir, clock)?;
     let r = app.seed_demo(DemoSize { customers, days_of_history: 365 }, 2026)?;
     app.seed_demo_arrival()?;
+    #[cfg(feature = "web")]
+    let logins = app.seed_demo_logins()?;
     say(&msg::demo_seeded(r.staff, r.services, r.customers, r.visits, r.appointments))?;
     say(&format!("\n{}", app.config.shop.name))?;
     #[cfg(feature = "kiosk")]
@@ -106,8 +108,14 @@ pub(super) fn demo(
             say(&msg::demo_window(&dir, keep))?;
             // The daemon's jobs run beside the window, in this process; messages are logged.
             let daemon = demo_daemon(&app.config, &dir, &app.clock)?;
+            #[cfg(feature = "web")]
+            let web = DemoWeb::start(&app.config, &dir, &app.clock)?;
+            #[cfg(feature = "web")]
+            say(&msg::demo_web(&web.url, &logins))?;
             let result = crate::kiosk::run(app).map_err(|e| CliError::Device(e.to_string()));
             daemon.stop();
+            #[cfg(feature = "web")]
+            web.stop();
             result?;
             return Ok(Outcome::Ok);
         }
@@ -134,10 +142,17 @@ pub(super) fn demo(
         // what the daemon sends after such a morning (logged, not sent, in the demo)
         demo_messages(&config, &dir, &clock)?;
         // the shop after the walk-through, as the command line sees it
-        let mut app = App::open(config, &dir, clock)?;
+        let mut app = App::open(config.clone(), &dir, clock.clone())?;
         say("")?;
         let queue = app.queue(false)?;
         print_queue(&app, &queue)?;
+        // Without `--headless`, the back office goes on serving the shop until Ctrl-C.
+        #[cfg(feature = "web")]
+        if !headless {
+            let web = DemoWeb::start(&config, &dir, &clock)?;
+            say(&msg::demo_web(&web.url, &logins))?;
+            web.wait();
+        }
     }
     #[cfg(not(feature = "kiosk"))]
     {
@@ -170,6 +185,59 @@ pub(super) fn demo_config(mut config: Config) -> Config {
         config.jobs.clock_sync_file = None;
     }
     config
+}
+
+/// The back office, serving the demo shop on loopback from a thread of its own.
+#[cfg(feature = "web")]
+pub(super) struct DemoWeb {
+    stop: tokio::sync::watch::Sender<bool>,
+    thread: std::thread::JoinHandle<()>,
+    pub url: String,
+}
+
+#[cfg(feature = "web")]
+impl DemoWeb {
+    /// On 127.0.0.1:8080, or any free port when that one is taken.
+    fn start(config: &Config, dir: &Path, clock: &Arc<dyn Clock>) -> Result<DemoWeb, CliError> {
+        let listener =
+            std::net::TcpListener::bind("127.0.0.1:8080").or_else(|_| std::net::TcpListener::bind("127.0.0.1:0"))?;
+        listener.set_nonblocking(true)?;
+        let url = format!("http://{}/", listener.local_addr()?);
+        let shop = Arc::new(crate::web::Shop::open(config.clone(), dir, clock.clone())?);
+        let (stop, mut rx) = tokio::sync::watch::channel(false);
+        let thread = std::thread::spawn(move || {
+            let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => return tracing::error!(error = %e, "demo back office: no runtime"),
+            };
+            rt.block_on(async move {
+                let listener = match tokio::net::TcpListener::from_std(listener) {
+                    Ok(l) => l,
+                    Err(e) => return tracing::error!(error = %e, "demo back office: no listener"),
+                };
+                let shutdown = async move {
+                    tokio::select! {
+                        _ = crate::web::shutdown_signal() => {}
+                        _ = rx.changed() => {}
+                    }
+                };
+                if let Err(e) = crate::web::serve_on(listener, shop, shutdown).await {
+                    tracing::error!(error = %e, "demo back office stopped");
+                }
+            });
+        });
+        Ok(DemoWeb { stop, thread, url })
+    }
+
+    fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.thread.join();
+    }
+
+    /// Until Ctrl-C (or SIGTERM).
+    fn wait(self) {
+        let _ = self.thread.join();
+    }
 }
 
 /// The daemon, running on its own thread beside the demo's window.

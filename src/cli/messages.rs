@@ -758,3 +758,23 @@ pub fn usage_error_zh(e: &clap::Error) -> Option<String> {
     // clap's English line follows.
     Some(format!("命令行有误：{what}"))
 }
+
+/// `salonbox web` is up (the tests read the address from this line).
+pub fn web_listening(addr: std::net::SocketAddr) -> String {
+    let shown = if addr.ip().is_unspecified() {
+        format!("http://<本机地址 this machine>:{}/ （如 e.g. http://salonbox.local:{}/）", addr.port(), addr.port())
+    } else {
+        format!("http://{addr}/")
+    };
+    format!("后台已启动 / back office listening on {addr}: {shown}")
+}
+
+/// The demo's back office: its address and a login for each role.
+pub fn demo_web(url: &str, logins: &[(crate::domain::model::StaffRole, String, String)]) -> String {
+    let mut s = format!("\n后台网页 / back office: {url}\n演示登录 / demo logins (姓名 name + PIN/密码 password):\n");
+    for (role, name, secret) in logins {
+        s.push_str(&format!("  {:<10} {}  {}\n", role.label_zh(), name, secret));
+    }
+    s.push_str("按 Ctrl-C 结束演示 / Ctrl-C ends the demo");
+    s
+}

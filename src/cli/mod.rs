@@ -209,6 +209,13 @@ pub enum Command {
     /// 后台服务：提醒、生日券、员工通知（systemd 运行）/ the daemon: reminders, coupons, staff alerts (run by systemd)
     #[cfg(feature = "net")]
     Daemon,
+    /// 后台网页（店内网络的浏览器）/ the back office in a browser on the shop's network
+    #[cfg(feature = "web")]
+    Web {
+        /// 监听地址（默认取配置 [web] listen）/ address to listen on (default: [web] listen)
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
     /// 定时任务 / scheduled jobs
     #[cfg(feature = "net")]
     #[command(subcommand)]
@@ -264,6 +271,9 @@ pub enum CliError {
     Json(#[from] serde_json::Error),
     #[error("{0}")]
     Device(String),
+    #[cfg(feature = "web")]
+    #[error(transparent)]
+    Web(#[from] crate::web::WebError),
     #[error(
         "SALONBOX_NOW 无效（应为 RFC 3339，如 2026-11-23T10:00:00+08:00）：{0} / SALONBOX_NOW is not RFC 3339: {0}"
     )]
@@ -470,6 +480,18 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         }
         #[cfg(feature = "net")]
         Command::Notify(cmd) => daemon::notify(App::open(config, &dir, clock)?, cmd),
+        #[cfg(feature = "web")]
+        Command::Web { listen } => {
+            let mut config = config;
+            if let Some(l) = listen {
+                config.web.listen = l;
+            }
+            let _running = crate::app::restore::ServiceLock::shared(&dir)?;
+            crate::web::serve(config, &dir, clock, |addr| {
+                let _ = say(&msg::web_listening(addr));
+            })?;
+            Ok(Outcome::Ok)
+        }
         Command::Device(device::DeviceCmd::ReadCard { port, protocol, baud, timeout, json }) => {
             let key = std::fs::read(dir.join(crate::app::DEVICE_KEY_FILE)).ok().filter(|k| k.len() == 32);
             device::read_card(&config, key.as_deref(), port, protocol, baud, timeout, json)
@@ -495,6 +517,8 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         }
         #[cfg(feature = "net")]
         Command::Daemon | Command::Notify(_) => unreachable!("handled in run"),
+        #[cfg(feature = "web")]
+        Command::Web { .. } => unreachable!("handled in run"),
         #[cfg(feature = "net")]
         Command::Jobs(cmd) => return daemon::jobs(app, cmd),
         #[cfg(feature = "net")]

@@ -62,6 +62,12 @@ pub enum StaffCmd {
         #[arg(long)]
         json: bool,
     },
+    /// 设置后台密码（店主用密码登录后台；从标准输入读取）/ set a back-office password (the
+    /// owner logs in to the back office with it; read from standard input)
+    Password {
+        /// 员工姓名 / the staff member's name
+        name: String,
+    },
     /// 员工列表 / list staff
     List {
         /// 以 JSON 输出 / output JSON
@@ -132,6 +138,15 @@ pub(super) fn staff(app: &mut App, s: StaffCmd) -> Result<Outcome, CliError> {
             let st =
                 app.add_staff(&StaffInput { name, role, phone, pin, service_commission, product_commission }, "cli")?;
             if json { print_json(&st)? } else { say(&msg::staff_added(&st.name, st.role.label_zh()))? }
+        }
+        StaffCmd::Password { name } => {
+            let password = read_secret_line("密码 password: ")?;
+            let staff = app.list_staff()?.into_iter().find(|s| s.name == name.trim() || s.id == name.trim());
+            let Some(staff) = staff else {
+                return Err(CliError::Usage(format!("没有这位员工：{name} / no such staff member: {name}")));
+            };
+            app.set_password(&staff.id, &password, "cli", "cli")?;
+            say(&format!("已为 {} 设置后台密码 / back-office password set for {}", staff.name, staff.name))?;
         }
         StaffCmd::List { json } => {
             let list = app.list_staff()?;

@@ -3,6 +3,7 @@
 //! Architecture Invariant: nothing in `domain` reads a clock, a file, a device or the
 //! network; `now` and the shop's time zone are always parameters.
 
+pub mod access;
 pub mod booking;
 pub mod campaign;
 pub mod checkin;
@@ -16,6 +17,7 @@ pub mod money;
 pub mod phone;
 pub mod points;
 pub mod queue;
+pub mod search;
 pub mod stock;
 pub mod sync;
 pub mod time;

@@ -9,6 +9,20 @@ use crate::domain::customer::Gender;
 use crate::domain::idcard::IdCardKey;
 use crate::domain::model::Customer;
 use crate::domain::phone::Phone;
+use crate::domain::search::{CustomerQuery, initials};
+
+/// Migration 0010's Rust step: the pinyin initials of every customer already there.
+pub(super) fn fill_initials(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    let names: Vec<(String, String)> = conn
+        .prepare("SELECT id, name FROM customers WHERE deleted_at IS NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut st = conn.prepare("UPDATE customers SET name_initials = ?2 WHERE id = ?1")?;
+    for (id, name) in names {
+        st.execute(params![id, initials(&name)])?;
+    }
+    Ok(())
+}
 
 /// A customer to create.
 #[derive(Debug, Clone, Default)]
@@ -152,8 +166,8 @@ impl Tx<'_> {
         let code = self.next_member_code()?;
         self.exec(
             "INSERT INTO customers (id, member_code, name, phone, gender, birthday, id_card_hash, id_card_masked, tier_id,
-                skin_type, skin_concerns, allergies, contraindications, tags, notes, source, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)",
+                skin_type, skin_concerns, allergies, contraindications, tags, notes, source, created_at, updated_at, name_initials)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18)",
             params![
                 id,
                 code,
@@ -172,6 +186,7 @@ impl Tx<'_> {
                 mask(&c.notes),
                 c.source,
                 ms(now),
+                initials(c.name.trim()),
             ],
         )?;
         if let Some(version) = &c.privacy_notice {
@@ -263,7 +278,8 @@ impl Tx<'_> {
                 id_card_masked = COALESCE(?7, id_card_masked), tier_id = COALESCE(?8, tier_id),
                 skin_type = COALESCE(?9, skin_type), skin_concerns = COALESCE(?10, skin_concerns),
                 allergies = COALESCE(?11, allergies), contraindications = COALESCE(?12, contraindications),
-                tags = COALESCE(?13, tags), notes = COALESCE(?14, notes), updated_at = ?15
+                tags = COALESCE(?13, tags), notes = COALESCE(?14, notes), updated_at = ?15,
+                name_initials = COALESCE(?16, name_initials)
              WHERE id = ?1",
             params![
                 id,
@@ -281,6 +297,7 @@ impl Tx<'_> {
                 p.tags.as_ref().map(serde_json::to_string).transpose()?.as_deref().map(mask),
                 p.notes.as_deref().map(mask),
                 ms(updated_at),
+                p.name.as_deref().map(|n| initials(n.trim())),
             ],
         )?;
         if let Some(m) = p.marketing_consent
@@ -310,7 +327,7 @@ impl Tx<'_> {
         self.exec(
             "UPDATE customers SET name = '已删除顾客', phone = NULL, gender = 'unknown', birthday = NULL,
                  id_card_hash = NULL, id_card_masked = NULL, skin_type = NULL, skin_concerns = '[]',
-                 allergies = '', contraindications = '', tags = '[]', notes = '', wechat_openid = NULL,
+                 allergies = '', contraindications = '', tags = '[]', notes = '', wechat_openid = NULL, name_initials = '',
                  preferred_staff_id = NULL, marketing_consent = 0, updated_at = ?2, deleted_at = ?2
              WHERE id = ?1",
             params![id, ms(now)],
@@ -444,6 +461,44 @@ impl Tx<'_> {
         ))?;
         let rows = st.query_map(params![like, limit], row_to_customer)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// The back office's search box: each kind of query by its own index (phone, phone
+    /// tail, member code, initials, name prefix); a name fragment inside a name is looked
+    /// for only when the prefix finds too few.
+    pub fn search_customers(&self, q: &CustomerQuery, limit: u32) -> Result<Vec<Customer>> {
+        let by = |sql: &str, arg: &str, limit: u32| -> Result<Vec<Customer>> {
+            let mut st = self.conn().prepare_cached(&format!(
+                "{SELECT} WHERE c.deleted_at IS NULL AND {sql} ORDER BY c.updated_at DESC, c.id LIMIT ?2"
+            ))?;
+            Ok(st.query_map(params![arg, limit], row_to_customer)?.collect::<rusqlite::Result<Vec<_>>>()?)
+        };
+        let mut found = match q {
+            CustomerQuery::Empty => return Ok(Vec::new()),
+            CustomerQuery::Phone(p) => return Ok(self.customer_by_phone(p)?.into_iter().collect()),
+            CustomerQuery::PhoneTail(t) => by("c.phone_tail = ?1", t, limit)?,
+            CustomerQuery::MemberCode(m) => by("c.member_code >= ?1 AND c.member_code < ?1 || 'z'", m, limit)?,
+            CustomerQuery::Initials(i) => by("c.name_initials >= ?1 AND c.name_initials < ?1 || '{'", i, limit)?,
+            CustomerQuery::Text(t) if t.bytes().all(|b| b.is_ascii_digit()) => {
+                by("c.phone >= ?1 AND c.phone < ?1 || ':'", t, limit)?
+            }
+            CustomerQuery::Text(t) => by("c.name >= ?1 AND c.name < ?1 || char(1114111)", t, limit)?,
+        };
+        let fragment = match q {
+            CustomerQuery::Initials(t) | CustomerQuery::Text(t) => Some(t),
+            _ => None,
+        };
+        if let Some(t) = fragment
+            && found.len() < limit as usize
+        {
+            let like = format!("%{}%", t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            for c in by("c.name LIKE ?1 ESCAPE '\\'", &like, limit)? {
+                if found.len() < limit as usize && !found.iter().any(|f| f.id == c.id) {
+                    found.push(c);
+                }
+            }
+        }
+        Ok(found)
     }
 
     pub fn list_customers(&self, limit: u32, offset: u32) -> Result<Vec<Customer>> {

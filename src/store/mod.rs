@@ -19,6 +19,7 @@ mod products;
 mod queue;
 mod reports;
 mod services;
+mod sessions;
 mod staff;
 mod stock;
 mod sync;
@@ -48,6 +49,7 @@ pub use products::Product;
 pub use queue::NewQueueEntry;
 pub use reports::{LedgerSums, Quiet, Sums, VisitCounts};
 pub use services::NewService;
+pub use sessions::WebSessionRow;
 pub use staff::NewStaff;
 pub use stock::{BatchRow, NewMovement, ProductDetails, StockReportRow, StockRow};
 pub use sync::{CloudAppointment, CloudService, OutgoingEvent, SetAsideEvent, SkippedChange, SyncKey, SyncState};
@@ -62,19 +64,37 @@ struct Migration {
     version: i64,
     name: &'static str,
     sql: &'static str,
+    /// A step in Rust after the SQL, in the same transaction (values SQL cannot compute).
+    then: Option<fn(&rusqlite::Connection) -> rusqlite::Result<()>>,
 }
 
 /// Embedded migrations, applied in order. Never edit a released one: add the next.
 const MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, name: "init", sql: include_str!("migrations/0001_init.sql") },
-    Migration { version: 2, name: "hot_path_keys", sql: include_str!("migrations/0002_hot_path_keys.sql") },
-    Migration { version: 3, name: "membership", sql: include_str!("migrations/0003_membership.sql") },
-    Migration { version: 4, name: "print_queue", sql: include_str!("migrations/0004_print_queue.sql") },
-    Migration { version: 5, name: "fewer_keys", sql: include_str!("migrations/0005_fewer_keys.sql") },
-    Migration { version: 6, name: "sync", sql: include_str!("migrations/0006_sync.sql") },
-    Migration { version: 7, name: "inventory_feedback", sql: include_str!("migrations/0007_inventory_feedback.sql") },
-    Migration { version: 8, name: "campaigns", sql: include_str!("migrations/0008_campaigns.sql") },
-    Migration { version: 9, name: "unknown_outcomes", sql: include_str!("migrations/0009_unknown_outcomes.sql") },
+    Migration { version: 1, name: "init", sql: include_str!("migrations/0001_init.sql"), then: None },
+    Migration { version: 2, name: "hot_path_keys", sql: include_str!("migrations/0002_hot_path_keys.sql"), then: None },
+    Migration { version: 3, name: "membership", sql: include_str!("migrations/0003_membership.sql"), then: None },
+    Migration { version: 4, name: "print_queue", sql: include_str!("migrations/0004_print_queue.sql"), then: None },
+    Migration { version: 5, name: "fewer_keys", sql: include_str!("migrations/0005_fewer_keys.sql"), then: None },
+    Migration { version: 6, name: "sync", sql: include_str!("migrations/0006_sync.sql"), then: None },
+    Migration {
+        version: 7,
+        name: "inventory_feedback",
+        sql: include_str!("migrations/0007_inventory_feedback.sql"),
+        then: None,
+    },
+    Migration { version: 8, name: "campaigns", sql: include_str!("migrations/0008_campaigns.sql"), then: None },
+    Migration {
+        version: 9,
+        name: "unknown_outcomes",
+        sql: include_str!("migrations/0009_unknown_outcomes.sql"),
+        then: None,
+    },
+    Migration {
+        version: 10,
+        name: "back_office",
+        sql: include_str!("migrations/0010_back_office.sql"),
+        then: Some(customers::fill_initials),
+    },
 ];
 
 #[derive(Debug, Error)]
@@ -324,6 +344,13 @@ impl Store {
                 name: m.name.to_string(),
                 source,
             })?;
+            if let Some(then) = m.then {
+                then(&tx).map_err(|source| StoreError::Migration {
+                    version: m.version,
+                    name: m.name.to_string(),
+                    source,
+                })?;
+            }
             tx.execute(
                 "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
                 params![m.version, m.name, checksum(m.sql), ms(Utc::now())],

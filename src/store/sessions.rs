@@ -1,0 +1,108 @@
+//! The back office's logins: browser sessions and staff passwords.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Result, StoreError, Tx, from_ms, ms};
+
+/// A browser's session as stored (the token itself is never stored, only its hash).
+#[derive(Debug, Clone)]
+pub struct WebSessionRow {
+    pub staff_id: String,
+    pub csrf: String,
+    pub address: String,
+    pub created_at: DateTime<Utc>,
+    pub seen_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+impl Tx<'_> {
+    pub fn staff_password_hash(&self, staff_id: &str) -> Result<Option<String>> {
+        Ok(self.row("SELECT password_hash FROM staff WHERE id = ?1", [staff_id], |r| r.get(0))?)
+    }
+
+    /// Sets a password; every session of that person ends.
+    pub fn set_staff_password(&self, staff_id: &str, hash: &str, now: DateTime<Utc>) -> Result<()> {
+        let n = self.exec(
+            "UPDATE staff SET password_hash = ?2, pin_failures = 0, pin_locked_until = NULL, updated_at = ?3 WHERE id = ?1",
+            params![staff_id, hash, ms(now)],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound { what: "员工", what_en: "staff member", key: staff_id.to_string() });
+        }
+        self.exec(
+            "UPDATE web_sessions SET ended_at = ?2 WHERE staff_id = ?1 AND ended_at IS NULL",
+            params![staff_id, ms(now)],
+        )?;
+        Ok(())
+    }
+
+    pub fn insert_web_session(
+        &self,
+        token_hash: &str,
+        staff_id: &str,
+        csrf: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.exec(
+            "INSERT INTO web_sessions (token_hash, staff_id, csrf, address, created_at, seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            params![token_hash, staff_id, csrf, address, ms(now)],
+        )?;
+        Ok(())
+    }
+
+    pub fn web_session(&self, token_hash: &str) -> Result<Option<WebSessionRow>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT staff_id, csrf, address, created_at, seen_at, ended_at FROM web_sessions WHERE token_hash = ?1",
+            )?
+            .query_row([token_hash], |r| {
+                Ok(WebSessionRow {
+                    staff_id: r.get(0)?,
+                    csrf: r.get(1)?,
+                    address: r.get(2)?,
+                    created_at: from_ms(r.get(3)?),
+                    seen_at: from_ms(r.get(4)?),
+                    ended_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
+                })
+            })
+            .optional()?)
+    }
+
+    pub fn touch_web_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        self.exec("UPDATE web_sessions SET seen_at = ?2 WHERE token_hash = ?1", params![token_hash, ms(now)])?;
+        Ok(())
+    }
+
+    pub fn end_web_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        self.exec(
+            "UPDATE web_sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
+            params![token_hash, ms(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets sessions that ended or began before `before` (nothing in them is needed:
+    /// logins and logouts are in the audit log).
+    pub fn purge_web_sessions(&self, before: DateTime<Utc>) -> Result<usize> {
+        Ok(self.exec(
+            "DELETE FROM web_sessions WHERE created_at < ?1 OR (ended_at IS NOT NULL AND ended_at < ?1)",
+            [ms(before)],
+        )?)
+    }
+
+    /// Whether a beautician has served or is booked for a customer (an appointment, a queue
+    /// entry or a visit line of hers): her customers, whose care information she may see.
+    pub fn is_customer_of(&self, customer_id: &str, staff_id: &str) -> Result<bool> {
+        Ok(self.row(
+            "SELECT EXISTS (SELECT 1 FROM appointments WHERE customer_id = ?1 AND staff_id = ?2)
+                 OR EXISTS (SELECT 1 FROM queue_entries WHERE customer_id = ?1 AND (staff_id = ?2 OR served_by = ?2))
+                 OR EXISTS (SELECT 1 FROM visit_items i JOIN visits v ON v.id = i.visit_id
+                            WHERE v.customer_id = ?1 AND i.staff_id = ?2)",
+            params![customer_id, staff_id],
+            |r| r.get(0),
+        )?)
+    }
+}

@@ -1,0 +1,795 @@
+//! The back office's pages: login, first visit, password, Today, customers.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use serde::Deserialize;
+
+use super::views::{self, Layout, money};
+use super::{Ctx, PRE_COOKIE, SESSION_COOKIE, Shared, WebError, cookie};
+use crate::app::access::{WebLogin, WebUser};
+use crate::app::today::{Alert, TodayBoard};
+use crate::app::{AppError, BackupState};
+use crate::domain::access::{Permission, may};
+use crate::domain::model::Customer;
+
+type Page = Result<Response, WebError>;
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/today") }))
+        .route("/login", get(login_page).post(login))
+        .route("/setup", get(setup_page).post(setup))
+        .route("/password", get(password_page).post(password))
+        .route("/logout", post(logout))
+        .route("/today", get(today))
+        .route("/today/events", get(today_events))
+        .route("/customers", get(customers))
+        .route("/customers/{id}", get(customer))
+        .route("/customers/{id}/export", get(customer_export))
+        .route("/export/customers.csv", get(export_customers))
+}
+
+fn render(t: &impl Template) -> Page {
+    Ok(Html(t.render()?).into_response())
+}
+
+fn random_hex() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+fn cookie_header(name: &str, value: &str, max_age: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}"))
+        .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// A `next` that stays on this site.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && next != "/login" {
+        next.to_string()
+    } else {
+        "/today".into()
+    }
+}
+
+// ---- login ----
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    shop: String,
+    pre: String,
+    next: String,
+    name: String,
+    message: Option<String>,
+    first_visit: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_form(shop: &Shared, next: String, name: String, message: Option<String>) -> Page {
+    let first_visit = shop.run(|app| app.needs_owner()).await?;
+    let pre = random_hex();
+    let page = LoginPage { shop: shop.config().shop.name.clone(), pre: pre.clone(), next, name, message, first_visit };
+    let mut res = render(&page)?;
+    res.headers_mut().append(header::SET_COOKIE, cookie_header(PRE_COOKIE, &pre, 3600));
+    Ok(res)
+}
+
+async fn login_page(State(shop): State<Shared>, Query(q): Query<NextQuery>) -> Page {
+    login_form(&shop, q.next, String::new(), None).await
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    name: String,
+    secret: String,
+    #[serde(default)]
+    pre: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(
+    State(shop): State<Shared>,
+    Extension(ctx): Extension<Ctx>,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Page {
+    if f.pre.is_empty() || cookie(&headers, PRE_COOKIE).as_deref() != Some(f.pre.as_str()) {
+        let m = "登录页已过期，请再试一次 / the login page expired: try again".to_string();
+        return login_form(&shop, f.next, f.name, Some(m)).await;
+    }
+    let (name, secret, address) = (f.name.clone(), f.secret, ctx.address.clone());
+    let outcome = shop.run(move |app| app.web_login(&name, &secret, &address)).await?;
+    let tz = shop.config().shop.time_zone;
+    let message = match outcome {
+        WebLogin::Ok { token, user } => {
+            let to = if user.must_set_password { "/password".to_string() } else { safe_next(&f.next) };
+            let mut res = Redirect::to(&to).into_response();
+            let max_age = shop.config().web.session_max.num_seconds();
+            res.headers_mut().append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, &token, max_age));
+            res.headers_mut().append(header::SET_COOKIE, cookie_header(PRE_COOKIE, "", 0));
+            return Ok(res);
+        }
+        WebLogin::Wrong { left } => {
+            format!("PIN 或密码不对，还可再试 {left} 次 / wrong PIN or password: {left} tries left")
+        }
+        WebLogin::Locked { until } => format!(
+            "错误次数过多，已锁定至 {}（签到机的员工模式同样锁定）/ too many wrong tries: locked until {} (the kiosk's staff mode too)",
+            views::hm(until, tz),
+            views::hm(until, tz)
+        ),
+        WebLogin::Unknown => "没有这位员工，或未设置 PIN / no such staff member, or no PIN set".to_string(),
+    };
+    let mut res = login_form(&shop, f.next, f.name, Some(message)).await?;
+    *res.status_mut() = StatusCode::UNAUTHORIZED;
+    Ok(res)
+}
+
+async fn logout(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>) -> Page {
+    if let (Some(token), Ok(user)) = (ctx.token.clone(), ctx.user()) {
+        let (id, address) = (user.staff.id.clone(), ctx.address.clone());
+        shop.run(move |app| app.web_logout(&token, &id, &address)).await?;
+    }
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, "", 0));
+    Ok(res)
+}
+
+// ---- the first visit and passwords ----
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    shop: String,
+    heading: &'static str,
+    explain: &'static str,
+    action: &'static str,
+    token_name: &'static str,
+    token: String,
+    ask_name: bool,
+    name: String,
+    name_error: Option<String>,
+    password_error: Option<String>,
+}
+
+impl SetupPage {
+    fn first_visit(shop: &Shared, token: String) -> SetupPage {
+        SetupPage {
+            shop: shop.config().shop.name.clone(),
+            heading: "设置店主 / set up the owner",
+            explain: "首次使用：设置店主的姓名和后台密码。/ First visit: the owner's name and back-office password.",
+            action: "/setup",
+            token_name: "pre",
+            token,
+            ask_name: true,
+            name: String::new(),
+            name_error: None,
+            password_error: None,
+        }
+    }
+
+    fn password(shop: &Shared, user: &WebUser) -> SetupPage {
+        SetupPage {
+            shop: shop.config().shop.name.clone(),
+            heading: "设置后台密码 / set your password",
+            explain: "店主用密码登录后台（至少 8 个字符）。/ The owner logs in to the back office with a password (8 characters or more).",
+            action: "/password",
+            token_name: "csrf",
+            token: user.csrf.clone(),
+            ask_name: false,
+            name: user.staff.name.clone(),
+            name_error: None,
+            password_error: None,
+        }
+    }
+}
+
+/// An input error of the app, placed beside its field.
+fn field_error(e: &AppError) -> Option<(String, String)> {
+    match e {
+        AppError::Input { field, message } => Some((field.clone(), message.clone())),
+        _ => None,
+    }
+}
+
+async fn setup_page(State(shop): State<Shared>) -> Page {
+    if !shop.run(|app| app.needs_owner()).await? {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    let pre = random_hex();
+    let mut res = render(&SetupPage::first_visit(&shop, pre.clone()))?;
+    res.headers_mut().append(header::SET_COOKIE, cookie_header(PRE_COOKIE, &pre, 3600));
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+struct SetupForm {
+    #[serde(default)]
+    name: String,
+    password: String,
+    again: String,
+    #[serde(default)]
+    pre: String,
+}
+
+async fn setup(
+    State(shop): State<Shared>,
+    Extension(ctx): Extension<Ctx>,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<SetupForm>,
+) -> Page {
+    if f.pre.is_empty() || cookie(&headers, PRE_COOKIE).as_deref() != Some(f.pre.as_str()) {
+        return Ok(Redirect::to("/setup").into_response());
+    }
+    let mut page = SetupPage::first_visit(&shop, f.pre.clone());
+    page.name = f.name.clone();
+    if f.name.trim().is_empty() {
+        page.name_error = Some("请填写姓名 / enter a name".into());
+    } else if f.password != f.again {
+        page.password_error = Some("两次输入的密码不一致 / the two passwords differ".into());
+    }
+    if page.name_error.is_some() || page.password_error.is_some() {
+        let mut res = render(&page)?;
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(res);
+    }
+    let (name, password, address) = (f.name.clone(), f.password.clone(), ctx.address.clone());
+    match shop.run(move |app| app.create_owner(&name, &password, &address)).await {
+        Ok(_) => {}
+        Err(WebError::App(e)) if field_error(&e).is_some() => {
+            let (field, message) = field_error(&e).unwrap_or_default();
+            if field.contains("password") {
+                page.password_error = Some(message);
+            } else {
+                page.name_error = Some(format!("{field}：{message}"));
+            }
+            let mut res = render(&page)?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(res);
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(Redirect::to("/login?next=/today").into_response())
+}
+
+async fn password_page(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>) -> Page {
+    let user = ctx.require(&shop, Permission::Setup).await?;
+    render(&SetupPage::password(&shop, user))
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    password: String,
+    again: String,
+}
+
+async fn password(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(f): Form<PasswordForm>) -> Page {
+    let user = ctx.require(&shop, Permission::Setup).await?.clone();
+    let mut page = SetupPage::password(&shop, &user);
+    if f.password != f.again {
+        page.password_error = Some("两次输入的密码不一致 / the two passwords differ".into());
+        let mut res = render(&page)?;
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(res);
+    }
+    let (id, name, pw, address) =
+        (user.staff.id.clone(), user.staff.name.clone(), f.password.clone(), ctx.address.clone());
+    let set = shop
+        .run(move |app| {
+            app.set_password(&id, &pw, &id, &address)?;
+            app.web_login(&name, &pw, &address)
+        })
+        .await;
+    match set {
+        Ok(WebLogin::Ok { token, .. }) => {
+            let mut res = Redirect::to("/today").into_response();
+            let max_age = shop.config().web.session_max.num_seconds();
+            res.headers_mut().append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, &token, max_age));
+            Ok(res)
+        }
+        Ok(_) => Ok(Redirect::to("/login").into_response()),
+        Err(WebError::App(e)) if field_error(&e).is_some() => {
+            page.password_error = field_error(&e).map(|(_, m)| m);
+            let mut res = render(&page)?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ---- Today ----
+
+struct QueueRow {
+    ticket: String,
+    customer: String,
+    service: String,
+    staff: String,
+    status: &'static str,
+    wait: String,
+}
+
+struct AppointmentRow {
+    time: String,
+    customer: String,
+    service: String,
+    status: &'static str,
+    status_class: &'static str,
+    allergy: bool,
+}
+
+struct StaffColumn {
+    staff: String,
+    rows: Vec<AppointmentRow>,
+}
+
+struct AlertRow {
+    kind: &'static str,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "today.html")]
+struct TodayPage {
+    layout: Layout,
+    date: String,
+    takings: String,
+    visits: String,
+    waiting: usize,
+    appointment_count: usize,
+    alerts: Vec<AlertRow>,
+    queue: Vec<QueueRow>,
+    columns: Vec<StaffColumn>,
+}
+
+#[derive(Template)]
+#[template(path = "today_queue.html")]
+struct QueuePart {
+    queue: Vec<QueueRow>,
+}
+
+/// A beautician sees her own part of the day; everyone else all of it.
+fn hers(user: &WebUser, staff_id: Option<&str>) -> bool {
+    may(user.staff.role, Permission::BookForOthers) || staff_id.is_none_or(|s| s == user.staff.id)
+}
+
+fn queue_rows(user: &WebUser, board: &TodayBoard) -> Vec<QueueRow> {
+    board
+        .queue
+        .iter()
+        .filter(|q| hers(user, q.entry.staff_id.as_deref()))
+        .map(|q| QueueRow {
+            ticket: q.entry.ticket.clone(),
+            customer: crate::domain::customer::greeting_name(&q.entry.customer_name, q.entry.customer_gender),
+            service: q.entry.service_name.clone(),
+            staff: q.entry.staff_name.clone().unwrap_or_else(|| "不指定 any".into()),
+            status: q.entry.status.label_zh(),
+            wait: q.wait_minutes.map_or_else(|| "—".into(), |m| format!("{m} 分钟")),
+        })
+        .collect()
+}
+
+fn alert_row(a: &Alert, tz: chrono_tz::Tz) -> AlertRow {
+    let (kind, text) = match a {
+        Alert::Messages { unknown, failed } => (
+            "warn",
+            format!(
+                "消息待处理：{unknown} 条结果未知，今天 {failed} 条发送失败 / messages: {unknown} unknown, {failed} failed today"
+            ),
+        ),
+        Alert::LowStock { product, level, line } => (
+            "warn",
+            format!("库存不足：{product} 剩 {level}（警戒 {line}）/ low stock: {product} {level} left (line {line})"),
+        ),
+        Alert::Backup(BackupState::Missing) => ("warn", "还没有备份 / no backup yet".to_string()),
+        Alert::Backup(BackupState::Stale(at)) => (
+            "warn",
+            format!(
+                "最近的备份在 {}，已过期 / the newest backup is from {}",
+                views::when(*at, tz),
+                views::when(*at, tz)
+            ),
+        ),
+        Alert::Backup(_) => ("info", "备份正常 / backups fine".to_string()),
+        Alert::SyncOffline { since, error } => (
+            "warn",
+            format!(
+                "云同步离线{} / cloud sync offline{}",
+                since.map(|t| format!("（上次成功 {}）", views::when(t, tz))).unwrap_or_default(),
+                error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
+            ),
+        ),
+        Alert::Device { device, detail, since } => {
+            ("warn", format!("设备 {device}：{detail}（自 {}）/ device {device}: {detail}", views::hm(*since, tz)))
+        }
+    };
+    AlertRow { kind, text }
+}
+
+async fn today(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>) -> Page {
+    let user = ctx.require(&shop, Permission::SeeDay).await?.clone();
+    let (board, now, today, health) = shop
+        .run(|app| {
+            let board = app.today_board()?;
+            // who carries allergies or contraindications, for the appointments' marks
+            let mut health = std::collections::HashSet::new();
+            for a in &board.appointments {
+                let c = app.customer_by_key(&a.customer_id)?;
+                if !c.allergies.trim().is_empty() || !c.contraindications.trim().is_empty() {
+                    health.insert(c.id);
+                }
+            }
+            Ok((board, app.now(), app.today(), health))
+        })
+        .await?;
+    let tz = shop.config().shop.time_zone;
+    let mut columns: Vec<StaffColumn> = Vec::new();
+    for a in board.appointments.iter().filter(|a| hers(&user, a.staff_id.as_deref())) {
+        let staff = a.staff_name.clone().unwrap_or_else(|| "未指定 unassigned".into());
+        let row = AppointmentRow {
+            time: format!("{}–{}", views::hm(a.starts_at, tz), views::hm(a.ends_at, tz)),
+            customer: a.customer_name.clone(),
+            service: a.service_name.clone(),
+            status: a.status.label_zh(),
+            status_class: a.status.as_str(),
+            allergy: health.contains(&a.customer_id),
+        };
+        match columns.iter_mut().find(|c| c.staff == staff) {
+            Some(c) => c.rows.push(row),
+            None => columns.push(StaffColumn { staff, rows: vec![row] }),
+        }
+    }
+    let sees_money = may(user.staff.role, Permission::Checkout);
+    let queue = queue_rows(&user, &board);
+    let page = TodayPage {
+        layout: Layout::new("今天 Today", "/today", &user, &shop.config().shop.name, now, tz),
+        date: views::day(today),
+        takings: if sees_money { money(board.takings) } else { "—".into() },
+        visits: board.visits.to_string(),
+        waiting: queue.len(),
+        appointment_count: columns.iter().map(|c| c.rows.len()).sum(),
+        alerts: if sees_money { board.alerts.iter().map(|a| alert_row(a, tz)).collect() } else { Vec::new() },
+        queue,
+        columns,
+    };
+    render(&page)
+}
+
+/// The queue, live: a server-sent event with the queue's new HTML whenever it changes;
+/// `expired` when the session has ended (the page then reloads to the login).
+async fn today_events(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>) -> Result<Response, WebError> {
+    let user = ctx.require(&shop, Permission::SeeDay).await?.clone();
+    let token = ctx.token.clone().unwrap_or_default();
+    let state = (shop, user, token, String::new(), false);
+    let stream = futures_util::stream::unfold(state, |(shop, user, token, last, done)| async move {
+        if done {
+            return None;
+        }
+        let mut last = last;
+        loop {
+            let t = token.clone();
+            let live = shop.run(move |app| app.web_session(&t, false)).await.ok().flatten().is_some();
+            if !live {
+                let ev = Event::default().event("expired").data("login");
+                return Some((Ok::<_, std::convert::Infallible>(ev), (shop, user, token, last, true)));
+            }
+            let html = match shop.run(|app| app.today_board()).await {
+                Ok(board) => QueuePart { queue: queue_rows(&user, &board) }.render().unwrap_or_default(),
+                Err(_) => last.clone(),
+            };
+            if html != last {
+                last = html.clone();
+                let ev = Event::default().event("update").data(html);
+                return Some((Ok(ev), (shop, user, token, last, false)));
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+}
+
+// ---- customers ----
+
+struct CustomerRow {
+    id: String,
+    name: String,
+    phone: String,
+    member_code: String,
+    tier: Option<String>,
+    allergy: bool,
+    updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "customers.html")]
+struct CustomersPage {
+    layout: Layout,
+    q: String,
+    rows: Vec<CustomerRow>,
+    empty: String,
+    can_export: bool,
+}
+
+#[derive(Template)]
+#[template(path = "customer_rows.html")]
+struct CustomerRows {
+    rows: Vec<CustomerRow>,
+    empty: String,
+}
+
+#[derive(Deserialize, Default)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+fn customer_row(user: &WebUser, c: &Customer, tz: chrono_tz::Tz) -> CustomerRow {
+    CustomerRow {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        phone: views::phone_for(user, c),
+        member_code: c.member_code.clone(),
+        tier: c.tier.clone(),
+        allergy: !c.allergies.trim().is_empty() || !c.contraindications.trim().is_empty(),
+        updated: views::when(c.updated_at, tz),
+    }
+}
+
+/// How many rows a search shows.
+const SEARCH_LIMIT: u32 = 50;
+
+async fn customers(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Query(q): Query<SearchQuery>) -> Page {
+    let user = ctx.require(&shop, Permission::SeeDay).await?.clone();
+    let query = q.q.trim().to_string();
+    let (me, all) = (user.staff.id.clone(), may(user.staff.role, Permission::BookForOthers));
+    let (found, now) = shop
+        .run(move |app| {
+            let found = if query.is_empty() {
+                if all { app.list_customers(SEARCH_LIMIT, 0)? } else { Vec::new() }
+            } else {
+                app.search_customers(&query, SEARCH_LIMIT)?
+            };
+            // A beautician finds her own customers only.
+            let mut mine = Vec::new();
+            for c in found {
+                if all || app.is_customer_of(&c.id, &me)? {
+                    mine.push(c);
+                }
+            }
+            Ok((mine, app.now()))
+        })
+        .await?;
+    let tz = shop.config().shop.time_zone;
+    let rows: Vec<CustomerRow> = found.iter().map(|c| customer_row(&user, c, tz)).collect();
+    let empty = if q.q.trim().is_empty() {
+        "输入手机号、尾号、姓名或拼音首字母查找 / type a phone, its last 4 digits, a name or initials".to_string()
+    } else {
+        format!("没有找到「{}」/ nobody found for \"{}\"", q.q.trim(), q.q.trim())
+    };
+    if ctx.hx {
+        return render(&CustomerRows { rows, empty });
+    }
+    render(&CustomersPage {
+        layout: Layout::new("顾客 Customers", "/customers", &user, &shop.config().shop.name, now, tz),
+        q: q.q,
+        rows,
+        empty,
+        can_export: may(user.staff.role, Permission::ExportAndReports),
+    })
+}
+
+struct CustomerView {
+    id: String,
+    name: String,
+    tier: Option<String>,
+    health: String,
+    phone: String,
+    member_code: String,
+    gender: &'static str,
+    birthday: String,
+    skin: String,
+    tags: String,
+    marketing: &'static str,
+    notes: String,
+}
+
+struct MembershipView {
+    points: i64,
+    principal: String,
+    bonus: String,
+    visits: i64,
+    spent: String,
+    courses: Vec<String>,
+    coupons: Vec<String>,
+    recent: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "customer.html")]
+struct CustomerPage {
+    layout: Layout,
+    c: CustomerView,
+    m: MembershipView,
+    can_export: bool,
+}
+
+/// The customer if this person may see her page (a beautician: her own customers).
+async fn customer_for(shop: &Shared, ctx: &Ctx, id: &str) -> Result<(WebUser, Customer), WebError> {
+    let user = ctx.require(shop, Permission::SeeDay).await?.clone();
+    let (key, me) = (id.to_string(), user.staff.id.clone());
+    let (c, hers) = shop
+        .run(move |app| {
+            let c = app.customer_by_key(&key)?;
+            let hers = app.is_customer_of(&c.id, &me)?;
+            Ok((c, hers))
+        })
+        .await?;
+    if !hers && !may(user.staff.role, Permission::BookForOthers) {
+        // audited like any refusal
+        ctx.require(shop, Permission::BookForOthers).await?;
+    }
+    Ok((user, c))
+}
+
+async fn customer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> Page {
+    let (user, c) = customer_for(&shop, &ctx, &id).await?;
+    let cid = c.id.clone();
+    let (membership, summary, now) =
+        shop.run(move |app| Ok((app.membership(&cid)?, app.customer_summary(&cid)?, app.now()))).await?;
+    let tz = shop.config().shop.time_zone;
+    let health = [("过敏 allergies", &c.allergies), ("禁忌 contraindications", &c.contraindications)]
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}：{v}"))
+        .collect::<Vec<_>>()
+        .join("；");
+    let view = CustomerView {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        tier: c.tier.clone(),
+        health,
+        phone: views::phone_for(&user, &c),
+        member_code: c.member_code.clone(),
+        gender: c.gender.label_zh(),
+        birthday: c.birthday.map_or_else(|| "—".into(), |d| d.to_string()),
+        skin: [c.skin_type.clone().unwrap_or_default(), c.skin_concerns.join("、")]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · "),
+        tags: c.tags.join("、"),
+        marketing: if c.marketing_consent { "同意 yes" } else { "未同意 no" },
+        notes: c.notes.clone(),
+    };
+    let m = MembershipView {
+        points: membership.points,
+        principal: money(membership.stored_value_principal),
+        bonus: money(membership.stored_value_bonus),
+        visits: summary.visits,
+        spent: money(summary.total_spent),
+        courses: membership
+            .courses
+            .iter()
+            .map(|x| {
+                format!(
+                    "{}：剩 {}/{} 次 / {} of {} sessions left",
+                    x.service_name, x.sessions_left, x.sessions_total, x.sessions_left, x.sessions_total
+                )
+            })
+            .collect(),
+        coupons: membership
+            .coupons
+            .iter()
+            .map(|x| {
+                format!(
+                    "{}（至 {}）/ coupon until {}",
+                    x.coupon.name,
+                    views::day(x.coupon.valid_until.with_timezone(&tz).date_naive()),
+                    x.coupon.valid_until.with_timezone(&tz).date_naive()
+                )
+            })
+            .collect(),
+        recent: summary.recent.iter().map(|v| (views::when(v.at, tz), v.items.clone(), money(v.total))).collect(),
+    };
+    render(&CustomerPage {
+        layout: Layout::new(&c.name, "/customers", &user, &shop.config().shop.name, now, tz),
+        c: view,
+        m,
+        can_export: may(user.staff.role, Permission::DeleteCustomer),
+    })
+}
+
+/// One customer's data as JSON (her request to see what the shop holds): owner only, audited.
+async fn customer_export(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> Page {
+    let user = ctx.require(&shop, Permission::DeleteCustomer).await?.clone();
+    let (key, actor, address) = (id, user.staff.id.clone(), ctx.address.clone());
+    let body = shop
+        .run(move |app| {
+            let c = app.customer_by_key(&key)?;
+            let membership = app.membership(&c.id)?;
+            let summary = app.customer_summary(&c.id)?;
+            app.audit_web(&actor, "customer.export", "customer", &c.id, &address, serde_json::json!({}))?;
+            Ok(serde_json::json!({
+                "customer": c,
+                "points": membership.points,
+                "stored_value_principal": membership.stored_value_principal,
+                "stored_value_bonus": membership.stored_value_bonus,
+                "visits": summary,
+            }))
+        })
+        .await?;
+    let text = serde_json::to_string_pretty(&body).map_err(|_| WebError::Internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8")),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"customer.json\"")),
+        ],
+        text,
+    )
+        .into_response())
+}
+
+/// The customer list as CSV (UTF-8 with BOM, as Excel on Chinese Windows opens it):
+/// owner and manager, audited.
+async fn export_customers(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>) -> Page {
+    let user = ctx.require(&shop, Permission::ExportAndReports).await?.clone();
+    let (actor, address) = (user.staff.id.clone(), ctx.address.clone());
+    let tz = shop.config().shop.time_zone;
+    let csv = shop
+        .run(move |app| {
+            let mut out = String::from("\u{feff}会员号 member_code,姓名 name,手机 phone,等级 tier,登记 registered\n");
+            let mut n = 0u32;
+            loop {
+                let page = app.list_customers(1000, n)?;
+                if page.is_empty() {
+                    break;
+                }
+                n += page.len() as u32;
+                for c in page {
+                    let field = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+                    out.push_str(&format!(
+                        "{},{},{},{},{}\n",
+                        field(&c.member_code),
+                        field(&c.name),
+                        field(c.phone.as_ref().map_or("", |p| p.as_str())),
+                        field(c.tier.as_deref().unwrap_or("")),
+                        c.created_at.with_timezone(&tz).date_naive()
+                    ));
+                }
+            }
+            app.audit_web(&actor, "customers.export", "customer", "*", &address, serde_json::json!({ "rows": n }))?;
+            Ok(out)
+        })
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"customers.csv\"")),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next("/customers?q=1"), "/customers?q=1");
+        assert_eq!(safe_next("//evil.example"), "/today");
+        assert_eq!(safe_next("https://evil.example"), "/today");
+        assert_eq!(safe_next(""), "/today");
+    }
+}

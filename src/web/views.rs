@@ -1,0 +1,153 @@
+//! Domain values as the back office shows them: money, times in the shop's zone, masked
+//! phones, and the page models the templates read (templates compute nothing).
+
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+
+use crate::app::access::WebUser;
+use crate::domain::access::{Permission, may};
+use crate::domain::model::{Customer, StaffRole};
+
+/// `¥1,280.00`; negative amounts `-¥35.00`.
+pub fn money(d: Decimal) -> String {
+    let d = d.round_dp(2);
+    let neg = d.is_sign_negative() && !d.is_zero();
+    let s = format!("{:.2}", d.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{}¥{grouped}.{frac}", if neg { "-" } else { "" })
+}
+
+const WEEKDAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+
+/// `12月3日 周四 14:30`, in the shop's zone.
+pub fn when(t: DateTime<Utc>, tz: Tz) -> String {
+    let l = t.with_timezone(&tz);
+    format!(
+        "{}月{}日 {} {}",
+        l.month(),
+        l.day(),
+        WEEKDAYS[l.weekday().num_days_from_monday() as usize],
+        l.format("%H:%M")
+    )
+}
+
+/// `12月3日 周四`.
+pub fn day(d: chrono::NaiveDate) -> String {
+    format!("{}月{}日 {}", d.month(), d.day(), WEEKDAYS[d.weekday().num_days_from_monday() as usize])
+}
+
+/// `14:30`, in the shop's zone.
+pub fn hm(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%H:%M").to_string()
+}
+
+/// A phone number as this person may see it.
+pub fn phone_for(user: &WebUser, c: &Customer) -> String {
+    match &c.phone {
+        Some(p) if may(user.staff.role, Permission::SeeFullPhone) => p.as_str().to_string(),
+        Some(p) => p.masked(),
+        None => "—".into(),
+    }
+}
+
+pub fn role_label(r: StaffRole) -> &'static str {
+    match r {
+        StaffRole::Owner => "店主 owner",
+        StaffRole::Manager => "店长 manager",
+        StaffRole::FrontDesk => "前台 reception",
+        StaffRole::Beautician => "美容师 beautician",
+    }
+}
+
+/// Percent-encoding for a query value.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Escapes text for HTML (for the few pages not made by a template).
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+/// A small page of its own (refusals, errors), with the stylesheet and a way back.
+pub fn plain_page(title: &str, message: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{t} · salonbox</title><link rel=\"stylesheet\" href=\"/assets/app.css\"></head>\
+         <body class=\"plain\"><main class=\"card narrow\"><h1>{t}</h1><p>{m}</p><p><a class=\"button\" href=\"/today\">返回 / back</a></p></main></body></html>",
+        t = escape(title),
+        m = escape(message)
+    )
+}
+
+/// One item of the navigation (left rail on a desktop, bottom bar on a phone).
+pub struct Nav {
+    pub href: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    pub icon: &'static str,
+    pub current: bool,
+}
+
+/// What every page's frame shows.
+pub struct Layout {
+    pub title: String,
+    pub shop: String,
+    pub user: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub clock: String,
+    pub nav: Vec<Nav>,
+}
+
+impl Layout {
+    pub fn new(title: &str, section: &str, user: &WebUser, shop: &str, now: DateTime<Utc>, tz: Tz) -> Layout {
+        let all = [("/today", "今天", "Today", "◎"), ("/customers", "顾客", "Customers", "☺")];
+        Layout {
+            title: title.to_string(),
+            shop: shop.to_string(),
+            user: user.staff.name.clone(),
+            role: role_label(user.staff.role),
+            csrf: user.csrf.clone(),
+            clock: when(now, tz),
+            nav: all
+                .into_iter()
+                .map(|(href, zh, en, icon)| Nav { href, zh, en, icon, current: href == section })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_grouped_with_two_decimals() {
+        assert_eq!(money(Decimal::new(128000, 2)), "¥1,280.00");
+        assert_eq!(money(Decimal::new(12345678, 1)), "¥1,234,567.80");
+        assert_eq!(money(Decimal::new(-35, 0)), "-¥35.00");
+        assert_eq!(money(Decimal::ZERO), "¥0.00");
+    }
+
+    #[test]
+    fn times_read_as_a_chinese_front_desk_writes_them() {
+        let t = chrono::DateTime::parse_from_rfc3339("2026-12-03T06:30:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(when(t, chrono_tz::Asia::Shanghai), "12月3日 周四 14:30");
+    }
+}
