@@ -30,6 +30,10 @@ fn morning() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 3, 2, 30, 0).single().unwrap()
 }
 
+fn tomorrow() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()
+}
+
 struct Site {
     url: String,
     clock: Arc<FixedClock>,
@@ -75,6 +79,14 @@ async fn site() -> Site {
         let identity = Identity::Phone(c.phone.clone().unwrap());
         app.check_in(&CheckinRequest { identity, service: Some("小气泡清洁".into()), staff: None }).unwrap();
     }
+    // a beautician of her own, working tomorrow, for the appointment book's tests
+    app.add_staff(
+        &salonbox::app::staff::StaffInput { name: "吴老师".into(), role: "beautician".into(), ..Default::default() },
+        "test",
+    )
+    .unwrap();
+    app.add_shift("吴老师", tomorrow(), "10:00-20:00", "test").unwrap();
+    app.set_service_buffer("面部深层清洁", 15, "test").unwrap();
     drop(app);
     let shop = Arc::new(salonbox::web::Shop::open(Config::default(), dir.path(), clock.clone()).unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -261,4 +273,104 @@ async fn csrf_expiry_and_the_shared_lock() {
     let mut app = site.app();
     assert!(matches!(app.staff_login("周晓燕", "2222").unwrap(), PinCheck::Locked { .. }));
     b.quit().await;
+}
+
+/// Books from the calendar: two services back to back; a double booking and one inside a
+/// clean-up time are refused with the reason beside the field; move and cancel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_appointment_book_books_refuses_moves_and_cancels() {
+    let site = site().await;
+    let mut app = site.app();
+    let svc = |app: &mut App, name: &str| app.service_by_name(name).unwrap().unwrap().id;
+    let (facial, eyes) = (svc(&mut app, "面部深层清洁"), svc(&mut app, "眼部护理"));
+    let wu = app.list_staff().unwrap().into_iter().find(|s| s.name == "吴老师").unwrap();
+    let other = app.list_customers(1, 5).unwrap().remove(0);
+    let b = Browser::start(1366, 768).await;
+    login(&b, &site, "周晓燕", "2222").await;
+    b.wait_text("今天").await;
+    b.goto(&format!("{}/book?date={}", site.url, tomorrow())).await;
+    b.wait_for("#book").await;
+    // a free slot in 吴老师's column at 14:00
+    b.click(&format!("a.slot[href$='staff={}&start={}T14:00']", wu.id, tomorrow())).await;
+    b.wait_for("#booking-form").await;
+    b.type_into("#customer_q", "wxm").await;
+    b.click("#customer-choices input[type=radio]").await;
+    b.exec(
+        "document.getElementById('service1').value = arguments[0]; document.getElementById('service2').value = arguments[1];",
+        json!([facial, eyes]),
+    )
+    .await;
+    b.click("#book-submit").await;
+    b.wait_for("#book").await;
+    let text = b.wait_text("王小美").await;
+    assert!(text.contains("面部深层清洁") && text.contains("眼部护理"), "{text}");
+    screen(&b, "book-1366x768").await;
+    let day = app.appointments_on(Some(tomorrow()), None, false).unwrap();
+    let hers: Vec<_> = day.iter().filter(|a| a.customer_name == "王小美").collect();
+    assert_eq!(hers.len(), 2, "{hers:?}");
+    assert_eq!(hers[0].ends_at, hers[1].starts_at, "back to back");
+    assert!(hers[0].group_id.is_some() && hers[0].group_id == hers[1].group_id);
+    assert_eq!(hers[0].buffer_min, 15);
+
+    // the same beautician at 14:30 for someone else: refused, the reason beside the service
+    let book_at =
+        |hm: &str| format!("{}/book/new?staff={}&start={}T{hm}&customer={}", site.url, wu.id, tomorrow(), other.id);
+    b.goto(&book_at("14:30")).await;
+    b.exec("document.getElementById('service1').value = arguments[0];", json!([eyes])).await;
+    b.click("#book-submit").await;
+    let e = b.wait_for("#service1-error").await;
+    let msg = b.element_text(&e).await;
+    assert!(msg.contains("吴老师") && msg.contains("已有预约"), "{msg}");
+    screen(&b, "book-new-1366x768").await;
+    // at 15:00 her 面部深层清洁 is over but its clean-up is not
+    b.goto(&book_at("15:00")).await;
+    b.exec("document.getElementById('service1').value = arguments[0];", json!([eyes])).await;
+    b.click("#book-submit").await;
+    let e = b.wait_for("#service1-error").await;
+    let msg = b.element_text(&e).await;
+    assert!(msg.contains("整理") && msg.contains("15 分钟"), "{msg}");
+    // 15:15 is free: booked
+    b.goto(&book_at("15:15")).await;
+    b.exec("document.getElementById('service1').value = arguments[0];", json!([eyes])).await;
+    b.click("#book-submit").await;
+    b.wait_for("#book").await;
+
+    // move 王小美's first appointment to 17:00 with the form
+    b.goto(&format!("{}/appointments/{}", site.url, hers[0].id)).await;
+    b.wait_for("#move-form").await;
+    screen(&b, "appointment-1366x768").await;
+    b.exec("document.getElementById('move-start').value = arguments[0];", json!([format!("{}T17:00", tomorrow())]))
+        .await;
+    b.click("#move-submit").await;
+    b.wait_for("#book").await;
+    let moved = app.appointment(&hers[0].id).unwrap();
+    assert_eq!(salonbox::domain::time::local_hm(moved.starts_at, chrono_tz::Asia::Shanghai), "17:00");
+    // a page that still shows the old time cannot move it again unseen
+    b.goto(&format!("{}/appointments/{}", site.url, hers[1].id)).await;
+    b.wait_for("#move-form").await;
+    app.move_appointment(&hers[1].id, &format!("{} 18:00", tomorrow()), None, None, "test").unwrap();
+    b.exec("document.getElementById('move-start').value = arguments[0];", json!([format!("{}T16:00", tomorrow())]))
+        .await;
+    b.click("#move-submit").await;
+    let e = b.wait_for("#appointment-error").await;
+    assert!(b.element_text(&e).await.contains("已被修改"), "stale page refused");
+    // cancel with a reason
+    b.goto(&format!("{}/appointments/{}", site.url, hers[1].id)).await;
+    b.type_into("#reason", "顾客来电改期").await;
+    b.click("#cancel-submit").await;
+    b.wait_for("#book").await;
+    let cancelled = app.appointment(&hers[1].id).unwrap();
+    assert_eq!(cancelled.status, salonbox::domain::model::AppointmentStatus::Cancelled);
+    // the week at a glance, and the day on a phone
+    b.goto(&format!("{}/book?date={}&view=week", site.url, tomorrow())).await;
+    b.wait_text("王小美").await;
+    screen(&b, "book-week-1366x768").await;
+    b.quit().await;
+    let phone = Browser::start(390, 844).await;
+    login(&phone, &site, "周晓燕", "2222").await;
+    phone.wait_text("今天").await;
+    phone.goto(&format!("{}/book?date={}", site.url, tomorrow())).await;
+    phone.wait_for("#book").await;
+    screen(&phone, "book-390x844").await;
+    phone.quit().await;
 }

@@ -71,6 +71,10 @@ impl App {
         })
     }
 
+    pub fn appointment(&mut self, id: &str) -> Result<Appointment> {
+        self.store.read(|tx| Ok(tx.appointment(id.trim())?))
+    }
+
     /// Appointments of a shop-local date (today by default).
     pub fn appointments_on(
         &mut self,
@@ -95,19 +99,56 @@ pub(crate) fn book_in(
     opening_hours: &crate::domain::time::OpeningHours,
     now: DateTime<Utc>,
 ) -> Result<Appointment> {
+    let start = local_to_utc(local.date(), local.time(), tx.tz());
+    let item = BookingItem { service: r.service.clone(), staff: r.staff.clone(), resource: r.resource.clone() };
+    book_item(tx, &r.customer, &item, start, None, &r.note, &r.source, opening_hours, now)
+}
+
+/// One service of a booking: which, with whom, in which room.
+#[derive(Debug, Clone, Default)]
+pub struct BookingItem {
+    pub service: String,
+    pub staff: Option<String>,
+    pub resource: Option<String>,
+}
+
+/// Several services for one customer, back to back from `start` (one visit; each may be
+/// with another beautician).
+#[derive(Debug, Clone)]
+pub struct MultiBooking {
+    pub customer: String,
+    pub items: Vec<BookingItem>,
+    /// Shop-local start of the first, `YYYY-MM-DD HH:MM`.
+    pub start: String,
+    pub note: String,
+    pub source: String,
+}
+
+/// Where a booking goes once every rule has passed: its beautician, room and time.
+struct Placement {
+    staff: Option<crate::domain::model::Staff>,
+    resource: Option<(String, String)>,
+    when: Interval,
+}
+
+/// Checks one service at `start` (ignoring the appointment `moving`, if any) and picks a
+/// free room of the kind it needs.
+#[allow(clippy::too_many_arguments)]
+fn place(
+    tx: &Tx<'_>,
+    customer_id: &str,
+    service: &crate::domain::model::Service,
+    staff: Option<&str>,
+    resource: Option<&str>,
+    start: DateTime<Utc>,
+    moving: Option<&str>,
+    opening_hours: &crate::domain::time::OpeningHours,
+    now: DateTime<Utc>,
+) -> Result<Placement> {
     let tz = tx.tz();
-    let customer = lookup_customer(tx, &r.customer)?;
-    let service = tx.find_service(&r.service)?;
-    if !service.active {
-        return Err(AppError::input(
-            "服务 service",
-            format!("「{}」已停用 / \"{}\" is no longer offered", service.name, service.name),
-        ));
-    }
-    let start = local_to_utc(local.date(), local.time(), tz);
     let when = Interval::new(start, start + Duration::minutes(service.duration_min.into()));
     let date = business_date(start, tz);
-    let staff = r.staff.as_deref().map(|s| tx.find_staff(s)).transpose()?;
+    let staff = staff.map(|s| tx.find_staff(s)).transpose()?;
     let shifts: Vec<Interval> = match &staff {
         Some(s) => tx
             .shifts(Some(&s.id), day_bounds(date, tz))?
@@ -116,11 +157,12 @@ pub(crate) fn book_in(
             .collect(),
         None => Vec::new(),
     };
-    let existing = tx.booked_overlapping(when)?;
-    let candidates: Vec<(Option<String>, String)> = match (&r.resource, &service.resource_kind) {
+    let occupied = Interval::new(when.start, when.end + Duration::minutes(service.buffer_min.into()));
+    let existing = tx.booked_overlapping(occupied)?;
+    let candidates: Vec<Option<(String, String)>> = match (resource, &service.resource_kind) {
         (Some(key), _) => {
             let (id, name, _) = tx.find_resource(key)?;
-            vec![(Some(id), name)]
+            vec![Some((id, name))]
         }
         (None, Some(kind)) => {
             let all = tx.resources_of_kind(kind)?;
@@ -130,50 +172,35 @@ pub(crate) fn book_in(
                     format!("没有「{kind}」类的房间或设备 / no room or device of kind \"{kind}\""),
                 ));
             }
-            all.into_iter().map(|(id, name)| (Some(id), name)).collect()
+            all.into_iter().map(Some).collect()
         }
-        (None, None) => vec![(None, String::new())],
+        (None, None) => vec![None],
     };
     let mut last: Option<BookingConflict> = None;
-    for (resource_id, resource_name) in candidates {
+    for candidate in candidates {
         let p = Proposed {
-            customer_id: customer.id.clone(),
+            customer_id: customer_id.to_string(),
             staff_id: staff.as_ref().map(|s| s.id.clone()),
-            resource_id: resource_id.clone(),
+            resource_id: candidate.as_ref().map(|(id, _)| id.clone()),
             when,
+            buffer_min: service.buffer_min,
         };
         let ctx = BookingContext {
             tz,
             opening: opening_hours.on(date, tz),
             staff_shifts: &shifts,
             staff_name: staff.as_ref().map_or("", |s| s.name.as_str()),
-            resource_name: &resource_name,
+            resource_name: candidate.as_ref().map_or("", |(_, n)| n.as_str()),
             existing: &existing,
-            ignore_id: None,
+            ignore_id: moving,
         };
         match check(&p, now, &ctx) {
-            Ok(()) => {
-                let a = tx.insert_appointment(
-                    &NewAppointment {
-                        customer_id: customer.id.clone(),
-                        service_id: service.id.clone(),
-                        staff_id: p.staff_id,
-                        resource_id,
-                        when,
-                        note: r.note.clone(),
-                        source: r.source.clone(),
-                        customer_name: customer.name.clone(),
-                        service_name: service.name.clone(),
-                        staff_name: staff.as_ref().map(|s| s.name.clone()),
-                        resource_name: p.resource_id.as_ref().map(|_| resource_name.clone()),
-                    },
-                    now,
-                )?;
-                tx.audit(now, &r.source, "appointment.book", "appointment", &a.id, &serde_json::json!({}))?;
-                tracing::info!(appointment = %a.id, source = %r.source, "booked");
-                return Ok(a);
+            Ok(()) => return Ok(Placement { staff, resource: candidate, when }),
+            Err(e @ (BookingConflict::ResourceBusy { .. } | BookingConflict::InBuffer { .. }))
+                if p.resource_id.is_some() && resource.is_none() =>
+            {
+                last = Some(e)
             }
-            Err(e @ BookingConflict::ResourceBusy { .. }) => last = Some(e),
             Err(e) => return Err(e.into()),
         }
     }
@@ -181,4 +208,231 @@ pub(crate) fn book_in(
         || AppError::input("房间/设备 resource", "没有可用的房间或设备 / no room or device is free"),
         AppError::from,
     ))
+}
+
+fn active_service(tx: &Tx<'_>, key: &str) -> Result<crate::domain::model::Service> {
+    let service = tx.find_service(key)?;
+    if !service.active {
+        return Err(AppError::input(
+            "服务 service",
+            format!("「{}」已停用 / \"{}\" is no longer offered", service.name, service.name),
+        ));
+    }
+    Ok(service)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn book_item(
+    tx: &Tx<'_>,
+    customer: &str,
+    item: &BookingItem,
+    start: DateTime<Utc>,
+    group_id: Option<&str>,
+    note: &str,
+    source: &str,
+    opening_hours: &crate::domain::time::OpeningHours,
+    now: DateTime<Utc>,
+) -> Result<Appointment> {
+    let customer = lookup_customer(tx, customer)?;
+    let service = active_service(tx, &item.service)?;
+    let at = place(
+        tx,
+        &customer.id,
+        &service,
+        item.staff.as_deref(),
+        item.resource.as_deref(),
+        start,
+        None,
+        opening_hours,
+        now,
+    )?;
+    let a = tx.insert_appointment(
+        &NewAppointment {
+            customer_id: customer.id.clone(),
+            service_id: service.id.clone(),
+            staff_id: at.staff.as_ref().map(|s| s.id.clone()),
+            resource_id: at.resource.as_ref().map(|(id, _)| id.clone()),
+            when: at.when,
+            buffer_min: service.buffer_min,
+            group_id: group_id.map(str::to_string),
+            note: note.to_string(),
+            source: source.to_string(),
+            customer_name: customer.name.clone(),
+            service_name: service.name.clone(),
+            staff_name: at.staff.as_ref().map(|s| s.name.clone()),
+            resource_name: at.resource.as_ref().map(|(_, n)| n.clone()),
+        },
+        now,
+    )?;
+    tx.audit(now, source, "appointment.book", "appointment", &a.id, &serde_json::json!({ "group": group_id }))?;
+    tracing::info!(appointment = %a.id, source = %source, "booked");
+    Ok(a)
+}
+
+impl App {
+    /// Books several services back to back (each starts when the one before ends; a
+    /// beautician's clean-up does not hold the customer). All of them or none: the first
+    /// refusal names the service it concerns.
+    pub fn book_many(&mut self, r: &MultiBooking) -> Result<Vec<Appointment>> {
+        if r.items.is_empty() {
+            return Err(AppError::input("服务 service", "请至少选择一项服务 / choose at least one service"));
+        }
+        let local = parse_local_datetime(&r.start)?;
+        let now = self.now();
+        let opening_hours = self.config.shop.opening_hours.clone();
+        let group = (r.items.len() > 1).then(|| uuid::Uuid::now_v7().to_string());
+        self.store.write(|tx| {
+            let mut start = local_to_utc(local.date(), local.time(), tx.tz());
+            let mut booked = Vec::new();
+            for (i, item) in r.items.iter().enumerate() {
+                let a =
+                    book_item(tx, &r.customer, item, start, group.as_deref(), &r.note, &r.source, &opening_hours, now)
+                        .map_err(|e| match e {
+                            AppError::Booking(c) if r.items.len() > 1 => AppError::input(
+                                format!("第 {} 项 {} / service {}", i + 1, item.service, i + 1),
+                                c.to_string(),
+                            ),
+                            e => e,
+                        })?;
+                start = a.ends_at;
+                booked.push(a);
+            }
+            Ok(booked)
+        })
+    }
+
+    /// Moves a booked appointment to another start (and beautician), checked by the same
+    /// rules. `seen`: the [`Appointment::version`] the mover's page showed; if it changed
+    /// meanwhile the move is refused with what it is now (never overwritten).
+    pub fn move_appointment(
+        &mut self,
+        id: &str,
+        start: &str,
+        staff: Option<&str>,
+        seen: Option<i64>,
+        actor: &str,
+    ) -> Result<Appointment> {
+        let local = parse_local_datetime(start)?;
+        let now = self.now();
+        let opening_hours = self.config.shop.opening_hours.clone();
+        self.store.write(|tx| {
+            let a = tx.appointment(id.trim())?;
+            if let Some(seen) = seen
+                && seen != a.version()
+            {
+                return Err(AppError::Stale(format!(
+                    "该预约已被修改：现为 {} {} {}（{}）/ the appointment changed meanwhile: now {} with {}",
+                    crate::domain::time::local_span(a.starts_at, a.ends_at, tx.tz()),
+                    a.service_name,
+                    a.staff_name.clone().unwrap_or_default(),
+                    a.status.label_zh(),
+                    crate::domain::time::local_span(a.starts_at, a.ends_at, tx.tz()),
+                    a.staff_name.clone().unwrap_or_default(),
+                )));
+            }
+            if a.status != AppointmentStatus::Booked {
+                return Err(AppError::input(
+                    "预约 appointment",
+                    format!(
+                        "状态为「{}」，不能改约 / it is {}, it cannot be moved",
+                        a.status.label_zh(),
+                        a.status.as_str()
+                    ),
+                ));
+            }
+            let service = tx.service(&a.service_id)?;
+            let staff = staff.map(str::to_string).or_else(|| a.staff_id.clone());
+            let start = local_to_utc(local.date(), local.time(), tx.tz());
+            let keep_room = a.resource_id.clone();
+            // the same room if it is free, else any of the kind
+            let at = match place(
+                tx,
+                &a.customer_id,
+                &service,
+                staff.as_deref(),
+                keep_room.as_deref(),
+                start,
+                Some(&a.id),
+                &opening_hours,
+                now,
+            ) {
+                Ok(p) => p,
+                Err(AppError::Booking(BookingConflict::ResourceBusy { .. } | BookingConflict::InBuffer { .. }))
+                    if keep_room.is_some() =>
+                {
+                    place(
+                        tx,
+                        &a.customer_id,
+                        &service,
+                        staff.as_deref(),
+                        None,
+                        start,
+                        Some(&a.id),
+                        &opening_hours,
+                        now,
+                    )?
+                }
+                Err(e) => return Err(e),
+            };
+            let moved = tx.move_appointment(
+                &a.id,
+                at.staff.as_ref().map(|s| s.id.as_str()),
+                at.resource.as_ref().map(|(id, _)| id.as_str()),
+                at.when,
+                now,
+            )?;
+            tx.audit(
+                now,
+                actor,
+                "appointment.move",
+                "appointment",
+                &a.id,
+                &serde_json::json!({ "from": a.starts_at.to_rfc3339(), "to": moved.starts_at.to_rfc3339() }),
+            )?;
+            Ok(moved)
+        })
+    }
+
+    /// Marks a booked appointment whose time has come as a no-show.
+    pub fn mark_no_show(&mut self, id: &str, actor: &str) -> Result<Appointment> {
+        let now = self.now();
+        self.store.write(|tx| {
+            let a = tx.appointment(id.trim())?;
+            if a.status != AppointmentStatus::Booked {
+                return Err(AppError::input(
+                    "预约 appointment",
+                    format!("状态为「{}」/ it is {}", a.status.label_zh(), a.status.as_str()),
+                ));
+            }
+            if a.starts_at > now {
+                return Err(AppError::input(
+                    "预约 appointment",
+                    "预约时间未到，不能标为未到店 / its time has not come: it cannot be a no-show yet",
+                ));
+            }
+            let a = tx.set_appointment_status(&a.id, AppointmentStatus::NoShow, None, now)?;
+            tx.audit(now, actor, "appointment.no_show", "appointment", &a.id, &serde_json::json!({}))?;
+            Ok(a)
+        })
+    }
+
+    /// Sets a service's clean-up time (整理时间): later bookings keep its beautician and room
+    /// this long after the treatment.
+    pub fn set_service_buffer(
+        &mut self,
+        service: &str,
+        minutes: u32,
+        actor: &str,
+    ) -> Result<crate::domain::model::Service> {
+        if minutes > 240 {
+            return Err(AppError::input("整理时间 buffer", "最多 240 分钟 / at most 240 minutes"));
+        }
+        let now = self.now();
+        self.store.write(|tx| {
+            let s = tx.find_service(service)?;
+            let s = tx.set_service_buffer(&s.id, minutes, now)?;
+            tx.audit(now, actor, "service.buffer", "service", &s.id, &serde_json::json!({ "minutes": minutes }))?;
+            Ok(s)
+        })
+    }
 }

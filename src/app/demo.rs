@@ -339,7 +339,7 @@ impl App {
                     };
                     let Some((resource_id, resource_name)) = resource else { continue };
                     let resource_id = (!resource_id.is_empty()).then_some(resource_id);
-                    let p = Proposed { customer_id: c.id.clone(), staff_id: Some(b.id.clone()), resource_id: resource_id.clone(), when };
+                    let p = Proposed { customer_id: c.id.clone(), staff_id: Some(b.id.clone()), resource_id: resource_id.clone(), when, buffer_min: s.buffer_min };
                     let ctx = BookingContext { tz, opening: Some(open), staff_shifts: &shifts, staff_name: &b.name, resource_name: &resource_name, existing: &existing, ignore_id: None };
                     // Today's earlier appointments happened: seed them as done.
                     let booked_at = now.min(open.start);
@@ -351,6 +351,8 @@ impl App {
                                 staff_id: p.staff_id,
                                 resource_id,
                                 when,
+                                buffer_min: s.buffer_min,
+                                group_id: None,
                                 note: String::new(),
                                 source: "demo".into(),
                                 customer_name: c.name.clone(),

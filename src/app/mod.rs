@@ -85,6 +85,10 @@ pub enum AppError {
         "salonbox 的服务正在使用 {0}：请先停止（sudo systemctl stop salonbox-kiosk salonbox-daemon）/ the salonbox services are using {0}: stop them first (sudo systemctl stop salonbox-kiosk salonbox-daemon)"
     )]
     ServicesRunning(PathBuf),
+    /// What a page showed changed meanwhile (another desk, the kiosk): refused, with what
+    /// it is now, never overwritten.
+    #[error("{0}")]
+    Stale(String),
 }
 
 impl AppError {

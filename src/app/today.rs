@@ -95,3 +95,45 @@ impl App {
         Ok(alerts)
     }
 }
+
+/// One day of the appointment book: the opening hours, who works when, every appointment
+/// (cancelled ones too, struck through) and the slot wait list.
+#[derive(Debug, Clone)]
+pub struct BookDay {
+    pub date: chrono::NaiveDate,
+    pub opening: Option<crate::domain::time::Interval>,
+    /// Beauticians (active), each with her shifts that day.
+    pub staff: Vec<(crate::domain::model::Staff, Vec<crate::domain::time::Interval>)>,
+    pub appointments: Vec<Appointment>,
+    /// Wait-list entries whose window touches the day.
+    pub waitlist: Vec<crate::store::WaitlistEntry>,
+}
+
+impl App {
+    pub fn book_day(&mut self, date: chrono::NaiveDate) -> Result<BookDay> {
+        use crate::domain::model::StaffRole;
+        use crate::domain::time::{Interval, day_bounds};
+        let tz = self.tz();
+        let opening = self.config.shop.opening_hours.on(date, tz);
+        let shifts = self.shifts_on(date)?;
+        let mut staff: Vec<(crate::domain::model::Staff, Vec<Interval>)> = self
+            .list_staff()?
+            .into_iter()
+            .filter(|s| s.active && s.role == StaffRole::Beautician)
+            .map(|s| (s, Vec::new()))
+            .collect();
+        for (s, shift) in shifts {
+            if let Some((_, list)) = staff.iter_mut().find(|(x, _)| x.id == s.id) {
+                list.push(Interval::new(shift.starts_at, shift.ends_at));
+            }
+        }
+        let appointments = self.appointments_on(Some(date), None, true)?;
+        let day = day_bounds(date, tz);
+        let waitlist = self
+            .waitlist(false)?
+            .into_iter()
+            .filter(|w| w.window_start_at < day.end && w.window_end_at > day.start)
+            .collect();
+        Ok(BookDay { date, opening, staff, appointments, waitlist })
+    }
+}

@@ -52,12 +52,14 @@ pub enum AppointmentCmd {
         /// 顾客手机号、会员号或编号 / customer phone, member code or id
         #[arg(long)]
         customer: String,
-        /// 服务名称或编号 / service name or id
+        /// 服务名称或编号；可多次给出，按顺序连续安排 / service name or id; give it several
+        /// times to book services back to back
+        #[arg(long, required = true)]
+        service: Vec<String>,
+        /// 美容师姓名或编号（不填则任一位；多项服务时可逐项给出）/ beautician name or id (any if
+        /// omitted; with several services, one per service or one for all)
         #[arg(long)]
-        service: String,
-        /// 美容师姓名或编号（不填则任一位）/ beautician name or id (any if omitted)
-        #[arg(long)]
-        staff: Option<String>,
+        staff: Vec<String>,
         /// 房间/设备（不填则自动安排）/ room or device (picked automatically if omitted)
         #[arg(long)]
         resource: Option<String>,
@@ -82,6 +84,28 @@ pub enum AppointmentCmd {
         /// 包括已取消 / include cancelled
         #[arg(long)]
         all: bool,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 改约：换时间或美容师 / move to another time or beautician
+    Move {
+        /// 预约编号 / appointment id
+        id: String,
+        /// 新的开始时间（店铺时区）/ new start, shop time: "2026-11-23 15:00"
+        #[arg(long)]
+        at: String,
+        /// 换成这位美容师 / to this beautician
+        #[arg(long)]
+        staff: Option<String>,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 标记未到店 / mark a no-show
+    NoShow {
+        /// 预约编号 / appointment id
+        id: String,
         /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
@@ -171,26 +195,51 @@ pub(super) fn waitlist(app: &mut App, w: WaitlistCmd) -> Result<Outcome, CliErro
 pub(super) fn appointment(app: &mut App, a: AppointmentCmd) -> Result<Outcome, CliError> {
     match a {
         AppointmentCmd::Book { customer, service, staff, resource, at, note, json } => {
-            let appt = app.book(&BookingRequest {
-                customer,
-                service,
-                staff,
-                resource,
-                start: at,
-                note,
-                source: "cli".into(),
-            })?;
+            if staff.len() > 1 && staff.len() != service.len() {
+                return Err(CliError::Usage(
+                    "--staff 应给一次（全部）或每项服务一次 / give --staff once (for all) or once per service".into(),
+                ));
+            }
+            let items: Vec<BookingItem> = service
+                .iter()
+                .enumerate()
+                .map(|(i, s)| BookingItem {
+                    service: s.clone(),
+                    staff: staff.get(i).or(staff.first()).cloned(),
+                    resource: if service.len() == 1 { resource.clone() } else { None },
+                })
+                .collect();
+            let booked = app.book_many(&MultiBooking { customer, items, start: at, note, source: "cli".into() })?;
             if json {
-                print_json(&appt)?;
+                if let [one] = booked.as_slice() { print_json(one)? } else { print_json(&booked)? }
             } else {
                 let tz = app.tz();
+                for appt in &booked {
+                    say(&msg::booked(
+                        &appt.id,
+                        &local_dt(appt.starts_at, tz),
+                        &appt.service_name,
+                        appt.staff_name.as_deref(),
+                    ))?;
+                }
+            }
+        }
+        AppointmentCmd::Move { id, at, staff, json } => {
+            let appt = app.move_appointment(&id, &at, staff.as_deref(), None, "cli")?;
+            if json {
+                print_json(&appt)?
+            } else {
                 say(&msg::booked(
                     &appt.id,
-                    &local_dt(appt.starts_at, tz),
+                    &local_dt(appt.starts_at, app.tz()),
                     &appt.service_name,
                     appt.staff_name.as_deref(),
-                ))?;
+                ))?
             }
+        }
+        AppointmentCmd::NoShow { id, json } => {
+            let appt = app.mark_no_show(&id, "cli")?;
+            if json { print_json(&appt)? } else { say(&format!("{}：{}", appt.id, appt.status.label_zh()))? }
         }
         AppointmentCmd::List { date, staff, all, json } => {
             let date = parse_date(date.as_deref())?;

@@ -34,7 +34,7 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::app::booking::BookingRequest;
+use crate::app::booking::{BookingItem, MultiBooking};
 use crate::app::checkin::{CheckinRequest, Identity};
 use crate::app::customers::{CustomerSummary, Registration, parse_birthday, parse_gender};
 use crate::app::demo::DemoSize;

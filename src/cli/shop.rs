@@ -25,6 +25,14 @@ pub enum ServiceCmd {
         #[arg(long)]
         json: bool,
     },
+    /// 设置整理时间（服务后美容师和房间需空出的分钟数）/ set the clean-up time after a service
+    /// (minutes its beautician and room stay taken)
+    Buffer {
+        /// 服务名称或编号 / service name or id
+        name: String,
+        /// 分钟 / minutes (0-240)
+        minutes: u32,
+    },
     /// 服务价目表 / the price list
     List {
         /// 包括已停用 / include inactive
@@ -113,6 +121,13 @@ pub enum ResourceCmd {
 
 pub(super) fn service(app: &mut App, s: ServiceCmd) -> Result<Outcome, CliError> {
     match s {
+        ServiceCmd::Buffer { name, minutes } => {
+            let s = app.set_service_buffer(&name, minutes, "cli")?;
+            say(&format!(
+                "{}：服务后整理 {} 分钟 / {}: {} minutes of clean-up after it",
+                s.name, s.buffer_min, s.name, s.buffer_min
+            ))?;
+        }
         ServiceCmd::Add { name, category, minutes, price, resource_kind, json } => {
             let s = app.add_service(&name, &category, minutes, &price, resource_kind.as_deref(), "cli")?;
             if json {

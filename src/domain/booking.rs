@@ -2,7 +2,7 @@
 //! never double-booked; a booking lies within opening hours and within one of the
 //! beautician's shifts. Pure: the caller loads what overlaps and passes it in.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use thiserror::Error;
 
@@ -16,8 +16,18 @@ pub struct Booked {
     pub staff_id: Option<String>,
     pub resource_id: Option<String>,
     pub when: Interval,
+    /// Clean-up after it (the service's buffer when booked): its beautician and room stay
+    /// taken this long after `when` ends; the customer does not.
+    pub buffer_min: u32,
     /// What to call it in an error: e.g. "王女士 面部深层清洁".
     pub label: String,
+}
+
+impl Booked {
+    /// When its beautician and room are taken: the service and its clean-up.
+    pub fn occupied(&self) -> Interval {
+        Interval::new(self.when.start, self.when.end + Duration::minutes(self.buffer_min.into()))
+    }
 }
 
 /// A booking being asked for.
@@ -27,6 +37,14 @@ pub struct Proposed {
     pub staff_id: Option<String>,
     pub resource_id: Option<String>,
     pub when: Interval,
+    /// The service's clean-up time after it.
+    pub buffer_min: u32,
+}
+
+impl Proposed {
+    pub fn occupied(&self) -> Interval {
+        Interval::new(self.when.start, self.when.end + Duration::minutes(self.buffer_min.into()))
+    }
 }
 
 /// Everything the check needs besides the proposal.
@@ -67,6 +85,12 @@ pub enum BookingConflict {
     )]
     ResourceBusy { resource: String, at: String, other: String, other_id: String },
     #[error(
+        "{zh}{name} 在 {at} 已有预约（{other}，编号 {other_id}），之间需留 {minutes} 分钟整理时间 / {en}{name} is booked at {at} ({other}, id {other_id}); {minutes} minutes of clean-up are needed in between",
+        zh = if *staff { "美容师 " } else { "" },
+        en = if *staff { "beautician " } else { "" }
+    )]
+    InBuffer { name: String, at: String, other: String, other_id: String, minutes: u32, staff: bool },
+    #[error(
         "该顾客在 {at} 已有预约（{other}，编号 {other_id}）/ the customer already has an appointment at {at} ({other}, id {other_id})"
     )]
     CustomerBusy { at: String, other: String, other_id: String },
@@ -95,31 +119,59 @@ pub fn check(p: &Proposed, now: DateTime<Utc>, ctx: &BookingContext<'_>) -> Resu
     if p.staff_id.is_some() && !ctx.staff_shifts.iter().any(|s| s.contains(&p.when)) {
         return Err(BookingConflict::StaffOffShift { staff: ctx.staff_name.to_string() });
     }
-    let others = ctx.existing.iter().filter(|b| Some(b.id.as_str()) != ctx.ignore_id && b.when.overlaps(&p.when));
+    let busy = p.occupied();
+    let others = ctx.existing.iter().filter(|b| Some(b.id.as_str()) != ctx.ignore_id && b.occupied().overlaps(&busy));
     let mut first_resource = None;
     let mut first_customer = None;
+    // The clean-up that separates two bookings of one beautician or room: the earlier one's.
+    let buffer_between = |b: &Booked| if b.when.start <= p.when.start { b.buffer_min } else { p.buffer_min };
     for b in others {
+        let during = b.when.overlaps(&p.when);
         if p.staff_id.is_some() && b.staff_id == p.staff_id {
-            return Err(BookingConflict::StaffBusy {
-                staff: ctx.staff_name.to_string(),
-                at: span(&b.when, ctx.tz),
-                other: b.label.clone(),
-                other_id: b.id.clone(),
+            let at = span(&b.when, ctx.tz);
+            return Err(if during {
+                BookingConflict::StaffBusy {
+                    staff: ctx.staff_name.to_string(),
+                    at,
+                    other: b.label.clone(),
+                    other_id: b.id.clone(),
+                }
+            } else {
+                BookingConflict::InBuffer {
+                    name: ctx.staff_name.to_string(),
+                    at,
+                    other: b.label.clone(),
+                    other_id: b.id.clone(),
+                    minutes: buffer_between(b),
+                    staff: true,
+                }
             });
         }
         if first_resource.is_none() && p.resource_id.is_some() && b.resource_id == p.resource_id {
-            first_resource = Some(b);
+            first_resource = Some((b, during));
         }
-        if first_customer.is_none() && b.customer_id == p.customer_id {
+        if first_customer.is_none() && during && b.customer_id == p.customer_id {
             first_customer = Some(b);
         }
     }
-    if let Some(b) = first_resource {
-        return Err(BookingConflict::ResourceBusy {
-            resource: ctx.resource_name.to_string(),
-            at: span(&b.when, ctx.tz),
-            other: b.label.clone(),
-            other_id: b.id.clone(),
+    if let Some((b, during)) = first_resource {
+        let at = span(&b.when, ctx.tz);
+        return Err(if during {
+            BookingConflict::ResourceBusy {
+                resource: ctx.resource_name.to_string(),
+                at,
+                other: b.label.clone(),
+                other_id: b.id.clone(),
+            }
+        } else {
+            BookingConflict::InBuffer {
+                name: ctx.resource_name.to_string(),
+                at,
+                other: b.label.clone(),
+                other_id: b.id.clone(),
+                minutes: buffer_between(b),
+                staff: false,
+            }
         });
     }
     if let Some(b) = first_customer {
@@ -166,11 +218,53 @@ mod tests {
             staff_id: staff.map(Into::into),
             resource_id: res.map(Into::into),
             when,
+            buffer_min: 0,
             label: format!("appt {id}"),
         }
     }
     fn prop(cust: &str, staff: Option<&str>, res: Option<&str>, when: Interval) -> Proposed {
-        Proposed { customer_id: cust.into(), staff_id: staff.map(Into::into), resource_id: res.map(Into::into), when }
+        Proposed {
+            customer_id: cust.into(),
+            staff_id: staff.map(Into::into),
+            resource_id: res.map(Into::into),
+            when,
+            buffer_min: 0,
+        }
+    }
+
+    #[test]
+    fn a_buffer_keeps_the_beautician_and_room_but_not_the_customer() {
+        let shifts = [iv(10, 0, 18, 0)];
+        let mut a1 = booked("a1", "c1", Some("s1"), Some("r1"), iv(11, 0, 12, 0));
+        a1.buffer_min = 15;
+        let existing = [a1];
+        let c = ctx(&shifts, &existing);
+        let now = at(9, 0);
+        // 12:00 is inside a1's clean-up: refused for the beautician, with the reason
+        let e = check(&prop("c2", Some("s1"), None, iv(12, 0, 13, 0)), now, &c).unwrap_err();
+        assert!(matches!(&e, BookingConflict::InBuffer { minutes: 15, .. }), "{e}");
+        assert!(e.to_string().contains("李娜") && e.to_string().contains("15 分钟"), "{e}");
+        // and for the room
+        let e = check(&prop("c2", None, Some("r1"), iv(12, 10, 13, 0)), now, &c).unwrap_err();
+        assert!(matches!(&e, BookingConflict::InBuffer { .. }), "{e}");
+        // 12:15 is free again
+        assert_eq!(check(&prop("c2", Some("s1"), Some("r1"), iv(12, 15, 13, 0)), now, &c), Ok(()));
+        // the customer herself may go on to her next service at once (another beautician)
+        assert_eq!(
+            check(
+                &prop("c1", Some("s2"), None, iv(12, 0, 13, 0)),
+                now,
+                &BookingContext { staff_shifts: &shifts, ..c.clone() }
+            ),
+            Ok(())
+        );
+        // a new booking's own clean-up must end before the next one starts
+        let mut p = prop("c3", Some("s1"), None, iv(10, 0, 10, 50));
+        p.buffer_min = 15;
+        let e = check(&p, now, &c).unwrap_err();
+        assert!(matches!(&e, BookingConflict::InBuffer { minutes: 15, .. }), "{e}");
+        p.when = iv(10, 0, 10, 45);
+        assert_eq!(check(&p, now, &c), Ok(()));
     }
 
     #[test]
@@ -224,28 +318,31 @@ mod tests {
         /// Whatever sequence of requests comes in, the accepted set never double-books a
         /// beautician, a resource or a customer, and every request that would have is refused.
         #[test]
-        fn accepted_bookings_never_overlap(reqs in prop::collection::vec((0u8..4, 0u8..4, 0u8..3, 0u32..40, 1u32..8), 1..60)) {
+        fn accepted_bookings_never_overlap(reqs in prop::collection::vec((0u8..4, 0u8..4, 0u8..3, 0u32..40, 1u32..8, 0u32..3), 1..60)) {
             let shifts = [iv(10, 0, 21, 0)];
             let now = at(9, 0);
             let mut accepted: Vec<Booked> = Vec::new();
-            for (i, (cust, staff, res, start_slot, len)) in reqs.into_iter().enumerate() {
+            for (i, (cust, staff, res, start_slot, len, buffer)) in reqs.into_iter().enumerate() {
                 let start = at(10, 0) + Duration::minutes(15 * start_slot as i64);
                 let end = start + Duration::minutes(15 * len as i64);
                 let staff = (staff < 3).then(|| format!("s{staff}"));
                 let res = (res < 2).then(|| format!("r{res}"));
-                let p = Proposed { customer_id: format!("c{cust}"), staff_id: staff.clone(), resource_id: res.clone(), when: Interval::new(start, end) };
+                let p = Proposed { customer_id: format!("c{cust}"), staff_id: staff.clone(), resource_id: res.clone(), when: Interval::new(start, end), buffer_min: buffer * 10 };
                 let result = check(&p, now, &ctx(&shifts, &accepted));
-                let clash = accepted.iter().any(|b| b.when.overlaps(&p.when) && (b.customer_id == p.customer_id || (staff.is_some() && b.staff_id == staff) || (res.is_some() && b.resource_id == res)));
+                let clash = accepted.iter().any(|b| (b.when.overlaps(&p.when) && b.customer_id == p.customer_id)
+                    || (b.occupied().overlaps(&p.occupied()) && ((staff.is_some() && b.staff_id == staff) || (res.is_some() && b.resource_id == res))));
                 let outside = end > at(21, 0);
                 prop_assert_eq!(result.is_err(), clash || outside, "request {} {:?}", i, result);
                 if result.is_ok() {
-                    accepted.push(Booked { id: format!("a{i}"), customer_id: p.customer_id, staff_id: staff, resource_id: res, when: p.when, label: String::new() });
+                    accepted.push(Booked { id: format!("a{i}"), customer_id: p.customer_id, staff_id: staff, resource_id: res, when: p.when, buffer_min: p.buffer_min, label: String::new() });
                 }
             }
             for (i, a) in accepted.iter().enumerate() {
                 for b in &accepted[i + 1..] {
                     if a.when.overlaps(&b.when) {
                         prop_assert!(a.customer_id != b.customer_id);
+                    }
+                    if a.occupied().overlaps(&b.occupied()) {
                         prop_assert!(a.staff_id.is_none() || a.staff_id != b.staff_id);
                         prop_assert!(a.resource_id.is_none() || a.resource_id != b.resource_id);
                     }

@@ -101,6 +101,8 @@ pub struct Service {
     pub price: Decimal,
     pub resource_kind: Option<String>,
     pub active: bool,
+    /// Clean-up after it (minutes): its beautician and room stay taken.
+    pub buffer_min: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,6 +162,23 @@ pub struct Appointment {
     pub note: String,
     /// When it was booked or last changed (moved, edited).
     pub updated_at: DateTime<Utc>,
+    /// Clean-up after it (minutes), as the service had when booked.
+    pub buffer_min: u32,
+    /// Services booked together, back to back, share a group.
+    pub group_id: Option<String>,
+}
+
+impl Appointment {
+    /// A fingerprint of what a page shows of it (time, beautician, room, status, last
+    /// change): a page sends it back with a change, and a change to an appointment that
+    /// is no longer as the page showed it is refused.
+    pub fn version(&self) -> i64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        (self.starts_at, self.ends_at, &self.staff_id, &self.resource_id, self.status.as_str(), self.updated_at)
+            .hash(&mut h);
+        (h.finish() >> 1) as i64
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

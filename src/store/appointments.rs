@@ -16,6 +16,8 @@ pub struct NewAppointment {
     pub staff_id: Option<String>,
     pub resource_id: Option<String>,
     pub when: Interval,
+    pub buffer_min: u32,
+    pub group_id: Option<String>,
     pub note: String,
     pub source: String,
     /// Names the caller has in hand, for the returned appointment (the row keeps ids).
@@ -47,7 +49,7 @@ struct AppointmentPayload<'a> {
 
 const SELECT: &str =
     "SELECT a.id, a.customer_id, c.name, a.service_id, s.name, a.staff_id, st.name, a.resource_id, r.name,
-    a.starts_at, a.ends_at, a.status, a.note, a.updated_at
+    a.starts_at, a.ends_at, a.status, a.note, a.updated_at, a.buffer_min, a.group_id
     FROM appointments a
     JOIN customers c ON c.id = a.customer_id
     JOIN services s ON s.id = a.service_id
@@ -70,6 +72,8 @@ fn row_to_appointment(r: &Row<'_>) -> rusqlite::Result<Appointment> {
         status: AppointmentStatus::from_db(&r.get::<_, String>(11)?),
         note: r.get(12)?,
         updated_at: from_ms(r.get(13)?),
+        buffer_min: r.get(14)?,
+        group_id: r.get(15)?,
     })
 }
 
@@ -81,8 +85,9 @@ impl Tx<'_> {
         let note = crate::domain::idcard::mask_in_text(&a.note).into_owned();
         self.conn()
             .prepare_cached(
-                "INSERT INTO appointments (id, customer_id, service_id, staff_id, resource_id, starts_at, ends_at, status, note, source, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'booked', ?8, ?9, ?10, ?10)",
+                "INSERT INTO appointments (id, customer_id, service_id, staff_id, resource_id, starts_at, ends_at, status, note, source,
+                    created_at, updated_at, buffer_min, group_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'booked', ?8, ?9, ?10, ?10, ?11, ?12)",
             )?
             .execute(params![
                 id,
@@ -94,7 +99,9 @@ impl Tx<'_> {
                 ms(a.when.end),
                 note,
                 a.source,
-                ms(now)
+                ms(now),
+                a.buffer_min,
+                a.group_id
             ])?;
         let appt = Appointment {
             id,
@@ -111,6 +118,8 @@ impl Tx<'_> {
             status: AppointmentStatus::Booked,
             note,
             updated_at: from_ms(ms(now)),
+            buffer_min: a.buffer_min,
+            group_id: a.group_id.clone(),
         };
         self.emit_appointment("appointment.upserted", &appt, now)?;
         Ok(appt)
@@ -145,9 +154,10 @@ impl Tx<'_> {
     /// rules see them.
     pub fn booked_overlapping(&self, within: Interval) -> Result<Vec<Booked>> {
         let mut st = self.conn().prepare_cached(
-            "SELECT a.id, a.customer_id, a.staff_id, a.resource_id, a.starts_at, a.ends_at, c.name || ' ' || s.name
+            "SELECT a.id, a.customer_id, a.staff_id, a.resource_id, a.starts_at, a.ends_at, c.name || ' ' || s.name, a.buffer_min
              FROM appointments a JOIN customers c ON c.id = a.customer_id JOIN services s ON s.id = a.service_id
-             WHERE a.starts_at < ?2 AND a.starts_at > ?1 - ?3 AND a.ends_at > ?1 AND a.status IN ('booked', 'checked_in', 'completed')",
+             WHERE a.starts_at < ?2 AND a.starts_at > ?1 - ?3 AND a.ends_at + a.buffer_min * 60000 > ?1
+               AND a.status IN ('booked', 'checked_in', 'completed')",
         )?;
         let rows = st
             .query_map(params![ms(within.start), ms(within.end), MAX_APPOINTMENT_MS], |r| {
@@ -158,6 +168,7 @@ impl Tx<'_> {
                     resource_id: r.get(3)?,
                     when: Interval::new(from_ms(r.get(4)?), from_ms(r.get(5)?)),
                     label: r.get(6)?,
+                    buffer_min: r.get(7)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -190,6 +201,32 @@ impl Tx<'_> {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// Moves an appointment to another time, beautician or room (checked by the caller in
+    /// this transaction), writing its event.
+    pub fn move_appointment(
+        &self,
+        id: &str,
+        staff_id: Option<&str>,
+        resource_id: Option<&str>,
+        when: Interval,
+        now: DateTime<Utc>,
+    ) -> Result<Appointment> {
+        self.exec(
+            "UPDATE appointments SET staff_id = ?2, resource_id = ?3, starts_at = ?4, ends_at = ?5, updated_at = ?6 WHERE id = ?1",
+            params![id, staff_id, resource_id, ms(when.start), ms(when.end), ms(now)],
+        )?;
+        let appt = self.appointment(id)?;
+        self.emit_appointment("appointment.upserted", &appt, now)?;
+        Ok(appt)
+    }
+
+    /// The appointments booked together with this group id, in time order.
+    pub fn appointment_group(&self, group_id: &str) -> Result<Vec<Appointment>> {
+        let mut st =
+            self.conn().prepare_cached(&format!("{SELECT} WHERE a.group_id = ?1 ORDER BY a.starts_at, a.id"))?;
+        Ok(st.query_map([group_id], row_to_appointment)?.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// Moves an appointment to a new status, writing its event.

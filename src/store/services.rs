@@ -17,7 +17,8 @@ pub struct NewService {
     pub resource_kind: Option<String>,
 }
 
-const SELECT: &str = "SELECT id, name, category, duration_min, price_fen, resource_kind, active FROM services";
+const SELECT: &str =
+    "SELECT id, name, category, duration_min, price_fen, resource_kind, active, buffer_min FROM services";
 
 fn row_to_service(r: &Row<'_>) -> rusqlite::Result<Service> {
     Ok(Service {
@@ -28,6 +29,7 @@ fn row_to_service(r: &Row<'_>) -> rusqlite::Result<Service> {
         price: from_fen(r.get(4)?),
         resource_kind: r.get(5)?,
         active: r.get::<_, i64>(6)? == 1,
+        buffer_min: r.get(7)?,
     })
 }
 
@@ -48,6 +50,12 @@ impl Tx<'_> {
             params![id, s.name.trim(), s.category.trim(), s.duration_min, price, s.resource_kind, ms(now)],
         )?;
         self.service(&id)
+    }
+
+    /// Sets a service's clean-up time (later bookings carry it; booked ones keep theirs).
+    pub fn set_service_buffer(&self, id: &str, minutes: u32, now: DateTime<Utc>) -> Result<Service> {
+        self.exec("UPDATE services SET buffer_min = ?2, updated_at = ?3 WHERE id = ?1", params![id, minutes, ms(now)])?;
+        self.service(id)
     }
 
     pub fn service(&self, id: &str) -> Result<Service> {

@@ -9,6 +9,7 @@
 //! are audited with the client's address.
 
 mod assets;
+mod book;
 mod pages;
 mod views;
 
@@ -322,6 +323,7 @@ impl IntoResponse for WebError {
 /// The whole back office as one router (the tests serve it on a loopback port).
 pub fn router(shop: Shared) -> Router {
     pages::routes()
+        .merge(book::routes())
         .merge(assets::routes())
         .layer(axum::middleware::from_fn_with_state(shop.clone(), session_layer))
         .layer(axum::middleware::from_fn(headers_layer))

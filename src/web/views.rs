@@ -117,7 +117,11 @@ pub struct Layout {
 
 impl Layout {
     pub fn new(title: &str, section: &str, user: &WebUser, shop: &str, now: DateTime<Utc>, tz: Tz) -> Layout {
-        let all = [("/today", "今天", "Today", "◎"), ("/customers", "顾客", "Customers", "☺")];
+        let all = [
+            ("/today", "今天", "Today", "◎"),
+            ("/book", "预约", "Book", "▦"),
+            ("/customers", "顾客", "Customers", "☺"),
+        ];
         Layout {
             title: title.to_string(),
             shop: shop.to_string(),

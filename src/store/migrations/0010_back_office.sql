@@ -24,3 +24,11 @@ CREATE TABLE web_sessions (
     ended_at    INTEGER
 ) STRICT;
 CREATE INDEX web_sessions_by_staff ON web_sessions (staff_id);
+
+-- Clean-up time after a service (整理/消毒): its beautician and room stay taken this long
+-- after the treatment ends; copied onto each appointment when booked.
+ALTER TABLE services ADD COLUMN buffer_min INTEGER NOT NULL DEFAULT 0 CHECK (buffer_min >= 0 AND buffer_min <= 240);
+ALTER TABLE appointments ADD COLUMN buffer_min INTEGER NOT NULL DEFAULT 0;
+-- Several services booked together, back to back (one visit): one group id.
+ALTER TABLE appointments ADD COLUMN group_id TEXT;
+CREATE INDEX appointments_by_group ON appointments (group_id) WHERE group_id IS NOT NULL;

@@ -13,7 +13,52 @@
     src.addEventListener("update", function (e) { el.innerHTML = e.data; });
     src.addEventListener("expired", function () { src.close(); window.location.reload(); });
   }
+  function token() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+  // The appointment book: drag a block onto a free slot to move it; the server checks
+  // every rule, and a refusal is shown where the block was dropped.
+  function book(grid) {
+    var dragged = null;
+    grid.addEventListener("dragstart", function (e) {
+      var a = e.target.closest && e.target.closest(".appt");
+      if (!a) { return; }
+      dragged = a;
+      a.classList.add("dragging");
+      e.dataTransfer.setData("text/plain", a.getAttribute("data-id"));
+    });
+    grid.addEventListener("dragend", function () { if (dragged) { dragged.classList.remove("dragging"); } });
+    grid.addEventListener("dragover", function (e) { if (e.target.closest && e.target.closest("a.slot")) { e.preventDefault(); } });
+    grid.addEventListener("drop", function (e) {
+      var slot = e.target.closest && e.target.closest("a.slot");
+      if (!slot || !dragged) { return; }
+      e.preventDefault();
+      var u = new URL(slot.href);
+      var body = new URLSearchParams();
+      body.set("start", u.searchParams.get("start"));
+      body.set("staff", u.searchParams.get("staff"));
+      body.set("seen", dragged.getAttribute("data-seen"));
+      fetch("/appointments/" + dragged.getAttribute("data-id") + "/move", {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { "X-CSRF-Token": token(), "HX-Request": "true" }
+      }).then(function (r) {
+        return r.text().then(function (t) {
+          if (r.ok) { window.location.reload(); return; }
+          var old = grid.querySelector(".drop-refusal");
+          if (old) { old.remove(); }
+          var note = document.createElement("div");
+          note.className = "drop-refusal " + slot.className.split(" ").filter(function (c) { return /^[rc]\d+$/.test(c); }).join(" ");
+          note.setAttribute("role", "alert");
+          note.textContent = t;
+          grid.appendChild(note);
+        });
+      });
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-live]").forEach(live);
+    var grid = document.getElementById("book");
+    if (grid) { book(grid); }
   });
 })();
