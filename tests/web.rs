@@ -167,6 +167,13 @@ async fn the_front_desk_logs_in_sees_the_day_and_finds_customers() {
         // by the last four digits of the phone
         b.clear("#q").await;
         b.type_into("#q", "5678").await;
+        // every row the new search swapped in ends in 5678 (the rows for wxm had gone)
+        b.wait_until(
+            "[...document.querySelectorAll('#customer-table tbody tr')].length > 0 && \
+             [...document.querySelectorAll('#customer-table td.phone')].every(td => td.textContent.trim().endsWith('5678')) && \
+             location.search.includes('5678')",
+        )
+        .await;
         b.wait_text(PHONE).await;
         screen(&b, &format!("customers-{size}")).await;
         b.exec(
@@ -373,4 +380,126 @@ async fn the_appointment_book_books_refuses_moves_and_cancels() {
     phone.wait_for("#book").await;
     screen(&phone, "book-390x844").await;
     phone.quit().await;
+}
+
+/// Registering at the desk (consent recorded as given at the desk, by whom, which notice),
+/// a bad phone refused beside its field, editing, a stale edit refused, a note, deletion by
+/// the owner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_registers_edits_notes_and_the_owner_deletes() {
+    let site = site().await;
+    let b = Browser::start(1366, 768).await;
+    login(&b, &site, "周晓燕", "2222").await;
+    b.wait_text("今天").await;
+    b.goto(&format!("{}/customers/new", site.url)).await;
+    b.type_into("#name", "李晓彤").await;
+    b.type_into("#phone", "1381234").await;
+    b.type_into("#allergies", "芦荟").await;
+    b.click("#privacy").await;
+    b.click("#customer-save").await;
+    let e = b.wait_for("#phone-error").await;
+    assert!(!b.element_text(&e).await.is_empty());
+    assert_eq!(
+        b.exec("return document.getElementById('name').value", json!([])).await,
+        json!("李晓彤"),
+        "what she typed stays"
+    );
+    screen(&b, "customer-new-1366x768").await;
+    b.clear("#phone").await;
+    b.type_into("#phone", "13812340000").await;
+    b.click("#privacy").await;
+    b.click("#customer-save").await;
+    let text = b.wait_text("芦荟").await;
+    assert!(text.contains("13812340000") && text.contains("desk:周晓燕"), "consent by whom: {text}");
+    let mut app = site.app();
+    let c = app.customer_by_key("13812340000").unwrap();
+    // edit: allergies; a second page open from before is then stale
+    b.goto(&format!("{}/customers/{}/edit", site.url, c.id)).await;
+    b.clear("#allergies").await;
+    b.type_into("#allergies", "芦荟、果酸").await;
+    b.click("#customer-save").await;
+    b.wait_text("芦荟、果酸").await;
+    b.goto(&format!("{}/customers/{}/edit", site.url, c.id)).await;
+    b.wait_for("#customer-form").await;
+    site.clock.advance(chrono::Duration::seconds(5));
+    app.edit_customer(
+        &c.id,
+        salonbox::store::CustomerPatch { notes: Some("喜欢安静".into()), ..Default::default() },
+        "kiosk",
+    )
+    .unwrap();
+    b.clear("#notes").await;
+    b.type_into("#notes", "周末来").await;
+    b.click("#customer-save").await;
+    let e = b.wait_for("#form-error").await;
+    assert!(b.element_text(&e).await.contains("已被他人修改"));
+    assert_eq!(app.customer_by_key(&c.id).unwrap().notes, "喜欢安静", "nothing overwritten");
+    // a note on her page
+    b.goto(&format!("{}/customers/{}", site.url, c.id)).await;
+    b.type_into("#note-text", "第一次做面部护理，皮肤偏干").await;
+    b.click("#note-submit").await;
+    b.wait_text("皮肤偏干").await;
+    // reception may not delete; the owner may
+    assert!(b.find("#delete-form").await.is_none());
+    b.quit().await;
+    let owner = Browser::start(1366, 768).await;
+    login(&owner, &site, "林美华", "salonbox-demo").await;
+    owner.wait_text("今天").await;
+    owner.goto(&format!("{}/customers/{}", site.url, c.id)).await;
+    owner.click("#delete-form input[name=confirm]").await;
+    owner.click("#delete-submit").await;
+    owner.wait_text("已删除").await;
+    assert!(app.customer_by_key("13812340000").is_err());
+    owner.quit().await;
+}
+
+/// The till: a service with its beautician, quoted, paid with two tenders and cash change;
+/// the receipt as the printer will print it (decoded from the queued ESC/POS bytes); a
+/// void by the manager (reception may not).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkout_with_two_tenders_and_change_then_a_void() {
+    let site = site().await;
+    let mut app = site.app();
+    let wang = app.customer_by_key(PHONE).unwrap();
+    let service = app.service_by_name("小气泡清洁").unwrap().unwrap();
+    let li = app.list_staff().unwrap().into_iter().find(|s| s.name == "李娜").unwrap();
+    let b = Browser::start(1366, 768).await;
+    login(&b, &site, "周晓燕", "2222").await;
+    b.wait_text("今天").await;
+    b.goto(&format!("{}/checkout?customer={}", site.url, wang.id)).await;
+    b.wait_for("#till").await;
+    b.exec(
+        "document.getElementById('item1').value = arguments[0]; document.getElementById('staff1').value = arguments[1];",
+        json!([format!("s:{}", service.id), li.id]),
+    )
+    .await;
+    b.type_into("#wechat", "100").await;
+    b.type_into("#cash", "50").await;
+    b.click("#quote-submit").await;
+    let quote = b.wait_for("#quote").await;
+    let text = b.element_text(&quote).await;
+    assert!(text.contains("128.00") && text.contains("找零") && text.contains("22.00"), "{text}");
+    screen(&b, "checkout-1366x768").await;
+    b.click("#pay-submit").await;
+    let r = b.wait_for("#receipt").await;
+    let receipt = b.element_text(&r).await;
+    for want in ["小气泡清洁", "李娜", "微信", "现金", "找零", "22.00", "王小美"] {
+        assert!(receipt.contains(want), "{want} on the receipt:\n{receipt}");
+    }
+    assert!(!receipt.contains(PHONE), "the receipt masks the phone:\n{receipt}");
+    assert!(b.find("#void-form").await.is_none(), "reception may not void");
+    screen(&b, "receipt-1366x768").await;
+    let visit = b.url().await.rsplit('/').next().unwrap().to_string();
+    b.quit().await;
+    let m = Browser::start(390, 844).await;
+    login(&m, &site, "孙慧", "3333").await;
+    m.wait_text("今天").await;
+    m.goto(&format!("{}/visits/{visit}", site.url)).await;
+    m.click("#void-submit").await;
+    m.wait_for("#void-error").await;
+    m.type_into("#reason", "收错项目").await;
+    m.click("#void-submit").await;
+    m.wait_for("#voided").await;
+    assert!(app.visit_brief(&visit).unwrap().voided);
+    m.quit().await;
 }

@@ -221,4 +221,9 @@ impl App {
     pub fn is_customer_of(&mut self, customer_id: &str, staff_id: &str) -> Result<bool> {
         self.store.read(|tx| Ok(tx.is_customer_of(customer_id, staff_id)?))
     }
+
+    /// A customer's consent record, oldest first: `(kind, granted, notice version, channel, at)`.
+    pub fn consents(&mut self, customer_id: &str) -> Result<Vec<crate::store::ConsentRow>> {
+        self.store.read(|tx| Ok(tx.consents(customer_id)?))
+    }
 }

@@ -214,6 +214,19 @@ impl App {
     }
 
     pub fn edit_customer(&mut self, key: &str, patch: CustomerPatch, actor: &str) -> Result<Customer> {
+        self.edit_customer_seen(key, patch, None, actor)
+    }
+
+    /// Changes a customer as [`App::edit_customer`] does; `seen`: when she was last changed
+    /// as the editor's page showed it (`updated_at`, milliseconds). If someone changed her
+    /// since, nothing is written and the refusal says so.
+    pub fn edit_customer_seen(
+        &mut self,
+        key: &str,
+        patch: CustomerPatch,
+        seen: Option<i64>,
+        actor: &str,
+    ) -> Result<Customer> {
         if patch.is_empty() {
             return Err(AppError::input("edit", "没有要修改的字段 / nothing to change"));
         }
@@ -238,7 +251,18 @@ impl App {
         }
         let id = self.customer_by_key(key)?.id;
         let now = self.now();
-        self.store.write(|tx| Ok::<_, AppError>(tx.update_customer(&id, &patch, actor, now)?))
+        self.store.write(|tx| {
+            if let Some(seen) = seen {
+                let current = tx.customer(&id)?;
+                if current.updated_at.timestamp_millis() != seen {
+                    return Err(AppError::Stale(format!(
+                        "{} 的资料已被他人修改，请查看最新内容后再改 / {}'s profile was changed meanwhile: look at it again before changing it",
+                        current.name, current.name
+                    )));
+                }
+            }
+            Ok::<_, AppError>(tx.update_customer(&id, &patch, actor, now)?)
+        })
     }
 
     /// Links a member card (its number as the reader sends it) to a customer, or with

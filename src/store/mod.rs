@@ -49,7 +49,7 @@ pub use products::Product;
 pub use queue::NewQueueEntry;
 pub use reports::{LedgerSums, Quiet, Sums, VisitCounts};
 pub use services::NewService;
-pub use sessions::WebSessionRow;
+pub use sessions::{ConsentRow, WebSessionRow};
 pub use staff::NewStaff;
 pub use stock::{BatchRow, NewMovement, ProductDetails, StockReportRow, StockRow};
 pub use sync::{CloudAppointment, CloudService, OutgoingEvent, SetAsideEvent, SkippedChange, SyncKey, SyncState};

@@ -5,6 +5,9 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Result, StoreError, Tx, from_ms, ms};
 
+/// One consent event: `(kind, granted, notice version, channel, at)`.
+pub type ConsentRow = (String, bool, Option<String>, String, DateTime<Utc>);
+
 /// A browser's session as stored (the token itself is never stored, only its hash).
 #[derive(Debug, Clone)]
 pub struct WebSessionRow {
@@ -104,5 +107,17 @@ impl Tx<'_> {
             params![customer_id, staff_id],
             |r| r.get(0),
         )?)
+    }
+
+    /// A customer's consent record, oldest first: `(kind, granted, notice version, channel, at)`.
+    pub fn consents(&self, customer_id: &str) -> Result<Vec<ConsentRow>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT kind, granted, notice_version, channel, at FROM consents WHERE customer_id = ?1 ORDER BY at, id",
+        )?;
+        Ok(st
+            .query_map([customer_id], |r| {
+                Ok((r.get(0)?, r.get::<_, i64>(1)? == 1, r.get(2)?, r.get(3)?, from_ms(r.get(4)?)))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }

@@ -10,6 +10,7 @@
 
 mod assets;
 mod book;
+mod checkout;
 mod pages;
 mod views;
 
@@ -324,6 +325,7 @@ impl IntoResponse for WebError {
 pub fn router(shop: Shared) -> Router {
     pages::routes()
         .merge(book::routes())
+        .merge(checkout::routes())
         .merge(assets::routes())
         .layer(axum::middleware::from_fn_with_state(shop.clone(), session_layer))
         .layer(axum::middleware::from_fn(headers_layer))

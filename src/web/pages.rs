@@ -29,7 +29,11 @@ pub fn routes() -> Router<Shared> {
         .route("/today", get(today))
         .route("/today/events", get(today_events))
         .route("/customers", get(customers))
+        .route("/customers/new", get(new_customer).post(create_customer))
         .route("/customers/{id}", get(customer))
+        .route("/customers/{id}/edit", get(edit_customer).post(save_customer))
+        .route("/customers/{id}/note", post(add_note))
+        .route("/customers/{id}/delete", post(delete_customer))
         .route("/customers/{id}/export", get(customer_export))
         .route("/export/customers.csv", get(export_customers))
 }
@@ -518,6 +522,7 @@ struct CustomersPage {
     rows: Vec<CustomerRow>,
     empty: String,
     can_export: bool,
+    can_register: bool,
 }
 
 #[derive(Template)]
@@ -585,6 +590,7 @@ async fn customers(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Q
         rows,
         empty,
         can_export: may(user.staff.role, Permission::ExportAndReports),
+        can_register: may(user.staff.role, Permission::EditCustomers),
     })
 }
 
@@ -601,6 +607,7 @@ struct CustomerView {
     tags: String,
     marketing: &'static str,
     notes: String,
+    consent: String,
 }
 
 struct MembershipView {
@@ -621,6 +628,9 @@ struct CustomerPage {
     c: CustomerView,
     m: MembershipView,
     can_export: bool,
+    can_edit: bool,
+    can_delete: bool,
+    interactions: Vec<String>,
 }
 
 /// The customer if this person may see her page (a beautician: her own customers).
@@ -644,8 +654,17 @@ async fn customer_for(shop: &Shared, ctx: &Ctx, id: &str) -> Result<(WebUser, Cu
 async fn customer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> Page {
     let (user, c) = customer_for(&shop, &ctx, &id).await?;
     let cid = c.id.clone();
-    let (membership, summary, now) =
-        shop.run(move |app| Ok((app.membership(&cid)?, app.customer_summary(&cid)?, app.now()))).await?;
+    let (membership, summary, now, interactions, consents) = shop
+        .run(move |app| {
+            Ok((
+                app.membership(&cid)?,
+                app.customer_summary(&cid)?,
+                app.now(),
+                app.interactions(&cid, 20)?,
+                app.consents(&cid)?,
+            ))
+        })
+        .await?;
     let tz = shop.config().shop.time_zone;
     let health = [("过敏 allergies", &c.allergies), ("禁忌 contraindications", &c.contraindications)]
         .iter()
@@ -670,6 +689,20 @@ async fn customer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Pa
         tags: c.tags.join("、"),
         marketing: if c.marketing_consent { "同意 yes" } else { "未同意 no" },
         notes: c.notes.clone(),
+        consent: consents
+            .iter()
+            .map(|(kind, granted, version, channel, at)| {
+                format!(
+                    "{} {}{}（{}，{}）",
+                    if kind == "privacy" { "隐私说明 privacy" } else { "营销消息 marketing" },
+                    if *granted { "同意 granted" } else { "撤回 withdrawn" },
+                    version.as_ref().map(|v| format!(" {v} 版")).unwrap_or_default(),
+                    channel,
+                    views::when(*at, tz)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("；"),
     };
     let m = MembershipView {
         points: membership.points,
@@ -706,7 +739,376 @@ async fn customer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Pa
         c: view,
         m,
         can_export: may(user.staff.role, Permission::DeleteCustomer),
+        can_edit: may(user.staff.role, Permission::EditCustomers),
+        can_delete: may(user.staff.role, Permission::DeleteCustomer),
+        interactions: interactions
+            .iter()
+            .map(|i| format!("{} · {} · {}", views::when(i.at, tz), i.kind, i.text))
+            .collect(),
     })
+}
+
+// ---- registering, editing, notes, deleting ----
+
+struct Field {
+    name: &'static str,
+    label: &'static str,
+    value: String,
+    required: bool,
+    multiline: bool,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "customer_form.html")]
+struct CustomerForm {
+    layout: Layout,
+    heading: String,
+    action: String,
+    back: Option<String>,
+    seen: i64,
+    fields: Vec<Field>,
+    marketing: bool,
+    /// The privacy notice to accept (registration only): `(version, text)`.
+    notice: Option<(String, String)>,
+    privacy_error: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct CustomerFields {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    gender: String,
+    #[serde(default)]
+    birthday: String,
+    #[serde(default)]
+    skin_type: String,
+    #[serde(default)]
+    allergies: String,
+    #[serde(default)]
+    contraindications: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    marketing: Option<String>,
+    #[serde(default)]
+    privacy: Option<String>,
+    #[serde(default)]
+    seen: i64,
+}
+
+impl CustomerFields {
+    fn of(c: &Customer) -> CustomerFields {
+        CustomerFields {
+            name: c.name.clone(),
+            phone: c.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
+            gender: c.gender.label_zh().to_string(),
+            birthday: c.birthday.map(|d| d.to_string()).unwrap_or_default(),
+            skin_type: c.skin_type.clone().unwrap_or_default(),
+            allergies: c.allergies.clone(),
+            contraindications: c.contraindications.clone(),
+            tags: c.tags.join("，"),
+            notes: c.notes.clone(),
+            marketing: c.marketing_consent.then(|| "1".into()),
+            privacy: None,
+            seen: c.updated_at.timestamp_millis(),
+        }
+    }
+
+    fn fields(&self) -> Vec<Field> {
+        let f = |name, label, value: &str, required, multiline| Field {
+            name,
+            label,
+            value: value.to_string(),
+            required,
+            multiline,
+            error: None,
+        };
+        vec![
+            f("name", "姓名 / name", &self.name, true, false),
+            f("phone", "手机号 / mobile", &self.phone, true, false),
+            f("gender", "性别（女/男）/ gender", &self.gender, false, false),
+            f("birthday", "生日 / birthday (1990-05-02)", &self.birthday, false, false),
+            f("allergies", "过敏 / allergies", &self.allergies, false, true),
+            f("contraindications", "禁忌 / contraindications", &self.contraindications, false, true),
+            f("skin_type", "肤质 / skin type", &self.skin_type, false, false),
+            f("tags", "标签（逗号分隔）/ tags (comma separated)", &self.tags, false, false),
+            f("notes", "备注 / notes", &self.notes, false, true),
+        ]
+    }
+}
+
+/// Which form field an app error belongs to (its field name, as the app gives it).
+fn field_of(e: &AppError) -> Option<&'static str> {
+    let f = match e {
+        AppError::Input { field, .. } => field.as_str(),
+        AppError::Phone(_) => return Some("phone"),
+        AppError::Store(crate::store::StoreError::Duplicate { what, .. }) if what.contains("手机") => {
+            return Some("phone");
+        }
+        _ => return None,
+    };
+    [
+        ("name", "name"),
+        ("phone", "phone"),
+        ("gender", "gender"),
+        ("birthday", "birthday"),
+        ("allerg", "allergies"),
+        ("contraindication", "contraindications"),
+        ("skin", "skin_type"),
+        ("tag", "tags"),
+        ("note", "notes"),
+    ]
+    .into_iter()
+    .find(|(k, _)| f.contains(k))
+    .map(|(_, v)| v)
+}
+
+fn with_error(mut form: CustomerForm, e: &AppError) -> Page {
+    let message = match e {
+        AppError::Input { message, .. } => message.clone(),
+        e => e.to_string(),
+    };
+    match field_of(e).and_then(|name| form.fields.iter_mut().find(|f| f.name == name)) {
+        Some(f) => f.error = Some(message),
+        None => form.error = Some(e.to_string()),
+    }
+    let mut res = render(&form)?;
+    *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
+}
+
+fn split_tags(s: &str) -> Vec<String> {
+    s.split([',', '，', '、', ';', '；']).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
+}
+
+async fn new_customer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>) -> Page {
+    let user = ctx.require(&shop, Permission::EditCustomers).await?.clone();
+    let (notice, now) = shop.run(|app| Ok((app.privacy_notice()?, app.now()))).await?;
+    let tz = shop.config().shop.time_zone;
+    let fields = CustomerFields::default();
+    render(&CustomerForm {
+        layout: Layout::new("登记顾客 Register", "/customers", &user, &shop.config().shop.name, now, tz),
+        heading: "登记新顾客 / register a customer".into(),
+        action: "/customers/new".into(),
+        back: Some("/customers".into()),
+        seen: 0,
+        fields: fields.fields(),
+        marketing: false,
+        notice: Some(notice),
+        privacy_error: None,
+        error: None,
+    })
+}
+
+async fn create_customer(
+    State(shop): State<Shared>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<CustomerFields>,
+) -> Page {
+    let user = ctx.require(&shop, Permission::EditCustomers).await?.clone();
+    let (notice, now) = shop.run(|app| Ok((app.privacy_notice()?, app.now()))).await?;
+    let tz = shop.config().shop.time_zone;
+    let mut form = CustomerForm {
+        layout: Layout::new("登记顾客 Register", "/customers", &user, &shop.config().shop.name, now, tz),
+        heading: "登记新顾客 / register a customer".into(),
+        action: "/customers/new".into(),
+        back: Some("/customers".into()),
+        seen: 0,
+        fields: f.fields(),
+        marketing: f.marketing.is_some(),
+        notice: Some(notice.clone()),
+        privacy_error: None,
+        error: None,
+    };
+    // The notice accepted must be the one in force (a page left open over a new version is stale).
+    if f.privacy.as_deref() != Some(notice.0.as_str()) {
+        form.privacy_error = Some(format!(
+            "请请顾客阅读并同意 {} 版隐私说明 / the customer must accept privacy notice {}",
+            notice.0, notice.0
+        ));
+        let mut res = render(&form)?;
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(res);
+    }
+    // Consent given at the desk, and by whom: the consent record's channel.
+    let reg = crate::app::customers::Registration {
+        name: f.name.clone(),
+        phone: f.phone.clone(),
+        gender: (!f.gender.trim().is_empty()).then(|| f.gender.clone()),
+        birthday: (!f.birthday.trim().is_empty()).then(|| f.birthday.clone()),
+        skin_type: (!f.skin_type.trim().is_empty()).then(|| f.skin_type.clone()),
+        allergies: f.allergies.clone(),
+        contraindications: f.contraindications.clone(),
+        notes: f.notes.clone(),
+        privacy_notice: Some(notice.0.clone()),
+        marketing_consent: f.marketing.is_some(),
+        source: format!("desk:{}", user.staff.name),
+        ..Default::default()
+    };
+    let tags = split_tags(&f.tags);
+    let actor = format!("web:{}", user.staff.id);
+    let result = shop
+        .run(move |app| {
+            let c = app.register(&reg)?;
+            if !tags.is_empty() {
+                let patch = crate::store::CustomerPatch { tags: Some(tags), ..Default::default() };
+                return app.edit_customer(&c.id, patch, &actor);
+            }
+            Ok(c)
+        })
+        .await;
+    match result {
+        Ok(c) => Ok(Redirect::to(&format!("/customers/{}", c.id)).into_response()),
+        Err(WebError::App(e)) => with_error(form, &e),
+        Err(e) => Err(e),
+    }
+}
+
+async fn edit_customer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> Page {
+    ctx.require(&shop, Permission::EditCustomers).await?;
+    let (user, c) = customer_for(&shop, &ctx, &id).await?;
+    let now = shop.run(|app| Ok(app.now())).await?;
+    let tz = shop.config().shop.time_zone;
+    let f = CustomerFields::of(&c);
+    render(&CustomerForm {
+        layout: Layout::new(&c.name, "/customers", &user, &shop.config().shop.name, now, tz),
+        heading: format!("修改 {} / edit", c.name),
+        action: format!("/customers/{}/edit", c.id),
+        back: Some(format!("/customers/{}", c.id)),
+        seen: f.seen,
+        fields: f.fields(),
+        marketing: c.marketing_consent,
+        notice: None,
+        privacy_error: None,
+        error: None,
+    })
+}
+
+async fn save_customer(
+    State(shop): State<Shared>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(f): Form<CustomerFields>,
+) -> Page {
+    ctx.require(&shop, Permission::EditCustomers).await?;
+    let (user, c) = customer_for(&shop, &ctx, &id).await?;
+    let now = shop.run(|app| Ok(app.now())).await?;
+    let tz = shop.config().shop.time_zone;
+    let form = CustomerForm {
+        layout: Layout::new(&c.name, "/customers", &user, &shop.config().shop.name, now, tz),
+        heading: format!("修改 {} / edit", c.name),
+        action: format!("/customers/{}/edit", c.id),
+        back: Some(format!("/customers/{}", c.id)),
+        seen: f.seen,
+        fields: f.fields(),
+        marketing: f.marketing.is_some(),
+        notice: None,
+        privacy_error: None,
+        error: None,
+    };
+    // Only what the form changed goes into the patch.
+    let was = CustomerFields::of(&c);
+    let changed = |a: &str, b: &str| (a.trim() != b.trim()).then(|| a.trim().to_string());
+    let parse = || -> Result<crate::store::CustomerPatch, AppError> {
+        Ok(crate::store::CustomerPatch {
+            name: changed(&f.name, &was.name),
+            phone: changed(&f.phone, &was.phone).map(|p| crate::domain::phone::Phone::parse(&p)).transpose()?,
+            gender: changed(&f.gender, &was.gender)
+                .map(|g| crate::app::customers::parse_gender(&g).map_err(|m| AppError::input("性别 gender", m)))
+                .transpose()?,
+            birthday: changed(&f.birthday, &was.birthday)
+                .filter(|b| !b.is_empty())
+                .map(|b| crate::app::customers::parse_birthday(&b).map_err(|m| AppError::input("生日 birthday", m)))
+                .transpose()?,
+            skin_type: changed(&f.skin_type, &was.skin_type),
+            allergies: changed(&f.allergies, &was.allergies),
+            contraindications: changed(&f.contraindications, &was.contraindications),
+            tags: changed(&f.tags, &was.tags).map(|t| split_tags(&t)),
+            notes: changed(&f.notes, &was.notes),
+            marketing_consent: (f.marketing.is_some() != c.marketing_consent).then_some(f.marketing.is_some()),
+            ..Default::default()
+        })
+    };
+    let patch = match parse() {
+        Ok(p) => p,
+        Err(e) => return with_error(form, &e),
+    };
+    if patch.is_empty() {
+        return Ok(Redirect::to(&format!("/customers/{}", c.id)).into_response());
+    }
+    let (key, seen, actor) = (c.id.clone(), f.seen, format!("web:{}", user.staff.id));
+    match shop.run(move |app| app.edit_customer_seen(&key, patch, Some(seen), &actor)).await {
+        Ok(c) => Ok(Redirect::to(&format!("/customers/{}", c.id)).into_response()),
+        Err(WebError::App(e)) => with_error(form, &e),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct NoteForm {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    kind: String,
+}
+
+async fn add_note(
+    State(shop): State<Shared>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(f): Form<NoteForm>,
+) -> Page {
+    let (user, c) = customer_for(&shop, &ctx, &id).await?;
+    let (key, actor) = (c.id.clone(), user.staff.name.clone());
+    let kind = if f.kind.is_empty() { "note".to_string() } else { f.kind };
+    match shop.run(move |app| app.add_interaction(&key, &kind, &f.text, &actor)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/customers/{}", c.id)).into_response()),
+        Err(WebError::App(e)) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(views::plain_page("未记录 / not recorded", &e.to_string())))
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn delete_customer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> Page {
+    let user = ctx.require(&shop, Permission::DeleteCustomer).await?.clone();
+    let (key, actor, address) = (id.clone(), format!("web:{}", user.staff.id), ctx.address.clone());
+    let result = shop
+        .run(move |app| {
+            let (c, cancelled) = app.delete_customer(&key, &actor)?;
+            app.audit_web(
+                &actor,
+                "web.customer_delete",
+                "customer",
+                &c.id,
+                &address,
+                serde_json::json!({ "cancelled": cancelled }),
+            )?;
+            Ok(cancelled)
+        })
+        .await;
+    match result {
+        Ok(cancelled) => Ok(Html(views::plain_page(
+            "已删除 / deleted",
+            &format!(
+                "顾客资料已删除，取消了 {cancelled} 个预约。/ Her data is deleted; {cancelled} bookings were cancelled."
+            ),
+        ))
+        .into_response()),
+        Err(WebError::App(e)) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(views::plain_page("未删除 / not deleted", &e.to_string())))
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// One customer's data as JSON (her request to see what the shop holds): owner only, audited.

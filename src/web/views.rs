@@ -117,10 +117,12 @@ pub struct Layout {
 
 impl Layout {
     pub fn new(title: &str, section: &str, user: &WebUser, shop: &str, now: DateTime<Utc>, tz: Tz) -> Layout {
+        let till = may(user.staff.role, Permission::Checkout);
         let all = [
-            ("/today", "今天", "Today", "◎"),
-            ("/book", "预约", "Book", "▦"),
-            ("/customers", "顾客", "Customers", "☺"),
+            ("/today", "今天", "Today", "◎", true),
+            ("/book", "预约", "Book", "▦", true),
+            ("/customers", "顾客", "Customers", "☺", true),
+            ("/checkout", "收银", "Checkout", "¥", till),
         ];
         Layout {
             title: title.to_string(),
@@ -131,7 +133,8 @@ impl Layout {
             clock: when(now, tz),
             nav: all
                 .into_iter()
-                .map(|(href, zh, en, icon)| Nav { href, zh, en, icon, current: href == section })
+                .filter(|(.., shown)| *shown)
+                .map(|(href, zh, en, icon, _)| Nav { href, zh, en, icon, current: href == section })
                 .collect(),
         }
     }

@@ -144,13 +144,32 @@ impl Browser {
         }
     }
 
+    /// Waits until a JavaScript expression is true on the page.
+    pub async fn wait_until(&self, expression: &str) {
+        let start = Instant::now();
+        loop {
+            if self.exec(&format!("return !!({expression})"), json!([])).await == json!(true) {
+                return;
+            }
+            assert!(start.elapsed() < PATIENCE, "never true on {}: {expression}", self.url().await);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn element_text(&self, el: &str) -> String {
         self.cmd("GET", &format!("element/{el}/text"), Value::Null).await.as_str().unwrap_or_default().to_string()
     }
 
+    /// Clicks as a person would; when something lies over the element (the phone's bottom
+    /// bar over a button at the page's foot), the element is scrolled to the middle first.
     pub async fn click(&self, css: &str) {
         let el = self.wait_for(css).await;
-        self.cmd("POST", &format!("element/{el}/click"), json!({})).await;
+        let r = self.cmd("POST", &format!("element/{el}/click"), json!({})).await;
+        if r.get("error").is_some() {
+            self.exec("arguments[0].scrollIntoView({block: 'center'});", json!([{ ELEMENT: el }])).await;
+            let r = self.cmd("POST", &format!("element/{el}/click"), json!({})).await;
+            assert!(r.get("error").is_none(), "cannot click {css}: {r}");
+        }
     }
 
     pub async fn clear(&self, css: &str) {

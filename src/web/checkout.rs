@@ -1,0 +1,666 @@
+//! The till (收银): the whole cart the library supports — services with beautician shares,
+//! products, course sessions, a coupon, points, stored value, several tenders and cash
+//! change — quoted before paying; the receipt through the print queue (shown here as the
+//! printer will print it); voids (manager and up), top-ups and course sales.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::views::{self, Layout, money};
+use super::{Ctx, Shared, WebError};
+use crate::app::AppError;
+use crate::app::access::WebUser;
+use crate::app::checkout::{CheckoutRequest, ItemKey, ItemRequest, Receipt};
+use crate::domain::access::{Permission, may};
+use crate::domain::checkout::{Tender, Use};
+
+type Page = Result<Response, WebError>;
+
+/// Lines the till's form holds.
+const LINES: usize = 5;
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/checkout", get(till).post(submit))
+        .route("/checkout/topup", get(topup_page).post(topup))
+        .route("/checkout/course", get(course_page).post(sell_course))
+        .route("/visits/{id}", get(visit))
+        .route("/visits/{id}/void", post(void))
+}
+
+fn render(t: &impl Template) -> Page {
+    Ok(Html(t.render()?).into_response())
+}
+
+fn unprocessable(t: &impl Template) -> Page {
+    let mut res = render(t)?;
+    *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
+}
+
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+fn choices(all: &[(String, String)], selected: &str, none: &str) -> Vec<Choice> {
+    let mut v = vec![Choice { value: String::new(), label: none.to_string(), selected: selected.is_empty() }];
+    v.extend(all.iter().map(|(value, label)| Choice {
+        value: value.clone(),
+        label: label.clone(),
+        selected: value == selected,
+    }));
+    v
+}
+
+struct LineRow {
+    n: usize,
+    items: Vec<Choice>,
+    qty: String,
+    staff: Vec<Choice>,
+    price: String,
+}
+
+#[derive(Template)]
+#[template(path = "checkout.html")]
+struct TillPage {
+    layout: Layout,
+    customer: Option<(String, String)>,
+    customer_q: String,
+    rows: Vec<(String, String)>,
+    q: String,
+    lines: Vec<LineRow>,
+    coupons: Vec<Choice>,
+    points: String,
+    stored_value: String,
+    cash: String,
+    wechat: String,
+    alipay: String,
+    card: String,
+    balances: Option<String>,
+    quote: Option<Vec<(String, String)>>,
+    quote_lines: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct TillForm {
+    #[serde(default)]
+    customer: String,
+    #[serde(default)]
+    customer_q: String,
+    #[serde(default)]
+    item1: String,
+    #[serde(default)]
+    item2: String,
+    #[serde(default)]
+    item3: String,
+    #[serde(default)]
+    item4: String,
+    #[serde(default)]
+    item5: String,
+    #[serde(default)]
+    qty1: String,
+    #[serde(default)]
+    qty2: String,
+    #[serde(default)]
+    qty3: String,
+    #[serde(default)]
+    qty4: String,
+    #[serde(default)]
+    qty5: String,
+    #[serde(default)]
+    staff1: String,
+    #[serde(default)]
+    staff2: String,
+    #[serde(default)]
+    staff3: String,
+    #[serde(default)]
+    staff4: String,
+    #[serde(default)]
+    staff5: String,
+    /// The unit prices the quote showed, checked again when paying.
+    #[serde(default)]
+    price1: String,
+    #[serde(default)]
+    price2: String,
+    #[serde(default)]
+    price3: String,
+    #[serde(default)]
+    price4: String,
+    #[serde(default)]
+    price5: String,
+    #[serde(default)]
+    coupon: String,
+    #[serde(default)]
+    points: String,
+    #[serde(default)]
+    stored_value: String,
+    #[serde(default)]
+    cash: String,
+    #[serde(default)]
+    wechat: String,
+    #[serde(default)]
+    alipay: String,
+    #[serde(default)]
+    card: String,
+    #[serde(default)]
+    action: String,
+}
+
+impl TillForm {
+    fn line(&self, i: usize) -> (&str, &str, &str, &str) {
+        match i {
+            0 => (&self.item1, &self.qty1, &self.staff1, &self.price1),
+            1 => (&self.item2, &self.qty2, &self.staff2, &self.price2),
+            2 => (&self.item3, &self.qty3, &self.staff3, &self.price3),
+            3 => (&self.item4, &self.qty4, &self.staff4, &self.price4),
+            _ => (&self.item5, &self.qty5, &self.staff5, &self.price5),
+        }
+    }
+
+    fn set_price(&mut self, i: usize, p: String) {
+        match i {
+            0 => self.price1 = p,
+            1 => self.price2 = p,
+            2 => self.price3 = p,
+            3 => self.price4 = p,
+            _ => self.price5 = p,
+        }
+    }
+
+    /// The request the form stands for; a bad number names its field.
+    fn request(&self, actor: &str, with_prices: bool) -> Result<CheckoutRequest, AppError> {
+        let amount = |field: &str, s: &str| -> Result<Decimal, AppError> {
+            if s.trim().is_empty() {
+                return Ok(Decimal::ZERO);
+            }
+            crate::domain::money::parse_yuan(s).map_err(|e| AppError::input(field, e.to_string()))
+        };
+        let mut items = Vec::new();
+        for i in 0..LINES {
+            let (item, qty, staff, price) = self.line(i);
+            if item.is_empty() {
+                continue;
+            }
+            let quantity = if qty.trim().is_empty() {
+                1
+            } else {
+                qty.trim().parse::<u32>().ok().filter(|q| (1..=99).contains(q)).ok_or_else(|| {
+                    AppError::input(format!("第 {} 行数量 / line {} quantity", i + 1, i + 1), "应为 1–99 / 1 to 99")
+                })?
+            };
+            let key = match item.split_once(':') {
+                Some(("s", id)) => ItemKey::Service(id.into()),
+                Some(("p", id)) => ItemKey::Product(id.into()),
+                Some(("c", id)) => ItemKey::CourseSession(id.into()),
+                _ => {
+                    return Err(AppError::input(
+                        format!("第 {} 行 / line {}", i + 1, i + 1),
+                        "未知项目 / unknown item",
+                    ));
+                }
+            };
+            items.push(ItemRequest {
+                item: key,
+                quantity,
+                staff: if staff.is_empty() { Vec::new() } else { vec![(staff.to_string(), None)] },
+                expected_unit_price: if with_prices { price.parse().ok() } else { None },
+            });
+        }
+        if items.is_empty() {
+            return Err(AppError::input("第 1 行 / line 1", "请至少加一项 / add at least one item"));
+        }
+        let points = match self.points.trim() {
+            "" => Use::Nothing,
+            "max" => Use::Max,
+            n => Use::Exactly(n.parse().map_err(|_| AppError::input("积分 points", "应为整数 / a whole number"))?),
+        };
+        let stored_value = match self.stored_value.trim() {
+            "" => Use::Nothing,
+            "max" => Use::Max,
+            n => Use::Exactly(amount("储值 stored value", n)?),
+        };
+        let mut tenders = Vec::new();
+        for (t, s, field) in [
+            (Tender::Cash, &self.cash, "现金 cash"),
+            (Tender::Wechat, &self.wechat, "微信 WeChat Pay"),
+            (Tender::Alipay, &self.alipay, "支付宝 Alipay"),
+            (Tender::Card, &self.card, "银行卡 card"),
+        ] {
+            let a = amount(field, s)?;
+            if a > Decimal::ZERO {
+                tenders.push((t, a));
+            }
+        }
+        Ok(CheckoutRequest {
+            customer: (!self.customer.is_empty()).then(|| self.customer.clone()),
+            items,
+            coupon: (!self.coupon.is_empty()).then(|| self.coupon.clone()),
+            points,
+            stored_value,
+            tenders,
+            actor: actor.to_string(),
+        })
+    }
+}
+
+async fn page(shop: &Shared, user: &WebUser, f: &TillForm) -> Result<TillPage, WebError> {
+    let tz = shop.config().shop.time_zone;
+    let (customer_key, query) = (f.customer.clone(), f.customer_q.trim().to_string());
+    let (now, services, products, staff, customer, membership, found) = shop
+        .run(move |app| {
+            let customer = if customer_key.is_empty() { None } else { Some(app.customer_by_key(&customer_key)?) };
+            let membership = customer.as_ref().map(|c| app.membership(&c.id)).transpose()?;
+            let found = if query.is_empty() { Vec::new() } else { app.search_customers(&query, 8)? };
+            Ok((app.now(), app.list_services(false)?, app.products()?, app.list_staff()?, customer, membership, found))
+        })
+        .await?;
+    let mut items: Vec<(String, String)> =
+        services.iter().map(|s| (format!("s:{}", s.id), format!("{} · {}", s.name, money(s.price)))).collect();
+    items.extend(
+        products
+            .iter()
+            .filter(|p| p.active)
+            .map(|p| (format!("p:{}", p.id), format!("🛍 {} · {}", p.name, money(p.price)))),
+    );
+    if let Some(m) = &membership {
+        items.extend(m.courses.iter().filter(|c| c.sessions_left > 0).map(|c| {
+            (format!("c:{}", c.id), format!("次卡 course: {}（剩 {} 次 left）", c.service_name, c.sessions_left))
+        }));
+    }
+    let beauticians: Vec<(String, String)> = staff
+        .iter()
+        .filter(|s| s.active && s.role != crate::domain::model::StaffRole::Owner)
+        .map(|s| (s.id.clone(), s.name.clone()))
+        .collect();
+    let coupons: Vec<(String, String)> = membership
+        .as_ref()
+        .map(|m| m.coupons.iter().map(|c| (c.coupon.code.clone(), c.coupon.name.clone())).collect())
+        .unwrap_or_default();
+    Ok(TillPage {
+        layout: Layout::new("收银 Checkout", "/checkout", user, &shop.config().shop.name, now, tz),
+        customer: customer
+            .as_ref()
+            .map(|c| (c.id.clone(), format!("{} {} {}", c.name, views::phone_for(user, c), c.member_code))),
+        customer_q: f.customer_q.clone(),
+        rows: found
+            .iter()
+            .map(|c| (c.id.clone(), format!("{} {} {}", c.name, views::phone_for(user, c), c.member_code)))
+            .collect(),
+        q: f.customer_q.clone(),
+        lines: (0..LINES)
+            .map(|i| {
+                let (item, qty, staff, price) = f.line(i);
+                LineRow {
+                    n: i + 1,
+                    items: choices(&items, item, "—"),
+                    qty: qty.to_string(),
+                    staff: choices(&beauticians, staff, "提成 commission: —"),
+                    price: price.to_string(),
+                }
+            })
+            .collect(),
+        coupons: choices(&coupons, &f.coupon, "不用券 no coupon"),
+        points: f.points.clone(),
+        stored_value: f.stored_value.clone(),
+        cash: f.cash.clone(),
+        wechat: f.wechat.clone(),
+        alipay: f.alipay.clone(),
+        card: f.card.clone(),
+        balances: membership.map(|m| {
+            format!(
+                "{} · 积分 points {} · 储值 stored value {}（赠 bonus {}）",
+                m.tier.unwrap_or_else(|| "非会员 no tier".into()),
+                m.points,
+                money(m.stored_value_principal),
+                money(m.stored_value_bonus)
+            )
+        }),
+        quote: None,
+        quote_lines: Vec::new(),
+        error: None,
+    })
+}
+
+async fn till(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Query(f): Query<TillForm>) -> Page {
+    let user = ctx.require(&shop, Permission::Checkout).await?.clone();
+    render(&page(&shop, &user, &f).await?)
+}
+
+/// Label and amount, as the quote shows them.
+type Rows = Vec<(String, String)>;
+
+/// The quote's lines, then its totals, payments and balances.
+fn quote_rows(r: &Receipt) -> (Rows, Rows) {
+    let lines = r
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                format!(
+                    "{} × {}{}",
+                    l.name,
+                    l.quantity,
+                    if l.staff.is_empty() { String::new() } else { format!("（{}）", l.staff.join("、")) }
+                ),
+                money(l.amount),
+            )
+        })
+        .collect();
+    let s = r.summary();
+    (lines, s.totals.into_iter().chain(s.payments).chain(s.balances).collect())
+}
+
+async fn submit(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(mut f): Form<TillForm>) -> Page {
+    let user = ctx.require(&shop, Permission::Checkout).await?.clone();
+    let paying = f.action == "pay";
+    let req = match f.request(&user.staff.id, paying) {
+        Ok(r) => r,
+        Err(e) => {
+            let mut p = page(&shop, &user, &f).await?;
+            p.error = Some(e.to_string());
+            return unprocessable(&p);
+        }
+    };
+    if !paying {
+        let q = req.clone();
+        return match shop.run(move |app| app.quote(&q)).await {
+            Ok(r) => {
+                // the prices quoted go back with the payment: a price changed meanwhile is refused
+                for (i, line) in r.lines.iter().enumerate() {
+                    f.set_price(i, line.unit_price.to_string());
+                }
+                let mut p = page(&shop, &user, &f).await?;
+                let (lines, totals) = quote_rows(&r);
+                p.quote_lines = lines;
+                p.quote = Some(totals);
+                render(&p)
+            }
+            Err(WebError::App(e)) => {
+                let mut p = page(&shop, &user, &f).await?;
+                p.error = Some(e.to_string());
+                unprocessable(&p)
+            }
+            Err(e) => Err(e),
+        };
+    }
+    match shop
+        .run(move |app| {
+            let r = app.checkout(&req)?;
+            // The visit is recorded: a receipt that cannot be queued is said on its page.
+            if let Err(e) = crate::station::printing::queue_receipt(app, &r) {
+                tracing::warn!(visit = %r.visit_id, error = %e, "receipt not queued");
+            }
+            Ok(r)
+        })
+        .await
+    {
+        Ok(r) => Ok(Redirect::to(&format!("/visits/{}", r.visit_id)).into_response()),
+        Err(WebError::App(e)) => {
+            let mut p = page(&shop, &user, &f).await?;
+            p.error = Some(e.to_string());
+            unprocessable(&p)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ---- a visit and its receipt ----
+
+#[derive(Template)]
+#[template(path = "visit.html")]
+struct VisitPage {
+    layout: Layout,
+    id: String,
+    title: String,
+    receipt: Vec<String>,
+    print_status: String,
+    can_void: bool,
+    voided: bool,
+    error: Option<String>,
+}
+
+async fn visit_page(shop: &Shared, user: &WebUser, id: &str, error: Option<String>) -> Page {
+    let tz = shop.config().shop.time_zone;
+    let key = id.to_string();
+    let (brief, jobs, now) = shop.run(move |app| Ok((app.visit_brief(&key)?, app.print_jobs(200)?, app.now()))).await?;
+    let job = jobs.iter().rev().find(|j| j.ref_id.as_deref() == Some(id) && (j.kind == "receipt" || j.kind == "topup"));
+    let receipt = job
+        .and_then(|j| crate::devices::escpos_read::decode(&j.body).ok())
+        .map(|d| d.texts())
+        .unwrap_or_else(|| vec!["（没有小票 / no receipt queued）".into()]);
+    let print_status = job.map_or_else(String::new, |j| match j.status.as_str() {
+        "pending" => "等待打印 / waiting for the printer".into(),
+        "printed" => "已打印 / printed".into(),
+        s => s.to_string(),
+    });
+    let voided = brief.voided;
+    let page = VisitPage {
+        layout: Layout::new("小票 Receipt", "/checkout", user, &shop.config().shop.name, now, tz),
+        id: id.to_string(),
+        title: format!(
+            "{} · {}{}",
+            views::when(brief.at, tz),
+            brief.customer_name.clone().unwrap_or_else(|| "散客 walk-in".into()),
+            if voided { " · 已作废 voided" } else { "" }
+        ),
+        receipt,
+        print_status,
+        can_void: may(user.staff.role, Permission::Void) && !voided,
+        voided,
+        error,
+    };
+    if page.error.is_some() { unprocessable(&page) } else { render(&page) }
+}
+
+async fn visit(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> Page {
+    let user = ctx.require(&shop, Permission::Checkout).await?.clone();
+    visit_page(&shop, &user, &id, None).await
+}
+
+#[derive(Deserialize)]
+struct VoidForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn void(
+    State(shop): State<Shared>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(f): Form<VoidForm>,
+) -> Page {
+    let user = ctx.require(&shop, Permission::Void).await?.clone();
+    if f.reason.trim().is_empty() {
+        return visit_page(&shop, &user, &id, Some("请填写作废原因 / give the reason for the void".into())).await;
+    }
+    let (key, actor, address, reason) =
+        (id.clone(), user.staff.id.clone(), ctx.address.clone(), f.reason.trim().to_string());
+    let result = shop
+        .run(move |app| {
+            let reversal = app.void_visit(&key, &actor)?;
+            app.audit_web(
+                &actor,
+                "visit.void_reason",
+                "visit",
+                &key,
+                &address,
+                serde_json::json!({ "reason": reason }),
+            )?;
+            Ok(reversal)
+        })
+        .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/visits/{id}")).into_response()),
+        Err(WebError::App(e)) => visit_page(&shop, &user, &id, Some(e.to_string())).await,
+        Err(e) => Err(e),
+    }
+}
+
+// ---- top-up and course sale ----
+
+#[derive(Template)]
+#[template(path = "sale.html")]
+struct SalePage {
+    layout: Layout,
+    heading: &'static str,
+    action: &'static str,
+    customer: Option<(String, String)>,
+    customer_q: String,
+    rows: Vec<(String, String)>,
+    q: String,
+    course: bool,
+    services: Vec<Choice>,
+    amount: String,
+    sessions: String,
+    valid_days: String,
+    tender: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct SaleForm {
+    #[serde(default)]
+    customer: String,
+    #[serde(default)]
+    customer_q: String,
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    sessions: String,
+    #[serde(default)]
+    valid_days: String,
+    #[serde(default)]
+    tender: String,
+}
+
+async fn sale_page(shop: &Shared, user: &WebUser, f: &SaleForm, course: bool) -> Result<SalePage, WebError> {
+    let tz = shop.config().shop.time_zone;
+    let (key, query) = (f.customer.clone(), f.customer_q.trim().to_string());
+    let (now, customer, found, services) = shop
+        .run(move |app| {
+            let customer = if key.is_empty() { None } else { Some(app.customer_by_key(&key)?) };
+            let found = if query.is_empty() { Vec::new() } else { app.search_customers(&query, 8)? };
+            Ok((app.now(), customer, found, app.list_services(false)?))
+        })
+        .await?;
+    let services: Vec<(String, String)> =
+        services.iter().map(|s| (s.id.clone(), format!("{} · {}", s.name, money(s.price)))).collect();
+    Ok(SalePage {
+        layout: Layout::new("收银 Checkout", "/checkout", user, &shop.config().shop.name, now, tz),
+        heading: if course { "售卡 / sell a course" } else { "充值 / top up" },
+        action: if course { "/checkout/course" } else { "/checkout/topup" },
+        customer: customer
+            .as_ref()
+            .map(|c| (c.id.clone(), format!("{} {} {}", c.name, views::phone_for(user, c), c.member_code))),
+        customer_q: f.customer_q.clone(),
+        rows: found
+            .iter()
+            .map(|c| (c.id.clone(), format!("{} {} {}", c.name, views::phone_for(user, c), c.member_code)))
+            .collect(),
+        q: f.customer_q.clone(),
+        course,
+        services: choices(&services, &f.service, "—"),
+        amount: f.amount.clone(),
+        sessions: f.sessions.clone(),
+        valid_days: f.valid_days.clone(),
+        tender: if f.tender.is_empty() { "cash".into() } else { f.tender.clone() },
+        error: None,
+    })
+}
+
+async fn topup_page(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Query(f): Query<SaleForm>) -> Page {
+    let user = ctx.require(&shop, Permission::Checkout).await?.clone();
+    render(&sale_page(&shop, &user, &f, false).await?)
+}
+
+async fn course_page(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Query(f): Query<SaleForm>) -> Page {
+    let user = ctx.require(&shop, Permission::Checkout).await?.clone();
+    render(&sale_page(&shop, &user, &f, true).await?)
+}
+
+fn sale_tender(f: &SaleForm) -> Tender {
+    Tender::parse(&f.tender).unwrap_or(Tender::Cash)
+}
+
+async fn topup(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(f): Form<SaleForm>) -> Page {
+    let user = ctx.require(&shop, Permission::Checkout).await?.clone();
+    let amount = crate::domain::money::parse_yuan(&f.amount).map_err(|e| AppError::input("金额 amount", e.to_string()));
+    let (key, tender, actor) = (f.customer.clone(), sale_tender(&f), user.staff.id.clone());
+    let result = match amount {
+        Ok(amount) => {
+            shop.run(move |app| {
+                let t = app.topup(&key, amount, &[(tender, amount)], &actor)?;
+                let c = app.customer_by_key(&key)?;
+                if let Err(e) = crate::station::printing::queue_topup_receipt(app, &c, &t, &[(tender, amount)]) {
+                    tracing::warn!(visit = %t.visit_id, error = %e, "top-up receipt not queued");
+                }
+                Ok(t.visit_id)
+            })
+            .await
+        }
+        Err(e) => Err(WebError::App(e)),
+    };
+    match result {
+        Ok(visit) => Ok(Redirect::to(&format!("/visits/{visit}")).into_response()),
+        Err(WebError::App(e)) => {
+            let mut p = sale_page(&shop, &user, &f, false).await?;
+            p.error = Some(e.to_string());
+            unprocessable(&p)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn sell_course(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(f): Form<SaleForm>) -> Page {
+    let user = ctx.require(&shop, Permission::Checkout).await?.clone();
+    let parsed = (|| -> Result<crate::app::membership::CourseSaleRequest, AppError> {
+        let price =
+            crate::domain::money::parse_yuan(&f.amount).map_err(|e| AppError::input("价格 price", e.to_string()))?;
+        let sessions = f
+            .sessions
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .ok_or_else(|| AppError::input("次数 sessions", "应为 1–200 / 1 to 200"))?;
+        let valid_days = match f.valid_days.trim() {
+            "" => None,
+            d => Some(
+                d.parse::<i64>().map_err(|_| AppError::input("有效天数 valid days", "应为整数 / a whole number"))?,
+            ),
+        };
+        Ok(crate::app::membership::CourseSaleRequest {
+            customer: f.customer.clone(),
+            service: f.service.clone(),
+            sessions,
+            price,
+            valid_days,
+            tenders: vec![(sale_tender(&f), price)],
+        })
+    })();
+    let actor = user.staff.id.clone();
+    let result = match parsed {
+        Ok(req) => shop.run(move |app| app.sell_course(&req, &actor).map(|s| s.visit_id)).await,
+        Err(e) => Err(WebError::App(e)),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/customers/{}", f.customer)).into_response()),
+        Err(WebError::App(e)) => {
+            let mut p = sale_page(&shop, &user, &f, true).await?;
+            p.error = Some(e.to_string());
+            unprocessable(&p)
+        }
+        Err(e) => Err(e),
+    }
+}
