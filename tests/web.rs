@@ -503,3 +503,40 @@ async fn checkout_with_two_tenders_and_change_then_a_void() {
     assert!(app.visit_brief(&visit).unwrap().voided);
     m.quit().await;
 }
+
+/// The old spreadsheet: uploaded, its bad row shown with the reason before anything is
+/// written, all-or-nothing (nothing imported while a row is bad), then imported with the
+/// bad row skipped, with a progress page until the report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_previews_bad_rows_then_imports() {
+    let site = site().await;
+    let file = site.dir.path().join("old-customers.csv");
+    std::fs::write(&file, "姓名,手机,备注\n赵一,13700000001,老顾客\n钱二,12345,\n孙三,13700000003,\n").unwrap();
+    let b = Browser::start(1366, 768).await;
+    login(&b, &site, "孙慧", "3333").await;
+    b.wait_text("今天").await;
+    b.goto(&format!("{}/import", site.url)).await;
+    async fn upload(b: &Browser, path: &std::path::Path) {
+        b.type_into("#file", &path.display().to_string()).await;
+        b.click("#upload-submit").await;
+        b.wait_for("#import-report").await;
+    }
+    upload(&b, &file).await;
+    let report = b.element_text(&b.wait_for("#bad-rows").await).await;
+    assert!(report.contains('3') && report.contains("12345"), "the bad row and why: {report}");
+    screen(&b, "import-1366x768").await;
+    // all or nothing: with a bad row, nothing is written
+    b.click("#import-run").await;
+    b.wait_for("#import-error").await;
+    let mut app = site.app();
+    assert!(app.customer_by_key("13700000001").is_err(), "nothing imported");
+    // again, skipping the bad row
+    b.goto(&format!("{}/import", site.url)).await;
+    upload(&b, &file).await;
+    b.click("#skip-bad").await;
+    b.click("#import-run").await;
+    b.wait_text("已导入").await;
+    assert_eq!(app.customer_by_key("13700000001").unwrap().name, "赵一");
+    assert_eq!(app.customer_by_key("13700000003").unwrap().name, "孙三");
+    b.quit().await;
+}

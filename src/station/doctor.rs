@@ -76,6 +76,7 @@ pub fn run(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {
         None => ok("配置 config", "无配置文件，使用默认值 / no file: defaults"),
     });
     out.extend(storage(config, data_dir, now));
+    out.push(back_office(config));
     match config.hardware.mode {
         HardwareMode::Sim => out.push(ok("硬件 hardware", "模拟 / simulated (mode = \"sim\")")),
         HardwareMode::Real => {
@@ -91,6 +92,40 @@ pub fn run(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {
         }
     }
     out
+}
+
+/// The back office (`salonbox web`, `[web] listen`): answering, not started (fine: it is
+/// optional), or its port taken by some other program (a failure: it could not start).
+fn back_office(config: &Config) -> Check {
+    use std::io::{Read, Write};
+    const NAME: &str = "后台网页 back office";
+    let listen = config.web.listen;
+    let ip = if listen.ip().is_unspecified() { std::net::Ipv4Addr::LOCALHOST.into() } else { listen.ip() };
+    let at = std::net::SocketAddr::new(ip, listen.port());
+    let url = format!(
+        "http://{}:{}/",
+        if listen.ip().is_unspecified() { "<本机 this machine>".to_string() } else { ip.to_string() },
+        listen.port()
+    );
+    let timeout = std::time::Duration::from_secs(2);
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&at, timeout) else {
+        return ok(NAME, format!("未运行（{url}）：sudo systemctl enable --now salonbox-web / not running ({url})"));
+    };
+    let _ = stream.set_read_timeout(Some(timeout));
+    let mut answer = Vec::new();
+    let asked = stream.write_all(b"GET /login HTTP/1.0\r\nHost: localhost\r\n\r\n").is_ok();
+    let _ = stream.take(64 * 1024).read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    let status_ok = text.lines().next().is_some_and(|l| l.starts_with("HTTP/1.") && l.contains(" 200"));
+    if asked && status_ok && text.contains("salonbox") {
+        ok(NAME, format!("正在服务 / answering on {url}"))
+    } else {
+        fail(
+            NAME,
+            format!("端口 {} 被其他程序占用 / port {} is taken by another program", listen.port(), listen.port()),
+            "在配置 [web] listen 换一个端口 / choose another port in [web] listen",
+        )
+    }
 }
 
 fn storage(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {

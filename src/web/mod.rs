@@ -11,6 +11,7 @@
 mod assets;
 mod book;
 mod checkout;
+mod import;
 mod pages;
 mod views;
 
@@ -67,6 +68,8 @@ pub struct Shop {
     config: Config,
     dir: PathBuf,
     clock: Arc<dyn Clock>,
+    /// Imports under way (web/import.rs).
+    imports: import::Imports,
 }
 
 impl Shop {
@@ -78,6 +81,7 @@ impl Shop {
             config,
             dir: dir.to_path_buf(),
             clock,
+            imports: import::Imports::default(),
         })
     }
 
@@ -220,7 +224,7 @@ async fn session_layer(State(shop): State<Shared>, mut req: Request, next: Next)
             Some(h) => Some(h.to_string()),
             None => {
                 let (parts, body) = req.into_parts();
-                let bytes = match axum::body::to_bytes(body, 64 * 1024 * 1024).await {
+                let bytes = match axum::body::to_bytes(body, import::MAX_UPLOAD).await {
                     Ok(b) => b,
                     Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "too large").into_response(),
                 };
@@ -326,8 +330,10 @@ pub fn router(shop: Shared) -> Router {
     pages::routes()
         .merge(book::routes())
         .merge(checkout::routes())
+        .merge(import::routes())
         .merge(assets::routes())
         .layer(axum::middleware::from_fn_with_state(shop.clone(), session_layer))
+        .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD))
         .layer(axum::middleware::from_fn(headers_layer))
         .layer(axum::middleware::from_fn_with_state(shop.clone(), address_layer))
         .with_state(shop)

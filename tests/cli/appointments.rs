@@ -146,3 +146,47 @@ fn wait_list_from_the_command_line() {
         .fails();
     assert!(r.stderr().contains("window"), "{}", r.stderr());
 }
+
+/// Several services in one booking from the command line, back to back; a service's
+/// clean-up time keeps its beautician (the same rule as the kiosk and the back office).
+#[test]
+fn several_services_back_to_back_and_the_clean_up_time() {
+    let shop = Shop::small();
+    shop.add_customer("王小美", "13912345678");
+    shop.add_customer("李四", "13912340000");
+    shop.run(&["service", "buffer", "面部深层清洁", "15"]).ok();
+    let booked = shop
+        .run(&[
+            "appointment",
+            "book",
+            "--customer",
+            "13912345678",
+            "--service",
+            "面部深层清洁",
+            "--service",
+            "肩颈舒缓按摩",
+            "--staff",
+            "李娜",
+            "--staff",
+            "王芳",
+            "--at",
+            "2026-11-23 14:00",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let list = booked.as_array().expect("two appointments");
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["ends_at"], list[1]["starts_at"], "back to back");
+    assert_eq!(list[1]["staff_name"], "王芳");
+    // 15:00: 李娜's facial is over, its clean-up is not
+    let r = shop.book("13912340000", "修眉造型", Some("李娜"), "2026-11-23 15:00").fails();
+    assert!(r.stderr().contains("整理") && r.stderr().contains("15 分钟"), "{}", r.stderr());
+    shop.book("13912340000", "修眉造型", Some("李娜"), "2026-11-23 15:15").ok();
+    // the customer herself may go straight on to her next service (as booked above)
+    // and a move is checked by the same rules
+    let id = list[1]["id"].as_str().expect("id");
+    let r = shop.run(&["appointment", "move", id, "--at", "2026-11-23 15:15", "--staff", "李娜"]).fails();
+    assert!(r.stderr().contains("已有预约"), "{}", r.stderr());
+    shop.run(&["appointment", "move", id, "--at", "2026-11-23 16:00"]).ok();
+}

@@ -14,3 +14,5 @@ mod month;
 mod ops;
 mod restore;
 mod stock;
+#[cfg(feature = "web")]
+mod web;

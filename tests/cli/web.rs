@@ -1,0 +1,55 @@
+//! `salonbox web`, the real binary: it serves on the address it prints, answers with the
+//! security headers, sends a visitor without a session to the login, stops on SIGTERM;
+//! `doctor` sees it answering.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::Stdio;
+
+use super::common::Shop;
+
+fn get(addr: &str, path: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("send");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read");
+    out
+}
+
+#[test]
+fn web_serves_the_back_office_and_doctor_sees_it() {
+    let shop = Shop::new();
+    let mut child = shop
+        .cmd(&["web", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(crate::artefacts::log(shop.data(), "web.log"))
+        .spawn()
+        .expect("salonbox web");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
+    let addr = line.split("http://").nth(1).and_then(|r| r.split('/').next()).expect("address").to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "{line}");
+
+    let login = get(&addr, "/login");
+    assert!(login.starts_with("HTTP/1.0 200"), "{login}");
+    let lower = login.to_lowercase();
+    assert!(lower.contains("content-security-policy: default-src 'self'"), "{login}");
+    assert!(lower.contains("x-frame-options: deny") && lower.contains("x-content-type-options: nosniff"));
+    assert!(lower.contains("httponly") && lower.contains("samesite=strict"), "{login}");
+    assert!(!login.contains("http://") && !login.contains("https://"), "no outside request on the page");
+    let today = get(&addr, "/today");
+    assert!(today.starts_with("HTTP/1.0 303") && today.contains("location: /login?next=/today"), "{today}");
+
+    std::fs::write(shop.data().join("salonbox.toml"), format!("[web]\nlisten = \"{addr}\"\n")).expect("config");
+    let doctor = shop.run(&["doctor"]).ok().stdout();
+    assert!(doctor.contains("正在服务") && doctor.contains(&addr), "{doctor}");
+
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(child.id() as i32).expect("pid"),
+        rustix::process::Signal::TERM,
+    )
+    .expect("SIGTERM");
+    assert!(child.wait().expect("wait").success(), "a clean stop on SIGTERM");
+    // stopped: doctor says so, and does not fail for it
+    let doctor = shop.run(&["doctor"]).ok().stdout();
+    assert!(doctor.contains("未运行"), "{doctor}");
+}
