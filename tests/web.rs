@@ -145,7 +145,7 @@ fn pixels(png_bytes: &[u8]) -> (Vec<u8>, usize, usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_front_desk_logs_in_sees_the_day_and_finds_customers() {
     let site = site().await;
-    for (w, h, size) in [(1366, 768, "1366x768"), (390, 844, "390x844")] {
+    for (w, h, size) in [(1366, 768, "1366x768"), (1024, 768, "1024x768"), (390, 844, "390x844")] {
         let b = Browser::start(w, h).await;
         b.goto(&format!("{}/today", site.url)).await;
         // not logged in: the login page, which remembers where she was going
