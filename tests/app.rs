@@ -517,3 +517,57 @@ fn with_sync_off_nothing_waits_for_a_cloud_and_switching_it_on_sends_the_shop_as
     let mut app = App::open(synced(true), dir.path(), clock).unwrap();
     assert_eq!(app.sync_state().unwrap().queued, 6);
 }
+
+/// A booked appointment's clean-up time (整理时间) keeps its beautician from the walk-ins
+/// the wait estimate places, as it keeps her from bookings.
+#[test]
+fn the_wait_estimate_keeps_a_booking_clean_up_time() {
+    let (dir, clock, phones) = shop(2);
+    let mut app = open(dir.path(), clock.clone());
+    app.set_service_buffer("面部深层清洁", 30, "test").unwrap();
+    // 李娜, the only beautician, has a facial 10:30–11:30 and then 30 minutes of clean-up
+    app.book(&BookingRequest {
+        customer: phones[0].to_string(),
+        service: "面部深层清洁".into(),
+        staff: Some("李娜".into()),
+        resource: None,
+        start: "2026-11-23 10:30".into(),
+        note: String::new(),
+        source: "test".into(),
+    })
+    .unwrap();
+    // at 11:15 a 20-minute walk-in cannot start before 12:00
+    clock.set(ten_am() + Duration::minutes(75));
+    let walk_in = app
+        .check_in(&CheckinRequest {
+            identity: Identity::Phone(phones[1].clone()),
+            service: Some("修眉造型".into()),
+            staff: None,
+        })
+        .unwrap();
+    assert_eq!(walk_in.wait_minutes, Some(45), "{walk_in:?}");
+}
+
+/// The Today page's takings and visits are the daily report's (money received, sales and
+/// top-ups, refunds netted; voids nowhere), read without the report's ledgers.
+#[test]
+fn today_shows_the_daily_report_takings() {
+    use salonbox::app::checkout::{CheckoutRequest, ItemKey, ItemRequest};
+    use salonbox::domain::checkout::Tender;
+    let (dir, clock, phones) = shop(2);
+    let mut app = open(dir.path(), clock);
+    let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+    let sale = |app: &mut App, who: &Phone| {
+        let item = ItemRequest::of(ItemKey::Service("修眉造型".into()), 1);
+        app.checkout(&CheckoutRequest::paid(Some(&who.to_string()), vec![item], Tender::Wechat, d("48"), "test"))
+            .unwrap()
+    };
+    sale(&mut app, &phones[0]);
+    let voided = sale(&mut app, &phones[1]);
+    app.void_visit(&voided.visit_id, "test").unwrap();
+    app.topup(&phones[1].to_string(), d("500"), &[(Tender::Cash, d("500"))], "test").unwrap();
+    let board = app.today_board().unwrap();
+    let report = app.report(salonbox::app::report::Period::Daily, app.today()).unwrap();
+    assert_eq!((board.takings, board.visits), (report.money_received_total, report.visits));
+    assert_eq!((board.takings, board.visits), (d("548"), 1));
+}

@@ -88,6 +88,11 @@ async fn site() -> Site {
     app.add_shift("吴老师", tomorrow(), "10:00-20:00", "test").unwrap();
     app.set_service_buffer("面部深层清洁", 15, "test").unwrap();
     drop(app);
+    serve(dir, clock).await
+}
+
+/// The back office of the shop in `dir`, on a loopback port.
+async fn serve(dir: tempfile::TempDir, clock: Arc<FixedClock>) -> Site {
     let shop = Arc::new(salonbox::web::Shop::open(Config::default(), dir.path(), clock.clone()).unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -379,7 +384,180 @@ async fn the_appointment_book_books_refuses_moves_and_cancels() {
     phone.goto(&format!("{}/book?date={}", site.url, tomorrow())).await;
     phone.wait_for("#book").await;
     screen(&phone, "book-390x844").await;
+    phone.goto(&format!("{}/book?date={}&view=week", site.url, tomorrow())).await;
+    phone.wait_text("王小美").await;
+    screen(&phone, "book-week-390x844").await;
+    phone.goto(&format!("{}/book/new?staff={}&start={}T11:00", site.url, wu.id, tomorrow())).await;
+    phone.wait_for("#booking-form").await;
+    screen(&phone, "book-new-390x844").await;
+    phone.goto(&format!("{}/appointments/{}", site.url, hers[0].id)).await;
+    phone.wait_for("#move-form").await;
+    screen(&phone, "appointment-390x844").await;
     phone.quit().await;
+}
+
+/// A fresh install: the first visit goes to the owner's setup (a short or mistyped password
+/// refused beside its field), she lands on Today and can log in again with her password; an
+/// owner who has only a kiosk PIN must set a password before anything else; the setup page
+/// is gone once an owner exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_shop_sets_up_its_owner_in_the_browser() {
+    let dir = artefacts::tempdir();
+    init(&Config::default(), dir.path()).unwrap();
+    let site = serve(dir, Arc::new(FixedClock::new(morning()))).await;
+    for (w, h) in [(1366, 768), (390, 844)] {
+        let b = Browser::start(w, h).await;
+        b.goto(&format!("{}/today", site.url)).await;
+        b.wait_for("#save").await;
+        assert!(b.url().await.ends_with("/setup"), "{}", b.url().await);
+        screen(&b, &format!("setup-{w}x{h}")).await;
+        b.quit().await;
+    }
+    let b = Browser::start(1366, 768).await;
+    b.goto(&format!("{}/setup", site.url)).await;
+    b.type_into("#name", "林店长").await;
+    b.type_into("#password", "short").await;
+    b.type_into("#again", "short").await;
+    b.click("#save").await;
+    let e = b.wait_for("#password-error").await;
+    assert!(b.element_text(&e).await.contains("8"), "too short");
+    b.type_into("#password", "salon-2026").await;
+    b.type_into("#again", "salon-2027").await;
+    b.click("#save").await;
+    let e = b.wait_for("#password-error").await;
+    assert!(b.element_text(&e).await.contains("不一致"), "mistyped");
+    b.type_into("#password", "salon-2026").await;
+    b.type_into("#again", "salon-2026").await;
+    b.click("#save").await;
+    b.wait_text("今天").await;
+    assert!(b.url().await.ends_with("/today"), "{}", b.url().await);
+    b.click(".logout button").await;
+    b.wait_for("#login").await;
+    login(&b, &site, "林店长", "salon-2026").await;
+    b.wait_text("今天").await;
+    // the setup page is gone: an owner exists
+    b.goto(&format!("{}/setup", site.url)).await;
+    b.wait_for("#login").await;
+    b.quit().await;
+
+    // a second owner with only a kiosk PIN: a password first
+    let mut app = site.app();
+    app.add_staff(
+        &salonbox::app::staff::StaffInput {
+            name: "王店长".into(),
+            role: "owner".into(),
+            pin: Some("4321".into()),
+            ..Default::default()
+        },
+        "test",
+    )
+    .unwrap();
+    for (w, h) in [(1366, 768), (390, 844)] {
+        let b = Browser::start(w, h).await;
+        login(&b, &site, "王店长", "4321").await;
+        b.wait_for("#save").await;
+        assert!(b.url().await.ends_with("/password"), "{}", b.url().await);
+        b.goto(&format!("{}/customers", site.url)).await;
+        b.wait_for("#save").await;
+        assert!(b.url().await.ends_with("/password"), "nothing else before the password");
+        screen(&b, &format!("password-{w}x{h}")).await;
+        b.quit().await;
+    }
+    let b = Browser::start(1366, 768).await;
+    login(&b, &site, "王店长", "4321").await;
+    b.wait_for("#save").await;
+    b.type_into("#password", "wang-store-1").await;
+    b.type_into("#again", "wang-store-1").await;
+    b.click("#save").await;
+    b.wait_text("今天").await;
+    b.quit().await;
+    let created: i64 = rusqlite::Connection::open(site.dir.path().join("salonbox.sqlite3"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM audit_log WHERE action = 'staff.owner_created'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(created, 1, "the first visit's owner is audited");
+}
+
+/// Dragging a block onto a free slot moves it (the page drags as a person's mouse would:
+/// dragstart, dragover, drop, dragend with one DataTransfer); a drop onto a taken slot is
+/// refused where it fell, with the domain's reason; the day by room puts the booking in
+/// the room it holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dragging_moves_a_booking_and_the_day_shows_rooms() {
+    let site = site().await;
+    let mut app = site.app();
+    let booking = |customer: &str, hm: &str| salonbox::app::booking::BookingRequest {
+        customer: customer.into(),
+        service: "眼部护理".into(),
+        staff: Some("吴老师".into()),
+        resource: None,
+        start: format!("{} {hm}", tomorrow()),
+        note: String::new(),
+        source: "test".into(),
+    };
+    let hers = app.book(&booking(PHONE, "11:00")).unwrap();
+    let other = app.list_customers(1, 5).unwrap().remove(0);
+    app.book(&booking(other.phone.as_ref().unwrap().as_str(), "16:00")).unwrap();
+    let wu = hers.staff_id.clone().unwrap();
+    let b = Browser::start(1366, 768).await;
+    login(&b, &site, "周晓燕", "2222").await;
+    b.wait_text("今天").await;
+    b.goto(&format!("{}/book?date={}", site.url, tomorrow())).await;
+    b.wait_for("#book").await;
+    let drag = "var src = document.querySelector(arguments[0]), dst = document.querySelector(arguments[1]);
+        var dt = new DataTransfer();
+        function fire(el, type) { el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt })); }
+        fire(src, 'dragstart'); fire(dst, 'dragover'); fire(dst, 'drop'); fire(src, 'dragend');";
+    let block = format!("a.appt[data-id='{}']", hers.id);
+    let slot = |hm: &str| format!("a.slot[href$='staff={wu}&start={}T{hm}']", tomorrow());
+    b.exec(drag, json!([block, slot("13:00")])).await;
+    b.wait_until(&format!("(document.querySelector(\"{block} small\") || {{}}).textContent === '13:00–13:45'"))
+        .await;
+    let moved = app.appointment(&hers.id).unwrap();
+    assert_eq!(salonbox::domain::time::local_hm(moved.starts_at, chrono_tz::Asia::Shanghai), "13:00");
+    // onto 16:00, where the other customer is: refused where it fell, nothing moved
+    b.exec(drag, json!([block, slot("16:00")])).await;
+    let e = b.wait_for(".drop-refusal").await;
+    let msg = b.element_text(&e).await;
+    assert!(msg.contains("吴老师") && msg.contains("已有预约"), "{msg}");
+    assert_eq!(app.appointment(&hers.id).unwrap().starts_at, moved.starts_at);
+    // the day by room: her booking sits in the room it holds, named with its beautician
+    b.click("#by-room").await;
+    b.wait_for("#by-staff").await;
+    let room = moved.resource_name.clone().expect("a facial service holds a room");
+    let heads = b.exec("return Array.from(document.querySelectorAll('.colhead')).map(e => e.textContent).join('|');", json!([])).await;
+    assert!(heads.as_str().unwrap().contains(&room), "{heads}");
+    let text = b.element_text(&b.wait_for(&block).await).await;
+    assert!(text.contains("王小美") && text.contains("吴老师"), "{text}");
+    screen(&b, "book-rooms-1366x768").await;
+
+    // one booking of two services: cancelled together when the desk asks for it
+    let two = app
+        .book_many(&salonbox::app::booking::MultiBooking {
+            customer: PHONE.into(),
+            items: ["修眉造型", "足部护理"]
+                .map(|s| salonbox::app::booking::BookingItem {
+                    service: s.into(),
+                    staff: Some("吴老师".into()),
+                    resource: None,
+                })
+                .to_vec(),
+            start: format!("{} 18:00", tomorrow()),
+            note: String::new(),
+            source: "test".into(),
+        })
+        .unwrap();
+    b.goto(&format!("{}/appointments/{}", site.url, two[0].id)).await;
+    let with = b.element_text(&b.wait_for("#booked-with").await).await;
+    assert!(with.contains("足部护理"), "{with}");
+    b.type_into("#reason", "顾客出差").await;
+    b.click("#whole").await;
+    b.click("#cancel-submit").await;
+    b.wait_for("#book").await;
+    for a in &two {
+        assert_eq!(app.appointment(&a.id).unwrap().status, salonbox::domain::model::AppointmentStatus::Cancelled);
+    }
+    b.quit().await;
 }
 
 /// Registering at the desk (consent recorded as given at the desk, by whom, which notice),
@@ -451,6 +629,13 @@ async fn the_desk_registers_edits_notes_and_the_owner_deletes() {
     owner.wait_text("已删除").await;
     assert!(app.customer_by_key("13812340000").is_err());
     owner.quit().await;
+    let phone = Browser::start(390, 844).await;
+    login(&phone, &site, "周晓燕", "2222").await;
+    phone.wait_text("今天").await;
+    phone.goto(&format!("{}/customers/new", site.url)).await;
+    phone.wait_for("#customer-save").await;
+    screen(&phone, "customer-new-390x844").await;
+    phone.quit().await;
 }
 
 /// The till: a service with its beautician, quoted, paid with two tenders and cash change;
@@ -502,6 +687,86 @@ async fn checkout_with_two_tenders_and_change_then_a_void() {
     m.wait_for("#voided").await;
     assert!(app.visit_brief(&visit).unwrap().voided);
     m.quit().await;
+    let phone = Browser::start(390, 844).await;
+    login(&phone, &site, "周晓燕", "2222").await;
+    phone.wait_text("今天").await;
+    phone.goto(&format!("{}/checkout?customer={}", site.url, wang.id)).await;
+    phone.wait_for("#till").await;
+    screen(&phone, "checkout-390x844").await;
+    phone.goto(&format!("{}/visits/{visit}", site.url)).await;
+    phone.wait_for("#receipt").await;
+    screen(&phone, "receipt-390x844").await;
+    phone.quit().await;
+}
+
+/// Top-up (充1000送200) and a course sale at the till: a missing customer, a bad amount and
+/// a bad session count are refused beside their fields and nothing is written; then both
+/// go through, the top-up's receipt is shown and the balances are the ledger's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn top_up_and_course_sale_at_the_till() {
+    let site = site().await;
+    let mut app = site.app();
+    app.set_topup_bonus(rust_decimal::Decimal::from(1000), rust_decimal::Decimal::from(200), "test").unwrap();
+    let wang = app.customer_by_key(PHONE).unwrap();
+    let before = app.membership(&wang.id).unwrap();
+    let facial = app.service_by_name("面部深层清洁").unwrap().unwrap();
+    let b = Browser::start(1366, 768).await;
+    login(&b, &site, "周晓燕", "2222").await;
+    b.wait_text("今天").await;
+    b.goto(&format!("{}/checkout/topup", site.url)).await;
+    b.wait_for("#sale-form").await;
+    screen(&b, "topup-1366x768").await;
+    b.type_into("#amount", "1000").await;
+    b.click("#sale-submit").await;
+    b.wait_for("#customer-error").await;
+    b.type_into("#customer_q", "wxm").await;
+    b.click(".searchline button").await;
+    b.click("#customer-choices input[type=radio]").await;
+    b.clear("#amount").await;
+    b.type_into("#amount", "一千").await;
+    b.click("#sale-submit").await;
+    b.wait_for("#amount-error").await;
+    assert_eq!(app.membership(&wang.id).unwrap().stored_value_principal, before.stored_value_principal);
+    b.clear("#amount").await;
+    b.type_into("#amount", "1000").await;
+    b.click("#sale-submit").await;
+    let r = b.wait_for("#receipt").await;
+    let receipt = b.element_text(&r).await;
+    assert!(receipt.contains("充值") && receipt.contains("1000.00"), "{receipt}");
+    let after = app.membership(&wang.id).unwrap();
+    assert_eq!(after.stored_value_principal - before.stored_value_principal, rust_decimal::Decimal::from(1000));
+    assert_eq!(after.stored_value_bonus - before.stored_value_bonus, rust_decimal::Decimal::from(200));
+
+    // a course of 10 面部深层清洁 for 1,500
+    b.goto(&format!("{}/checkout/course?customer={}", site.url, wang.id)).await;
+    b.wait_for("#sale-form").await;
+    b.exec("document.getElementById('service').value = arguments[0];", json!([facial.id])).await;
+    b.type_into("#sessions", "0").await;
+    b.type_into("#amount", "1500").await;
+    b.click("#sale-submit").await;
+    b.wait_for("#sessions-error").await;
+    assert_eq!(app.membership(&wang.id).unwrap().courses.len(), before.courses.len(), "nothing sold");
+    b.exec("document.getElementById('service').value = arguments[0];", json!([facial.id])).await;
+    b.clear("#sessions").await;
+    b.type_into("#sessions", "10").await;
+    b.click("#sale-submit").await;
+    b.wait_text("面部深层清洁").await;
+    let courses = app.membership(&wang.id).unwrap().courses;
+    assert_eq!(courses.len(), before.courses.len() + 1, "{courses:?}");
+    b.goto(&format!("{}/checkout/course?customer={}", site.url, wang.id)).await;
+    b.wait_for("#sale-form").await;
+    screen(&b, "course-1366x768").await;
+    b.quit().await;
+    let phone = Browser::start(390, 844).await;
+    login(&phone, &site, "周晓燕", "2222").await;
+    phone.wait_text("今天").await;
+    phone.goto(&format!("{}/checkout/topup?customer={}", site.url, wang.id)).await;
+    phone.wait_for("#sale-form").await;
+    screen(&phone, "topup-390x844").await;
+    phone.goto(&format!("{}/checkout/course?customer={}", site.url, wang.id)).await;
+    phone.wait_for("#sale-form").await;
+    screen(&phone, "course-390x844").await;
+    phone.quit().await;
 }
 
 /// The old spreadsheet: uploaded, its bad row shown with the reason before anything is
@@ -539,4 +804,11 @@ async fn import_previews_bad_rows_then_imports() {
     assert_eq!(app.customer_by_key("13700000001").unwrap().name, "赵一");
     assert_eq!(app.customer_by_key("13700000003").unwrap().name, "孙三");
     b.quit().await;
+    let phone = Browser::start(390, 844).await;
+    login(&phone, &site, "孙慧", "3333").await;
+    phone.wait_text("今天").await;
+    phone.goto(&format!("{}/import", site.url)).await;
+    phone.wait_for("#file").await;
+    screen(&phone, "import-390x844").await;
+    phone.quit().await;
 }

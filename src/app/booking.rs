@@ -55,19 +55,34 @@ impl App {
         let now = self.now();
         self.store.write(|tx| {
             let a = tx.appointment(id.trim())?;
-            if a.status != AppointmentStatus::Booked {
-                return Err(AppError::input(
-                    "预约 appointment",
-                    format!(
-                        "状态为「{}」，不能取消 / it is {}, it cannot be cancelled",
-                        a.status.label_zh(),
-                        a.status.as_str()
-                    ),
-                ));
+            cancel_in(tx, &a, reason, now, actor)
+        })
+    }
+
+    /// Cancels an appointment and every other service booked with it that is still booked
+    /// (the whole booking), in one transaction: all or none.
+    pub fn cancel_booking(&mut self, id: &str, reason: Option<&str>, actor: &str) -> Result<Vec<Appointment>> {
+        let now = self.now();
+        self.store.write(|tx| {
+            let a = tx.appointment(id.trim())?;
+            let group = match &a.group_id {
+                Some(g) => tx.appointment_group(g)?,
+                None => vec![a.clone()],
+            };
+            let mut done = Vec::new();
+            for x in group.iter().filter(|x| x.id == a.id || x.status == AppointmentStatus::Booked) {
+                done.push(cancel_in(tx, x, reason, now, actor)?);
             }
-            let a = tx.set_appointment_status(&a.id, AppointmentStatus::Cancelled, reason, now)?;
-            tx.audit(now, actor, "appointment.cancel", "appointment", &a.id, &serde_json::json!({ "reason": reason }))?;
-            Ok(a)
+            Ok(done)
+        })
+    }
+
+    /// The other services booked together with this one (one booking of several services).
+    pub fn booked_with(&mut self, id: &str) -> Result<Vec<Appointment>> {
+        self.store.read(|tx| {
+            let a = tx.appointment(id.trim())?;
+            let Some(g) = &a.group_id else { return Ok(Vec::new()) };
+            Ok(tx.appointment_group(g)?.into_iter().filter(|x| x.id != a.id).collect())
         })
     }
 
@@ -435,4 +450,23 @@ impl App {
             Ok(s)
         })
     }
+}
+
+/// Cancels one booked appointment inside a write, with its audit row.
+fn cancel_in(tx: &Tx, a: &Appointment, reason: Option<&str>, now: DateTime<Utc>, actor: &str) -> Result<Appointment> {
+    if a.status != AppointmentStatus::Booked {
+        return Err(AppError::input(
+            "预约 appointment",
+            format!(
+                "{} {}：状态为「{}」，不能取消 / it is {}, it cannot be cancelled",
+                a.customer_name,
+                a.service_name,
+                a.status.label_zh(),
+                a.status.as_str()
+            ),
+        ));
+    }
+    let c = tx.set_appointment_status(&a.id, AppointmentStatus::Cancelled, reason, now)?;
+    tx.audit(now, actor, "appointment.cancel", "appointment", &c.id, &serde_json::json!({ "reason": reason }))?;
+    Ok(c)
 }

@@ -358,6 +358,11 @@ impl App {
         Ok(self.store.read(|tx| tx.visit_brief(visit_id))?)
     }
 
+    /// Any visit that is not a reversal (a checkout, top-up, course sale or refund).
+    pub fn visit_record(&mut self, visit_id: &str) -> Result<crate::store::VisitBrief> {
+        Ok(self.store.read(|tx| tx.visit_record(visit_id))?)
+    }
+
     /// One message of the outbox, by id or dedupe key.
     pub fn message(&mut self, key: &str) -> Result<crate::store::Notification> {
         Ok(self.store.read(|tx| tx.notification(key))?)

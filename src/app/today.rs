@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::queue::QueueLine;
-use super::report::Period;
-use super::{App, BackupState, Result};
+use super::{App, AppError, BackupState, Result};
 use crate::domain::model::Appointment;
 
 /// Something a person should look at.
@@ -54,12 +53,15 @@ impl App {
         let today = self.today();
         let queue = self.queue(false)?;
         let appointments = self.appointments_on(Some(today), None, false)?;
-        let report = self.report(Period::Daily, today)?;
+        // the daily report's own definitions, without its ledgers (which read every
+        // customer's balances: seconds in a large shop)
+        let range = crate::domain::time::day_bounds(today, self.tz());
+        let (received, counts) = self.store.read(|tx| Ok::<_, AppError>((tx.money_received(range)?, tx.visit_counts(range)?)))?;
         Ok(TodayBoard {
             queue,
             appointments,
-            takings: report.money_received_total,
-            visits: report.visits,
+            takings: received.iter().map(|(_, _, fen)| crate::domain::money::from_fen(*fen)).sum(),
+            visits: counts.visits,
             alerts: self.alerts()?,
         })
     }
@@ -107,6 +109,8 @@ pub struct BookDay {
     pub appointments: Vec<Appointment>,
     /// Wait-list entries whose window touches the day.
     pub waitlist: Vec<crate::store::WaitlistEntry>,
+    /// The shop's rooms and devices `(id, name)`, for the book's view by room.
+    pub rooms: Vec<(String, String)>,
 }
 
 impl App {
@@ -134,6 +138,7 @@ impl App {
             .into_iter()
             .filter(|w| w.window_start_at < day.end && w.window_end_at > day.start)
             .collect();
-        Ok(BookDay { date, opening, staff, appointments, waitlist })
+        let rooms = self.store.read(|tx| tx.resources())?;
+        Ok(BookDay { date, opening, staff, appointments, waitlist, rooms })
     }
 }

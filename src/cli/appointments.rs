@@ -117,6 +117,9 @@ pub enum AppointmentCmd {
         /// 取消原因 / reason
         #[arg(long)]
         reason: Option<String>,
+        /// 连同同一预约的其他服务一起取消 / cancel the other services of the same booking too
+        #[arg(long)]
+        whole: bool,
         /// 以 JSON 输出 / output JSON
         #[arg(long)]
         json: bool,
@@ -246,9 +249,19 @@ pub(super) fn appointment(app: &mut App, a: AppointmentCmd) -> Result<Outcome, C
             let list = app.appointments_on(date, staff.as_deref(), all)?;
             if json { print_json(&list)? } else { print_appointments(app, &list)? }
         }
-        AppointmentCmd::Cancel { id, reason, json } => {
+        AppointmentCmd::Cancel { id, reason, whole: false, json } => {
             let a = app.cancel_appointment(&id, reason.as_deref(), "cli")?;
             if json { print_json(&a)? } else { say(&msg::cancelled(&a.id))? }
+        }
+        AppointmentCmd::Cancel { id, reason, whole: true, json } => {
+            let all = app.cancel_booking(&id, reason.as_deref(), "cli")?;
+            if json {
+                print_json(&all)?
+            } else {
+                for a in &all {
+                    say(&msg::cancelled(&a.id))?
+                }
+            }
         }
     }
     Ok(Outcome::Ok)

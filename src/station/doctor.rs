@@ -94,6 +94,9 @@ pub fn run(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {
     out
 }
 
+/// What the back office answers at `/healthz` (no login needed, nothing about the shop).
+pub const BACK_OFFICE_HEALTH: &str = "salonbox back office ok\n";
+
 /// The back office (`salonbox web`, `[web] listen`): answering, not started (fine: it is
 /// optional), or its port taken by some other program (a failure: it could not start).
 fn back_office(config: &Config) -> Check {
@@ -113,11 +116,11 @@ fn back_office(config: &Config) -> Check {
     };
     let _ = stream.set_read_timeout(Some(timeout));
     let mut answer = Vec::new();
-    let asked = stream.write_all(b"GET /login HTTP/1.0\r\nHost: localhost\r\n\r\n").is_ok();
+    let asked = stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n").is_ok();
     let _ = stream.take(64 * 1024).read_to_end(&mut answer);
     let text = String::from_utf8_lossy(&answer);
     let status_ok = text.lines().next().is_some_and(|l| l.starts_with("HTTP/1.") && l.contains(" 200"));
-    if asked && status_ok && text.contains("salonbox") {
+    if asked && status_ok && text.contains(BACK_OFFICE_HEALTH.trim()) {
         ok(NAME, format!("正在服务 / answering on {url}"))
     } else {
         fail(

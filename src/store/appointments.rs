@@ -176,11 +176,13 @@ impl Tx<'_> {
     }
 
     /// Beauticians' `booked` (not yet arrived) appointments overlapping `within`:
-    /// `(staff id, when)`, for the wait estimate.
+    /// `(staff id, when)` with `when` running to the end of the clean-up time, for the wait
+    /// estimate.
     pub fn staff_booked(&self, within: Interval) -> Result<Vec<(String, Interval)>> {
         let mut st = self.conn().prepare_cached(
-            "SELECT staff_id, starts_at, ends_at FROM appointments
-             WHERE starts_at < ?2 AND starts_at > ?1 - ?3 AND ends_at > ?1 AND status = 'booked' AND staff_id IS NOT NULL",
+            "SELECT staff_id, starts_at, ends_at + buffer_min * 60000 FROM appointments
+             WHERE starts_at < ?2 AND starts_at > ?1 - ?3 AND ends_at + buffer_min * 60000 > ?1
+               AND status = 'booked' AND staff_id IS NOT NULL",
         )?;
         let rows = st
             .query_map(params![ms(within.start), ms(within.end), MAX_APPOINTMENT_MS], |r| {

@@ -15,6 +15,8 @@ pub struct VisitBrief {
     pub customer_name: Option<String>,
     pub at: DateTime<Utc>,
     pub voided: bool,
+    /// `checkout`, `topup`, `course_sale` or `refund`.
+    pub kind: String,
     pub services: Vec<String>,
     pub staff: Vec<String>,
 }
@@ -43,12 +45,21 @@ pub struct Interaction {
 
 impl Tx<'_> {
     pub fn visit_brief(&self, visit_id: &str) -> Result<VisitBrief> {
-        let (customer_id, customer_name, at, status): (Option<String>, Option<String>, i64, String) = self
+        self.brief_of(visit_id, false)
+    }
+
+    /// Any visit that is not a reversal: a checkout, a top-up, a course sale, a refund.
+    pub fn visit_record(&self, visit_id: &str) -> Result<VisitBrief> {
+        self.brief_of(visit_id, true)
+    }
+
+    fn brief_of(&self, visit_id: &str, any_kind: bool) -> Result<VisitBrief> {
+        let (customer_id, customer_name, at, status, kind): (Option<String>, Option<String>, i64, String, String) = self
             .row(
-                "SELECT v.customer_id, c.name, v.at, v.status FROM visits v LEFT JOIN customers c ON c.id = v.customer_id
-                 WHERE v.id = ?1 AND v.kind = 'checkout' AND v.voids_visit_id IS NULL",
-                [visit_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                "SELECT v.customer_id, c.name, v.at, v.status, v.kind FROM visits v LEFT JOIN customers c ON c.id = v.customer_id
+                 WHERE v.id = ?1 AND (?2 OR v.kind = 'checkout') AND v.voids_visit_id IS NULL",
+                rusqlite::params![visit_id, any_kind],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()?
             .ok_or_else(|| StoreError::NotFound { what: "消费记录", what_en: "visit", key: visit_id.to_string() })?;
@@ -77,6 +88,7 @@ impl Tx<'_> {
             customer_name,
             at: from_ms(at),
             voided: status == "voided",
+            kind,
             services,
             staff,
         })

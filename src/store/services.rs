@@ -118,6 +118,14 @@ impl Tx<'_> {
 }
 
 impl Tx<'_> {
+    /// Every active room or device: `(id, name)`, by kind then name.
+    pub fn resources(&self) -> Result<Vec<(String, String)>> {
+        let mut st =
+            self.conn().prepare_cached("SELECT id, name FROM resources WHERE active = 1 ORDER BY kind, name")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// Active resources of a kind: `(id, name)`, by name.
     pub fn resources_of_kind(&self, kind: &str) -> Result<Vec<(String, String)>> {
         let mut st = self

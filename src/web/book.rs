@@ -61,6 +61,17 @@ struct BookQuery {
     date: Option<String>,
     #[serde(default)]
     view: String,
+    /// `room`: a column per room instead of per beautician.
+    #[serde(default)]
+    by: String,
+}
+
+/// A column of the day: a beautician with her shifts, or a room (open all day).
+struct Lane {
+    id: String,
+    name: String,
+    shifts: Option<Vec<crate::domain::time::Interval>>,
+    staff: bool,
 }
 
 struct Column {
@@ -116,6 +127,12 @@ struct BookPage {
     now_line: Option<String>,
     cancelled: Vec<String>,
     waitlist: Vec<String>,
+    /// Columns are rooms (`?by=room`); not offered to a beautician, who sees her own day.
+    by_room: bool,
+    rooms_offered: bool,
+    no_rooms: bool,
+    /// `&by=room` when the columns are rooms, so the day arrows keep the view.
+    by_q: String,
 }
 
 struct WeekDay {
@@ -160,7 +177,6 @@ fn marks(a: &Appointment, health: &std::collections::HashSet<String>) -> String 
 
 async fn book(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Query(q): Query<BookQuery>) -> Page {
     let user = ctx.require(&shop, Permission::SeeDay).await?.clone();
-    let tz = shop.config().shop.time_zone;
     let (today, now) = shop.run(|app| Ok((app.today(), app.now()))).await?;
     let date = parse_date(q.date.as_deref(), today);
     if q.view == "week" {
@@ -179,7 +195,7 @@ async fn book(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Query(
             Ok((day, health))
         })
         .await?;
-    let page = day_page(&shop, &user, day, &health, today, now, tz);
+    let page = day_page(&shop, &user, day, q.by == "room", &health, today, now);
     render(&page)
 }
 
@@ -187,11 +203,12 @@ fn day_page(
     shop: &Shared,
     user: &WebUser,
     day: BookDay,
+    by_room: bool,
     health: &std::collections::HashSet<String>,
     today: NaiveDate,
     now: DateTime<Utc>,
-    tz: chrono_tz::Tz,
 ) -> BookPage {
+    let tz = shop.config().shop.time_zone;
     let date = day.date;
     let mut page = BookPage {
         layout: Layout::new("预约 Appointments", "/book", user, &shop.config().shop.name, now, tz),
@@ -210,6 +227,10 @@ fn day_page(
         now_line: None,
         cancelled: Vec::new(),
         waitlist: Vec::new(),
+        by_room: by_room && !own_only(user),
+        rooms_offered: !own_only(user),
+        no_rooms: by_room && !own_only(user) && day.rooms.is_empty(),
+        by_q: if by_room && !own_only(user) { "&by=room".into() } else { String::new() },
     };
     for a in day.appointments.iter().filter(|a| a.status == AppointmentStatus::Cancelled) {
         if !own_only(user) || a.staff_id.as_deref() == Some(user.staff.id.as_str()) {
@@ -234,24 +255,41 @@ fn day_page(
     }
     let Some(open) = day.opening else { return page };
     let rows = span_of((open.end - open.start).num_minutes());
-    // columns: the beauticians (a beautician: herself), then unassigned bookings if any
-    let mut staff: Vec<_> =
-        day.staff.iter().filter(|(s, _)| !own_only(user) || s.id == user.staff.id).cloned().collect();
-    if own_only(user) && staff.is_empty() {
-        staff.push((user.staff.clone(), Vec::new()));
-    }
-    let unassigned = !own_only(user) && day.appointments.iter().any(|a| a.staff_id.is_none());
-    let ncols = staff.len() + usize::from(unassigned);
-    page.grid_classes = format!("book-grid cols{ncols}");
-    for (i, (s, _)) in staff.iter().enumerate() {
+    // Lanes: a column per beautician (a beautician: herself), or per room; then the
+    // bookings that have none, if any. A room's lane is open all day; a beautician's, on shift.
+    let by_room = page.by_room;
+    let lanes: Vec<Lane> = if by_room {
+        day.rooms
+            .iter()
+            .map(|(id, name)| Lane { id: id.clone(), name: name.clone(), shifts: None, staff: false })
+            .collect()
+    } else {
+        let mut lanes: Vec<Lane> = day
+            .staff
+            .iter()
+            .filter(|(s, _)| !own_only(user) || s.id == user.staff.id)
+            .map(|(s, shifts)| Lane { id: s.id.clone(), name: s.name.clone(), shifts: Some(shifts.clone()), staff: true })
+            .collect();
+        if own_only(user) && lanes.is_empty() {
+            lanes.push(Lane { id: user.staff.id.clone(), name: user.staff.name.clone(), shifts: Some(Vec::new()), staff: true });
+        }
+        lanes
+    };
+    let lane_of = |a: &Appointment| if by_room { a.resource_id.clone() } else { a.staff_id.clone() };
+    let unassigned = !own_only(user)
+        && day.appointments.iter().any(|a| a.status != AppointmentStatus::Cancelled && lane_of(a).is_none());
+    let ncols = lanes.len() + usize::from(unassigned);
+    page.grid_classes = format!("book-grid cols{}", ncols.max(1));
+    for (i, l) in lanes.iter().enumerate() {
         page.columns.push(Column {
-            name: s.name.clone(),
-            initial: s.name.chars().next().map(String::from).unwrap_or_default(),
+            name: l.name.clone(),
+            initial: l.name.chars().next().map(String::from).unwrap_or_default(),
             col: i + 2,
         });
     }
     if unassigned {
-        page.columns.push(Column { name: "未指定 any".into(), initial: "?".into(), col: ncols + 1 });
+        let name = if by_room { "无房间 no room" } else { "未指定 any" };
+        page.columns.push(Column { name: name.into(), initial: "?".into(), col: ncols + 1 });
     }
     for slot in 0..rows {
         let t = open.start + Duration::minutes(slot * SLOT_MIN);
@@ -261,9 +299,9 @@ fn day_page(
             page.labels.push(TimeLabel { classes: format!("tlabel r{row} c1"), text: hm.clone() });
         }
         let past = t + Duration::minutes(SLOT_MIN) <= now;
-        for (i, (s, shifts)) in staff.iter().enumerate() {
-            let slot_iv = crate::domain::time::Interval::new(t, t + Duration::minutes(SLOT_MIN));
-            let on = shifts.iter().any(|x| x.contains(&slot_iv));
+        let slot_iv = crate::domain::time::Interval::new(t, t + Duration::minutes(SLOT_MIN));
+        for (i, l) in lanes.iter().enumerate() {
+            let on = l.shifts.as_ref().is_none_or(|shifts| shifts.iter().any(|x| x.contains(&slot_iv)));
             let hour = if slot % 4 == 0 { " hour" } else { "" };
             let classes = format!(
                 "slot r{row} c{}{}{}{hour}",
@@ -271,17 +309,22 @@ fn day_page(
                 if on { "" } else { " off" },
                 if past { " past" } else { "" }
             );
-            let href =
-                (on && !past).then(|| format!("/book/new?staff={}&start={}T{}", views::url_encode(&s.id), date, hm));
-            page.cells.push(Cell { classes, href, title: format!("{} {}", s.name, hm) });
+            let href = (on && !past).then(|| {
+                if l.staff {
+                    format!("/book/new?staff={}&start={}T{}", views::url_encode(&l.id), date, hm)
+                } else {
+                    format!("/book/new?start={date}T{hm}")
+                }
+            });
+            page.cells.push(Cell { classes, href, title: format!("{} {}", l.name, hm) });
         }
         if unassigned {
             page.cells.push(Cell { classes: format!("slot r{row} c{}", ncols + 1), href: None, title: hm.clone() });
         }
     }
     for a in day.appointments.iter().filter(|a| a.status != AppointmentStatus::Cancelled) {
-        let col = match &a.staff_id {
-            Some(id) => match staff.iter().position(|(s, _)| &s.id == id) {
+        let col = match lane_of(a) {
+            Some(id) => match lanes.iter().position(|l| l.id == id) {
                 Some(i) => i + 2,
                 None => continue,
             },
@@ -293,20 +336,29 @@ fn day_page(
         let buffer = i64::from(a.buffer_min);
         let buffer_classes = (buffer > 0 && start + span < rows)
             .then(|| format!("buffer r{} s{} c{col}", start + span + 2, span_of(buffer).min(rows - start - span)));
+        let what = match (by_room, &a.staff_name) {
+            (true, Some(s)) => format!("{} · {s}", a.service_name),
+            _ => a.service_name.clone(),
+        };
         page.blocks.push(Block {
             id: a.id.clone(),
             classes: format!("appt status-{} r{} s{} c{col}", a.status.as_str(), start + 2, span),
             buffer_classes,
             time: format!("{}–{}", views::hm(a.starts_at, tz), views::hm(a.ends_at, tz)),
             who: a.customer_name.clone(),
-            what: a.service_name.clone(),
+            what,
             marks: marks(a, health),
             staff_id: a.staff_id.clone().unwrap_or_default(),
             seen: a.version(),
         });
     }
     for w in &day.waitlist {
-        let col = w.staff_id.as_ref().and_then(|id| staff.iter().position(|(s, _)| &s.id == id)).map_or(2, |i| i + 2);
+        let col = w
+            .staff_id
+            .as_ref()
+            .filter(|_| !by_room)
+            .and_then(|id| lanes.iter().position(|l| &l.id == id))
+            .map_or(2, |i| i + 2);
         let start = slot_of(w.window_start_at, open.start).clamp(0, rows - 1);
         page.waits.push(WaitChip {
             classes: format!("wait r{} c{col}", start + 2),
@@ -618,6 +670,10 @@ struct AppointmentPage {
     can_no_show: bool,
     error: Option<String>,
     back: String,
+    /// The other services of the same booking: (link, "14:00–15:00 眼部护理 · 李娜 · 已预约").
+    with: Vec<(String, String)>,
+    /// How many of them are still booked (cancelled with it when asked).
+    with_booked: usize,
 }
 
 async fn appointment_for(shop: &Shared, ctx: &Ctx, id: &str) -> Result<(WebUser, Appointment), WebError> {
@@ -633,7 +689,24 @@ async fn appointment_for(shop: &Shared, ctx: &Ctx, id: &str) -> Result<(WebUser,
 async fn appointment_page(shop: &Shared, user: &WebUser, a: Appointment, error: Option<String>) -> Page {
     let tz = shop.config().shop.time_zone;
     let now = shop.run(|app| Ok(app.now())).await?;
-    let staff = shop.run(|app| app.list_staff()).await?;
+    let key = a.id.clone();
+    let (staff, with) = shop.run(move |app| Ok((app.list_staff()?, app.booked_with(&key)?))).await?;
+    let with_booked = with.iter().filter(|x| x.status == AppointmentStatus::Booked).count();
+    let with = with
+        .iter()
+        .map(|x| {
+            (
+                format!("/appointments/{}", x.id),
+                format!(
+                    "{} {} · {} · {}",
+                    crate::domain::time::local_span(x.starts_at, x.ends_at, tz),
+                    x.service_name,
+                    x.staff_name.as_deref().unwrap_or("未指定"),
+                    x.status.label_zh()
+                ),
+            )
+        })
+        .collect();
     let choices = staff
         .into_iter()
         .filter(|s| s.active && s.role == crate::domain::model::StaffRole::Beautician)
@@ -654,6 +727,8 @@ async fn appointment_page(shop: &Shared, user: &WebUser, a: Appointment, error: 
         can_no_show: a.status == AppointmentStatus::Booked && a.starts_at <= now,
         error,
         back: format!("/book?date={}", a.starts_at.with_timezone(&tz).date_naive()),
+        with,
+        with_booked,
         a,
     };
     if page.error.is_some() { unprocessable(&page) } else { render(&page) }
@@ -708,6 +783,9 @@ async fn move_appointment(
 struct CancelForm {
     #[serde(default)]
     reason: String,
+    /// Present: the other services of the same booking are cancelled with it.
+    #[serde(default)]
+    whole: Option<String>,
 }
 
 async fn cancel(
@@ -721,7 +799,17 @@ async fn cancel(
         return appointment_page(&shop, &user, a, Some("请填写取消原因 / give the reason for cancelling".into())).await;
     }
     let (key, actor, reason) = (a.id.clone(), format!("web:{}", user.staff.id), f.reason.trim().to_string());
-    match shop.run(move |app| app.cancel_appointment(&key, Some(&reason), &actor)).await {
+    let whole = f.whole.is_some();
+    let cancelled = shop
+        .run(move |app| {
+            if whole {
+                app.cancel_booking(&key, Some(&reason), &actor).map(|mut v| v.remove(0))
+            } else {
+                app.cancel_appointment(&key, Some(&reason), &actor)
+            }
+        })
+        .await;
+    match cancelled {
         Ok(c) => {
             let date = c.starts_at.with_timezone(&shop.config().shop.time_zone).date_naive();
             Ok(Redirect::to(&format!("/book?date={date}")).into_response())

@@ -431,7 +431,7 @@ struct VisitPage {
 async fn visit_page(shop: &Shared, user: &WebUser, id: &str, error: Option<String>) -> Page {
     let tz = shop.config().shop.time_zone;
     let key = id.to_string();
-    let (brief, jobs, now) = shop.run(move |app| Ok((app.visit_brief(&key)?, app.print_jobs(200)?, app.now()))).await?;
+    let (brief, jobs, now) = shop.run(move |app| Ok((app.visit_record(&key)?, app.print_jobs(200)?, app.now()))).await?;
     let job = jobs.iter().rev().find(|j| j.ref_id.as_deref() == Some(id) && (j.kind == "receipt" || j.kind == "topup"));
     let receipt = job
         .and_then(|j| crate::devices::escpos_read::decode(&j.body).ok())
@@ -447,14 +447,21 @@ async fn visit_page(shop: &Shared, user: &WebUser, id: &str, error: Option<Strin
         layout: Layout::new("小票 Receipt", "/checkout", user, &shop.config().shop.name, now, tz),
         id: id.to_string(),
         title: format!(
-            "{} · {}{}",
+            "{}{} · {}{}",
+            match brief.kind.as_str() {
+                "topup" => "充值 top-up · ",
+                "course_sale" => "售卡 course sale · ",
+                "refund" => "退款 refund · ",
+                _ => "",
+            },
             views::when(brief.at, tz),
             brief.customer_name.clone().unwrap_or_else(|| "散客 walk-in".into()),
             if voided { " · 已作废 voided" } else { "" }
         ),
         receipt,
         print_status,
-        can_void: may(user.staff.role, Permission::Void) && !voided,
+        // a top-up or a card is undone by a refund, not a void
+        can_void: may(user.staff.role, Permission::Void) && !voided && brief.kind == "checkout",
         voided,
         error,
     };
@@ -524,6 +531,45 @@ struct SalePage {
     valid_days: String,
     tender: String,
     error: Option<String>,
+    customer_error: Option<String>,
+    service_error: Option<String>,
+    amount_error: Option<String>,
+    sessions_error: Option<String>,
+    valid_days_error: Option<String>,
+}
+
+impl SalePage {
+    /// A refusal goes beside the field it is about; anything else above the form.
+    fn place(&mut self, e: &AppError) {
+        let AppError::Input { field, message } = e else {
+            self.error = Some(e.to_string());
+            return;
+        };
+        let f = field.to_lowercase();
+        let slot = if f.contains("customer") || f.contains("顾客") {
+            &mut self.customer_error
+        } else if f.contains("valid") {
+            &mut self.valid_days_error
+        } else if f.contains("session") || f.contains("次数") {
+            &mut self.sessions_error
+        } else if f.contains("service") || f.contains("项目") {
+            &mut self.service_error
+        } else if f.contains("amount") || f.contains("price") || f.contains("金额") || f.contains("价格") {
+            &mut self.amount_error
+        } else {
+            self.error = Some(e.to_string());
+            return;
+        };
+        *slot = Some(message.clone());
+    }
+}
+
+/// A sale needs its customer chosen before anything else is looked at.
+fn sale_customer(f: &SaleForm) -> Result<(), AppError> {
+    if f.customer.trim().is_empty() {
+        return Err(AppError::input("顾客 customer", "请先查找并选择顾客 / find and choose the customer first"));
+    }
+    Ok(())
 }
 
 #[derive(Deserialize, Default)]
@@ -576,6 +622,11 @@ async fn sale_page(shop: &Shared, user: &WebUser, f: &SaleForm, course: bool) ->
         valid_days: f.valid_days.clone(),
         tender: if f.tender.is_empty() { "cash".into() } else { f.tender.clone() },
         error: None,
+        customer_error: None,
+        service_error: None,
+        amount_error: None,
+        sessions_error: None,
+        valid_days_error: None,
     })
 }
 
@@ -595,7 +646,9 @@ fn sale_tender(f: &SaleForm) -> Tender {
 
 async fn topup(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(f): Form<SaleForm>) -> Page {
     let user = ctx.require(&shop, Permission::Checkout).await?.clone();
-    let amount = crate::domain::money::parse_yuan(&f.amount).map_err(|e| AppError::input("金额 amount", e.to_string()));
+    let amount = sale_customer(&f).and_then(|()| {
+        crate::domain::money::parse_yuan(&f.amount).map_err(|e| AppError::input("金额 amount", e.to_string()))
+    });
     let (key, tender, actor) = (f.customer.clone(), sale_tender(&f), user.staff.id.clone());
     let result = match amount {
         Ok(amount) => {
@@ -615,7 +668,7 @@ async fn topup(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(
         Ok(visit) => Ok(Redirect::to(&format!("/visits/{visit}")).into_response()),
         Err(WebError::App(e)) => {
             let mut p = sale_page(&shop, &user, &f, false).await?;
-            p.error = Some(e.to_string());
+            p.place(&e);
             unprocessable(&p)
         }
         Err(e) => Err(e),
@@ -625,6 +678,7 @@ async fn topup(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(
 async fn sell_course(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(f): Form<SaleForm>) -> Page {
     let user = ctx.require(&shop, Permission::Checkout).await?.clone();
     let parsed = (|| -> Result<crate::app::membership::CourseSaleRequest, AppError> {
+        sale_customer(&f)?;
         let price =
             crate::domain::money::parse_yuan(&f.amount).map_err(|e| AppError::input("价格 price", e.to_string()))?;
         let sessions = f
@@ -658,7 +712,7 @@ async fn sell_course(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>,
         Ok(_) => Ok(Redirect::to(&format!("/customers/{}", f.customer)).into_response()),
         Err(WebError::App(e)) => {
             let mut p = sale_page(&shop, &user, &f, true).await?;
-            p.error = Some(e.to_string());
+            p.place(&e);
             unprocessable(&p)
         }
         Err(e) => Err(e),

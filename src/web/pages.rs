@@ -22,6 +22,8 @@ type Page = Result<Response, WebError>;
 pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/today") }))
+        // what `doctor` asks to tell the back office from another program on the port
+        .route("/healthz", get(|| async { crate::station::doctor::BACK_OFFICE_HEALTH }))
         .route("/login", get(login_page).post(login))
         .route("/setup", get(setup_page).post(setup))
         .route("/password", get(password_page).post(password))
@@ -89,6 +91,10 @@ async fn login_form(shop: &Shared, next: String, name: String, message: Option<S
 }
 
 async fn login_page(State(shop): State<Shared>, Query(q): Query<NextQuery>) -> Page {
+    // a fresh install: nobody can log in yet, so the first visit sets up the owner
+    if shop.run(|app| app.needs_owner()).await? {
+        return Ok(Redirect::to("/setup").into_response());
+    }
     login_form(&shop, q.next, String::new(), None).await
 }
 
@@ -248,7 +254,20 @@ async fn setup(
         return Ok(res);
     }
     let (name, password, address) = (f.name.clone(), f.password.clone(), ctx.address.clone());
-    match shop.run(move |app| app.create_owner(&name, &password, &address)).await {
+    let created = shop
+        .run(move |app| {
+            app.create_owner(&name, &password, &address)?;
+            app.web_login(&name, &password, &address)
+        })
+        .await;
+    match created {
+        // she is logged in at once: straight to her shop's day
+        Ok(WebLogin::Ok { token, .. }) => {
+            let mut res = Redirect::to("/today").into_response();
+            let max_age = shop.config().web.session_max.num_seconds();
+            res.headers_mut().append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, &token, max_age));
+            return Ok(res);
+        }
         Ok(_) => {}
         Err(WebError::App(e)) if field_error(&e).is_some() => {
             let (field, message) = field_error(&e).unwrap_or_default();

@@ -189,4 +189,10 @@ fn several_services_back_to_back_and_the_clean_up_time() {
     let r = shop.run(&["appointment", "move", id, "--at", "2026-11-23 15:15", "--staff", "李娜"]).fails();
     assert!(r.stderr().contains("已有预约"), "{}", r.stderr());
     shop.run(&["appointment", "move", id, "--at", "2026-11-23 16:00"]).ok();
+    // the whole booking cancelled at once
+    let first = list[0]["id"].as_str().expect("id");
+    let all = shop.run(&["appointment", "cancel", first, "--whole", "--reason", "出差", "--json"]).ok().json();
+    let all = all.as_array().expect("both");
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert!(all.iter().all(|a| a["status"] == "cancelled"), "{all:?}");
 }

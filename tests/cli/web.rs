@@ -29,7 +29,10 @@ fn web_serves_the_back_office_and_doctor_sees_it() {
     let addr = line.split("http://").nth(1).and_then(|r| r.split('/').next()).expect("address").to_string();
     assert!(addr.starts_with("127.0.0.1:"), "{line}");
 
+    // a fresh install has no owner yet: the login sends the first visitor to set one up
     let login = get(&addr, "/login");
+    assert!(login.starts_with("HTTP/1.0 303") && login.contains("location: /setup"), "{login}");
+    let login = get(&addr, "/setup");
     assert!(login.starts_with("HTTP/1.0 200"), "{login}");
     let lower = login.to_lowercase();
     assert!(lower.contains("content-security-policy: default-src 'self'"), "{login}");

@@ -37,7 +37,8 @@
       var u = new URL(slot.href);
       var body = new URLSearchParams();
       body.set("start", u.searchParams.get("start"));
-      body.set("staff", u.searchParams.get("staff"));
+      // a room's column keeps the beautician; the server keeps the room if it is free
+      body.set("staff", u.searchParams.get("staff") || dragged.getAttribute("data-staff"));
       body.set("seen", dragged.getAttribute("data-seen"));
       fetch("/appointments/" + dragged.getAttribute("data-id") + "/move", {
         method: "POST", credentials: "same-origin", body: body,
