@@ -511,8 +511,7 @@ async fn dragging_moves_a_booking_and_the_day_shows_rooms() {
     let block = format!("a.appt[data-id='{}']", hers.id);
     let slot = |hm: &str| format!("a.slot[href$='staff={wu}&start={}T{hm}']", tomorrow());
     b.exec(drag, json!([block, slot("13:00")])).await;
-    b.wait_until(&format!("(document.querySelector(\"{block} small\") || {{}}).textContent === '13:00–13:45'"))
-        .await;
+    b.wait_until(&format!("(document.querySelector(\"{block} small\") || {{}}).textContent === '13:00–13:45'")).await;
     let moved = app.appointment(&hers.id).unwrap();
     assert_eq!(salonbox::domain::time::local_hm(moved.starts_at, chrono_tz::Asia::Shanghai), "13:00");
     // onto 16:00, where the other customer is: refused where it fell, nothing moved
@@ -525,7 +524,9 @@ async fn dragging_moves_a_booking_and_the_day_shows_rooms() {
     b.click("#by-room").await;
     b.wait_for("#by-staff").await;
     let room = moved.resource_name.clone().expect("a facial service holds a room");
-    let heads = b.exec("return Array.from(document.querySelectorAll('.colhead')).map(e => e.textContent).join('|');", json!([])).await;
+    let heads = b
+        .exec("return Array.from(document.querySelectorAll('.colhead')).map(e => e.textContent).join('|');", json!([]))
+        .await;
     assert!(heads.as_str().unwrap().contains(&room), "{heads}");
     let text = b.element_text(&b.wait_for(&block).await).await;
     assert!(text.contains("王小美") && text.contains("吴老师"), "{text}");

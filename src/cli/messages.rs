@@ -17,6 +17,15 @@ pub fn initialised(dir: &Path, created_key: bool, version: i64) -> String {
     )
 }
 
+pub fn owner_created(name: &str) -> String {
+    format!("店主 {name} 可以用密码登录后台了 / the owner {name} can log in to the back office with her password")
+}
+
+pub fn owner_on_first_visit() -> &'static str {
+    "店主在第一次打开后台（http://<本机>:8080）时设置密码，或运行 salonbox init --owner 姓名 / \
+     the owner sets her password at the back office's first visit (http://<this machine>:8080), or run salonbox init --owner NAME"
+}
+
 pub fn customer_added(name: &str, code: &str) -> String {
     format!("已登记顾客 / customer registered: {name}（会员号 / member code {code}）")
 }

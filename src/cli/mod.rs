@@ -88,7 +88,11 @@ impl Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// 初始化数据目录、设备密钥和数据库 / create the data directory, device key and database
-    Init,
+    Init {
+        /// 同时设置店主及其后台密码（从标准输入读取）/ also set up the owner and her back-office password (read from standard input)
+        #[arg(long, value_name = "NAME")]
+        owner: Option<String>,
+    },
     /// 在临时目录中运行演示店铺 / run a demo shop in a temporary data directory
     Demo {
         /// 演示顾客数 / number of demo customers
@@ -416,9 +420,19 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     let (config, dir) = load_config(&cli)?;
     let clock = clock()?;
     match cli.command {
-        Command::Init => {
+        Command::Init { owner } => {
             let r = crate::app::init(&config, &dir)?;
             say(&msg::initialised(&r.data_dir, r.created_key, r.schema_version))?;
+            let mut app = App::open(config, &dir, clock)?;
+            match owner {
+                Some(name) => {
+                    let password = read_secret_line("店主后台密码 owner's back-office password: ")?;
+                    let staff = app.create_owner(&name, &password, "cli")?;
+                    say(&msg::owner_created(&staff.name))?;
+                }
+                None if app.needs_owner()? => say(msg::owner_on_first_visit())?,
+                None => {}
+            }
             Ok(Outcome::Ok)
         }
         Command::Demo { customers, headless, out, keep } => {
@@ -505,7 +519,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
 
 fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
     match command {
-        Command::Init
+        Command::Init { .. }
         | Command::Demo { .. }
         | Command::DemoData { .. }
         | Command::Doctor { .. }

@@ -268,10 +268,20 @@ fn day_page(
             .staff
             .iter()
             .filter(|(s, _)| !own_only(user) || s.id == user.staff.id)
-            .map(|(s, shifts)| Lane { id: s.id.clone(), name: s.name.clone(), shifts: Some(shifts.clone()), staff: true })
+            .map(|(s, shifts)| Lane {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                shifts: Some(shifts.clone()),
+                staff: true,
+            })
             .collect();
         if own_only(user) && lanes.is_empty() {
-            lanes.push(Lane { id: user.staff.id.clone(), name: user.staff.name.clone(), shifts: Some(Vec::new()), staff: true });
+            lanes.push(Lane {
+                id: user.staff.id.clone(),
+                name: user.staff.name.clone(),
+                shifts: Some(Vec::new()),
+                staff: true,
+            });
         }
         lanes
     };

@@ -431,7 +431,8 @@ struct VisitPage {
 async fn visit_page(shop: &Shared, user: &WebUser, id: &str, error: Option<String>) -> Page {
     let tz = shop.config().shop.time_zone;
     let key = id.to_string();
-    let (brief, jobs, now) = shop.run(move |app| Ok((app.visit_record(&key)?, app.print_jobs(200)?, app.now()))).await?;
+    let (brief, jobs, now) =
+        shop.run(move |app| Ok((app.visit_record(&key)?, app.print_jobs(200)?, app.now()))).await?;
     let job = jobs.iter().rev().find(|j| j.ref_id.as_deref() == Some(id) && (j.kind == "receipt" || j.kind == "topup"));
     let receipt = job
         .and_then(|j| crate::devices::escpos_read::decode(&j.body).ok())

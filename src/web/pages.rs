@@ -90,6 +90,14 @@ async fn login_form(shop: &Shared, next: String, name: String, message: Option<S
     Ok(res)
 }
 
+/// A new session: its cookie, and on to `to`.
+fn logged_in(shop: &Shared, token: &str, to: &str) -> Response {
+    let mut res = Redirect::to(to).into_response();
+    let max_age = shop.config().web.session_max.num_seconds();
+    res.headers_mut().append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, token, max_age));
+    res
+}
+
 async fn login_page(State(shop): State<Shared>, Query(q): Query<NextQuery>) -> Page {
     // a fresh install: nobody can log in yet, so the first visit sets up the owner
     if shop.run(|app| app.needs_owner()).await? {
@@ -124,9 +132,7 @@ async fn login(
     let message = match outcome {
         WebLogin::Ok { token, user } => {
             let to = if user.must_set_password { "/password".to_string() } else { safe_next(&f.next) };
-            let mut res = Redirect::to(&to).into_response();
-            let max_age = shop.config().web.session_max.num_seconds();
-            res.headers_mut().append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, &token, max_age));
+            let mut res = logged_in(&shop, &token, &to);
             res.headers_mut().append(header::SET_COOKIE, cookie_header(PRE_COOKIE, "", 0));
             return Ok(res);
         }
@@ -262,12 +268,7 @@ async fn setup(
         .await;
     match created {
         // she is logged in at once: straight to her shop's day
-        Ok(WebLogin::Ok { token, .. }) => {
-            let mut res = Redirect::to("/today").into_response();
-            let max_age = shop.config().web.session_max.num_seconds();
-            res.headers_mut().append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, &token, max_age));
-            return Ok(res);
-        }
+        Ok(WebLogin::Ok { token, .. }) => return Ok(logged_in(&shop, &token, "/today")),
         Ok(_) => {}
         Err(WebError::App(e)) if field_error(&e).is_some() => {
             let (field, message) = field_error(&e).unwrap_or_default();
@@ -314,12 +315,7 @@ async fn password(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Fo
         })
         .await;
     match set {
-        Ok(WebLogin::Ok { token, .. }) => {
-            let mut res = Redirect::to("/today").into_response();
-            let max_age = shop.config().web.session_max.num_seconds();
-            res.headers_mut().append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, &token, max_age));
-            Ok(res)
-        }
+        Ok(WebLogin::Ok { token, .. }) => Ok(logged_in(&shop, &token, "/today")),
         Ok(_) => Ok(Redirect::to("/login").into_response()),
         Err(WebError::App(e)) if field_error(&e).is_some() => {
             page.password_error = field_error(&e).map(|(_, m)| m);

@@ -56,3 +56,31 @@ fn web_serves_the_back_office_and_doctor_sees_it() {
     let doctor = shop.run(&["doctor"]).ok().stdout();
     assert!(doctor.contains("未运行"), "{doctor}");
 }
+
+/// `salonbox init` tells how the owner gets in; `init --owner` sets her up with a password
+/// read from standard input (a short one refused), after which the first-visit setup is
+/// closed and the password logs her in.
+#[test]
+fn init_sets_up_the_owner_or_says_how() {
+    let shop = Shop::new();
+    let fresh = shop.run(&["init"]).ok().stdout();
+    assert!(fresh.contains("init --owner"), "{fresh}");
+    let short = shop.run_stdin(&["init", "--owner", "林店长"], "short\n").fails();
+    assert!(short.stderr().contains("8"), "{}", short.stderr());
+    let done = shop.run_stdin(&["init", "--owner", "林店长"], "salon-2026\n").ok().stdout();
+    assert!(done.contains("林店长"), "{done}");
+    // once an owner exists: no hint, and no second first-visit owner
+    assert!(!shop.run(&["init"]).ok().stdout().contains("init --owner"));
+    let again = shop.run_stdin(&["init", "--owner", "王店长"], "salon-2027\n").fails();
+    assert!(again.stderr().contains("店主已设置"), "{}", again.stderr());
+    let mut app = salonbox::app::App::open(
+        salonbox::config::Config::default(),
+        shop.data(),
+        std::sync::Arc::new(salonbox::clock::SystemClock),
+    )
+    .expect("open");
+    assert!(matches!(
+        app.web_login("林店长", "salon-2026", "127.0.0.1").expect("login"),
+        salonbox::app::access::WebLogin::Ok { .. }
+    ));
+}
