@@ -559,6 +559,13 @@ async fn dragging_moves_a_booking_and_the_day_shows_rooms() {
         assert_eq!(app.appointment(&a.id).unwrap().status, salonbox::domain::model::AppointmentStatus::Cancelled);
     }
     b.quit().await;
+    let phone = Browser::start(390, 844).await;
+    login(&phone, &site, "周晓燕", "2222").await;
+    phone.wait_text("今天").await;
+    phone.goto(&format!("{}/book?date={}&by=room", site.url, tomorrow())).await;
+    phone.wait_for("#by-staff").await;
+    screen(&phone, "book-rooms-390x844").await;
+    phone.quit().await;
 }
 
 /// Registering at the desk (consent recorded as given at the desk, by whom, which notice),
@@ -600,6 +607,7 @@ async fn the_desk_registers_edits_notes_and_the_owner_deletes() {
     b.wait_text("芦荟、果酸").await;
     b.goto(&format!("{}/customers/{}/edit", site.url, c.id)).await;
     b.wait_for("#customer-form").await;
+    screen(&b, "customer-edit-1366x768").await;
     site.clock.advance(chrono::Duration::seconds(5));
     app.edit_customer(
         &c.id,
@@ -636,6 +644,10 @@ async fn the_desk_registers_edits_notes_and_the_owner_deletes() {
     phone.goto(&format!("{}/customers/new", site.url)).await;
     phone.wait_for("#customer-save").await;
     screen(&phone, "customer-new-390x844").await;
+    let wang = app.customer_by_key(PHONE).unwrap();
+    phone.goto(&format!("{}/customers/{}/edit", site.url, wang.id)).await;
+    phone.wait_for("#customer-form").await;
+    screen(&phone, "customer-edit-390x844").await;
     phone.quit().await;
 }
 

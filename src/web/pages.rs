@@ -771,8 +771,12 @@ struct Field {
     value: String,
     required: bool,
     multiline: bool,
+    /// A choice of these `(value, label)` instead of free text.
+    options: &'static [(&'static str, &'static str)],
     error: Option<String>,
 }
+
+const GENDERS: &[(&str, &str)] = &[("", "— 未填 / not given"), ("女", "女 / female"), ("男", "男 / male")];
 
 #[derive(Template)]
 #[template(path = "customer_form.html")]
@@ -823,7 +827,10 @@ impl CustomerFields {
         CustomerFields {
             name: c.name.clone(),
             phone: c.phone.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
-            gender: c.gender.label_zh().to_string(),
+            gender: match c.gender {
+                crate::domain::customer::Gender::Unknown => String::new(),
+                g => g.label_zh().to_string(),
+            },
             birthday: c.birthday.map(|d| d.to_string()).unwrap_or_default(),
             skin_type: c.skin_type.clone().unwrap_or_default(),
             allergies: c.allergies.clone(),
@@ -843,12 +850,13 @@ impl CustomerFields {
             value: value.to_string(),
             required,
             multiline,
+            options: &[],
             error: None,
         };
         vec![
             f("name", "姓名 / name", &self.name, true, false),
             f("phone", "手机号 / mobile", &self.phone, true, false),
-            f("gender", "性别（女/男）/ gender", &self.gender, false, false),
+            Field { options: GENDERS, ..f("gender", "性别 / gender", &self.gender, false, false) },
             f("birthday", "生日 / birthday (1990-05-02)", &self.birthday, false, false),
             f("allergies", "过敏 / allergies", &self.allergies, false, true),
             f("contraindications", "禁忌 / contraindications", &self.contraindications, false, true),
