@@ -595,6 +595,8 @@ async fn the_desk_registers_edits_notes_and_the_owner_deletes() {
     b.type_into("#phone", "13812340000").await;
     b.click("#privacy").await;
     b.click("#customer-save").await;
+    // registered: on to her profile (the form shows what was typed, so wait for the page)
+    b.wait_until("!location.pathname.endsWith('/new')").await;
     let text = b.wait_text("芦荟").await;
     assert!(text.contains("13812340000") && text.contains("desk:周晓燕"), "consent by whom: {text}");
     let mut app = site.app();
@@ -763,6 +765,8 @@ async fn top_up_and_course_sale_at_the_till() {
     b.clear("#sessions").await;
     b.type_into("#sessions", "10").await;
     b.click("#sale-submit").await;
+    // sold: on to her profile (the sale page names the service too, so wait for the page)
+    b.wait_until("location.pathname.startsWith('/customers/')").await;
     b.wait_text("面部深层清洁").await;
     let courses = app.membership(&wang.id).unwrap().courses;
     assert_eq!(courses.len(), before.courses.len() + 1, "{courses:?}");
