@@ -211,6 +211,10 @@ async fn the_queue_on_today_updates_by_itself() {
     // the page is not reloaded: the server pushes the new queue
     let text = b.wait_text(&out.entry.ticket).await;
     assert!(text.contains(&out.greeting), "{text}");
+    // what a browser without server-sent events asks for instead (app.js, every 10 s)
+    b.goto(&format!("{}/today/queue", site.url)).await;
+    let part = b.wait_text(&out.entry.ticket).await;
+    assert!(!part.contains("退出"), "the part alone, without the page around it: {part}");
     b.quit().await;
 }
 

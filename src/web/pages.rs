@@ -30,6 +30,7 @@ pub fn routes() -> Router<Shared> {
         .route("/logout", post(logout))
         .route("/today", get(today))
         .route("/today/events", get(today_events))
+        .route("/today/queue", get(today_queue))
         .route("/customers", get(customers))
         .route("/customers/new", get(new_customer).post(create_customer))
         .route("/customers/{id}", get(customer))
@@ -486,6 +487,13 @@ async fn today(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>) -> Pa
 
 /// The queue, live: a server-sent event with the queue's new HTML whenever it changes;
 /// `expired` when the session has ended (the page then reloads to the login).
+/// The queue part alone: what a browser without server-sent events asks for now and then.
+async fn today_queue(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>) -> Page {
+    let user = ctx.require(&shop, Permission::SeeDay).await?.clone();
+    let board = shop.run(|app| app.today_board()).await?;
+    render(&QueuePart { queue: queue_rows(&user, &board) })
+}
+
 async fn today_events(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>) -> Result<Response, WebError> {
     let user = ctx.require(&shop, Permission::SeeDay).await?.clone();
     let token = ctx.token.clone().unwrap_or_default();

@@ -8,7 +8,18 @@
   });
   // Live parts (the Today page's queue): server-sent events replace the part's content.
   function live(el) {
-    if (!window.EventSource) { return; }
+    if (!window.EventSource) {
+      // a browser without server-sent events (some in-app browsers): ask every 10 s
+      var part = el.getAttribute("data-poll");
+      if (!part) { return; }
+      setInterval(function () {
+        fetch(part, { credentials: "same-origin", headers: { "HX-Request": "true" } }).then(function (r) {
+          if (r.redirected || r.status === 401 || r.status === 403) { window.location.reload(); return; }
+          if (r.ok) { r.text().then(function (t) { el.innerHTML = t; }); }
+        });
+      }, 10000);
+      return;
+    }
     var src = new EventSource(el.getAttribute("data-live"));
     src.addEventListener("update", function (e) { el.innerHTML = e.data; });
     src.addEventListener("expired", function () { src.close(); window.location.reload(); });
