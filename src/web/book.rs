@@ -568,10 +568,7 @@ async fn choices(shop: &Shared, user: &WebUser, q: &str) -> Result<Vec<(String, 
         return Ok(Vec::new());
     }
     let found = shop.run(move |app| app.search_customers(&query, 8)).await?;
-    Ok(found
-        .iter()
-        .map(|c| (c.id.clone(), format!("{} {} {}", c.name, views::phone_for(user, c), c.member_code)))
-        .collect())
+    Ok(found.iter().map(|c| views::customer_choice(user, c)).collect())
 }
 
 async fn new_booking(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Query(q): Query<NewQuery>) -> Page {

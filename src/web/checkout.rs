@@ -287,14 +287,9 @@ async fn page(shop: &Shared, user: &WebUser, f: &TillForm) -> Result<TillPage, W
         .unwrap_or_default();
     Ok(TillPage {
         layout: Layout::new("收银 Checkout", "/checkout", user, &shop.config().shop.name, now, tz),
-        customer: customer
-            .as_ref()
-            .map(|c| (c.id.clone(), format!("{} {} {}", c.name, views::phone_for(user, c), c.member_code))),
+        customer: customer.as_ref().map(|c| views::customer_choice(user, c)),
         customer_q: f.customer_q.clone(),
-        rows: found
-            .iter()
-            .map(|c| (c.id.clone(), format!("{} {} {}", c.name, views::phone_for(user, c), c.member_code)))
-            .collect(),
+        rows: found.iter().map(|c| views::customer_choice(user, c)).collect(),
         q: f.customer_q.clone(),
         lines: (0..LINES)
             .map(|i| {
@@ -607,14 +602,9 @@ async fn sale_page(shop: &Shared, user: &WebUser, f: &SaleForm, course: bool) ->
         layout: Layout::new("收银 Checkout", "/checkout", user, &shop.config().shop.name, now, tz),
         heading: if course { "售卡 / sell a course" } else { "充值 / top up" },
         action: if course { "/checkout/course" } else { "/checkout/topup" },
-        customer: customer
-            .as_ref()
-            .map(|c| (c.id.clone(), format!("{} {} {}", c.name, views::phone_for(user, c), c.member_code))),
+        customer: customer.as_ref().map(|c| views::customer_choice(user, c)),
         customer_q: f.customer_q.clone(),
-        rows: found
-            .iter()
-            .map(|c| (c.id.clone(), format!("{} {} {}", c.name, views::phone_for(user, c), c.member_code)))
-            .collect(),
+        rows: found.iter().map(|c| views::customer_choice(user, c)).collect(),
         q: f.customer_q.clone(),
         course,
         services: choices(&services, &f.service, "—"),

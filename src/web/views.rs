@@ -58,6 +58,12 @@ pub fn phone_for(user: &WebUser, c: &Customer) -> String {
     }
 }
 
+/// A customer as a choice in a form: her id, and "name phone member-code" (the phone masked
+/// for whom may not see it).
+pub fn customer_choice(user: &WebUser, c: &Customer) -> (String, String) {
+    (c.id.clone(), format!("{} {} {}", c.name, phone_for(user, c), c.member_code))
+}
+
 pub fn role_label(r: StaffRole) -> &'static str {
     match r {
         StaffRole::Owner => "店主 owner",
