@@ -875,6 +875,54 @@ impl CustomerFields {
     }
 }
 
+impl CustomerForm {
+    /// Registering at the desk: the notice in force to accept, `f` as typed so far.
+    fn register(
+        shop: &Shared,
+        user: &WebUser,
+        now: chrono::DateTime<chrono::Utc>,
+        notice: (String, String),
+        f: &CustomerFields,
+    ) -> Self {
+        let tz = shop.config().shop.time_zone;
+        CustomerForm {
+            layout: Layout::new("登记顾客 Register", "/customers", user, &shop.config().shop.name, now, tz),
+            heading: "登记新顾客 / register a customer".into(),
+            action: "/customers/new".into(),
+            back: Some("/customers".into()),
+            seen: 0,
+            fields: f.fields(),
+            marketing: f.marketing.is_some(),
+            notice: Some(notice),
+            privacy_error: None,
+            error: None,
+        }
+    }
+
+    /// Editing `c`: `f` is her as stored (a first view) or as the form sent it.
+    fn edit(
+        shop: &Shared,
+        user: &WebUser,
+        now: chrono::DateTime<chrono::Utc>,
+        c: &Customer,
+        f: &CustomerFields,
+    ) -> Self {
+        let tz = shop.config().shop.time_zone;
+        CustomerForm {
+            layout: Layout::new(&c.name, "/customers", user, &shop.config().shop.name, now, tz),
+            heading: format!("修改 {} / edit", c.name),
+            action: format!("/customers/{}/edit", c.id),
+            back: Some(format!("/customers/{}", c.id)),
+            seen: f.seen,
+            fields: f.fields(),
+            marketing: f.marketing.is_some(),
+            notice: None,
+            privacy_error: None,
+            error: None,
+        }
+    }
+}
+
 /// Which form field an app error belongs to (its field name, as the app gives it).
 fn field_of(e: &AppError) -> Option<&'static str> {
     let f = match e {
@@ -922,20 +970,7 @@ fn split_tags(s: &str) -> Vec<String> {
 async fn new_customer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>) -> Page {
     let user = ctx.require(&shop, Permission::EditCustomers).await?.clone();
     let (notice, now) = shop.run(|app| Ok((app.privacy_notice()?, app.now()))).await?;
-    let tz = shop.config().shop.time_zone;
-    let fields = CustomerFields::default();
-    render(&CustomerForm {
-        layout: Layout::new("登记顾客 Register", "/customers", &user, &shop.config().shop.name, now, tz),
-        heading: "登记新顾客 / register a customer".into(),
-        action: "/customers/new".into(),
-        back: Some("/customers".into()),
-        seen: 0,
-        fields: fields.fields(),
-        marketing: false,
-        notice: Some(notice),
-        privacy_error: None,
-        error: None,
-    })
+    render(&CustomerForm::register(&shop, &user, now, notice, &CustomerFields::default()))
 }
 
 async fn create_customer(
@@ -945,19 +980,7 @@ async fn create_customer(
 ) -> Page {
     let user = ctx.require(&shop, Permission::EditCustomers).await?.clone();
     let (notice, now) = shop.run(|app| Ok((app.privacy_notice()?, app.now()))).await?;
-    let tz = shop.config().shop.time_zone;
-    let mut form = CustomerForm {
-        layout: Layout::new("登记顾客 Register", "/customers", &user, &shop.config().shop.name, now, tz),
-        heading: "登记新顾客 / register a customer".into(),
-        action: "/customers/new".into(),
-        back: Some("/customers".into()),
-        seen: 0,
-        fields: f.fields(),
-        marketing: f.marketing.is_some(),
-        notice: Some(notice.clone()),
-        privacy_error: None,
-        error: None,
-    };
+    let mut form = CustomerForm::register(&shop, &user, now, notice.clone(), &f);
     // The notice accepted must be the one in force (a page left open over a new version is stale).
     if f.privacy.as_deref() != Some(notice.0.as_str()) {
         form.privacy_error = Some(format!(
@@ -1006,20 +1029,7 @@ async fn edit_customer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx
     ctx.require(&shop, Permission::EditCustomers).await?;
     let (user, c) = customer_for(&shop, &ctx, &id).await?;
     let now = shop.run(|app| Ok(app.now())).await?;
-    let tz = shop.config().shop.time_zone;
-    let f = CustomerFields::of(&c);
-    render(&CustomerForm {
-        layout: Layout::new(&c.name, "/customers", &user, &shop.config().shop.name, now, tz),
-        heading: format!("修改 {} / edit", c.name),
-        action: format!("/customers/{}/edit", c.id),
-        back: Some(format!("/customers/{}", c.id)),
-        seen: f.seen,
-        fields: f.fields(),
-        marketing: c.marketing_consent,
-        notice: None,
-        privacy_error: None,
-        error: None,
-    })
+    render(&CustomerForm::edit(&shop, &user, now, &c, &CustomerFields::of(&c)))
 }
 
 async fn save_customer(
@@ -1031,19 +1041,7 @@ async fn save_customer(
     ctx.require(&shop, Permission::EditCustomers).await?;
     let (user, c) = customer_for(&shop, &ctx, &id).await?;
     let now = shop.run(|app| Ok(app.now())).await?;
-    let tz = shop.config().shop.time_zone;
-    let form = CustomerForm {
-        layout: Layout::new(&c.name, "/customers", &user, &shop.config().shop.name, now, tz),
-        heading: format!("修改 {} / edit", c.name),
-        action: format!("/customers/{}/edit", c.id),
-        back: Some(format!("/customers/{}", c.id)),
-        seen: f.seen,
-        fields: f.fields(),
-        marketing: f.marketing.is_some(),
-        notice: None,
-        privacy_error: None,
-        error: None,
-    };
+    let form = CustomerForm::edit(&shop, &user, now, &c, &f);
     // Only what the form changed goes into the patch.
     let was = CustomerFields::of(&c);
     let changed = |a: &str, b: &str| (a.trim() != b.trim()).then(|| a.trim().to_string());
