@@ -833,3 +833,115 @@ async fn import_previews_bad_rows_then_imports() {
     screen(&phone, "import-390x844").await;
     phone.quit().await;
 }
+
+/// The monthly report as charts with their numbers, its spreadsheet read back, the print
+/// view; a beautician may not see it, and reception has no link to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_draw_charts_and_export_a_spreadsheet() {
+    use salonbox::app::report::Period;
+    let site = site().await;
+    let mut app = site.app();
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 12).unwrap();
+    let report = app.report(Period::Monthly, date).unwrap();
+    assert!(report.visits > 50, "the demo's November has visits: {}", report.visits);
+    let b = Browser::start(1366, 768).await;
+    login(&b, &site, "孙慧", "3333").await;
+    b.wait_text("今天").await;
+    b.click("a[href='/reports']").await;
+    b.wait_for("#money-by-day").await;
+    b.goto(&format!("{}/reports?period=monthly&date=2026-11-12", site.url)).await;
+    b.wait_for("#by-category svg.chart").await;
+    let text = b.text().await;
+    assert!(text.contains("2026-11-01 – 2026-11-30"), "{text}");
+    let revenue = format!("¥{}", report.revenue.round_dp(2));
+    let shown = b.exec("return document.querySelector('.figure strong').textContent", json!([])).await;
+    assert_eq!(shown.as_str().unwrap().replace(',', ""), revenue, "the revenue tile is the report's");
+    for id in [
+        "money-by-day",
+        "visits-by-day",
+        "by-category",
+        "by-tender",
+        "top-services",
+        "performance",
+        "busy-hours",
+        "ages",
+        "ratings",
+        "liabilities",
+    ] {
+        let bars = b.exec(&format!("return document.querySelectorAll('#{id} svg.chart rect').length"), json!([])).await;
+        assert!(bars.as_i64().unwrap() > 1, "{id} draws its bars: {bars}");
+    }
+    // the category chart's bars are as long as the amounts: the first is the longest
+    let top = &report.revenue_by_category[0];
+    let svg = b.exec("return document.querySelector('#by-category svg').outerHTML", json!([])).await;
+    assert!(svg.as_str().unwrap().contains(&top.label[..top.label.find(' ').unwrap_or(top.label.len())]), "{svg}");
+    screen(&b, "reports-1366x768").await;
+    b.exec("document.getElementById('busy-hours').scrollIntoView()", json!([])).await;
+    screen(&b, "reports-hours-1366x768").await;
+    // the numbers one click away
+    b.click("#top-services summary").await;
+    let table = b.wait_for("#top-services table").await;
+    let numbers = b.element_text(&table).await;
+    assert!(numbers.contains(&report.top_services[0].label), "{numbers}");
+    // the spreadsheet, fetched by the browser with its session, read back
+    let xlsx = b
+        .exec_async(
+            "fetch('/reports/export?period=monthly&date=2026-11-12&format=xlsx').then(r => r.arrayBuffer()).then(a => {
+               let s = ''; new Uint8Array(a).forEach(x => s += String.fromCharCode(x)); arguments[0](btoa(s)); })",
+            json!([]),
+        )
+        .await;
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(xlsx.as_str().unwrap()).unwrap();
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(std::io::Cursor::new(bytes)).unwrap();
+    let names = wb.sheet_names().to_vec();
+    assert!(names.iter().any(|n| n.contains("概览")) && names.iter().any(|n| n.contains("忙闲时段")), "{names:?}");
+    let summary = wb.worksheet_range(&names[0]).unwrap();
+    let revenue_cell =
+        summary.rows().find(|r| r[0].to_string().contains("营业收入")).map(|r| r[1].to_string()).unwrap();
+    assert_eq!(revenue_cell.parse::<f64>().unwrap(), report.revenue.to_string().parse::<f64>().unwrap());
+    let csv = b
+        .exec_async("fetch('/reports/export?period=weekly&date=2026-11-12&format=csv').then(r => r.text()).then(t => arguments[0](t))", json!([]))
+        .await;
+    assert!(csv.as_str().unwrap().contains("每日走势 Day by day"), "{csv}");
+    let audited: i64 = rusqlite::Connection::open(site.dir.path().join("salonbox.sqlite3"))
+        .unwrap()
+        .query_row(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'report.export' AND detail LIKE '%127.0.0.1%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audited, 2, "each export audited with the address");
+    // a date that cannot be read is said beside the field
+    b.goto(&format!("{}/reports?period=daily&date=2026-13-40", site.url)).await;
+    b.wait_for("#date-error").await;
+    // the print view: every table open, no navigation
+    b.goto(&format!("{}/reports?period=weekly&date=2026-11-12&print=1", site.url)).await;
+    b.wait_for("#print-now").await;
+    assert!(b.find("details").await.is_none(), "the print view opens every table");
+    b.quit().await;
+    let phone = Browser::start(390, 844).await;
+    login(&phone, &site, "孙慧", "3333").await;
+    phone.wait_text("今天").await;
+    phone.goto(&format!("{}/reports?period=monthly&date=2026-11-12", site.url)).await;
+    phone.wait_for("#money-by-day svg").await;
+    screen(&phone, "reports-390x844").await;
+    phone.quit().await;
+    // a beautician: refused, and reception sees no link to it
+    let other = Browser::start(1366, 768).await;
+    login(&other, &site, "李娜", "1111").await;
+    other.wait_text("今天").await;
+    other.goto(&format!("{}/reports", site.url)).await;
+    other.wait_text("无权限").await;
+    let status =
+        other.exec_async("fetch('/reports/export?format=xlsx').then(r => arguments[0](r.status))", json!([])).await;
+    assert_eq!(status, json!(403));
+    other.quit().await;
+    let desk = Browser::start(1366, 768).await;
+    login(&desk, &site, "周晓燕", "2222").await;
+    desk.wait_text("今天").await;
+    assert!(desk.find("a[href='/reports']").await.is_none(), "reception has no reports link");
+    desk.quit().await;
+}

@@ -8,6 +8,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use super::{App, AppError, Result};
@@ -19,7 +20,8 @@ use crate::domain::money::to_fen;
 use crate::domain::phone::Phone;
 use crate::domain::time::{Interval, business_date, day_bounds};
 use crate::store::{
-    NewAppointment, NewCustomer, NewPoints, NewService, NewStaff, NewVisit, NewVisitItem, ProductDetails, Table,
+    NewAppointment, NewCommission, NewCustomer, NewPoints, NewService, NewStaff, NewVisit, NewVisitItem,
+    ProductDetails, Table,
 };
 
 #[derive(Debug, Clone, Copy)]
@@ -291,6 +293,7 @@ impl App {
                 }
             }
             plan.sort_unstable();
+            let mut rated = StdRng::seed_from_u64(seed ^ 0x5eed_f00d);
             for (at, ci) in plan {
                 let c = &customers[ci];
                 let s = &services[rng.random_range(0..services.len())];
@@ -309,15 +312,36 @@ impl App {
                     items.push(NewVisitItem { kind: "service", service_id: Some(extra.id.clone()), product_id: None, course_id: None, staff_id: Some(b.id.clone()), quantity: 1, list_price_fen: p, amount_fen: p });
                 }
                 let total: i64 = items.iter().map(|i| i.amount_fen).sum();
+                // her commission at her rate, as a checkout would count it
+                let commissions = items
+                    .iter()
+                    .enumerate()
+                    .map(|(item, i)| NewCommission {
+                        item,
+                        staff_id: b.id.clone(),
+                        rate_pct: b.service_commission_pct,
+                        amount_fen: (Decimal::from(i.amount_fen) * b.service_commission_pct / Decimal::ONE_HUNDRED)
+                            .round()
+                            .to_i64()
+                            .unwrap_or(0),
+                    })
+                    .collect();
                 let method = ["wechat", "wechat", "alipay", "cash", "card"][rng.random_range(0..5)];
-                tx.insert_visit(&NewVisit {
+                let visit = tx.insert_visit(&NewVisit {
                     customer_id: Some(c.id.clone()),
                     items,
                     payments: if total > 0 { vec![(method, total)] } else { vec![] },
                     points: vec![NewPoints { delta: total / 100, reason: "earned", rule: None, expires_at: Some(at + Duration::days(365)) }],
+                    commissions,
                     at,
                     ..NewVisit::default()
                 })?;
+                // about a third of the customers rate their visit (a generator of its own,
+                // so that the rest of the demo stays as it was)
+                if rated.random_bool(0.35) {
+                    let stars = [5, 5, 5, 5, 5, 5, 4, 4, 4, 3][rated.random_range(0..10)];
+                    tx.insert_feedback(&tx.visit_brief(&visit)?, stars, "", "demo", at + Duration::hours(3))?;
+                }
             }
             // Today and the next days: appointments that respect every booking rule.
             for d in 0..7 {

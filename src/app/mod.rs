@@ -23,6 +23,7 @@ pub mod restore;
 pub mod staff;
 pub mod stock;
 pub mod sync;
+pub mod tables;
 pub mod today;
 pub mod waitlist;
 

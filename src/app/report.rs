@@ -393,6 +393,288 @@ impl Report {
     }
 }
 
+/// One business day (or, in a daily report, one hour) of a report's range.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DayLine {
+    /// `12-03` for a day, `14时` for an hour.
+    pub label: String,
+    pub visits: i64,
+    /// Customers' first visits ever.
+    pub first_visits: i64,
+    /// Registered customers who had been before.
+    pub returning_visits: i64,
+    pub walk_ins: i64,
+    pub money: Decimal,
+}
+
+/// Customers of one age group: how many came, how often, what they spent.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AgeLine {
+    pub label: &'static str,
+    pub customers: i64,
+    pub visits: i64,
+    pub amount: Decimal,
+    /// What one visit cost on average.
+    pub average_ticket: Decimal,
+}
+
+/// What a report's tables do not show and its charts do: the range day by day, busy hours
+/// by weekday, age groups and consumption habits.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trends {
+    /// Per day of the range (per hour for a daily report).
+    pub days: Vec<DayLine>,
+    /// Visits by weekday (Monday first) and hour of the day, shop time, over
+    /// `heat_from..=heat_to`: the range, or the four weeks up to its end when it is shorter.
+    pub heat: Vec<Vec<i64>>,
+    pub heat_from: NaiveDate,
+    pub heat_to: NaiveDate,
+    pub ages: Vec<AgeLine>,
+    /// Per beautician: services performed and their amount (`count`, `amount`), and the
+    /// commission earned (from the report).
+    pub performance: Vec<(Line, Decimal)>,
+    /// Revenue per visit.
+    pub average_ticket: Decimal,
+    /// Visits per customer who came.
+    pub visits_per_customer: Decimal,
+    /// Share of visits by registered customers, in percent.
+    pub member_share: Decimal,
+}
+
+/// The age groups a salon talks about, with the youngest age of each.
+const AGE_GROUPS: [(&str, i32); 5] =
+    [("25岁以下 under 25", 0), ("25–34岁", 25), ("35–44岁", 35), ("45–54岁", 45), ("55岁及以上 55+", 55)];
+const AGE_UNKNOWN: &str = "未填生日 not given";
+
+fn ratio(a: Decimal, b: i64, dp: u32) -> Decimal {
+    if b == 0 {
+        return Decimal::ZERO;
+    }
+    let mut r = (a / Decimal::from(b)).round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(dp);
+    r
+}
+
+impl App {
+    /// The charts' figures for the report of `period` around `date`.
+    pub fn trends(&mut self, period: Period, date: NaiveDate, report: &Report) -> Result<Trends> {
+        let tz = self.tz();
+        let (from, to) = period.span(date);
+        let range = Interval::new(day_bounds(from, tz).start, day_bounds(to, tz).end);
+        let heat_from = from.min(to - Duration::days(27));
+        let heat_range = Interval::new(day_bounds(heat_from, tz).start, range.end);
+        let (buckets, heat_buckets, years, by_staff) = self.store.read(|tx| {
+            let buckets = tx.buckets(range)?;
+            let heat = if heat_from == from { buckets.clone() } else { tx.buckets(heat_range)? };
+            Ok::<_, super::AppError>((
+                buckets,
+                heat,
+                tx.birth_years(range)?,
+                lines(tx.revenue_by_staff(range)?, str::to_string),
+            ))
+        })?;
+        let commission = |name: &str| {
+            report.commission_by_staff.iter().find(|l| l.label == name).map_or(Decimal::ZERO, |l| l.amount)
+        };
+        let mut performance: Vec<(Line, Decimal)> = by_staff
+            .into_iter()
+            .map(|l| {
+                let c = commission(&l.label);
+                (l, c)
+            })
+            .collect();
+        // who earned commission on sales alone (products, course sales) is listed too
+        for l in &report.commission_by_staff {
+            if !performance.iter().any(|(p, _)| p.label == l.label) {
+                performance.push((Line { label: l.label.clone(), count: 0, amount: Decimal::ZERO }, l.amount));
+            }
+        }
+        let local = |quarter: i64| {
+            chrono::DateTime::from_timestamp_millis(quarter * 900_000).unwrap_or_default().with_timezone(&tz)
+        };
+        // the range's days (or hours), each present even when empty
+        let mut days: Vec<DayLine> = match period {
+            Period::Daily => (0..24).map(|h| format!("{h}时")).collect::<Vec<_>>(),
+            _ => {
+                let mut d = from;
+                let mut v = Vec::new();
+                while d <= to {
+                    v.push(d.format("%m-%d").to_string());
+                    d += Duration::days(1);
+                }
+                v
+            }
+        }
+        .into_iter()
+        .map(|label| DayLine {
+            label,
+            visits: 0,
+            first_visits: 0,
+            returning_visits: 0,
+            walk_ins: 0,
+            money: Decimal::ZERO,
+        })
+        .collect();
+        let (mut visits, mut walk_ins) = (0i64, 0i64);
+        for b in &buckets {
+            let t = local(b.quarter);
+            let i = match period {
+                Period::Daily => chrono::Timelike::hour(&t) as usize,
+                _ => (t.date_naive() - from).num_days().max(0) as usize,
+            };
+            if let Some(d) = days.get_mut(i) {
+                d.visits += b.visits;
+                d.first_visits += b.first_visits;
+                d.walk_ins += b.walk_ins;
+                d.returning_visits += b.visits - b.first_visits - b.walk_ins;
+                d.money += from_fen(b.money_fen);
+            }
+            visits += b.visits;
+            walk_ins += b.walk_ins;
+        }
+        let mut heat = vec![vec![0i64; 24]; 7];
+        for b in &heat_buckets {
+            let t = local(b.quarter);
+            heat[t.weekday().num_days_from_monday() as usize][chrono::Timelike::hour(&t) as usize] += b.visits;
+        }
+        let mut ages: Vec<AgeLine> = AGE_GROUPS
+            .iter()
+            .map(|(l, _)| *l)
+            .chain([AGE_UNKNOWN])
+            .map(|label| AgeLine {
+                label,
+                customers: 0,
+                visits: 0,
+                amount: Decimal::ZERO,
+                average_ticket: Decimal::ZERO,
+            })
+            .collect();
+        for (year, customers, n, fen) in years {
+            let i = match year.filter(|y| *y > 1900) {
+                Some(y) => {
+                    let age = to.year() - y;
+                    AGE_GROUPS.iter().rposition(|(_, min)| age >= *min).unwrap_or(0)
+                }
+                None => AGE_GROUPS.len(),
+            };
+            ages[i].customers += customers;
+            ages[i].visits += n;
+            ages[i].amount += from_fen(fen);
+        }
+        for a in &mut ages {
+            a.average_ticket = ratio(a.amount, a.visits, 2);
+        }
+        Ok(Trends {
+            days,
+            heat,
+            heat_from,
+            heat_to: to,
+            ages,
+            performance,
+            average_ticket: ratio(report.revenue, report.visits, 2),
+            visits_per_customer: ratio(Decimal::from(report.visits - report.walk_in_sales), report.customers, 1),
+            member_share: ratio(Decimal::from((visits - walk_ins) * 100), visits, 0),
+        })
+    }
+}
+
+impl Trends {
+    /// The charts' figures as tables (for the spreadsheet and CSV exports).
+    pub fn sections(&self, period: Period) -> Vec<Section> {
+        let day_header = if period == Period::Daily { "时段 Hour" } else { "日期 Day" };
+        vec![
+            Section {
+                title: "消费习惯 Habits",
+                headers: vec!["项目 Item", "数值 Value"],
+                rows: vec![
+                    vec![Cell::Text("客单价 Average ticket".into()), Cell::Money(self.average_ticket)],
+                    vec![
+                        Cell::Text("人均到店次数 Visits per customer".into()),
+                        Cell::Text(self.visits_per_customer.to_string()),
+                    ],
+                    vec![
+                        Cell::Text("会员消费占比 Visits by members".into()),
+                        Cell::Text(format!("{}%", self.member_share)),
+                    ],
+                ],
+            },
+            Section {
+                title: "每日走势 Day by day",
+                headers: vec![
+                    day_header,
+                    "到店 Visits",
+                    "新客 New",
+                    "老客 Returning",
+                    "散客 Walk-in",
+                    "收款 Money received",
+                ],
+                rows: self
+                    .days
+                    .iter()
+                    .map(|d| {
+                        vec![
+                            Cell::Text(d.label.clone()),
+                            Cell::Count(d.visits),
+                            Cell::Count(d.first_visits),
+                            Cell::Count(d.returning_visits),
+                            Cell::Count(d.walk_ins),
+                            Cell::Money(d.money),
+                        ]
+                    })
+                    .collect(),
+            },
+            Section {
+                title: "美容师业绩 Beautician performance",
+                headers: vec!["美容师 Beautician", "服务项数 Services", "业绩 Performed", "提成 Commission"],
+                rows: self
+                    .performance
+                    .iter()
+                    .map(|(l, c)| {
+                        vec![Cell::Text(l.label.clone()), Cell::Count(l.count), Cell::Money(l.amount), Cell::Money(*c)]
+                    })
+                    .collect(),
+            },
+            Section {
+                title: "年龄段 Age groups",
+                headers: vec!["年龄段 Age", "顾客 Customers", "到店 Visits", "消费 Spent", "客单价 Average ticket"],
+                rows: self
+                    .ages
+                    .iter()
+                    .map(|a| {
+                        vec![
+                            Cell::Text(a.label.to_string()),
+                            Cell::Count(a.customers),
+                            Cell::Count(a.visits),
+                            Cell::Money(a.amount),
+                            Cell::Money(a.average_ticket),
+                        ]
+                    })
+                    .collect(),
+            },
+            Section {
+                title: "忙闲时段 Busy hours",
+                headers: std::iter::once("星期 Weekday").chain(HOUR_HEADERS.iter().copied()).collect(),
+                rows: WEEKDAY_NAMES
+                    .iter()
+                    .zip(&self.heat)
+                    .map(|(w, hours)| {
+                        std::iter::once(Cell::Text(w.to_string()))
+                            .chain(hours.iter().map(|n| Cell::Count(*n)))
+                            .collect()
+                    })
+                    .collect(),
+            },
+        ]
+    }
+}
+
+/// Monday first.
+pub const WEEKDAY_NAMES: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+const HOUR_HEADERS: [&str; 24] = [
+    "0时", "1时", "2时", "3时", "4时", "5时", "6时", "7时", "8时", "9时", "10时", "11时", "12时", "13时", "14时",
+    "15时", "16时", "17时", "18时", "19时", "20时", "21时", "22时", "23时",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

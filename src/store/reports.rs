@@ -147,6 +147,20 @@ impl Tx<'_> {
         )
     }
 
+    /// What each beautician performed: `(name, services, fen)` (course sessions count as
+    /// services, at the amount they were sold for).
+    pub fn revenue_by_staff(&self, r: Interval) -> Result<Sums> {
+        self.sums(
+            &format!(
+                "SELECT st.name, COALESCE(SUM(i.quantity), 0), COALESCE(SUM(i.amount_fen), 0)
+                 FROM visits v JOIN visit_items i ON i.visit_id = v.id JOIN staff st ON st.id = i.staff_id
+                 WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING} AND i.kind IN ('service', 'course_session')
+                 GROUP BY i.staff_id ORDER BY 3 DESC, 2 DESC"
+            ),
+            r,
+        )
+    }
+
     fn sums(&self, sql: &str, r: Interval) -> Result<Sums> {
         let mut st = self.conn().prepare_cached(sql)?;
         let rows = st
@@ -296,6 +310,84 @@ impl Tx<'_> {
                     days_since: r.get(6)?,
                 })
             })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
+/// A range's visits and money in 15-minute buckets (`at / 900 000` ms, so that every
+/// time zone's days and hours are whole buckets), for charts by day, hour and weekday.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bucket {
+    /// `at / 900_000`: the bucket's start is `quarter × 900 000` ms since the epoch.
+    pub quarter: i64,
+    /// Checkouts that stand.
+    pub visits: i64,
+    /// Of them, a customer's first checkout ever.
+    pub first_visits: i64,
+    /// Of them, sales to nobody registered.
+    pub walk_ins: i64,
+    /// Money received in it (sales, top-ups, course sales; refunds negative), in fen.
+    pub money_fen: i64,
+}
+
+/// The range's customers by year of birth: `(year or None, customers, visits, fen spent)`.
+pub type BirthYears = Vec<(Option<i32>, i64, i64, i64)>;
+
+impl Tx<'_> {
+    /// Visits and money received per 15 minutes of the range, in time order (only buckets
+    /// with something in them).
+    pub fn buckets(&self, r: Interval) -> Result<Vec<Bucket>> {
+        let (start, end) = (ms(r.start), ms(r.end));
+        let mut out: std::collections::BTreeMap<i64, Bucket> = std::collections::BTreeMap::new();
+        let mut st = self.conn().prepare_cached(
+            "SELECT v.at / 900000, COUNT(*),
+                    COUNT(*) FILTER (WHERE v.customer_id IS NOT NULL AND NOT EXISTS (
+                        SELECT 1 FROM visits e WHERE e.customer_id = v.customer_id AND e.at < v.at AND e.kind = 'checkout'
+                          AND e.status = 'completed' AND e.voids_visit_id IS NULL)),
+                    COUNT(*) FILTER (WHERE v.customer_id IS NULL)
+             FROM visits v
+             WHERE v.at >= ?1 AND v.at < ?2 AND v.kind = 'checkout' AND v.status = 'completed' AND v.voids_visit_id IS NULL
+             GROUP BY 1",
+        )?;
+        let rows = st.query_map(params![start, end], |r| {
+            Ok(Bucket {
+                quarter: r.get(0)?,
+                visits: r.get(1)?,
+                first_visits: r.get(2)?,
+                walk_ins: r.get(3)?,
+                money_fen: 0,
+            })
+        })?;
+        for b in rows {
+            let b = b?;
+            out.insert(b.quarter, b);
+        }
+        let mut st = self.conn().prepare_cached(&format!(
+            "SELECT v.at / 900000, COALESCE(SUM(p.amount_fen), 0)
+             FROM visits v JOIN payments p ON p.visit_id = v.id
+             WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING} AND {MONEY}
+             GROUP BY 1"
+        ))?;
+        let rows = st.query_map(params![start, end], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (q, fen) = row?;
+            out.entry(q).or_insert_with(|| Bucket { quarter: q, ..Bucket::default() }).money_fen = fen;
+        }
+        Ok(out.into_values().collect())
+    }
+
+    /// The range's registered customers who checked out, by year of birth.
+    pub fn birth_years(&self, r: Interval) -> Result<BirthYears> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT CAST(substr(c.birthday, 1, 4) AS INTEGER), COUNT(DISTINCT v.customer_id), COUNT(*),
+                    COALESCE(SUM(v.total_fen), 0)
+             FROM visits v JOIN customers c ON c.id = v.customer_id
+             WHERE v.at >= ?1 AND v.at < ?2 AND v.kind = 'checkout' AND v.status = 'completed' AND v.voids_visit_id IS NULL
+             GROUP BY 1",
+        )?;
+        let rows = st
+            .query_map(params![ms(r.start), ms(r.end)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

@@ -10,9 +10,11 @@
 
 mod assets;
 mod book;
+mod charts;
 mod checkout;
 mod import;
 mod pages;
+mod reports;
 mod views;
 
 use std::net::{IpAddr, SocketAddr};
@@ -331,6 +333,7 @@ pub fn router(shop: Shared) -> Router {
         .merge(book::routes())
         .merge(checkout::routes())
         .merge(import::routes())
+        .merge(reports::routes())
         .merge(assets::routes())
         .layer(axum::middleware::from_fn_with_state(shop.clone(), session_layer))
         .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD))

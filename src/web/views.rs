@@ -129,6 +129,7 @@ impl Layout {
             ("/book", "预约", "Book", "▦", true),
             ("/customers", "顾客", "Customers", "☺", true),
             ("/checkout", "收银", "Checkout", "¥", till),
+            ("/reports", "报表", "Reports", "▤", may(user.staff.role, Permission::ExportAndReports)),
         ];
         Layout {
             title: title.to_string(),

@@ -72,5 +72,9 @@
     document.querySelectorAll("[data-live]").forEach(live);
     var grid = document.getElementById("book");
     if (grid) { book(grid); }
+    // the print view's button (no inline handlers: the CSP allows none)
+    document.querySelectorAll("[data-print]").forEach(function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
   });
 })();
