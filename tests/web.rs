@@ -137,6 +137,22 @@ async fn screen(b: &Browser, name: &str) {
     );
 }
 
+/// The doctor names the data directory, a temporary one here, and the audit log random ids
+/// and file sizes: the screens show the packaged path and fixed stand-ins instead, so that
+/// they are the same on every machine and every run.
+async fn steady_screen(b: &Browser, site: &Site) {
+    b.exec(
+        "const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+         while (w.nextNode()) {
+           w.currentNode.nodeValue = w.currentNode.nodeValue.split(arguments[0]).join('/var/lib/salonbox')
+             .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '01234567-89ab-7def-8123-456789abcdef')
+             .replace(/bytes.:[0-9]+/g, 'bytes\\u0022:1048576');
+         }",
+        json!([site.dir.path().to_string_lossy()]),
+    )
+    .await;
+}
+
 fn pixels(png_bytes: &[u8]) -> (Vec<u8>, usize, usize) {
     let mut d = png::Decoder::new(std::io::Cursor::new(png_bytes));
     d.set_transformations(png::Transformations::EXPAND | png::Transformations::ALPHA);
@@ -943,5 +959,130 @@ async fn reports_draw_charts_and_export_a_spreadsheet() {
     login(&desk, &site, "周晓燕", "2222").await;
     desk.wait_text("今天").await;
     assert!(desk.find("a[href='/reports']").await.is_none(), "reception has no reports link");
+    desk.quit().await;
+}
+
+/// The shop's machinery: a failed message resent, a test message refused for a bad number
+/// then queued, a backup made and listed (downloaded by the owner only), a printer test,
+/// the audit log filtered; reception is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_backups_and_the_audit_log() {
+    let site = site().await;
+    let mut app = site.app();
+    let key = app.queue_test_message("13900000001", "test").unwrap();
+    assert!(app.claim_message(&key).unwrap());
+    app.message_failed(&key, "isv.BUSINESS_LIMIT_CONTROL 触发号码天级流控").unwrap();
+    let manager = app.list_staff().unwrap().into_iter().find(|s| s.name == "孙慧").unwrap();
+    let b = Browser::start(1366, 768).await;
+    login(&b, &site, "孙慧", "3333").await;
+    b.wait_text("今天").await;
+    b.click("a[href='/shop']").await;
+    b.wait_for("#checks").await;
+    steady_screen(&b, &site).await;
+    screen(&b, "shop-1366x768").await;
+    // messages: the failed one with the provider's reason, resent
+    b.goto(&format!("{}/messages?status=failed", site.url)).await;
+    let row = b.wait_for(&format!("tr[data-key='{key}']")).await;
+    let text = b.element_text(&row).await;
+    assert!(text.contains("BUSINESS_LIMIT_CONTROL") && text.contains("13900000001"), "{text}");
+    screen(&b, "messages-1366x768").await;
+    b.click(&format!("tr[data-key='{key}'] button.retry")).await;
+    b.wait_for("#done").await;
+    assert_eq!(app.message(&key).unwrap().status, "pending");
+    // a test message: a bad number is refused beside the field, a good one queued
+    b.type_into("#to", "12345").await;
+    b.click("#send-test").await;
+    let error = b.wait_for("#error").await;
+    assert!(b.element_text(&error).await.contains("收件人"));
+    let before = app.list_messages(None, 100).unwrap().len();
+    b.clear("#to").await;
+    b.type_into("#to", "13900000002").await;
+    b.click("#send-test").await;
+    b.wait_for("#done").await;
+    let after = app.list_messages(None, 100).unwrap();
+    assert_eq!(after.len(), before + 1);
+    assert!(after.iter().any(|n| n.template == "test" && n.recipient.as_deref() == Some("13900000002")));
+    // a backup made now, listed; a manager may not download it
+    b.goto(&format!("{}/shop", site.url)).await;
+    b.click("#backup-now").await;
+    b.wait_for("#done").await;
+    let backups = b.wait_for("#backups").await;
+    assert!(b.element_text(&backups).await.contains("200") || b.element_text(&backups).await.contains("201"));
+    assert!(b.find("a.download").await.is_none(), "a manager has no download link");
+    let name = salonbox::app::restore::list_backups(site.dir.path(), chrono_tz::Asia::Shanghai).unwrap()[0]
+        .path
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    let status =
+        b.exec_async(&format!("fetch('/shop/backups/{name}').then(r => arguments[0](r.status))"), json!([])).await;
+    assert_eq!(status, json!(403));
+    b.click("#printer-test").await;
+    b.wait_for("#done").await;
+    assert!(app.print_jobs(10).unwrap().iter().any(|j| j.kind == "test"));
+    // the audit log, filtered by action and by who
+    b.goto(&format!("{}/shop/audit?action=backup.", site.url)).await;
+    let log = b.wait_for("#audit").await;
+    let text = b.element_text(&log).await;
+    assert!(text.contains("backup.made") && text.contains("孙慧") && !text.contains("notification.retry"), "{text}");
+    b.goto(&format!("{}/shop/audit?who=%E5%AD%99%E6%85%A7", site.url)).await;
+    let text = b.element_text(&b.wait_for("#audit").await).await;
+    assert!(text.contains("notification.retry") && text.contains("printer.test"), "{text}");
+    steady_screen(&b, &site).await;
+    screen(&b, "audit-1366x768").await;
+    b.goto(&format!("{}/shop/audit?from=2026-02-30", site.url)).await;
+    b.wait_for("#from-error").await;
+    let retried: i64 = rusqlite::Connection::open(site.dir.path().join("salonbox.sqlite3"))
+        .unwrap()
+        .query_row(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'notification.retry' AND actor = ?1",
+            [&manager.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(retried, 1);
+    b.quit().await;
+    // the owner downloads it (audited), on a phone
+    let phone = Browser::start(390, 844).await;
+    login(&phone, &site, "林美华", "salonbox-demo").await;
+    phone.wait_text("今天").await;
+    phone.goto(&format!("{}/shop", site.url)).await;
+    phone.wait_for("a.download").await;
+    steady_screen(&phone, &site).await;
+    screen(&phone, "shop-390x844").await;
+    let head = phone
+        .exec_async(
+            &format!("fetch('/shop/backups/{name}').then(r => r.arrayBuffer()).then(a => arguments[0](String.fromCharCode.apply(null, new Uint8Array(a.slice(0, 15)))))"),
+            json!([]),
+        )
+        .await;
+    assert_eq!(head, json!("SQLite format 3"));
+    let downloaded: i64 = rusqlite::Connection::open(site.dir.path().join("salonbox.sqlite3"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM audit_log WHERE action = 'backup.download' AND entity_id = ?1", [&name], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(downloaded, 1);
+    let status = phone
+        .exec_async("fetch('/shop/backups/..%2Fsalonbox.sqlite3').then(r => arguments[0](r.status))", json!([]))
+        .await;
+    assert_eq!(status, json!(404), "only a listed backup, by its bare name");
+    phone.goto(&format!("{}/messages", site.url)).await;
+    phone.wait_for("#outbox").await;
+    steady_screen(&phone, &site).await;
+    screen(&phone, "messages-390x844").await;
+    phone.goto(&format!("{}/shop/audit", site.url)).await;
+    phone.wait_for("#audit").await;
+    steady_screen(&phone, &site).await;
+    screen(&phone, "audit-390x844").await;
+    phone.quit().await;
+    let desk = Browser::start(1366, 768).await;
+    login(&desk, &site, "周晓燕", "2222").await;
+    desk.wait_text("今天").await;
+    assert!(desk.find("a[href='/shop']").await.is_none());
+    desk.goto(&format!("{}/messages", site.url)).await;
+    desk.wait_text("无权限").await;
     desk.quit().await;
 }

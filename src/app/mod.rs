@@ -336,6 +336,12 @@ impl App {
 
 /// Single reads the faces need, each in its own read transaction.
 impl App {
+    /// The audit log, newest first, as `f` filters it (at most 500 rows a page).
+    pub fn audit_log(&mut self, f: &crate::store::AuditFilter) -> Result<Vec<crate::store::AuditRow>> {
+        let f = crate::store::AuditFilter { limit: f.limit.clamp(1, 500), ..f.clone() };
+        Ok(self.store.read(|tx| tx.audit_rows(&f))?)
+    }
+
     /// A queue entry by id.
     pub fn queue_entry(&mut self, id: &str) -> Result<crate::domain::model::QueueEntry> {
         Ok(self.store.read(|tx| tx.queue_entry(id))?)

@@ -26,12 +26,15 @@ pub enum Permission {
     ExportAndReports,
     /// Rules, prices, tiers, campaigns, staff.
     Setup,
-    /// Delete a customer, export one customer's data.
+    /// Delete a customer, export one customer's data, download a backup (everyone's data).
     DeleteCustomer,
+    /// The shop's machinery: messages (resend, test), devices and doctor, backups, cloud
+    /// sync, the audit log.
+    RunShop,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Permission::SeeDay,
         Permission::BookForOthers,
         Permission::SeeFullPhone,
@@ -40,6 +43,7 @@ impl Permission {
         Permission::Void,
         Permission::Import,
         Permission::ExportAndReports,
+        Permission::RunShop,
         Permission::Setup,
         Permission::DeleteCustomer,
     ];
@@ -56,7 +60,10 @@ impl Permission {
             Permission::Import => "导入 / import",
             Permission::ExportAndReports => "导出、报表 / export, reports",
             Permission::Setup => "规则、价格、等级、营销、员工 / rules, prices, tiers, campaigns, staff",
-            Permission::DeleteCustomer => "删除顾客、导出其资料 / delete a customer, export her data",
+            Permission::DeleteCustomer => {
+                "删除顾客、导出其资料、下载备份 / delete a customer, export her data, download a backup"
+            }
+            Permission::RunShop => "消息、设备、备份、同步、审计日志 / messages, devices, backups, sync, audit log",
         }
     }
 }
@@ -68,7 +75,7 @@ pub fn may(role: StaffRole, p: Permission) -> bool {
     match p {
         SeeDay => true,
         BookForOthers | SeeFullPhone | EditCustomers | Checkout => role != Beautician,
-        Void | Import | ExportAndReports => matches!(role, Owner | Manager),
+        Void | Import | ExportAndReports | RunShop => matches!(role, Owner | Manager),
         Setup | DeleteCustomer => role == Owner,
     }
 }

@@ -32,6 +32,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
@@ -548,10 +549,68 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// The audit log, newest first, filtered: `who` is a staff id or part of a staff name
+    /// (or `cli`, `kiosk`, `daemon`, `web`), `action` a prefix (`customer.`), `range` when,
+    /// `before` pages on (an id of the last page).
+    pub fn audit_rows(&self, f: &AuditFilter) -> Result<Vec<AuditRow>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT a.id, a.at, a.actor, s.name, a.action, a.entity, a.entity_id, a.detail
+             FROM audit_log a LEFT JOIN staff s ON s.id = a.actor
+             WHERE (?1 IS NULL OR a.actor = ?1 OR s.name LIKE '%' || ?1 || '%')
+               AND (?2 IS NULL OR a.action LIKE ?2 || '%')
+               AND (?3 IS NULL OR a.at >= ?3) AND (?4 IS NULL OR a.at < ?4)
+               AND (?5 IS NULL OR a.id < ?5)
+             ORDER BY a.id DESC LIMIT ?6",
+        )?;
+        let rows = st
+            .query_map(
+                params![f.who, f.action, f.range.map(|r| ms(r.start)), f.range.map(|r| ms(r.end)), f.before, f.limit],
+                |r| {
+                    Ok(AuditRow {
+                        id: r.get(0)?,
+                        at: from_ms(r.get(1)?),
+                        actor: r.get(2)?,
+                        actor_name: r.get(3)?,
+                        action: r.get(4)?,
+                        entity: r.get(5)?,
+                        entity_id: r.get(6)?,
+                        detail: r.get(7)?,
+                    })
+                },
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// Counts rows of a table (for reports and checks).
     pub fn count(&self, table: Table) -> Result<i64> {
         Ok(self.row(&format!("SELECT COUNT(*) FROM {}", table.name()), [], |r| r.get(0))?)
     }
+}
+
+/// What the audit log is searched by.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub who: Option<String>,
+    pub action: Option<String>,
+    pub range: Option<crate::domain::time::Interval>,
+    pub before: Option<i64>,
+    pub limit: u32,
+}
+
+/// One row of the audit log.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// The staff member's name, when the actor is one.
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    /// JSON.
+    pub detail: String,
 }
 
 /// Tables whose size a caller may ask for.

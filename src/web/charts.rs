@@ -155,7 +155,7 @@ pub fn vbars(title: &str, labels: &[String], series: &[Series]) -> String {
         let slot = f64::from(x1 - x0) / n as f64;
         let bar = (slot * 0.7).max(1.0);
         let every = n.div_ceil(8);
-        for i in 0..n {
+        for (i, label) in labels.iter().enumerate() {
             let left = x0 + (slot * i as f64 + (slot - bar) / 2.0).round() as i32;
             let right = left + bar.round() as i32;
             let mut base = 0.0;
@@ -170,7 +170,7 @@ pub fn vbars(title: &str, labels: &[String], series: &[Series]) -> String {
             if i % every == 0 {
                 let x = x0 + (slot * (i as f64 + 0.5)).round() as i32;
                 let _ = root.draw(&Text::new(
-                    labels[i].clone(),
+                    label.clone(),
                     (x, y1 + 6),
                     text_style(12.0, SOFT, HPos::Center, VPos::Top),
                 ));

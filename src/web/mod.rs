@@ -15,6 +15,7 @@ mod checkout;
 mod import;
 mod pages;
 mod reports;
+mod shop;
 mod views;
 
 use std::net::{IpAddr, SocketAddr};
@@ -334,6 +335,7 @@ pub fn router(shop: Shared) -> Router {
         .merge(checkout::routes())
         .merge(import::routes())
         .merge(reports::routes())
+        .merge(shop::routes())
         .merge(assets::routes())
         .layer(axum::middleware::from_fn_with_state(shop.clone(), session_layer))
         .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD))

@@ -130,6 +130,7 @@ impl Layout {
             ("/customers", "顾客", "Customers", "☺", true),
             ("/checkout", "收银", "Checkout", "¥", till),
             ("/reports", "报表", "Reports", "▤", may(user.staff.role, Permission::ExportAndReports)),
+            ("/shop", "本店", "Shop", "⚙", may(user.staff.role, Permission::RunShop)),
         ];
         Layout {
             title: title.to_string(),
