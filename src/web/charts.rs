@@ -169,11 +169,8 @@ pub fn vbars(title: &str, labels: &[String], series: &[Series]) -> String {
             }
             if i % every == 0 {
                 let x = x0 + (slot * (i as f64 + 0.5)).round() as i32;
-                let _ = root.draw(&Text::new(
-                    label.clone(),
-                    (x, y1 + 6),
-                    text_style(12.0, SOFT, HPos::Center, VPos::Top),
-                ));
+                let _ =
+                    root.draw(&Text::new(label.clone(), (x, y1 + 6), text_style(12.0, SOFT, HPos::Center, VPos::Top)));
             }
         }
         let _ = root.draw(&PathElement::new(vec![(x0, y1), (x1, y1)], SOFT.stroke_width(1)));
