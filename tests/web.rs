@@ -1086,3 +1086,177 @@ async fn messages_backups_and_the_audit_log() {
     desk.wait_text("无权限").await;
     desk.quit().await;
 }
+
+/// A campaign from a shipped template: the live audience size equals the domain's, a
+/// refusal beside its field, saved, previewed, started (its messages queued), the effect
+/// chart; a manager is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_from_a_template_previewed_and_started() {
+    let site = site().await;
+    let mut app = site.app();
+    let b = Browser::start(1366, 768).await;
+    login(&b, &site, "林美华", "salonbox-demo").await;
+    b.wait_text("今天").await;
+    b.click("a[href='/campaigns']").await;
+    b.wait_for("a[data-template='老客回馈']").await;
+    screen(&b, "campaigns-1366x768").await;
+    b.click("a[data-template='老客回馈']").await;
+    b.wait_for("#campaign-form").await;
+    // the live preview (htmx) after a change
+    b.clear("#holdout").await;
+    b.type_into("#holdout", "20").await;
+    let size = b.wait_for("#audience-size").await;
+    let shown: usize = b.element_text(&size).await.trim().parse().unwrap();
+    let def: salonbox::domain::campaign::CampaignDef = toml::from_str(salonbox::app::campaigns::SHIPPED[0].1).unwrap();
+    let def = salonbox::domain::campaign::CampaignDef {
+        end: chrono::NaiveDate::from_ymd_opt(2027, 1, 31).unwrap(),
+        holdout_percent: 20,
+        ..def
+    };
+    assert_eq!(shown, app.campaign_draft_preview(&def, 3).unwrap().audience, "the page's size is the domain's");
+    assert!(shown > 0, "the demo has loyal customers with consent");
+    screen(&b, "campaign-new-1366x768").await;
+    // a refusal beside its field, nothing saved
+    b.exec("document.getElementById('end').value = '2026-11-30'", json!([])).await;
+    b.click("#save").await;
+    let e = b.wait_for("#end-error").await;
+    assert!(b.element_text(&e).await.contains("已过"), "an end that has passed is refused beside its field");
+    assert!(app.campaigns().unwrap().iter().all(|c| c.name != "老客回馈"));
+    b.exec("document.getElementById('end').value = '2027-01-31'", json!([])).await;
+    b.click("#save").await;
+    b.wait_for("#start").await;
+    assert!(b.text().await.contains("草稿"));
+    b.click("#start").await;
+    b.wait_for("#done").await;
+    let row = app.campaigns().unwrap().into_iter().find(|c| c.name == "老客回馈").unwrap();
+    assert_eq!(row.status, "running");
+    let queued = app.list_messages(None, 1000).unwrap().into_iter().filter(|n| n.template == "campaign").count();
+    assert!(queued > 0 && queued <= shown, "{queued} messages for an audience of {shown}");
+    let chart = b.wait_for("#effect svg.chart").await;
+    assert!(b.element_text(&chart).await.contains("对照组"));
+    screen(&b, "campaign-1366x768").await;
+    b.quit().await;
+    let phone = Browser::start(390, 844).await;
+    login(&phone, &site, "林美华", "salonbox-demo").await;
+    phone.wait_text("今天").await;
+    phone.goto(&format!("{}/campaigns/new?template=%E8%8A%82%E6%97%A5%E4%BF%83%E9%94%80", site.url)).await;
+    phone.wait_for("#campaign-form").await;
+    screen(&phone, "campaign-new-390x844").await;
+    phone.goto(&format!("{}/campaigns", site.url)).await;
+    phone.wait_for("#campaigns").await;
+    screen(&phone, "campaigns-390x844").await;
+    phone.quit().await;
+    let m = Browser::start(1366, 768).await;
+    login(&m, &site, "孙慧", "3333").await;
+    m.wait_text("今天").await;
+    assert!(m.find("a[href='/campaigns']").await.is_none());
+    m.goto(&format!("{}/campaigns", site.url)).await;
+    m.wait_text("无权限").await;
+    m.quit().await;
+}
+
+/// The roster: a week copied to the next (and a second copy keeps what is there), a day
+/// off refused while she has bookings and taken when she has none, a PIN reset, a new
+/// beautician.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_roster_copies_a_week_and_takes_leave() {
+    let site = site().await;
+    let mut app = site.app();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+    let b = Browser::start(1366, 768).await;
+    login(&b, &site, "林美华", "salonbox-demo").await;
+    b.wait_text("今天").await;
+    b.click("a[href='/staff']").await;
+    b.wait_for("#roster").await;
+    screen(&b, "staff-1366x768").await;
+    let this_week: usize = (0..7)
+        .map(|i| {
+            app.shifts_on(chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap() + chrono::Duration::days(i))
+                .unwrap()
+                .len()
+        })
+        .sum();
+    let next = |app: &mut App| -> usize {
+        (0..7)
+            .map(|i| {
+                app.shifts_on(chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap() + chrono::Duration::days(i))
+                    .unwrap()
+                    .len()
+            })
+            .sum()
+    };
+    let before = next(&mut app);
+    b.click("#copy-week-button").await;
+    b.wait_for("#done").await;
+    let after = next(&mut app);
+    assert!(this_week > 0 && after > before, "{this_week} shifts this week, next week {before} → {after}");
+    b.goto(&format!("{}/staff", site.url)).await;
+    b.click("#copy-week-button").await;
+    let done = b.wait_for("#done").await;
+    assert!(b.element_text(&done).await.contains("已复制 0"), "a second copy keeps what is there");
+    assert_eq!(next(&mut app), after);
+    // a day off: refused while she has bookings today, taken for 吴老师 tomorrow
+    let booked: String = rusqlite::Connection::open(site.dir.path().join("salonbox.sqlite3"))
+        .unwrap()
+        .query_row(
+            "SELECT staff_id FROM appointments WHERE status = 'booked' AND staff_id IS NOT NULL AND starts_at > ?1 LIMIT 1",
+            [morning().timestamp_millis()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let booked_day = {
+        let ms: i64 = rusqlite::Connection::open(site.dir.path().join("salonbox.sqlite3"))
+            .unwrap()
+            .query_row(
+                "SELECT starts_at FROM appointments WHERE status = 'booked' AND staff_id = ?1 AND starts_at > ?2 ORDER BY starts_at LIMIT 1",
+                rusqlite::params![booked, morning().timestamp_millis()],
+                |r| r.get(0),
+            )
+            .unwrap();
+        chrono::DateTime::from_timestamp_millis(ms).unwrap().with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
+    };
+    b.exec(
+        "document.getElementById('leave-staff').value = arguments[0]; document.getElementById('leave-date').value = arguments[1];",
+        json!([booked, booked_day.to_string()]),
+    )
+    .await;
+    b.click("#take-leave").await;
+    let e = b.wait_for("#leave-error").await;
+    assert!(b.element_text(&e).await.contains("预约"), "refused while she has bookings");
+    assert!(app.shifts_on(booked_day).unwrap().iter().any(|(s, _)| s.id == booked), "nothing removed");
+    let wu = app.list_staff().unwrap().into_iter().find(|s| s.name == "吴老师").unwrap();
+    b.exec(
+        "document.getElementById('leave-staff').value = arguments[0]; document.getElementById('leave-date').value = arguments[1];",
+        json!([wu.id, tomorrow().to_string()]),
+    )
+    .await;
+    b.click("#take-leave").await;
+    b.wait_for("#done").await;
+    assert!(app.shifts_on(tomorrow()).unwrap().iter().all(|(s, _)| s.id != wu.id));
+    // a PIN reset: a bad one refused beside the form, a good one works at the kiosk
+    let li = app.list_staff().unwrap().into_iter().find(|s| s.name == "李娜").unwrap();
+    b.exec("document.getElementById('pin-staff').value = arguments[0];", json!([li.id])).await;
+    b.type_into("#pin-new", "12").await;
+    b.click("#reset-pin").await;
+    b.wait_for("#pin-error").await;
+    b.exec("document.getElementById('pin-staff').value = arguments[0];", json!([li.id])).await;
+    b.type_into("#pin-new", "4321").await;
+    b.click("#reset-pin").await;
+    b.wait_for("#done").await;
+    assert!(matches!(app.staff_login("李娜", "4321").unwrap(), PinCheck::Ok(_)));
+    // a new beautician
+    b.type_into("#staff-name", "郑新").await;
+    b.type_into("#staff-pin", "5678").await;
+    b.click("#add-staff").await;
+    b.wait_for("#done").await;
+    assert!(app.list_staff().unwrap().iter().any(|s| s.name == "郑新"));
+    let _ = today;
+    b.quit().await;
+    let phone = Browser::start(390, 844).await;
+    login(&phone, &site, "林美华", "salonbox-demo").await;
+    phone.wait_text("今天").await;
+    phone.goto(&format!("{}/staff?week=2026-11-30", site.url)).await;
+    phone.wait_for("#roster").await;
+    screen(&phone, "staff-390x844").await;
+    phone.quit().await;
+}

@@ -45,6 +45,22 @@ pub struct Started {
     pub skipped: usize,
 }
 
+/// What a campaign's audience and offer can name.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CampaignChoices {
+    pub tiers: Vec<String>,
+    pub coupons: Vec<String>,
+    pub services: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+/// The campaigns shipped in `config/campaigns/`: `(file name, TOML)`, to start from.
+pub const SHIPPED: [(&str, &str); 3] = [
+    ("老客回馈", include_str!("../../config/campaigns/老客回馈.toml")),
+    ("新品体验", include_str!("../../config/campaigns/新品体验.toml")),
+    ("节日促销", include_str!("../../config/campaigns/节日促销.toml")),
+];
+
 /// The effect of a campaign against its hold-out group.
 #[derive(Debug, Clone, Serialize)]
 pub struct CampaignReport {
@@ -200,6 +216,35 @@ fn shown(phone: Option<&str>) -> String {
     }
 }
 
+fn preview(tx: &Tx<'_>, def: &CampaignDef, id: &str, shop: &str, today: NaiveDate, samples: usize) -> Result<Preview> {
+    let people = audience(tx, def)?;
+    let holdout = people.iter().filter(|c| held_out(id, &c.id, def.holdout_percent)).count();
+    let coupon = match def.offer.coupon.as_deref() {
+        Some(c) => {
+            let (_, name, days, _) = tx.coupon_template(c)?;
+            Some((name, today + Duration::days(days)))
+        }
+        None => None,
+    };
+    let coupon = coupon.as_ref().map(|(n, d)| (n.as_str(), *d));
+    let samples = people
+        .iter()
+        .filter(|c| !held_out(id, &c.id, def.holdout_percent))
+        .take(samples)
+        .map(|c| {
+            let p = message_params(def, id, c, shop, coupon);
+            let text = crate::domain::messages::render(
+                "campaign",
+                None,
+                Kind::Marketing,
+                &crate::domain::messages::params_from_json(&p),
+            );
+            (shown(c.phone.as_deref()), text)
+        })
+        .collect();
+    Ok(Preview { name: def.name.clone(), audience: people.len(), target: people.len() - holdout, holdout, samples })
+}
+
 impl App {
     /// Stores a campaign's definition (a draft until started).
     pub fn campaign_create(&mut self, def: &CampaignDef, actor: &str) -> Result<CampaignRow> {
@@ -218,6 +263,19 @@ impl App {
         })
     }
 
+    /// What a campaign form offers: the tiers, the coupon templates and the services (by
+    /// name), and the customer tags.
+    pub fn campaign_choices(&mut self) -> Result<CampaignChoices> {
+        Ok(self.store.read(|tx| {
+            Ok::<_, StoreError>(CampaignChoices {
+                tiers: tx.tier_names()?,
+                coupons: tx.coupon_template_names()?,
+                services: tx.list_services(false)?.into_iter().map(|s| s.name).collect(),
+                tags: tx.customer_tags()?,
+            })
+        })?)
+    }
+
     pub fn campaigns(&mut self) -> Result<Vec<CampaignRow>> {
         Ok(self.store.read(|tx| tx.campaigns())?)
     }
@@ -227,33 +285,23 @@ impl App {
         let today = self.today();
         self.store.read(|tx| {
             let row = tx.campaign(name)?;
-            let def = definition(&row)?;
-            let people = audience(tx, &def)?;
-            let holdout = people.iter().filter(|c| held_out(&row.id, &c.id, def.holdout_percent)).count();
-            let coupon = match def.offer.coupon.as_deref() {
-                Some(c) => {
-                    let (_, name, days, _) = tx.coupon_template(c)?;
-                    Some((name, today + Duration::days(days)))
-                }
-                None => None,
-            };
-            let coupon = coupon.as_ref().map(|(n, d)| (n.as_str(), *d));
-            let samples = people
-                .iter()
-                .filter(|c| !held_out(&row.id, &c.id, def.holdout_percent))
-                .take(samples)
-                .map(|c| {
-                    let p = message_params(&def, &row.id, c, &shop, coupon);
-                    let text = crate::domain::messages::render(
-                        "campaign",
-                        None,
-                        Kind::Marketing,
-                        &crate::domain::messages::params_from_json(&p),
-                    );
-                    (shown(c.phone.as_deref()), text)
-                })
-                .collect();
-            Ok(Preview { name: row.name, audience: people.len(), target: people.len() - holdout, holdout, samples })
+            preview(tx, &definition(&row)?, &row.id, &shop, today, samples)
+        })
+    }
+
+    /// What a definition not yet saved would reach (the back office's live preview): the
+    /// audience's size exactly, the hold-out as its share would draw it, sample messages.
+    /// Refused as `campaign_create` would refuse it.
+    pub fn campaign_draft_preview(&mut self, def: &CampaignDef, samples: usize) -> Result<Preview> {
+        let shop = self.config.shop.name.clone();
+        let today = self.today();
+        def.check(today)?;
+        self.store.read(|tx| {
+            if let Some(c) = &def.offer.coupon {
+                tx.coupon_template(c).map_err(|e| AppError::input("offer.coupon", e.to_string()))?;
+            }
+            check_audience_names(tx, &def.audience)?;
+            preview(tx, def, "draft", &shop, today, samples)
         })
     }
 

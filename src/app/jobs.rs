@@ -388,7 +388,7 @@ fn low_stock(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>, tz:
 /// on its day.
 fn record_expiries(tx: &Tx<'_>, at: DateTime<Utc>) -> Result<(Vec<Queued>, String)> {
     let (mut points, mut bonus_fen, mut customers) = (0i64, 0i64, 0usize);
-    for customer in tx.customers_with_expiring_ledgers()? {
+    for customer in tx.customers_with_expiring_ledgers(at)? {
         let (p, b) = super::membership::record_expiries(tx, &customer, at)?;
         if p + b > 0 {
             customers += 1;

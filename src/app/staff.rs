@@ -190,6 +190,86 @@ impl App {
         })
     }
 
+    /// A day off (休假): her shifts of that shop-local date are removed. Refused while she
+    /// has bookings that day (they are moved or cancelled first, so no customer is left
+    /// waiting for someone who is not there).
+    pub fn take_leave(&mut self, staff: &str, date: NaiveDate, actor: &str) -> Result<usize> {
+        let tz = self.tz();
+        let day = crate::domain::time::day_bounds(date, tz);
+        let now = self.now();
+        self.store.write(|tx| {
+            let st = tx.find_staff(staff)?;
+            let booked = tx.staff_booked(day)?.into_iter().filter(|(id, _)| *id == st.id).count();
+            if booked > 0 {
+                return Err(AppError::input(
+                    "休假 leave",
+                    format!(
+                        "{} 在 {date} 还有 {booked} 个预约，请先改约或取消 / {} has {booked} booking(s) on {date}: move or cancel them first",
+                        st.name, st.name
+                    ),
+                ));
+            }
+            let n = tx.delete_shifts(&st.id, day)?;
+            tx.audit(now, actor, "shift.leave", "staff", &st.id, &serde_json::json!({ "date": date, "removed": n }))?;
+            Ok(n)
+        })
+    }
+
+    /// Copies the shifts of the week starting `monday` to the next week, in one transaction:
+    /// a day where the person already has a shift is left as it is. `(copied, kept)`.
+    pub fn copy_week(&mut self, monday: NaiveDate, actor: &str) -> Result<(usize, usize)> {
+        let tz = self.tz();
+        let week = Interval::new(
+            crate::domain::time::day_bounds(monday, tz).start,
+            crate::domain::time::day_bounds(monday + chrono::Duration::days(6), tz).end,
+        );
+        let now = self.now();
+        self.store.write(|tx| {
+            let (mut copied, mut kept) = (0, 0);
+            for s in tx.shifts(None, week)?.into_iter().filter(|s| s.starts_at >= week.start) {
+                // the same wall-clock hours a week later (a zone's clock change moves UTC)
+                let (start, end) = (s.starts_at.with_timezone(&tz), s.ends_at.with_timezone(&tz));
+                let day = start.date_naive() + chrono::Duration::days(7);
+                let when = Interval::new(
+                    local_to_utc(day, start.time(), tz),
+                    local_to_utc(end.date_naive() + chrono::Duration::days(7), end.time(), tz),
+                );
+                let target = crate::domain::time::day_bounds(day, tz);
+                if !tx.shifts(Some(&s.staff_id), target)?.is_empty() {
+                    kept += 1;
+                    continue;
+                }
+                tx.insert_shift(&s.staff_id, when, now)?;
+                copied += 1;
+            }
+            tx.audit(
+                now,
+                actor,
+                "shift.copy_week",
+                "staff",
+                "*",
+                &serde_json::json!({ "from": monday, "copied": copied, "kept": kept }),
+            )?;
+            Ok((copied, kept))
+        })
+    }
+
+    /// Sets a new PIN (4 to 6 digits) for a staff member, and clears her lock.
+    pub fn reset_pin(&mut self, staff: &str, pin: &str, actor: &str) -> Result<Staff> {
+        let pin = pin.trim();
+        if !(4..=6).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+            return Err(AppError::input("PIN", "应为 4–6 位数字 / must be 4 to 6 digits"));
+        }
+        let hash = hash_pin(pin)?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let st = tx.find_staff(staff)?;
+            tx.set_staff_pin(&st.id, &hash, now)?;
+            tx.audit(now, actor, "staff.pin_reset", "staff", &st.id, &serde_json::json!({}))?;
+            Ok(st)
+        })
+    }
+
     /// Shifts of a shop-local date.
     pub fn shifts_on(&mut self, date: NaiveDate) -> Result<Vec<(Staff, Shift)>> {
         let tz = self.tz();

@@ -255,13 +255,14 @@ impl Tx<'_> {
         Ok(rows)
     }
 
-    /// Customers with points or bonus that can expire.
-    pub fn customers_with_expiring_ledgers(&self) -> Result<Vec<String>> {
+    /// Customers with points or bonus that expire by `until`.
+    pub fn customers_with_expiring_ledgers(&self, until: DateTime<Utc>) -> Result<Vec<String>> {
+        // only a row expiring by `until` can have expired by then
         let mut st = self.conn().prepare_cached(
-            "SELECT customer_id FROM points_ledger WHERE expires_at IS NOT NULL
-             UNION SELECT customer_id FROM stored_value_ledger WHERE expires_at IS NOT NULL",
+            "SELECT customer_id FROM points_ledger WHERE expires_at IS NOT NULL AND expires_at <= ?1
+             UNION SELECT customer_id FROM stored_value_ledger WHERE expires_at IS NOT NULL AND expires_at <= ?1",
         )?;
-        let rows = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = st.query_map([ms(until)], |r| r.get(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -597,6 +598,15 @@ impl Tx<'_> {
             params![id, name, k, amount, percent, min, service, valid_days, per_customer_limit, ms(now)],
         )?;
         Ok(id)
+    }
+
+    /// The names of the coupon templates in use, by name.
+    pub fn coupon_template_names(&self) -> Result<Vec<String>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT name FROM coupon_templates WHERE active = 1 ORDER BY name")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// `(id, name, valid_days, per_customer_limit)` of a template by id or name.

@@ -218,7 +218,7 @@ impl Tx<'_> {
         // Expiries no row records yet: before the range they lower the opening balance, in
         // it they are the range's expiries.
         let (mut sv_before, mut sv_in, mut pt_before, mut pt_in) = (0i64, 0i64, 0i64, 0i64);
-        for customer in self.customers_with_expiring_ledgers()? {
+        for customer in self.customers_with_expiring_ledgers(r.end - chrono::Duration::milliseconds(1))? {
             for (at, n) in crate::domain::points::unrecorded_expiries(
                 &self.bonus_rows(&customer)?,
                 r.end - chrono::Duration::milliseconds(1),
@@ -341,27 +341,34 @@ impl Tx<'_> {
         let (start, end) = (ms(r.start), ms(r.end));
         let mut out: std::collections::BTreeMap<i64, Bucket> = std::collections::BTreeMap::new();
         let mut st = self.conn().prepare_cached(
-            "SELECT v.at / 900000, COUNT(*),
-                    COUNT(*) FILTER (WHERE v.customer_id IS NOT NULL AND NOT EXISTS (
-                        SELECT 1 FROM visits e WHERE e.customer_id = v.customer_id AND e.at < v.at AND e.kind = 'checkout'
-                          AND e.status = 'completed' AND e.voids_visit_id IS NULL)),
-                    COUNT(*) FILTER (WHERE v.customer_id IS NULL)
+            "SELECT v.at / 900000, COUNT(*), COUNT(*) FILTER (WHERE v.customer_id IS NULL)
              FROM visits v
              WHERE v.at >= ?1 AND v.at < ?2 AND v.kind = 'checkout' AND v.status = 'completed' AND v.voids_visit_id IS NULL
              GROUP BY 1",
         )?;
         let rows = st.query_map(params![start, end], |r| {
-            Ok(Bucket {
-                quarter: r.get(0)?,
-                visits: r.get(1)?,
-                first_visits: r.get(2)?,
-                walk_ins: r.get(3)?,
-                money_fen: 0,
-            })
+            Ok(Bucket { quarter: r.get(0)?, visits: r.get(1)?, walk_ins: r.get(2)?, first_visits: 0, money_fen: 0 })
         })?;
         for b in rows {
             let b = b?;
             out.insert(b.quarter, b);
+        }
+        // a customer's first checkout ever: the first in the range of those with none before
+        // it (as `visit_counts` counts new customers), found per customer, not per visit
+        let mut st = self.conn().prepare_cached(
+            "SELECT first / 900000, COUNT(*) FROM (
+                SELECT MIN(v.at) AS first FROM visits v
+                WHERE v.at >= ?1 AND v.at < ?2 AND v.customer_id IS NOT NULL AND v.kind = 'checkout'
+                  AND v.status = 'completed' AND v.voids_visit_id IS NULL
+                GROUP BY v.customer_id
+                HAVING NOT EXISTS (SELECT 1 FROM visits e WHERE e.customer_id = v.customer_id AND e.at < ?1
+                    AND e.kind = 'checkout' AND e.status = 'completed' AND e.voids_visit_id IS NULL)
+             ) GROUP BY 1",
+        )?;
+        let rows = st.query_map(params![start, end], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (q, n) = row?;
+            out.entry(q).or_insert_with(|| Bucket { quarter: q, ..Bucket::default() }).first_visits = n;
         }
         let mut st = self.conn().prepare_cached(&format!(
             "SELECT v.at / 900000, COALESCE(SUM(p.amount_fen), 0)
@@ -380,11 +387,12 @@ impl Tx<'_> {
     /// The range's registered customers who checked out, by year of birth.
     pub fn birth_years(&self, r: Interval) -> Result<BirthYears> {
         let mut st = self.conn().prepare_cached(
-            "SELECT CAST(substr(c.birthday, 1, 4) AS INTEGER), COUNT(DISTINCT v.customer_id), COUNT(*),
-                    COALESCE(SUM(v.total_fen), 0)
-             FROM visits v JOIN customers c ON c.id = v.customer_id
-             WHERE v.at >= ?1 AND v.at < ?2 AND v.kind = 'checkout' AND v.status = 'completed' AND v.voids_visit_id IS NULL
-             GROUP BY 1",
+            "SELECT CAST(substr(c.birthday, 1, 4) AS INTEGER), COUNT(*), SUM(x.n), SUM(x.fen) FROM (
+                SELECT v.customer_id AS id, COUNT(*) AS n, COALESCE(SUM(v.total_fen), 0) AS fen FROM visits v
+                WHERE v.at >= ?1 AND v.at < ?2 AND v.customer_id IS NOT NULL AND v.kind = 'checkout'
+                  AND v.status = 'completed' AND v.voids_visit_id IS NULL
+                GROUP BY v.customer_id
+             ) x JOIN customers c ON c.id = x.id GROUP BY 1",
         )?;
         let rows = st
             .query_map(params![ms(r.start), ms(r.end)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?

@@ -157,6 +157,14 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    /// Removes a person's shifts starting within `within`; how many.
+    pub fn delete_shifts(&self, staff_id: &str, within: Interval) -> Result<usize> {
+        Ok(self.exec(
+            "DELETE FROM staff_shifts WHERE staff_id = ?1 AND starts_at >= ?2 AND starts_at < ?3",
+            params![staff_id, ms(within.start), ms(within.end)],
+        )?)
+    }
+
     /// A staff member's PIN hash, failed tries and lock (for the kiosk's staff login).
     pub fn staff_pin_state(&self, staff_id: &str) -> Result<(Option<String>, i64, Option<DateTime<Utc>>)> {
         Ok(self.row("SELECT pin_hash, pin_failures, pin_locked_until FROM staff WHERE id = ?1", [staff_id], |r| {

@@ -99,31 +99,52 @@ fn nice_max(max: f64) -> (f64, f64) {
 /// Horizontal bars, longest first as given: one row per bar, the label before it and its
 /// figure after it.
 pub fn hbars(title: &str, bars: &[Bar], color: RGBColor) -> String {
-    const ROW: i32 = 30;
-    const LABEL: i32 = 164;
-    // room after the longest bar for the longest figure
-    let figure = bars.iter().map(|b| text_width(&b.text, 14.0).ceil() as i32 + 12).max().unwrap_or(0).clamp(60, 200);
     let height = (bars.len() as i32).max(1) * ROW + 8;
     svg(title, height, |root| {
         if bars.is_empty() {
             return no_data(root, height / 2);
         }
-        let max = bars.iter().map(|b| b.value).fold(0.0, f64::max);
-        let span = f64::from(W - LABEL - figure);
-        for (i, b) in bars.iter().enumerate() {
-            let y = 4 + i as i32 * ROW;
-            let mid = y + ROW / 2;
-            let label = fit(&b.label, f64::from(LABEL - 10), 15.0);
-            let _ = root.draw(&Text::new(label, (LABEL - 8, mid), text_style(15.0, INK, HPos::Right, VPos::Center)));
-            let len = if max > 0.0 { (b.value.max(0.0) / max * span).round() as i32 } else { 0 };
-            let _ = root.draw(&Rectangle::new([(LABEL, y + 5), (LABEL + len.max(2), y + ROW - 5)], color.filled()));
-            let _ = root.draw(&Text::new(
-                b.text.clone(),
-                (LABEL + len.max(2) + 6, mid),
-                text_style(14.0, INK, HPos::Left, VPos::Center),
-            ));
-        }
+        draw_hbars(root, bars, &[color]);
     })
+}
+
+/// A campaign against its hold-out: two bars in two colours and, under them, the
+/// difference labelled.
+pub fn versus(title: &str, campaign: Bar, holdout: Bar, difference: &str) -> String {
+    let height = 2 * ROW + 36;
+    svg(title, height, |root| {
+        draw_hbars(root, &[campaign, holdout], &[ROSE, SLATE]);
+        let _ = root.draw(&Text::new(
+            difference.to_string(),
+            (LABEL, 2 * ROW + 22),
+            ("sans-serif", 15.0).into_font().style(FontStyle::Bold).color(&INK).pos(Pos::new(HPos::Left, VPos::Center)),
+        ));
+    })
+}
+
+const ROW: i32 = 30;
+const LABEL: i32 = 164;
+
+/// Bars from the top of `root`, the `i`th in `colors[i]` (the last colour for the rest).
+fn draw_hbars(root: &DrawingArea<SVGBackend, plotters::coord::Shift>, bars: &[Bar], colors: &[RGBColor]) {
+    // room after the longest bar for the longest figure
+    let figure = bars.iter().map(|b| text_width(&b.text, 14.0).ceil() as i32 + 12).max().unwrap_or(0).clamp(60, 200);
+    let max = bars.iter().map(|b| b.value).fold(0.0, f64::max);
+    let span = f64::from(W - LABEL - figure);
+    for (i, b) in bars.iter().enumerate() {
+        let color = colors.get(i).or(colors.last()).copied().unwrap_or(ROSE);
+        let y = 4 + i as i32 * ROW;
+        let mid = y + ROW / 2;
+        let label = fit(&b.label, f64::from(LABEL - 10), 15.0);
+        let _ = root.draw(&Text::new(label, (LABEL - 8, mid), text_style(15.0, INK, HPos::Right, VPos::Center)));
+        let len = if max > 0.0 { (b.value.max(0.0) / max * span).round() as i32 } else { 0 };
+        let _ = root.draw(&Rectangle::new([(LABEL, y + 5), (LABEL + len.max(2), y + ROW - 5)], color.filled()));
+        let _ = root.draw(&Text::new(
+            b.text.clone(),
+            (LABEL + len.max(2) + 6, mid),
+            text_style(14.0, INK, HPos::Left, VPos::Center),
+        ));
+    }
 }
 
 /// Vertical bars over `labels` (days or hours) with a value axis; at most eight labels are
@@ -266,6 +287,18 @@ mod tests {
         assert_eq!(short_number(800.0), "800");
         assert_eq!(fit("微信支付 WeChat Pay and more", 100.0, 15.0).chars().last(), Some('…'));
         assert_eq!(fit("美甲", 100.0, 15.0), "美甲");
+    }
+
+    #[test]
+    fn a_campaign_and_its_holdout_side_by_side() {
+        let svg = versus(
+            "效果",
+            Bar { label: "活动组".into(), value: 30.0, text: "30%".into() },
+            Bar { label: "对照组".into(), value: 20.0, text: "20%".into() },
+            "+10 个百分点",
+        );
+        assert!(svg.contains("fill=\"#8E3B5A\"") && svg.contains("fill=\"#3E5C76\""), "{svg}");
+        assert!(svg.contains("+10 个百分点") && svg.contains("viewBox=\"0 0 480 96\""), "{svg}");
     }
 
     #[test]

@@ -10,12 +10,14 @@
 
 mod assets;
 mod book;
+mod campaigns;
 mod charts;
 mod checkout;
 mod import;
 mod pages;
 mod reports;
 mod shop;
+mod staff;
 mod views;
 
 use std::net::{IpAddr, SocketAddr};
@@ -336,6 +338,8 @@ pub fn router(shop: Shared) -> Router {
         .merge(import::routes())
         .merge(reports::routes())
         .merge(shop::routes())
+        .merge(campaigns::routes())
+        .merge(staff::routes())
         .merge(assets::routes())
         .layer(axum::middleware::from_fn_with_state(shop.clone(), session_layer))
         .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD))

@@ -130,6 +130,8 @@ impl Layout {
             ("/customers", "顾客", "Customers", "☺", true),
             ("/checkout", "收银", "Checkout", "¥", till),
             ("/reports", "报表", "Reports", "▤", may(user.staff.role, Permission::ExportAndReports)),
+            ("/campaigns", "营销", "Campaigns", "✉", may(user.staff.role, Permission::Setup)),
+            ("/staff", "员工", "Staff", "♙", may(user.staff.role, Permission::Setup)),
             ("/shop", "本店", "Shop", "⚙", may(user.staff.role, Permission::RunShop)),
         ];
         Layout {

@@ -72,6 +72,15 @@
     document.querySelectorAll("[data-live]").forEach(live);
     var grid = document.getElementById("book");
     if (grid) { book(grid); }
+    // the roster: drag this week onto "copy to next week" (the button does the same)
+    var drag = document.getElementById("drag-week");
+    var drop = document.getElementById("copy-week-button");
+    if (drag && drop) {
+      drag.addEventListener("dragstart", function (e) { e.dataTransfer.setData("text/plain", "week"); });
+      drop.addEventListener("dragover", function (e) { e.preventDefault(); drop.classList.add("over"); });
+      drop.addEventListener("dragleave", function () { drop.classList.remove("over"); });
+      drop.addEventListener("drop", function (e) { e.preventDefault(); drop.form.requestSubmit ? drop.form.requestSubmit() : drop.form.submit(); });
+    }
     // the print view's button (no inline handlers: the CSP allows none)
     document.querySelectorAll("[data-print]").forEach(function (b) {
       b.addEventListener("click", function () { window.print(); });
