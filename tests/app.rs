@@ -571,3 +571,41 @@ fn today_shows_the_daily_report_takings() {
     assert_eq!((board.takings, board.visits), (report.money_received_total, report.visits));
     assert_eq!((board.takings, board.visits), (d("548"), 1));
 }
+
+/// The reports' charts add up to the report: visits, new customers and money day by day,
+/// the heat map's visits, the age groups' customers and spend.
+#[test]
+fn the_charts_add_up_to_the_report() {
+    use salonbox::app::report::Period;
+    let dir = artefacts::tempdir();
+    init(&Config::default(), dir.path()).unwrap();
+    let clock = Arc::new(FixedClock::new(ten_am()));
+    let mut app = open(dir.path(), clock);
+    app.seed_demo(salonbox::app::demo::DemoSize { customers: 300, days_of_history: 90 }, 5).unwrap();
+    // early in the demo's history, where its customers' first visits are
+    let date = app.today() - chrono::Duration::days(75);
+    for period in [Period::Daily, Period::Weekly, Period::Monthly] {
+        let r = app.report(period, date).unwrap();
+        let t = app.trends(period, date, &r).unwrap();
+        let visits: i64 = t.days.iter().map(|d| d.visits).sum();
+        let firsts: i64 = t.days.iter().map(|d| d.first_visits).sum();
+        let walk_ins: i64 = t.days.iter().map(|d| d.walk_ins).sum();
+        let money: rust_decimal::Decimal = t.days.iter().map(|d| d.money).sum();
+        assert_eq!(visits, r.visits, "{period:?}");
+        assert_eq!(firsts, r.new_customers, "{period:?}");
+        assert_eq!(walk_ins, r.walk_in_sales, "{period:?}");
+        assert_eq!(money, r.money_received_total, "{period:?}");
+        assert_eq!(t.days.len(), if period == Period::Daily { 24 } else { (r.to - r.from).num_days() as usize + 1 });
+        let customers: i64 = t.ages.iter().map(|a| a.customers).sum();
+        assert_eq!(customers, r.customers, "{period:?}: every customer who came is in one age group");
+        let performed: rust_decimal::Decimal = t.performance.iter().map(|(l, _)| l.amount).sum();
+        assert!(performed <= r.revenue, "{period:?}");
+        if period == Period::Monthly {
+            assert!(
+                r.visits > 0 && t.heat.iter().flatten().sum::<i64>() == r.visits,
+                "a month's heat map is its visits"
+            );
+            assert!(r.new_customers > 0, "the demo's customers start within its history");
+        }
+    }
+}

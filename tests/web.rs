@@ -1260,3 +1260,83 @@ async fn the_roster_copies_a_week_and_takes_leave() {
     screen(&phone, "staff-390x844").await;
     phone.quit().await;
 }
+
+/// Stock: a batch received with its expiry (refused when it has passed), a stock-take
+/// without a reason refused and with one recorded, the movements, a clean-up time changed
+/// by the owner; reception is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stock_received_counted_and_reported() {
+    let site = site().await;
+    let mut app = site.app();
+    let product = app.stock_list().unwrap().into_iter().next().unwrap();
+    let b = Browser::start(1366, 768).await;
+    login(&b, &site, "林美华", "salonbox-demo").await;
+    b.wait_text("今天").await;
+    b.click("a[href='/stock']").await;
+    b.wait_for("#products").await;
+    screen(&b, "stock-1366x768").await;
+    let set = |id: &str, v: &str| format!("document.getElementById('{id}').value = '{v}';");
+    b.exec(
+        &[
+            set("in-product", &product.sku),
+            set("in-quantity", "12"),
+            set("in-batch", "B2611"),
+            set("in-expires", "2026-11-01"),
+        ]
+        .concat(),
+        json!([]),
+    )
+    .await;
+    b.click("#receive").await;
+    let e = b.wait_for("#in-error").await;
+    assert!(b.element_text(&e).await.contains("已过期"), "an expired batch is not received");
+    assert_eq!(app.stock_list().unwrap()[0].level, product.level, "nothing written");
+    b.exec(
+        &[
+            set("in-product", &product.sku),
+            set("in-quantity", "12"),
+            set("in-batch", "B2612"),
+            set("in-expires", "2027-06-30"),
+        ]
+        .concat(),
+        json!([]),
+    )
+    .await;
+    b.click("#receive").await;
+    b.wait_for("#done").await;
+    let level = app.stock_list().unwrap().into_iter().find(|r| r.sku == product.sku).unwrap().level;
+    assert_eq!(level, product.level + 12);
+    // a stock-take: the reason is asked for, then the count becomes the level
+    b.exec(&[set("count-product", &product.sku), set("count-n", "5")].concat(), json!([])).await;
+    b.click("#count").await;
+    let e = b.wait_for("#count-error").await;
+    assert!(b.element_text(&e).await.contains("原因"));
+    b.exec(&[set("count-product", &product.sku), set("count-n", "5"), set("count-reason", "破损")].concat(), json!([]))
+        .await;
+    b.click("#count").await;
+    b.wait_for("#done").await;
+    let level = app.stock_list().unwrap().into_iter().find(|r| r.sku == product.sku).unwrap().level;
+    assert_eq!(level, 5);
+    let moves = b.element_text(&b.wait_for("#movements").await).await;
+    assert!(moves.contains(&product.name), "{moves}");
+    // the owner changes a clean-up time
+    b.exec(&[set("buffer-service", "小气泡清洁"), set("buffer-minutes", "20")].concat(), json!([])).await;
+    b.click("#set-buffer").await;
+    b.wait_for("#done").await;
+    assert_eq!(app.service_by_name("小气泡清洁").unwrap().unwrap().buffer_min, 20);
+    b.quit().await;
+    let phone = Browser::start(390, 844).await;
+    login(&phone, &site, "孙慧", "3333").await;
+    phone.wait_text("今天").await;
+    phone.goto(&format!("{}/stock", site.url)).await;
+    phone.wait_for("#products").await;
+    assert!(phone.find("#buffer-form").await.is_none(), "prices and times are the owner's");
+    screen(&phone, "stock-390x844").await;
+    phone.quit().await;
+    let desk = Browser::start(1366, 768).await;
+    login(&desk, &site, "周晓燕", "2222").await;
+    desk.wait_text("今天").await;
+    desk.goto(&format!("{}/stock", site.url)).await;
+    desk.wait_text("无权限").await;
+    desk.quit().await;
+}

@@ -18,6 +18,7 @@ mod pages;
 mod reports;
 mod shop;
 mod staff;
+mod stock;
 mod views;
 
 use std::net::{IpAddr, SocketAddr};
@@ -340,6 +341,7 @@ pub fn router(shop: Shared) -> Router {
         .merge(shop::routes())
         .merge(campaigns::routes())
         .merge(staff::routes())
+        .merge(stock::routes())
         .merge(assets::routes())
         .layer(axum::middleware::from_fn_with_state(shop.clone(), session_layer))
         .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD))

@@ -1,0 +1,266 @@
+//! Services, products and stock (项目与库存, owner and manager): the price list with
+//! durations and clean-up times (a buffer changed by the owner), products with their level,
+//! value and soonest expiry, a batch received with its expiry, a stock-take with its reason,
+//! the movements of a period, and what is low or expiring. The ledger is append-only: every
+//! change here is a movement with its reason and who made it.
+
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use chrono::{Datelike, Duration, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::views::{Layout, money};
+use super::{Ctx, Shared, WebError};
+use crate::app::AppError;
+use crate::domain::access::{Permission, may};
+
+type Page = Result<Response, WebError>;
+
+/// A batch expiring within this many days is listed as expiring.
+const EXPIRING_DAYS: i64 = 60;
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/stock", get(stock))
+        .route("/stock/in", post(receive))
+        .route("/stock/count", post(count))
+        .route("/stock/buffer", post(buffer))
+}
+
+pub struct ServiceLine {
+    pub name: String,
+    pub category: String,
+    pub duration: u32,
+    pub buffer: u32,
+    pub price: String,
+}
+
+pub struct ProductLine {
+    pub name: String,
+    pub sku: String,
+    pub level: i64,
+    pub low_stock: i64,
+    pub low: bool,
+    pub expiry: String,
+    pub expiring: bool,
+    pub value: String,
+}
+
+pub struct MoveLine {
+    pub cells: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "stock.html")]
+struct StockPage {
+    layout: Layout,
+    services: Vec<ServiceLine>,
+    products: Vec<ProductLine>,
+    low: Vec<String>,
+    expiring: Vec<String>,
+    moves: Vec<MoveLine>,
+    from: String,
+    to: String,
+    can_price: bool,
+    done: Option<&'static str>,
+    error: Option<(&'static str, String)>,
+    total_value: String,
+}
+
+impl StockPage {
+    fn error_for(&self, form: &str) -> Option<&str> {
+        self.error.as_ref().filter(|(f, _)| *f == form).map(|(_, m)| m.as_str())
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct Ask {
+    from: Option<String>,
+    to: Option<String>,
+    done: Option<String>,
+}
+
+fn day(s: Option<&str>) -> Option<NaiveDate> {
+    s.and_then(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok())
+}
+
+async fn page(shop: &Shared, ctx: &Ctx, ask: Ask, error: Option<(&'static str, String)>) -> Page {
+    let user = ctx.require(shop, Permission::RunShop).await?.clone();
+    let tz = shop.config().shop.time_zone;
+    let (from_ask, to_ask) = (day(ask.from.as_deref()), day(ask.to.as_deref()));
+    let (services, levels, moves, today, now, from, to) = shop
+        .run(move |app| {
+            let today = app.today();
+            let from = from_ask.unwrap_or_else(|| today.with_day(1).unwrap_or(today));
+            let to = to_ask.unwrap_or(today).max(from);
+            Ok((app.list_services(false)?, app.stock_list()?, app.stock_report(from, to)?, today, app.now(), from, to))
+        })
+        .await?;
+    let soon = today + Duration::days(EXPIRING_DAYS);
+    let products: Vec<ProductLine> = levels
+        .iter()
+        .map(|r| ProductLine {
+            name: r.name.clone(),
+            sku: r.sku.clone(),
+            level: r.level,
+            low_stock: r.low_stock,
+            low: r.low_stock > 0 && r.level <= r.low_stock,
+            expiry: r.next_expiry.map_or("—".into(), |d| d.to_string()),
+            expiring: r.next_expiry.is_some_and(|d| d <= soon),
+            value: money(r.value),
+        })
+        .collect();
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = StockPage {
+        layout: Layout::new("项目与库存 Services and stock", "/stock", &user, &shop.config().shop.name, now, tz),
+        services: services
+            .iter()
+            .map(|s| ServiceLine {
+                name: s.name.clone(),
+                category: s.category.clone(),
+                duration: s.duration_min,
+                buffer: s.buffer_min,
+                price: money(s.price),
+            })
+            .collect(),
+        low: products
+            .iter()
+            .filter(|p| p.low)
+            .map(|p| format!("{}：剩 {} / {} left (提醒线 alert at {})", p.name, p.level, p.level, p.low_stock))
+            .collect(),
+        expiring: products
+            .iter()
+            .filter(|p| p.expiring)
+            .map(|p| format!("{}：最早 {} 到期 / the first batch expires {}", p.name, p.expiry, p.expiry))
+            .collect(),
+        total_value: money(levels.iter().map(|r| r.value).sum::<Decimal>()),
+        products,
+        moves: moves
+            .iter()
+            .map(|m| MoveLine {
+                cells: vec![
+                    m.name.clone(),
+                    m.opening.to_string(),
+                    m.received.to_string(),
+                    m.sold.to_string(),
+                    m.used.to_string(),
+                    m.returned.to_string(),
+                    m.adjusted.to_string(),
+                    money(m.adjusted_value),
+                    m.closing.to_string(),
+                    money(m.closing_value),
+                ],
+            })
+            .collect(),
+        from: from.to_string(),
+        to: to.to_string(),
+        can_price: may(user.staff.role, Permission::Setup),
+        done: match ask.done.as_deref() {
+            Some("in") => Some("已入库 / received"),
+            Some("count") => Some("盘点已记录 / stock-take recorded"),
+            Some("buffer") => Some("整理时间已更新 / clean-up time changed"),
+            _ => None,
+        },
+        error,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+async fn stock(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Query(ask): Query<Ask>) -> Page {
+    page(&shop, &ctx, ask, None).await
+}
+
+/// Runs a change; its refusal is shown beside the form it answers.
+async fn change<F>(shop: Shared, ctx: Ctx, p: Permission, form: &'static str, f: F) -> Page
+where
+    F: FnOnce(&mut crate::app::App, &str) -> Result<(), AppError> + Send + 'static,
+{
+    let user = ctx.require(&shop, p).await?.clone();
+    let actor = user.staff.id.clone();
+    match shop.run(move |app| f(app, &actor)).await {
+        Ok(()) => Ok(Redirect::to(&format!("/stock?done={form}")).into_response()),
+        Err(WebError::App(e @ (AppError::Input { .. } | AppError::Store(_)))) => {
+            page(&shop, &ctx, Ask::default(), Some((form, e.to_string()))).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct InForm {
+    product: String,
+    quantity: String,
+    #[serde(default)]
+    batch: String,
+    #[serde(default)]
+    expires: String,
+    #[serde(default)]
+    cost: String,
+}
+
+async fn receive(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(f): Form<InForm>) -> Page {
+    change(shop, ctx, Permission::RunShop, "in", move |app, actor| {
+        let quantity: i64 = f.quantity.trim().parse().map_err(|_| {
+            AppError::input("数量 quantity", format!("“{}”不是整数 / not a whole number", f.quantity.trim()))
+        })?;
+        let cost = match f.cost.trim() {
+            "" => None,
+            c => Some(
+                c.parse::<Decimal>()
+                    .map_err(|_| AppError::input("进价 cost", format!("“{c}”不是金额 / not an amount")))?,
+            ),
+        };
+        let expires = Some(f.expires.trim()).filter(|e| !e.is_empty());
+        app.stock_in(&f.product, quantity, f.batch.trim(), expires, cost, actor)?;
+        Ok(())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct CountForm {
+    product: String,
+    count: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn count(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(f): Form<CountForm>) -> Page {
+    change(shop, ctx, Permission::RunShop, "count", move |app, actor| {
+        let n: i64 = f.count.trim().parse().map_err(|_| {
+            AppError::input("盘点数 count", format!("“{}”不是整数 / not a whole number", f.count.trim()))
+        })?;
+        if f.reason.trim().is_empty() {
+            return Err(AppError::input(
+                "原因 reason",
+                "请写明原因（如 月末盘点、破损、过期报废）/ give the reason (month-end count, damaged, expired)",
+            ));
+        }
+        let reason = format!("盘点 stock-take: {}", f.reason.trim());
+        app.stock_adjust(&f.product, Some(n), None, None, &reason, actor)?;
+        Ok(())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct BufferForm {
+    service: String,
+    minutes: String,
+}
+
+async fn buffer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(f): Form<BufferForm>) -> Page {
+    change(shop, ctx, Permission::Setup, "buffer", move |app, actor| {
+        let m: u32 = f.minutes.trim().parse().map_err(|_| {
+            AppError::input("整理时间 buffer", format!("“{}”不是分钟数 / not minutes", f.minutes.trim()))
+        })?;
+        app.set_service_buffer(&f.service, m, actor)?;
+        Ok(())
+    })
+    .await
+}
