@@ -85,6 +85,8 @@ pub struct CheckinOutcome {
     pub already_checked_in: bool,
     /// `appointment`, `walkin` or `vip`: the staff alert's kind and the buzzer's pattern.
     pub arrival: &'static str,
+    /// Check-in points given now (签到积分; 0: none, or given earlier today).
+    pub checkin_points: i64,
 }
 
 /// What the staff are told when a customer arrives (template `staff_arrival`).
@@ -245,6 +247,8 @@ impl App {
                 now,
             )?;
             let arrival = arrival_kind(&customer, kind);
+            let checkin_points =
+                super::rules::award_checkin_points(tx, &customer.id, day_bounds(date, tx.tz()).start, now)?;
             tx.enqueue_notification(
                 &NewNotification {
                     dedupe_key: format!("arrival:{}", entry.id),
@@ -284,7 +288,9 @@ impl App {
                 });
                 (load, schedule)
             });
-            Ok((CheckinOutcome::new(now, customer, greeting, entry, appointment, (ahead, promised), false), keep))
+            let mut outcome = CheckinOutcome::new(now, customer, greeting, entry, appointment, (ahead, promised), false);
+            outcome.checkin_points = checkin_points;
+            Ok((outcome, keep))
         })?;
         self.day_cache = keep.map(|(load, schedule)| DayCache { stamp, date, load, schedule });
         Ok(outcome)
@@ -313,6 +319,7 @@ impl CheckinOutcome {
             wait_minutes: wait_minutes(now, estimated_start_at),
             already_checked_in,
             arrival,
+            checkin_points: 0,
         }
     }
 }

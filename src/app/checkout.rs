@@ -420,6 +420,7 @@ impl App {
 }
 
 fn checkout_in(tx: &Tx<'_>, req: &CheckoutRequest, now: DateTime<Utc>) -> Result<Receipt> {
+    super::rules::apply_due(tx, crate::domain::time::business_date(now, tx.tz()), now)?;
     let customer = req.customer.as_deref().map(|k| lookup_customer(tx, k)).transpose()?;
     let loaded = customer.as_ref().map(|c| load_member(tx, c, now)).transpose()?;
     let mut cart = Vec::new();
@@ -524,6 +525,12 @@ fn checkout_in(tx: &Tx<'_>, req: &CheckoutRequest, now: DateTime<Utc>) -> Result
     let visit = visit_from_bill(tx, &cart, &bill, customer.as_ref(), loaded.as_ref(), coupon.map(|c| c.id), now)?;
     let cashier = tx.find_staff(&req.actor).ok();
     let visit_id = tx.insert_visit(&NewVisit { checked_out_by: cashier.as_ref().map(|s| s.id.clone()), ..visit })?;
+    // 推荐积分: a referred customer's first visit with a service paid for
+    if let Some(c) = &customer
+        && cart.iter().zip(&bill.lines).any(|(l, b)| matches!(l.kind, LineKind::Service { .. }) && b.amount > Decimal::ZERO)
+    {
+        super::rules::award_referral(tx, &c.id, &visit_id, now)?;
+    }
     // Stock: products sold and the materials of the treatments, first-expiring first.
     for l in &cart {
         match &l.kind {
@@ -640,6 +647,7 @@ impl App {
                 None => false,
             };
             super::stock::return_stock(tx, visit_id.trim(), &id, actor, now)?;
+            super::rules::undo_referral(tx, visit_id.trim(), now)?;
             if let Some(c) = &v.customer_id {
                 membership_changed(tx, c, now)?;
             }
@@ -666,6 +674,7 @@ impl App {
     ) -> Result<Topup> {
         let now = self.now();
         self.store.write(|tx| {
+            super::rules::apply_due(tx, crate::domain::time::business_date(now, tx.tz()), now)?;
             let c = lookup_customer(tx, customer)?;
             let principal = fen("金额 amount", amount)?;
             if principal <= 0 {

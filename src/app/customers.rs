@@ -31,6 +31,8 @@ pub struct Registration {
     pub privacy_notice: Option<String>,
     pub marketing_consent: bool,
     pub source: String,
+    /// Who recommended her (推荐人): a member's phone or member code, asked at registration.
+    pub referred_by: Option<String>,
 }
 
 /// Parses a birthday as salons write it: 1990-05-02, 1990/5/2, 19900502, 1990年5月2日, 1990.5.2.
@@ -154,9 +156,51 @@ impl App {
             marketing_consent: r.marketing_consent,
         };
         let actor = r.source.clone();
+        let referred_by = r.referred_by.as_deref().map(str::trim).filter(|k| !k.is_empty());
         self.store.write(|tx| {
+            let referrer = match referred_by {
+                Some(k) => Some(lookup_customer(tx, k).map_err(|_| {
+                    AppError::input("推荐人 referred by", format!("找不到会员「{k}」/ no member \"{k}\""))
+                })?),
+                None => None,
+            };
             let c = tx.insert_customer(&new, now)?;
-            tx.audit(now, &actor, "customer.add", "customer", &c.id, &serde_json::json!({ "source": actor }))?;
+            if let Some(r) = &referrer {
+                tx.set_referrer(&c.id, &r.id)?;
+            }
+            tx.audit(
+                now,
+                &actor,
+                "customer.add",
+                "customer",
+                &c.id,
+                &serde_json::json!({ "source": actor, "referred_by": referrer.as_ref().map(|r| &r.id) }),
+            )?;
+            Ok::<_, AppError>(c)
+        })
+    }
+
+    /// Records who recommended a customer after registration (asked later at the desk).
+    /// Refused once her first visit has earned the referral points, and for herself.
+    pub fn set_referrer(&mut self, key: &str, referrer_key: &str, actor: &str) -> Result<Customer> {
+        let now = self.now();
+        let field = "推荐人 referred by";
+        let rk = referrer_key.trim();
+        self.store.write(|tx| {
+            let c = lookup_customer(tx, key)?;
+            let r = lookup_customer(tx, rk)
+                .map_err(|_| AppError::input(field, format!("找不到会员「{rk}」/ no member \"{rk}\"")))?;
+            if r.id == c.id {
+                return Err(AppError::input(field, "不能推荐自己 / a customer cannot refer herself".to_string()));
+            }
+            if tx.referral_award(&c.id)?.is_some() {
+                return Err(AppError::input(
+                    field,
+                    "推荐奖励已发放，不能再改推荐人 / the referral was already rewarded; the referrer cannot change".to_string(),
+                ));
+            }
+            tx.set_referrer(&c.id, &r.id)?;
+            tx.audit(now, actor, "customer.referrer", "customer", &c.id, &serde_json::json!({ "referred_by": r.id }))?;
             Ok::<_, AppError>(c)
         })
     }

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::customers::lookup_customer;
+use super::rules::{ChangeOutcome, RuleChange};
 use super::{App, AppError, Result};
 use crate::domain::checkout::{CouponKind, RebateRule, Tender};
 use crate::domain::money::{from_fen, to_fen};
@@ -44,6 +45,12 @@ pub struct RulesInForce {
     pub point_value: Decimal,
     /// Days a point lives; `None`: never expires.
     pub points_expire_days: Option<i64>,
+    /// Points for a check-in, once a shop day (0: none).
+    pub checkin_points: i64,
+    /// Points for the member who recommended a customer, at her first paid visit (0: none).
+    pub referral_points: i64,
+    /// Referral awards a member may earn in a calendar month (0: no limit).
+    pub referral_max_per_month: i64,
     pub tiers: Vec<Tier>,
     /// The day tiers are reviewed (MM-DD).
     pub tier_review_on: String,
@@ -73,6 +80,12 @@ impl RulesInForce {
         let _ = match self.points_expire_days {
             Some(d) => writeln!(t, "  有效 {d} 天 / valid {d} days"),
             None => writeln!(t, "  永久有效 / never expire"),
+        };
+        let (c, r) = (self.checkin_points, self.referral_points);
+        let _ = writeln!(t, "  签到积分 {c} 分（每天一次）/ check-in points {c} (once a day)");
+        let _ = match self.referral_max_per_month {
+            0 => writeln!(t, "  推荐积分 {r} 分（不限次数）/ referral points {r} (no monthly limit)"),
+            m => writeln!(t, "  推荐积分 {r} 分（每月最多 {m} 次）/ referral points {r} (at most {m} a month)"),
         };
         let _ = writeln!(t, "会员等级 Tiers（评定日 review day {}）", self.tier_review_on);
         for tier in &self.tiers {
@@ -211,79 +224,22 @@ impl App {
 
     /// Creates or changes a tier by name; discounts are percent off by category (`*`: all).
     pub fn set_tier(&mut self, tier: &Tier, actor: &str) -> Result<()> {
-        for (category, d) in &tier.discounts {
-            pct(&format!("折扣 discount {category}"), *d)?;
-        }
-        if tier.points_multiplier < Decimal::ZERO {
-            return Err(AppError::input("积分倍数 multiplier", "不能为负 / cannot be negative"));
-        }
-        let now = self.now();
-        self.store.write(|tx| {
-            tx.upsert_tier(tier, now)?;
-            tx.audit(now, actor, "tier.set", "tier", &tier.name, &serde_json::to_value(tier).unwrap_or_default())?;
-            Ok(())
-        })
+        self.change_rule(RuleChange::Tier { tier: tier.clone() }, None, actor).map(|_| ())
     }
 
-    /// The scalar rules: `points.value` (yuan per point, at most two decimals),
-    /// `points.expire_days` (0: never), `stored_value.cap` (empty: none),
-    /// `stored_value.bonus_expire_days` (empty or 0: never; the principal never expires),
-    /// `stored_value.bonus_mode` (`once`: the best rule reached, once; `per_multiple`: for
-    /// each full multiple), `tier.review_on` (MM-DD). Each value is checked before it is kept.
+    /// The scalar rules (`app::rules::VALUE_KEYS`), in force at once. Each value is checked
+    /// before it is kept.
     pub fn set_rule_value(&mut self, key: &str, value: &str, actor: &str) -> Result<()> {
-        let v = value.trim();
-        let bad = |why: &str| AppError::input(key, format!("{why}：\"{v}\" / {why}: \"{v}\""));
-        match key {
-            "points.value" => {
-                let d: Decimal = v.parse().map_err(|_| bad("不是金额 not an amount"))?;
-                if d <= Decimal::ZERO || d.normalize().scale() > 2 {
-                    return Err(bad("须大于 0 且最多两位小数 above 0, at most two decimals"));
-                }
-            }
-            "points.expire_days" => {
-                v.parse::<u32>().map_err(|_| bad("应为天数 days expected"))?;
-            }
-            "stored_value.cap" => {
-                if !v.is_empty() {
-                    crate::domain::money::parse_yuan(v)?;
-                }
-            }
-            "stored_value.bonus_expire_days" => {
-                if !v.is_empty() {
-                    v.parse::<u32>().map_err(|_| bad("应为天数 days expected"))?;
-                }
-            }
-            "stored_value.bonus_mode" => {
-                if !matches!(v, "once" | "per_multiple") {
-                    return Err(bad("应为 once（只送一次）或 per_multiple（每满一次送一次）once or per_multiple"));
-                }
-            }
-            "tier.review_on" => {
-                latest_review_date(v, self.today()).ok_or_else(|| bad("应为 MM-DD"))?;
-            }
-            _ => return Err(AppError::input("rule", format!("未知规则 / unknown rule: {key}"))),
-        }
-        let now = self.now();
-        self.store.write(|tx| {
-            tx.set_setting(key, v)?;
-            tx.audit(now, actor, "rule.set", "settings", key, &serde_json::json!({ "value": v }))?;
-            Ok(())
-        })
+        self.change_rule(RuleChange::Value { key: key.to_string(), value: value.to_string() }, None, actor)
+            .map(|_| ())
     }
 
     pub fn set_points_rule(&mut self, category: &str, per_yuan: Decimal, actor: &str) -> Result<()> {
-        if per_yuan < Decimal::ZERO {
-            return Err(AppError::input("积分 points", "每元积分不能为负 / points per yuan cannot be negative"));
-        }
-        let now = self.now();
-        self.store.write(|tx| {
-            tx.set_points_earn_rule(category.trim(), per_yuan)?;
-            tx.audit(now, actor, "points.rule", "settings", category, &serde_json::json!({ "per_yuan": per_yuan }))?;
-            Ok(())
-        })
+        self.change_rule(RuleChange::PointsPerYuan { category: category.to_string(), per_yuan }, None, actor)
+            .map(|_| ())
     }
 
-    /// `key` is `service:<name or id>` or `category:<name>`.
+    /// A commission rate for a service (by name or id) or a category.
     pub fn set_commission_rule(
         &mut self,
         service: Option<&str>,
@@ -291,59 +247,43 @@ impl App {
         rate: Decimal,
         actor: &str,
     ) -> Result<()> {
-        pct("提成 rate", rate)?;
-        let now = self.now();
-        self.store.write(|tx| {
-            let key = match (service, category) {
-                (Some(s), None) => format!("service:{}", tx.find_service(s)?.id),
-                (None, Some(c)) => format!("category:{}", c.trim()),
-                _ => {
-                    return Err(AppError::input(
-                        "提成 commission",
-                        "请给出服务或类别之一 / give a service or a category",
-                    ));
-                }
-            };
-            tx.set_commission_rule(&key, rate)?;
-            tx.audit(now, actor, "commission.rule", "settings", &key, &serde_json::json!({ "rate_pct": rate }))?;
-            Ok(())
-        })
+        let key = match (service, category) {
+            (Some(s), None) => format!("service:{s}"),
+            (None, Some(c)) => format!("category:{c}"),
+            _ => {
+                return Err(AppError::input("提成 commission", "请给出服务或类别之一 / give a service or a category"));
+            }
+        };
+        self.change_rule(RuleChange::Commission { key, rate }, None, actor).map(|_| ())
     }
 
     pub fn set_topup_bonus(&mut self, min_topup: Decimal, bonus: Decimal, actor: &str) -> Result<()> {
-        let now = self.now();
-        self.store.write(|tx| {
-            tx.set_topup_bonus(to_fen(min_topup)?, to_fen(bonus)?)?;
-            tx.audit(
-                now,
-                actor,
-                "topup.bonus",
-                "settings",
-                &min_topup.to_string(),
-                &serde_json::json!({ "bonus": bonus }),
-            )?;
-            Ok(())
-        })
+        self.change_rule(RuleChange::TopupBonus { min_topup, bonus }, None, actor).map(|_| ())
     }
 
     pub fn add_rebate_rule(&mut self, rule: &RebateRule, priority: i64, actor: &str) -> Result<String> {
-        let now = self.now();
-        self.store.write(|tx| {
-            let id = tx.add_rebate_rule(rule, priority, now)?;
-            tx.audit(now, actor, "rebate.add", "rebate_rule", &id, &serde_json::json!({ "name": rule.name }))?;
-            Ok(id)
-        })
+        match self.change_rule(RuleChange::RebateAdd { rule: rule.clone(), priority }, None, actor)? {
+            ChangeOutcome::Applied(Some(id)) => Ok(id),
+            _ => Err(AppError::input("返点 rebate", "未能添加 / not added")),
+        }
     }
 
     /// Every rule in force, read in one transaction.
     pub fn rules_in_force(&mut self) -> Result<RulesInForce> {
+        self.apply_due_rule_changes()?;
         Ok(self.store.read(|tx| {
             let points = tx.points_rules()?;
             let cap = tx.stored_value_cap()?;
+            let count = |key: &str| -> std::result::Result<i64, crate::store::StoreError> {
+                Ok(tx.setting(key)?.and_then(|v| v.trim().parse().ok()).unwrap_or(0))
+            };
             Ok::<_, crate::store::StoreError>(RulesInForce {
                 points_per_yuan: points.earn_per_yuan.into_iter().collect(),
                 point_value: points.point_value,
                 points_expire_days: tx.points_lifetime_days()?,
+                checkin_points: count("points.checkin")?,
+                referral_points: count("referral.points")?,
+                referral_max_per_month: count("referral.max_per_month")?,
                 tiers: tx.tiers()?,
                 tier_review_on: tx.setting("tier.review_on")?.unwrap_or_default(),
                 topup_bonuses: tx

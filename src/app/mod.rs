@@ -19,6 +19,7 @@ pub mod membership;
 pub mod notify;
 pub mod queue;
 pub mod report;
+pub mod rules;
 pub mod restore;
 pub mod staff;
 pub mod stock;

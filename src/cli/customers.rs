@@ -37,6 +37,9 @@ pub struct CustomerFields {
     /// 备注 / notes
     #[arg(long)]
     notes: Option<String>,
+    /// 推荐人（手机号或会员号）/ who recommended the customer (phone or member code)
+    #[arg(long)]
+    referred_by: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,6 +151,7 @@ pub(super) fn registration(fields: &CustomerFields, source: &str) -> Result<Regi
         privacy_notice: None,
         marketing_consent: false,
         source: source.into(),
+        referred_by: fields.referred_by.clone(),
     })
 }
 
@@ -327,7 +331,10 @@ pub(super) fn customer(app: &mut App, c: CustomerCmd) -> Result<Outcome, CliErro
         }
         CustomerCmd::Edit { key, fields, marketing, json } => {
             let p = patch(app, &fields, marketing.as_deref())?;
-            let c = app.edit_customer(&key, p, "cli")?;
+            let mut c = app.edit_customer(&key, p, "cli")?;
+            if let Some(r) = fields.referred_by.as_deref().filter(|r| !r.trim().is_empty()) {
+                c = app.set_referrer(&c.id, r, "cli")?;
+            }
             if json { print_json(&c)? } else { say(&msg::customer_updated(&c.name))? }
         }
     }

@@ -319,6 +319,19 @@ pub fn headers_tiers() -> [&'static str; 7] {
     ["序号 Rank", "等级 Tier", "消费门槛 Spend", "积分门槛 Points", "周期天 Days", "积分倍数 ×", "折扣 Discounts"]
 }
 
+pub fn rule_change_outcome(what: &str, out: &crate::app::rules::ChangeOutcome) -> String {
+    match out {
+        crate::app::rules::ChangeOutcome::Applied(_) => format!("已生效 / in force: {what}"),
+        crate::app::rules::ChangeOutcome::Scheduled { id, effective_on } => {
+            format!("{effective_on} 起生效 / from {effective_on}: {what}（{id}）")
+        }
+    }
+}
+
+pub fn headers_rule_changes() -> [&'static str; 6] {
+    ["生效日 From", "变更 Change", "状态 State", "操作人 By", "录入 Entered", "编号 Id"]
+}
+
 pub fn headers_rebates() -> [&'static str; 4] {
     ["名称 Name", "规则 Rule", "返到 Credit", "编号 Id"]
 }

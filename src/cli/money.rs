@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use clap::{Args, Subcommand};
 use rust_decimal::Decimal;
 
-use super::{CliError, Outcome, msg, print_json, print_rows, say, yuan};
+use super::{CliError, Outcome, msg, parse_date, print_json, print_rows, say, yuan};
 use crate::app::App;
 use crate::app::checkout::{CheckoutRequest, ItemKey, ItemRequest, Receipt};
 use crate::app::membership::CourseSaleRequest;
+use crate::app::rules::RuleChange;
 use crate::domain::checkout::{CouponKind, CreditTo, RebateKind, RebateRule, Tender, Use};
 use crate::store::Tier;
 
@@ -199,6 +200,42 @@ pub enum RulesCmd {
         #[arg(long)]
         json: bool,
     },
+    /// 停用返点规则 / end a rebate rule
+    EndRebate {
+        /// 规则名称或编号 / rule name or id
+        rule: String,
+        /// 生效日期（默认今天）/ from this day (default today)
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// 签到积分：每次到店（每天最多一次）送的积分，0 为不送 / check-in points, once a day (0: none)
+    CheckinPoints { points: String },
+    /// 推荐积分：被推荐顾客首次消费后推荐人得的积分 / referral points for the member who recommended a new customer
+    ReferralPoints {
+        points: String,
+        /// 每人每月最多几次（0 为不限）/ at most this many a month per member (0: no limit)
+        #[arg(long)]
+        max_per_month: Option<String>,
+    },
+    /// 设置一项规则，可指定生效日期 / set one rule, from a later day if given
+    Set {
+        /// 规则名，如 points.value、points.checkin / the rule's key
+        key: String,
+        value: String,
+        /// 生效日期 YYYY-MM-DD（默认今天）/ from this day (default today)
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// 待生效和已生效的规则变更 / rule changes waiting for their day and done
+    Changes {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 撤销尚未生效的规则变更 / withdraw a rule change before its day
+    Cancel { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -570,6 +607,52 @@ pub fn rules(app: &mut App, c: RulesCmd) -> Result<Outcome, CliError> {
             };
             app.add_rebate_rule(&RebateRule { id: String::new(), name: name.clone(), kind, credit_to }, 0, "cli")?;
             say(&msg::rule_saved(&name))?;
+        }
+        RulesCmd::EndRebate { rule, from } => {
+            let from = parse_date(from.as_deref())?;
+            let out = app.change_rule(RuleChange::RebateEnd { rule: rule.clone() }, from, "cli")?;
+            say(&msg::rule_change_outcome(&format!("停用返点 end rebate {rule}"), &out))?;
+        }
+        RulesCmd::CheckinPoints { points } => {
+            app.set_rule_value("points.checkin", &points, "cli")?;
+            say(&msg::rule_saved(&format!("points.checkin = {points}")))?;
+        }
+        RulesCmd::ReferralPoints { points, max_per_month } => {
+            app.set_rule_value("referral.points", &points, "cli")?;
+            if let Some(m) = &max_per_month {
+                app.set_rule_value("referral.max_per_month", m, "cli")?;
+            }
+            say(&msg::rule_saved(&format!("referral.points = {points}")))?;
+        }
+        RulesCmd::Set { key, value, from } => {
+            let from = parse_date(from.as_deref())?;
+            let out = app.change_rule(RuleChange::Value { key: key.clone(), value: value.clone() }, from, "cli")?;
+            say(&msg::rule_change_outcome(&format!("{key} = {value}"), &out))?;
+        }
+        RulesCmd::Changes { limit, json } => {
+            let rows = app.rule_changes(limit)?;
+            let tz = app.tz();
+            print_rows(json, &rows, msg::headers_rule_changes(), |c| {
+                let state = if c.row.cancelled_at.is_some() {
+                    "已撤销 cancelled"
+                } else if c.row.applied_at.is_some() {
+                    "已生效 in force"
+                } else {
+                    "待生效 waiting"
+                };
+                [
+                    c.row.effective_on.to_string(),
+                    c.text.clone(),
+                    state.to_string(),
+                    c.row.actor.clone(),
+                    crate::domain::time::local_dt(c.row.created_at, tz),
+                    c.row.id.clone(),
+                ]
+            })?;
+        }
+        RulesCmd::Cancel { id } => {
+            app.cancel_rule_change(&id, "cli")?;
+            say(&msg::rule_saved(&format!("撤销 withdrawn {id}")))?;
         }
         RulesCmd::Rebates { json } => {
             let rules = app.rebate_rules()?;

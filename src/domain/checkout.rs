@@ -264,7 +264,7 @@ impl CreditTo {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RebateKind {
     /// `percent` of what was paid for lines of `category` (e.g. services 8 %).
@@ -293,7 +293,7 @@ impl RebateKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RebateRule {
     pub id: String,
     pub name: String,

@@ -55,6 +55,13 @@ pub fn day_bounds(date: NaiveDate, tz: Tz) -> Interval {
     Interval { start, end }
 }
 
+/// The start (UTC) of the shop's calendar month that holds `now`.
+pub fn month_start(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+    use chrono::Datelike;
+    let d = business_date(now, tz);
+    day_bounds(NaiveDate::from_ymd_opt(d.year(), d.month(), 1).unwrap_or(d), tz).start
+}
+
 /// `HH:MM` of an instant in the shop's zone.
 pub fn local_hm(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%H:%M").to_string()

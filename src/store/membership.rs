@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Result, StoreError, Tx, from_ms, ms, new_id};
 use crate::domain::checkout::{Coupon, CouponKind, CreditTo, PointsRules, RebateKind, RebateRule, StoredValue};
@@ -14,7 +14,7 @@ use crate::domain::money::from_fen;
 use crate::domain::points::PointsRow;
 use crate::domain::time::Interval;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tier {
     pub id: String,
     pub name: String,

@@ -18,6 +18,7 @@ mod printing;
 mod products;
 mod queue;
 mod reports;
+mod rules;
 mod services;
 mod sessions;
 mod staff;
@@ -49,6 +50,7 @@ pub use printing::{DeviceStatus, PrintJob};
 pub use products::Product;
 pub use queue::NewQueueEntry;
 pub use reports::{LedgerSums, Quiet, Sums, VisitCounts};
+pub use rules::{ReferralAward, RuleChangeRow};
 pub use services::NewService;
 pub use sessions::{ConsentRow, WebSessionRow};
 pub use staff::NewStaff;
@@ -95,6 +97,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "back_office",
         sql: include_str!("migrations/0010_back_office.sql"),
         then: Some(customers::fill_initials),
+    },
+    Migration {
+        version: 11,
+        name: "rules_referrals",
+        sql: include_str!("migrations/0011_rules_referrals.sql"),
+        then: None,
     },
 ];
 

@@ -207,10 +207,10 @@ impl Tx<'_> {
         )?;
         let pt: [i64; 5] = self.row(
             "SELECT COALESCE(SUM(delta) FILTER (WHERE at < ?1), 0),
-                    COALESCE(SUM(delta) FILTER (WHERE at >= ?1 AND reason IN ('earned', 'rebate')), 0),
+                    COALESCE(SUM(delta) FILTER (WHERE at >= ?1 AND reason IN ('earned', 'rebate', 'checkin', 'referral', 'referral_void')), 0),
                     COALESCE(-SUM(delta) FILTER (WHERE at >= ?1 AND reason = 'redeemed'), 0),
                     COALESCE(-SUM(delta) FILTER (WHERE at >= ?1 AND reason = 'expired'), 0),
-                    COALESCE(SUM(delta) FILTER (WHERE at >= ?1 AND reason NOT IN ('earned', 'rebate', 'redeemed', 'expired')), 0)
+                    COALESCE(SUM(delta) FILTER (WHERE at >= ?1 AND reason NOT IN ('earned', 'rebate', 'checkin', 'referral', 'referral_void', 'redeemed', 'expired')), 0)
              FROM points_ledger WHERE at < ?2",
             params![start, end],
             |row| Ok([row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?]),
