@@ -585,3 +585,139 @@ fn the_months_report_adds_up_to_what_the_shop_owes_and_a_void_counts_nowhere() {
     assert!(r.commission_by_staff.is_empty(), "李娜's only line was voided: {:?}", r.commission_by_staff);
     assert_eq!(r.top_services.iter().map(|l| l.count).sum::<i64>(), 1);
 }
+
+fn register(app: &mut App, name: &str, phone: &str, referred_by: Option<&str>) -> Result<String, AppError> {
+    app.register(&Registration {
+        name: name.into(),
+        phone: phone.into(),
+        privacy_notice: Some("2026-11".into()),
+        source: "test".into(),
+        referred_by: referred_by.map(str::to_string),
+        ..Default::default()
+    })
+    .map(|c| c.id)
+}
+
+fn pay_as(customer: &str, items: Vec<ItemRequest>, cash: &str) -> CheckoutRequest {
+    CheckoutRequest { customer: Some(customer.into()), ..pay(items, &[(Tender::Cash, cash)]) }
+}
+
+#[test]
+fn check_in_points_are_given_once_a_shop_day() {
+    use salonbox::app::checkin::{CheckinRequest, Identity};
+    use salonbox::domain::queue::QueueStatus;
+    let shop = shop();
+    let mut app = shop.app();
+    app.set_rule_value("points.checkin", "5", "test").unwrap();
+    let phone = salonbox::domain::phone::Phone::parse(WANG).unwrap();
+    let walk_in = || CheckinRequest {
+        identity: Identity::Phone(phone.clone()),
+        service: Some("面部深层清洁".into()),
+        staff: None,
+    };
+    let first = app.check_in(&walk_in()).unwrap();
+    assert_eq!(first.checkin_points, 5);
+    assert_eq!(app.membership(WANG).unwrap().points, 5);
+    // the same ticket again: nothing more
+    let again = app.check_in(&walk_in()).unwrap();
+    assert!(again.already_checked_in);
+    assert_eq!(again.checkin_points, 0);
+    // served and gone, back the same afternoon: a new ticket, still no points
+    for to in [QueueStatus::Called, QueueStatus::InService, QueueStatus::Done] {
+        app.queue_move(Some(&first.entry.ticket), to, None, "test").unwrap();
+    }
+    let back = app.check_in(&walk_in()).unwrap();
+    assert!(!back.already_checked_in);
+    assert_eq!(back.checkin_points, 0);
+    assert_eq!(app.membership(WANG).unwrap().points, 5);
+    // the next day: 5 more
+    shop.clock.advance(Duration::days(1));
+    let mut app = shop.app();
+    assert_eq!(app.check_in(&walk_in()).unwrap().checkin_points, 5);
+    assert_eq!(app.membership(WANG).unwrap().points, 10);
+}
+
+#[test]
+fn a_referral_earns_points_once_within_the_monthly_limit_and_a_void_takes_them_back() {
+    let shop = shop();
+    let mut app = shop.app();
+    app.set_rule_value("referral.points", "100", "test").unwrap();
+    app.set_rule_value("referral.max_per_month", "1", "test").unwrap();
+    // an unknown referrer is refused at registration, naming the field
+    let err = register(&mut app, "赵敏", "13800000009", Some("13999999999")).unwrap_err();
+    assert!(err.to_string().contains("推荐人"), "{err}");
+    register(&mut app, "张敏", "13800000002", Some(WANG)).unwrap();
+    register(&mut app, "刘洋", "13800000003", Some(WANG)).unwrap();
+    let points = |app: &mut App| app.membership(WANG).unwrap().points;
+    let start = points(&mut app);
+    // a product only is not a first visit paid for
+    let serum = ItemRequest {
+        item: ItemKey::Product("SKU-001".into()),
+        quantity: 1,
+        staff: vec![],
+        expected_unit_price: None,
+    };
+    app.checkout(&pay_as("13800000002", vec![serum], "120")).unwrap();
+    assert_eq!(points(&mut app), start);
+    // her first facial: 100 points to 王丽
+    let first = app.checkout(&pay_as("13800000002", vec![service("面部深层清洁", &[])], "198")).unwrap();
+    assert_eq!(points(&mut app), start + 100);
+    // once per referred customer
+    app.checkout(&pay_as("13800000002", vec![service("足部护理", &[])], "158")).unwrap();
+    assert_eq!(points(&mut app), start + 100);
+    // the month's one award is used: 刘洋's first visit earns nothing
+    let liu = app.checkout(&pay_as("13800000003", vec![service("足部护理", &[])], "158")).unwrap();
+    assert_eq!(points(&mut app), start + 100);
+    // a void of the visit that earned it takes the points back and frees the month's award
+    app.void_visit(&first.visit_id, "test").unwrap();
+    assert_eq!(points(&mut app), start);
+    app.void_visit(&liu.visit_id, "test").unwrap();
+    app.checkout(&pay_as("13800000003", vec![service("足部护理", &[])], "158")).unwrap();
+    assert_eq!(points(&mut app), start + 100, "刘洋's paid visit now earns it");
+    // a referrer cannot change once rewarded, nor be the customer herself
+    let err = app.set_referrer("13800000003", "13800000002", "test").unwrap_err();
+    assert!(err.to_string().contains("已发放"), "{err}");
+    let err = app.set_referrer("13800000002", "13800000002", "test").unwrap_err();
+    assert!(err.to_string().contains("自己"), "{err}");
+}
+
+#[test]
+fn a_rule_change_for_a_later_day_waits_for_it_and_never_rewrites_past_visits() {
+    use salonbox::app::rules::{ChangeOutcome, RuleChange};
+    let shop = shop();
+    let mut app = shop.app();
+    let tomorrow = app.today() + Duration::days(1);
+    let out = app
+        .change_rule(RuleChange::RebateEnd { rule: "护理返 8%".into() }, Some(tomorrow), "owner")
+        .unwrap();
+    let ChangeOutcome::Scheduled { effective_on, .. } = out else { panic!("{out:?}") };
+    assert_eq!(effective_on, tomorrow);
+    let raise = app
+        .change_rule(RuleChange::Value { key: "points.checkin".into(), value: "8".into() }, Some(tomorrow), "owner")
+        .unwrap();
+    let ChangeOutcome::Scheduled { id: raise_id, .. } = raise else { panic!() };
+    app.cancel_rule_change(&raise_id, "owner").unwrap();
+    assert!(app.cancel_rule_change(&raise_id, "owner").is_err(), "withdrawn once");
+    // a bad value is refused when entered, naming the rule
+    let err = app
+        .change_rule(RuleChange::Value { key: "points.checkin".into(), value: "-3".into() }, Some(tomorrow), "owner")
+        .unwrap_err();
+    assert!(err.to_string().contains("points.checkin"), "{err}");
+
+    let today = app.checkout(&pay(vec![service("面部深层清洁", &[])], &[(Tender::Cash, "198")])).unwrap();
+    assert_eq!(today.bill.rebates.iter().map(|r| r.points).sum::<i64>(), 1584, "still in force today");
+    assert_eq!(app.rebate_rules().unwrap().len(), 1);
+
+    shop.clock.advance(Duration::days(1));
+    let mut app = shop.app();
+    let next = app.checkout(&pay(vec![service("面部深层清洁", &[])], &[(Tender::Cash, "198")])).unwrap();
+    assert!(next.bill.rebates.is_empty(), "ended from today: {:?}", next.bill.rebates);
+    assert!(app.rebate_rules().unwrap().is_empty());
+    assert_eq!(app.rules_in_force().unwrap().checkin_points, 0, "the withdrawn change never applied");
+    let changes = app.rule_changes(10).unwrap();
+    assert!(changes.iter().any(|c| c.row.applied_at.is_some() && c.text.contains("停用返点")), "{changes:?}");
+    assert!(changes.iter().any(|c| c.row.cancelled_at.is_some()), "{changes:?}");
+    // yesterday's visit keeps what it earned
+    let m = app.membership(WANG).unwrap();
+    assert_eq!(m.points, 198 + 1584 + 198);
+}
