@@ -655,6 +655,19 @@ async fn the_desk_registers_edits_notes_and_the_owner_deletes() {
     login(&owner, &site, "林美华", "salonbox-demo").await;
     owner.wait_text("今天").await;
     owner.goto(&format!("{}/customers/{}", site.url, c.id)).await;
+    // her data, as she may ask for it before deletion: JSON, audited
+    let export = owner
+        .exec_async(
+            "fetch(arguments[0]).then(r => r.text()).then(t => arguments[1](t))",
+            json!([format!("/customers/{}/export", c.id)]),
+        )
+        .await;
+    let export: serde_json::Value = serde_json::from_str(export.as_str().unwrap()).unwrap();
+    assert!(export.to_string().contains("13812340000") && export.to_string().contains("芦荟"), "{export}");
+    let exports = app
+        .audit_log(&salonbox::store::AuditFilter { action: Some("customer.export".into()), limit: 10, ..Default::default() })
+        .unwrap();
+    assert!(exports.iter().any(|r| r.entity_id == c.id), "the export is audited");
     owner.click("#delete-form input[name=confirm]").await;
     owner.click("#delete-submit").await;
     owner.wait_text("已删除").await;
@@ -1339,4 +1352,173 @@ async fn stock_received_counted_and_reported() {
     desk.goto(&format!("{}/stock", site.url)).await;
     desk.wait_text("无权限").await;
     desk.quit().await;
+}
+
+/// One 小气泡清洁 for `customer`, quoted and paid in cash.
+fn pay_cash(app: &mut App, customer: &str) -> salonbox::app::checkout::Receipt {
+    use salonbox::app::checkout::{CheckoutRequest, ItemKey, ItemRequest};
+    use salonbox::domain::checkout::{Tender, Use};
+    let mut req = CheckoutRequest {
+        customer: Some(customer.into()),
+        items: vec![ItemRequest {
+            item: ItemKey::Service("小气泡清洁".into()),
+            quantity: 1,
+            staff: vec![],
+            expected_unit_price: None,
+        }],
+        coupon: None,
+        points: Use::Nothing,
+        stored_value: Use::Nothing,
+        tenders: vec![],
+        actor: "test".into(),
+    };
+    let due = app.quote(&req).unwrap().bill.due_by_tenders;
+    req.tenders = vec![(Tender::Cash, due)];
+    app.checkout(&req).unwrap()
+}
+
+/// The owner's membership page: a refused tier keeps what was typed; a tier changed today
+/// prices the next checkout; a rebate from tomorrow waits in the list of changes and is in
+/// force the next day; a waiting change is withdrawn; referral points set here reward the
+/// member named at a registration at the desk; a coupon template made and issued. The
+/// front desk may not open the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn membership_rules_change_from_a_date_and_price_the_next_checkout() {
+    let site = site().await;
+    let mut app = site.app();
+    // her first visit puts her on the first tier, without a discount
+    let before = pay_cash(&mut app, PHONE);
+    assert_eq!(before.bill.tier_discount, rust_decimal::Decimal::ZERO);
+    let tier = app.membership(PHONE).unwrap().tier.expect("the first tier after a visit");
+    let b = Browser::start(1366, 768).await;
+    login(&b, &site, "林美华", "salonbox-demo").await;
+    b.wait_text("今天").await;
+    b.click("a[href='/membership']").await;
+    b.wait_for("#tiers").await;
+    screen(&b, "membership-1366x768").await;
+    let set = |id: &str, v: &str| format!("document.getElementById('{id}').value = '{v}';");
+    let tier_form = |discount: &str| {
+        [
+            set("tier-name", &tier),
+            set("tier-rank", "0"),
+            set("tier-spend", "0"),
+            set("tier-discount", discount),
+            set("tier-multiplier", "1"),
+        ]
+        .concat()
+    };
+    // a discount above 100 % is refused beside the form, what was typed stays
+    b.exec(&tier_form("150"), json!([])).await;
+    b.click("#save-tier").await;
+    let e = b.wait_for("#tier-error").await;
+    assert!(b.element_text(&e).await.contains("0–100"), "the discount is named");
+    assert_eq!(b.exec("return document.getElementById('tier-discount').value", json!([])).await, json!("150"));
+    // 20 % off from today: the next checkout has it
+    b.exec(&tier_form("20"), json!([])).await;
+    b.click("#save-tier").await;
+    b.wait_until("location.search.includes('done=tier')").await;
+    assert!(b.element_text(&b.wait_for("#done").await).await.contains("已生效"));
+    let after = pay_cash(&mut app, PHONE);
+    assert_eq!(after.bill.tier_discount, "25.60".parse().unwrap(), "20 % off 128");
+
+    // a rebate from tomorrow waits
+    b.exec(
+        &[
+            set("rebate-name", "满100返5%"),
+            set("rebate-kind", "threshold"),
+            set("rebate-threshold", "100"),
+            set("rebate-percent", "5"),
+            set("rebate-effective", &tomorrow().to_string()),
+        ]
+        .concat(),
+        json!([]),
+    )
+    .await;
+    b.click("#add-rebate").await;
+    b.wait_until("location.search.includes('done=rebate')").await;
+    assert!(b.element_text(&b.wait_for("#done").await).await.contains("2026-12-04 起生效"));
+    assert!(b.element_text(&b.wait_for("#changes").await).await.contains("待生效"));
+    assert!(!app.rebate_rules().unwrap().iter().any(|r| r.name == "满100返5%"));
+    // a change of check-in points from tomorrow, withdrawn
+    b.exec(
+        &[set("value-key", "points.checkin"), set("value-value", "3"), set("value-effective", &tomorrow().to_string())]
+            .concat(),
+        json!([]),
+    )
+    .await;
+    b.click("#save-value").await;
+    b.wait_until("location.search.includes('done=value')").await;
+    b.wait_for("#done").await;
+    assert_eq!(b.exec("return document.querySelectorAll('.cancel-change').length", json!([])).await, json!(2));
+    // the newest first: the check-in change
+    let first = b.exec("return document.querySelector('#changes tbody tr').textContent", json!([])).await;
+    assert!(first.as_str().unwrap().contains("签到积分"), "{first}");
+    b.click(".cancel-change").await;
+    b.wait_until("location.search.includes('done=cancel')").await;
+    assert!(b.element_text(&b.wait_for("#done").await).await.contains("撤销"));
+    assert_eq!(b.exec("return document.querySelectorAll('.cancel-change').length", json!([])).await, json!(1));
+
+    // referral points, then a customer registered at the desk with her referrer
+    b.exec(&[set("value-key", "referral.points"), set("value-value", "50")].concat(), json!([])).await;
+    b.click("#save-value").await;
+    b.wait_until("location.search.includes('done=value')").await;
+    b.wait_for("#done").await;
+    // a coupon template, issued to 王小美
+    b.exec(
+        &[set("coupon-name", "满300减50"), set("coupon-kind", "amount_off"), set("coupon-amount", "50"), set("coupon-min", "300")]
+            .concat(),
+        json!([]),
+    )
+    .await;
+    b.click("#add-coupon").await;
+    b.wait_until("location.search.includes('done=coupon')").await;
+    b.wait_for("#done").await;
+    b.exec(&[set("issue-template", "满300减50"), set("issue-customer", PHONE)].concat(), json!([])).await;
+    b.click("#issue-coupon").await;
+    b.wait_until("location.search.includes('done=issue')").await;
+    assert!(b.element_text(&b.wait_for("#done").await).await.contains("券码"));
+    assert_eq!(app.membership(PHONE).unwrap().coupons.len(), 1);
+    b.quit().await;
+
+    let desk = Browser::start(1366, 768).await;
+    login(&desk, &site, "周晓燕", "2222").await;
+    desk.wait_text("今天").await;
+    assert!(desk.find("a[href='/membership']").await.is_none(), "not in the desk's menu");
+    desk.goto(&format!("{}/membership", site.url)).await;
+    desk.wait_text("无权限").await;
+    desk.goto(&format!("{}/customers/new", site.url)).await;
+    desk.type_into("#name", "陈静").await;
+    desk.type_into("#phone", "13812349999").await;
+    desk.type_into("#referred_by", "13800009999").await;
+    desk.click("#privacy").await;
+    desk.click("#customer-save").await;
+    let e = desk.wait_for("#referred_by-error").await;
+    assert!(desk.element_text(&e).await.contains("找不到"), "an unknown referrer is named");
+    desk.clear("#referred_by").await;
+    desk.type_into("#referred_by", PHONE).await;
+    desk.click("#privacy").await;
+    desk.click("#customer-save").await;
+    desk.wait_until("!location.pathname.endsWith('/new')").await;
+    desk.wait_text("陈静").await;
+    desk.quit().await;
+    let points = app.membership(PHONE).unwrap().points;
+    pay_cash(&mut app, "13812349999");
+    assert_eq!(app.membership(PHONE).unwrap().points, points + 50, "her first paid visit rewards 王小美");
+    pay_cash(&mut app, "13812349999");
+    assert_eq!(app.membership(PHONE).unwrap().points, points + 50, "once");
+
+    // the next day the rebate is in force
+    site.clock.advance(chrono::Duration::days(1));
+    let phone = Browser::start(390, 844).await;
+    login(&phone, &site, "林美华", "salonbox-demo").await;
+    phone.wait_text("今天").await;
+    phone.goto(&format!("{}/membership", site.url)).await;
+    let rebates = phone.element_text(&phone.wait_for("#rebates").await).await;
+    assert!(rebates.contains("满100返5%"), "{rebates}\n{}", phone.text().await);
+    assert_eq!(phone.exec("return document.querySelectorAll('.cancel-change').length", json!([])).await, json!(0));
+    screen(&phone, "membership-390x844").await;
+    phone.quit().await;
+    let mut app = site.app();
+    let next = pay_cash(&mut app, PHONE);
+    assert!(next.bill.rebates.iter().any(|r| r.rule_name == "满100返5%"), "{:?}", next.bill.rebates);
 }

@@ -343,6 +343,11 @@ impl App {
         })
     }
 
+    /// The coupon templates in use, with how many were issued and used.
+    pub fn coupon_templates(&mut self) -> Result<Vec<crate::store::CouponTemplate>> {
+        self.store.read(|tx| Ok(tx.coupon_templates()?))
+    }
+
     /// Issues a coupon to a customer; returns its code.
     pub fn issue_coupon(&mut self, template: &str, customer: &str, actor: &str) -> Result<String> {
         let now = self.now();

@@ -471,3 +471,48 @@ pub(crate) fn undo_referral(tx: &Tx<'_>, visit_id: &str, now: DateTime<Utc>) -> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::checkout::{CreditTo, RebateKind};
+
+    /// A change kept for a later day is read back as entered, whatever its kind.
+    #[test]
+    fn every_change_survives_being_kept() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        let changes = [
+            RuleChange::Tier {
+                tier: Tier {
+                    id: String::new(),
+                    name: "金卡".into(),
+                    rank: 2,
+                    min_spend: d("8000"),
+                    min_points: 0,
+                    period_days: 365,
+                    points_multiplier: d("1.5"),
+                    discounts: [("*".to_string(), d("10"))].into(),
+                },
+            },
+            RuleChange::Value { key: "points.checkin".into(), value: "5".into() },
+            RuleChange::PointsPerYuan { category: "*".into(), per_yuan: d("1") },
+            RuleChange::Commission { key: "category:面部护理".into(), rate: d("12.5") },
+            RuleChange::TopupBonus { min_topup: d("1000"), bonus: d("200") },
+            RuleChange::RebateAdd {
+                rule: RebateRule {
+                    id: String::new(),
+                    name: "满100返5%".into(),
+                    kind: RebateKind::Threshold { min_total: d("100"), percent: d("5") },
+                    credit_to: CreditTo::StoredValue,
+                },
+                priority: 0,
+            },
+            RuleChange::RebateEnd { rule: "x".into() },
+        ];
+        for c in changes {
+            let kept = serde_json::to_string(&c).unwrap();
+            let back: RuleChange = serde_json::from_str(&kept).unwrap_or_else(|e| panic!("{kept}: {e}"));
+            assert_eq!(back, c);
+        }
+    }
+}

@@ -541,16 +541,7 @@ impl Tx<'_> {
             )
             .optional()?
             .map(|(id, customer_id, code, name, kind, amount, percent, min, service, from, until, redeemed)| {
-                let kind = match kind.as_str() {
-                    "amount_off" => {
-                        CouponKind::AmountOff { amount: from_fen(amount.unwrap_or(0)), min_spend: from_fen(min) }
-                    }
-                    "percent_off" => CouponKind::PercentOff {
-                        percent: dec("coupon_templates", "percent", percent.unwrap_or_default())?,
-                        min_spend: from_fen(min),
-                    },
-                    _ => CouponKind::FreeService { service_id: service.unwrap_or_default() },
-                };
+                let kind = coupon_kind(&kind, amount, percent, min, service)?;
                 Ok::<_, StoreError>(IssuedCoupon {
                     id,
                     customer_id,
@@ -598,6 +589,40 @@ impl Tx<'_> {
             params![id, name, k, amount, percent, min, service, valid_days, per_customer_limit, ms(now)],
         )?;
         Ok(id)
+    }
+
+    /// The coupon templates in use, by name, with how many were issued and used.
+    pub fn coupon_templates(&self) -> Result<Vec<CouponTemplate>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT t.id, t.name, t.kind, t.amount_fen, t.percent, t.min_spend_fen, t.service_id, t.valid_days,
+                    t.per_customer_limit,
+                    (SELECT COUNT(*) FROM coupons c WHERE c.template_id = t.id),
+                    (SELECT COUNT(*) FROM coupons c JOIN coupon_redemptions r ON r.coupon_id = c.id WHERE c.template_id = t.id)
+             FROM coupon_templates t WHERE t.active = 1 ORDER BY t.name",
+        )?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    (r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?),
+                    (r.get::<_, Option<i64>>(3)?, r.get::<_, Option<String>>(4)?, r.get::<_, i64>(5)?),
+                    r.get::<_, Option<String>>(6)?,
+                    (r.get::<_, i64>(7)?, r.get::<_, i64>(8)?, r.get::<_, i64>(9)?, r.get::<_, i64>(10)?),
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|((id, name, kind), (amount, percent, min), service, (valid_days, per_customer, issued, redeemed))| {
+                Ok(CouponTemplate {
+                    id,
+                    name,
+                    kind: coupon_kind(&kind, amount, percent, min, service)?,
+                    valid_days,
+                    per_customer,
+                    issued,
+                    redeemed,
+                })
+            })
+            .collect()
     }
 
     /// The names of the coupon templates in use, by name.
@@ -734,4 +759,34 @@ fn coupon_code() -> String {
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
     let mut rng = rand::rng();
     (0..8).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+}
+
+/// A coupon template as the membership page lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CouponTemplate {
+    pub id: String,
+    pub name: String,
+    pub kind: CouponKind,
+    pub valid_days: i64,
+    pub per_customer: i64,
+    /// Coupons issued from it, and how many of them were used.
+    pub issued: i64,
+    pub redeemed: i64,
+}
+
+fn coupon_kind(
+    kind: &str,
+    amount: Option<i64>,
+    percent: Option<String>,
+    min: i64,
+    service: Option<String>,
+) -> Result<CouponKind> {
+    Ok(match kind {
+        "amount_off" => CouponKind::AmountOff { amount: from_fen(amount.unwrap_or(0)), min_spend: from_fen(min) },
+        "percent_off" => CouponKind::PercentOff {
+            percent: dec("coupon_templates", "percent", percent.unwrap_or_default())?,
+            min_spend: from_fen(min),
+        },
+        _ => CouponKind::FreeService { service_id: service.unwrap_or_default() },
+    })
 }

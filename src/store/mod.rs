@@ -44,7 +44,7 @@ pub use backup::{
 pub use campaigns::{AudienceQuery, CampaignRow, Reachable};
 pub use customers::{CustomerPatch, NewCustomer};
 pub use feedback::{FeedbackRow, Interaction, VisitBrief};
-pub use membership::{CourseBalance, CourseEnding, IssuedCoupon, NewCoupon, NewCourse, Tier};
+pub use membership::{CouponTemplate, CourseBalance, CourseEnding, IssuedCoupon, NewCoupon, NewCourse, Tier};
 pub use outbox::{Contact, JobRun, NewNotification, Notification, OutboxStats};
 pub use printing::{DeviceStatus, PrintJob};
 pub use products::Product;

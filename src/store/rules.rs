@@ -112,7 +112,7 @@ impl Tx<'_> {
     pub fn rule_changes(&self, limit: u32) -> Result<Vec<RuleChangeRow>> {
         let mut st = self.conn().prepare_cached(&format!(
             "SELECT {CHANGE_COLUMNS} FROM rule_changes
-             ORDER BY (applied_at IS NULL AND cancelled_at IS NULL) DESC, effective_on DESC, created_at DESC LIMIT ?1"
+             ORDER BY (applied_at IS NULL AND cancelled_at IS NULL) DESC, effective_on DESC, created_at DESC, rowid DESC LIMIT ?1"
         ))?;
         let rows = st.query_map([limit], change_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)

@@ -18,6 +18,7 @@ mod pages;
 mod reports;
 mod shop;
 mod staff;
+mod membership;
 mod stock;
 mod views;
 
@@ -342,6 +343,7 @@ pub fn router(shop: Shared) -> Router {
         .merge(campaigns::routes())
         .merge(staff::routes())
         .merge(stock::routes())
+        .merge(membership::routes())
         .merge(assets::routes())
         .layer(axum::middleware::from_fn_with_state(shop.clone(), session_layer))
         .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD))

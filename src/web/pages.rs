@@ -822,6 +822,9 @@ struct CustomerFields {
     tags: String,
     #[serde(default)]
     notes: String,
+    /// Who recommended her (registration only): a member's phone or member code.
+    #[serde(default)]
+    referred_by: String,
     #[serde(default)]
     marketing: Option<String>,
     #[serde(default)]
@@ -845,6 +848,7 @@ impl CustomerFields {
             contraindications: c.contraindications.clone(),
             tags: c.tags.join("，"),
             notes: c.notes.clone(),
+            referred_by: String::new(),
             marketing: c.marketing_consent.then(|| "1".into()),
             privacy: None,
             seen: c.updated_at.timestamp_millis(),
@@ -891,7 +895,19 @@ impl CustomerForm {
             action: "/customers/new".into(),
             back: Some("/customers".into()),
             seen: 0,
-            fields: f.fields(),
+            fields: {
+                let mut fields = f.fields();
+                fields.push(Field {
+                    name: "referred_by",
+                    label: "推荐人（会员手机号或会员号，可空）/ recommended by (a member's phone or code, optional)",
+                    value: f.referred_by.clone(),
+                    required: false,
+                    multiline: false,
+                    options: &[],
+                    error: None,
+                });
+                fields
+            },
             marketing: f.marketing.is_some(),
             notice: Some(notice),
             privacy_error: None,
@@ -943,6 +959,7 @@ fn field_of(e: &AppError) -> Option<&'static str> {
         ("skin", "skin_type"),
         ("tag", "tags"),
         ("note", "notes"),
+        ("referred", "referred_by"),
     ]
     .into_iter()
     .find(|(k, _)| f.contains(k))
@@ -1004,6 +1021,7 @@ async fn create_customer(
         privacy_notice: Some(notice.0.clone()),
         marketing_consent: f.marketing.is_some(),
         source: format!("desk:{}", user.staff.name),
+        referred_by: Some(f.referred_by.clone()),
         ..Default::default()
     };
     let tags = split_tags(&f.tags);

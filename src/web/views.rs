@@ -131,6 +131,7 @@ impl Layout {
             ("/checkout", "收银", "Checkout", "¥", till),
             ("/reports", "报表", "Reports", "▤", may(user.staff.role, Permission::ExportAndReports)),
             ("/campaigns", "营销", "Campaigns", "✉", may(user.staff.role, Permission::Setup)),
+            ("/membership", "会员", "Members", "♛", may(user.staff.role, Permission::Setup)),
             ("/staff", "员工", "Staff", "♙", may(user.staff.role, Permission::Setup)),
             ("/stock", "库存", "Stock", "▥", may(user.staff.role, Permission::RunShop)),
             ("/shop", "本店", "Shop", "⚙", may(user.staff.role, Permission::RunShop)),
