@@ -176,6 +176,30 @@ fn a_walk_in_chooses_a_service_and_a_beautician() {
     assert_eq!((jobs.len(), jobs[0].kind.as_str()), (1, "ticket"));
 }
 
+#[test]
+fn the_ticket_shows_the_check_in_points_once_a_day() {
+    let s = shop_setup(|_| {}, |app| app.set_rule_value("points.checkin", "5", "test").unwrap());
+    let check_in = |s: &Shop| {
+        tap(&s.ui, "WelcomePage::checkin-button");
+        type_phone(s, "13812345678");
+        tap(&s.ui, "IdentifyPage::ok-button");
+        assert_eq!(page(s), Page::Customer);
+        // her appointment the first time; once it is checked in, she comes back as a walk-in
+        if !tap(&s.ui, "CustomerPage::confirm-button") {
+            assert!(key(&s.ui, "肩颈舒缓按摩"));
+            tap(&s.ui, "CustomerPage::join-button");
+        }
+        assert_eq!(page(s), Page::Ticket);
+        s.ui.global::<TicketAdapter>().get_wait().to_string()
+    };
+    let first = check_in(&s);
+    assert!(first.contains("签到积分 +5"), "{first}");
+    assert_eq!(s.kiosk.borrow_mut().app().membership("13812345678").unwrap().points, 5);
+    tap(&s.ui, "TicketPage::done-button");
+    let again = check_in(&s);
+    assert!(!again.contains("签到积分"), "once a day: {again}");
+}
+
 fn set_text(s: &Shop, label: &str, value: &str) {
     let field = salonbox::kiosk::headless::by_label(&s.ui, label).unwrap_or_else(|| panic!("no field {label}"));
     field.set_accessible_value(value);

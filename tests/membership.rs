@@ -651,12 +651,8 @@ fn a_referral_earns_points_once_within_the_monthly_limit_and_a_void_takes_them_b
     let points = |app: &mut App| app.membership(WANG).unwrap().points;
     let start = points(&mut app);
     // a product only is not a first visit paid for
-    let serum = ItemRequest {
-        item: ItemKey::Product("SKU-001".into()),
-        quantity: 1,
-        staff: vec![],
-        expected_unit_price: None,
-    };
+    let serum =
+        ItemRequest { item: ItemKey::Product("SKU-001".into()), quantity: 1, staff: vec![], expected_unit_price: None };
     app.checkout(&pay_as("13800000002", vec![serum], "120")).unwrap();
     assert_eq!(points(&mut app), start);
     // her first facial: 100 points to 王丽
@@ -687,9 +683,7 @@ fn a_rule_change_for_a_later_day_waits_for_it_and_never_rewrites_past_visits() {
     let shop = shop();
     let mut app = shop.app();
     let tomorrow = app.today() + Duration::days(1);
-    let out = app
-        .change_rule(RuleChange::RebateEnd { rule: "护理返 8%".into() }, Some(tomorrow), "owner")
-        .unwrap();
+    let out = app.change_rule(RuleChange::RebateEnd { rule: "护理返 8%".into() }, Some(tomorrow), "owner").unwrap();
     let ChangeOutcome::Scheduled { effective_on, .. } = out else { panic!("{out:?}") };
     assert_eq!(effective_on, tomorrow);
     let raise = app

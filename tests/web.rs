@@ -665,7 +665,11 @@ async fn the_desk_registers_edits_notes_and_the_owner_deletes() {
     let export: serde_json::Value = serde_json::from_str(export.as_str().unwrap()).unwrap();
     assert!(export.to_string().contains("13812340000") && export.to_string().contains("芦荟"), "{export}");
     let exports = app
-        .audit_log(&salonbox::store::AuditFilter { action: Some("customer.export".into()), limit: 10, ..Default::default() })
+        .audit_log(&salonbox::store::AuditFilter {
+            action: Some("customer.export".into()),
+            limit: 10,
+            ..Default::default()
+        })
         .unwrap();
     assert!(exports.iter().any(|r| r.entity_id == c.id), "the export is audited");
     owner.click("#delete-form input[name=confirm]").await;
@@ -1465,8 +1469,13 @@ async fn membership_rules_change_from_a_date_and_price_the_next_checkout() {
     b.wait_for("#done").await;
     // a coupon template, issued to 王小美
     b.exec(
-        &[set("coupon-name", "满300减50"), set("coupon-kind", "amount_off"), set("coupon-amount", "50"), set("coupon-min", "300")]
-            .concat(),
+        &[
+            set("coupon-name", "满300减50"),
+            set("coupon-kind", "amount_off"),
+            set("coupon-amount", "50"),
+            set("coupon-min", "300"),
+        ]
+        .concat(),
         json!([]),
     )
     .await;

@@ -288,7 +288,8 @@ impl App {
                 });
                 (load, schedule)
             });
-            let mut outcome = CheckinOutcome::new(now, customer, greeting, entry, appointment, (ahead, promised), false);
+            let mut outcome =
+                CheckinOutcome::new(now, customer, greeting, entry, appointment, (ahead, promised), false);
             outcome.checkin_points = checkin_points;
             Ok((outcome, keep))
         })?;

@@ -527,7 +527,10 @@ fn checkout_in(tx: &Tx<'_>, req: &CheckoutRequest, now: DateTime<Utc>) -> Result
     let visit_id = tx.insert_visit(&NewVisit { checked_out_by: cashier.as_ref().map(|s| s.id.clone()), ..visit })?;
     // 推荐积分: a referred customer's first visit with a service paid for
     if let Some(c) = &customer
-        && cart.iter().zip(&bill.lines).any(|(l, b)| matches!(l.kind, LineKind::Service { .. }) && b.amount > Decimal::ZERO)
+        && cart
+            .iter()
+            .zip(&bill.lines)
+            .any(|(l, b)| matches!(l.kind, LineKind::Service { .. }) && b.amount > Decimal::ZERO)
     {
         super::rules::award_referral(tx, &c.id, &visit_id, now)?;
     }

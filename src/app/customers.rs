@@ -196,7 +196,8 @@ impl App {
             if tx.referral_award(&c.id)?.is_some() {
                 return Err(AppError::input(
                     field,
-                    "推荐奖励已发放，不能再改推荐人 / the referral was already rewarded; the referrer cannot change".to_string(),
+                    "推荐奖励已发放，不能再改推荐人 / the referral was already rewarded; the referrer cannot change"
+                        .to_string(),
                 ));
             }
             tx.set_referrer(&c.id, &r.id)?;

@@ -230,8 +230,7 @@ impl App {
     /// The scalar rules (`app::rules::VALUE_KEYS`), in force at once. Each value is checked
     /// before it is kept.
     pub fn set_rule_value(&mut self, key: &str, value: &str, actor: &str) -> Result<()> {
-        self.change_rule(RuleChange::Value { key: key.to_string(), value: value.to_string() }, None, actor)
-            .map(|_| ())
+        self.change_rule(RuleChange::Value { key: key.to_string(), value: value.to_string() }, None, actor).map(|_| ())
     }
 
     pub fn set_points_rule(&mut self, category: &str, per_yuan: Decimal, actor: &str) -> Result<()> {

@@ -20,18 +20,37 @@ use crate::store::{ReferralAward, RuleChangeRow, Tier, Tx};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RuleChange {
     /// Creates or changes a tier by name.
-    Tier { tier: Tier },
+    Tier {
+        tier: Tier,
+    },
     /// A scalar rule (see [`check_value`] for the keys).
-    Value { key: String, value: String },
+    Value {
+        key: String,
+        value: String,
+    },
     /// Points per yuan paid in a category (`*`: every other).
-    PointsPerYuan { category: String, per_yuan: Decimal },
+    PointsPerYuan {
+        category: String,
+        per_yuan: Decimal,
+    },
     /// A commission rate for a service (`service:<id>`) or a category (`category:<name>`).
-    Commission { key: String, rate: Decimal },
+    Commission {
+        key: String,
+        rate: Decimal,
+    },
     /// 充 `min_topup` 送 `bonus`; a bonus of 0 ends the rule.
-    TopupBonus { min_topup: Decimal, bonus: Decimal },
-    RebateAdd { rule: RebateRule, priority: i64 },
+    TopupBonus {
+        min_topup: Decimal,
+        bonus: Decimal,
+    },
+    RebateAdd {
+        rule: RebateRule,
+        priority: i64,
+    },
     /// Ends a rebate rule (by id or name).
-    RebateEnd { rule: String },
+    RebateEnd {
+        rule: String,
+    },
 }
 
 impl RuleChange {
@@ -69,7 +88,9 @@ impl RuleChange {
                 min_topup.normalize(),
                 bonus.normalize()
             ),
-            RuleChange::RebateAdd { rule, .. } => format!("新返点「{}」：{} / new rebate", rule.name, rule.kind.describe()),
+            RuleChange::RebateAdd { rule, .. } => {
+                format!("新返点「{}」：{} / new rebate", rule.name, rule.kind.describe())
+            }
             RuleChange::RebateEnd { rule } => format!("停用返点「{rule}」/ rebate ended"),
         }
     }
@@ -81,7 +102,10 @@ pub const VALUE_KEYS: &[(&str, &str)] = &[
     ("points.expire_days", "积分有效天数（0 为永久）/ days a point lives (0: never expires)"),
     ("points.checkin", "签到积分（每天最多一次，0 为不送）/ check-in points (once a day, 0: none)"),
     ("referral.points", "推荐积分（被推荐人首次消费后，0 为不送）/ referral points (0: none)"),
-    ("referral.max_per_month", "每人每月最多推荐奖励次数（0 为不限）/ referral awards a month per member (0: no limit)"),
+    (
+        "referral.max_per_month",
+        "每人每月最多推荐奖励次数（0 为不限）/ referral awards a month per member (0: no limit)",
+    ),
     ("stored_value.cap", "单卡储值上限（空为不限）/ stored value cap (empty: none)"),
     ("stored_value.bonus_expire_days", "赠送金额有效天数（空为永久）/ days a bonus lives (empty: never)"),
     ("stored_value.bonus_mode", "赠送方式 once / per_multiple / bonus mode"),
@@ -113,8 +137,12 @@ pub fn check_value(key: &str, value: &str, today: NaiveDate) -> Result<()> {
         "stored_value.bonus_expire_days" if v.is_empty() => Ok(()),
         "stored_value.bonus_expire_days" => days(),
         "stored_value.bonus_mode" if matches!(v, "once" | "per_multiple") => Ok(()),
-        "stored_value.bonus_mode" => Err(bad("应为 once（只送一次）或 per_multiple（每满一次送一次）once or per_multiple")),
-        "tier.review_on" => super::membership::latest_review_date(v, today).map(|_| ()).ok_or_else(|| bad("应为 MM-DD")),
+        "stored_value.bonus_mode" => {
+            Err(bad("应为 once（只送一次）或 per_multiple（每满一次送一次）once or per_multiple"))
+        }
+        "tier.review_on" => {
+            super::membership::latest_review_date(v, today).map(|_| ()).ok_or_else(|| bad("应为 MM-DD"))
+        }
         _ => Err(AppError::input("rule", format!("未知规则 / unknown rule: {key}"))),
     }
 }
@@ -148,7 +176,10 @@ fn check(change: &RuleChange, today: NaiveDate) -> Result<()> {
         RuleChange::Value { key, value } => check_value(key, value, today),
         RuleChange::PointsPerYuan { category, per_yuan } => {
             if category.trim().is_empty() {
-                return Err(AppError::input("类别 category", "不能为空（* 为其他全部）/ must not be empty (* for every other)"));
+                return Err(AppError::input(
+                    "类别 category",
+                    "不能为空（* 为其他全部）/ must not be empty (* for every other)",
+                ));
             }
             if *per_yuan < Decimal::ZERO {
                 return Err(AppError::input("积分 points", "每元积分不能为负 / points per yuan cannot be negative"));
@@ -222,7 +253,10 @@ fn resolve(tx: &Tx<'_>, change: RuleChange) -> Result<RuleChange> {
             match known {
                 Some(r) => RuleChange::RebateEnd { rule: r.id },
                 None => {
-                    return Err(AppError::input("返点 rebate", format!("没有生效中的返点「{rule}」/ no active rebate \"{rule}\"")));
+                    return Err(AppError::input(
+                        "返点 rebate",
+                        format!("没有生效中的返点「{rule}」/ no active rebate \"{rule}\""),
+                    ));
                 }
             }
         }
@@ -315,7 +349,14 @@ pub(crate) fn apply_due(tx: &Tx<'_>, today: NaiveDate, now: DateTime<Utc>) -> Re
             .and_then(|c| apply(tx, &c, &row.actor, now));
         if let Err(e) = outcome {
             tracing::warn!(change = %row.id, error = %e, "a scheduled rule change could not be applied");
-            tx.audit(now, "system", "rule.refused", "rule_change", &row.id, &serde_json::json!({ "error": e.to_string() }))?;
+            tx.audit(
+                now,
+                "system",
+                "rule.refused",
+                "rule_change",
+                &row.id,
+                &serde_json::json!({ "error": e.to_string() }),
+            )?;
         }
         tx.mark_rule_change_applied(&row.id, now)?;
     }

@@ -62,6 +62,11 @@ pub fn anyone(l: Lang) -> String {
     l.pick("不指定，谁有空都可以".into(), "Anyone who is free".into())
 }
 
+/// 签到积分 given for this check-in.
+pub fn checkin_points(l: Lang, n: i64) -> String {
+    l.pick(format!("签到积分 +{n}"), format!("check-in points +{n}"))
+}
+
 /// `前面还有 2 位，预计等候约 15 分钟`
 pub fn wait(l: Lang, ahead: usize, minutes: Option<i64>) -> String {
     match (ahead, minutes) {

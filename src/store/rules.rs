@@ -23,9 +23,8 @@ fn change_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RuleChangeRow> {
     let on: String = r.get(1)?;
     Ok(RuleChangeRow {
         id: r.get(0)?,
-        effective_on: NaiveDate::parse_from_str(&on, "%Y-%m-%d").map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        effective_on: NaiveDate::parse_from_str(&on, "%Y-%m-%d")
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e)))?,
         change: r.get(2)?,
         actor: r.get(3)?,
         created_at: from_ms(r.get(4)?),
@@ -226,9 +225,8 @@ impl Tx<'_> {
 
     /// Ends a top-up bonus rule; false when there is none at that amount.
     pub fn end_topup_bonus(&self, min_topup_fen: i64) -> Result<bool> {
-        Ok(self.exec(
-            "UPDATE topup_bonus_rules SET active = 0 WHERE min_topup_fen = ?1 AND active = 1",
-            [min_topup_fen],
-        )? == 1)
+        Ok(self
+            .exec("UPDATE topup_bonus_rules SET active = 0 WHERE min_topup_fen = ?1 AND active = 1", [min_topup_fen])?
+            == 1)
     }
 }

@@ -212,10 +212,7 @@ async fn page(shop: &Shared, ctx: &Ctx, ask: Ask, error: Option<(&'static str, S
     };
     for (label, v) in [
         ("每分抵扣 a point is worth", format!("¥{}", rules.point_value.normalize())),
-        (
-            "积分有效期 points live",
-            rules.points_expire_days.map_or("永久 forever".into(), |d| format!("{d} 天 days")),
-        ),
+        ("积分有效期 points live", rules.points_expire_days.map_or("永久 forever".into(), |d| format!("{d} 天 days"))),
         ("签到积分 check-in points (每天一次 once a day)", rules.checkin_points.to_string()),
         ("推荐积分 referral points", rules.referral_points.to_string()),
         ("推荐奖励上限 referral limit", referral_limit),
@@ -223,7 +220,14 @@ async fn page(shop: &Shared, ctx: &Ctx, ask: Ask, error: Option<(&'static str, S
         points.push(Row { cells: vec![label.to_string(), v], key: String::new() });
     }
     let page = MembershipPage {
-        layout: Layout::new("会员与价格 Membership and pricing", "/membership", &user, &shop.config().shop.name, now, tz),
+        layout: Layout::new(
+            "会员与价格 Membership and pricing",
+            "/membership",
+            &user,
+            &shop.config().shop.name,
+            now,
+            tz,
+        ),
         today: today.to_string(),
         tier_names: rules.tiers.iter().map(|t| t.name.clone()).collect(),
         tiers: rules
@@ -323,7 +327,8 @@ async fn page(shop: &Shared, ctx: &Ctx, ask: Ask, error: Option<(&'static str, S
                         }
                         CouponKind::PercentOff { percent, min_spend } => {
                             let zhe = ((Decimal::ONE_HUNDRED - *percent) / Decimal::TEN).normalize();
-                            let from = if min_spend.is_zero() { String::new() } else { format!("满 {} ", money(*min_spend)) };
+                            let from =
+                                if min_spend.is_zero() { String::new() } else { format!("满 {} ", money(*min_spend)) };
                             format!("{from}{zhe}折 / {} off", pct(*percent))
                         }
                         CouponKind::FreeService { service_id } => {
@@ -466,7 +471,9 @@ async fn rebate(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form
         let multiplier = || s.decimal("multiplier", "倍数 multiplier");
         let kind = match s.get("kind") {
             "category" => RebateKind::Category { category: s.get("category").to_string(), percent: percent()? },
-            "threshold" => RebateKind::Threshold { min_total: s.decimal("threshold", "满额 threshold")?, percent: percent()? },
+            "threshold" => {
+                RebateKind::Threshold { min_total: s.decimal("threshold", "满额 threshold")?, percent: percent()? }
+            }
             "first_visit" => RebateKind::FirstVisit { multiplier: multiplier()? },
             "birthday_month" => RebateKind::BirthdayMonth { multiplier: multiplier()? },
             k => return Err(AppError::input("返点方式 kind", format!("未知方式 / unknown kind: {k}"))),
@@ -509,7 +516,9 @@ async fn coupon(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form
             _ => s.decimal("min_spend", "最低消费 minimum spend")?,
         };
         let kind = match s.get("kind") {
-            "amount_off" => CouponKind::AmountOff { amount: s.decimal("amount", "减免金额 amount off")?, min_spend },
+            "amount_off" => {
+                CouponKind::AmountOff { amount: s.decimal("amount", "减免金额 amount off")?, min_spend }
+            }
             "percent_off" => CouponKind::PercentOff { percent: s.decimal("percent", "折扣 percent off")?, min_spend },
             "free_service" => CouponKind::FreeService { service_id: s.get("service").to_string() },
             k => return Err(AppError::input("优惠方式 kind", format!("未知方式 / unknown kind: {k}"))),

@@ -14,11 +14,11 @@ mod campaigns;
 mod charts;
 mod checkout;
 mod import;
+mod membership;
 mod pages;
 mod reports;
 mod shop;
 mod staff;
-mod membership;
 mod stock;
 mod views;
 

@@ -142,6 +142,10 @@ impl Kiosk {
         } else {
             text::wait(self.lang, o.ahead, o.wait_minutes)
         };
+        let wait = match o.checkin_points {
+            0 => wait,
+            n => format!("{wait} · {}", text::checkin_points(self.lang, n)),
+        };
         t.set_wait(wait.into());
         t.set_printing(if printed { text::printing(self.lang) } else { text::printer_down(self.lang) }.into());
         self.notice("", false);
