@@ -1515,6 +1515,7 @@ async fn membership_rules_change_from_a_date_and_price_the_next_checkout() {
     assert_eq!(app.membership(PHONE).unwrap().points, points + 50, "her first paid visit rewards 王小美");
     pay_cash(&mut app, "13812349999");
     assert_eq!(app.membership(PHONE).unwrap().points, points + 50, "once");
+    let (referrer, referred) = (app.customer_by_key(PHONE).unwrap(), app.customer_by_key("13812349999").unwrap());
 
     // the next day the rebate is in force
     site.clock.advance(chrono::Duration::days(1));
@@ -1526,6 +1527,13 @@ async fn membership_rules_change_from_a_date_and_price_the_next_checkout() {
     assert!(rebates.contains("满100返5%"), "{rebates}\n{}", phone.text().await);
     assert_eq!(phone.exec("return document.querySelectorAll('.cancel-change').length", json!([])).await, json!(0));
     screen(&phone, "membership-390x844").await;
+    // both ends of the referral on the customer pages
+    phone.goto(&format!("{}/customers/{}", site.url, referrer.id)).await;
+    let mine = phone.element_text(&phone.wait_for("#referred").await).await;
+    assert!(mine.contains("陈静") && mine.contains("+50"), "{mine}");
+    phone.goto(&format!("{}/customers/{}", site.url, referred.id)).await;
+    let hers = phone.element_text(&phone.wait_for("#referrer").await).await;
+    assert!(hers.contains("王小美"), "{hers}");
     phone.quit().await;
     let mut app = site.app();
     let next = pay_cash(&mut app, PHONE);

@@ -328,6 +328,15 @@ pub enum ChangeOutcome {
 }
 
 /// A change waiting for its day or done, as the membership page lists it.
+/// A customer's referral links (`App::referrals`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Referrals {
+    /// (id, name) of who recommended her.
+    pub referrer: Option<(String, String)>,
+    /// (id, name, points earned) of everyone she recommended.
+    pub referred: Vec<(String, String, Option<i64>)>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ChangeRecord {
     pub row: RuleChangeRow,
@@ -407,6 +416,21 @@ impl App {
         }
         let now = self.now();
         self.store.write(|tx| apply_due(tx, today, now))
+    }
+
+    /// Who recommended a customer, and whom she recommended with the points each brought
+    /// (`None`: no paid first visit yet).
+    pub fn referrals(&mut self, customer_id: &str) -> Result<Referrals> {
+        self.store.read(|tx| {
+            let referrer = match tx.referrer_of(customer_id)? {
+                Some(id) => {
+                    let c = tx.customer(&id)?;
+                    Some((c.id, c.name))
+                }
+                None => None,
+            };
+            Ok(Referrals { referrer, referred: tx.referrals_by(customer_id)? })
+        })
     }
 
     /// Withdraws a change that has not taken effect yet.

@@ -218,13 +218,15 @@ struct CustomerDetail<'a> {
     #[serde(flatten)]
     summary: &'a CustomerSummary,
     membership: &'a crate::app::membership::MembershipSummary,
+    referrals: &'a crate::app::rules::Referrals,
 }
 
 pub(super) fn show_customer(app: &mut App, c: &Customer, json: bool) -> Result<(), CliError> {
     let summary = app.customer_summary(&c.id)?;
     let m = app.membership(&c.id)?;
+    let referrals = app.referrals(&c.id)?;
     if json {
-        return print_json(&CustomerDetail { customer: c, summary: &summary, membership: &m });
+        return print_json(&CustomerDetail { customer: c, summary: &summary, membership: &m, referrals: &referrals });
     }
     let (visits, spent, last, points) =
         (summary.visits, summary.total_spent.to_string(), summary.last_visit_at, m.points);
@@ -243,6 +245,19 @@ pub(super) fn show_customer(app: &mut App, c: &Customer, json: bool) -> Result<(
         ("禁忌 Contraindications", c.contraindications.clone()),
         ("备注 Notes", c.notes.clone()),
         ("营销同意 Marketing", msg::yes_no(c.marketing_consent).into()),
+        ("推荐人 Referred by", referrals.referrer.as_ref().map(|(_, name)| name.clone()).unwrap_or_default()),
+        (
+            "推荐了 Recommended",
+            referrals
+                .referred
+                .iter()
+                .map(|(_, name, points)| match points {
+                    Some(p) => format!("{name}（+{p}）"),
+                    None => format!("{name}（待首次消费 no paid visit yet）"),
+                })
+                .collect::<Vec<_>>()
+                .join("、"),
+        ),
         ("消费次数 Visits", visits.to_string()),
         ("累计消费 Spent", format!("¥{spent}")),
         ("最近到店 Last visit", last.map(|t| local_dt(t, tz)).unwrap_or_default()),

@@ -631,6 +631,10 @@ struct CustomerView {
     marketing: &'static str,
     notes: String,
     consent: String,
+    /// 推荐人: who recommended her (name, link).
+    referrer: Option<(String, String)>,
+    /// Whom she recommended: (name, link, what it brought).
+    referred: Vec<(String, String, String)>,
 }
 
 struct MembershipView {
@@ -677,7 +681,7 @@ async fn customer_for(shop: &Shared, ctx: &Ctx, id: &str) -> Result<(WebUser, Cu
 async fn customer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Path(id): Path<String>) -> Page {
     let (user, c) = customer_for(&shop, &ctx, &id).await?;
     let cid = c.id.clone();
-    let (membership, summary, now, interactions, consents) = shop
+    let (membership, summary, now, interactions, consents, referrals) = shop
         .run(move |app| {
             Ok((
                 app.membership(&cid)?,
@@ -685,6 +689,7 @@ async fn customer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Pa
                 app.now(),
                 app.interactions(&cid, 20)?,
                 app.consents(&cid)?,
+                app.referrals(&cid)?,
             ))
         })
         .await?;
@@ -726,6 +731,18 @@ async fn customer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Pa
             })
             .collect::<Vec<_>>()
             .join("；"),
+        referrer: referrals.referrer.map(|(id, name)| (name, format!("/customers/{id}"))),
+        referred: referrals
+            .referred
+            .into_iter()
+            .map(|(id, name, points)| {
+                let got = match points {
+                    Some(p) => format!("+{p} 积分 points"),
+                    None => "待首次消费 no paid visit yet".into(),
+                };
+                (name, format!("/customers/{id}"), got)
+            })
+            .collect(),
     };
     let m = MembershipView {
         points: membership.points,

@@ -331,3 +331,33 @@ fn a_top_up_bonus_is_once_or_per_multiple_as_the_owner_chooses_and_rules_show_li
     assert_eq!(j["bonus_per_multiple"], true);
     assert_eq!(j["points_expire_days"], 365);
 }
+
+/// A referral from the command line: asked at registration, rewarded at the first paid
+/// service, shown on both customers; a rule for a later day waits in the list.
+#[test]
+fn a_referral_rewards_the_referrer_once_and_shows_on_both() {
+    let shop = Shop::small();
+    shop.add_customer("王小丽", WANG);
+    shop.run(&["rules", "referral-points", "80", "--max-per-month", "2"]).ok();
+    let bad = shop
+        .run(&["customer", "add", "--name", "陈静", "--phone", "13912340000", "--referred-by", "13800009999"])
+        .fails()
+        .stderr();
+    assert!(bad.contains("推荐人") || bad.contains("referred"), "{bad}");
+    shop.run(&["customer", "add", "--name", "陈静", "--phone", "13912340000", "--referred-by", WANG]).ok();
+    let before = shop.run(&["customer", "show", WANG]).ok().stdout();
+    assert!(before.contains("陈静（待首次消费"), "{before}");
+    for _ in 0..2 {
+        shop.run(&["checkout", "--customer", "13912340000", "--service", "面部深层清洁@李娜", "--pay", "cash=198"])
+            .ok();
+    }
+    let show = shop.run(&["customer", "show", WANG, "--json"]).ok().json();
+    assert_eq!(show["membership"]["points"], 80, "once: {show}");
+    assert_eq!(show["referrals"]["referred"][0][2], 80);
+    let hers = shop.run(&["customer", "show", "13912340000"]).ok().stdout();
+    assert!(hers.contains("推荐人 Referred by") && hers.contains("王小丽"), "{hers}");
+    let later = shop.run(&["rules", "set", "referral.points", "120", "--from", "2099-01-01"]).ok().stdout();
+    assert!(later.contains("2099-01-01"), "{later}");
+    let changes = shop.run(&["rules", "changes"]).ok().stdout();
+    assert!(changes.contains("referral.points = 120"), "{changes}");
+}
