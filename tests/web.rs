@@ -990,6 +990,20 @@ async fn messages_backups_and_the_audit_log() {
     assert!(app.claim_message(&key).unwrap());
     app.message_failed(&key, "isv.BUSINESS_LIMIT_CONTROL 触发号码天级流控").unwrap();
     let manager = app.list_staff().unwrap().into_iter().find(|s| s.name == "孙慧").unwrap();
+    // she asked the desk for no more offers
+    let notice = app.privacy_notice().unwrap().0;
+    let zhao = app
+        .register(&Registration {
+            name: "赵敏".into(),
+            phone: "13900000077".into(),
+            marketing_consent: true,
+            privacy_notice: Some(notice),
+            source: "test".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let withdraw = salonbox::store::CustomerPatch { marketing_consent: Some(false), ..Default::default() };
+    app.edit_customer(&zhao.id, withdraw, "test").unwrap();
     let b = Browser::start(1366, 768).await;
     login(&b, &site, "孙慧", "3333").await;
     b.wait_text("今天").await;
@@ -1002,6 +1016,11 @@ async fn messages_backups_and_the_audit_log() {
     let row = b.wait_for(&format!("tr[data-key='{key}']")).await;
     let text = b.element_text(&row).await;
     assert!(text.contains("BUSINESS_LIMIT_CONTROL") && text.contains("13900000001"), "{text}");
+    let opt_outs = b.element_text(&b.find("#opt-outs").await.expect("the opt-outs")).await;
+    assert!(
+        opt_outs.contains("赵敏") && opt_outs.contains("撤回同意") && opt_outs.contains("13900000077"),
+        "{opt_outs}"
+    );
     screen(&b, "messages-1366x768").await;
     b.click(&format!("tr[data-key='{key}'] button.retry")).await;
     b.wait_for("#done").await;
@@ -1024,7 +1043,8 @@ async fn messages_backups_and_the_audit_log() {
     b.click("#backup-now").await;
     b.wait_for("#done").await;
     let backups = b.wait_for("#backups").await;
-    assert!(b.element_text(&backups).await.contains("200") || b.element_text(&backups).await.contains("201"));
+    let listed = b.element_text(&backups).await;
+    assert!(listed.contains("202"), "every customer in the backup, 赵敏 included: {listed}");
     assert!(b.find("a.download").await.is_none(), "a manager has no download link");
     let name = salonbox::app::restore::list_backups(site.dir.path(), chrono_tz::Asia::Shanghai).unwrap()[0]
         .path

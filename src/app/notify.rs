@@ -275,6 +275,11 @@ impl App {
         Ok(self.store.read(|tx| tx.message_problems(since))?)
     }
 
+    /// Customers who opted out of marketing (replied 退订, or withdrew at the desk), newest first.
+    pub fn opt_outs(&mut self, limit: u32) -> Result<Vec<crate::store::OptOut>> {
+        Ok(self.store.read(|tx| tx.opt_outs(limit))?)
+    }
+
     /// `salonbox notifications list`.
     pub fn list_messages(&mut self, status: Option<&str>, limit: u32) -> Result<Vec<Notification>> {
         Ok(self.store.read(|tx| tx.notifications(status, limit))?)

@@ -52,7 +52,7 @@ pub use queue::NewQueueEntry;
 pub use reports::{LedgerSums, Quiet, Sums, VisitCounts};
 pub use rules::{ReferralAward, RuleChangeRow};
 pub use services::NewService;
-pub use sessions::{ConsentRow, WebSessionRow};
+pub use sessions::{ConsentRow, OptOut, WebSessionRow};
 pub use staff::NewStaff;
 pub use stock::{BatchRow, NewMovement, ProductDetails, StockReportRow, StockRow};
 pub use sync::{CloudAppointment, CloudService, OutgoingEvent, SetAsideEvent, SkippedChange, SyncKey, SyncState};

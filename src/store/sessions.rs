@@ -8,6 +8,18 @@ use super::{Result, StoreError, Tx, from_ms, ms};
 /// One consent event: `(kind, granted, notice version, channel, at)`.
 pub type ConsentRow = (String, bool, Option<String>, String, DateTime<Utc>);
 
+/// A customer who asked for no more marketing: by replying 回T退订 (`customer.unsubscribed`
+/// from the cloud) or by withdrawing her consent at the desk.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OptOut {
+    pub customer_id: String,
+    pub name: String,
+    pub phone: Option<String>,
+    /// `true`: replied 退订 to a message; `false`: withdrew her consent (desk, kiosk, import).
+    pub replied: bool,
+    pub at: DateTime<Utc>,
+}
+
 /// A browser's session as stored (the token itself is never stored, only its hash).
 #[derive(Debug, Clone)]
 pub struct WebSessionRow {
@@ -117,6 +129,34 @@ impl Tx<'_> {
         Ok(st
             .query_map([customer_id], |r| {
                 Ok((r.get(0)?, r.get::<_, i64>(1)? == 1, r.get(2)?, r.get(3)?, from_ms(r.get(4)?)))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Who opted out of marketing, newest first.
+    pub fn opt_outs(&self, limit: u32) -> Result<Vec<OptOut>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT id, name, phone, marketing_opt_out_at, withdrawn FROM (
+                 SELECT c.id, c.name, c.phone, c.marketing_opt_out_at,
+                        (SELECT MAX(k.at) FROM consents k
+                          WHERE k.customer_id = c.id AND k.kind = 'marketing' AND k.granted = 0) AS withdrawn
+                 FROM customers c
+                 WHERE c.deleted_at IS NULL AND (c.marketing_opt_out_at IS NOT NULL OR c.marketing_consent = 0))
+             WHERE marketing_opt_out_at IS NOT NULL OR withdrawn IS NOT NULL
+             ORDER BY MAX(COALESCE(marketing_opt_out_at, 0), COALESCE(withdrawn, 0)) DESC, id
+             LIMIT ?1",
+        )?;
+        Ok(st
+            .query_map([limit], |r| {
+                let replied: Option<i64> = r.get(3)?;
+                let withdrawn: Option<i64> = r.get(4)?;
+                Ok(OptOut {
+                    customer_id: r.get(0)?,
+                    name: r.get(1)?,
+                    phone: r.get(2)?,
+                    replied: replied.is_some(),
+                    at: from_ms(replied.max(withdrawn).unwrap_or_default()),
+                })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?)
     }

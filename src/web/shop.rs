@@ -97,6 +97,8 @@ struct MessagesPage {
     layout: Layout,
     tabs: Vec<StatusTab>,
     rows: Vec<MessageRow>,
+    /// 退订: (name, link, masked phone, how, when).
+    opt_outs: Vec<(String, String, String, &'static str, String)>,
     done: Option<String>,
     error: Option<String>,
     to: String,
@@ -150,7 +152,8 @@ async fn messages_page(
     let tz = shop.config().shop.time_zone;
     let status = status.filter(|s| STATUSES.iter().any(|(k, _)| k == s) && !s.is_empty());
     let asked = status.clone();
-    let (list, now) = shop.run(move |app| Ok((app.list_messages(asked.as_deref(), 200)?, app.now()))).await?;
+    let (list, opt_outs, now) =
+        shop.run(move |app| Ok((app.list_messages(asked.as_deref(), 200)?, app.opt_outs(100)?, app.now()))).await?;
     let full = may(user.staff.role, Permission::SeeFullPhone);
     let page = MessagesPage {
         layout: Layout::new("消息 Messages", "/messages", &user, &shop.config().shop.name, now, tz),
@@ -163,6 +166,18 @@ async fn messages_page(
             })
             .collect(),
         rows: list.iter().map(|n| message_row(n, tz, full)).collect(),
+        opt_outs: opt_outs
+            .into_iter()
+            .map(|o| {
+                let phone = match o.phone.as_deref().map(crate::domain::phone::Phone::parse) {
+                    Some(Ok(p)) if !full => p.masked(),
+                    Some(Ok(p)) => p.to_string(),
+                    _ => "—".into(),
+                };
+                let how = if o.replied { "回复退订 replied TD" } else { "撤回同意 withdrew consent" };
+                (o.name, format!("/customers/{}", o.customer_id), phone, how, views::when(o.at, tz))
+            })
+            .collect(),
         done,
         error,
         to,
