@@ -1351,7 +1351,7 @@ async fn stock_received_counted_and_reported() {
     b.exec(&[set("count-product", &product.sku), set("count-n", "5"), set("count-reason", "破损")].concat(), json!([]))
         .await;
     b.click("#count").await;
-    b.wait_for("#done").await;
+    b.wait_until("location.search.includes('done=count')").await;
     let level = app.stock_list().unwrap().into_iter().find(|r| r.sku == product.sku).unwrap().level;
     assert_eq!(level, 5);
     let moves = b.element_text(&b.wait_for("#movements").await).await;
@@ -1359,9 +1359,52 @@ async fn stock_received_counted_and_reported() {
     // the owner changes a clean-up time
     b.exec(&[set("buffer-service", "小气泡清洁"), set("buffer-minutes", "20")].concat(), json!([])).await;
     b.click("#set-buffer").await;
-    b.wait_for("#done").await;
+    b.wait_until("location.search.includes('done=buffer')").await;
     assert_eq!(app.service_by_name("小气泡清洁").unwrap().unwrap().buffer_min, 20);
+    // a new service: a duration of 0 is refused beside its form, then added
+    let service = |minutes: &str| {
+        [set("service-name", "玻尿酸补水"), set("service-category", "面部护理"), set("service-minutes", minutes)]
+            .concat()
+            + &set("service-price", "380")
+    };
+    b.exec(&service("0"), json!([])).await;
+    b.click("#add-service").await;
+    let e = b.wait_for("#service-error").await;
+    assert!(b.element_text(&e).await.contains("时长"), "{}", b.element_text(&e).await);
+    assert!(app.service_by_name("玻尿酸补水").unwrap().is_none(), "nothing written");
+    b.exec(&service("50"), json!([])).await;
+    b.click("#add-service").await;
+    b.wait_until("location.search.includes('done=service')").await;
+    let added = app.service_by_name("玻尿酸补水").unwrap().expect("added");
+    assert_eq!((added.price.normalize().to_string(), added.duration_min), ("380".to_string(), 50));
+    // its price from tomorrow: today's price list is unchanged until then
+    let tomorrow = app.today() + chrono::Duration::days(1);
+    b.exec(
+        &[
+            set("price-service", "玻尿酸补水"),
+            set("price-price", "420"),
+            set("price-minutes", "60"),
+            set("price-effective", &tomorrow.to_string()),
+        ]
+        .concat(),
+        json!([]),
+    )
+    .await;
+    b.click("#set-price").await;
+    b.wait_until("location.search.includes('done=price')").await;
+    let done = b.element_text(&b.wait_for("#done").await).await;
+    assert!(done.contains(&tomorrow.to_string()), "{done}");
+    let price = |app: &mut App| {
+        let s = app.service_by_name("玻尿酸补水").unwrap().unwrap();
+        (s.price.normalize().to_string(), s.duration_min)
+    };
+    assert_eq!(price(&mut app), ("380".to_string(), 50));
+    let list = b.element_text(&b.wait_for("#services").await).await;
+    assert!(list.contains("380") && !list.contains("420"), "{list}");
     b.quit().await;
+    site.clock.advance(chrono::Duration::days(1));
+    app.list_services(false).unwrap();
+    assert_eq!(price(&mut app), ("420".to_string(), 60), "in force on its day");
     let phone = Browser::start(390, 844).await;
     login(&phone, &site, "孙慧", "3333").await;
     phone.wait_text("今天").await;

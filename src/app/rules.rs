@@ -51,6 +51,16 @@ pub enum RuleChange {
     RebateEnd {
         rule: String,
     },
+    /// A service's price and duration (the price list; a visit keeps the price it was sold at).
+    ServicePrice {
+        /// By name or id as asked; its id once resolved.
+        service: String,
+        /// Its name, for the list of changes.
+        #[serde(default)]
+        name: String,
+        price: Decimal,
+        minutes: u32,
+    },
 }
 
 impl RuleChange {
@@ -92,6 +102,11 @@ impl RuleChange {
                 format!("新返点「{}」：{} / new rebate", rule.name, rule.kind.describe())
             }
             RuleChange::RebateEnd { rule } => format!("停用返点「{rule}」/ rebate ended"),
+            RuleChange::ServicePrice { name, price, minutes, .. } => format!(
+                "「{name}」¥{}，{minutes} 分钟 / \"{name}\" ¥{}, {minutes} minutes",
+                price.normalize(),
+                price.normalize()
+            ),
         }
     }
 }
@@ -228,6 +243,16 @@ fn check(change: &RuleChange, today: NaiveDate) -> Result<()> {
             Err(AppError::input("返点 rebate", "请给出要停用的返点 / name the rebate to end"))
         }
         RuleChange::RebateEnd { .. } => Ok(()),
+        RuleChange::ServicePrice { price, minutes, .. } => {
+            if *price < Decimal::ZERO {
+                return Err(AppError::input("价格 price", "不能为负 / cannot be negative"));
+            }
+            to_fen(*price).map_err(|e| AppError::input("价格 price", e.to_string()))?;
+            if *minutes == 0 || *minutes > 600 {
+                return Err(AppError::input("时长 duration", "应在 1-600 分钟之间 / must be 1 to 600 minutes"));
+            }
+            Ok(())
+        }
     }
 }
 
@@ -261,6 +286,10 @@ fn resolve(tx: &Tx<'_>, change: RuleChange) -> Result<RuleChange> {
             }
         }
         RuleChange::Value { key, value } => RuleChange::Value { value: value.trim().to_string(), key },
+        RuleChange::ServicePrice { service, price, minutes, .. } => {
+            let s = tx.find_service(&service)?;
+            RuleChange::ServicePrice { service: s.id, name: s.name, price, minutes }
+        }
         RuleChange::PointsPerYuan { category, per_yuan } => {
             RuleChange::PointsPerYuan { category: category.trim().to_string(), per_yuan }
         }
@@ -314,6 +343,17 @@ fn apply(tx: &Tx<'_>, change: &RuleChange, actor: &str, now: DateTime<Utc>) -> R
                 tx.audit(now, actor, "rebate.end", "rebate_rule", rule, &serde_json::json!({}))?;
             }
         }
+        RuleChange::ServicePrice { service, price, minutes, .. } => {
+            tx.set_service_price(service, to_fen(*price)?, *minutes, now)?;
+            tx.audit(
+                now,
+                actor,
+                "service.price",
+                "service",
+                service,
+                &serde_json::json!({ "price": price, "minutes": minutes }),
+            )?;
+        }
     }
     Ok(made)
 }
@@ -327,7 +367,6 @@ pub enum ChangeOutcome {
     Scheduled { id: String, effective_on: NaiveDate },
 }
 
-/// A change waiting for its day or done, as the membership page lists it.
 /// A customer's referral links (`App::referrals`).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Referrals {
@@ -337,6 +376,7 @@ pub struct Referrals {
     pub referred: Vec<(String, String, Option<i64>)>,
 }
 
+/// A change waiting for its day or done, as the membership page lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChangeRecord {
     pub row: RuleChangeRow,
@@ -431,6 +471,27 @@ impl App {
             };
             Ok(Referrals { referrer, referred: tx.referrals_by(customer_id)? })
         })
+    }
+
+    /// A new price (yuan, as typed) and optionally duration for a service, now or from a
+    /// later day; the error names the field.
+    pub fn change_service_price(
+        &mut self,
+        service: &str,
+        price: &str,
+        minutes: Option<u32>,
+        effective_on: Option<NaiveDate>,
+        actor: &str,
+    ) -> Result<ChangeOutcome> {
+        let price =
+            crate::domain::money::parse_yuan(price).map_err(|e| AppError::input("价格 price", e.to_string()))?;
+        let known = self.store.read(|tx| tx.find_service(service))?;
+        let minutes = minutes.unwrap_or(known.duration_min);
+        self.change_rule(
+            RuleChange::ServicePrice { service: known.id, name: known.name, price, minutes },
+            effective_on,
+            actor,
+        )
     }
 
     /// Withdraws a change that has not taken effect yet.

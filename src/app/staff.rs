@@ -311,6 +311,7 @@ impl App {
     }
 
     pub fn list_services(&mut self, include_inactive: bool) -> Result<Vec<Service>> {
+        self.apply_due_rule_changes()?;
         self.store.read(|tx| Ok(tx.list_services(include_inactive)?))
     }
 

@@ -33,6 +33,20 @@ pub enum ServiceCmd {
         /// 分钟 / minutes (0-240)
         minutes: u32,
     },
+    /// 改价格和时长，可指定生效日期（已结账的消费不变）/ change a price and duration, from a
+    /// later day if given (visits keep what they were sold at)
+    Price {
+        /// 服务名称或编号 / service name or id
+        name: String,
+        /// 新价格（元）/ the new price in yuan
+        price: String,
+        /// 新时长（分钟，默认不变）/ the new duration in minutes (default: unchanged)
+        #[arg(long)]
+        minutes: Option<u32>,
+        /// 生效日期 YYYY-MM-DD（默认今天）/ from this day (default today)
+        #[arg(long)]
+        from: Option<String>,
+    },
     /// 服务价目表 / the price list
     List {
         /// 包括已停用 / include inactive
@@ -127,6 +141,11 @@ pub(super) fn service(app: &mut App, s: ServiceCmd) -> Result<Outcome, CliError>
                 "{}：服务后整理 {} 分钟 / {}: {} minutes of clean-up after it",
                 s.name, s.buffer_min, s.name, s.buffer_min
             ))?;
+        }
+        ServiceCmd::Price { name, price, minutes, from } => {
+            let from = super::parse_date(from.as_deref())?;
+            let out = app.change_service_price(&name, &price, minutes, from, "cli")?;
+            say(&super::messages::rule_change_outcome(&name, &out))?;
         }
         ServiceCmd::Add { name, category, minutes, price, resource_kind, json } => {
             let s = app.add_service(&name, &category, minutes, &price, resource_kind.as_deref(), "cli")?;

@@ -58,6 +58,15 @@ impl Tx<'_> {
         self.service(id)
     }
 
+    /// Sets a service's price (in fen) and duration; visits keep the price they were sold at.
+    pub fn set_service_price(&self, id: &str, price_fen: i64, minutes: u32, now: DateTime<Utc>) -> Result<Service> {
+        self.exec(
+            "UPDATE services SET price_fen = ?2, duration_min = ?3, updated_at = ?4 WHERE id = ?1",
+            params![id, price_fen, minutes, ms(now)],
+        )?;
+        self.service(id)
+    }
+
     pub fn service(&self, id: &str) -> Result<Service> {
         self.conn()
             .prepare_cached(&format!("{SELECT} WHERE id = ?1"))?

@@ -30,6 +30,8 @@ pub fn routes() -> Router<Shared> {
         .route("/stock/in", post(receive))
         .route("/stock/count", post(count))
         .route("/stock/buffer", post(buffer))
+        .route("/stock/price", post(price))
+        .route("/stock/service", post(new_service))
 }
 
 pub struct ServiceLine {
@@ -67,9 +69,10 @@ struct StockPage {
     from: String,
     to: String,
     can_price: bool,
-    done: Option<&'static str>,
+    done: Option<String>,
     error: Option<(&'static str, String)>,
     total_value: String,
+    today: String,
 }
 
 impl StockPage {
@@ -83,6 +86,8 @@ struct Ask {
     from: Option<String>,
     to: Option<String>,
     done: Option<String>,
+    /// The day a price change waits for.
+    on: Option<String>,
 }
 
 fn day(s: Option<&str>) -> Option<NaiveDate> {
@@ -160,12 +165,18 @@ async fn page(shop: &Shared, ctx: &Ctx, ask: Ask, error: Option<(&'static str, S
         from: from.to_string(),
         to: to.to_string(),
         can_price: may(user.staff.role, Permission::Setup),
-        done: match ask.done.as_deref() {
-            Some("in") => Some("已入库 / received"),
-            Some("count") => Some("盘点已记录 / stock-take recorded"),
-            Some("buffer") => Some("整理时间已更新 / clean-up time changed"),
+        done: match (ask.done.as_deref(), day(ask.on.as_deref())) {
+            (Some("in"), _) => Some("已入库 / received".into()),
+            (Some("count"), _) => Some("盘点已记录 / stock-take recorded".into()),
+            (Some("buffer"), _) => Some("整理时间已更新 / clean-up time changed".into()),
+            (Some("price"), Some(on)) => Some(format!(
+                "新价格 {on} 起生效，可在「会员」页撤回 / the new price applies from {on}; withdraw it on the members page"
+            )),
+            (Some("price"), None) => Some("价格已更新 / price changed".into()),
+            (Some("service"), _) => Some("已添加项目 / service added".into()),
             _ => None,
         },
+        today: today.to_string(),
         error,
     };
     Ok((status, Html(page.render()?)).into_response())
@@ -178,12 +189,15 @@ async fn stock(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Query
 /// Runs a change; its refusal is shown beside the form it answers.
 async fn change<F>(shop: Shared, ctx: Ctx, p: Permission, form: &'static str, f: F) -> Page
 where
-    F: FnOnce(&mut crate::app::App, &str) -> Result<(), AppError> + Send + 'static,
+    F: FnOnce(&mut crate::app::App, &str) -> Result<Option<NaiveDate>, AppError> + Send + 'static,
 {
     let user = ctx.require(&shop, p).await?.clone();
     let actor = user.staff.id.clone();
     match shop.run(move |app| f(app, &actor)).await {
-        Ok(()) => Ok(Redirect::to(&format!("/stock?done={form}")).into_response()),
+        Ok(on) => {
+            let on = on.map(|d| format!("&on={d}")).unwrap_or_default();
+            Ok(Redirect::to(&format!("/stock?done={form}{on}")).into_response())
+        }
         Err(WebError::App(e @ (AppError::Input { .. } | AppError::Store(_)))) => {
             page(&shop, &ctx, Ask::default(), Some((form, e.to_string()))).await
         }
@@ -217,7 +231,7 @@ async fn receive(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, For
         };
         let expires = Some(f.expires.trim()).filter(|e| !e.is_empty());
         app.stock_in(&f.product, quantity, f.batch.trim(), expires, cost, actor)?;
-        Ok(())
+        Ok(None)
     })
     .await
 }
@@ -243,7 +257,7 @@ async fn count(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(
         }
         let reason = format!("盘点 stock-take: {}", f.reason.trim());
         app.stock_adjust(&f.product, Some(n), None, None, &reason, actor)?;
-        Ok(())
+        Ok(None)
     })
     .await
 }
@@ -260,7 +274,58 @@ async fn buffer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form
             AppError::input("整理时间 buffer", format!("“{}”不是分钟数 / not minutes", f.minutes.trim()))
         })?;
         app.set_service_buffer(&f.service, m, actor)?;
-        Ok(())
+        Ok(None)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct PriceForm {
+    service: String,
+    price: String,
+    minutes: String,
+    #[serde(default)]
+    effective: String,
+}
+
+fn minutes(field: &'static str, v: &str) -> Result<u32, AppError> {
+    v.trim().parse().map_err(|_| AppError::input(field, format!("“{}”不是分钟数 / not minutes", v.trim())))
+}
+
+/// A new price and duration, now or from a later day (a rule change like the membership page's).
+async fn price(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(f): Form<PriceForm>) -> Page {
+    change(shop, ctx, Permission::Setup, "price", move |app, actor| {
+        let m = minutes("时长 duration", &f.minutes)?;
+        let on = match f.effective.trim() {
+            "" => None,
+            d => Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                AppError::input("生效日期 effective", format!("“{d}”不是日期 YYYY-MM-DD / not a date"))
+            })?),
+        };
+        let out = app.change_service_price(&f.service, &f.price, Some(m), on, actor)?;
+        Ok(match out {
+            crate::app::rules::ChangeOutcome::Scheduled { effective_on, .. } => Some(effective_on),
+            crate::app::rules::ChangeOutcome::Applied(_) => None,
+        })
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct ServiceForm {
+    name: String,
+    #[serde(default)]
+    category: String,
+    minutes: String,
+    price: String,
+}
+
+async fn new_service(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(f): Form<ServiceForm>) -> Page {
+    change(shop, ctx, Permission::Setup, "service", move |app, actor| {
+        let m = minutes("时长 duration", &f.minutes)?;
+        let category = Some(f.category.trim()).filter(|c| !c.is_empty()).unwrap_or("其他");
+        app.add_service(&f.name, category, m, &f.price, None, actor)?;
+        Ok(None)
     })
     .await
 }

@@ -361,3 +361,20 @@ fn a_referral_rewards_the_referrer_once_and_shows_on_both() {
     let changes = shop.run(&["rules", "changes"]).ok().stdout();
     assert!(changes.contains("referral.points = 120"), "{changes}");
 }
+
+/// A price from the command line: now, or from a later day (waiting in `rules changes`);
+/// a bad price names the field and changes nothing.
+#[test]
+fn a_service_price_changes_now_or_from_a_day() {
+    let shop = Shop::small();
+    let err = shop.run(&["service", "price", "修眉造型", "五十"]).fails().stderr();
+    assert!(err.contains("价格"), "{err}");
+    shop.run(&["service", "price", "修眉造型", "58", "--minutes", "25"]).ok();
+    let later = shop.run(&["service", "price", "修眉造型", "68", "--from", "2099-01-01"]).ok().stdout();
+    assert!(later.contains("2099-01-01"), "{later}");
+    let list = shop.run(&["service", "list", "--json"]).ok().json();
+    let brow = list.as_array().unwrap().iter().find(|s| s["name"] == "修眉造型").unwrap();
+    assert_eq!((d(&brow["price"]), brow["duration_min"].as_u64()), (n("58"), Some(25)), "{brow}");
+    let changes = shop.run(&["rules", "changes"]).ok().stdout();
+    assert!(changes.contains("¥68"), "{changes}");
+}
