@@ -241,6 +241,32 @@ fn a_new_customer_registers_but_not_without_consent() {
 }
 
 #[test]
+fn a_new_customer_names_who_recommended_her() {
+    let s = shop_setup(|_| {}, |app| app.set_rule_value("referral.points", "30", "test").unwrap());
+    tap(&s.ui, "WelcomePage::checkin-button");
+    type_phone(&s, "13700000001");
+    tap(&s.ui, "IdentifyPage::ok-button");
+    assert_eq!(page(&s), Page::Register);
+    let r = s.ui.global::<RegisterAdapter>();
+    set_text(&s, "姓名", "孙丽");
+    set_text(&s, "推荐人手机（可选）", "13800000000");
+    assert!(s.ui.global::<KioskAdapter>().get_notice().contains("没有找到"), "a number that is nobody's is said");
+    set_text(&s, "推荐人手机（可选）", "1381234");
+    assert!(!r.get_details_ok(), "half a number");
+    set_text(&s, "推荐人手机（可选）", "13812345678");
+    assert!(r.get_details_ok());
+    assert_eq!(s.ui.global::<KioskAdapter>().get_notice(), "");
+    tap(&s.ui, "RegisterPage::next-button");
+    tap(&s.ui, "ConsentPage::consent-tick");
+    tap(&s.ui, "ConsentPage::register-button");
+    assert_eq!(page(&s), Page::Customer);
+    let mut k = s.kiosk.borrow_mut();
+    let wang = k.app().customer_by_key("13812345678").unwrap();
+    let referrals = k.app().referrals(&wang.id).unwrap();
+    assert_eq!(referrals.referred.iter().map(|(_, n, _)| n.as_str()).collect::<Vec<_>>(), ["孙丽"]);
+}
+
+#[test]
 fn an_id_card_nobody_knows_prefills_the_registration() {
     let s = shop();
     tap(&s.ui, "KioskWindow::sim-id");

@@ -62,6 +62,14 @@ pub fn anyone(l: Lang) -> String {
     l.pick("不指定，谁有空都可以".into(), "Anyone who is free".into())
 }
 
+/// A referrer's phone that is no customer's.
+pub fn unknown_referrer(l: Lang) -> String {
+    l.pick(
+        "没有找到这个手机号的会员，请核对或留空".into(),
+        "No member has this number: check it or leave it empty".into(),
+    )
+}
+
 /// 签到积分 given for this check-in.
 pub fn checkin_points(l: Lang, n: i64) -> String {
     l.pick(format!("签到积分 +{n}"), format!("check-in points +{n}"))

@@ -78,6 +78,8 @@ struct Draft {
     name: String,
     phone: String,
     birthday: String,
+    /// 推荐人: the phone of who recommended her, as typed.
+    referrer: String,
     gender: Gender,
     concerns: [bool; text::CONCERNS.len()],
     notice_version: String,
@@ -206,6 +208,7 @@ impl Kiosk {
         let r = ui.global::<RegisterAdapter>();
         r.on_name_edited(with1(&weak, |k: &mut Kiosk, t: slint::SharedString| k.name_edited(&t)));
         r.on_birthday_edited(with1(&weak, |k: &mut Kiosk, t: slint::SharedString| k.birthday_edited(&t)));
+        r.on_referrer_edited(with1(&weak, |k: &mut Kiosk, t: slint::SharedString| k.referrer_edited(&t)));
         r.on_choose_gender(with1(&weak, Kiosk::choose_gender));
         r.on_toggle_concern(with1(&weak, Kiosk::toggle_concern));
         r.on_next(with(&weak, Kiosk::show_consent));

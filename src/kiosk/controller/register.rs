@@ -18,6 +18,7 @@ impl Kiosk {
         r.set_phone(phone.masked().into());
         r.set_id_card(card.map(|c| c.key.masked).unwrap_or_default().into());
         r.set_birthday(self.visit.draft.birthday.clone().into());
+        r.set_referrer("".into());
         self.show_draft();
         self.notice("", false);
         self.go(Page::Register);
@@ -40,7 +41,8 @@ impl Kiosk {
             .collect();
         r.set_concerns(ModelRc::new(VecModel::from(concerns)));
         let birthday_ok = d.birthday.trim().is_empty() || parse_birthday(&d.birthday).is_ok();
-        r.set_details_ok(!d.name.trim().is_empty() && birthday_ok);
+        let referrer_ok = d.referrer.trim().is_empty() || Phone::parse(&d.referrer).is_ok();
+        r.set_details_ok(!d.name.trim().is_empty() && birthday_ok && referrer_ok);
         r.set_consent(d.consent);
         r.set_marketing(d.marketing);
     }
@@ -56,6 +58,21 @@ impl Kiosk {
         self.visit.draft.birthday = t.to_string();
         let bad = !t.trim().is_empty() && t.trim().len() >= 8 && parse_birthday(t).is_err();
         self.notice(if bad { text::bad_birthday(self.lang) } else { String::new() }.as_str(), bad);
+        self.show_draft();
+    }
+
+    /// 推荐人: a full number that is nobody's is said at once; the registration checks it again.
+    pub(super) fn referrer_edited(&mut self, t: &str) {
+        self.touch();
+        self.visit.draft.referrer = t.to_string();
+        let unknown = match Phone::parse(t) {
+            Ok(p) => matches!(
+                self.app.customer_by_key(p.as_str()),
+                Err(crate::app::AppError::Store(crate::store::StoreError::NotFound { .. }))
+            ),
+            Err(_) => t.trim().len() >= 11,
+        };
+        self.notice(if unknown { text::unknown_referrer(self.lang) } else { String::new() }.as_str(), unknown);
         self.show_draft();
     }
 
@@ -133,6 +150,7 @@ impl Kiosk {
                 .collect(),
             privacy_notice: Some(d.notice_version.clone()),
             marketing_consent: d.marketing,
+            referred_by: Some(d.referrer.trim().to_string()).filter(|r| !r.is_empty()),
             source: "kiosk".into(),
             ..Registration::default()
         };
