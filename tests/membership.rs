@@ -715,3 +715,30 @@ fn a_rule_change_for_a_later_day_waits_for_it_and_never_rewrites_past_visits() {
     let m = app.membership(WANG).unwrap();
     assert_eq!(m.points, 198 + 1584 + 198);
 }
+
+/// A price and duration changed from a later day: the first booking on that day takes the
+/// new duration (nothing else has read the price list yet), the checkout the new price.
+#[test]
+fn a_price_from_a_later_day_is_what_that_day_books_and_charges() {
+    let shop = shop();
+    let mut app = shop.app();
+    let tomorrow = app.today() + Duration::days(1);
+    app.change_service_price("足部护理", "168", Some(50), Some(tomorrow), "owner").unwrap();
+    app.add_shift("李娜", tomorrow, "10:00-21:00", "test").unwrap();
+    shop.clock.advance(Duration::days(1));
+    let mut app = shop.app();
+    let booked = app
+        .book(&salonbox::app::booking::BookingRequest {
+            customer: WANG.into(),
+            service: "足部护理".into(),
+            staff: Some("李娜".into()),
+            resource: None,
+            start: format!("{tomorrow} 16:00"),
+            note: String::new(),
+            source: "test".into(),
+        })
+        .unwrap();
+    assert_eq!(booked.ends_at - booked.starts_at, Duration::minutes(50));
+    let paid = app.checkout(&pay(vec![service("足部护理", &[])], &[(Tender::Cash, "168")])).unwrap();
+    assert_eq!(paid.bill.total, d("168"));
+}

@@ -249,6 +249,8 @@ fn book_item(
     now: DateTime<Utc>,
 ) -> Result<Appointment> {
     let customer = lookup_customer(tx, customer)?;
+    // a duration changed from today is in place before it is booked with
+    super::rules::apply_due(tx, crate::domain::time::business_date(now, tx.tz()), now)?;
     let service = active_service(tx, &item.service)?;
     let at = place(
         tx,

@@ -59,7 +59,8 @@ pub enum RuleChange {
         #[serde(default)]
         name: String,
         price: Decimal,
-        minutes: u32,
+        /// The new duration; `None` keeps the one it has when the change applies.
+        minutes: Option<u32>,
     },
 }
 
@@ -102,11 +103,11 @@ impl RuleChange {
                 format!("新返点「{}」：{} / new rebate", rule.name, rule.kind.describe())
             }
             RuleChange::RebateEnd { rule } => format!("停用返点「{rule}」/ rebate ended"),
-            RuleChange::ServicePrice { name, price, minutes, .. } => format!(
-                "「{name}」¥{}，{minutes} 分钟 / \"{name}\" ¥{}, {minutes} minutes",
-                price.normalize(),
-                price.normalize()
-            ),
+            RuleChange::ServicePrice { name, price, minutes, .. } => {
+                let (zh, en) = minutes
+                    .map_or((String::new(), String::new()), |m| (format!("，{m} 分钟"), format!(", {m} minutes")));
+                format!("「{name}」¥{}{zh} / \"{name}\" ¥{}{en}", price.normalize(), price.normalize())
+            }
         }
     }
 }
@@ -248,10 +249,7 @@ fn check(change: &RuleChange, today: NaiveDate) -> Result<()> {
                 return Err(AppError::input("价格 price", "不能为负 / cannot be negative"));
             }
             to_fen(*price).map_err(|e| AppError::input("价格 price", e.to_string()))?;
-            if *minutes == 0 || *minutes > 600 {
-                return Err(AppError::input("时长 duration", "应在 1-600 分钟之间 / must be 1 to 600 minutes"));
-            }
-            Ok(())
+            minutes.map_or(Ok(()), super::staff::check_duration)
         }
     }
 }
@@ -485,13 +483,8 @@ impl App {
     ) -> Result<ChangeOutcome> {
         let price =
             crate::domain::money::parse_yuan(price).map_err(|e| AppError::input("价格 price", e.to_string()))?;
-        let known = self.store.read(|tx| tx.find_service(service))?;
-        let minutes = minutes.unwrap_or(known.duration_min);
-        self.change_rule(
-            RuleChange::ServicePrice { service: known.id, name: known.name, price, minutes },
-            effective_on,
-            actor,
-        )
+        let change = RuleChange::ServicePrice { service: service.to_string(), name: String::new(), price, minutes };
+        self.change_rule(change, effective_on, actor)
     }
 
     /// Withdraws a change that has not taken effect yet.

@@ -291,9 +291,7 @@ impl App {
         if name.trim().is_empty() {
             return Err(AppError::input("名称 name", "不能为空 / must not be empty"));
         }
-        if duration_min == 0 || duration_min > 600 {
-            return Err(AppError::input("时长 duration", "应在 1-600 分钟之间 / must be 1 to 600 minutes"));
-        }
+        check_duration(duration_min)?;
         let price = parse_yuan(price).map_err(|e| AppError::input("价格 price", e.to_string()))?;
         let new = NewService {
             name: name.trim().to_string(),
@@ -319,6 +317,14 @@ impl App {
         let now = self.now();
         self.store.write(|tx| Ok(tx.insert_resource(name.trim(), kind.trim(), now)?))
     }
+}
+
+/// A service's duration: 1 to 600 minutes.
+pub(crate) fn check_duration(minutes: u32) -> Result<()> {
+    if minutes == 0 || minutes > 600 {
+        return Err(AppError::input("时长 duration", "应在 1-600 分钟之间 / must be 1 to 600 minutes"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

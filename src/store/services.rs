@@ -58,10 +58,17 @@ impl Tx<'_> {
         self.service(id)
     }
 
-    /// Sets a service's price (in fen) and duration; visits keep the price they were sold at.
-    pub fn set_service_price(&self, id: &str, price_fen: i64, minutes: u32, now: DateTime<Utc>) -> Result<Service> {
+    /// Sets a service's price (in fen) and, when given, its duration; visits keep the price
+    /// they were sold at.
+    pub fn set_service_price(
+        &self,
+        id: &str,
+        price_fen: i64,
+        minutes: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> Result<Service> {
         self.exec(
-            "UPDATE services SET price_fen = ?2, duration_min = ?3, updated_at = ?4 WHERE id = ?1",
+            "UPDATE services SET price_fen = ?2, duration_min = COALESCE(?3, duration_min), updated_at = ?4 WHERE id = ?1",
             params![id, price_fen, minutes, ms(now)],
         )?;
         self.service(id)

@@ -61,12 +61,7 @@ impl Sent {
 
     /// The day the change takes effect; empty: today.
     fn effective(&self) -> Result<Option<NaiveDate>, AppError> {
-        match self.get("effective") {
-            "" => Ok(None),
-            d => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map(Some)
-                .map_err(|_| AppError::input("生效日期 effective from", format!("“{d}”不是日期 / not a date"))),
-        }
+        super::views::effective_date(self.get("effective"))
     }
 }
 

@@ -169,11 +169,8 @@ async fn messages_page(
         opt_outs: opt_outs
             .into_iter()
             .map(|o| {
-                let phone = match o.phone.as_deref().map(crate::domain::phone::Phone::parse) {
-                    Some(Ok(p)) if !full => p.masked(),
-                    Some(Ok(p)) => p.to_string(),
-                    _ => "—".into(),
-                };
+                let phone = o.phone.as_deref().and_then(|r| crate::domain::phone::Phone::parse(r).ok());
+                let phone = views::phone_shown(phone.as_ref(), full);
                 let how = if o.replied { "回复退订 replied TD" } else { "撤回同意 withdrew consent" };
                 (o.name, format!("/customers/{}", o.customer_id), phone, how, views::when(o.at, tz))
             })

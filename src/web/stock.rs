@@ -270,10 +270,7 @@ struct BufferForm {
 
 async fn buffer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(f): Form<BufferForm>) -> Page {
     change(shop, ctx, Permission::Setup, "buffer", move |app, actor| {
-        let m: u32 = f.minutes.trim().parse().map_err(|_| {
-            AppError::input("整理时间 buffer", format!("“{}”不是分钟数 / not minutes", f.minutes.trim()))
-        })?;
-        app.set_service_buffer(&f.service, m, actor)?;
+        app.set_service_buffer(&f.service, minutes("整理时间 buffer", &f.minutes)?, actor)?;
         Ok(None)
     })
     .await
@@ -296,12 +293,7 @@ fn minutes(field: &'static str, v: &str) -> Result<u32, AppError> {
 async fn price(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(f): Form<PriceForm>) -> Page {
     change(shop, ctx, Permission::Setup, "price", move |app, actor| {
         let m = minutes("时长 duration", &f.minutes)?;
-        let on = match f.effective.trim() {
-            "" => None,
-            d => Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
-                AppError::input("生效日期 effective", format!("“{d}”不是日期 YYYY-MM-DD / not a date"))
-            })?),
-        };
+        let on = super::views::effective_date(&f.effective)?;
         let out = app.change_service_price(&f.service, &f.price, Some(m), on, actor)?;
         Ok(match out {
             crate::app::rules::ChangeOutcome::Scheduled { effective_on, .. } => Some(effective_on),

@@ -51,10 +51,25 @@ pub fn hm(t: DateTime<Utc>, tz: Tz) -> String {
 
 /// A phone number as this person may see it.
 pub fn phone_for(user: &WebUser, c: &Customer) -> String {
-    match &c.phone {
-        Some(p) if may(user.staff.role, Permission::SeeFullPhone) => p.as_str().to_string(),
+    phone_shown(c.phone.as_ref(), may(user.staff.role, Permission::SeeFullPhone))
+}
+
+/// A phone number whole (`full`) or masked (`139****5678`); `—` for none.
+pub fn phone_shown(p: Option<&crate::domain::phone::Phone>, full: bool) -> String {
+    match p {
+        Some(p) if full => p.as_str().to_string(),
         Some(p) => p.masked(),
         None => "—".into(),
+    }
+}
+
+/// A form's effective date (`YYYY-MM-DD`); empty: none (today).
+pub fn effective_date(v: &str) -> Result<Option<chrono::NaiveDate>, crate::app::AppError> {
+    match v.trim() {
+        "" => Ok(None),
+        d => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| crate::app::AppError::input("生效日期 effective from", format!("“{d}”不是日期 / not a date"))),
     }
 }
 
