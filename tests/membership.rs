@@ -742,3 +742,21 @@ fn a_price_from_a_later_day_is_what_that_day_books_and_charges() {
     let paid = app.checkout(&pay(vec![service("足部护理", &[])], &[(Tender::Cash, "168")])).unwrap();
     assert_eq!(paid.bill.total, d("168"));
 }
+
+/// The kiosk's service choice shows the price of the day, even when it is the first to read it.
+#[test]
+fn the_kiosk_offers_the_price_of_the_day() {
+    let shop = shop();
+    let mut app = shop.app();
+    let tomorrow = app.today() + Duration::days(1);
+    app.change_service_price("足部护理", "168", None, Some(tomorrow), "owner").unwrap();
+    let wang = app.customer_by_key(WANG).unwrap();
+    let price = |app: &mut App| {
+        let offers = app.offers(&wang).unwrap();
+        offers.into_iter().find(|o| o.service.name == "足部护理").map(|o| (o.price, o.service.duration_min))
+    };
+    assert_eq!(price(&mut app), Some((d("158"), 45)));
+    shop.clock.advance(Duration::days(1));
+    let mut app = shop.app();
+    assert_eq!(price(&mut app), Some((d("168"), 45)), "the new price, the duration kept");
+}

@@ -159,6 +159,8 @@ pub struct StaffOffer {
 impl App {
     /// The active services with the customer's tier price, by category and name.
     pub fn offers(&mut self, customer: &crate::domain::model::Customer) -> Result<Vec<Offer>> {
+        // the prices she is shown are the ones the checkout will charge
+        self.apply_due_rule_changes()?;
         self.store.read(|tx| {
             let discounts = match &customer.tier {
                 Some(name) => {
