@@ -1463,6 +1463,12 @@ async fn membership_rules_change_from_a_date_and_price_the_next_checkout() {
     b.click("a[href='/membership']").await;
     b.wait_for("#tiers").await;
     screen(&b, "membership-1366x768").await;
+    // the owner's ten rail items overflow a laptop's height: the rail scrolls to the last one
+    let reach = "const r = document.querySelector('.rail'); r.scrollTop = 10000; \
+                 const last = r.querySelector('a:last-of-type').getBoundingClientRect(); \
+                 return [r.scrollHeight > r.clientHeight, last.bottom <= window.innerHeight + 1];";
+    assert_eq!(b.exec(reach, json!([])).await, json!([true, true]), "the rail's last item is reachable");
+    b.exec("document.querySelector('.rail').scrollTop = 0;", json!([])).await;
     let set = |id: &str, v: &str| format!("document.getElementById('{id}').value = '{v}';");
     let tier_form = |discount: &str| {
         [
