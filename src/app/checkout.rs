@@ -465,13 +465,22 @@ fn checkout_in(tx: &Tx<'_>, req: &CheckoutRequest, now: DateTime<Utc>) -> Result
                         ),
                     ));
                 }
+                let kind = match (&course.service_id, &course.product_id) {
+                    (Some(service_id), _) => {
+                        LineKind::CourseSession { course_id: course.id.clone(), service_id: service_id.clone() }
+                    }
+                    (None, Some(product_id)) => {
+                        LineKind::PrepaidProduct { course_id: course.id.clone(), product_id: product_id.clone() }
+                    }
+                    (None, None) => return Err(AppError::input(field, "疗程卡没有项目 / the course has no item")),
+                };
                 (
-                    LineKind::CourseSession { course_id: course.id.clone(), service_id: course.service_id.clone() },
+                    kind,
                     course.service_name.clone(),
                     course.category.clone(),
                     course.session_value(),
-                    Some(course.service_id.clone()),
-                    false,
+                    course.service_id.clone(),
+                    course.product_id.is_some(),
                 )
             }
         };
@@ -537,7 +546,7 @@ fn checkout_in(tx: &Tx<'_>, req: &CheckoutRequest, now: DateTime<Utc>) -> Result
     // Stock: products sold and the materials of the treatments, first-expiring first.
     for l in &cart {
         match &l.kind {
-            LineKind::Product { product_id } => {
+            LineKind::Product { product_id } | LineKind::PrepaidProduct { product_id, .. } => {
                 super::stock::take_stock(tx, product_id, l.quantity.into(), "sold", &visit_id, &req.actor, now)?;
             }
             LineKind::Service { service_id } | LineKind::CourseSession { service_id, .. } => {
@@ -582,10 +591,10 @@ fn checkout_in(tx: &Tx<'_>, req: &CheckoutRequest, now: DateTime<Utc>) -> Result
             amount: b.amount,
             staff,
             sessions_left: match &l.kind {
-                LineKind::CourseSession { course_id, .. } => {
+                LineKind::CourseSession { course_id, .. } | LineKind::PrepaidProduct { course_id, .. } => {
                     left_after.iter().find(|c| &c.id == course_id).map(|c| c.sessions_left)
                 }
-                _ => None,
+                LineKind::Service { .. } | LineKind::Product { .. } => None,
             },
         })
         .collect();
@@ -613,6 +622,17 @@ impl App {
         let now = self.now();
         self.store.write(|tx| {
             let v = tx.visit_for_void(visit_id.trim())?;
+            if v.kind == "course_sale" {
+                let used = tx.sold_items_used(visit_id.trim())?;
+                if used > 0 {
+                    return Err(AppError::input(
+                        "撤销 void",
+                        format!(
+                            "这张卡/套餐已使用 {used} 次，请先撤销使用它的消费 / this course or package has been used {used} times: void those visits first"
+                        ),
+                    ));
+                }
+            }
             tx.mark_voided(visit_id.trim())?;
             let reversal = NewVisit {
                 kind: v.kind,
@@ -759,7 +779,7 @@ fn void_points(tx: &Tx<'_>, v: &NewVisit, visit_id: &str, now: DateTime<Utc>) ->
 }
 
 /// The staff id behind an actor name, when the actor is a staff member.
-fn staff_actor(tx: &Tx<'_>, actor: &str) -> Option<String> {
+pub(crate) fn staff_actor(tx: &Tx<'_>, actor: &str) -> Option<String> {
     tx.find_staff(actor).ok().map(|s| s.id)
 }
 
@@ -779,6 +799,9 @@ fn visit_from_bill(
             LineKind::Product { product_id } => ("product", None, Some(product_id.clone()), None),
             LineKind::CourseSession { course_id, service_id } => {
                 ("course_session", Some(service_id.clone()), None, Some(course_id.clone()))
+            }
+            LineKind::PrepaidProduct { course_id, product_id } => {
+                ("course_session", None, Some(product_id.clone()), Some(course_id.clone()))
             }
         };
         items.push(NewVisitItem {

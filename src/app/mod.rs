@@ -17,6 +17,7 @@ pub mod import;
 pub mod jobs;
 pub mod membership;
 pub mod notify;
+pub mod packages;
 pub mod queue;
 pub mod report;
 pub mod restore;

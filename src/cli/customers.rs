@@ -272,12 +272,12 @@ pub(super) fn show_customer(app: &mut App, c: &Customer, json: bool) -> Result<(
             ),
         ),
         (
-            "疗程卡 Courses",
+            "疗程卡/套餐 Courses, packages",
             m.courses
                 .iter()
                 .map(|k| {
                     let until = k.valid_until.map(|u| format!(" → {}", local_dt(u, tz))).unwrap_or_default();
-                    format!("{} {}/{}{until}", k.service_name, k.sessions_left, k.sessions_total)
+                    format!("{} {}/{}{until}", k.label(), k.sessions_left, k.sessions_total)
                 })
                 .collect::<Vec<_>>()
                 .join("；"),

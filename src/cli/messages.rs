@@ -284,6 +284,39 @@ pub fn course_sold(service: &str, sessions: u32, id: &str) -> String {
     format!("已售出疗程卡 / course sold: {service} {sessions} 次 / sessions（编号 / id {id}）")
 }
 
+pub fn package_added(p: &crate::store::Package) -> String {
+    format!(
+        "已新建套餐 / package added: {} ¥{}（{}；单买合计 / one by one ¥{}）",
+        p.name,
+        p.price,
+        package_items(p),
+        p.list_value()
+    )
+}
+
+/// `面部护理×5、精华液×1`
+pub fn package_items(p: &crate::store::Package) -> String {
+    p.items.iter().map(|i| format!("{}×{}", i.name, i.quantity)).collect::<Vec<_>>().join("、")
+}
+
+pub fn headers_packages() -> [&'static str; 6] {
+    ["名称 Name", "价格 Price", "项目 Items", "有效期 Valid", "已售 Sold", "状态 State"]
+}
+
+pub fn package_retired(name: &str) -> String {
+    format!("已下架 / off the list: {name}（已售出的照常使用 / those sold stay valid）")
+}
+
+pub fn package_sold(s: &crate::app::packages::PackageSale, tz: chrono_tz::Tz) -> String {
+    let until = s.valid_until.map_or_else(
+        || "长期有效 / no end".to_string(),
+        |u| format!("有效期至 / valid until {}", crate::domain::time::local_dt(u, tz)),
+    );
+    let items =
+        s.items.iter().map(|i| format!("{}×{}", i.service_name, i.sessions_total)).collect::<Vec<_>>().join("、");
+    format!("已售出套餐 / package sold: {} ¥{}（{items}；{until}；消费 / visit {}）", s.name, s.price, s.visit_id)
+}
+
 pub fn sessions_left(left: i64) -> String {
     format!("剩余 {left} 次 / {left} left")
 }

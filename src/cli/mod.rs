@@ -187,6 +187,9 @@ pub enum Command {
     /// 疗程卡/次卡 / prepaid courses
     #[command(subcommand)]
     Course(money::CourseCmd),
+    /// 套餐：新建、列表、下架、售卖 / packages: add, list, retire, sell
+    #[command(subcommand)]
+    Package(money::PackageCmd),
     /// 日报、周报、月报 / daily, weekly and monthly reports
     Report(report::ReportArgs),
     /// 断电耐久测试：不停签到并核对 / power-loss soak test: check in without end, then verify
@@ -559,6 +562,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         Command::Feedback(c) => return feedback::feedback(app, c),
         Command::Campaign(c) => return campaign::campaign(app, c),
         Command::Course(c) => return money::course(app, c),
+        Command::Package(c) => return money::package(app, c),
         Command::Checkin(c) => return queue::checkin(app, c),
         Command::Queue { action, json } => return queue::queue(app, action, json),
         Command::Backup { to, keep, json } => {

@@ -324,6 +324,53 @@ pub enum CourseCmd {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum PackageCmd {
+    /// 新建套餐 / offer a new package
+    Add {
+        /// 名称 / name
+        name: String,
+        /// 售价 / price
+        #[arg(long)]
+        price: String,
+        /// 项目：服务或商品[*数量]，可多次 / an item: SERVICE or PRODUCT[*N], repeatable
+        #[arg(long = "item", value_name = "ITEM*N", required = true)]
+        items: Vec<String>,
+        /// 有效天数（不填为长期）/ days valid from the sale (omit: no end)
+        #[arg(long)]
+        valid_days: Option<i64>,
+    },
+    /// 在售套餐 / the packages on offer
+    List {
+        /// 含已下架 / with those no longer offered
+        #[arg(long)]
+        all: bool,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 下架（已售出的照常使用）/ take off the list (what was sold stays valid)
+    Retire {
+        /// 名称或编号 / name or id
+        package: String,
+    },
+    /// 售卖套餐 / sell a package
+    Sell {
+        /// 顾客 / customer
+        #[arg(long)]
+        customer: String,
+        /// 套餐名称或编号 / package name or id
+        #[arg(long)]
+        package: String,
+        /// 支付：方式=金额 / METHOD=AMOUNT
+        #[arg(long = "pay", value_name = "METHOD=AMOUNT", required = true)]
+        pay: Vec<String>,
+        /// 以 JSON 输出 / output JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 fn decimal(field: &str, s: &str) -> Result<Decimal, CliError> {
     s.trim().trim_end_matches('%').parse().map_err(|_| CliError::Usage(msg::not_a_number(field, s)))
 }
@@ -348,14 +395,8 @@ pub fn parse_item(spec: &str) -> Result<(String, u32, Shares), CliError> {
         Some((l, s)) => (l, Some(s)),
         None => (spec, None),
     };
-    let (name, quantity) = match left.rsplit_once('*') {
-        Some((n, q)) => (n, q.trim().parse::<u32>().map_err(|_| CliError::Usage(msg::bad_item(spec)))?),
-        None => (left, 1),
-    };
-    let name = name.trim();
-    if name.is_empty() || quantity == 0 {
-        return Err(CliError::Usage(msg::bad_item(spec)));
-    }
+    let (name, quantity) =
+        crate::domain::package::parse_item(left).map_err(|_| CliError::Usage(msg::bad_item(spec)))?;
     let mut shares = Vec::new();
     for part in staff.into_iter().flat_map(|s| s.split([',', '，'])) {
         let part = part.trim();
@@ -367,7 +408,7 @@ pub fn parse_item(spec: &str) -> Result<(String, u32, Shares), CliError> {
             None => shares.push((part.to_string(), None)),
         }
     }
-    Ok((name.to_string(), quantity, shares))
+    Ok((name, quantity, shares))
 }
 
 fn print_receipt(r: &Receipt) -> Result<(), CliError> {
@@ -716,6 +757,44 @@ pub fn course(app: &mut App, c: CourseCmd) -> Result<Outcome, CliError> {
                 "cli",
             )?;
             if json { print_json(&sale)? } else { say(&msg::course_sold(&service, sale.sessions, &sale.course_id))? }
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+pub fn package(app: &mut App, c: PackageCmd) -> Result<Outcome, CliError> {
+    use crate::app::packages::{PackageDraft, PackageSaleRequest};
+    match c {
+        PackageCmd::Add { name, price, items, valid_days } => {
+            let p =
+                app.define_package(&PackageDraft { name, price: yuan("--price", &price)?, valid_days, items }, "cli")?;
+            say(&msg::package_added(&p))?;
+        }
+        PackageCmd::List { all, json } => {
+            let list = app.packages(all)?;
+            print_rows(json, &list, msg::headers_packages(), |p| {
+                [
+                    p.name.clone(),
+                    format!("¥{}", p.price),
+                    msg::package_items(p),
+                    p.valid_days.map_or_else(|| "长期 no end".to_string(), |d| format!("{d} 天 days")),
+                    p.sold.to_string(),
+                    if p.active { "在售 on offer".into() } else { "已下架 retired".into() },
+                ]
+            })?;
+        }
+        PackageCmd::Retire { package } => {
+            let p = app.retire_package(&package, "cli")?;
+            say(&msg::package_retired(&p.name))?;
+        }
+        PackageCmd::Sell { customer, package, pay, json } => {
+            let sale = app.sell_package(&PackageSaleRequest { customer, package, tenders: tenders(&pay)? }, "cli")?;
+            if json {
+                print_json(&sale)?
+            } else {
+                let tz = app.tz();
+                say(&msg::package_sold(&sale, tz))?
+            }
         }
     }
     Ok(Outcome::Ok)

@@ -134,6 +134,12 @@ pub enum LineKind {
         course_id: String,
         service_id: String,
     },
+    /// A product of a package (套餐) handed over; `unit_price` is its share of the package's
+    /// price per unit.
+    PrepaidProduct {
+        course_id: String,
+        product_id: String,
+    },
 }
 
 /// Who earns commission on a line: their share of the line (percent, the shares of a line
@@ -161,7 +167,15 @@ pub struct CartLine {
 
 impl CartLine {
     fn is_course(&self) -> bool {
-        matches!(self.kind, LineKind::CourseSession { .. })
+        self.course_id().is_some()
+    }
+
+    /// The prepaid course or package item the line is taken from.
+    fn course_id(&self) -> Option<&str> {
+        match &self.kind {
+            LineKind::CourseSession { course_id, .. } | LineKind::PrepaidProduct { course_id, .. } => Some(course_id),
+            LineKind::Service { .. } | LineKind::Product { .. } => None,
+        }
     }
 
     fn list_amount(&self) -> Decimal {
@@ -608,10 +622,10 @@ fn validate_lines(cart: &[CartLine]) -> Result<(), CheckoutError> {
 fn course_sessions(cart: &[CartLine], member: Option<&Member>) -> Result<Vec<(String, u32)>, CheckoutError> {
     let mut wanted: Vec<(String, String, u32)> = Vec::new();
     for l in cart {
-        if let LineKind::CourseSession { course_id, .. } = &l.kind {
+        if let Some(course_id) = l.course_id() {
             match wanted.iter_mut().find(|(id, _, _)| id == course_id) {
                 Some(w) => w.2 += l.quantity,
-                None => wanted.push((course_id.clone(), l.name.clone(), l.quantity)),
+                None => wanted.push((course_id.to_string(), l.name.clone(), l.quantity)),
             }
         }
     }

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod messages;
 pub mod model;
 pub mod money;
+pub mod package;
 pub mod phone;
 pub mod points;
 pub mod queue;

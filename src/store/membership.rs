@@ -27,20 +27,35 @@ pub struct Tier {
     pub discounts: BTreeMap<String, Decimal>,
 }
 
-/// A prepaid course with what is left of it.
+/// A prepaid course with what is left of it, or a package's (套餐) prepaid service or product:
+/// each is redeemed item by item at checkout.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CourseBalance {
     pub id: String,
-    pub service_id: String,
+    /// The service a session is of; `None` for a package's product (`product_id`).
+    pub service_id: Option<String>,
+    pub product_id: Option<String>,
+    /// The service's or the product's name.
     pub service_name: String,
     pub category: String,
     pub sessions_total: i64,
     pub sessions_left: i64,
     pub price: Decimal,
     pub valid_until: Option<DateTime<Utc>>,
+    /// The package (套餐) it came with, by the name it was sold under, and that sale's id.
+    pub package: Option<String>,
+    pub package_sale_id: Option<String>,
 }
 
 impl CourseBalance {
+    /// What a desk calls it: `面部护理`, or `焕颜套餐 · 精华液` for a package's item.
+    pub fn label(&self) -> String {
+        match &self.package {
+            Some(p) => format!("{p} · {}", self.service_name),
+            None => self.service_name.clone(),
+        }
+    }
+
     /// The course's value per session (price / sessions, to the fen).
     pub fn session_value(&self) -> Decimal {
         crate::domain::checkout::round_yuan(self.price / Decimal::from(self.sessions_total.max(1)))
@@ -325,26 +340,41 @@ impl Tx<'_> {
         }
     }
 
-    /// A customer's prepaid courses, with sessions left (expired ones too: `valid_until`).
+    /// A customer's prepaid courses and packages' items, with what is left (expired ones
+    /// too: `valid_until`), oldest first. A sale that was voided takes its items with it.
     pub fn courses(&self, customer_id: &str) -> Result<Vec<CourseBalance>> {
         let mut st = self.conn().prepare_cached(
-            "SELECT c.id, c.service_id, s.name, s.category, c.sessions_total,
+            "SELECT c.id, c.service_id, NULL, s.name, s.category, c.sessions_total,
                     c.sessions_total + COALESCE((SELECT SUM(delta) FROM course_session_ledger l WHERE l.course_id = c.id), 0),
-                    c.price_fen, c.valid_until
+                    c.price_fen, c.valid_until, ps.name, c.created_at, ps.id
              FROM prepaid_courses c JOIN services s ON s.id = c.service_id
-             WHERE c.customer_id = ?1 ORDER BY c.created_at",
+             LEFT JOIN package_sales ps ON ps.id = c.package_sale_id
+             WHERE c.customer_id = ?1
+               AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.id = c.sold_visit_id AND v.status = 'voided')
+             UNION ALL
+             SELECT p.id, NULL, p.product_id, pr.name, pr.category, p.quantity_total,
+                    p.quantity_total + COALESCE((SELECT SUM(delta) FROM prepaid_product_ledger l WHERE l.prepaid_product_id = p.id), 0),
+                    p.price_fen, p.valid_until, ps.name, p.created_at, ps.id
+             FROM prepaid_products p JOIN products pr ON pr.id = p.product_id
+             JOIN package_sales ps ON ps.id = p.package_sale_id
+             WHERE p.customer_id = ?1
+               AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.id = ps.sold_visit_id AND v.status = 'voided')
+             ORDER BY 11, 1",
         )?;
         let rows = st
             .query_map([customer_id], |r| {
                 Ok(CourseBalance {
                     id: r.get(0)?,
                     service_id: r.get(1)?,
-                    service_name: r.get(2)?,
-                    category: r.get(3)?,
-                    sessions_total: r.get(4)?,
-                    sessions_left: r.get(5)?,
-                    price: from_fen(r.get(6)?),
-                    valid_until: r.get::<_, Option<i64>>(7)?.map(from_ms),
+                    product_id: r.get(2)?,
+                    service_name: r.get(3)?,
+                    category: r.get(4)?,
+                    sessions_total: r.get(5)?,
+                    sessions_left: r.get(6)?,
+                    price: from_fen(r.get(7)?),
+                    valid_until: r.get::<_, Option<i64>>(8)?.map(from_ms),
+                    package: r.get(9)?,
+                    package_sale_id: r.get(11)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -14,6 +14,7 @@ mod customers;
 mod feedback;
 mod membership;
 mod outbox;
+mod packages;
 mod printing;
 mod products;
 mod queue;
@@ -46,6 +47,7 @@ pub use customers::{CustomerPatch, NewCustomer};
 pub use feedback::{FeedbackRow, Interaction, VisitBrief};
 pub use membership::{CouponTemplate, CourseBalance, CourseEnding, IssuedCoupon, NewCoupon, NewCourse, Tier};
 pub use outbox::{Contact, JobRun, NewNotification, Notification, OutboxStats};
+pub use packages::{NewPackageItem, NewPackageSale, Package, PackageItem, SoldItem};
 pub use printing::{DeviceStatus, PrintJob};
 pub use products::Product;
 pub use queue::NewQueueEntry;
@@ -104,6 +106,7 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0011_rules_referrals.sql"),
         then: None,
     },
+    Migration { version: 12, name: "packages", sql: include_str!("migrations/0012_packages.sql"), then: None },
 ];
 
 #[derive(Debug, Error)]

@@ -55,7 +55,8 @@ pub struct LedgerSums {
     pub points_other: i64,
     /// Points held at the end of the range.
     pub points_held: i64,
-    /// Prepaid course sessions not used at the end of the range (courses still valid).
+    /// Prepaid course sessions (and packages' products) not used at the end of the range
+    /// (still valid).
     pub course_sessions_left: i64,
     /// Their value at the price paid, in fen.
     pub course_value_left: i64,
@@ -155,6 +156,7 @@ impl Tx<'_> {
                 "SELECT st.name, COALESCE(SUM(i.quantity), 0), COALESCE(SUM(i.amount_fen), 0)
                  FROM visits v JOIN visit_items i ON i.visit_id = v.id JOIN staff st ON st.id = i.staff_id
                  WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING} AND i.kind IN ('service', 'course_session')
+                   AND i.service_id IS NOT NULL
                  GROUP BY i.staff_id ORDER BY 3 DESC, 2 DESC"
             ),
             r,
@@ -238,7 +240,14 @@ impl Tx<'_> {
                         c.sessions_total + COALESCE((SELECT SUM(delta) FROM course_session_ledger l
                                                      WHERE l.course_id = c.id AND l.at < ?1), 0)
                  FROM prepaid_courses c WHERE c.created_at < ?1 AND (c.valid_until IS NULL OR c.valid_until > ?1)
-                   AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.id = c.sold_visit_id AND v.status = 'voided')",
+                   AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.id = c.sold_visit_id AND v.status = 'voided')
+                 UNION ALL
+                 SELECT p.quantity_total, p.price_fen,
+                        p.quantity_total + COALESCE((SELECT SUM(delta) FROM prepaid_product_ledger l
+                                                     WHERE l.prepaid_product_id = p.id AND l.at < ?1), 0)
+                 FROM prepaid_products p JOIN package_sales ps ON ps.id = p.package_sale_id
+                 WHERE p.created_at < ?1 AND (p.valid_until IS NULL OR p.valid_until > ?1)
+                   AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.id = ps.sold_visit_id AND v.status = 'voided')",
             )?;
             let rows = st
                 .query_map([end], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?)))?

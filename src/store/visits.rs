@@ -230,10 +230,18 @@ impl Tx<'_> {
             }
         }
         for (course, delta) in &v.course_sessions {
-            self.exec(
-                "INSERT INTO course_session_ledger (id, course_id, delta, visit_id, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            // a course's session, or else a package's product (the same id space to a visit)
+            let n = self.exec(
+                "INSERT INTO course_session_ledger (id, course_id, delta, visit_id, at)
+                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM prepaid_courses WHERE id = ?2)",
                 params![new_id(), course, delta, id, at],
             )?;
+            if n == 0 {
+                self.exec(
+                    "INSERT INTO prepaid_product_ledger (id, prepaid_product_id, delta, visit_id, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![new_id(), course, delta, id, at],
+                )?;
+            }
         }
         if let Some(coupon) = &v.coupon_id {
             self.exec(
@@ -450,7 +458,10 @@ impl Tx<'_> {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let course_sessions = self
             .conn()
-            .prepare_cached("SELECT course_id, delta FROM course_session_ledger WHERE visit_id = ?1 ORDER BY rowid")?
+            .prepare_cached(
+                "SELECT course_id, delta FROM course_session_ledger WHERE visit_id = ?1
+                 UNION ALL SELECT prepaid_product_id, delta FROM prepaid_product_ledger WHERE visit_id = ?1",
+            )?
             .query_map([visit_id], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let rebates = self

@@ -378,3 +378,87 @@ fn a_service_price_changes_now_or_from_a_day() {
     let changes = shop.run(&["rules", "changes"]).ok().stdout();
     assert!(changes.contains("¥68"), "{changes}");
 }
+
+/// 套餐: a bundle of services and a product at one price, sold, then redeemed item by item
+/// (the product handed over leaves the stock), its price split by list value; a sale in use
+/// cannot be voided until what used it is.
+#[test]
+fn a_package_is_sold_then_redeemed_item_by_item() {
+    let shop = Shop::small();
+    shop.add_customer("王小丽", WANG);
+    shop.run(&["product", "add", "SKU-001", "修护精华", "--price", "120"]).ok();
+    shop.run(&["stock", "in", "SKU-001", "3"]).ok();
+    let err = shop
+        .run(&["package", "add", "焕颜套餐", "--price", "999", "--item", "面部深层清洁*3", "--item", "火星护理"])
+        .fails()
+        .stderr();
+    assert!(err.contains("火星护理") && err.contains("项目"), "{err}");
+    let err = shop.run(&["package", "add", "焕颜套餐", "--price", "999", "--item", "面部深层清洁*零"]).fails().stderr();
+    assert!(err.contains("面部深层清洁"), "{err}");
+    let added = shop
+        .run(&[
+            "package",
+            "add",
+            "焕颜套餐",
+            "--price",
+            "599",
+            "--item",
+            "面部深层清洁*3",
+            "--item",
+            "修护精华",
+            "--valid-days",
+            "90",
+        ])
+        .ok()
+        .stdout();
+    assert!(added.contains("面部深层清洁×3") && added.contains("¥714"), "one by one 3×198 + 120: {added}");
+    let dup = shop.run(&["package", "add", "焕颜套餐", "--price", "1", "--item", "修护精华"]).fails().stderr();
+    assert!(dup.contains("焕颜套餐"), "{dup}");
+    let err =
+        shop.run(&["package", "sell", "--customer", WANG, "--package", "焕颜套餐", "--pay", "wechat=500"]).fails();
+    assert!(err.stderr().contains("599"), "{}", err.stderr());
+    let sale = shop
+        .run(&["package", "sell", "--customer", WANG, "--package", "焕颜套餐", "--pay", "wechat=599", "--json"])
+        .ok()
+        .json();
+    let items = sale["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{sale}");
+    // ¥599 split as 594 : 120 of list value, to the fen
+    let prices: Vec<Decimal> = items.iter().map(|i| d(&i["price"])).collect();
+    assert_eq!(prices, vec![n("498.33"), n("100.67")], "{sale}");
+    assert_eq!(prices.iter().sum::<Decimal>(), n("599"));
+    let sale_visit = sale["visit_id"].as_str().unwrap().to_string();
+
+    // two facials today, and the serum handed over
+    let r = shop
+        .run(&["checkout", "--customer", WANG, "--course", "面部深层清洁@李娜", "--course", "修护精华", "--json"])
+        .ok()
+        .json();
+    assert_eq!(d(&r["bill"]["total"]), n("0"), "all prepaid: {r}");
+    let left: Vec<i64> = r["lines"].as_array().unwrap().iter().map(|l| l["sessions_left"].as_i64().unwrap()).collect();
+    assert_eq!(left, vec![2, 0]);
+    let used = r["visit_id"].as_str().unwrap().to_string();
+    let list = shop.run(&["stock", "list", "--json"]).ok().json();
+    assert_eq!(list[0]["level"], 2, "the serum left the shelf");
+    let again = shop.run(&["checkout", "--customer", WANG, "--course", "修护精华"]).fails().stderr();
+    assert!(again.contains("剩余 0 次"), "{again}");
+    let show = shop.run(&["customer", "show", WANG]).ok().stdout();
+    assert!(show.contains("焕颜套餐 · 面部深层清洁 2/3") && show.contains("焕颜套餐 · 修护精华 0/1"), "{show}");
+
+    // the sale cannot be voided while something of it is used
+    let refused = shop.run(&["visit", "void", &sale_visit]).fails().stderr();
+    assert!(refused.contains("已使用 2 次"), "{refused}");
+    shop.run(&["visit", "void", &used]).ok();
+    assert_eq!(shop.run(&["stock", "list", "--json"]).ok().json()[0]["level"], 3, "the void puts it back");
+    shop.run(&["visit", "void", &sale_visit]).ok();
+    let show = shop.run(&["customer", "show", WANG]).ok().stdout();
+    assert!(!show.contains("焕颜套餐"), "a voided sale takes its items with it: {show}");
+
+    // retired: not sold any more, listed with --all
+    shop.run(&["package", "retire", "焕颜套餐"]).ok();
+    let err =
+        shop.run(&["package", "sell", "--customer", WANG, "--package", "焕颜套餐", "--pay", "wechat=599"]).fails();
+    assert!(err.stderr().contains("焕颜套餐"), "{}", err.stderr());
+    let all = shop.run(&["package", "list", "--all", "--json"]).ok().json();
+    assert_eq!((all[0]["active"].as_bool(), all[0]["sold"].as_i64()), (Some(false), Some(0)), "{all}");
+}
