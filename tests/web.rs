@@ -823,6 +823,103 @@ async fn top_up_and_course_sale_at_the_till() {
     phone.quit().await;
 }
 
+/// 套餐: the owner puts a package on offer (a refused form keeps what was typed), the desk
+/// sells it at the package's price, and the customer uses it item by item at the till: the
+/// first visit takes one of two lash sessions and the eye cream, nothing to pay; her page
+/// shows what is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_sold_and_partly_redeemed() {
+    let site = site().await;
+    let mut app = site.app();
+    let wang = app.customer_by_key(PHONE).unwrap();
+    let cream_before = app.stock_list().unwrap().into_iter().find(|r| r.name == "紧致眼霜").unwrap().level;
+    let b = Browser::start(1366, 768).await;
+    login(&b, &site, "林美华", "salonbox-demo").await;
+    b.wait_text("今天").await;
+    b.goto(&format!("{}/membership", site.url)).await;
+    b.wait_for("#packages").await;
+    let listed = b.element_text(&b.wait_for("#packages").await).await;
+    assert!(listed.contains("焕颜补水套餐") && listed.contains("补水保湿护理×5"), "{listed}");
+    // no items: refused beside the form, the name kept
+    b.type_into("#package-name", "美睫套餐").await;
+    b.type_into("#package-price", "699").await;
+    b.clear("#package-days").await;
+    b.type_into("#package-days", "90").await;
+    b.click("#add-package").await;
+    let e = b.wait_for("#package-error").await;
+    assert!(b.element_text(&e).await.contains("至少"), "a package needs an item");
+    assert_eq!(b.exec("return document.getElementById('package-name').value;", json!([])).await, json!("美睫套餐"));
+    b.exec(
+        "const items = document.querySelectorAll('#package-form select[name=item]');
+         const qty = document.querySelectorAll('#package-form input[name=qty]');
+         items[0].value = '嫁接睫毛'; qty[0].value = '2'; items[1].value = '紧致眼霜'; qty[1].value = '1';",
+        json!([]),
+    )
+    .await;
+    b.click("#add-package").await;
+    b.wait_for("#done").await;
+    let listed = b.element_text(&b.wait_for("#packages").await).await;
+    assert!(listed.contains("美睫套餐") && listed.contains("嫁接睫毛×2、紧致眼霜×1"), "{listed}");
+    let package = app.packages(false).unwrap().into_iter().find(|p| p.name == "美睫套餐").unwrap();
+    b.exec("document.getElementById('packages-panel').scrollIntoView();", json!([])).await;
+    screen(&b, "membership-packages-1366x768").await;
+    b.quit().await;
+
+    // the desk sells it
+    let b = Browser::start(1366, 768).await;
+    login(&b, &site, "周晓燕", "2222").await;
+    b.wait_text("今天").await;
+    b.goto(&format!("{}/checkout/package?customer={}", site.url, wang.id)).await;
+    b.wait_for("#sale-form").await;
+    b.click("#sale-submit").await;
+    b.wait_for("#package-error").await;
+    assert!(app.membership(&wang.id).unwrap().courses.is_empty(), "nothing sold without a package chosen");
+    b.goto(&format!("{}/checkout/package?customer={}&package={}&tender=wechat", site.url, wang.id, package.id)).await;
+    b.wait_for("#sale-form").await;
+    screen(&b, "package-1366x768").await;
+    b.click("#sale-submit").await;
+    let receipt = b.element_text(&b.wait_for("#receipt").await).await;
+    assert!(receipt.contains("699.00") && receipt.contains("微信"), "{receipt}");
+    let held = app.membership(&wang.id).unwrap().courses;
+    assert_eq!(held.len(), 2, "{held:?}");
+    let lashes = held.iter().find(|c| c.service_name == "嫁接睫毛").unwrap();
+    let cream = held.iter().find(|c| c.service_name == "紧致眼霜").unwrap();
+    assert_eq!(lashes.price + cream.price, rust_decimal::Decimal::from(699), "the price split over the items");
+
+    // the first visit: one lash session and the cream, nothing to pay
+    b.goto(&format!("{}/checkout?customer={}", site.url, wang.id)).await;
+    b.wait_for("#till").await;
+    let offered = b.element_text(&b.wait_for("#item1").await).await;
+    assert!(offered.contains("套餐 package: 美睫套餐 · 嫁接睫毛（剩 2 次 left）"), "{offered}");
+    b.exec(
+        "document.getElementById('item1').value = arguments[0]; document.getElementById('item2').value = arguments[1];",
+        json!([format!("c:{}", lashes.id), format!("c:{}", cream.id)]),
+    )
+    .await;
+    b.click("#quote-submit").await;
+    let quote = b.element_text(&b.wait_for("#quote").await).await;
+    assert!(quote.contains("0.00"), "{quote}");
+    b.click("#pay-submit").await;
+    let receipt = b.element_text(&b.wait_for("#receipt").await).await;
+    assert!(receipt.contains("嫁接睫毛") && receipt.contains("紧致眼霜"), "{receipt}");
+    let held = app.membership(&wang.id).unwrap().courses;
+    let left: Vec<(String, i64)> = held.iter().map(|c| (c.service_name.clone(), c.sessions_left)).collect();
+    assert_eq!(left, vec![("嫁接睫毛".to_string(), 1), ("紧致眼霜".to_string(), 0)]);
+    let cream_after = app.stock_list().unwrap().into_iter().find(|r| r.name == "紧致眼霜").unwrap().level;
+    assert_eq!(cream_after, cream_before - 1, "the cream left the shelf");
+    b.goto(&format!("{}/customers/{}", site.url, wang.id)).await;
+    let page = b.wait_text("美睫套餐 · 嫁接睫毛：剩 1/2").await;
+    assert!(page.contains("美睫套餐 · 紧致眼霜：剩 0/1"), "{page}");
+    b.quit().await;
+    let phone = Browser::start(390, 844).await;
+    login(&phone, &site, "周晓燕", "2222").await;
+    phone.wait_text("今天").await;
+    phone.goto(&format!("{}/checkout/package?customer={}", site.url, wang.id)).await;
+    phone.wait_for("#sale-form").await;
+    screen(&phone, "package-390x844").await;
+    phone.quit().await;
+}
+
 /// The old spreadsheet: uploaded, its bad row shown with the reason before anything is
 /// written, all-or-nothing (nothing imported while a row is bad), then imported with the
 /// bad row skipped, with a progress page until the report.

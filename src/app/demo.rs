@@ -165,6 +165,12 @@ const PRODUCTS: &[DemoProduct] = &[
 /// (service, product sku, units per treatment)
 const MATERIALS: &[(&str, &str, i64)] = &[("补水保湿护理", "MASK-01", 1), (NEW_SERVICE, "MASK-01", 1)];
 
+/// The demo's packages (套餐): (name, price, days valid, items).
+const PACKAGES: &[(&str, i64, i64, &[&str])] = &[
+    ("焕颜补水套餐", 1288, 180, &["补水保湿护理*5", "玻尿酸补水精华*1"]),
+    ("肩颈调理十次卡", 1580, 365, &["肩颈舒缓按摩*10"]),
+];
+
 const CONCERNS: &[&str] = &["干燥", "出油", "痘痘", "色斑", "细纹", "敏感", "毛孔粗大", "暗沉"];
 const ALLERGIES: &[&str] = &["", "", "", "", "", "", "", "", "", "果酸过敏", "酒精过敏", "对芦荟过敏", "花粉过敏"];
 
@@ -497,6 +503,15 @@ impl App {
         }
         for (service, sku, units) in MATERIALS {
             self.set_service_material(service, sku, *units, BY)?;
+        }
+        for (name, price, days, items) in PACKAGES {
+            let draft = super::packages::PackageDraft {
+                name: (*name).into(),
+                price: Decimal::from(*price),
+                valid_days: Some(*days),
+                items: items.iter().map(|i| (*i).into()).collect(),
+            };
+            self.define_package(&draft, BY)?;
         }
         Ok(())
     }

@@ -201,26 +201,12 @@ pub fn topup_doc(
     tenders: &[(crate::domain::checkout::Tender, rust_decimal::Decimal)],
     at: DateTime<Utc>,
 ) -> ReceiptDoc {
-    let given = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    let mut who = crate::domain::customer::greeting_name(&customer.name, customer.gender);
-    if let Some(p) = &customer.phone {
-        who.push(' ');
-        who.push_str(&p.masked());
-    }
-    who.push_str(&format!(" ({})", customer.member_code));
     let mut totals = vec![("充值 Top-up".to_string(), show_yuan(t.principal))];
     if !t.bonus.is_zero() {
         totals.push(("赠送 Bonus".to_string(), show_yuan(t.bonus)));
     }
     ReceiptDoc {
-        shop: config.shop.name.clone(),
         title: "充值小票 Top-up receipt".into(),
-        address: given(&config.shop.address),
-        phone: given(&config.shop.phone),
-        cashier: None,
-        number: t.visit_id.chars().rev().take(8).collect::<String>().chars().rev().collect(),
-        at: local_dt(at, config.shop.time_zone),
-        customer: Some(who),
         lines: vec![(
             "储值充值 Stored-value top-up".to_string(),
             String::new(),
@@ -234,7 +220,80 @@ pub fn topup_doc(
             ("赠送余额 Bonus".to_string(), show_yuan(t.balances.stored_value_bonus)),
         ],
         footer: "本金可退，赠送金额不退 / the principal can be refunded, the bonus cannot".into(),
+        ..sale_doc(config, customer, &t.visit_id, at)
     }
+}
+
+/// What every receipt of a sale to a member starts with: the shop, the number, the time and
+/// the customer (her phone masked).
+fn sale_doc(
+    config: &Config,
+    customer: &crate::domain::model::Customer,
+    visit_id: &str,
+    at: DateTime<Utc>,
+) -> ReceiptDoc {
+    let given = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    let mut who = crate::domain::customer::greeting_name(&customer.name, customer.gender);
+    if let Some(p) = &customer.phone {
+        who.push(' ');
+        who.push_str(&p.masked());
+    }
+    who.push_str(&format!(" ({})", customer.member_code));
+    ReceiptDoc {
+        shop: config.shop.name.clone(),
+        title: String::new(),
+        address: given(&config.shop.address),
+        phone: given(&config.shop.phone),
+        cashier: None,
+        number: visit_id.chars().rev().take(8).collect::<String>().chars().rev().collect(),
+        at: local_dt(at, config.shop.time_zone),
+        customer: Some(who),
+        lines: Vec::new(),
+        totals: Vec::new(),
+        tenders: Vec::new(),
+        balances: Vec::new(),
+        footer: String::new(),
+    }
+}
+
+/// A package sale's receipt: the package at its price, what it holds, until when.
+pub fn package_doc(
+    config: &Config,
+    customer: &crate::domain::model::Customer,
+    p: &crate::app::packages::PackageSale,
+    tenders: &[(crate::domain::checkout::Tender, rust_decimal::Decimal)],
+    at: DateTime<Utc>,
+) -> ReceiptDoc {
+    let until = p.valid_until.map_or_else(
+        || "长期 no end".to_string(),
+        |u| u.with_timezone(&config.shop.time_zone).date_naive().to_string(),
+    );
+    ReceiptDoc {
+        title: "套餐小票 Package receipt".into(),
+        lines: vec![(
+            format!("套餐 {}", p.name),
+            String::new(),
+            show_yuan(p.price),
+            p.items.iter().map(|i| format!("{} ×{}", i.service_name, i.sessions_total)).collect(),
+        )],
+        totals: vec![("合计 Total".to_string(), show_yuan(p.price))],
+        tenders: tenders.iter().map(|(m, a)| (crate::app::report::method_label(m.as_str()), show_yuan(*a))).collect(),
+        balances: vec![("有效期至 Valid until".to_string(), until)],
+        footer: "套餐内项目在之后到店时逐次使用 / the items are used at later visits, one by one".into(),
+        ..sale_doc(config, customer, &p.visit_id, at)
+    }
+}
+
+/// Queues a package sale's receipt (`package_doc`).
+pub fn queue_package_receipt(
+    app: &mut App,
+    customer: &crate::domain::model::Customer,
+    p: &crate::app::packages::PackageSale,
+    tenders: &[(crate::domain::checkout::Tender, rust_decimal::Decimal)],
+) -> Result<i64> {
+    let now = app.now();
+    let bytes = paper::receipt(paper_of(app), &package_doc(&app.config, customer, p, tenders, now))?;
+    queue(app, "receipt", Some(&p.visit_id), &bytes, None)
 }
 
 /// Queues a top-up's receipt (`topup_doc`).

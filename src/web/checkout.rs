@@ -30,6 +30,7 @@ pub fn routes() -> Router<Shared> {
         .route("/checkout", get(till).post(submit))
         .route("/checkout/topup", get(topup_page).post(topup))
         .route("/checkout/course", get(course_page).post(sell_course))
+        .route("/checkout/package", get(package_page).post(sell_package))
         .route("/visits/{id}", get(visit))
         .route("/visits/{id}/void", post(void))
 }
@@ -272,9 +273,13 @@ async fn page(shop: &Shared, user: &WebUser, f: &TillForm) -> Result<TillPage, W
             .map(|p| (format!("p:{}", p.id), format!("🛍 {} · {}", p.name, money(p.price)))),
     );
     if let Some(m) = &membership {
-        items.extend(m.courses.iter().filter(|c| c.sessions_left > 0).map(|c| {
-            (format!("c:{}", c.id), format!("次卡 course: {}（剩 {} 次 left）", c.service_name, c.sessions_left))
-        }));
+        // what she has paid for and may use today: a course's sessions, a package's items
+        items.extend(m.courses.iter().filter(|c| c.sessions_left > 0 && c.valid_until.is_none_or(|u| u > now)).map(
+            |c| {
+                let kind = if c.package.is_some() { "套餐 package" } else { "次卡 course" };
+                (format!("c:{}", c.id), format!("{kind}: {}（剩 {} 次 left）", c.label(), c.sessions_left))
+            },
+        ));
     }
     let beauticians: Vec<(String, String)> = staff
         .iter()
@@ -508,7 +513,15 @@ async fn void(
     }
 }
 
-// ---- top-up and course sale ----
+// ---- top-up, course sale and package sale ----
+
+/// What the sale page sells.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sale {
+    Topup,
+    Course,
+    Package,
+}
 
 #[derive(Template)]
 #[template(path = "sale.html")]
@@ -521,7 +534,9 @@ struct SalePage {
     rows: Vec<(String, String)>,
     q: String,
     course: bool,
+    package: bool,
     services: Vec<Choice>,
+    packages: Vec<Choice>,
     amount: String,
     sessions: String,
     valid_days: String,
@@ -544,6 +559,8 @@ impl SalePage {
         let f = field.to_lowercase();
         let slot = if f.contains("customer") || f.contains("顾客") {
             &mut self.customer_error
+        } else if f.contains("package") || f.contains("套餐") {
+            &mut self.service_error
         } else if f.contains("valid") {
             &mut self.valid_days_error
         } else if f.contains("session") || f.contains("次数") {
@@ -577,6 +594,8 @@ struct SaleForm {
     #[serde(default)]
     service: String,
     #[serde(default)]
+    package: String,
+    #[serde(default)]
     amount: String,
     #[serde(default)]
     sessions: String,
@@ -586,28 +605,37 @@ struct SaleForm {
     tender: String,
 }
 
-async fn sale_page(shop: &Shared, user: &WebUser, f: &SaleForm, course: bool) -> Result<SalePage, WebError> {
+async fn sale_page(shop: &Shared, user: &WebUser, f: &SaleForm, kind: Sale) -> Result<SalePage, WebError> {
     let tz = shop.config().shop.time_zone;
     let (key, query) = (f.customer.clone(), f.customer_q.trim().to_string());
-    let (now, customer, found, services) = shop
+    let (now, customer, found, services, packages) = shop
         .run(move |app| {
             let customer = if key.is_empty() { None } else { Some(app.customer_by_key(&key)?) };
             let found = if query.is_empty() { Vec::new() } else { app.search_customers(&query, 8)? };
-            Ok((app.now(), customer, found, app.list_services(false)?))
+            let packages = if kind == Sale::Package { app.packages(false)? } else { Vec::new() };
+            Ok((app.now(), customer, found, app.list_services(false)?, packages))
         })
         .await?;
     let services: Vec<(String, String)> =
         services.iter().map(|s| (s.id.clone(), format!("{} · {}", s.name, money(s.price)))).collect();
+    let packages: Vec<(String, String)> = packages.iter().map(|p| (p.id.clone(), views::package_label(p))).collect();
+    let (heading, action) = match kind {
+        Sale::Topup => ("充值 / top up", "/checkout/topup"),
+        Sale::Course => ("售卡 / sell a course", "/checkout/course"),
+        Sale::Package => ("售套餐 / sell a package", "/checkout/package"),
+    };
     Ok(SalePage {
         layout: Layout::new("收银 Checkout", "/checkout", user, &shop.config().shop.name, now, tz),
-        heading: if course { "售卡 / sell a course" } else { "充值 / top up" },
-        action: if course { "/checkout/course" } else { "/checkout/topup" },
+        heading,
+        action,
         customer: customer.as_ref().map(|c| views::customer_choice(user, c)),
         customer_q: f.customer_q.clone(),
         rows: found.iter().map(|c| views::customer_choice(user, c)).collect(),
         q: f.customer_q.clone(),
-        course,
+        course: kind == Sale::Course,
+        package: kind == Sale::Package,
         services: choices(&services, &f.service, "—"),
+        packages: choices(&packages, &f.package, "—"),
         amount: f.amount.clone(),
         sessions: f.sessions.clone(),
         valid_days: f.valid_days.clone(),
@@ -623,12 +651,60 @@ async fn sale_page(shop: &Shared, user: &WebUser, f: &SaleForm, course: bool) ->
 
 async fn topup_page(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Query(f): Query<SaleForm>) -> Page {
     let user = ctx.require(&shop, Permission::Checkout).await?.clone();
-    render(&sale_page(&shop, &user, &f, false).await?)
+    render(&sale_page(&shop, &user, &f, Sale::Topup).await?)
 }
 
 async fn course_page(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Query(f): Query<SaleForm>) -> Page {
     let user = ctx.require(&shop, Permission::Checkout).await?.clone();
-    render(&sale_page(&shop, &user, &f, true).await?)
+    render(&sale_page(&shop, &user, &f, Sale::Course).await?)
+}
+
+async fn package_page(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Query(f): Query<SaleForm>) -> Page {
+    let user = ctx.require(&shop, Permission::Checkout).await?.clone();
+    render(&sale_page(&shop, &user, &f, Sale::Package).await?)
+}
+
+async fn sell_package(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(f): Form<SaleForm>) -> Page {
+    let user = ctx.require(&shop, Permission::Checkout).await?.clone();
+    let (key, package, tender, actor) = (f.customer.clone(), f.package.clone(), sale_tender(&f), user.staff.id.clone());
+    let result = match sale_customer(&f).and_then(|()| {
+        if package.trim().is_empty() {
+            return Err(AppError::input("套餐 package", "请选择套餐 / choose the package"));
+        }
+        Ok(())
+    }) {
+        Ok(()) => {
+            shop.run(move |app| {
+                // paid in full with the one tender chosen: the package's own price
+                let price = app.packages(false)?.into_iter().find(|p| p.id == package).map(|p| p.price);
+                let price = price.ok_or_else(|| {
+                    AppError::input(
+                        "套餐 package",
+                        "该套餐已下架，请重新选择 / the package is no longer sold: choose again",
+                    )
+                })?;
+                let tenders = vec![(tender, price)];
+                let req = crate::app::packages::PackageSaleRequest { customer: key.clone(), package, tenders };
+                let sale = app.sell_package(&req, &actor)?;
+                let c = app.customer_by_key(&key)?;
+                if let Err(e) = crate::station::printing::queue_package_receipt(app, &c, &sale, &req.tenders) {
+                    tracing::warn!(visit = %sale.visit_id, error = %e, "package receipt not queued");
+                }
+                Ok(sale)
+            })
+            .await
+        }
+        Err(e) => Err(WebError::App(e)),
+    };
+    match result {
+        Ok(sale) => Ok(Redirect::to(&format!("/visits/{}", sale.visit_id)).into_response()),
+        Err(WebError::App(e)) => {
+            let mut p = sale_page(&shop, &user, &f, Sale::Package).await?;
+            p.place(&e);
+            unprocessable(&p)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn sale_tender(f: &SaleForm) -> Tender {
@@ -658,7 +734,7 @@ async fn topup(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(
     match result {
         Ok(visit) => Ok(Redirect::to(&format!("/visits/{visit}")).into_response()),
         Err(WebError::App(e)) => {
-            let mut p = sale_page(&shop, &user, &f, false).await?;
+            let mut p = sale_page(&shop, &user, &f, Sale::Topup).await?;
             p.place(&e);
             unprocessable(&p)
         }
@@ -702,7 +778,7 @@ async fn sell_course(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>,
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/customers/{}", f.customer)).into_response()),
         Err(WebError::App(e)) => {
-            let mut p = sale_page(&shop, &user, &f, true).await?;
+            let mut p = sale_page(&shop, &user, &f, Sale::Course).await?;
             p.place(&e);
             unprocessable(&p)
         }

@@ -1,6 +1,6 @@
 //! Membership and pricing (会员与价格, the owner): tiers with their discounts, points
 //! (per yuan, check-in, referral), stored-value bonuses (充1000送200), rebates (返点),
-//! commission rates, coupon templates and issuing. Every change may take effect from a
+//! commission rates, coupon templates and issuing, packages (套餐). Every change may take effect from a
 //! later day: it waits in the list of changes (and may be withdrawn) until then, and it
 //! never touches a visit already paid. Each form keeps what was typed when it is refused.
 
@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use super::views::{Layout, money};
 use super::{Ctx, Shared, WebError};
+use crate::app::packages::PackageDraft;
 use crate::app::rules::{ChangeOutcome, RuleChange, VALUE_KEYS};
 use crate::app::{App, AppError};
 use crate::domain::access::Permission;
@@ -37,6 +38,8 @@ pub fn routes() -> Router<Shared> {
         .route("/membership/coupon", post(coupon))
         .route("/membership/coupon/issue", post(coupon_issue))
         .route("/membership/changes/{id}/cancel", post(cancel))
+        .route("/membership/package", post(package))
+        .route("/membership/package/{id}/retire", post(package_retire))
 }
 
 /// What a form sent, in order, kept to fill the form again when it is refused.
@@ -47,6 +50,11 @@ struct Sent(Vec<(String, String)>);
 impl Sent {
     fn get(&self, field: &str) -> &str {
         self.0.iter().find(|(k, _)| k == field).map_or("", |(_, v)| v.trim())
+    }
+
+    /// The `n`th value of a field sent several times (0-based).
+    fn nth(&self, field: &str, n: usize) -> &str {
+        self.0.iter().filter(|(k, _)| k == field).nth(n).map_or("", |(_, v)| v.trim())
     }
 
     fn decimal(&self, field: &str, label: &str) -> Result<Decimal, AppError> {
@@ -96,6 +104,9 @@ struct MembershipPage {
     staff_rates: Vec<Row>,
     coupons: Vec<Row>,
     coupon_names: Vec<String>,
+    packages: Vec<Row>,
+    /// What a package may hold: every service and product on offer, by name.
+    package_items: Vec<String>,
     services: Vec<String>,
     categories: Vec<String>,
     changes: Vec<ChangeLine>,
@@ -120,6 +131,14 @@ impl MembershipPage {
     fn picked(&self, form: &str, field: &str, option: &str) -> bool {
         matches!(&self.error, Some((f, _)) if *f == form) && self.sent.get(field) == option
     }
+
+    /// The refused package form's `n`th item and quantity (0-based), or empty.
+    fn package_line(&self, n: &usize) -> (&str, &str) {
+        match &self.error {
+            Some(("package", _)) => (self.sent.nth("item", *n), self.sent.nth("qty", *n)),
+            _ => ("", ""),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -128,6 +147,9 @@ struct Ask {
     from: Option<String>,
     code: Option<String>,
 }
+
+/// How many item lines the new-package form offers.
+const PACKAGE_LINES: usize = 5;
 
 fn pct(d: Decimal) -> String {
     format!("{}%", d.normalize())
@@ -142,6 +164,10 @@ fn done_text(ask: &Ask) -> Option<String> {
         "rebate-end" => "停用返点 rebate ended",
         "commission" => "提成 commission",
         "coupon" => "优惠券模板 coupon template",
+        "package" => return Some("套餐已上架 / the package is on offer".into()),
+        "package-retire" => {
+            return Some("套餐已下架，已售出的照常使用 / the package is off the list; those sold stay valid".into());
+        }
         "issue" => {
             let code = ask.code.as_deref().unwrap_or_default();
             return Some(format!("优惠券已发放，券码 {code} / coupon issued: {code}"));
@@ -158,7 +184,7 @@ fn done_text(ask: &Ask) -> Option<String> {
 async fn page(shop: &Shared, ctx: &Ctx, ask: Ask, error: Option<(&'static str, String)>, sent: Sent) -> Page {
     let user = ctx.require(shop, Permission::Setup).await?.clone();
     let tz = shop.config().shop.time_zone;
-    let (rules, coupons, services, changes, staff, today, now) = shop
+    let (rules, coupons, services, changes, staff, today, now, (packages, products)) = shop
         .run(|app| {
             let rules = app.rules_in_force()?;
             Ok((
@@ -169,6 +195,7 @@ async fn page(shop: &Shared, ctx: &Ctx, ask: Ask, error: Option<(&'static str, S
                 app.list_staff()?,
                 app.today(),
                 app.now(),
+                (app.packages(false)?, app.products()?),
             ))
         })
         .await?;
@@ -336,6 +363,25 @@ async fn page(shop: &Shared, ctx: &Ctx, ask: Ask, error: Option<(&'static str, S
                 ],
                 key: c.id.clone(),
             })
+            .collect(),
+        packages: packages
+            .iter()
+            .map(|p| Row {
+                cells: vec![
+                    p.name.clone(),
+                    money(p.price),
+                    p.items.iter().map(|i| format!("{}×{}", i.name, i.quantity)).collect::<Vec<_>>().join("、"),
+                    money(p.list_value()),
+                    p.valid_days.map_or_else(|| "长期 no end".to_string(), |d| format!("{d} 天 days")),
+                    p.sold.to_string(),
+                ],
+                key: p.id.clone(),
+            })
+            .collect(),
+        package_items: services
+            .iter()
+            .map(|s| s.name.clone())
+            .chain(products.iter().filter(|p| p.active).map(|p| p.name.clone()))
             .collect(),
         services: services.iter().map(|s| s.name.clone()).collect(),
         categories,
@@ -537,6 +583,41 @@ async fn coupon_issue(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>
         }
         let code = app.issue_coupon(s.get("template"), customer, actor)?;
         Ok(Some(format!("&code={code}")))
+    })
+    .await
+}
+
+async fn package(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(s): Form<Sent>) -> Page {
+    change(shop, ctx, "package", s, |app, s, actor| {
+        let items: Vec<String> = (0..PACKAGE_LINES)
+            .filter(|n| !s.nth("item", *n).is_empty())
+            .map(|n| match s.nth("qty", n) {
+                "" => s.nth("item", n).to_string(),
+                q => format!("{}*{q}", s.nth("item", n)),
+            })
+            .collect();
+        let price = crate::domain::money::parse_yuan(s.get("price"))
+            .map_err(|e| AppError::input("价格 price", e.to_string()))?;
+        let valid_days = match s.get("valid_days") {
+            "" => None,
+            _ => Some(s.whole("valid_days", "有效天数 valid days")?),
+        };
+        let draft = PackageDraft { name: s.get("name").to_string(), price, valid_days, items };
+        app.define_package(&draft, actor)?;
+        Ok(None)
+    })
+    .await
+}
+
+async fn package_retire(
+    State(shop): State<Shared>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(s): Form<Sent>,
+) -> Page {
+    change(shop, ctx, "package-retire", s, move |app, _, actor| {
+        app.retire_package(&id, actor)?;
+        Ok(None)
     })
     .await
 }

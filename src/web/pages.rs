@@ -754,9 +754,18 @@ async fn customer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Pa
             .courses
             .iter()
             .map(|x| {
+                let until = match x.valid_until {
+                    Some(u) if u <= now => " · 已过期 expired".to_string(),
+                    Some(u) => format!(" · 至 {} until", views::day(u.with_timezone(&tz).date_naive())),
+                    None => String::new(),
+                };
                 format!(
-                    "{}：剩 {}/{} 次 / {} of {} sessions left",
-                    x.service_name, x.sessions_left, x.sessions_total, x.sessions_left, x.sessions_total
+                    "{}：剩 {}/{} 次 / {} of {} left{until}",
+                    x.label(),
+                    x.sessions_left,
+                    x.sessions_total,
+                    x.sessions_left,
+                    x.sessions_total
                 )
             })
             .collect(),
