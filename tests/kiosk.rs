@@ -347,6 +347,7 @@ const SCREENS: &[&str] = &[
     "staff-queue",
     "staff-appointments",
     "staff-devices",
+    "checkout-package",
     "staff-devices-warnings",
     "staff-checkout",
     "checkout-cash",
@@ -735,6 +736,71 @@ fn after_paying_the_customer_rates_the_visit_on_the_kiosk() {
     assert_eq!(page(&s), Page::Welcome);
     assert_eq!(ra.get_stars(), 0);
     assert!(ra.get_detail().is_empty(), "nothing of the customer is left");
+}
+
+/// 李静 holds a package (套餐) of three massages and two masks: the massage she came for is
+/// paid from it without asking, a mask is handed over from it with a tap, nothing is due;
+/// taking the package off the massage prices it again.
+#[test]
+fn a_package_pays_for_the_service_and_hands_over_a_product() {
+    let s = shop_setup(
+        |_| {},
+        |app| {
+            app.stock_in("P001", 10, "B1", None, None, "test").unwrap();
+            let draft = salonbox::app::packages::PackageDraft {
+                name: "肩颈套餐".into(),
+                price: "399".parse().unwrap(),
+                valid_days: Some(90),
+                items: vec!["肩颈舒缓按摩*3".into(), "补水面膜*2".into()],
+            };
+            app.define_package(&draft, "test").unwrap();
+            let sale = salonbox::app::packages::PackageSaleRequest {
+                customer: "13912345678".into(),
+                package: "肩颈套餐".into(),
+                tenders: vec![(salonbox::domain::checkout::Tender::Wechat, "399".parse().unwrap())],
+            };
+            app.sell_package(&sale, "test").unwrap();
+        },
+    );
+    open_walk_in_checkout(&s);
+    let co = s.ui.global::<salonbox::kiosk::CheckoutAdapter>();
+    let chips = |co: &salonbox::kiosk::CheckoutAdapter| {
+        let m = co.get_prepaid();
+        (0..slint::Model::row_count(&m))
+            .filter_map(|i| slint::Model::row_data(&m, i))
+            .map(|o| (o.label.to_string(), o.detail.to_string(), o.count))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        chips(&co),
+        [
+            ("肩颈套餐 · 肩颈舒缓按摩".to_string(), "套餐 · 剩 3 次 · 02-21 前有效".to_string(), 1),
+            ("肩颈套餐 · 补水面膜".to_string(), "套餐 · 剩 2 次 · 02-21 前有效".to_string(), 0),
+        ]
+    );
+    assert_eq!(co.get_due(), "¥0.00", "the massage is paid from the package");
+    // off: the massage is priced; on again
+    assert!(key(&s.ui, "肩颈套餐 · 肩颈舒缓按摩"));
+    assert_eq!(co.get_due(), "¥158.00");
+    assert!(key(&s.ui, "肩颈套餐 · 肩颈舒缓按摩"));
+    assert!(key(&s.ui, "肩颈套餐 · 补水面膜"));
+    assert_eq!(co.get_due(), "¥0.00");
+    assert_eq!(slint::Model::row_count(&co.get_lines()), 2, "the massage and the mask");
+    screens(&s, "checkout-package");
+    tap(&s.ui, "CheckoutPage::pay-button");
+    assert!(co.get_paid(), "{}", s.ui.global::<KioskAdapter>().get_notice());
+    let mut k = s.kiosk.borrow_mut();
+    let left: Vec<(String, i64)> = k
+        .app()
+        .membership("13912345678")
+        .unwrap()
+        .courses
+        .iter()
+        .map(|c| (c.service_name.clone(), c.sessions_left))
+        .collect();
+    assert_eq!(left, [("肩颈舒缓按摩".to_string(), 2), ("补水面膜".to_string(), 1)]);
+    let masks = k.app().stock_list().unwrap().into_iter().find(|r| r.sku == "P001").unwrap().level;
+    assert_eq!(masks, 9, "the mask left the shelf");
 }
 
 #[test]

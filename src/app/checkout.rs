@@ -163,7 +163,7 @@ impl Receipt {
         // rows add up from the list total to what is due.
         let prepaid: Decimal = self.lines.iter().filter(|l| l.sessions_left.is_some()).map(|l| l.list).sum();
         if !prepaid.is_zero() {
-            s.totals.push(row("疗程卡抵扣 / prepaid course", format!("-{}", y(prepaid))));
+            s.totals.push(row("次卡/套餐抵扣 / prepaid", format!("-{}", y(prepaid))));
         }
         s.totals.push(row("应付 / total", y(b.total)));
         if b.points_used > 0 {

@@ -208,6 +208,17 @@ pub fn coupon_extra(l: Lang, tz: Tz, k: &crate::store::IssuedCoupon, applied: Op
     }
 }
 
+/// A prepaid course or package item the customer holds; `count` 1 when it is used.
+pub fn prepaid_extra(l: Lang, tz: Tz, k: &crate::store::CourseBalance, chosen: bool) -> BillExtra {
+    let until = k.valid_until.map(|u| u.with_timezone(&tz).format("%m-%d").to_string());
+    BillExtra {
+        id: k.id.clone().into(),
+        label: k.label().into(),
+        detail: text::prepaid_left(l, k.package.is_some(), k.sessions_left, until.as_deref()).into(),
+        count: i32::from(chosen),
+    }
+}
+
 /// A note the customer may hand over, with its change; `count` 1 when chosen.
 pub fn cash_offer(
     l: Lang,

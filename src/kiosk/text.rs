@@ -224,6 +224,16 @@ pub fn jobs_waiting(l: Lang, n: usize) -> String {
     l.pick(format!("{n} 张小票等待打印"), format!("{n} jobs waiting to print"))
 }
 
+/// A prepaid item's chip: `套餐 · 剩 4 次 · 05-31 前有效`.
+pub fn prepaid_left(l: Lang, package: bool, left: i64, until: Option<&str>) -> String {
+    let zh = format!("{} · 剩 {left} 次", if package { "套餐" } else { "次卡" });
+    let en = format!("{} · {left} left", if package { "package" } else { "course" });
+    match until {
+        Some(d) => l.pick(format!("{zh} · {d} 前有效"), format!("{en} · until {d}")),
+        None => l.pick(zh, en),
+    }
+}
+
 pub fn valid_until(l: Lang, date: &str) -> String {
     l.pick(format!("{date} 前有效"), format!("valid until {date}"))
 }

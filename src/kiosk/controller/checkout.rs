@@ -11,6 +11,20 @@ impl Kiosk {
             Err(e) => return self.failed(&e),
         };
         let Some(e) = entry else { return };
+        // A course or package she holds for this very service pays for it unless the desk
+        // takes it off: the one ending first.
+        let now = self.app.now();
+        let prepaid: Vec<(String, Option<String>)> = self
+            .app
+            .membership(&e.customer_id)
+            .map(|m| m.courses)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| usable(c, now) && c.service_id.as_deref() == Some(e.service_id.as_str()))
+            .min_by_key(|c| c.valid_until.unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC))
+            .map(|c| (c.id, c.service_id))
+            .into_iter()
+            .collect();
         self.bill = Some(BillDraft {
             ticket: e.ticket.clone(),
             customer_id: e.customer_id.clone(),
@@ -24,6 +38,7 @@ impl Kiosk {
             paid: false,
             products: Vec::new(),
             coupon: None,
+            prepaid,
             visit_id: None,
         });
         if let Some(ui) = self.ui() {
@@ -39,21 +54,32 @@ impl Kiosk {
     pub(super) fn checkout_request(&self, b: &BillDraft, pay: bool) -> crate::app::checkout::CheckoutRequest {
         use crate::app::checkout::{CheckoutRequest, ItemKey, ItemRequest};
         use crate::domain::checkout::Use;
+        let staff: Vec<(String, Option<rust_decimal::Decimal>)> =
+            b.staff_id.iter().map(|s| (s.clone(), None)).collect();
+        let line = |item: ItemKey, quantity: u32| ItemRequest {
+            item,
+            quantity,
+            staff: staff.clone(),
+            expected_unit_price: None,
+        };
+        // the first prepaid item of the queued service pays for it; the others are lines of their own
+        let main = b.prepaid.iter().position(|(_, s)| s.as_deref() == Some(b.service_id.as_str()));
+        let service = match main {
+            Some(i) => ItemKey::CourseSession(b.prepaid[i].0.clone()),
+            None => ItemKey::Service(b.service_id.clone()),
+        };
         CheckoutRequest {
             customer: Some(b.customer_id.clone()),
-            items: std::iter::once(ItemRequest {
-                item: ItemKey::Service(b.service_id.clone()),
-                quantity: 1,
-                staff: b.staff_id.iter().map(|s| (s.clone(), None)).collect(),
-                expected_unit_price: None,
-            })
-            .chain(b.products.iter().map(|(id, n)| ItemRequest {
-                item: ItemKey::Product(id.clone()),
-                quantity: *n,
-                staff: b.staff_id.iter().map(|s| (s.clone(), None)).collect(),
-                expected_unit_price: None,
-            }))
-            .collect(),
+            items: std::iter::once(line(service, 1))
+                .chain(
+                    b.prepaid
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| Some(*i) != main)
+                        .map(|(_, (id, _))| line(ItemKey::CourseSession(id.clone()), 1)),
+                )
+                .chain(b.products.iter().map(|(id, n)| line(ItemKey::Product(id.clone()), *n)))
+                .collect(),
             coupon: b.coupon.clone(),
             points: if b.use_points { Use::Max } else { Use::Nothing },
             stored_value: if b.use_stored_value { Use::Max } else { Use::Nothing },
@@ -85,7 +111,7 @@ impl Kiosk {
         let req = self.checkout_request(b, false);
         let customer_id = b.customer_id.clone();
         let (tender, use_points, use_sv) = (b.tender, b.use_points, b.use_stored_value);
-        let (in_bill, coupon) = (b.products.clone(), b.coupon.clone());
+        let (in_bill, coupon, chosen) = (b.products.clone(), b.coupon.clone(), b.prepaid.clone());
         let quote = match self.app.quote(&req) {
             Ok(q) => q,
             Err(e) => {
@@ -93,6 +119,10 @@ impl Kiosk {
                 // again and say why.
                 if let Some(b) = self.bill.as_mut().filter(|b| b.coupon.is_some()) {
                     b.coupon = None;
+                    self.show_bill();
+                } else if let Some(b) = self.bill.as_mut().filter(|b| !b.prepaid.is_empty()) {
+                    // a prepaid item that cannot be used (used up meanwhile): off again
+                    b.prepaid.pop();
                     self.show_bill();
                 }
                 return self.notice(&e.to_string(), true);
@@ -119,6 +149,7 @@ impl Kiosk {
         c.set_lines(ModelRc::new(VecModel::from(lines)));
         c.set_totals(ModelRc::new(VecModel::from(totals)));
         c.set_due(crate::domain::money::show_yuan(due).into());
+        c.set_nothing_due(due.is_zero());
         if let Some(m) = &membership {
             let sv = crate::domain::money::show_yuan(m.stored_value_principal + m.stored_value_bonus);
             c.set_balances(text::balances(self.lang, m.points, &sv).into());
@@ -139,6 +170,18 @@ impl Kiosk {
             })
             .unwrap_or_default();
         c.set_coupons(ModelRc::new(VecModel::from(coupons)));
+        let now = self.app.now();
+        let prepaid: Vec<BillExtra> = membership
+            .as_ref()
+            .map(|m| {
+                m.courses
+                    .iter()
+                    .filter(|k| usable(k, now))
+                    .map(|k| models::prepaid_extra(self.lang, tz, k, chosen.iter().any(|(id, _)| id == &k.id)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        c.set_prepaid(ModelRc::new(VecModel::from(prepaid)));
         c.set_use_points(use_points);
         c.set_use_stored_value(use_sv);
         c.set_tender(tender.map(|t| t.as_str()).unwrap_or_default().into());
@@ -183,4 +226,9 @@ impl Kiosk {
             c.set_result(text::paid(self.lang, &total, change.as_deref()).into());
         }
     }
+}
+
+/// A course or package item that can pay for something today: sessions left, not expired.
+fn usable(c: &crate::store::CourseBalance, now: chrono::DateTime<chrono::Utc>) -> bool {
+    c.sessions_left > 0 && c.valid_until.is_none_or(|u| u > now)
 }

@@ -139,6 +139,9 @@ struct BillDraft {
     products: Vec<(String, u32)>,
     /// The customer's coupon applied, by code.
     coupon: Option<String>,
+    /// Her prepaid courses and packages' items to use, by id, with the service each is of
+    /// (`None`: a package's product): one for the service in the queue pays for it.
+    prepaid: Vec<(String, Option<String>)>,
     /// The checkout, once paid.
     visit_id: Option<String>,
 }
@@ -266,6 +269,25 @@ impl Kiosk {
             k.notice("", false);
             k.edit_bill(|b| {
                 b.coupon = if b.coupon.as_deref() == Some(code.as_str()) { None } else { Some(code.to_string()) };
+            });
+        }));
+        co.on_choose_prepaid(with1(&weak, |k: &mut Kiosk, id: slint::SharedString| {
+            k.notice("", false);
+            let service = k
+                .app
+                .membership(k.bill.as_ref().map_or("", |b| b.customer_id.as_str()))
+                .ok()
+                .and_then(|m| m.courses.into_iter().find(|c| c.id == id.as_str()))
+                .map(|c| c.service_id);
+            k.edit_bill(|b| match b.prepaid.iter().position(|(c, _)| c.as_str() == id.as_str()) {
+                Some(i) => {
+                    b.prepaid.remove(i);
+                }
+                None => {
+                    if let Some(service) = service {
+                        b.prepaid.push((id.to_string(), service));
+                    }
+                }
             });
         }));
         co.on_pay(with(&weak, Kiosk::pay));
@@ -437,6 +459,8 @@ impl Kiosk {
         co.set_products(ModelRc::new(VecModel::default()));
         co.set_products_in_bill(false);
         co.set_coupons(ModelRc::new(VecModel::default()));
+        co.set_prepaid(ModelRc::new(VecModel::default()));
+        co.set_nothing_due(false);
         co.set_cash_offers(ModelRc::new(VecModel::default()));
         self.notice("", false);
         self.go(Page::Welcome);
