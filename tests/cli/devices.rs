@@ -16,7 +16,7 @@ fn doctor_says_what_to_do_before_and_after_init() {
     let shop = Shop::new();
     let out = shop.run(&["doctor"]).ok().stdout();
     assert!(out.lines().all(|l| l.starts_with("OK")), "{out}");
-    assert!(out.contains("schema 11/11"), "{out}");
+    assert!(out.contains("schema 12/12"), "{out}");
     let j = shop.run(&["doctor", "--json"]).ok().json();
     assert!(j.as_array().unwrap().iter().all(|c| c["ok"] == true));
 
