@@ -449,8 +449,10 @@ async fn a_fresh_shop_sets_up_its_owner_in_the_browser() {
     b.type_into("#password", "salon-2026").await;
     b.type_into("#again", "salon-2026").await;
     b.click("#save").await;
-    b.wait_text("今天").await;
-    assert!(b.url().await.ends_with("/today"), "{}", b.url().await);
+    // logged in, and on into the first-run wizard
+    b.wait_for("#wizard-form").await;
+    assert!(b.url().await.ends_with("/setup/shop"), "{}", b.url().await);
+    fresh_shop_wizard(&b, &site).await;
     b.click(".logout button").await;
     b.wait_for("#login").await;
     login(&b, &site, "林店长", "salon-2026").await;
@@ -496,6 +498,182 @@ async fn a_fresh_shop_sets_up_its_owner_in_the_browser() {
         .query_row("SELECT COUNT(*) FROM audit_log WHERE action = 'staff.owner_created'", [], |r| r.get(0))
         .unwrap();
     assert_eq!(created, 1, "the first visit's owner is audited");
+}
+
+/// The first-run wizard from an owner just created to an open shop, then the desk's first
+/// customer and her check-in at the kiosk (over the same database): the shop's name, hours,
+/// services, staff and tiers all come from the browser.
+async fn fresh_shop_wizard(b: &Browser, site: &Site) {
+    // 1. the shop: a bad phone and a day that closes before it opens are refused, typed
+    // values kept
+    screen(b, "setup-shop-1366x768").await;
+    b.type_into("#shop_name", "  ").await;
+    b.exec("document.getElementById('shop_name').value = '';", json!([])).await;
+    b.type_into("#shop_name", "花漾美容会所").await;
+    b.type_into("#address", "广州市天河区体育西路 88 号").await;
+    b.type_into("#phone", "020-8888 六六").await;
+    b.exec("document.getElementById('to6').value = '09:00';", json!([])).await;
+    b.click("#wizard-next").await;
+    let e = b.element_text(&b.wait_for("#wizard-error").await).await;
+    assert!(e.contains("周日") || e.contains("电话"), "{e}");
+    assert_eq!(b.exec("return document.getElementById('shop_name').value", json!([])).await, json!("花漾美容会所"));
+    b.clear("#phone").await;
+    b.type_into("#phone", "020-8888 6666").await;
+    b.exec(
+        "document.getElementById('to6').value = '18:00'; document.getElementById('open0').checked = false;",
+        json!([]),
+    )
+    .await;
+    b.click("#wizard-next").await;
+    b.wait_for("#service-lines").await;
+    assert!(b.url().await.ends_with("/setup/services"), "{}", b.url().await);
+    // the new name is on every page at once
+    assert!(b.text().await.contains("花漾美容会所"));
+    // 2. services: the ticked suggestions, one edited, one of the shop's own
+    screen(b, "setup-services-1366x768").await;
+    let ticked = b.exec("return [...document.querySelectorAll('input[name=pick]:checked')].length;", json!([])).await;
+    assert_eq!(ticked, json!(4), "a short list is ticked to start from");
+    b.exec(
+        "const rows = [...document.querySelectorAll('#service-lines tbody tr')];
+         const facial = rows.find(r => r.querySelector('input[name=name]').value === '面部深层清洁');
+         facial.querySelector('input[name=price]').value = '218';
+         const own = rows.find(r => r.querySelector('input[name=name]').value === '');
+         own.querySelector('input[name=pick]').checked = true;
+         own.querySelector('input[name=name]').value = '玫瑰精油开背';
+         own.querySelector('input[name=category]').value = '身体护理';
+         own.querySelector('input[name=minutes]').value = '零';",
+        json!([]),
+    )
+    .await;
+    b.click("#wizard-next").await;
+    let e = b.element_text(&b.wait_for("#wizard-error").await).await;
+    assert!(e.contains("玫瑰精油开背") && e.contains("时长"), "{e}");
+    let mut app = site.app();
+    assert!(app.list_services(false).unwrap().is_empty(), "all or nothing: nothing added");
+    b.exec(
+        "const own = [...document.querySelectorAll('#service-lines tbody tr')]
+           .find(r => r.querySelector('input[name=name]').value === '玫瑰精油开背');
+         own.querySelector('input[name=minutes]').value = '50'; own.querySelector('input[name=price]').value = '268';",
+        json!([]),
+    )
+    .await;
+    b.click("#wizard-next").await;
+    b.wait_for("#staff-lines").await;
+    let services = app.list_services(false).unwrap();
+    let listed: Vec<(String, u32, String)> =
+        services.iter().map(|s| (s.name.clone(), s.duration_min, s.price.normalize().to_string())).collect();
+    assert_eq!(listed.len(), 5, "{listed:?}");
+    assert!(listed.contains(&("面部深层清洁".into(), 60, "218".into())), "{listed:?}");
+    assert!(listed.contains(&("玫瑰精油开背".into(), 50, "268".into())), "{listed:?}");
+    // 3. staff with roles and PINs
+    screen(b, "setup-staff-1366x768").await;
+    b.exec(
+        "const n = document.querySelectorAll('input[name=staff_name]'), p = document.querySelectorAll('input[name=pin]'),
+               r = document.querySelectorAll('select[name=role]');
+         n[0].value = '陈美玲'; p[0].value = '1234';
+         n[1].value = '赵小雨'; p[1].value = '12'; r[1].value = 'front_desk';",
+        json!([]),
+    )
+    .await;
+    b.click("#wizard-next").await;
+    let e = b.element_text(&b.wait_for("#wizard-error").await).await;
+    assert!(e.contains("赵小雨") && e.contains("PIN"), "{e}");
+    b.exec("document.querySelectorAll('input[name=pin]')[1].value = '5678';", json!([])).await;
+    b.click("#wizard-next").await;
+    b.wait_for("#tier-lines").await;
+    let staff: Vec<(String, &str)> =
+        app.list_staff().unwrap().into_iter().map(|s| (s.name, s.role.as_str())).filter(|s| s.1 != "owner").collect();
+    assert_eq!(staff, vec![("陈美玲".into(), "beautician"), ("赵小雨".into(), "front_desk")]);
+    assert!(matches!(app.staff_login("赵小雨", "5678").unwrap(), PinCheck::Ok(s) if s.name == "赵小雨"));
+    // 4. tiers: 银卡 renamed 银卡会员 at ¥2,000 and 5% off
+    screen(b, "setup-tiers-1366x768").await;
+    b.exec(
+        "const t = document.querySelectorAll('input[name=tier]'), m = document.querySelectorAll('input[name=min_spend]'),
+               d = document.querySelectorAll('input[name=discount]');
+         const i = [...t].findIndex(x => x.value === '银卡');
+         t[i].value = '银卡会员'; m[i].value = '2000'; d[i].value = '5';",
+        json!([]),
+    )
+    .await;
+    b.click("#wizard-next").await;
+    b.wait_text("今天").await;
+    assert!(b.find("#setup-pending").await.is_none(), "set up: no reminder");
+    let silver = app.tiers().unwrap().into_iter().find(|t| t.name == "银卡会员").expect("renamed");
+    assert_eq!(
+        (silver.min_spend.normalize().to_string(), silver.discounts["*"].normalize().to_string()),
+        ("2000".into(), "5".into())
+    );
+    let profile = {
+        let app = site.app();
+        app.shop_profile()
+    };
+    assert_eq!((profile.name.as_str(), profile.phone.as_str()), ("花漾美容会所", "020-8888 6666"));
+    assert!(profile.hours.days[0].is_none(), "closed on Mondays");
+    let audited: i64 = rusqlite::Connection::open(site.dir.path().join("salonbox.sqlite3"))
+        .unwrap()
+        .query_row(
+            "SELECT COUNT(*) FROM audit_log WHERE action IN ('shop.profile', 'service.add', 'staff.add', 'tier.set', 'setup.done')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // the profile, five services, the owner and two staff, the one tier changed, done
+    assert_eq!(audited, 1 + 5 + 3 + 1 + 1, "every step audited");
+
+    // the desk registers the first customer in the browser
+    b.goto(&format!("{}/customers/new", site.url)).await;
+    b.type_into("#name", "苏晴").await;
+    b.type_into("#phone", "13700001111").await;
+    b.click("#privacy").await;
+    b.click("#customer-save").await;
+    b.wait_until("!location.pathname.endsWith('/new')").await;
+
+    // every step again on a phone (the owner may come back to any)
+    let phone = Browser::start(390, 844).await;
+    login(&phone, site, "林店长", "salon-2026").await;
+    phone.wait_text("今天").await;
+    for step in ["shop", "services", "staff", "tiers"] {
+        phone.goto(&format!("{}/setup/{step}", site.url)).await;
+        phone.wait_for("#wizard-form").await;
+        screen(&phone, &format!("setup-{step}-390x844")).await;
+    }
+    phone.quit().await;
+
+    // ... and she checks in at the kiosk: the shop's name and its services are the wizard's
+    let dir = site.dir.path().to_path_buf();
+    let clock = site.clock.clone();
+    tokio::task::spawn_blocking(move || first_kiosk_check_in(&dir, clock)).await.unwrap();
+}
+
+/// The kiosk over the shop's database: the first check-in, by phone, for a service the
+/// wizard added; the ticket printed under the name the owner gave the shop.
+fn first_kiosk_check_in(dir: &std::path::Path, clock: Arc<FixedClock>) {
+    use salonbox::kiosk::headless::{self, key, tap};
+    use salonbox::kiosk::{Devices, Kiosk, KioskAdapter, KioskWindow, Page, TicketAdapter};
+    use slint::ComponentHandle;
+    headless::init().expect("headless platform");
+    let mut config = Config::default();
+    config.jobs.clock_sync_file = None;
+    let app = App::open(config, dir, clock).unwrap();
+    let ui = KioskWindow::new().unwrap();
+    headless::set_size(&ui, 800, 480);
+    let kiosk = Kiosk::attach(&ui, app, Devices { simulator: true, ..Devices::default() });
+    ui.show().unwrap();
+    assert_eq!(ui.global::<KioskAdapter>().get_shop_name(), "花漾美容会所");
+    assert!(tap(&ui, "WelcomePage::checkin-button"));
+    for d in "13700001111".chars() {
+        assert!(key(&ui, &d.to_string()));
+    }
+    assert!(tap(&ui, "IdentifyPage::ok-button"));
+    assert_eq!(ui.global::<KioskAdapter>().get_page(), Page::Customer);
+    assert!(key(&ui, "玫瑰精油开背"));
+    assert!(tap(&ui, "CustomerPage::join-button"));
+    assert_eq!(ui.global::<KioskAdapter>().get_page(), Page::Ticket);
+    assert_eq!(ui.global::<TicketAdapter>().get_ticket(), "W001");
+    let jobs = kiosk.borrow_mut().app().print_jobs(5).unwrap();
+    let ticket = jobs.iter().find(|j| j.kind == "ticket").expect("the ticket queued");
+    let text = salonbox::devices::escpos_read::decode(&ticket.body).unwrap().texts().join("\n");
+    assert!(text.contains("花漾美容会所") && text.contains("W001"), "{text}");
 }
 
 /// Dragging a block onto a free slot moves it (the page drags as a person's mouse would:

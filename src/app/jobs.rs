@@ -148,6 +148,10 @@ impl App {
             if self.job_retry.get(*name).is_some_and(|(_, at)| now < *at) {
                 continue;
             }
+            // the shop's name and hours as the owner last set them (app/setup.rs)
+            if let Err(e) = self.refresh_profile() {
+                tracing::warn!(error = %e, "shop profile not read again");
+            }
             let result = self.run(job, now, false);
             let line = match &result {
                 Ok(r) => format!("ok: {} queued {}", r.queued.len(), r.note).trim_end().to_string(),

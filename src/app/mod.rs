@@ -22,6 +22,7 @@ pub mod queue;
 pub mod report;
 pub mod restore;
 pub mod rules;
+pub mod setup;
 pub mod staff;
 pub mod stock;
 pub mod sync;
@@ -256,7 +257,7 @@ impl App {
                 crate::store::tighten(&f);
             }
         }
-        Ok(App {
+        let mut app = App {
             config,
             store,
             clock,
@@ -264,7 +265,10 @@ impl App {
             device_key,
             day_cache: None,
             job_retry: Default::default(),
-        })
+        };
+        // what the owner set in the back office wins over the file (app/setup.rs)
+        app.refresh_profile()?;
+        Ok(app)
     }
 
     pub fn data_dir(&self) -> &Path {

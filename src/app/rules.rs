@@ -413,6 +413,24 @@ pub(crate) fn apply_due(tx: &Tx<'_>, today: NaiveDate, now: DateTime<Utc>) -> Re
 impl App {
     /// Enters a change of the rules: in force at once when `effective_on` is today, earlier
     /// or absent; otherwise kept until that day (the shop's local date).
+    /// Several tiers changed at once (the setup wizard), all or nothing: each
+    /// `(its name now, the tier as it is to be)`; a new name renames it.
+    pub fn set_tiers(&mut self, tiers: &[(String, Tier)], actor: &str) -> Result<()> {
+        for (_, t) in tiers {
+            check(&RuleChange::Tier { tier: t.clone() }, self.today())?;
+        }
+        let now = self.now();
+        self.store.write(|tx| {
+            for (old, t) in tiers {
+                if *old != t.name {
+                    tx.rename_tier(old, &t.name)?;
+                }
+                apply(tx, &RuleChange::Tier { tier: t.clone() }, actor, now)?;
+            }
+            Ok(())
+        })
+    }
+
     pub fn change_rule(
         &mut self,
         change: RuleChange,

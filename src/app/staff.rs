@@ -2,7 +2,7 @@
 
 use argon2::password_hash::{PasswordHasher, SaltString};
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::{App, AppError, Result};
@@ -10,7 +10,7 @@ use crate::domain::model::{Service, Shift, Staff, StaffRole};
 use crate::domain::money::parse_yuan;
 use crate::domain::phone::Phone;
 use crate::domain::time::{Interval, OpeningHours, local_to_utc};
-use crate::store::{NewService, NewStaff};
+use crate::store::{NewService, NewStaff, Tx};
 
 /// Hashes a staff PIN (4 to 8 digits) with Argon2id.
 pub fn hash_pin(pin: &str) -> Result<String> {
@@ -75,36 +75,20 @@ pub struct StaffInput {
 
 impl App {
     pub fn add_staff(&mut self, s: &StaffInput, actor: &str) -> Result<Staff> {
-        let name = s.name.trim();
-        if name.is_empty() {
-            return Err(AppError::input("姓名 name", "不能为空 / must not be empty"));
-        }
-        let role = StaffRole::parse(&s.role).ok_or_else(|| {
-            AppError::input(
-                "角色 role",
-                format!("未知角色 \"{}\"（beautician/front_desk/manager/owner）/ unknown role", s.role),
-            )
-        })?;
-        let phone = s
-            .phone
-            .as_deref()
-            .map(Phone::parse)
-            .transpose()
-            .map_err(|e| AppError::input("手机号 phone", e.to_string()))?;
-        let pin_hash = s.pin.as_deref().map(hash_pin).transpose()?;
-        let new = NewStaff {
-            name: name.to_string(),
-            role,
-            phone,
-            pin_hash,
-            service_commission_pct: percent("服务提成 service commission", s.service_commission.as_deref())?,
-            product_commission_pct: percent("产品提成 product commission", s.product_commission.as_deref())?,
-        };
+        let new = new_staff(s)?;
+        let now = self.now();
+        self.store.write(|tx| insert_staff(tx, &new, actor, now))
+    }
+
+    /// Several people at once (the setup wizard), all or nothing.
+    pub fn add_staff_all(&mut self, people: &[StaffInput], actor: &str) -> Result<()> {
+        let new = people.iter().map(new_staff).collect::<Result<Vec<_>>>()?;
         let now = self.now();
         self.store.write(|tx| {
-            let st = tx.insert_staff(&new, now)?;
-            tx.audit(now, actor, "staff.add", "staff", &st.id, &serde_json::json!({ "role": role.as_str() }))?;
-            Ok(st)
+            for n in &new {
+                insert_staff(tx, n, actor, now)?;
+            }
+            Ok(())
         })
     }
 
@@ -288,23 +272,35 @@ impl App {
         resource_kind: Option<&str>,
         actor: &str,
     ) -> Result<Service> {
-        if name.trim().is_empty() {
-            return Err(AppError::input("名称 name", "不能为空 / must not be empty"));
-        }
-        check_duration(duration_min)?;
         let price = parse_yuan(price).map_err(|e| AppError::input("价格 price", e.to_string()))?;
-        let new = NewService {
-            name: name.trim().to_string(),
-            category: category.trim().to_string(),
-            duration_min,
-            price,
-            resource_kind: resource_kind.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
-        };
+        let new = new_service(name, category, duration_min, price, resource_kind)?;
         let now = self.now();
         self.store.write(|tx| {
             let s = tx.insert_service(&new, now)?;
             tx.audit(now, actor, "service.add", "service", &s.id, &serde_json::json!({ "price": s.price }))?;
             Ok(s)
+        })
+    }
+
+    /// Several services at once (the setup wizard), all or nothing: `(name, category,
+    /// minutes, price)`.
+    pub fn add_services(&mut self, lines: &[(String, String, u32, Decimal)], actor: &str) -> Result<()> {
+        let new = lines
+            .iter()
+            .map(|(n, c, m, p)| {
+                new_service(n, c, *m, *p, None).map_err(|e| match e {
+                    AppError::Input { field, message } => AppError::input(format!("{field}（{n}）"), message),
+                    e => e,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let now = self.now();
+        self.store.write(|tx| {
+            for n in &new {
+                let s = tx.insert_service(n, now)?;
+                tx.audit(now, actor, "service.add", "service", &s.id, &serde_json::json!({ "price": s.price }))?;
+            }
+            Ok(())
         })
     }
 
@@ -317,6 +313,58 @@ impl App {
         let now = self.now();
         self.store.write(|tx| Ok(tx.insert_resource(name.trim(), kind.trim(), now)?))
     }
+}
+
+/// A staff member as entered, checked.
+fn new_staff(s: &StaffInput) -> Result<NewStaff> {
+    let name = s.name.trim();
+    if name.is_empty() {
+        return Err(AppError::input("姓名 name", "不能为空 / must not be empty"));
+    }
+    let role = StaffRole::parse(&s.role).ok_or_else(|| {
+        AppError::input(
+            format!("角色 role（{name}）"),
+            format!("未知角色 \"{}\"（beautician/front_desk/manager/owner）/ unknown role", s.role),
+        )
+    })?;
+    let phone =
+        s.phone.as_deref().map(Phone::parse).transpose().map_err(|e| AppError::input("手机号 phone", e.to_string()))?;
+    let pin_hash = s.pin.as_deref().map(hash_pin).transpose()?;
+    Ok(NewStaff {
+        name: name.to_string(),
+        role,
+        phone,
+        pin_hash,
+        service_commission_pct: percent("服务提成 service commission", s.service_commission.as_deref())?,
+        product_commission_pct: percent("产品提成 product commission", s.product_commission.as_deref())?,
+    })
+}
+
+fn insert_staff(tx: &Tx<'_>, new: &NewStaff, actor: &str, now: DateTime<Utc>) -> Result<Staff> {
+    let st = tx.insert_staff(new, now)?;
+    tx.audit(now, actor, "staff.add", "staff", &st.id, &serde_json::json!({ "role": new.role.as_str() }))?;
+    Ok(st)
+}
+
+/// A service as entered, checked.
+fn new_service(
+    name: &str,
+    category: &str,
+    duration_min: u32,
+    price: Decimal,
+    resource_kind: Option<&str>,
+) -> Result<NewService> {
+    if name.trim().is_empty() {
+        return Err(AppError::input("名称 name", "不能为空 / must not be empty"));
+    }
+    check_duration(duration_min)?;
+    Ok(NewService {
+        name: name.trim().to_string(),
+        category: category.trim().to_string(),
+        duration_min,
+        price,
+        resource_kind: resource_kind.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+    })
 }
 
 /// A service's duration: 1 to 600 minutes.

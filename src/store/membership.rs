@@ -139,6 +139,19 @@ impl Tx<'_> {
     }
 
     /// Creates or changes a tier (by name).
+    /// Gives a tier another name (refused when another tier has it).
+    pub fn rename_tier(&self, old: &str, new: &str) -> Result<()> {
+        self.exec("UPDATE membership_tiers SET name = ?2 WHERE name = ?1", params![old, new.trim()]).map_err(|e| {
+            match e {
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    StoreError::Duplicate { what: "会员等级", what_en: "tier", key: new.to_string() }
+                }
+                e => e.into(),
+            }
+        })?;
+        Ok(())
+    }
+
     pub fn upsert_tier(&self, t: &Tier, now: DateTime<Utc>) -> Result<()> {
         self.exec(
             "INSERT INTO membership_tiers (id, name, rank, min_spend_fen, min_points, period_days, points_multiplier, created_at)

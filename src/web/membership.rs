@@ -10,11 +10,10 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::views::{Layout, money};
+use super::views::{Layout, Sent, money};
 use super::{Ctx, Shared, WebError};
 use crate::app::packages::PackageDraft;
 use crate::app::rules::{ChangeOutcome, RuleChange, VALUE_KEYS};
@@ -40,37 +39,6 @@ pub fn routes() -> Router<Shared> {
         .route("/membership/changes/{id}/cancel", post(cancel))
         .route("/membership/package", post(package))
         .route("/membership/package/{id}/retire", post(package_retire))
-}
-
-/// What a form sent, in order, kept to fill the form again when it is refused.
-#[derive(Deserialize, Default, Clone)]
-#[serde(transparent)]
-struct Sent(Vec<(String, String)>);
-
-impl Sent {
-    fn get(&self, field: &str) -> &str {
-        self.0.iter().find(|(k, _)| k == field).map_or("", |(_, v)| v.trim())
-    }
-
-    /// The `n`th value of a field sent several times (0-based).
-    fn nth(&self, field: &str, n: usize) -> &str {
-        self.0.iter().filter(|(k, _)| k == field).nth(n).map_or("", |(_, v)| v.trim())
-    }
-
-    fn decimal(&self, field: &str, label: &str) -> Result<Decimal, AppError> {
-        let v = self.get(field);
-        v.parse::<Decimal>().map_err(|_| AppError::input(label, format!("“{v}”不是数字 / not a number")))
-    }
-
-    fn whole(&self, field: &str, label: &str) -> Result<i64, AppError> {
-        let v = self.get(field);
-        v.parse::<i64>().map_err(|_| AppError::input(label, format!("“{v}”不是整数 / not a whole number")))
-    }
-
-    /// The day the change takes effect; empty: today.
-    fn effective(&self) -> Result<Option<NaiveDate>, AppError> {
-        super::views::effective_date(self.get("effective"))
-    }
 }
 
 pub struct Row {

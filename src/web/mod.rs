@@ -17,6 +17,7 @@ mod import;
 mod membership;
 mod pages;
 mod reports;
+mod setup;
 mod shop;
 mod staff;
 mod stock;
@@ -70,9 +71,14 @@ pub enum WebError {
 /// The shop as the server holds it: a few `App`s (one SQLite connection each), lent to
 /// one request at a time on the blocking pool.
 pub struct Shop {
-    apps: std::sync::Mutex<Vec<App>>,
+    /// The pool, each `App` with the profile generation it was opened under.
+    apps: std::sync::Mutex<Vec<(u64, App)>>,
     permits: tokio::sync::Semaphore,
-    config: Config,
+    /// The configuration with the shop's profile (app/setup.rs) in force, replaced whole
+    /// when the owner changes the profile.
+    config: std::sync::RwLock<Arc<Config>>,
+    /// Bumped by a profile change: an `App` of an older generation is not lent again.
+    generation: std::sync::atomic::AtomicU64,
     dir: PathBuf,
     clock: Arc<dyn Clock>,
     /// Imports under way (web/import.rs).
@@ -81,19 +87,38 @@ pub struct Shop {
 
 impl Shop {
     pub fn open(config: Config, dir: &Path, clock: Arc<dyn Clock>) -> Result<Shop, WebError> {
-        let apps = (0..POOL).map(|_| App::open(config.clone(), dir, clock.clone())).collect::<Result<Vec<_>, _>>()?;
+        let apps = (0..POOL)
+            .map(|_| App::open(config.clone(), dir, clock.clone()).map(|a| (0, a)))
+            .collect::<Result<Vec<_>, _>>()?;
+        // the file's configuration with the profile the database holds
+        let config = apps.first().map_or(config, |(_, a)| a.config.clone());
         Ok(Shop {
             apps: std::sync::Mutex::new(apps),
             permits: tokio::sync::Semaphore::new(POOL),
-            config,
+            config: std::sync::RwLock::new(Arc::new(config)),
+            generation: std::sync::atomic::AtomicU64::new(0),
             dir: dir.to_path_buf(),
             clock,
             imports: import::Imports::default(),
         })
     }
 
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// The configuration in force (with the shop's profile).
+    pub fn config(&self) -> Arc<Config> {
+        self.config.read().map_or_else(|p| p.into_inner().clone(), |c| c.clone())
+    }
+
+    /// After the shop's profile changed: the new configuration for every page, and every
+    /// `App` of the pool opened again with it.
+    pub fn profile_changed(&self, config: Config) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        match self.config.write() {
+            Ok(mut c) => *c = Arc::new(config),
+            Err(p) => *p.into_inner() = Arc::new(config),
+        }
+        if let Ok(mut apps) = self.apps.lock() {
+            apps.clear();
+        }
     }
 
     /// Runs `f` with an `App` of the pool, off the async threads (SQLite and Argon2 block).
@@ -103,10 +128,11 @@ impl Shop {
         F: FnOnce(&mut App) -> Result<T, AppError> + Send + 'static,
     {
         let _permit = self.permits.acquire().await.map_err(|_| WebError::Internal)?;
+        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
         let taken = self.apps.lock().map_err(|_| WebError::Internal)?.pop();
         let mut app = match taken {
-            Some(app) => app,
-            None => App::open(self.config.clone(), &self.dir, self.clock.clone())?,
+            Some((g, app)) if g == generation => app,
+            _ => App::open(Config::clone(&self.config()), &self.dir, self.clock.clone())?,
         };
         let (app, result) = tokio::task::spawn_blocking(move || {
             let r = f(&mut app);
@@ -117,7 +143,10 @@ impl Shop {
             tracing::error!(error = %e, "a back-office request panicked");
             WebError::Internal
         })?;
-        self.apps.lock().map_err(|_| WebError::Internal)?.push(app);
+        // an App opened before a profile change is dropped, not lent again
+        if generation == self.generation.load(std::sync::atomic::Ordering::SeqCst) {
+            self.apps.lock().map_err(|_| WebError::Internal)?.push((generation, app));
+        }
         Ok(result?)
     }
 }
@@ -189,7 +218,7 @@ async fn address_layer(State(shop): State<Shared>, req: Request, next: Next) -> 
     let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() else {
         return (StatusCode::FORBIDDEN, "no client address").into_response();
     };
-    if !client_allowed(peer.ip(), &shop.config.web.allow) {
+    if !client_allowed(peer.ip(), &shop.config().web.allow) {
         tracing::warn!(client = %peer.ip(), "back office: a client outside the shop's network was refused");
         return (
             StatusCode::FORBIDDEN,
@@ -344,6 +373,7 @@ pub fn router(shop: Shared) -> Router {
         .merge(staff::routes())
         .merge(stock::routes())
         .merge(membership::routes())
+        .merge(setup::routes())
         .merge(assets::routes())
         .layer(axum::middleware::from_fn_with_state(shop.clone(), session_layer))
         .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD))

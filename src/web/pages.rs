@@ -269,7 +269,7 @@ async fn setup(
         .await;
     match created {
         // she is logged in at once: straight to her shop's day
-        Ok(WebLogin::Ok { token, .. }) => return Ok(logged_in(&shop, &token, "/today")),
+        Ok(WebLogin::Ok { token, .. }) => return Ok(logged_in(&shop, &token, "/setup/shop")),
         Ok(_) => {}
         Err(WebError::App(e)) if field_error(&e).is_some() => {
             let (field, message) = field_error(&e).unwrap_or_default();
@@ -370,6 +370,8 @@ struct TodayPage {
     alerts: Vec<AlertRow>,
     queue: Vec<QueueRow>,
     columns: Vec<StaffColumn>,
+    /// The owner has not finished the first-run wizard.
+    setup_pending: bool,
 }
 
 #[derive(Template)]
@@ -438,7 +440,7 @@ fn alert_row(a: &Alert, tz: chrono_tz::Tz) -> AlertRow {
 
 async fn today(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>) -> Page {
     let user = ctx.require(&shop, Permission::SeeDay).await?.clone();
-    let (board, now, today, health) = shop
+    let (board, now, today, health, setup_pending) = shop
         .run(|app| {
             let board = app.today_board()?;
             // who carries allergies or contraindications, for the appointments' marks
@@ -449,9 +451,13 @@ async fn today(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>) -> Pa
                     health.insert(c.id);
                 }
             }
-            Ok((board, app.now(), app.today(), health))
+            let setup = app.setup_state()?;
+            // a shop set up before the wizard existed has services and staff: nothing to ask
+            let pending = !setup.done && (setup.services == 0 || setup.staff == 0);
+            Ok((board, app.now(), app.today(), health, pending))
         })
         .await?;
+    let setup_pending = setup_pending && crate::domain::access::may(user.staff.role, Permission::Setup);
     let tz = shop.config().shop.time_zone;
     let mut columns: Vec<StaffColumn> = Vec::new();
     for a in board.appointments.iter().filter(|a| hers(&user, a.staff_id.as_deref())) {
@@ -481,6 +487,7 @@ async fn today(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>) -> Pa
         alerts: if sees_money { board.alerts.iter().map(|a| alert_row(a, tz)).collect() } else { Vec::new() },
         queue,
         columns,
+        setup_pending,
     };
     render(&page)
 }

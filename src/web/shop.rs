@@ -293,7 +293,7 @@ fn size(bytes: u64) -> String {
 async fn shop_page(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Query(ask): Query<ShopAsk>) -> Page {
     let user = ctx.require(&shop, Permission::RunShop).await?.clone();
     let tz = shop.config().shop.time_zone;
-    let (config, dir) = (shop.config.clone(), shop.dir.clone());
+    let (config, dir) = (crate::config::Config::clone(&shop.config()), shop.dir.clone());
     let (state, stats, problems, backup, now) = shop
         .run(|app| Ok((app.sync_state()?, app.outbox_stats()?, app.sync_problems(20)?, app.backup_state()?, app.now())))
         .await?;

@@ -1,10 +1,12 @@
 //! Domain values as the back office shows them: money, times in the shop's zone, masked
 //! phones, and the page models the templates read (templates compute nothing).
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
+use serde::Deserialize;
 
+use crate::app::AppError;
 use crate::app::access::WebUser;
 use crate::domain::access::{Permission, may};
 use crate::domain::model::{Customer, StaffRole};
@@ -172,6 +174,47 @@ pub fn package_label(p: &crate::store::Package) -> String {
     let items = p.items.iter().map(|i| format!("{}×{}", i.name, i.quantity)).collect::<Vec<_>>().join("、");
     let valid = p.valid_days.map_or_else(|| "长期 no end".to_string(), |d| format!("{d} 天 days"));
     format!("{} · {} · {items} · {valid}", p.name, money(p.price))
+}
+
+/// What a form sent, in order, kept to fill the form again when it is refused.
+#[derive(Deserialize, Default, Clone)]
+#[serde(transparent)]
+pub struct Sent(Vec<(String, String)>);
+
+impl Sent {
+    pub fn get(&self, field: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == field).map_or("", |(_, v)| v.trim())
+    }
+
+    /// Whether the field was sent at all (a ticked checkbox).
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == field)
+    }
+
+    /// Every value of a field sent several times, in order.
+    pub fn all<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.iter().filter(move |(k, _)| k == field).map(|(_, v)| v.trim())
+    }
+
+    /// The `n`th value of a field sent several times (0-based).
+    pub fn nth(&self, field: &str, n: usize) -> &str {
+        self.0.iter().filter(|(k, _)| k == field).nth(n).map_or("", |(_, v)| v.trim())
+    }
+
+    pub fn decimal(&self, field: &str, label: &str) -> Result<Decimal, AppError> {
+        let v = self.get(field);
+        v.parse::<Decimal>().map_err(|_| AppError::input(label, format!("“{v}”不是数字 / not a number")))
+    }
+
+    pub fn whole(&self, field: &str, label: &str) -> Result<i64, AppError> {
+        let v = self.get(field);
+        v.parse::<i64>().map_err(|_| AppError::input(label, format!("“{v}”不是整数 / not a whole number")))
+    }
+
+    /// The day the change takes effect; empty: today.
+    pub fn effective(&self) -> Result<Option<NaiveDate>, AppError> {
+        effective_date(self.get("effective"))
+    }
 }
 
 #[cfg(test)]

@@ -396,7 +396,12 @@ impl Kiosk {
         self.chosen = None;
         self.pin.clear();
         self.idle.set_interval(self.idle_customer);
+        // the owner may have renamed the shop in the back office meanwhile
+        if let Err(e) = self.app.refresh_profile() {
+            tracing::warn!(error = %e, "shop profile not read again");
+        }
         let Some(ui) = self.ui() else { return };
+        ui.global::<KioskAdapter>().set_shop_name(self.app.config.shop.name.clone().into());
         ui.global::<Theme>().set_staff_mode(false);
         let st = ui.global::<StaffAdapter>();
         st.set_chosen("".into());
