@@ -1098,6 +1098,79 @@ async fn a_package_sold_and_partly_redeemed() {
     phone.quit().await;
 }
 
+/// The owner changes what a message says: a preview with made-up values, a placeholder the
+/// template is not given refused beside the text, saved and audited, then the next message
+/// says it; back to the default. A manager sees the templates but may not change them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_rewords_a_message_template() {
+    let site = site().await;
+    let mut app = site.app();
+    let b = Browser::start(1366, 768).await;
+    login(&b, &site, "林美华", "salonbox-demo").await;
+    b.wait_text("今天").await;
+    b.goto(&format!("{}/messages", site.url)).await;
+    let row = b.element_text(&b.wait_for("#template-test").await).await;
+    assert!(row.contains("测试消息") && row.contains("默认"), "{row}");
+    b.click("#template-test a").await;
+    b.wait_for("#template-form").await;
+    b.clear("#text").await;
+    b.type_into("#text", "{shop}：{name}，渠道测试").await;
+    b.click("#template-save").await;
+    let e = b.element_text(&b.wait_for("#template-error").await).await;
+    assert!(e.contains("{name}") && e.contains("{shop}"), "names the unknown one and what may be used: {e}");
+    assert_eq!(
+        b.exec("return document.getElementById('text').value", json!([])).await,
+        json!("{shop}：{name}，渠道测试")
+    );
+    b.clear("#text").await;
+    b.type_into("#text", "{shop}：短信渠道已接通，请勿回复。").await;
+    b.click("#template-preview").await;
+    b.wait_until("document.getElementById('preview').textContent.includes('请勿回复')").await;
+    let preview = b.element_text(&b.wait_for("#preview").await).await;
+    assert!(preview.starts_with("salonbox 美容院：短信渠道已接通"), "filled in: {preview}");
+    screen(&b, "template-1366x768").await;
+    b.click("#template-save").await;
+    b.wait_for("#done").await;
+    let row = b.element_text(&b.wait_for("#template-test").await).await;
+    assert!(row.contains("请勿回复") && row.contains("本店修改"), "{row}");
+    // the next message says it
+    let key = app.queue_test_message("13900000001", "test").unwrap();
+    let n = app.list_messages(None, 50).unwrap().into_iter().find(|n| n.dedupe_key == key).unwrap();
+    match app.plan_message(&n).unwrap() {
+        salonbox::app::notify::Plan::Send(p) => assert!(p.text.contains("短信渠道已接通，请勿回复"), "{}", p.text),
+        other => panic!("not sent: {other:?}"),
+    }
+    // back to the default
+    b.goto(&format!("{}/messages/templates/test", site.url)).await;
+    b.wait_for("#template-form").await;
+    b.click("#template-default").await;
+    let row = b.element_text(&b.wait_for("#template-test").await).await;
+    assert!(row.contains("这个渠道已接通") && row.contains("默认"), "{row}");
+    let audited: i64 = rusqlite::Connection::open(site.dir.path().join("salonbox.sqlite3"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM audit_log WHERE action = 'template.text'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(audited, 2);
+    b.quit().await;
+    let phone = Browser::start(390, 844).await;
+    login(&phone, &site, "林美华", "salonbox-demo").await;
+    phone.wait_text("今天").await;
+    phone.goto(&format!("{}/messages/templates/reminder_day_before", site.url)).await;
+    phone.wait_for("#template-form").await;
+    screen(&phone, "template-390x844").await;
+    phone.quit().await;
+    // a manager sees them, may not change them
+    let m = Browser::start(1366, 768).await;
+    login(&m, &site, "孙慧", "3333").await;
+    m.wait_text("今天").await;
+    m.goto(&format!("{}/messages", site.url)).await;
+    m.wait_for("#template-test").await;
+    assert!(m.find("#template-test a").await.is_none(), "no edit link for a manager");
+    m.goto(&format!("{}/messages/templates/test", site.url)).await;
+    m.wait_text("无权限").await;
+    m.quit().await;
+}
+
 /// The old spreadsheet: uploaded, its bad row shown with the reason before anything is
 /// written, all-or-nothing (nothing imported while a row is bad), then imported with the
 /// bad row skipped, with a progress page until the report.

@@ -275,6 +275,63 @@ impl App {
         Ok(self.store.read(|tx| tx.message_problems(since))?)
     }
 
+    /// Every message template: what it says now and where that comes from.
+    pub fn message_templates(&mut self) -> Result<Vec<TemplateView>> {
+        let conf = self.config.messages.templates.clone();
+        self.store.read(|tx| {
+            messages::TEMPLATES
+                .iter()
+                .map(|(name, kind, default)| {
+                    let c = conf.get(*name);
+                    let file = c.and_then(|c| c.text.clone());
+                    let custom = tx.setting(&template_key(name))?;
+                    Ok(TemplateView {
+                        name: (*name).to_string(),
+                        label: messages::label(name),
+                        kind: *kind,
+                        in_force: custom.clone().or_else(|| file.clone()).unwrap_or_else(|| (*default).to_string()),
+                        default: (*default).to_string(),
+                        file,
+                        custom,
+                        allowed: allowed_placeholders(name, c.and_then(|c| c.text.as_deref())),
+                        providers: c.map(|c| c.providers.clone()).unwrap_or_default(),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Sets the text a template says (`None`: back to the file's or the default), checked
+    /// against the placeholders the template is given; audited.
+    pub fn set_template_text(&mut self, template: &str, text: Option<&str>, actor: &str) -> Result<()> {
+        if !messages::is_template(template) || template == "campaign" {
+            return Err(super::AppError::input(
+                "模板 template",
+                format!("没有可修改的模板「{template}」/ no template \"{template}\" to change"),
+            ));
+        }
+        let file = self.config.messages.templates.get(template).and_then(|c| c.text.clone());
+        if let Some(t) = text {
+            messages::check_text(t, &allowed_placeholders(template, file.as_deref()))
+                .map_err(|m| super::AppError::input("内容 text", m))?;
+        }
+        let now = self.now();
+        self.store.write(|tx| {
+            match text {
+                Some(t) => tx.set_setting(&template_key(template), t.trim())?,
+                None => tx.delete_setting(&template_key(template))?,
+            }
+            tx.audit(now, actor, "template.text", "template", template, &serde_json::json!({ "text": text }))?;
+            Ok(())
+        })
+    }
+
+    /// A template's text filled with made-up values, as a customer would read it.
+    pub fn template_preview(&self, template: &str, text: &str) -> String {
+        let kind = messages::kind_of(template).unwrap_or(Kind::Transactional);
+        messages::render(template, Some(text), kind, &messages::sample_params(&self.config.shop.name))
+    }
+
     /// Customers who opted out of marketing (replied 退订, or withdrew at the desk), newest first.
     pub fn opt_outs(&mut self, limit: u32) -> Result<Vec<crate::store::OptOut>> {
         Ok(self.store.read(|tx| tx.opt_outs(limit))?)
@@ -453,7 +510,10 @@ fn plan_in(tx: &Tx<'_>, config: &crate::config::Config, n: &Notification, now: D
     }
     messages::derive(&n.template, &mut params);
     let conf = m.templates.get(&n.template);
-    let text = messages::render(&n.template, conf.and_then(|c| c.text.as_deref()), kind, &params);
+    // the owner's text (back office) over the file's over the default; the providers'
+    // registered templates keep their own parameters (`template_params` below)
+    let custom = tx.setting(&template_key(&n.template))?;
+    let text = messages::render(&n.template, custom.as_deref().or(conf.and_then(|c| c.text.as_deref())), kind, &params);
     Ok(Plan::Send(Box::new(Prepared {
         key: n.dedupe_key.clone(),
         id: n.id.clone(),
@@ -471,6 +531,39 @@ fn plan_in(tx: &Tx<'_>, config: &crate::config::Config, n: &Notification, now: D
         attempts: n.attempts,
         not_after: n.not_after,
     })))
+}
+
+/// Where the owner's text of a template is kept (`settings`).
+fn template_key(template: &str) -> String {
+    format!("template.{template}")
+}
+
+/// The placeholders a template's text may use: those of its default and the file's text.
+fn allowed_placeholders(template: &str, file: Option<&str>) -> Vec<String> {
+    let mut out = messages::placeholders(messages::default_text(template).unwrap_or(""));
+    for p in messages::placeholders(file.unwrap_or("")) {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// A message template as the back office shows it.
+#[derive(Debug, Clone)]
+pub struct TemplateView {
+    pub name: String,
+    pub label: &'static str,
+    pub kind: Kind,
+    /// What it says now: the owner's text, else the file's, else the default.
+    pub in_force: String,
+    pub default: String,
+    pub file: Option<String>,
+    pub custom: Option<String>,
+    /// The placeholders it may use.
+    pub allowed: Vec<String>,
+    /// The providers' registered templates (from the configuration file).
+    pub providers: ProviderTemplates,
 }
 
 /// A campaign carries its own provider template ids in its parameters.

@@ -84,6 +84,98 @@ pub const TEMPLATES: &[(&str, Kind, &str)] = &[
     ("test", Kind::Transactional, "{shop}测试消息：这个渠道已接通。"),
 ];
 
+/// What a template is for, as the back office names it.
+pub fn label(template: &str) -> &'static str {
+    match template {
+        "reminder_day_before" => "预约前一天提醒 / reminder the day before",
+        "reminder_2h" => "预约前 2 小时提醒 / reminder 2 hours ahead",
+        "queue_near" => "快轮到您 / your turn is near",
+        "waitlist_offer" => "候补空位 / a freed slot for the wait list",
+        "course_left" => "疗程卡余次 / course sessions left",
+        "stored_value_expiry" => "储值到期 / stored value ending",
+        "birthday_coupon" => "生日券 / birthday coupon",
+        "visit_thanks" => "感谢光临并评分 / thanks and rating",
+        "campaign" => "营销活动 / campaign",
+        "winback" => "老客召回 / win-back",
+        "staff_arrival" => "员工：顾客到店 / staff: arrival",
+        "low_stock" => "员工：库存不足 / staff: low stock",
+        "low_rating" => "员工：差评提醒 / staff: low rating",
+        "stock_expiry" => "员工：库存效期 / staff: stock expiry",
+        "daily_summary" => "员工：营业小结 / staff: daily summary",
+        "test" => "测试消息 / test message",
+        _ => "",
+    }
+}
+
+/// Made-up values for every placeholder, for a preview of a text.
+pub fn sample_params(shop: &str) -> Vec<(String, String)> {
+    [
+        ("shop", shop),
+        ("name", "王女士"),
+        ("time", "14:30"),
+        ("service", "面部深层清洁"),
+        ("services", "面部深层清洁"),
+        ("with_staff", "（李娜）"),
+        ("ticket", "A012"),
+        ("ahead", "2"),
+        ("minutes", "15"),
+        ("when", "12月5日 14:00"),
+        ("hold_until", "13:00"),
+        ("course", "面部深层清洁疗程卡"),
+        ("left", "3"),
+        ("expiry", "，12月31日到期"),
+        ("balance", "200.00"),
+        ("date", "12月31日"),
+        ("coupon", "满200减30券"),
+        ("valid_to", "12月31日"),
+        ("link", "https://example.cn/r/abc123"),
+        ("offer", "本月回店护理享 9 折。"),
+        ("text", "会员日全场 9 折。"),
+        ("customer", "王女士"),
+        ("tier_label", "（金卡）"),
+        ("arrival_label", "预约到店"),
+        ("staff_label", "，李娜"),
+        ("time_label", "，约 14:30"),
+        ("warning", ""),
+        ("product", "补水面膜"),
+        ("level", "3"),
+        ("unit", "片"),
+        ("threshold", "5"),
+        ("batch", "MK2609"),
+        ("quantity", "6"),
+        ("state", "30 天内到期"),
+        ("rating", "2"),
+        ("comment", "等待太久"),
+        ("staff", "李娜"),
+        ("revenue", "3,280.00"),
+        ("visits", "18"),
+        ("new_customers", "3"),
+        ("appointments", "12"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+    .collect()
+}
+
+/// Checks a text an owner wrote for `template`: not empty, not too long, and only the
+/// placeholders the template is given (`allowed`; another would print as nothing).
+pub fn check_text(text: &str, allowed: &[String]) -> Result<(), String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("内容不能为空 / the text must not be empty".into());
+    }
+    if t.chars().count() > 300 {
+        return Err("最多 300 个字 / 300 characters at most".into());
+    }
+    let unknown: Vec<String> = placeholders(t).into_iter().filter(|p| !allowed.contains(p)).collect();
+    if !unknown.is_empty() {
+        let list = unknown.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(" ");
+        let known = allowed.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(" ");
+        return Err(format!("未知的占位符 {list}，可用：{known} / unknown placeholders {list}; available: {known}"));
+    }
+    Ok(())
+}
+
 /// The line every marketing message ends with.
 pub const UNSUBSCRIBE: &str = " 回T退订";
 

@@ -21,6 +21,7 @@ mod setup;
 mod shop;
 mod staff;
 mod stock;
+mod texts;
 mod views;
 
 use std::net::{IpAddr, SocketAddr};
@@ -374,6 +375,7 @@ pub fn router(shop: Shared) -> Router {
         .merge(stock::routes())
         .merge(membership::routes())
         .merge(setup::routes())
+        .merge(texts::routes())
         .merge(assets::routes())
         .layer(axum::middleware::from_fn_with_state(shop.clone(), session_layer))
         .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD))

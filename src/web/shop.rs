@@ -99,6 +99,10 @@ struct MessagesPage {
     rows: Vec<MessageRow>,
     /// 退订: (name, link, masked phone, how, when).
     opt_outs: Vec<(String, String, String, &'static str, String)>,
+    /// (name, what it is for, kind, what it says now, where that comes from)
+    templates: Vec<(String, &'static str, &'static str, String, &'static str)>,
+    /// The owner may change a template's text.
+    edit_templates: bool,
     done: Option<String>,
     error: Option<String>,
     to: String,
@@ -152,8 +156,11 @@ async fn messages_page(
     let tz = shop.config().shop.time_zone;
     let status = status.filter(|s| STATUSES.iter().any(|(k, _)| k == s) && !s.is_empty());
     let asked = status.clone();
-    let (list, opt_outs, now) =
-        shop.run(move |app| Ok((app.list_messages(asked.as_deref(), 200)?, app.opt_outs(100)?, app.now()))).await?;
+    let (list, opt_outs, templates, now) = shop
+        .run(move |app| {
+            Ok((app.list_messages(asked.as_deref(), 200)?, app.opt_outs(100)?, app.message_templates()?, app.now()))
+        })
+        .await?;
     let full = may(user.staff.role, Permission::SeeFullPhone);
     let page = MessagesPage {
         layout: Layout::new("消息 Messages", "/messages", &user, &shop.config().shop.name, now, tz),
@@ -175,6 +182,19 @@ async fn messages_page(
                 (o.name, format!("/customers/{}", o.customer_id), phone, how, views::when(o.at, tz))
             })
             .collect(),
+        templates: templates
+            .into_iter()
+            .filter(|t| t.name != "campaign")
+            .map(|t| {
+                let source = match (&t.custom, &t.file) {
+                    (Some(_), _) => "本店修改 the shop's",
+                    (None, Some(_)) => "配置文件 the file's",
+                    (None, None) => "默认 default",
+                };
+                (t.name, t.label, super::texts::kind_label(t.kind), t.in_force, source)
+            })
+            .collect(),
+        edit_templates: may(user.staff.role, Permission::Setup),
         done,
         error,
         to,
@@ -188,6 +208,7 @@ async fn messages(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Qu
         "retry" => "已重新排队，守护进程会尽快发送 / queued again: the daemon sends it shortly".to_string(),
         "settle" => "已记为已发送 / marked as sent".to_string(),
         "test" => "测试消息已排队，守护进程会在几秒内发送，结果见下表 / the test message is queued: the daemon sends it within seconds, its outcome appears below".to_string(),
+        "template" => "模板已保存，之后的消息按新内容发送 / the template is saved: messages from now on say it".to_string(),
         _ => String::new(),
     });
     messages_page(&shop, &ctx, ask.status, done.filter(|d| !d.is_empty()), None, String::new()).await
