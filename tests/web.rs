@@ -1356,9 +1356,15 @@ async fn messages_backups_and_the_audit_log() {
     login(&b, &site, "孙慧", "3333").await;
     b.wait_text("今天").await;
     b.click("a[href='/shop']").await;
-    b.wait_for("#checks").await;
+    let checks = b.element_text(&b.wait_for("#checks").await).await;
+    assert!(
+        checks.contains("每晚的备份校验") && !checks.contains("quick_check"),
+        "the page does not read the file: {checks}"
+    );
     steady_screen(&b, &site).await;
     screen(&b, "shop-1366x768").await;
+    b.click("#full-check").await;
+    b.wait_text("quick_check ok").await;
     // messages: the failed one with the provider's reason, resent
     b.goto(&format!("{}/messages?status=failed", site.url)).await;
     let row = b.wait_for(&format!("tr[data-key='{key}']")).await;

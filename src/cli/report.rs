@@ -116,7 +116,18 @@ pub fn run(app: &mut App, a: ReportArgs) -> Result<Outcome, CliError> {
     };
     let date = parse_date(a.date.as_deref())?.unwrap_or_else(|| app.today());
     let r = app.report(period, date)?;
-    write(&r, &r.sections(), a.format, a.output)?;
+    // the figures the back office draws as charts come too: day by day, busy hours, age
+    // groups, beautician performance
+    let t = app.trends(period, date, &r)?;
+    let mut sections = r.sections();
+    sections.extend(t.sections(period));
+    #[derive(serde::Serialize)]
+    struct WithTrends<'a> {
+        #[serde(flatten)]
+        report: &'a crate::app::report::Report,
+        trends: &'a crate::app::report::Trends,
+    }
+    write(&WithTrends { report: &r, trends: &t }, &sections, a.format, a.output)?;
     if a.print {
         crate::station::printing::queue_report(app, &r)?;
         return super::device::print_now(app, matches!(a.format, Format_::Json | Format_::Csv));

@@ -55,7 +55,7 @@ impl Permission {
             Permission::BookForOthers => "查看和安排所有美容师的预约 / every beautician's calendar",
             Permission::SeeFullPhone => "查看完整手机号 / see a full phone number",
             Permission::EditCustomers => "登记、修改顾客，写备注和护理记录 / register and edit customers",
-            Permission::Checkout => "结账、充值、售卡 / check out, top up, sell a course",
+            Permission::Checkout => "结账、充值、售卡、售套餐 / check out, top up, sell a course or a package",
             Permission::Void => "作废消费、退款 / void a visit, refund",
             Permission::Import => "导入 / import",
             Permission::ExportAndReports => "导出、报表 / export, reports",

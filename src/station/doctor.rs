@@ -14,6 +14,7 @@ use crate::devices::printer::{PrinterSpec, probe_file};
 use crate::devices::reader::SamReader;
 use crate::devices::sam::Status;
 use crate::devices::serial::{SerialLink, SerialSettings};
+use crate::domain::time::local_dt;
 use crate::store::{DB_FILE, Store};
 
 /// One check's result.
@@ -70,12 +71,26 @@ fn serial_error_io(e: &DeviceError) -> Option<std::io::Error> {
 
 /// Runs every check. `data_dir` is the resolved data directory; `now` dates the backups.
 pub fn run(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {
+    run_at(config, data_dir, now, Depth::Full)
+}
+
+/// How far `doctor` looks into the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// `quick_check` reads every page of the file: seconds on a big shop.
+    Full,
+    /// The schema only (a page that must answer at once); the nightly backup verifies the
+    /// file's pages every night.
+    Page,
+}
+
+pub fn run_at(config: &Config, data_dir: &Path, now: DateTime<Utc>, depth: Depth) -> Vec<Check> {
     let mut out = Vec::new();
     out.push(match &config.source {
         Some(p) => ok("配置 config", p.display().to_string()),
         None => ok("配置 config", "无配置文件，使用默认值 / no file: defaults"),
     });
-    out.extend(storage(config, data_dir, now));
+    out.extend(storage(config, data_dir, now, depth));
     out.push(back_office(config));
     match config.hardware.mode {
         HardwareMode::Sim => out.push(ok("硬件 hardware", "模拟 / simulated (mode = \"sim\")")),
@@ -131,7 +146,7 @@ fn back_office(config: &Config) -> Check {
     }
 }
 
-fn storage(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {
+fn storage(config: &Config, data_dir: &Path, now: DateTime<Utc>, depth: Depth) -> Vec<Check> {
     const DIR: &str = "数据目录 data directory";
     const DB: &str = "数据库 database";
     let shown = data_dir.display().to_string();
@@ -161,7 +176,18 @@ fn storage(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {
     match Store::open_in(data_dir, config.shop.time_zone) {
         Ok(mut store) => {
             let version = store.schema_version().unwrap_or(0);
-            match store.quick_check() {
+            let checked = match depth {
+                Depth::Full => store.quick_check(),
+                Depth::Page => Ok("page".to_string()),
+            };
+            match checked {
+                Ok(r) if r == "page" => out.push(ok(
+                    DB,
+                    format!(
+                        "schema {version}/{}；逐页检查由每晚的备份校验完成 / every page is checked by the nightly backup's verification",
+                        Store::known_schema_version()
+                    ),
+                )),
                 Ok(r) if r == "ok" => out.push(ok(DB, format!("schema {version}/{}, quick_check ok", Store::known_schema_version()))),
                 Ok(r) => out.push(fail(
                     DB,
@@ -178,7 +204,7 @@ fn storage(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {
                 store.read(|tx| Ok::<_, crate::store::StoreError>((tx.print_jobs(0)?, tx.device_statuses()?)))
             {
                 if !pending.is_empty() {
-                    let oldest = pending.first().map(|j| j.created_at.to_rfc3339()).unwrap_or_default();
+                    let oldest = pending.first().map(|j| local_dt(j.created_at, tz)).unwrap_or_default();
                     out.push(fail(
                         "打印队列 print queue",
                         format!("{} 张未打印，最早 {oldest} / {} jobs waiting since {oldest}", pending.len(), pending.len()),
@@ -188,7 +214,7 @@ fn storage(config: &Config, data_dir: &Path, now: DateTime<Utc>) -> Vec<Check> {
                 for s in statuses.iter().filter(|s| !s.ok) {
                     out.push(fail(
                         &format!("上次状态 last state: {}", s.device),
-                        format!("{}（{}）", s.detail, s.since.to_rfc3339()),
+                        format!("{}（{}）", s.detail, local_dt(s.since, tz)),
                         "见上方该设备的检查 / see the device's own check above",
                     ));
                 }

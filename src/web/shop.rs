@@ -301,6 +301,8 @@ struct ShopPage {
 #[derive(Deserialize, Default)]
 struct ShopAsk {
     done: Option<String>,
+    /// `1`: the database checked page by page too (slow on a big shop).
+    full: Option<String>,
 }
 
 fn size(bytes: u64) -> String {
@@ -320,7 +322,13 @@ async fn shop_page(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Q
         .await?;
     let checks = {
         let dir = dir.clone();
-        tokio::task::spawn_blocking(move || crate::station::doctor::run(&config, &dir, now))
+        // the page answers at once; the whole file is read only when asked
+        let depth = if ask.full.as_deref() == Some("1") {
+            crate::station::doctor::Depth::Full
+        } else {
+            crate::station::doctor::Depth::Page
+        };
+        tokio::task::spawn_blocking(move || crate::station::doctor::run_at(&config, &dir, now, depth))
             .await
             .map_err(|_| WebError::Internal)?
     };

@@ -182,6 +182,10 @@ fn daily_report_in_text_csv_xlsx_and_json() {
     assert_eq!(d(&v["bill"]["change"]), n("42"));
 
     let r = shop.run(&["report", "daily", "--format", "json"]).ok().json();
+    // the trends the back office draws come too: 4 beautician lines would be wrong, 赵敏 did both
+    assert_eq!(r["trends"]["performance"].as_array().map(Vec::len), Some(1), "{}", r["trends"]);
+    let text = shop.run(&["report", "daily"]).ok().stdout();
+    assert!(text.contains("每日走势") && text.contains("忙闲时段") && text.contains("年龄段"), "{text}");
     assert_eq!(d(&r["revenue"]), n("404.5"), "198 + 158 + 48.5, the top-up is not revenue");
     assert_eq!(r["visits"], 3);
     assert_eq!(r["new_customers"], 2);
@@ -223,7 +227,7 @@ fn daily_report_in_text_csv_xlsx_and_json() {
     use calamine::{Reader, open_workbook_auto};
     let mut wb = open_workbook_auto(&file).unwrap();
     let sheets = wb.sheet_names();
-    assert_eq!(sheets.len(), 11, "{sheets:?}");
+    assert_eq!(sheets.len(), 16, "the report's eleven tables and the five of its trends: {sheets:?}");
     let summary = wb.worksheet_range(&sheets[0]).unwrap();
     let revenue = summary.rows().find(|r| r[0] == "营业收入 Revenue").unwrap();
     assert_eq!(revenue[1].to_string(), "404.5");
