@@ -1715,6 +1715,34 @@ async fn stock_received_counted_and_reported() {
     b.click("#set-buffer").await;
     b.wait_until("location.search.includes('done=buffer')").await;
     assert_eq!(app.service_by_name("小气泡清洁").unwrap().unwrap().buffer_min, 20);
+    // materials: a treatment of 小气泡清洁 takes one of the product; a bad number refused
+    let set_material = |n: &str| {
+        [set("material-service", "小气泡清洁"), set("material-product", &product.sku), set("material-quantity", n)]
+            .concat()
+    };
+    b.exec(&set_material("一"), json!([])).await;
+    b.click("#set-material").await;
+    let e = b.wait_for("#material-error").await;
+    assert!(b.element_text(&e).await.contains("用量"), "{}", b.element_text(&e).await);
+    b.exec(&set_material("1"), json!([])).await;
+    b.click("#set-material").await;
+    b.wait_until("location.search.includes('done=material')").await;
+    let list = b.element_text(&b.wait_for("#services").await).await;
+    assert!(list.contains(&format!("{} ×1", product.name)), "{list}");
+    let before = app.stock_list().unwrap().into_iter().find(|r| r.sku == product.sku).unwrap().level;
+    app.checkout(&salonbox::app::checkout::CheckoutRequest::paid(
+        None,
+        vec![salonbox::app::checkout::ItemRequest::of(
+            salonbox::app::checkout::ItemKey::Service("小气泡清洁".into()),
+            1,
+        )],
+        salonbox::domain::checkout::Tender::Cash,
+        rust_decimal::Decimal::from(128),
+        "test",
+    ))
+    .unwrap();
+    let after = app.stock_list().unwrap().into_iter().find(|r| r.sku == product.sku).unwrap().level;
+    assert_eq!(after, before - 1, "the treatment took its material");
     // a new service: a duration of 0 is refused beside its form, then added
     let service = |minutes: &str| {
         [set("service-name", "玻尿酸补水"), set("service-category", "面部护理"), set("service-minutes", minutes)]

@@ -147,6 +147,11 @@ impl App {
         Ok(self.store.read(|tx| tx.stock_levels())?)
     }
 
+    /// Every service's materials: `(service id, product name, units per treatment)`.
+    pub fn service_materials(&mut self) -> Result<Vec<(String, String, i64)>> {
+        Ok(self.store.read(|tx| tx.all_service_materials())?)
+    }
+
     /// Materials a service uses per treatment (0 removes one).
     pub fn set_service_material(&mut self, service: &str, product: &str, quantity: i64, actor: &str) -> Result<()> {
         let now = self.now();

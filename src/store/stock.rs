@@ -282,6 +282,17 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    /// `(service id, product name, units)` of every service, by service then product.
+    pub fn all_service_materials(&self) -> Result<Vec<(String, String, i64)>> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT m.service_id, p.name, m.quantity FROM service_materials m JOIN products p ON p.id = m.product_id
+             ORDER BY m.service_id, p.name",
+        )?;
+        let rows =
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     pub fn service_materials(&self, service_id: &str) -> Result<Vec<(String, i64)>> {
         let mut st =
             self.conn().prepare_cached("SELECT product_id, quantity FROM service_materials WHERE service_id = ?1")?;

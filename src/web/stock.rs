@@ -32,6 +32,7 @@ pub fn routes() -> Router<Shared> {
         .route("/stock/buffer", post(buffer))
         .route("/stock/price", post(price))
         .route("/stock/service", post(new_service))
+        .route("/stock/material", post(material))
 }
 
 pub struct ServiceLine {
@@ -40,6 +41,8 @@ pub struct ServiceLine {
     pub duration: u32,
     pub buffer: u32,
     pub price: String,
+    /// `补水面膜 ×1` each, what a treatment takes from the stock.
+    pub materials: String,
 }
 
 pub struct ProductLine {
@@ -98,12 +101,22 @@ async fn page(shop: &Shared, ctx: &Ctx, ask: Ask, error: Option<(&'static str, S
     let user = ctx.require(shop, Permission::RunShop).await?.clone();
     let tz = shop.config().shop.time_zone;
     let (from_ask, to_ask) = (day(ask.from.as_deref()), day(ask.to.as_deref()));
-    let (services, levels, moves, today, now, from, to) = shop
+    let (services, levels, moves, today, now, from, to, materials) = shop
         .run(move |app| {
             let today = app.today();
             let from = from_ask.unwrap_or_else(|| today.with_day(1).unwrap_or(today));
             let to = to_ask.unwrap_or(today).max(from);
-            Ok((app.list_services(false)?, app.stock_list()?, app.stock_report(from, to)?, today, app.now(), from, to))
+            let materials = app.service_materials()?;
+            Ok((
+                app.list_services(false)?,
+                app.stock_list()?,
+                app.stock_report(from, to)?,
+                today,
+                app.now(),
+                from,
+                to,
+                materials,
+            ))
         })
         .await?;
     let soon = today + Duration::days(EXPIRING_DAYS);
@@ -131,6 +144,12 @@ async fn page(shop: &Shared, ctx: &Ctx, ask: Ask, error: Option<(&'static str, S
                 duration: s.duration_min,
                 buffer: s.buffer_min,
                 price: money(s.price),
+                materials: materials
+                    .iter()
+                    .filter(|(id, ..)| *id == s.id)
+                    .map(|(_, p, n)| format!("{p} ×{n}"))
+                    .collect::<Vec<_>>()
+                    .join("、"),
             })
             .collect(),
         low: products
@@ -174,6 +193,9 @@ async fn page(shop: &Shared, ctx: &Ctx, ask: Ask, error: Option<(&'static str, S
             )),
             (Some("price"), None) => Some("价格已更新 / price changed".into()),
             (Some("service"), _) => Some("已添加项目 / service added".into()),
+            (Some("material"), _) => {
+                Some("耗材已更新，之后的护理按此出库 / materials changed: treatments from now on take them".into())
+            }
             _ => None,
         },
         today: today.to_string(),
@@ -271,6 +293,31 @@ struct BufferForm {
 async fn buffer(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(f): Form<BufferForm>) -> Page {
     change(shop, ctx, Permission::Setup, "buffer", move |app, actor| {
         app.set_service_buffer(&f.service, minutes("整理时间 buffer", &f.minutes)?, actor)?;
+        Ok(None)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct MaterialForm {
+    service: String,
+    product: String,
+    quantity: String,
+}
+
+/// What a treatment takes from the stock: units of a product per service (0 removes it).
+async fn material(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(f): Form<MaterialForm>) -> Page {
+    change(shop, ctx, Permission::Setup, "material", move |app, actor| {
+        let n = f.quantity.trim().parse::<i64>().ok().filter(|n| (0..=100).contains(n)).ok_or_else(|| {
+            AppError::input(
+                "用量 units",
+                format!(
+                    "“{}”应为 0–100 的整数，0 表示不再耗用 / a whole number 0 to 100, 0 removes it",
+                    f.quantity.trim()
+                ),
+            )
+        })?;
+        app.set_service_material(&f.service, &f.product, n, actor)?;
         Ok(None)
     })
     .await
