@@ -130,6 +130,8 @@ pub enum Command {
     /// 导入 / import
     #[command(subcommand)]
     Import(ImportCmd),
+    /// 店铺信息：店名、地址、电话、营业时间（不带参数即显示）/ the shop's name, address, phone and hours (no option: show them)
+    Profile(shop::ProfileArgs),
     /// 服务项目 / services
     #[command(subcommand)]
     Service(ServiceCmd),
@@ -544,6 +546,7 @@ fn dispatch(app: &mut App, command: Command) -> Result<Outcome, CliError> {
         Command::Sync(cmd) => return sync::sync(app, cmd),
         Command::Customer(c) => return customers::customer(app, c),
         Command::Import(c) => return import::import(app, c),
+        Command::Profile(a) => return shop::profile(app, a),
         Command::Service(c) => return shop::service(app, c),
         Command::Staff(c) => return shop::staff(app, c),
         Command::Resource(c) => return shop::resource(app, c),

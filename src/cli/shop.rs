@@ -2,6 +2,76 @@
 
 use super::*;
 
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// 店名（印在小票上）/ the name (on receipts)
+    #[arg(long)]
+    name: Option<String>,
+    /// 地址 / address
+    #[arg(long)]
+    address: Option<String>,
+    /// 电话 / phone
+    #[arg(long)]
+    phone: Option<String>,
+    /// 营业时间，周一到周日，逗号分隔，如 "closed,10:00-21:00,…" / hours Monday to Sunday, comma-separated
+    #[arg(long)]
+    hours: Option<String>,
+}
+
+/// `salonbox profile`: shows or changes the shop's profile (kept in the database, as the
+/// back office's wizard does).
+pub fn profile(app: &mut App, a: ProfileArgs) -> Result<Outcome, CliError> {
+    let mut p = app.shop_profile();
+    let changing = a.name.is_some() || a.address.is_some() || a.phone.is_some() || a.hours.is_some();
+    if let Some(v) = a.name {
+        p.name = v;
+    }
+    if let Some(v) = a.address {
+        p.address = v;
+    }
+    if let Some(v) = a.phone {
+        p.phone = v;
+    }
+    if let Some(h) = a.hours {
+        let days: Vec<&str> = h.split([',', '，']).collect();
+        if days.len() != 7 {
+            return Err(CliError::Usage(format!(
+                "--hours 需要 7 天（周一到周日），给了 {} 天 / --hours needs 7 days (Monday to Sunday), got {}",
+                days.len(),
+                days.len()
+            )));
+        }
+        for (i, d) in days.iter().enumerate() {
+            p.hours.days[i] = crate::domain::time::OpeningHours::parse_day(d)
+                .map_err(|m| CliError::Usage(format!("--hours {}：{m}", crate::app::setup::day_label(i))))?;
+        }
+    }
+    if changing {
+        app.set_shop_profile(&p, "cli")?;
+    }
+    let hours: Vec<String> = p
+        .hours
+        .days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let span = d.map_or_else(
+                || "休息 closed".to_string(),
+                |(a, b)| format!("{}-{}", a.format("%H:%M"), b.format("%H:%M")),
+            );
+            format!("{} {span}", crate::app::setup::day_label(i))
+        })
+        .collect();
+    say(&format!(
+        "店名 name: {}\n地址 address: {}\n电话 phone: {}\n营业时间 hours: {}",
+        p.name,
+        p.address,
+        p.phone,
+        hours.join("；")
+    ))?;
+    Ok(Outcome::Ok)
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ServiceCmd {
     /// 添加服务 / add a service

@@ -286,3 +286,42 @@ fn the_kiosk_unit_admits_exactly_the_configured_network_printer() {
     let script = std::fs::read_to_string(root.join("systemd/salonbox-generator")).unwrap();
     assert!(script.contains("/usr/bin/salonbox systemd-generator \"$@\""), "{script}");
 }
+
+/// The shop's profile set from the command line (as the back office's wizard sets it): the
+/// next ticket prints the new name, a booking on the new closed day is refused, and bad
+/// hours name the day.
+#[test]
+fn the_shops_profile_goes_on_the_ticket_and_its_hours_bind_bookings() {
+    let shop = Shop::small();
+    shop.add_customer("王芳", "13812345678");
+    let err = shop.run(&["profile", "--hours", "10:00-21:00"]).fails().stderr();
+    assert!(err.contains("7"), "{err}");
+    let err = shop
+        .run(&["profile", "--hours", "10:00-21:00,10:00-21:00,10:00-09:00,10:00-21:00,10:00-21:00,10:00-21:00,closed"])
+        .fails()
+        .stderr();
+    assert!(err.contains("周三"), "names the day: {err}");
+    let out = shop
+        .run(&[
+            "profile",
+            "--name",
+            "花漾美容会所",
+            "--phone",
+            "020-8888 6666",
+            "--hours",
+            "10:00-21:00,10:00-21:00,10:00-21:00,10:00-21:00,10:00-21:00,10:00-21:00,closed",
+        ])
+        .ok()
+        .stdout();
+    assert!(out.contains("花漾美容会所") && out.contains("周日 Sun 休息"), "{out}");
+    assert!(shop.run(&["profile"]).ok().stdout().contains("020-8888 6666"), "kept");
+    shop.run(&["checkin", "--phone", "13812345678", "--service", "修眉造型", "--print"]).ok();
+    let paper = std::fs::read_to_string(shop.data().join("printer-sim.txt")).unwrap();
+    assert!(paper.contains("花漾美容会所"), "{paper}");
+    // 2026-11-29 is a Sunday: closed now
+    let err = shop
+        .run(&["appointment", "book", "--customer", "13812345678", "--service", "修眉造型", "--at", "2026-11-29 14:00"])
+        .fails()
+        .stderr();
+    assert!(err.contains("营业"), "{err}");
+}
