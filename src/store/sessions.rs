@@ -136,14 +136,19 @@ impl Tx<'_> {
     /// Who opted out of marketing, newest first.
     pub fn opt_outs(&self, limit: u32) -> Result<Vec<OptOut>> {
         let mut st = self.conn().prepare_cached(
-            "SELECT id, name, phone, marketing_opt_out_at, withdrawn FROM (
-                 SELECT c.id, c.name, c.phone, c.marketing_opt_out_at,
-                        (SELECT MAX(k.at) FROM consents k
-                          WHERE k.customer_id = c.id AND k.kind = 'marketing' AND k.granted = 0) AS withdrawn
-                 FROM customers c
-                 WHERE c.deleted_at IS NULL AND (c.marketing_opt_out_at IS NOT NULL OR c.marketing_consent = 0))
-             WHERE marketing_opt_out_at IS NOT NULL OR withdrawn IS NOT NULL
-             ORDER BY MAX(COALESCE(marketing_opt_out_at, 0), COALESCE(withdrawn, 0)) DESC, id
+            "WITH w AS (SELECT customer_id, MAX(at) AS at FROM consents
+                        WHERE kind = 'marketing' AND granted = 0 GROUP BY customer_id)
+             SELECT id, name, phone, replied, withdrawn FROM (
+                 -- replied 退订 (whatever the consent says now)
+                 SELECT c.id, c.name, c.phone, c.marketing_opt_out_at AS replied, w.at AS withdrawn
+                 FROM customers c LEFT JOIN w ON w.customer_id = c.id
+                 WHERE c.marketing_opt_out_at IS NOT NULL AND c.deleted_at IS NULL
+                 UNION
+                 -- withdrew at the desk and has not consented again
+                 SELECT c.id, c.name, c.phone, c.marketing_opt_out_at, w.at
+                 FROM w JOIN customers c ON c.id = w.customer_id
+                 WHERE c.marketing_consent = 0 AND c.deleted_at IS NULL)
+             ORDER BY MAX(COALESCE(replied, 0), COALESCE(withdrawn, 0)) DESC, id
              LIMIT ?1",
         )?;
         Ok(st
