@@ -584,6 +584,19 @@ fn the_months_report_adds_up_to_what_the_shop_owes_and_a_void_counts_nowhere() {
     assert_eq!(r.visits, 1);
     assert!(r.commission_by_staff.is_empty(), "李娜's only line was voided: {:?}", r.commission_by_staff);
     assert_eq!(r.top_services.iter().map(|l| l.count).sum::<i64>(), 1);
+    // The daily job records the expiries; a dry run records nothing. After it the report
+    // reads the recorded rows (and replays only what expires after the job): the same
+    // figures either way.
+    let dry = app.run_job("expiries", app.now(), true).unwrap();
+    assert!(dry.dry_run);
+    assert_eq!(app.report(salonbox::app::report::Period::Monthly, app.today()).unwrap().stored_value_expired, d("200"));
+    app.run_job("expiries", app.now(), false).unwrap();
+    let after = app.report(salonbox::app::report::Period::Monthly, app.today()).unwrap();
+    assert_eq!(
+        (after.stored_value_expired, after.stored_value_outstanding, after.points_expired, after.points_held),
+        (r.stored_value_expired, r.stored_value_outstanding, r.points_expired, r.points_held)
+    );
+    assert_eq!(after.liabilities, r.liabilities);
 }
 
 fn register(app: &mut App, name: &str, phone: &str, referred_by: Option<&str>) -> Result<String, AppError> {

@@ -401,6 +401,8 @@ impl App {
             Ok(())
         })?;
         self.seed_demo_shelf()?;
+        // the year's expiries recorded, as the daemon's daily job would have done
+        self.store.write(|tx| super::jobs::record_expiries(tx, now).map(|_| ()))?;
         self.store.read(|tx| {
             Ok(DemoReport {
                 staff: tx.count(Table::Staff)?,

@@ -390,7 +390,7 @@ fn low_stock(tx: &Tx<'_>, config: &crate::config::Config, at: DateTime<Utc>, tz:
 /// Every expiry of points and stored-value bonus up to `at` that no row records yet is
 /// written at its own time (`membership::record_expiries`), so a report by day counts it
 /// on its day.
-fn record_expiries(tx: &Tx<'_>, at: DateTime<Utc>) -> Result<(Vec<Queued>, String)> {
+pub(crate) fn record_expiries(tx: &Tx<'_>, at: DateTime<Utc>) -> Result<(Vec<Queued>, String)> {
     let (mut points, mut bonus_fen, mut customers) = (0i64, 0i64, 0usize);
     for customer in tx.customers_with_expiring_ledgers(at)? {
         let (p, b) = super::membership::record_expiries(tx, &customer, at)?;
@@ -400,6 +400,8 @@ fn record_expiries(tx: &Tx<'_>, at: DateTime<Utc>) -> Result<(Vec<Queued>, Strin
             bonus_fen += b;
         }
     }
+    // every expiry up to `at` is recorded now: a report need not replay those lots again
+    tx.mark_expiries_recorded(at)?;
     Ok((
         Vec::new(),
         format!(

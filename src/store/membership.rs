@@ -285,13 +285,34 @@ impl Tx<'_> {
 
     /// Customers with points or bonus that expire by `until`.
     pub fn customers_with_expiring_ledgers(&self, until: DateTime<Utc>) -> Result<Vec<String>> {
+        self.customers_with_expiries_between(None, until)
+    }
+
+    /// Customers with points or bonus that expire after `after` (if given) and by `until`.
+    pub fn customers_with_expiries_between(&self, after: Option<i64>, until: DateTime<Utc>) -> Result<Vec<String>> {
         // only a row expiring by `until` can have expired by then
         let mut st = self.conn().prepare_cached(
-            "SELECT customer_id FROM points_ledger WHERE expires_at IS NOT NULL AND expires_at <= ?1
-             UNION SELECT customer_id FROM stored_value_ledger WHERE expires_at IS NOT NULL AND expires_at <= ?1",
+            "SELECT customer_id FROM points_ledger WHERE expires_at IS NOT NULL AND expires_at <= ?1 AND expires_at > ?2
+             UNION SELECT customer_id FROM stored_value_ledger WHERE expires_at IS NOT NULL AND expires_at <= ?1 AND expires_at > ?2",
         )?;
-        let rows = st.query_map([ms(until)], |r| r.get(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = st
+            .query_map(params![ms(until), after.unwrap_or(i64::MIN)], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// Every expiry up to `at` is recorded in the ledgers (the daily job, in the transaction
+    /// that recorded them): `ledger.expiries_recorded_to` only moves forward.
+    pub fn mark_expiries_recorded(&self, at: DateTime<Utc>) -> Result<()> {
+        if self.expiries_recorded_to()?.is_none_or(|m| m < ms(at)) {
+            self.set_setting("ledger.expiries_recorded_to", &ms(at).to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Up to when every expiry is recorded (ms), if the job ever ran.
+    pub fn expiries_recorded_to(&self) -> Result<Option<i64>> {
+        Ok(self.setting("ledger.expiries_recorded_to")?.and_then(|v| v.parse().ok()))
     }
 
     /// An expiry of `n` points at `at`, outside any visit.

@@ -220,7 +220,10 @@ impl Tx<'_> {
         // Expiries no row records yet: before the range they lower the opening balance, in
         // it they are the range's expiries.
         let (mut sv_before, mut sv_in, mut pt_before, mut pt_in) = (0i64, 0i64, 0i64, 0i64);
-        for customer in self.customers_with_expiring_ledgers(r.end - chrono::Duration::milliseconds(1))? {
+        // the daily job recorded every expiry up to its last run: only lots expiring after it
+        // can have an expiry no row records
+        let recorded_to = self.expiries_recorded_to()?;
+        for customer in self.customers_with_expiries_between(recorded_to, r.end - chrono::Duration::milliseconds(1))? {
             for (at, n) in crate::domain::points::unrecorded_expiries(
                 &self.bonus_rows(&customer)?,
                 r.end - chrono::Duration::milliseconds(1),
