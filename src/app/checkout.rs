@@ -278,7 +278,7 @@ fn load_member(tx: &Tx<'_>, c: &Customer, now: DateTime<Utc>) -> Result<Loaded> 
             stored_value,
             course_sessions_left: courses
                 .iter()
-                .filter(|k| k.valid_until.is_none_or(|u| u > now) && k.sessions_left > 0)
+                .filter(|k| k.usable(now))
                 .map(|k| (k.id.clone(), u32::try_from(k.sessions_left).unwrap_or(0)))
                 .collect(),
             first_visit: visits == 0,

@@ -12,10 +12,11 @@ use crate::domain::phone::Phone;
 use crate::domain::time::{Interval, OpeningHours, local_to_utc};
 use crate::store::{NewService, NewStaff, Tx};
 
-/// Hashes a staff PIN (4 to 8 digits) with Argon2id.
+/// Hashes a staff PIN with Argon2id: the one rule for a PIN, 4 to 6 digits (every face
+/// sets PINs through here).
 pub fn hash_pin(pin: &str) -> Result<String> {
-    if !(4..=8).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
-        return Err(AppError::input("PIN", "应为 4-8 位数字 / must be 4 to 8 digits"));
+    if !(4..=6).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+        return Err(AppError::input("PIN", "应为 4–6 位数字 / must be 4 to 6 digits"));
     }
     let salt_bytes: [u8; 16] = rand::random();
     let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| AppError::input("PIN", e.to_string()))?;
@@ -240,11 +241,7 @@ impl App {
 
     /// Sets a new PIN (4 to 6 digits) for a staff member, and clears her lock.
     pub fn reset_pin(&mut self, staff: &str, pin: &str, actor: &str) -> Result<Staff> {
-        let pin = pin.trim();
-        if !(4..=6).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
-            return Err(AppError::input("PIN", "应为 4–6 位数字 / must be 4 to 6 digits"));
-        }
-        let hash = hash_pin(pin)?;
+        let hash = hash_pin(pin.trim())?;
         let now = self.now();
         self.store.write(|tx| {
             let st = tx.find_staff(staff)?;
@@ -329,7 +326,10 @@ fn new_staff(s: &StaffInput) -> Result<NewStaff> {
     })?;
     let phone =
         s.phone.as_deref().map(Phone::parse).transpose().map_err(|e| AppError::input("手机号 phone", e.to_string()))?;
-    let pin_hash = s.pin.as_deref().map(hash_pin).transpose()?;
+    let pin_hash = s.pin.as_deref().map(hash_pin).transpose().map_err(|e| match e {
+        AppError::Input { field, message } => AppError::input(format!("{field}（{name}）"), message),
+        e => e,
+    })?;
     Ok(NewStaff {
         name: name.to_string(),
         role,

@@ -289,14 +289,9 @@ pub fn package_added(p: &crate::store::Package) -> String {
         "已新建套餐 / package added: {} ¥{}（{}；单买合计 / one by one ¥{}）",
         p.name,
         p.price,
-        package_items(p),
+        p.items_text(),
         p.list_value()
     )
-}
-
-/// `面部护理×5、精华液×1`
-pub fn package_items(p: &crate::store::Package) -> String {
-    p.items.iter().map(|i| format!("{}×{}", i.name, i.quantity)).collect::<Vec<_>>().join("、")
 }
 
 pub fn headers_packages() -> [&'static str; 6] {

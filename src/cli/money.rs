@@ -776,7 +776,7 @@ pub fn package(app: &mut App, c: PackageCmd) -> Result<Outcome, CliError> {
                 [
                     p.name.clone(),
                     format!("¥{}", p.price),
-                    msg::package_items(p),
+                    p.items_text(),
                     p.valid_days.map_or_else(|| "长期 no end".to_string(), |d| format!("{d} 天 days")),
                     p.sold.to_string(),
                     if p.active { "在售 on offer".into() } else { "已下架 retired".into() },

@@ -141,7 +141,7 @@ pub enum StaffCmd {
         /// 手机号 / mobile number
         #[arg(long)]
         phone: Option<String>,
-        /// 从标准输入读取 4-8 位 PIN / read a 4-8 digit PIN from standard input
+        /// 从标准输入读取 4-6 位 PIN / read a 4-6 digit PIN from standard input
         #[arg(long)]
         pin_stdin: bool,
         /// 服务提成 % / service commission %

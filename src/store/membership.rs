@@ -48,6 +48,11 @@ pub struct CourseBalance {
 }
 
 impl CourseBalance {
+    /// Whether it can pay for something at `now`: sessions left and not expired.
+    pub fn usable(&self, now: DateTime<Utc>) -> bool {
+        self.sessions_left > 0 && self.valid_until.is_none_or(|u| u > now)
+    }
+
     /// What a desk calls it: `面部护理`, or `焕颜套餐 · 精华液` for a package's item.
     pub fn label(&self) -> String {
         match &self.package {

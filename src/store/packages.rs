@@ -40,6 +40,11 @@ impl Package {
     pub fn list_value(&self) -> Decimal {
         self.items.iter().map(|i| i.unit_price * Decimal::from(i.quantity)).sum()
     }
+
+    /// What it holds, as a desk reads it: `面部护理×5、精华液×1`.
+    pub fn items_text(&self) -> String {
+        self.items.iter().map(|i| format!("{}×{}", i.name, i.quantity)).collect::<Vec<_>>().join("、")
+    }
 }
 
 /// A package line to store: `(service_id, product_id, quantity)`, exactly one id set.

@@ -274,12 +274,10 @@ async fn page(shop: &Shared, user: &WebUser, f: &TillForm) -> Result<TillPage, W
     );
     if let Some(m) = &membership {
         // what she has paid for and may use today: a course's sessions, a package's items
-        items.extend(m.courses.iter().filter(|c| c.sessions_left > 0 && c.valid_until.is_none_or(|u| u > now)).map(
-            |c| {
-                let kind = if c.package.is_some() { "套餐 package" } else { "次卡 course" };
-                (format!("c:{}", c.id), format!("{kind}: {}（剩 {} 次 left）", c.label(), c.sessions_left))
-            },
-        ));
+        items.extend(m.courses.iter().filter(|c| c.usable(now)).map(|c| {
+            let kind = if c.package.is_some() { "套餐 package" } else { "次卡 course" };
+            (format!("c:{}", c.id), format!("{kind}: {}（剩 {} 次 left）", c.label(), c.sessions_left))
+        }));
     }
     let beauticians: Vec<(String, String)> = staff
         .iter()

@@ -338,7 +338,7 @@ async fn page(shop: &Shared, ctx: &Ctx, ask: Ask, error: Option<(&'static str, S
                 cells: vec![
                     p.name.clone(),
                     money(p.price),
-                    p.items.iter().map(|i| format!("{}×{}", i.name, i.quantity)).collect::<Vec<_>>().join("、"),
+                    p.items_text(),
                     money(p.list_value()),
                     p.valid_days.map_or_else(|| "长期 no end".to_string(), |d| format!("{d} 天 days")),
                     p.sold.to_string(),

@@ -245,11 +245,6 @@ struct StaffForm {
 async fn add_staff(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Form(f): Form<StaffForm>) -> Page {
     change(shop, ctx, "staff", None, move |app, actor| {
         let pin = Some(f.pin.trim().to_string()).filter(|p| !p.is_empty());
-        if let Some(p) = &pin
-            && (!(4..=6).contains(&p.len()) || !p.chars().all(|c| c.is_ascii_digit()))
-        {
-            return Err(AppError::input("PIN", "应为 4–6 位数字 / must be 4 to 6 digits"));
-        }
         let input = StaffInput {
             name: f.name,
             role: f.role,

@@ -171,9 +171,8 @@ impl Layout {
 
 /// A package as a choice and a row: `焕颜套餐 · ¥599 · 面部深层清洁×3、修护精华×1 · 90 天`.
 pub fn package_label(p: &crate::store::Package) -> String {
-    let items = p.items.iter().map(|i| format!("{}×{}", i.name, i.quantity)).collect::<Vec<_>>().join("、");
     let valid = p.valid_days.map_or_else(|| "长期 no end".to_string(), |d| format!("{d} 天 days"));
-    format!("{} · {} · {items} · {valid}", p.name, money(p.price))
+    format!("{} · {} · {} · {valid}", p.name, money(p.price), p.items_text())
 }
 
 /// What a form sent, in order, kept to fill the form again when it is refused.

@@ -20,7 +20,7 @@ impl Kiosk {
             .map(|m| m.courses)
             .unwrap_or_default()
             .into_iter()
-            .filter(|c| usable(c, now) && c.service_id.as_deref() == Some(e.service_id.as_str()))
+            .filter(|c| c.usable(now) && c.service_id.as_deref() == Some(e.service_id.as_str()))
             .min_by_key(|c| c.valid_until.unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC))
             .map(|c| (c.id, c.service_id))
             .into_iter()
@@ -176,7 +176,7 @@ impl Kiosk {
             .map(|m| {
                 m.courses
                     .iter()
-                    .filter(|k| usable(k, now))
+                    .filter(|k| k.usable(now))
                     .map(|k| models::prepaid_extra(self.lang, tz, k, chosen.iter().any(|(id, _)| id == &k.id)))
                     .collect()
             })
@@ -226,9 +226,4 @@ impl Kiosk {
             c.set_result(text::paid(self.lang, &total, change.as_deref()).into());
         }
     }
-}
-
-/// A course or package item that can pay for something today: sessions left, not expired.
-fn usable(c: &crate::store::CourseBalance, now: chrono::DateTime<chrono::Utc>) -> bool {
-    c.sessions_left > 0 && c.valid_until.is_none_or(|u| u > now)
 }
