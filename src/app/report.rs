@@ -184,14 +184,49 @@ impl App {
         let (from, to) = period.span(date);
         let range = Interval::new(day_bounds(from, tz).start, day_bounds(to, tz).end);
         self.store.read(|tx| {
-            let counts = tx.visit_counts(range)?;
+            let visits = tx.range_visits(range)?;
+            report_from(tx, tz, period, from, to, range, &visits)
+        })
+    }
+
+    /// The report and its charts' figures, the range's visits read once for both.
+    pub fn report_with_trends(&mut self, period: Period, date: NaiveDate) -> Result<(Report, Trends)> {
+        let tz = self.tz();
+        let (from, to) = period.span(date);
+        let range = Interval::new(day_bounds(from, tz).start, day_bounds(to, tz).end);
+        // the heat map covers four weeks at least
+        let heat_from = from.min(to - Duration::days(27));
+        let heat_range = Interval::new(day_bounds(heat_from, tz).start, range.end);
+        self.store.read(|tx| {
+            let visits = tx.range_visits(range)?;
+            let report = report_from(tx, tz, period, from, to, range, &visits)?;
+            let heat = if heat_from == from { visits.quarters.clone() } else { tx.quarter_counts(heat_range)? };
+            let trends = trends_from(tz, period, from, to, heat_from, &visits, &heat, &report);
+            Ok((report, trends))
+        })
+    }
+}
+
+/// The report of `range` (the days `from`–`to`) from its visits read once.
+fn report_from(
+    tx: &crate::store::Tx<'_>,
+    tz: chrono_tz::Tz,
+    period: Period,
+    from: NaiveDate,
+    to: NaiveDate,
+    range: Interval,
+    visits: &crate::store::RangeVisits,
+) -> Result<Report> {
+    {
+        {
+            let counts = visits.visit_counts();
             let ledgers = tx.ledger_sums(range)?;
             let point_value = tx.points_rules()?.point_value;
-            let money_received = lines(tx.money_received(range)?, method_label);
+            let money_received = lines(visits.money_received(), method_label);
             let points_value_held =
                 crate::domain::checkout::round_yuan(Decimal::from(ledgers.points_held) * point_value);
             let course_value_left = from_fen(ledgers.course_value_left);
-            let revenue_by_category = lines(tx.revenue_by_category(range)?, str::to_string);
+            let revenue_by_category = lines(visits.revenue_by_category(), str::to_string);
             let (by_staff, by_service) = tx.ratings_by(range)?;
             Ok(Report {
                 ratings_by_staff: rating_lines(by_staff),
@@ -203,13 +238,13 @@ impl App {
                 revenue_by_category,
                 money_received_total: money_received.iter().map(|l| l.amount).sum(),
                 money_received,
-                paid_with_prepaid: lines(tx.paid_with_prepaid(range)?, method_label),
+                paid_with_prepaid: lines(visits.paid_with_prepaid(), method_label),
                 visits: counts.visits,
                 customers: counts.customers,
                 new_customers: counts.new_customers,
                 returning_customers: counts.customers - counts.new_customers,
                 walk_in_sales: counts.walk_in_sales,
-                top_services: lines(tx.top_services(range, 10)?, str::to_string),
+                top_services: lines(visits.top_services(10), str::to_string),
                 stored_value_opening: from_fen(ledgers.stored_value_opening),
                 stored_value_sold: from_fen(ledgers.stored_value_sold_principal),
                 stored_value_bonus_given: from_fen(ledgers.stored_value_sold_bonus),
@@ -243,7 +278,7 @@ impl App {
                     })
                     .collect(),
             })
-        })
+        }
     }
 }
 
@@ -455,24 +490,23 @@ fn ratio(a: Decimal, b: i64, dp: u32) -> Decimal {
     r
 }
 
-impl App {
-    /// The charts' figures for the report of `period` around `date`.
-    pub fn trends(&mut self, period: Period, date: NaiveDate, report: &Report) -> Result<Trends> {
-        let tz = self.tz();
-        let (from, to) = period.span(date);
-        let range = Interval::new(day_bounds(from, tz).start, day_bounds(to, tz).end);
-        let heat_from = from.min(to - Duration::days(27));
-        let heat_range = Interval::new(day_bounds(heat_from, tz).start, range.end);
-        let (buckets, heat_buckets, years, by_staff) = self.store.read(|tx| {
-            let buckets = tx.buckets(range)?;
-            let heat = if heat_from == from { buckets.clone() } else { tx.buckets(heat_range)? };
-            Ok::<_, super::AppError>((
-                buckets,
-                heat,
-                tx.birth_years(range)?,
-                lines(tx.revenue_by_staff(range)?, str::to_string),
-            ))
-        })?;
+/// The charts' figures for the report of `from`–`to`, from its visits read once and the
+/// heat map's quarter hours since `heat_from`.
+#[allow(clippy::too_many_arguments)]
+fn trends_from(
+    tz: chrono_tz::Tz,
+    period: Period,
+    from: NaiveDate,
+    to: NaiveDate,
+    heat_from: NaiveDate,
+    visits: &crate::store::RangeVisits,
+    heat_buckets: &[crate::store::Bucket],
+    report: &Report,
+) -> Trends {
+    {
+        let buckets = visits.buckets();
+        let years = visits.birth_years();
+        let by_staff = lines(visits.revenue_by_staff(), str::to_string);
         let commission = |name: &str| {
             report.commission_by_staff.iter().find(|l| l.label == name).map_or(Decimal::ZERO, |l| l.amount)
         };
@@ -533,7 +567,7 @@ impl App {
             walk_ins += b.walk_ins;
         }
         let mut heat = vec![vec![0i64; 24]; 7];
-        for b in &heat_buckets {
+        for b in heat_buckets {
             let t = local(b.quarter);
             heat[t.weekday().num_days_from_monday() as usize][chrono::Timelike::hour(&t) as usize] += b.visits;
         }
@@ -564,7 +598,7 @@ impl App {
         for a in &mut ages {
             a.average_ticket = ratio(a.amount, a.visits, 2);
         }
-        Ok(Trends {
+        Trends {
             days,
             heat,
             heat_from,
@@ -574,7 +608,7 @@ impl App {
             average_ticket: ratio(report.revenue, report.visits, 2),
             visits_per_customer: ratio(Decimal::from(report.visits - report.walk_in_sales), report.customers, 1),
             member_share: ratio(Decimal::from((visits - walk_ins) * 100), visits, 0),
-        })
+        }
     }
 }
 

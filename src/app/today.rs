@@ -56,8 +56,8 @@ impl App {
         // the daily report's own definitions, without its ledgers (which read every
         // customer's balances: seconds in a large shop)
         let range = crate::domain::time::day_bounds(today, self.tz());
-        let (received, counts) =
-            self.store.read(|tx| Ok::<_, AppError>((tx.money_received(range)?, tx.visit_counts(range)?)))?;
+        let day = self.store.read(|tx| Ok::<_, AppError>(tx.range_visits(range)?))?;
+        let (received, counts) = (day.money_received(), day.visit_counts());
         Ok(TodayBoard {
             queue,
             appointments,

@@ -115,10 +115,9 @@ pub fn run(app: &mut App, a: ReportArgs) -> Result<Outcome, CliError> {
         PeriodArg::Monthly => Period::Monthly,
     };
     let date = parse_date(a.date.as_deref())?.unwrap_or_else(|| app.today());
-    let r = app.report(period, date)?;
     // the figures the back office draws as charts come too: day by day, busy hours, age
     // groups, beautician performance
-    let t = app.trends(period, date, &r)?;
+    let (r, t) = app.report_with_trends(period, date)?;
     let mut sections = r.sections();
     sections.extend(t.sections(period));
     #[derive(serde::Serialize)]

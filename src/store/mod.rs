@@ -51,7 +51,7 @@ pub use packages::{NewPackageItem, NewPackageSale, Package, PackageItem, SoldIte
 pub use printing::{DeviceStatus, PrintJob};
 pub use products::Product;
 pub use queue::NewQueueEntry;
-pub use reports::{LedgerSums, Quiet, Sums, VisitCounts};
+pub use reports::{Bucket, LedgerSums, Quiet, RangeVisits, Sums, VisitCounts};
 pub use rules::{ReferralAward, RuleChangeRow};
 pub use services::NewService;
 pub use sessions::{ConsentRow, OptOut, WebSessionRow};
@@ -107,6 +107,7 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration { version: 12, name: "packages", sql: include_str!("migrations/0012_packages.sql"), then: None },
+    Migration { version: 13, name: "ledger_days", sql: include_str!("migrations/0013_ledger_days.sql"), then: None },
 ];
 
 #[derive(Debug, Error)]

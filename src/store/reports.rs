@@ -11,14 +11,23 @@ use rusqlite::params;
 use super::{Result, Tx, from_ms, ms};
 use crate::domain::time::Interval;
 
+/// A ledger's sums by reason: `(principal, bonus)` fen for stored value, `(points, 0)`.
+type ReasonSums = std::collections::BTreeMap<String, (i64, i64)>;
+
+/// The money ledgers with daily totals (migration 0013).
+#[derive(Debug, Clone, Copy)]
+enum Ledger {
+    StoredValue,
+    Points,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
 /// `(label, count, fen)` rows.
 pub type Sums = Vec<(String, i64, i64)>;
 
 /// A visit that stands: not voided, not a void's reversal.
 const STANDING: &str = "v.status = 'completed' AND v.voids_visit_id IS NULL";
-
-/// The tenders that are money (the others are prepaid value: stored value, points).
-const MONEY: &str = "p.method IN ('cash', 'wechat', 'alipay', 'card')";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VisitCounts {
@@ -76,88 +85,16 @@ pub struct Quiet {
 }
 
 impl Tx<'_> {
-    /// Revenue by category: what services, products and course sales cost in the range.
-    /// Course sessions are revenue when the course is sold, not when it is used.
-    pub fn revenue_by_category(&self, r: Interval) -> Result<Sums> {
-        self.sums(
-            &format!(
-                "SELECT CASE i.kind WHEN 'course_sale' THEN '疗程卡销售 course sales' ELSE COALESCE(s.category, p.category, i.kind) END,
-                        COALESCE(SUM(i.quantity), 0), COALESCE(SUM(i.amount_fen), 0)
-                 FROM visits v JOIN visit_items i ON i.visit_id = v.id
-                 LEFT JOIN services s ON s.id = i.service_id
-                 LEFT JOIN products p ON p.id = i.product_id
-                 WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING} AND i.kind IN ('service', 'product', 'course_sale')
-                 GROUP BY 1 ORDER BY 3 DESC"
-            ),
-            r,
-        )
-    }
-
-    /// Money received, by tender (cash, WeChat Pay, Alipay, card): sales, top-ups and course
-    /// sales; money paid back (a card refund) is its own line, `refund:<method>`, negative.
-    pub fn money_received(&self, r: Interval) -> Result<Sums> {
-        self.sums(
-            &format!(
-                "SELECT CASE WHEN v.kind = 'refund' THEN 'refund:' || p.method ELSE p.method END, COUNT(*),
-                        COALESCE(SUM(p.amount_fen), 0)
-                 FROM visits v JOIN payments p ON p.visit_id = v.id
-                 WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING} AND {MONEY}
-                 GROUP BY 1 ORDER BY 3 DESC"
-            ),
-            r,
-        )
-    }
-
-    /// What was paid with prepaid value (stored value, points): not money received, a
-    /// movement of what the shop owes.
-    pub fn paid_with_prepaid(&self, r: Interval) -> Result<Sums> {
-        self.sums(
-            &format!(
-                "SELECT p.method, COUNT(*), COALESCE(SUM(p.amount_fen), 0)
-                 FROM visits v JOIN payments p ON p.visit_id = v.id
-                 WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING} AND NOT {MONEY}
-                 GROUP BY 1 ORDER BY 3 DESC"
-            ),
-            r,
-        )
-    }
-
-    /// Services by times sold and amount, most sold first.
-    pub fn top_services(&self, r: Interval, limit: u32) -> Result<Sums> {
-        let mut st = self.conn().prepare_cached(&format!(
-            "SELECT s.name, SUM(i.quantity), SUM(i.amount_fen)
-             FROM visits v JOIN visit_items i ON i.visit_id = v.id JOIN services s ON s.id = i.service_id
-             WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING} AND i.kind IN ('service', 'course_session')
-             GROUP BY s.id ORDER BY 2 DESC, 3 DESC LIMIT ?3"
-        ))?;
-        let rows = st
-            .query_map(params![ms(r.start), ms(r.end), limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
-    }
-
     /// Commission per staff member: `(name, lines, fen)`.
     pub fn commission_by_staff(&self, r: Interval) -> Result<Sums> {
         self.sums(
             &format!(
-                "SELECT st.name, COUNT(*), COALESCE(SUM(c.amount_fen), 0)
-                 FROM visits v JOIN commissions c ON c.visit_id = v.id JOIN staff st ON st.id = c.staff_id
-                 WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING} GROUP BY c.staff_id ORDER BY 3 DESC"
-            ),
-            r,
-        )
-    }
-
-    /// What each beautician performed: `(name, services, fen)` (course sessions count as
-    /// services, at the amount they were sold for).
-    pub fn revenue_by_staff(&self, r: Interval) -> Result<Sums> {
-        self.sums(
-            &format!(
-                "SELECT st.name, COALESCE(SUM(i.quantity), 0), COALESCE(SUM(i.amount_fen), 0)
-                 FROM visits v JOIN visit_items i ON i.visit_id = v.id JOIN staff st ON st.id = i.staff_id
-                 WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING} AND i.kind IN ('service', 'course_session')
-                   AND i.service_id IS NOT NULL
-                 GROUP BY i.staff_id ORDER BY 3 DESC, 2 DESC"
+                "WITH g AS (
+                    SELECT c.staff_id, COUNT(*) AS n, COALESCE(SUM(c.amount_fen), 0) AS fen
+                    FROM visits v JOIN commissions c ON c.visit_id = v.id
+                    WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING} GROUP BY c.staff_id
+                 )
+                 SELECT st.name, g.n, g.fen FROM g JOIN staff st ON st.id = g.staff_id ORDER BY 3 DESC"
             ),
             r,
         )
@@ -171,52 +108,41 @@ impl Tx<'_> {
         Ok(rows)
     }
 
-    pub fn visit_counts(&self, r: Interval) -> Result<VisitCounts> {
-        Ok(self.row(
-            "SELECT COUNT(*), COUNT(DISTINCT v.customer_id), COUNT(*) FILTER (WHERE v.customer_id IS NULL),
-                    COUNT(DISTINCT v.customer_id) FILTER (WHERE NOT EXISTS (
-                        SELECT 1 FROM visits e WHERE e.customer_id = v.customer_id AND e.at < ?1 AND e.kind = 'checkout'
-                          AND e.status = 'completed' AND e.voids_visit_id IS NULL))
-             FROM visits v
-             WHERE v.at >= ?1 AND v.at < ?2 AND v.kind = 'checkout' AND v.status = 'completed' AND v.voids_visit_id IS NULL",
-            params![ms(r.start), ms(r.end)],
-            |row| {
-                Ok(VisitCounts {
-                    visits: row.get(0)?,
-                    customers: row.get(1)?,
-                    walk_in_sales: row.get(2)?,
-                    new_customers: row.get(3)?,
-                })
-            },
-        )?)
-    }
-
     pub fn ledger_sums(&self, r: Interval) -> Result<LedgerSums> {
         let (start, end) = (ms(r.start), ms(r.end));
-        let sv: [i64; 8] = self.row(
-            "SELECT COALESCE(SUM(principal_delta_fen + bonus_delta_fen) FILTER (WHERE at < ?1), 0),
-                    COALESCE(SUM(principal_delta_fen) FILTER (WHERE at >= ?1 AND reason IN ('topup', 'rebate')), 0),
-                    COALESCE(SUM(bonus_delta_fen) FILTER (WHERE at >= ?1 AND reason IN ('topup', 'rebate')), 0),
-                    COALESCE(-SUM(principal_delta_fen + bonus_delta_fen) FILTER (WHERE at >= ?1 AND reason = 'spend'), 0),
-                    COALESCE(-SUM(principal_delta_fen) FILTER (WHERE at >= ?1 AND reason = 'refund'), 0),
-                    COALESCE(-SUM(bonus_delta_fen) FILTER (WHERE at >= ?1 AND reason = 'refund'), 0),
-                    COALESCE(-SUM(principal_delta_fen + bonus_delta_fen) FILTER (WHERE at >= ?1 AND reason = 'expired'), 0),
-                    COALESCE(SUM(principal_delta_fen + bonus_delta_fen) FILTER (WHERE at >= ?1
-                        AND reason NOT IN ('topup', 'rebate', 'spend', 'refund', 'expired')), 0)
-             FROM stored_value_ledger WHERE at < ?2",
-            params![start, end],
-            |row| Ok([row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?]),
-        )?;
-        let pt: [i64; 5] = self.row(
-            "SELECT COALESCE(SUM(delta) FILTER (WHERE at < ?1), 0),
-                    COALESCE(SUM(delta) FILTER (WHERE at >= ?1 AND reason IN ('earned', 'rebate', 'checkin', 'referral', 'referral_void')), 0),
-                    COALESCE(-SUM(delta) FILTER (WHERE at >= ?1 AND reason = 'redeemed'), 0),
-                    COALESCE(-SUM(delta) FILTER (WHERE at >= ?1 AND reason = 'expired'), 0),
-                    COALESCE(SUM(delta) FILTER (WHERE at >= ?1 AND reason NOT IN ('earned', 'rebate', 'checkin', 'referral', 'referral_void', 'redeemed', 'expired')), 0)
-             FROM points_ledger WHERE at < ?2",
-            params![start, end],
-            |row| Ok([row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?]),
-        )?;
+        let sv_before = self.ledger_by_reason(Ledger::StoredValue, i64::MIN, start)?;
+        let sv_range = self.ledger_by_reason(Ledger::StoredValue, start, end)?;
+        let pt_before = self.ledger_by_reason(Ledger::Points, i64::MIN, start)?;
+        let pt_range = self.ledger_by_reason(Ledger::Points, start, end)?;
+        const SV_LINES: [&str; 5] = ["topup", "rebate", "spend", "refund", "expired"];
+        const PT_LINES: [&str; 7] = ["earned", "rebate", "checkin", "referral", "referral_void", "redeemed", "expired"];
+        // (principal, bonus) or (points, 0) of the rows whose reason is in `reasons`, or
+        // with `among: false` of those whose reason is not
+        let pick = |m: &ReasonSums, reasons: &[&str], among: bool| -> (i64, i64) {
+            m.iter()
+                .filter(|(r, _)| reasons.contains(&r.as_str()) == among)
+                .fold((0, 0), |(a, b), (_, (x, y))| (a + x, b + y))
+        };
+        let both = |(a, b): (i64, i64)| a + b;
+        let (sold_principal, sold_bonus) = pick(&sv_range, &["topup", "rebate"], true);
+        let (refunded, forfeited) = pick(&sv_range, &["refund"], true);
+        let sv: [i64; 8] = [
+            both(pick(&sv_before, &[], false)),
+            sold_principal,
+            sold_bonus,
+            -both(pick(&sv_range, &["spend"], true)),
+            -refunded,
+            -forfeited,
+            -both(pick(&sv_range, &["expired"], true)),
+            both(pick(&sv_range, &SV_LINES, false)),
+        ];
+        let pt: [i64; 5] = [
+            pick(&pt_before, &[], false).0,
+            pick(&pt_range, &PT_LINES[..5], true).0,
+            -pick(&pt_range, &["redeemed"], true).0,
+            -pick(&pt_range, &["expired"], true).0,
+            pick(&pt_range, &PT_LINES, false).0,
+        ];
         // Expiries no row records yet: before the range they lower the opening balance, in
         // it they are the range's expiries.
         let (mut sv_before, mut sv_in, mut pt_before, mut pt_in) = (0i64, 0i64, 0i64, 0i64);
@@ -285,6 +211,47 @@ impl Tx<'_> {
         })
     }
 
+    /// A money ledger's rows in `[from, to)` ms summed by reason: the whole UTC days inside
+    /// it from the daily totals the database keeps (migration 0013), the partial days at its
+    /// ends from the rows themselves.
+    fn ledger_by_reason(&self, ledger: Ledger, from: i64, to: i64) -> Result<ReasonSums> {
+        let (days, rows) = match ledger {
+            Ledger::StoredValue => (
+                "SELECT reason, SUM(principal_fen), SUM(bonus_fen) FROM stored_value_days
+                 WHERE day >= ?1 AND day < ?2 GROUP BY reason",
+                "SELECT reason, SUM(principal_delta_fen), SUM(bonus_delta_fen) FROM stored_value_ledger
+                 WHERE at >= ?1 AND at < ?2 GROUP BY reason",
+            ),
+            Ledger::Points => (
+                "SELECT reason, SUM(delta), 0 FROM points_days WHERE day >= ?1 AND day < ?2 GROUP BY reason",
+                "SELECT reason, SUM(delta), 0 FROM points_ledger WHERE at >= ?1 AND at < ?2 GROUP BY reason",
+            ),
+        };
+        let first_day = from.div_euclid(DAY_MS) + i64::from(from.rem_euclid(DAY_MS) != 0);
+        let end_day = to.div_euclid(DAY_MS);
+        let pieces: Vec<(&str, i64, i64)> = if first_day < end_day {
+            vec![(days, first_day, end_day), (rows, from, first_day * DAY_MS), (rows, end_day * DAY_MS, to)]
+        } else {
+            vec![(rows, from, to)]
+        };
+        let mut out = ReasonSums::new();
+        for (sql, a, b) in pieces {
+            if a >= b {
+                continue;
+            }
+            let mut st = self.conn().prepare_cached(sql)?;
+            let rows = st
+                .query_map(params![a, b], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
+            for row in rows {
+                let (reason, x, y) = row?;
+                let e = out.entry(reason).or_default();
+                e.0 += x;
+                e.1 += y;
+            }
+        }
+        Ok(out)
+    }
+
     /// Customers with at least `min_visits` visits whose time since their last visit at
     /// `at` is more than `factor` × their own average interval and at least `floor_days`;
     /// the most overdue first.
@@ -346,69 +313,369 @@ pub struct Bucket {
 /// The range's customers by year of birth: `(year or None, customers, visits, fen spent)`.
 pub type BirthYears = Vec<(Option<i32>, i64, i64, i64)>;
 
-impl Tx<'_> {
-    /// Visits and money received per 15 minutes of the range, in time order (only buckets
-    /// with something in them).
-    pub fn buckets(&self, r: Interval) -> Result<Vec<Bucket>> {
-        let (start, end) = (ms(r.start), ms(r.end));
-        let mut out: std::collections::BTreeMap<i64, Bucket> = std::collections::BTreeMap::new();
-        let mut st = self.conn().prepare_cached(
-            "SELECT v.at / 900000, COUNT(*), COUNT(*) FILTER (WHERE v.customer_id IS NULL)
-             FROM visits v
-             WHERE v.at >= ?1 AND v.at < ?2 AND v.kind = 'checkout' AND v.status = 'completed' AND v.voids_visit_id IS NULL
-             GROUP BY 1",
-        )?;
-        let rows = st.query_map(params![start, end], |r| {
-            Ok(Bucket { quarter: r.get(0)?, visits: r.get(1)?, walk_ins: r.get(2)?, first_visits: 0, money_fen: 0 })
-        })?;
-        for b in rows {
-            let b = b?;
-            out.insert(b.quarter, b);
+/// A range's standing visits read once, grouped small enough to hold: what the report and
+/// its charts derive their visit, money and item figures from, so that each figure has one
+/// definition and the month's visits are joined to their items and payments once each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RangeVisits {
+    /// Checkouts per quarter hour: `visits` and `walk_ins` filled.
+    pub quarters: Vec<Bucket>,
+    /// Registered customers who checked out, grouped by whether it was their first checkout
+    /// ever (then by the quarter of it) and by year of birth.
+    pub customers: Vec<CustomerGroup>,
+    pub payments: Vec<PaymentSum>,
+    pub items: Vec<ItemSum>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerGroup {
+    /// The quarter of their first checkout in the range, for new customers only.
+    pub first_quarter: Option<i64>,
+    /// No checkout before the range: a new customer.
+    pub new: bool,
+    pub birth_year: Option<i32>,
+    pub customers: i64,
+    pub visits: i64,
+    pub fen: i64,
+}
+
+/// Payments of standing visits by quarter hour, refund or not, and tender.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PaymentSum {
+    pub quarter: i64,
+    /// Paid back on a card refund (negative amounts).
+    pub refund: bool,
+    pub method: String,
+    pub count: i64,
+    pub fen: i64,
+}
+
+/// Items of standing visits by kind, service, product and staff member.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemSum {
+    pub kind: String,
+    pub service_id: Option<String>,
+    pub service: Option<String>,
+    /// The service's or product's category.
+    pub category: Option<String>,
+    pub staff_id: Option<String>,
+    pub staff: Option<String>,
+    pub quantity: i64,
+    pub fen: i64,
+}
+
+/// The tenders that are money (the others are prepaid value: stored value, points).
+const MONEY_METHODS: [&str; 4] = ["cash", "wechat", "alipay", "card"];
+
+/// Sums by label, the largest amount first (then the larger count, then the label).
+fn grouped<'a>(rows: impl Iterator<Item = (String, i64, i64)> + 'a) -> Sums {
+    let mut by: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
+    for (label, n, fen) in rows {
+        let e = by.entry(label).or_default();
+        e.0 += n;
+        e.1 += fen;
+    }
+    let mut out: Sums = by.into_iter().map(|(l, (n, fen))| (l, n, fen)).collect();
+    out.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
+    out
+}
+
+impl RangeVisits {
+    pub fn visit_counts(&self) -> VisitCounts {
+        VisitCounts {
+            visits: self.quarters.iter().map(|q| q.visits).sum(),
+            walk_in_sales: self.quarters.iter().map(|q| q.walk_ins).sum(),
+            customers: self.customers.iter().map(|c| c.customers).sum(),
+            new_customers: self.customers.iter().filter(|c| c.new).map(|c| c.customers).sum(),
         }
-        // a customer's first checkout ever: the first in the range of those with none before
-        // it (as `visit_counts` counts new customers), found per customer, not per visit
-        let mut st = self.conn().prepare_cached(
-            "SELECT first / 900000, COUNT(*) FROM (
-                SELECT MIN(v.at) AS first FROM visits v
-                WHERE v.at >= ?1 AND v.at < ?2 AND v.customer_id IS NOT NULL AND v.kind = 'checkout'
-                  AND v.status = 'completed' AND v.voids_visit_id IS NULL
-                GROUP BY v.customer_id
-                HAVING NOT EXISTS (SELECT 1 FROM visits e WHERE e.customer_id = v.customer_id AND e.at < ?1
-                    AND e.kind = 'checkout' AND e.status = 'completed' AND e.voids_visit_id IS NULL)
-             ) GROUP BY 1",
-        )?;
-        let rows = st.query_map(params![start, end], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
-        for row in rows {
-            let (q, n) = row?;
-            out.entry(q).or_insert_with(|| Bucket { quarter: q, ..Bucket::default() }).first_visits = n;
+    }
+
+    /// Money received, by tender (cash, WeChat Pay, Alipay, card): sales, top-ups and course
+    /// sales; money paid back (a card refund) is its own line, `refund:<method>`, negative.
+    pub fn money_received(&self) -> Sums {
+        grouped(
+            self.payments
+                .iter()
+                .filter(|p| MONEY_METHODS.contains(&p.method.as_str()))
+                .map(|p| (if p.refund { format!("refund:{}", p.method) } else { p.method.clone() }, p.count, p.fen)),
+        )
+    }
+
+    /// What was paid with prepaid value (stored value, points): not money received, a
+    /// movement of what the shop owes.
+    pub fn paid_with_prepaid(&self) -> Sums {
+        grouped(
+            self.payments
+                .iter()
+                .filter(|p| !MONEY_METHODS.contains(&p.method.as_str()))
+                .map(|p| (p.method.clone(), p.count, p.fen)),
+        )
+    }
+
+    /// Revenue by category: what services, products and course sales cost in the range.
+    /// Course sessions are revenue when the course is sold, not when it is used.
+    pub fn revenue_by_category(&self) -> Sums {
+        grouped(self.items.iter().filter(|i| ["service", "product", "course_sale"].contains(&i.kind.as_str())).map(
+            |i| {
+                let label = match (i.kind.as_str(), &i.category) {
+                    ("course_sale", _) => "疗程卡销售 course sales".to_string(),
+                    (_, Some(c)) => c.clone(),
+                    (kind, None) => kind.to_string(),
+                };
+                (label, i.quantity, i.fen)
+            },
+        ))
+    }
+
+    /// The items that are a service performed (a service sold or a course session used).
+    fn services_performed(&self) -> impl Iterator<Item = &ItemSum> {
+        self.items.iter().filter(|i| ["service", "course_session"].contains(&i.kind.as_str()) && i.service_id.is_some())
+    }
+
+    /// Services by times performed and amount, most performed first.
+    pub fn top_services(&self, limit: usize) -> Sums {
+        let mut by: std::collections::BTreeMap<&str, (String, i64, i64)> = std::collections::BTreeMap::new();
+        for i in self.services_performed() {
+            let e = by
+                .entry(i.service_id.as_deref().unwrap_or_default())
+                .or_insert_with(|| (i.service.clone().unwrap_or_default(), 0, 0));
+            e.1 += i.quantity;
+            e.2 += i.fen;
         }
-        let mut st = self.conn().prepare_cached(&format!(
-            "SELECT v.at / 900000, COALESCE(SUM(p.amount_fen), 0)
-             FROM visits v JOIN payments p ON p.visit_id = v.id
-             WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING} AND {MONEY}
-             GROUP BY 1"
-        ))?;
-        let rows = st.query_map(params![start, end], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
-        for row in rows {
-            let (q, fen) = row?;
-            out.entry(q).or_insert_with(|| Bucket { quarter: q, ..Bucket::default() }).money_fen = fen;
+        let mut out: Sums = by.into_values().collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+        out.truncate(limit);
+        out
+    }
+
+    /// What each beautician performed: `(name, services, fen)` (course sessions count as
+    /// services, at the amount they were sold for).
+    pub fn revenue_by_staff(&self) -> Sums {
+        let mut by: std::collections::BTreeMap<&str, (String, i64, i64)> = std::collections::BTreeMap::new();
+        for i in self.services_performed() {
+            let (Some(id), Some(name)) = (&i.staff_id, &i.staff) else { continue };
+            let e = by.entry(id).or_insert_with(|| (name.clone(), 0, 0));
+            e.1 += i.quantity;
+            e.2 += i.fen;
         }
-        Ok(out.into_values().collect())
+        let mut out: Sums = by.into_values().collect();
+        out.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
+        out
+    }
+
+    /// Visits, first visits and money received per 15 minutes of the range, in time order
+    /// (only buckets with something in them).
+    pub fn buckets(&self) -> Vec<Bucket> {
+        let mut out: std::collections::BTreeMap<i64, Bucket> =
+            self.quarters.iter().map(|b| (b.quarter, b.clone())).collect();
+        for c in &self.customers {
+            if let Some(q) = c.first_quarter.filter(|_| c.new) {
+                out.entry(q).or_insert_with(|| Bucket { quarter: q, ..Bucket::default() }).first_visits += c.customers;
+            }
+        }
+        for p in self.payments.iter().filter(|p| MONEY_METHODS.contains(&p.method.as_str())) {
+            out.entry(p.quarter).or_insert_with(|| Bucket { quarter: p.quarter, ..Bucket::default() }).money_fen +=
+                p.fen;
+        }
+        out.into_values().collect()
     }
 
     /// The range's registered customers who checked out, by year of birth.
-    pub fn birth_years(&self, r: Interval) -> Result<BirthYears> {
-        let mut st = self.conn().prepare_cached(
-            "SELECT CAST(substr(c.birthday, 1, 4) AS INTEGER), COUNT(*), SUM(x.n), SUM(x.fen) FROM (
-                SELECT v.customer_id AS id, COUNT(*) AS n, COALESCE(SUM(v.total_fen), 0) AS fen FROM visits v
-                WHERE v.at >= ?1 AND v.at < ?2 AND v.customer_id IS NOT NULL AND v.kind = 'checkout'
-                  AND v.status = 'completed' AND v.voids_visit_id IS NULL
-                GROUP BY v.customer_id
-             ) x JOIN customers c ON c.id = x.id GROUP BY 1",
-        )?;
-        let rows = st
-            .query_map(params![ms(r.start), ms(r.end)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+    pub fn birth_years(&self) -> BirthYears {
+        let mut by: std::collections::BTreeMap<Option<i32>, (i64, i64, i64)> = std::collections::BTreeMap::new();
+        for c in &self.customers {
+            let e = by.entry(c.birth_year).or_default();
+            e.0 += c.customers;
+            e.1 += c.visits;
+            e.2 += c.fen;
+        }
+        by.into_iter().map(|(y, (c, n, fen))| (y, c, n, fen)).collect()
+    }
+}
+
+impl Tx<'_> {
+    /// The range's standing visits, read once (four grouped queries).
+    pub fn range_visits(&self, r: Interval) -> Result<RangeVisits> {
+        let (start, end) = (ms(r.start), ms(r.end));
+        // a customer's first checkout ever: the first in the range of those with none
+        // before it, found per customer, not per visit
+        let customers = self
+            .conn()
+            .prepare_cached(
+                // grouped per customer first, then each customer looked up once in id order;
+                // `x` materialised so that the probe runs once per customer, not once per use
+                "WITH g AS (
+                    SELECT v.customer_id AS id, MIN(v.at) AS first, COUNT(*) AS n, COALESCE(SUM(v.total_fen), 0) AS fen
+                    FROM visits v
+                    WHERE v.at >= ?1 AND v.at < ?2 AND v.customer_id IS NOT NULL AND v.kind = 'checkout'
+                      AND v.status = 'completed' AND v.voids_visit_id IS NULL
+                    GROUP BY v.customer_id
+                 ), x AS MATERIALIZED (
+                    SELECT g.first, g.n, g.fen, CAST(substr(c.birthday, 1, 4) AS INTEGER) AS year,
+                           NOT EXISTS (SELECT 1 FROM visits e WHERE e.customer_id = g.id AND e.at < ?1
+                               AND e.kind = 'checkout' AND e.status = 'completed' AND e.voids_visit_id IS NULL) AS new
+                    FROM g JOIN customers c ON c.id = g.id
+                 )
+                 SELECT CASE WHEN x.new THEN x.first / 900000 END, x.new, x.year, COUNT(*), SUM(x.n), SUM(x.fen)
+                 FROM x GROUP BY 1, 2, 3",
+            )?
+            .query_map(params![start, end], |r| {
+                Ok(CustomerGroup {
+                    first_quarter: r.get(0)?,
+                    new: r.get(1)?,
+                    birth_year: r.get(2)?,
+                    customers: r.get(3)?,
+                    visits: r.get(4)?,
+                    fen: r.get(5)?,
+                })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        let payments = self
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT v.at / 900000, v.kind = 'refund', p.method, COUNT(*), COALESCE(SUM(p.amount_fen), 0)
+                 FROM visits v JOIN payments p ON p.visit_id = v.id
+                 WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING}
+                 GROUP BY 1, 2, 3"
+            ))?
+            .query_map(params![start, end], |r| {
+                Ok(PaymentSum {
+                    quarter: r.get(0)?,
+                    refund: r.get(1)?,
+                    method: r.get(2)?,
+                    count: r.get(3)?,
+                    fen: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let items = self
+            .conn()
+            .prepare_cached(&format!(
+                // grouped first, then the few groups named (not a lookup per item)
+                "WITH g AS (
+                    SELECT i.kind, i.service_id, i.product_id, i.staff_id,
+                           COALESCE(SUM(i.quantity), 0) AS quantity, COALESCE(SUM(i.amount_fen), 0) AS fen
+                    FROM visits v JOIN visit_items i ON i.visit_id = v.id
+                    WHERE v.at >= ?1 AND v.at < ?2 AND {STANDING}
+                    GROUP BY i.kind, i.service_id, i.product_id, i.staff_id
+                 )
+                 SELECT g.kind, g.service_id, s.name, COALESCE(s.category, p.category), g.staff_id, st.name, g.quantity, g.fen
+                 FROM g LEFT JOIN services s ON s.id = g.service_id
+                 LEFT JOIN products p ON p.id = g.product_id
+                 LEFT JOIN staff st ON st.id = g.staff_id"
+            ))?
+            .query_map(params![start, end], |r| {
+                Ok(ItemSum {
+                    kind: r.get(0)?,
+                    service_id: r.get(1)?,
+                    service: r.get(2)?,
+                    category: r.get(3)?,
+                    staff_id: r.get(4)?,
+                    staff: r.get(5)?,
+                    quantity: r.get(6)?,
+                    fen: r.get(7)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(RangeVisits { quarters: self.quarter_counts(r)?, customers, payments, items })
+    }
+
+    /// Checkouts that stand per 15 minutes of the range (visits and walk-ins only).
+    pub fn quarter_counts(&self, r: Interval) -> Result<Vec<Bucket>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT v.at / 900000, COUNT(*), COUNT(*) FILTER (WHERE v.customer_id IS NULL)
+                 FROM visits v
+                 WHERE v.at >= ?1 AND v.at < ?2 AND v.kind = 'checkout' AND v.status = 'completed' AND v.voids_visit_id IS NULL
+                 GROUP BY 1 ORDER BY 1",
+            )?
+            .query_map(params![ms(r.start), ms(r.end)], |r| {
+                Ok(Bucket { quarter: r.get(0)?, visits: r.get(1)?, walk_ins: r.get(2)?, first_visits: 0, money_fen: 0 })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    /// The daily totals the database keeps give the same sums as the rows, for ranges that
+    /// start and end anywhere (on a UTC midnight, inside a day, within one day, before
+    /// anything), and the ledgers refuse to be rewritten.
+    #[test]
+    fn daily_totals_equal_the_rows_sums() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("t.sqlite3"), chrono_tz::Asia::Shanghai).unwrap();
+        let base = 1_780_000_000_000i64; // 2026-05-28, inside a UTC day
+        s.write(|tx| {
+            tx.exec(
+                "INSERT INTO customers (id, member_code, name, source, created_at, updated_at)
+                 VALUES ('c', 'M1', '林', 'cli', 0, 0)",
+                [],
+            )?;
+            // rows every 7 hours over three weeks, with several reasons
+            for i in 0..72i64 {
+                let at = base + i * 7 * 3_600_000;
+                let reason = ["topup", "spend", "refund", "expired", "import"][(i % 5) as usize];
+                tx.exec(
+                    "INSERT INTO stored_value_ledger (id, customer_id, principal_delta_fen, bonus_delta_fen, reason, at)
+                     VALUES (?1, 'c', ?2, ?3, ?4, ?5)",
+                    params![format!("s{i}"), 1000 + i, i % 3, reason, at],
+                )?;
+                let reason = ["earned", "redeemed", "expired", "checkin", "adjust", "referral"][(i % 6) as usize];
+                tx.exec(
+                    "INSERT INTO points_ledger (id, customer_id, delta, reason, at) VALUES (?1, 'c', ?2, ?3, ?4)",
+                    params![format!("p{i}"), 10 + i, reason, at],
+                )?;
+            }
+            Ok::<_, crate::store::StoreError>(())
+        })
+        .unwrap();
+        let midnight = (base / DAY_MS + 1) * DAY_MS;
+        let ranges = [
+            (i64::MIN, base),
+            (i64::MIN, base + 5 * DAY_MS + 1),
+            (i64::MIN, midnight),
+            (midnight, midnight + 7 * DAY_MS),
+            (midnight - 1, midnight + 7 * DAY_MS + 1),
+            (base + 3_600_000, base + 13 * DAY_MS - 16 * 3_600_000),
+            (midnight + 3_600_000, midnight + 5 * 3_600_000),
+            (base + 30 * DAY_MS, base + 40 * DAY_MS),
+        ];
+        s.read(|tx| {
+            for (from, to) in ranges {
+                for (ledger, sql) in [
+                    (
+                        Ledger::StoredValue,
+                        "SELECT reason, SUM(principal_delta_fen), SUM(bonus_delta_fen) FROM stored_value_ledger
+                         WHERE at >= ?1 AND at < ?2 GROUP BY reason",
+                    ),
+                    (
+                        Ledger::Points,
+                        "SELECT reason, SUM(delta), 0 FROM points_ledger WHERE at >= ?1 AND at < ?2 GROUP BY reason",
+                    ),
+                ] {
+                    let mut st = tx.conn().prepare(sql)?;
+                    let rows: ReasonSums = st
+                        .query_map(params![from, to], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
+                        .collect::<rusqlite::Result<_>>()?;
+                    assert_eq!(tx.ledger_by_reason(ledger, from, to)?, rows, "{ledger:?} over [{from}, {to})");
+                }
+            }
+            Ok::<_, crate::store::StoreError>(())
+        })
+        .unwrap();
+        for sql in [
+            "UPDATE stored_value_ledger SET principal_delta_fen = 0",
+            "DELETE FROM stored_value_ledger",
+            "UPDATE points_ledger SET delta = 0",
+            "DELETE FROM points_ledger",
+        ] {
+            let r = s.write(|tx| tx.exec(sql, []).map_err(crate::store::StoreError::from));
+            assert!(matches!(r, Err(e) if e.to_string().contains("append-only")), "{sql}");
+        }
     }
 }

@@ -358,8 +358,7 @@ async fn reports(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Que
         shop.run(move |app| {
             let today = app.today();
             let (date, _) = Ask { date: ask_date, ..Ask::default() }.date(today);
-            let r = app.report(period, date)?;
-            let t = app.trends(period, date, &r)?;
+            let (r, t) = app.report_with_trends(period, date)?;
             Ok((r, t, today, app.now()))
         })
         .await?
@@ -412,8 +411,7 @@ async fn export(State(shop): State<Shared>, Extension(ctx): Extension<Ctx>, Quer
     let (bytes, name) = shop
         .run(move |app| {
             let (date, _) = Ask { date: ask_date, ..Ask::default() }.date(app.today());
-            let r = app.report(period, date)?;
-            let t = app.trends(period, date, &r)?;
+            let (r, t) = app.report_with_trends(period, date)?;
             let mut sections = r.sections();
             sections.extend(t.sections(period));
             let name = format!("salonbox-{}-{}.{}", period_key(period), r.from, if csv { "csv" } else { "xlsx" });
