@@ -643,6 +643,19 @@ async fn fresh_shop_wizard(b: &Browser, site: &Site) {
     let dir = site.dir.path().to_path_buf();
     let clock = site.clock.clone();
     tokio::task::spawn_blocking(move || first_kiosk_check_in(&dir, clock)).await.unwrap();
+
+    // the owner renames the shop from the command line while the server runs: the next page
+    // carries the new name, without a restart
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_salonbox"))
+        .arg("--data-dir")
+        .arg(site.dir.path())
+        .args(["profile", "--name", "花漾美容会所·天河店"])
+        .env("SALONBOX_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    b.goto(&format!("{}/today", site.url)).await;
+    b.wait_text("花漾美容会所·天河店").await;
 }
 
 /// The kiosk over the shop's database: the first check-in, by phone, for a service the

@@ -178,6 +178,8 @@ pub struct App {
     day_cache: Option<checkin::DayCache>,
     /// Jobs whose last due time failed: how many times in a row, and when to try again.
     job_retry: std::collections::HashMap<String, (u32, DateTime<Utc>)>,
+    /// The database's `data_version` when the shop's profile was last read.
+    profile_read_at: Option<i64>,
 }
 
 /// Creates the data directory, the device key (owner-only) and the database. Safe to run
@@ -265,6 +267,7 @@ impl App {
             device_key,
             day_cache: None,
             job_retry: Default::default(),
+            profile_read_at: None,
         };
         // what the owner set in the back office wins over the file (app/setup.rs)
         app.refresh_profile()?;

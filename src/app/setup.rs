@@ -141,6 +141,19 @@ impl App {
         Ok(())
     }
 
+    /// Reads the profile again if anything else wrote to the database since it was last read
+    /// (the CLI's `salonbox profile`, another back-office connection): whether it changed.
+    pub fn refresh_profile_if_changed(&mut self) -> Result<bool> {
+        let version = self.store.data_version()?;
+        if self.profile_read_at == Some(version) {
+            return Ok(false);
+        }
+        let before = self.shop_profile();
+        self.refresh_profile()?;
+        self.profile_read_at = Some(version);
+        Ok(self.shop_profile() != before)
+    }
+
     fn apply_profile(&mut self, p: ShopProfile) {
         let s = &mut self.config.shop;
         s.name = p.name;

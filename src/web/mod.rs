@@ -135,15 +135,25 @@ impl Shop {
             Some((g, app)) if g == generation => app,
             _ => App::open(Config::clone(&self.config()), &self.dir, self.clock.clone())?,
         };
-        let (app, result) = tokio::task::spawn_blocking(move || {
+        let (app, result, changed) = tokio::task::spawn_blocking(move || {
+            // a profile changed elsewhere (the CLI) reaches every page from this request on
+            let changed = app.refresh_profile_if_changed().unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "the shop's profile could not be read again");
+                false
+            });
+            let changed = changed.then(|| app.config.clone());
             let r = f(&mut app);
-            (app, r)
+            (app, r, changed)
         })
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "a back-office request panicked");
             WebError::Internal
         })?;
+        if let Some(config) = changed {
+            tracing::info!(name = %config.shop.name, "the shop's profile changed outside the back office");
+            self.profile_changed(config);
+        }
         // an App opened before a profile change is dropped, not lent again
         if generation == self.generation.load(std::sync::atomic::Ordering::SeqCst) {
             self.apps.lock().map_err(|_| WebError::Internal)?.push((generation, app));
