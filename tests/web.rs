@@ -1371,13 +1371,14 @@ async fn messages_backups_and_the_audit_log() {
     b.click("a[href='/shop']").await;
     let checks = b.element_text(&b.wait_for("#checks").await).await;
     assert!(
-        checks.contains("每晚的备份校验") && !checks.contains("quick_check"),
+        checks.contains("每晚的备份校验") && !checks.contains("quick_check") && !checks.contains("daily totals"),
         "the page does not read the file: {checks}"
     );
     steady_screen(&b, &site).await;
     screen(&b, "shop-1366x768").await;
     b.click("#full-check").await;
     b.wait_text("quick_check ok").await;
+    b.wait_text("the daily totals match the rows").await;
     // messages: the failed one with the provider's reason, resent
     b.goto(&format!("{}/messages?status=failed", site.url)).await;
     let row = b.wait_for(&format!("tr[data-key='{key}']")).await;

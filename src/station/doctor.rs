@@ -149,6 +149,7 @@ fn back_office(config: &Config) -> Check {
 fn storage(config: &Config, data_dir: &Path, now: DateTime<Utc>, depth: Depth) -> Vec<Check> {
     const DIR: &str = "数据目录 data directory";
     const DB: &str = "数据库 database";
+    const LEDGERS: &str = "储值和积分流水 stored-value and points ledgers";
     let shown = data_dir.display().to_string();
     if !data_dir.join(DB_FILE).exists() || !data_dir.join(DEVICE_KEY_FILE).exists() {
         return vec![fail(
@@ -195,6 +196,18 @@ fn storage(config: &Config, data_dir: &Path, now: DateTime<Utc>, depth: Depth) -
                     "数据库已损坏：停止服务并从备份恢复（salonbox restore）/ the database is damaged: stop the services and restore a backup",
                 )),
                 Err(e) => out.push(fail(DB, e.to_string(), "检查磁盘 / check the disk")),
+            }
+            if depth == Depth::Full {
+                // the ledgers' daily totals (kept by triggers) against the rows' own sums
+                match store.read(|tx| tx.ledger_totals_mismatches()) {
+                    Ok(0) => out.push(ok(LEDGERS, "储值、积分的每日合计与流水一致 / the daily totals match the rows")),
+                    Ok(n) => out.push(fail(
+                        LEDGERS,
+                        format!("{n} 个每日合计与流水不符 / {n} daily totals differ from the rows"),
+                        "数据库被 salonbox 之外的程序改过：从备份恢复（salonbox restore）/ the database was changed outside salonbox: restore a backup",
+                    )),
+                    Err(e) => out.push(fail(LEDGERS, e.to_string(), "检查磁盘 / check the disk")),
+                }
             }
             let customers = store.read(|tx| tx.count(crate::store::Table::Customers)).unwrap_or(0);
             let tz = config.shop.time_zone;

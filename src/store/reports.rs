@@ -211,6 +211,24 @@ impl Tx<'_> {
         })
     }
 
+    /// How many `(day, reason)` totals of the two money ledgers differ from their rows'
+    /// sums (0 unless the database was altered outside salonbox): `doctor`'s full check.
+    pub fn ledger_totals_mismatches(&self) -> Result<i64> {
+        Ok(self.row(
+            "WITH sv AS (SELECT at / 86400000 AS day, reason, SUM(principal_delta_fen) AS a, SUM(bonus_delta_fen) AS b
+                         FROM stored_value_ledger GROUP BY 1, 2),
+                  svd AS (SELECT day, reason, principal_fen AS a, bonus_fen AS b FROM stored_value_days),
+                  pt AS (SELECT at / 86400000 AS day, reason, SUM(delta) AS a FROM points_ledger GROUP BY 1, 2),
+                  ptd AS (SELECT day, reason, delta AS a FROM points_days)
+             SELECT (SELECT COUNT(*) FROM (SELECT * FROM sv EXCEPT SELECT * FROM svd))
+                  + (SELECT COUNT(*) FROM (SELECT * FROM svd EXCEPT SELECT * FROM sv))
+                  + (SELECT COUNT(*) FROM (SELECT * FROM pt EXCEPT SELECT * FROM ptd))
+                  + (SELECT COUNT(*) FROM (SELECT * FROM ptd EXCEPT SELECT * FROM pt))",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// A money ledger's rows in `[from, to)` ms summed by reason: the whole UTC days inside
     /// it from the daily totals the database keeps (migration 0013), the partial days at its
     /// ends from the rows themselves.
@@ -668,6 +686,7 @@ mod tests {
             Ok::<_, crate::store::StoreError>(())
         })
         .unwrap();
+        assert_eq!(s.read(|tx| tx.ledger_totals_mismatches()).unwrap(), 0);
         for sql in [
             "UPDATE stored_value_ledger SET principal_delta_fen = 0",
             "DELETE FROM stored_value_ledger",
@@ -677,5 +696,15 @@ mod tests {
             let r = s.write(|tx| tx.exec(sql, []).map_err(crate::store::StoreError::from));
             assert!(matches!(r, Err(e) if e.to_string().contains("append-only")), "{sql}");
         }
+        // a total altered behind salonbox's back is found
+        s.write(|tx| {
+            tx.exec(
+                "UPDATE points_days SET delta = delta + 1 WHERE (day, reason) = (SELECT day, reason FROM points_days LIMIT 1)",
+                [],
+            )
+            .map_err(crate::store::StoreError::from)
+        })
+        .unwrap();
+        assert_eq!(s.read(|tx| tx.ledger_totals_mismatches()).unwrap(), 2, "the changed day, both ways");
     }
 }
