@@ -386,7 +386,7 @@ pub struct ItemSum {
 const MONEY_METHODS: [&str; 4] = ["cash", "wechat", "alipay", "card"];
 
 /// Sums by label, the largest amount first (then the larger count, then the label).
-fn grouped<'a>(rows: impl Iterator<Item = (String, i64, i64)> + 'a) -> Sums {
+fn grouped(rows: impl Iterator<Item = (String, i64, i64)>) -> Sums {
     let mut by: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
     for (label, n, fen) in rows {
         let e = by.entry(label).or_default();
@@ -396,6 +396,18 @@ fn grouped<'a>(rows: impl Iterator<Item = (String, i64, i64)> + 'a) -> Sums {
     let mut out: Sums = by.into_iter().map(|(l, (n, fen))| (l, n, fen)).collect();
     out.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
     out
+}
+
+/// `(key, label, count, fen)` rows summed per key (a service's or staff member's id), each
+/// named by its label, in key order.
+fn summed_by_id<'a>(rows: impl Iterator<Item = (&'a str, &'a str, i64, i64)>) -> Sums {
+    let mut by: std::collections::BTreeMap<&str, (String, i64, i64)> = std::collections::BTreeMap::new();
+    for (id, label, n, fen) in rows {
+        let e = by.entry(id).or_insert_with(|| (label.to_string(), 0, 0));
+        e.1 += n;
+        e.2 += fen;
+    }
+    by.into_values().collect()
 }
 
 impl RangeVisits {
@@ -452,15 +464,9 @@ impl RangeVisits {
 
     /// Services by times performed and amount, most performed first.
     pub fn top_services(&self, limit: usize) -> Sums {
-        let mut by: std::collections::BTreeMap<&str, (String, i64, i64)> = std::collections::BTreeMap::new();
-        for i in self.services_performed() {
-            let e = by
-                .entry(i.service_id.as_deref().unwrap_or_default())
-                .or_insert_with(|| (i.service.clone().unwrap_or_default(), 0, 0));
-            e.1 += i.quantity;
-            e.2 += i.fen;
-        }
-        let mut out: Sums = by.into_values().collect();
+        let mut out = summed_by_id(self.services_performed().map(|i| {
+            (i.service_id.as_deref().unwrap_or_default(), i.service.as_deref().unwrap_or_default(), i.quantity, i.fen)
+        }));
         out.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
         out.truncate(limit);
         out
@@ -469,14 +475,10 @@ impl RangeVisits {
     /// What each beautician performed: `(name, services, fen)` (course sessions count as
     /// services, at the amount they were sold for).
     pub fn revenue_by_staff(&self) -> Sums {
-        let mut by: std::collections::BTreeMap<&str, (String, i64, i64)> = std::collections::BTreeMap::new();
-        for i in self.services_performed() {
-            let (Some(id), Some(name)) = (&i.staff_id, &i.staff) else { continue };
-            let e = by.entry(id).or_insert_with(|| (name.clone(), 0, 0));
-            e.1 += i.quantity;
-            e.2 += i.fen;
-        }
-        let mut out: Sums = by.into_values().collect();
+        let mut out = summed_by_id(
+            self.services_performed()
+                .filter_map(|i| Some((i.staff_id.as_deref()?, i.staff.as_deref()?, i.quantity, i.fen))),
+        );
         out.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
         out
     }
