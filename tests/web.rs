@@ -1652,6 +1652,8 @@ async fn the_roster_copies_a_week_and_takes_leave() {
     // a new beautician
     b.type_into("#staff-name", "郑新").await;
     b.type_into("#staff-pin", "5678").await;
+    // the PIN reset's confirmation is still on the page: wait for the new one, not that one
+    b.exec("document.getElementById('done')?.remove();", json!([])).await;
     b.click("#add-staff").await;
     b.wait_for("#done").await;
     assert!(app.list_staff().unwrap().iter().any(|s| s.name == "郑新"));
