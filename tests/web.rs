@@ -443,6 +443,8 @@ async fn a_fresh_shop_sets_up_its_owner_in_the_browser() {
     assert!(b.element_text(&e).await.contains("8"), "too short");
     b.type_into("#password", "salon-2026").await;
     b.type_into("#again", "salon-2027").await;
+    // the first answer's error is still on the page: wait for the second answer's
+    b.exec("document.getElementById('password-error')?.remove();", json!([])).await;
     b.click("#save").await;
     let e = b.wait_for("#password-error").await;
     assert!(b.element_text(&e).await.contains("不一致"), "mistyped");
